@@ -1,0 +1,75 @@
+/**
+ * The one client. The renderer (and tests) call `client.call(method, params, { onProgress,
+ * signal })` and never know which transport carries the messages.
+ */
+import type { Method, Progress, ReplyOf, RequestOf } from './contract';
+import { KilnError } from './errors';
+import type { ClientMessage, ServerMessage } from './protocol';
+import { ServerMessageSchema } from './protocol';
+
+/** What a transport must offer: send a message, deliver incoming ones, report a broken link. */
+export interface Transport {
+  readonly kind: 'ipc' | 'websocket' | 'direct';
+  send(message: ClientMessage): void;
+  onMessage(listener: (message: unknown) => void): () => void;
+  onClose?(listener: (reason: string) => void): () => void;
+}
+
+export interface CallOptions {
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: KilnError) => void;
+  onProgress: ((progress: Progress) => void) | undefined;
+}
+
+export class ApiClient {
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 1;
+  private readonly prefix = Math.random().toString(36).slice(2, 8);
+
+  constructor(private readonly transport: Transport) {
+    transport.onMessage((raw) => this.receive(raw));
+    transport.onClose?.((reason) => {
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(new KilnError('UNAVAILABLE', `Connection to Kiln lost: ${reason}`));
+      }
+    });
+  }
+
+  get transportKind(): Transport['kind'] {
+    return this.transport.kind;
+  }
+
+  call<M extends Method>(method: M, params: RequestOf<M>, options: CallOptions = {}): Promise<ReplyOf<M>> {
+    const id = `${this.prefix}-${this.nextId++}`;
+    return new Promise<ReplyOf<M>>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new KilnError('CANCELLED', `${method} was cancelled`));
+        return;
+      }
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress });
+      options.signal?.addEventListener('abort', () => this.transport.send({ type: 'cancel', id }), { once: true });
+      this.transport.send({ type: 'call', id, method, params });
+    });
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = ServerMessageSchema.safeParse(raw);
+    if (!parsed.success) return; // not ours; a transport may carry other traffic
+    const message = parsed.data as ServerMessage;
+    const p = this.pending.get(message.id);
+    if (!p) return;
+    if (message.type === 'progress') {
+      p.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.ok) p.resolve(message.value);
+    else p.reject(KilnError.from(message.error));
+  }
+}

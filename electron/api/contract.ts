@@ -1,0 +1,158 @@
+/**
+ * The one API contract. Every call that crosses a process boundary is declared here, once: its
+ * request schema (validated at every boundary), its reply type, whether it runs as a job in the
+ * engine host (with progress and cancel), and the progress it reports. Transports (Electron IPC,
+ * WebSocket) and the CLI only carry these calls; they add none of their own.
+ */
+import { z } from 'zod';
+
+// ---- shared shapes -------------------------------------------------------------------------
+
+/** A dimension: a fixed size, a symbolic name ("batch"), or unknown (null). */
+export const DimSchema = z.union([z.number().int(), z.string(), z.null()]);
+export type Dim = z.infer<typeof DimSchema>;
+
+export const ValueInfoSchema = z.object({
+  name: z.string(),
+  dtype: z.string(), // ONNX element type name in lower case: "float32", "int64", "float16", ...
+  dims: z.array(DimSchema).nullable(), // null when the rank is unknown
+});
+export type ValueInfo = z.infer<typeof ValueInfoSchema>;
+
+export const OpsetSchema = z.object({ domain: z.string(), version: z.number().int() });
+
+export const OpTypeStatsSchema = z.object({
+  op: z.string(),
+  count: z.number().int(),
+  params: z.number(),
+  flops: z.number(),
+});
+
+export const ModelSummarySchema = z.object({
+  /** Display name of the file the model came from (never a server-side temp path). */
+  fileName: z.string(),
+  fileBytes: z.number(),
+  sha256: z.string(),
+  graphName: z.string(),
+  producer: z.object({ name: z.string(), version: z.string() }),
+  domain: z.string(),
+  modelVersion: z.number(),
+  docString: z.string(),
+  irVersion: z.number().int(),
+  opsets: z.array(OpsetSchema),
+  inputs: z.array(ValueInfoSchema),
+  outputs: z.array(ValueInfoSchema),
+  /** Node count including the nodes of every subgraph (If/Loop/Scan bodies) and local functions. */
+  nodes: z.number().int(),
+  subgraphs: z.number().int(),
+  functions: z.number().int(),
+  opHistogram: z.record(z.string(), z.number().int()),
+  initializers: z.number().int(),
+  parameterCount: z.number(),
+  parameterBytes: z.number(),
+  externalDataBytes: z.number(),
+  metadata: z.record(z.string(), z.string()),
+  /** Filled by the statistics pass; 0 and [] until shapes are known. */
+  flops: z.number(),
+  perOpType: z.array(OpTypeStatsSchema),
+  warnings: z.array(z.string()),
+});
+export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+
+/** Where a model comes from: a path (Electron, CLI) or an upload id handed out by browser mode. */
+export const ModelSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9]{32}$/) }),
+]);
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
+export const NativeProbeSchema = z.object({
+  addon: z.object({ loaded: z.boolean(), path: z.string().nullable(), error: z.string().nullable() }),
+  tensorrt: z.object({
+    found: z.boolean(),
+    version: z.string().nullable(),
+    library: z.string().nullable(),
+    parser: z.string().nullable(),
+  }),
+  cuda: z.object({
+    found: z.boolean(),
+    runtimeVersion: z.string().nullable(),
+    driverVersion: z.string().nullable(),
+    devices: z.array(z.object({ name: z.string(), computeCapability: z.string(), memoryBytes: z.number() })),
+    library: z.string().nullable(),
+  }),
+  /** Every place searched and why nothing loaded there, in the order tried. */
+  searched: z.array(z.object({ library: z.string(), path: z.string(), result: z.string() })),
+  summary: z.string(),
+});
+export type NativeProbe = z.infer<typeof NativeProbeSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.literal('kiln'),
+  version: z.string(),
+  platform: z.string(),
+  transport: z.enum(['ipc', 'websocket', 'cli']),
+  maxUploadBytes: z.number().nullable(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const ProgressSchema = z.object({
+  /** 0..1, or null while the amount of work is unknown. */
+  fraction: z.number().min(0).max(1).nullable(),
+  stage: z.string(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+// ---- the calls ------------------------------------------------------------------------------
+
+interface CallSpec<Req extends z.ZodType, Res extends z.ZodType> {
+  request: Req;
+  reply: Res;
+  /** Runs as a job in the engine host (progress, cancel, survives a host crash as an error). */
+  job: boolean;
+  doc: string;
+}
+function call<Req extends z.ZodType, Res extends z.ZodType>(spec: CallSpec<Req, Res>): CallSpec<Req, Res> {
+  return spec;
+}
+
+export const api = {
+  'app.info': call({
+    request: z.object({}).strict(),
+    reply: AppInfoSchema,
+    job: false,
+    doc: 'Version, platform and which transport carries the API.',
+  }),
+  'model.open': call({
+    request: z.object({ source: ModelSourceSchema }).strict(),
+    reply: ModelSummarySchema,
+    job: true,
+    doc: 'Read a model and return its summary.',
+  }),
+  'native.probe': call({
+    request: z.object({}).strict(),
+    reply: NativeProbeSchema,
+    job: true,
+    doc: 'Look for TensorRT and CUDA on this machine through the native addon.',
+  }),
+  'host.diagnose': call({
+    request: z
+      .object({ ms: z.number().int().min(0).max(600_000), crash: z.enum(['none', 'exit', 'throw']).default('none') })
+      .strict(),
+    reply: z.object({ pid: z.number().int(), ranMs: z.number() }),
+    job: true,
+    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash).',
+  }),
+} as const;
+
+export type Api = typeof api;
+export type Method = keyof Api;
+export type RequestOf<M extends Method> = z.input<Api[M]['request']>;
+export type ParsedRequestOf<M extends Method> = z.output<Api[M]['request']>;
+export type ReplyOf<M extends Method> = z.output<Api[M]['reply']>;
+
+export const METHODS = Object.keys(api) as Method[];
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+}

@@ -1,0 +1,88 @@
+/**
+ * The server side of the contract. Every front door (Electron IPC, WebSocket, CLI) hands incoming
+ * messages to a Router, which validates the envelope and the arguments, runs the call (locally or
+ * as a job in the engine host) and answers through `reply`. Nothing unvalidated gets past here.
+ */
+import type { Method, Progress } from './contract';
+import { api, isMethod } from './contract';
+import { KilnError, toErrorShape } from './errors';
+import type { ServerMessage } from './protocol';
+import { ClientMessageSchema } from './protocol';
+
+export interface RunOptions {
+  onProgress: (progress: Progress) => void;
+  signal: AbortSignal;
+}
+
+/** Runs one validated call. A front door supplies one, usually a HostSupervisor plus local calls. */
+export type CallHandler = (method: Method, params: unknown, options: RunOptions) => Promise<unknown>;
+
+export class Router {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly handle: CallHandler,
+    private readonly reply: (message: ServerMessage) => void,
+  ) {}
+
+  /** Feed one raw incoming message (already JSON-decoded). Never throws. */
+  receive(raw: unknown): void {
+    const envelope = ClientMessageSchema.safeParse(raw);
+    if (!envelope.success) {
+      const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : '';
+      this.reply({
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: `malformed message: ${envelope.error.issues[0]?.message ?? 'invalid'}` },
+      });
+      return;
+    }
+    const message = envelope.data;
+    if (message.type === 'cancel') {
+      this.running.get(message.id)?.abort();
+      return;
+    }
+    const { id, method } = message;
+    if (this.running.has(id)) {
+      this.reply({ type: 'result', id, ok: false, error: { code: 'INVALID_ARGUMENT', message: `call id ${id} is already running` } });
+      return;
+    }
+    if (!isMethod(method)) {
+      this.reply({ type: 'result', id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown method: ${method}` } });
+      return;
+    }
+    const params = api[method].request.safeParse(message.params ?? {});
+    if (!params.success) {
+      const issue = params.error.issues[0];
+      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+      this.reply({
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: `invalid arguments for ${method}${where}: ${issue?.message ?? 'invalid'}` },
+      });
+      return;
+    }
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    this.handle(method, params.data, {
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (this.running.has(id)) this.reply({ type: 'progress', id, progress });
+      },
+    })
+      .then((value) => this.reply({ type: 'result', id, ok: true, value }))
+      .catch((err: unknown) => this.reply({ type: 'result', id, ok: false, error: toErrorShape(err) }))
+      .finally(() => this.running.delete(id));
+  }
+
+  /** Cancels everything (a window closed, a socket dropped). */
+  cancelAll(): void {
+    for (const controller of this.running.values()) controller.abort();
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new KilnError('INTERNAL', `unexpected value ${String(value)}`);
+}

@@ -1,0 +1,40 @@
+/** Plain-text rendering of CLI results, for people at a terminal. */
+import type { Dim, ModelSummary, ValueInfo } from '../api/contract';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+const dim = (d: Dim) => (d === null ? '?' : String(d));
+const tensor = (v: ValueInfo) => `  ${v.name}  ${v.dtype}${v.dims === null ? ' (rank unknown)' : ` [${v.dims.map(dim).join(', ')}]`}`;
+
+export function formatSummary(s: ModelSummary): string {
+  const lines = [
+    `${s.fileName}  (${formatBytes(s.fileBytes)}, sha256 ${s.sha256.slice(0, 16)}…)`,
+    `graph      ${s.graphName || '(unnamed)'}`,
+    `producer   ${[s.producer.name, s.producer.version].filter(Boolean).join(' ') || '(unknown)'}`,
+    `IR         ${s.irVersion}    opsets ${s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`,
+    `nodes      ${s.nodes}${s.subgraphs ? ` (${s.subgraphs} subgraphs)` : ''}${s.functions ? `, ${s.functions} local functions` : ''}`,
+    `parameters ${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)}${s.externalDataBytes ? `, ${formatBytes(s.externalDataBytes)} external` : ''})`,
+  ];
+  if (s.flops > 0) lines.push(`FLOPs      ${formatCount(s.flops)}`);
+  lines.push('inputs', ...s.inputs.map(tensor), 'outputs', ...s.outputs.map(tensor), 'ops');
+  const ops = Object.entries(s.opHistogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for (const [op, n] of ops) lines.push(`  ${String(n).padStart(6)}  ${op}`);
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}

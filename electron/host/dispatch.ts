@@ -1,0 +1,54 @@
+/**
+ * The call handler every front door uses: answers the few calls that need no model work right
+ * away, resolves where a model comes from, and sends everything else to the engine host as a job.
+ */
+import * as path from 'node:path';
+import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../api/contract';
+import { KilnError } from '../api/errors';
+import type { CallHandler } from '../api/router';
+import { KILN_VERSION } from '../core/version';
+import type { HostSupervisor } from './supervisor';
+
+export interface ResolvedSource {
+  path: string;
+  /** The name a user knows the file by (never a server temp path). */
+  displayName: string;
+}
+
+export interface DispatchOptions {
+  supervisor: HostSupervisor;
+  transport: AppInfo['transport'];
+  maxUploadBytes: number | null;
+  /** Browser mode maps upload ids to the temp files it wrote; elsewhere uploads do not exist. */
+  resolveUpload?: (uploadId: string) => ResolvedSource | undefined;
+}
+
+export function createCallHandler(options: DispatchOptions): CallHandler {
+  const resolveSource = (source: ModelSource): ResolvedSource => {
+    if (source.kind === 'path') return { path: path.resolve(source.path), displayName: path.basename(source.path) };
+    const resolved = options.resolveUpload?.(source.uploadId);
+    if (!resolved) throw new KilnError('FILE_NOT_FOUND', `no uploaded file with id ${source.uploadId} (it may have expired)`);
+    return resolved;
+  };
+
+  return async (method: Method, params: unknown, run) => {
+    switch (method) {
+      case 'app.info':
+        return {
+          name: 'kiln',
+          version: KILN_VERSION,
+          platform: `${process.platform}-${process.arch}`,
+          transport: options.transport,
+          maxUploadBytes: options.maxUploadBytes,
+        } satisfies AppInfo;
+      case 'model.open': {
+        const { source } = params as ParsedRequestOf<'model.open'>;
+        return options.supervisor.run('model.open', resolveSource(source), run);
+      }
+      case 'native.probe':
+        return options.supervisor.run('native.probe', {}, run);
+      case 'host.diagnose':
+        return options.supervisor.run('host.diagnose', params, run);
+    }
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * What the engine host can do. Each job takes validated params and a context for progress and
+ * cancellation. Front doors resolve uploads to paths before a job gets here.
+ */
+import { z } from 'zod';
+import type { Progress } from '../api/contract';
+import { KilnError } from '../api/errors';
+import { summarizeModel } from '../core/onnx/summary';
+import { probeNative } from '../core/native/probe';
+import type { HostJob } from './messages';
+
+export interface JobContext {
+  progress(p: Progress): void;
+  signal: AbortSignal;
+}
+
+const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
+const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw']) });
+
+export function throwIfCancelled(signal: AbortSignal, what: string): void {
+  if (signal.aborted) throw new KilnError('CANCELLED', `${what} was cancelled`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise<unknown>> = {
+  'model.open': async (raw, ctx) => {
+    const params = OpenParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Reading ${params.displayName}` });
+    const summary = await summarizeModel(params.path, params.displayName);
+    throwIfCancelled(ctx.signal, 'Opening the model');
+    return summary;
+  },
+
+  'native.probe': async () => probeNative(),
+
+  // A self-test that behaves like a long job; the crash modes let tests prove a dying host fails only its job.
+  'host.diagnose': async (raw, ctx) => {
+    const params = DiagnoseParams.parse(raw);
+    const start = performance.now();
+    const step = 20;
+    for (let t = 0; t < params.ms; t += step) {
+      throwIfCancelled(ctx.signal, 'host.diagnose');
+      ctx.progress({ fraction: t / Math.max(1, params.ms), stage: 'diagnosing' });
+      await sleep(Math.min(step, params.ms - t));
+    }
+    if (params.crash === 'exit') process.exit(3);
+    if (params.crash === 'throw') {
+      // An exception nobody catches, as a native crash would look from here.
+      setImmediate(() => {
+        throw new Error('simulated host crash');
+      });
+      await sleep(1_000);
+    }
+    return { pid: process.pid, ranMs: performance.now() - start };
+  },
+};

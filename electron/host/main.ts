@@ -1,0 +1,59 @@
+/**
+ * Entry point of the engine-host process. Under Electron it is a utilityProcess (messages via
+ * process.parentPort); under `serve` and the CLI a forked Node child (process.send).
+ */
+import { toErrorShape } from '../api/errors';
+import { jobs } from './jobs';
+import type { FromHost, ToHost } from './messages';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(message: FromHost): void {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+}
+
+const running = new Map<string, AbortController>();
+
+function receive(raw: unknown): void {
+  if (!raw || typeof raw !== 'object') return;
+  const message = raw as ToHost;
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+    return;
+  }
+  if (message.type !== 'run') return;
+  const { id, job, params } = message;
+  const handler = jobs[job];
+  if (!handler) {
+    send({ type: 'result', id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown job: ${String(job)}` } });
+    return;
+  }
+  const controller = new AbortController();
+  running.set(id, controller);
+  let lastProgress = 0;
+  handler(params, {
+    signal: controller.signal,
+    progress: (progress) => {
+      // Progress is for people; more than ~30 updates a second only costs messages.
+      const now = Date.now();
+      if (now - lastProgress < 30 && progress.fraction !== 1) return;
+      lastProgress = now;
+      send({ type: 'progress', id, progress });
+    },
+  })
+    .then((value) => send({ type: 'result', id, ok: true, value }))
+    .catch((err: unknown) => send({ type: 'result', id, ok: false, error: toErrorShape(err) }))
+    .finally(() => running.delete(id));
+}
+
+if (parentPort) parentPort.on('message', (e) => receive(e.data));
+else process.on('message', receive);
+// A forked host must not outlive its parent.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,14 @@
+/** Messages between a front door (parent) and the engine-host process (child). */
+import type { Progress } from '../api/contract';
+import type { KilnErrorShape } from '../api/errors';
+
+/** Host-side job names. They mirror the API's job calls, with sources already resolved to paths. */
+export type HostJob = 'model.open' | 'native.probe' | 'host.diagnose';
+
+export type ToHost = { type: 'run'; id: string; job: HostJob; params: unknown } | { type: 'cancel'; id: string };
+
+export type FromHost =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; id: string; progress: Progress }
+  | { type: 'result'; id: string; ok: true; value: unknown }
+  | { type: 'result'; id: string; ok: false; error: KilnErrorShape };

@@ -1,0 +1,103 @@
+/**
+ * Uploaded models in browser mode: streamed to a private temp folder under a size limit, written
+ * to a temp name and renamed when complete, and removed when they age out or the server stops.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { KilnError } from '../api/errors';
+import type { ResolvedSource } from '../host/dispatch';
+
+export interface UploadRecord extends ResolvedSource {
+  uploadId: string;
+  bytes: number;
+}
+
+/** Keep only a few uploads: a user opens one model at a time, and uploads can be gigabytes. */
+const KEEP = 4;
+
+export class UploadStore {
+  readonly dir: string;
+  private readonly records = new Map<string, UploadRecord>();
+
+  constructor(readonly maxBytes: number) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-uploads-'));
+  }
+
+  get(uploadId: string): UploadRecord | undefined {
+    return this.records.get(uploadId);
+  }
+
+  /** Streams `body` to disk. `declaredBytes` (Content-Length) lets an oversized upload fail before any write. */
+  async save(body: Readable, fileName: string, declaredBytes: number | undefined): Promise<UploadRecord> {
+    const displayName = sanitizeName(fileName);
+    if (declaredBytes !== undefined && declaredBytes > this.maxBytes) {
+      body.resume();
+      throw tooLarge(displayName, declaredBytes, this.maxBytes);
+    }
+    const uploadId = randomBytes(16).toString('hex');
+    const folder = path.join(this.dir, uploadId);
+    await fs.promises.mkdir(folder);
+    const finalPath = path.join(folder, displayName);
+    const partPath = `${finalPath}.part`;
+    let bytes = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const out = fs.createWriteStream(partPath, { flags: 'wx' });
+        const fail = (err: Error) => {
+          body.unpipe(out);
+          body.resume();
+          out.destroy();
+          reject(err);
+        };
+        body.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > this.maxBytes) fail(tooLarge(displayName, bytes, this.maxBytes));
+        });
+        body.on('aborted', () => fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName })));
+        body.on('error', fail);
+        out.on('error', fail);
+        out.on('finish', resolve);
+        body.pipe(out);
+      });
+      if (bytes === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
+      await fs.promises.rename(partPath, finalPath);
+    } catch (err) {
+      await fs.promises.rm(folder, { recursive: true, force: true });
+      throw err;
+    }
+    const record: UploadRecord = { uploadId, path: finalPath, displayName, bytes };
+    this.records.set(uploadId, record);
+    await this.prune();
+    return record;
+  }
+
+  /** Removes everything; called when the server stops. */
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.records.clear();
+  }
+
+  private async prune(): Promise<void> {
+    const ids = [...this.records.keys()];
+    for (const id of ids.slice(0, Math.max(0, ids.length - KEEP))) {
+      this.records.delete(id);
+      await fs.promises.rm(path.join(this.dir, id), { recursive: true, force: true });
+    }
+  }
+}
+
+function tooLarge(file: string, bytes: number, max: number): KilnError {
+  const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return new KilnError('TOO_LARGE', `${file} is larger than the upload limit (${mb(bytes)}+ > ${mb(max)}); start serve with --max-upload-mb to raise it`, {
+    file,
+  });
+}
+
+/** A user's file name, made safe as a single path component. */
+export function sanitizeName(name: string): string {
+  const base = name.replace(/[/\\]/g, '_').replace(/[\x00-\x1f]/g, '').trim().slice(0, 200);
+  return base === '' || base === '.' || base === '..' ? 'model.onnx' : base;
+}

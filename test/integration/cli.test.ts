@@ -1,0 +1,67 @@
+// `npx kiln inspect` through the real bin shim and the compiled CLI (built by `npm run build`).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLS = path.join(ROOT, 'assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function kiln(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('kiln CLI', () => {
+  it('inspect --json prints the summary with the documented keys', () => {
+    const r = kiln('inspect', CLS, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['irVersion', 'opsets', 'nodes', 'inputs', 'outputs', 'opHistogram', 'parameterBytes']) expect(s).toHaveProperty(key);
+    expect(s.nodes).toBe(471);
+    expect(s.opsets).toEqual([{ domain: '', version: 9 }]);
+    const inputs = s.inputs as Array<{ name: string; dims: unknown[]; dtype: string }>;
+    expect(inputs[0]).toMatchObject({ name: 'x', dtype: 'float32' });
+    expect((s.opHistogram as Record<string, number>).BatchNormalization).toBe(35);
+  });
+
+  it('inspect prints a readable summary', () => {
+    const r = kiln('inspect', CLS);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    expect(r.stdout).toMatch(/nodes\s+471/);
+  });
+
+  it('bad inputs exit non-zero with a message naming the file', () => {
+    const empty = path.join(tmp, 'empty.onnx');
+    fs.writeFileSync(empty, '');
+    const text = path.join(tmp, 'readme.onnx');
+    fs.writeFileSync(text, 'hello, I am not a model'.repeat(10));
+    const truncated = path.join(tmp, 'truncated.onnx');
+    fs.writeFileSync(truncated, fs.readFileSync(CLS).subarray(0, 300_000));
+    for (const [file, word] of [
+      [empty, 'empty'],
+      [text, 'not an ONNX model'],
+      [truncated, 'not an ONNX model'],
+      [path.join(tmp, 'missing.onnx'), 'missing.onnx'],
+      [tmp, path.basename(tmp)],
+    ] as const) {
+      const r = kiln('inspect', file);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr).toContain(word);
+      expect(r.stderr).toContain(path.basename(file));
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack traces for users
+    }
+  });
+
+  it('wrong usage exits 2 with the usage text', () => {
+    expect(kiln('inspect').code).toBe(2);
+    const r = kiln('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: kiln');
+  });
+});

@@ -1,0 +1,89 @@
+// The engine host is a real forked process here. Killing it mid-job must fail that job (saying so),
+// restart the host, and leave the API working.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as path from 'node:path';
+import type { ApiClient } from '../../electron/api/client';
+import { directClient } from '../../electron/api/direct';
+import { KilnError } from '../../electron/api/errors';
+import { createCallHandler } from '../../electron/host/dispatch';
+import { forkSpawner } from '../../electron/host/fork-spawner';
+import { HostSupervisor } from '../../electron/host/supervisor';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+
+let supervisor: HostSupervisor;
+let client: ApiClient;
+
+beforeAll(async () => {
+  supervisor = new HostSupervisor(forkSpawner());
+  client = directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null }));
+  await supervisor.ready();
+});
+afterAll(() => supervisor.dispose());
+
+async function failureOf(p: Promise<unknown>): Promise<KilnError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(KilnError);
+    return err as KilnError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('engine host crash recovery', () => {
+  it('kill -9 in the middle of a job fails that job with HOST_CRASHED, restarts the host, and keeps working', async () => {
+    const firstPid = await supervisor.ready();
+    const progress: number[] = [];
+    const job = client.call('host.diagnose', { ms: 30_000 }, { onProgress: (p) => progress.push(p.fraction ?? -1) });
+    // Wait until the job is really running in the host before killing it.
+    while (progress.length < 2) await new Promise((r) => setTimeout(r, 10));
+    process.kill(firstPid, 'SIGKILL');
+    const err = await failureOf(job);
+    expect(err.code).toBe('HOST_CRASHED');
+    expect(err.message).toContain('signal SIGKILL');
+    expect(err.message).toContain('restarted');
+
+    const secondPid = await supervisor.ready();
+    expect(secondPid).not.toBe(firstPid);
+    const summary = await client.call('model.open', { source: { kind: 'path', path: CLS } });
+    expect(summary.nodes).toBe(471);
+  });
+
+  it('a host that exits on its own fails only the job it was running', async () => {
+    const pid = await supervisor.ready();
+    const other = client.call('host.diagnose', { ms: 50 });
+    const crashing = client.call('host.diagnose', { ms: 100, crash: 'exit' });
+    await expect(other).resolves.toMatchObject({ pid });
+    const err = await failureOf(crashing);
+    expect(err.code).toBe('HOST_CRASHED');
+    expect(err.message).toContain('exit code 3');
+    await expect(client.call('app.info', {})).resolves.toMatchObject({ name: 'kiln' });
+    await expect(client.call('host.diagnose', { ms: 0 })).resolves.toMatchObject({ ranMs: expect.any(Number) });
+  });
+
+  it('an uncaught exception in the host is a crash like any other', async () => {
+    const err = await failureOf(client.call('host.diagnose', { ms: 0, crash: 'throw' }));
+    expect(err.code).toBe('HOST_CRASHED');
+    await expect(client.call('host.diagnose', { ms: 0 })).resolves.toBeDefined();
+  });
+
+  it('cancel stops a running job with CANCELLED and the host stays up', async () => {
+    const pid = await supervisor.ready();
+    const controller = new AbortController();
+    const job = client.call('host.diagnose', { ms: 20_000 }, { signal: controller.signal, onProgress: () => controller.abort() });
+    const err = await failureOf(job);
+    expect(err.code).toBe('CANCELLED');
+    expect(await supervisor.ready()).toBe(pid);
+  });
+
+  it('bad files fail with a clear error naming the file, and the host survives', async () => {
+    const pid = await supervisor.ready();
+    const err = await failureOf(client.call('model.open', { source: { kind: 'path', path: '/nonexistent/missing.onnx' } }));
+    expect(err.code).toBe('FILE_NOT_FOUND');
+    expect(err.message).toContain('missing.onnx');
+    const folder = await failureOf(client.call('model.open', { source: { kind: 'path', path: __dirname } }));
+    expect(folder.code).toBe('NOT_A_FILE');
+    expect(await supervisor.ready()).toBe(pid);
+  });
+});

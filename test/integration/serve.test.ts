@@ -1,0 +1,133 @@
+// Browser mode over a real socket: token, origin and host checks, uploads streamed with a limit,
+// and the same API calls as the desktop app.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiClient } from '../../electron/api/client';
+import type { Transport } from '../../electron/api/client';
+import type { ClientMessage } from '../../electron/api/protocol';
+import type { RunningServer } from '../../electron/serve/server';
+import { startServer } from '../../electron/serve/server';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+let server: RunningServer;
+let rendererDir: string;
+
+beforeAll(async () => {
+  rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-renderer-'));
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Kiln</title>');
+  server = await startServer({ port: 0, rendererDir, maxUploadBytes: 2 * 1024 * 1024 });
+});
+afterAll(async () => {
+  await server.close();
+  fs.rmSync(rendererDir, { recursive: true, force: true });
+});
+
+function connect(opts: { token?: string; origin?: string } = {}): Promise<WebSocket> {
+  const url = `ws://127.0.0.1:${server.port}/api?token=${encodeURIComponent(opts.token ?? server.token)}`;
+  const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function wsClient(ws: WebSocket): ApiClient {
+  const transport: Transport = {
+    kind: 'websocket',
+    send: (m: ClientMessage) => ws.send(JSON.stringify(m)),
+    onMessage(listener) {
+      const h = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()));
+      ws.on('message', h);
+      return () => ws.off('message', h);
+    },
+  };
+  return new ApiClient(transport);
+}
+
+async function upload(body: Buffer, name: string, token = server.token) {
+  const res = await fetch(`${server.origin}/upload`, {
+    method: 'POST',
+    headers: { 'x-kiln-token': token, 'x-kiln-filename': encodeURIComponent(name) },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('browser mode', () => {
+  it('serves the page with a strict CSP', async () => {
+    const res = await fetch(`${server.origin}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain('Kiln');
+  });
+
+  it('does not serve files outside the renderer folder', async () => {
+    const res = await fetch(`${server.origin}/..%2f..%2fetc%2fpasswd`);
+    expect(res.status).toBe(404);
+  });
+
+  it('refuses a WebSocket without the right token, or from another origin', async () => {
+    await expect(connect({ token: 'wrong-token' })).rejects.toThrow('403');
+    await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow('403');
+    const ok = await connect({ origin: server.origin });
+    ok.close();
+  });
+
+  it('refuses a request for a foreign Host (DNS rebinding)', async () => {
+    const http = await import('node:http');
+    const status = await new Promise<number>((resolve) => {
+      http.get({ host: '127.0.0.1', port: server.port, path: '/', headers: { host: `evil.example:${server.port}` } }, (res) => resolve(res.statusCode ?? 0));
+    });
+    expect(status).toBe(421);
+  });
+
+  it('uploads a model and opens it over the WebSocket', async () => {
+    const up = await upload(fs.readFileSync(CLS), 'orientation classifier.onnx');
+    expect(up.status).toBe(200);
+    expect(up.body.fileName).toBe('orientation classifier.onnx');
+    const ws = await connect();
+    const client = wsClient(ws);
+    const info = await client.call('app.info', {});
+    expect(info.transport).toBe('websocket');
+    const summary = await client.call('model.open', { source: { kind: 'upload', uploadId: String(up.body.uploadId) } });
+    expect(summary.fileName).toBe('orientation classifier.onnx');
+    expect(summary.nodes).toBe(471);
+    expect(summary.inputs[0]?.name).toBe('x');
+    ws.close();
+  });
+
+  it('refuses uploads without a token, over the limit, or empty — and leaves no file behind', async () => {
+    expect((await upload(Buffer.from('x'), 'a.onnx', 'nope-nope')).status).toBe(401);
+    const big = await upload(Buffer.alloc(3 * 1024 * 1024, 1), 'huge.onnx');
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatchObject({ code: 'TOO_LARGE', file: 'huge.onnx' });
+    const empty = await upload(Buffer.alloc(0), 'empty.onnx');
+    expect(empty.body.error).toMatchObject({ code: 'EMPTY_FILE', file: 'empty.onnx' });
+    const leftovers = fs.readdirSync(server.uploads.dir, { recursive: true }).map(String);
+    expect(leftovers.filter((f) => f.includes('huge') || f.includes('empty') || f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('a non-ONNX upload gets a clear error naming the file', async () => {
+    const up = await upload(Buffer.from('this is plainly not a protobuf model, just some text\n'.repeat(20)), 'notes.txt');
+    const ws = await connect();
+    const err = await wsClient(ws)
+      .call('model.open', { source: { kind: 'upload', uploadId: String(up.body.uploadId) } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NOT_ONNX' });
+    expect((err as Error).message).toContain('notes.txt');
+    ws.close();
+  });
+
+  it('an unknown upload id is refused', async () => {
+    const ws = await connect();
+    const err = await wsClient(ws)
+      .call('model.open', { source: { kind: 'upload', uploadId: '0'.repeat(32) } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FILE_NOT_FOUND' });
+    ws.close();
+  });
+});
