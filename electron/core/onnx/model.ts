@@ -1,0 +1,202 @@
+/**
+ * Kiln's in-memory ONNX model: what the decoder produces and the encoder consumes. Field names
+ * follow onnx.proto. Every message keeps its original bytes' span and any fields this schema does
+ * not know, so a model written back loses nothing — including fields newer than Kiln.
+ */
+
+/** Where a message came from in the original file, and fields Kiln does not know (raw wire bytes). */
+export interface Provenance {
+  /** [start, end) of this message's bytes in the source buffer, for byte-exact re-encoding of untouched messages. */
+  span?: [number, number];
+  /** Set when something changed the message after decoding, so its span is stale. */
+  dirty?: boolean;
+  unknown?: Uint8Array[];
+}
+
+export interface StringEntry {
+  key: string;
+  value: string;
+}
+
+export interface OpsetId extends Provenance {
+  domain: string;
+  version: number;
+}
+
+/** Where a tensor's values are: not read until something needs them. */
+export type TensorData =
+  | { kind: 'none' }
+  /** raw_data bytes at [offset, offset+length) of the model file. */
+  | { kind: 'raw'; offset: number; length: number }
+  /** A typed repeated field (float_data=4, int32_data=5, string_data=6, int64_data=7, double_data=10, uint64_data=11), packed or not, at [offset, offset+length) of the model file; `count` values. */
+  | { kind: 'typed'; field: number; offset: number; length: number; packed: boolean; count: number }
+  /** External data file, resolved and checked against the model folder. */
+  | { kind: 'external'; location: string; path: string; offset: number; length: number | null };
+
+export interface TensorProto extends Provenance {
+  name: string;
+  dataType: number;
+  dims: number[];
+  data: TensorData;
+  externalData: StringEntry[];
+  docString: string;
+}
+
+export interface SparseTensorProto extends Provenance {
+  values: TensorProto | undefined;
+  indices: TensorProto | undefined;
+  dims: number[];
+}
+
+export type TypeProto =
+  | ({ kind: 'tensor' | 'sparse_tensor'; elemType: number; shape: Dimension[] | null; denotation: string } & Provenance)
+  | ({ kind: 'sequence' | 'optional'; elem: TypeProto | undefined; denotation: string } & Provenance)
+  | ({ kind: 'map'; keyType: number; value: TypeProto | undefined; denotation: string } & Provenance)
+  | ({ kind: 'unknown'; denotation: string } & Provenance);
+
+export interface Dimension {
+  value?: number;
+  param?: string;
+  denotation?: string;
+}
+
+export interface ValueInfoProto extends Provenance {
+  name: string;
+  type: TypeProto | undefined;
+  docString: string;
+}
+
+/** AttributeProto.AttributeType */
+export const ATTR = {
+  UNDEFINED: 0,
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+  SPARSE_TENSOR: 11,
+  SPARSE_TENSORS: 12,
+  TYPE_PROTO: 13,
+  TYPE_PROTOS: 14,
+} as const;
+
+export interface AttributeProto extends Provenance {
+  name: string;
+  type: number;
+  refAttrName: string;
+  docString: string;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: GraphProto;
+  sparseTensor?: SparseTensorProto;
+  tp?: TypeProto;
+  floats?: number[];
+  ints?: number[];
+  strings?: Uint8Array[];
+  tensors?: TensorProto[];
+  graphs?: GraphProto[];
+  sparseTensors?: SparseTensorProto[];
+  typeProtos?: TypeProto[];
+}
+
+export interface NodeProto extends Provenance {
+  input: string[];
+  output: string[];
+  name: string;
+  opType: string;
+  domain: string;
+  overload: string;
+  attribute: AttributeProto[];
+  docString: string;
+}
+
+export interface GraphProto extends Provenance {
+  name: string;
+  node: NodeProto[];
+  initializer: TensorProto[];
+  sparseInitializer: SparseTensorProto[];
+  docString: string;
+  input: ValueInfoProto[];
+  output: ValueInfoProto[];
+  valueInfo: ValueInfoProto[];
+}
+
+export interface FunctionProto extends Provenance {
+  name: string;
+  domain: string;
+  overload: string;
+  input: string[];
+  output: string[];
+  attribute: string[];
+  attributeProto: AttributeProto[];
+  node: NodeProto[];
+  opsetImport: OpsetId[];
+  valueInfo: ValueInfoProto[];
+  docString: string;
+}
+
+export interface ModelProto extends Provenance {
+  irVersion: number;
+  opsetImport: OpsetId[];
+  producerName: string;
+  producerVersion: string;
+  domain: string;
+  modelVersion: number;
+  docString: string;
+  graph: GraphProto | undefined;
+  metadataProps: StringEntry[];
+  functions: FunctionProto[];
+}
+
+/** TensorProto.DataType names (lower case, as numpy/onnxruntime call them) and element sizes in bits. */
+export const DTYPES: Record<number, { name: string; bits: number }> = {
+  0: { name: 'undefined', bits: 0 },
+  1: { name: 'float32', bits: 32 },
+  2: { name: 'uint8', bits: 8 },
+  3: { name: 'int8', bits: 8 },
+  4: { name: 'uint16', bits: 16 },
+  5: { name: 'int16', bits: 16 },
+  6: { name: 'int32', bits: 32 },
+  7: { name: 'int64', bits: 64 },
+  8: { name: 'string', bits: 0 },
+  9: { name: 'bool', bits: 8 },
+  10: { name: 'float16', bits: 16 },
+  11: { name: 'float64', bits: 64 },
+  12: { name: 'uint32', bits: 32 },
+  13: { name: 'uint64', bits: 64 },
+  14: { name: 'complex64', bits: 64 },
+  15: { name: 'complex128', bits: 128 },
+  16: { name: 'bfloat16', bits: 16 },
+  17: { name: 'float8e4m3fn', bits: 8 },
+  18: { name: 'float8e4m3fnuz', bits: 8 },
+  19: { name: 'float8e5m2', bits: 8 },
+  20: { name: 'float8e5m2fnuz', bits: 8 },
+  21: { name: 'uint4', bits: 4 },
+  22: { name: 'int4', bits: 4 },
+  23: { name: 'float4e2m1', bits: 4 },
+  24: { name: 'float8e8m0', bits: 8 },
+};
+
+export const dtypeName = (t: number): string => DTYPES[t]?.name ?? `dtype${t}`;
+
+/** Number of elements of a tensor with these dims (1 for a scalar). */
+export function elementCount(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+/** Bytes the tensor's values occupy (sub-byte types packed, as ONNX stores them). */
+export function tensorBytes(t: TensorProto): number {
+  if (t.data.kind === 'external' && t.data.length !== null) return t.data.length;
+  if (t.data.kind === 'raw') return t.data.length;
+  const bits = DTYPES[t.dataType]?.bits ?? 0;
+  return Math.ceil((elementCount(t.dims) * bits) / 8);
+}

@@ -1,0 +1,154 @@
+/**
+ * Opening a model file: the checks a user's file needs before and after decoding, each failing
+ * with a KilnError that names the file and what is wrong. External data is resolved against the
+ * model's folder and refused when it would leave it (absolute paths, `..`, links pointing out —
+ * the ONNX external-data path-traversal CVE class).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KilnError } from '../../api/errors';
+import { decodeModel, ModelLimitError } from './decode';
+import type { GraphProto, ModelProto, TensorProto } from './model';
+import { WireError } from './wire';
+
+/** Protobuf messages cannot exceed 2 GiB; bigger models must keep their weights in external data. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
+export interface OpenedModel {
+  model: ModelProto;
+  /** Absolute path of the .onnx file (tensors' raw offsets refer to it). */
+  path: string;
+  displayName: string;
+  fileBytes: number;
+  sha256: string;
+  warnings: string[];
+}
+
+/** Reads and decodes a model from disk. */
+export async function openModelFile(filePath: string, displayName = path.basename(filePath)): Promise<OpenedModel> {
+  const abs = path.resolve(filePath);
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(abs);
+  } catch (err) {
+    throw fileError(err, displayName);
+  }
+  if (stat.isDirectory()) throw new KilnError('NOT_A_FILE', `${displayName} is a folder, not a model file`, { file: displayName });
+  if (!stat.isFile()) throw new KilnError('NOT_A_FILE', `${displayName} is not a regular file`, { file: displayName });
+  if (stat.size === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
+  if (stat.size > MAX_MODEL_FILE_BYTES) {
+    throw new KilnError(
+      'UNSUPPORTED',
+      `${displayName} is ${(stat.size / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
+      { file: displayName },
+    );
+  }
+  let buf: Buffer;
+  try {
+    buf = await fs.promises.readFile(abs);
+  } catch (err) {
+    throw fileError(err, displayName);
+  }
+  return decodeOpened(buf, abs, displayName);
+}
+
+/** Decodes bytes already in memory as the model at `absPath` (also what the fuzz tests drive). */
+export function decodeOpened(buf: Uint8Array, absPath: string, displayName: string): OpenedModel {
+  let model: ModelProto;
+  try {
+    model = decodeModel(buf);
+  } catch (err) {
+    if (err instanceof WireError) {
+      throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: ${err.message}`, { file: displayName, details: { offset: err.offset } });
+    }
+    if (err instanceof ModelLimitError || err instanceof RangeError) {
+      throw new KilnError('UNSUPPORTED', `${displayName} cannot be read: ${err.message}`, { file: displayName });
+    }
+    throw err;
+  }
+  if (!model.graph) {
+    throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: it decodes as protobuf but has no graph`, { file: displayName });
+  }
+  const warnings: string[] = [];
+  if (model.irVersion < 3 || model.irVersion > 12) warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);
+  if (model.opsetImport.length === 0) warnings.push('the model declares no opset (IR 3 models assume ai.onnx opset 1)');
+  resolveExternalData(model, path.dirname(absPath), displayName, warnings);
+  return {
+    model,
+    path: absPath,
+    displayName,
+    fileBytes: buf.length,
+    sha256: createHash('sha256').update(buf).digest('hex'),
+    warnings,
+  };
+}
+
+function fileError(err: unknown, file: string): KilnError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new KilnError('FILE_NOT_FOUND', `${file}: no such file`, { file });
+  if (code === 'EISDIR') return new KilnError('NOT_A_FILE', `${file} is a folder, not a model file`, { file });
+  if (code === 'EACCES' || code === 'EPERM') return new KilnError('FILE_UNREADABLE', `${file} cannot be read: permission denied`, { file });
+  return new KilnError('FILE_UNREADABLE', `${file} cannot be read: ${(err as Error).message}`, { file });
+}
+
+/** Calls `fn` for every tensor that can hold weights: initializers, sparse values, and tensor attributes, in every subgraph and function. */
+export function forEachTensor(model: ModelProto, fn: (t: TensorProto, where: 'initializer' | 'attribute' | 'sparse') => void): void {
+  const visitGraph = (g: GraphProto): void => {
+    for (const t of g.initializer) fn(t, 'initializer');
+    for (const sp of g.sparseInitializer) {
+      if (sp.values) fn(sp.values, 'sparse');
+      if (sp.indices) fn(sp.indices, 'sparse');
+    }
+    for (const n of g.node) visitAttrs(n.attribute);
+  };
+  const visitAttrs = (attrs: ModelProto['functions'][number]['attributeProto']): void => {
+    for (const a of attrs) {
+      if (a.t) fn(a.t, 'attribute');
+      for (const t of a.tensors ?? []) fn(t, 'attribute');
+      if (a.g) visitGraph(a.g);
+      for (const g of a.graphs ?? []) visitGraph(g);
+    }
+  };
+  if (model.graph) visitGraph(model.graph);
+  for (const f of model.functions) for (const n of f.node) visitAttrs(n.attribute);
+}
+
+function resolveExternalData(model: ModelProto, dir: string, file: string, warnings: string[]): void {
+  let realDir: string | undefined;
+  const sizes = new Map<string, number | null>();
+  forEachTensor(model, (t) => {
+    if (t.data.kind !== 'external') return;
+    const loc = t.data.location;
+    const unsafe = (why: string) =>
+      new KilnError('UNSAFE_PATH', `${file}: tensor ${t.name || '(unnamed)'} has external data at "${loc}", which ${why}; Kiln only reads external data inside the model's folder`, {
+        file,
+      });
+    if (loc === '') throw unsafe('is empty');
+    if (path.isAbsolute(loc) || path.win32.isAbsolute(loc) || /^[a-zA-Z]:/.test(loc)) throw unsafe('is an absolute path');
+    if (loc.split(/[\\/]/).includes('..')) throw unsafe('climbs out with ".."');
+    if (loc.includes('\0')) throw unsafe('contains a NUL character');
+    const full = path.resolve(dir, loc);
+    if (!sizes.has(full)) {
+      let size: number | null = null;
+      try {
+        const real = fs.realpathSync(full);
+        realDir ??= fs.realpathSync(dir);
+        if (real !== realDir && !real.startsWith(realDir + path.sep)) throw unsafe('is a link that points outside the folder');
+        size = fs.statSync(real).size;
+      } catch (err) {
+        if (err instanceof KilnError) throw err;
+        warnings.push(`external data file "${loc}" is missing; weights stored there cannot be read`);
+      }
+      sizes.set(full, size);
+    }
+    const size = sizes.get(full) ?? null;
+    if (!Number.isFinite(t.data.offset) || t.data.offset < 0 || (t.data.length !== null && (!Number.isFinite(t.data.length) || t.data.length < 0))) {
+      throw new KilnError('NOT_ONNX', `${file}: tensor ${t.name} has an invalid external-data offset or length`, { file });
+    }
+    if (size !== null && t.data.offset + (t.data.length ?? 0) > size) {
+      warnings.push(`tensor ${t.name}: external data runs past the end of "${loc}" (${size} bytes)`);
+    }
+    t.data.path = full;
+  });
+}

@@ -1,0 +1,110 @@
+/** The model summary the app shows first and `kiln inspect` prints. */
+import type { Dim, ModelSummary, ValueInfo } from '../../api/contract';
+import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } from './model';
+import { DTYPES, dtypeName, elementCount, tensorBytes } from './model';
+import type { OpenedModel } from './open';
+import { forEachTensor, openModelFile } from './open';
+
+/** Op key as users know it: plain for the default domain, `domain:Op` otherwise. */
+export function opKey(n: Pick<NodeProto, 'domain' | 'opType'>): string {
+  return n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}:${n.opType}`;
+}
+
+function typeString(t: TypeProto | undefined): { dtype: string; dims: Dim[] | null } {
+  if (!t) return { dtype: 'unknown', dims: null };
+  if (t.kind === 'tensor' || t.kind === 'sparse_tensor') {
+    const dims = t.shape === null ? null : t.shape.map((d): Dim => (d.value !== undefined ? d.value : d.param !== undefined && d.param !== '' ? d.param : null));
+    return { dtype: t.kind === 'sparse_tensor' ? `sparse ${dtypeName(t.elemType)}` : dtypeName(t.elemType), dims };
+  }
+  if (t.kind === 'sequence' || t.kind === 'optional') return { dtype: `${t.kind}<${typeString(t.elem).dtype}>`, dims: null };
+  if (t.kind === 'map') return { dtype: `map<${dtypeName(t.keyType)},${typeString(t.value).dtype}>`, dims: null };
+  return { dtype: 'unknown', dims: null };
+}
+
+export function valueInfo(v: ValueInfoProto): ValueInfo {
+  return { name: v.name, ...typeString(v.type) };
+}
+
+interface Counts {
+  nodes: number;
+  subgraphs: number;
+  histogram: Map<string, number>;
+}
+
+function countGraph(g: GraphProto, c: Counts): void {
+  for (const n of g.node) {
+    c.nodes++;
+    const key = opKey(n);
+    c.histogram.set(key, (c.histogram.get(key) ?? 0) + 1);
+    for (const a of n.attribute) {
+      if (a.g) {
+        c.subgraphs++;
+        countGraph(a.g, c);
+      }
+      for (const sg of a.graphs ?? []) {
+        c.subgraphs++;
+        countGraph(sg, c);
+      }
+    }
+  }
+}
+
+export function summarize(opened: OpenedModel): ModelSummary {
+  const { model } = opened;
+  const graph = model.graph as GraphProto;
+  const counts: Counts = { nodes: 0, subgraphs: 0, histogram: new Map() };
+  countGraph(graph, counts);
+  for (const f of model.functions) countGraph({ ...graph, node: f.node }, counts);
+
+  let parameterCount = 0;
+  let parameterBytes = 0;
+  let externalDataBytes = 0;
+  let initializers = 0;
+  forEachTensor(model, (t, where) => {
+    if (where === 'initializer') initializers++;
+    // Scalars and shape constants are not weights; a tensor counts once it holds values.
+    const n = t.dims.length === 0 ? 1 : elementCount(t.dims);
+    if (!Number.isFinite(n) || n < 0) return;
+    parameterCount += n;
+    const bytes = tensorBytes(t);
+    parameterBytes += bytes;
+    if (t.data.kind === 'external') externalDataBytes += t.data.length ?? Math.ceil((n * (DTYPES[t.dataType]?.bits ?? 0)) / 8);
+  });
+
+  // IR < 4 lists initializers among the inputs; a user's inputs are the ones without a value.
+  const initNames = new Set(graph.initializer.map((t) => t.name));
+  const inputs = graph.input.filter((v) => !initNames.has(v.name)).map(valueInfo);
+
+  return {
+    fileName: opened.displayName,
+    fileBytes: opened.fileBytes,
+    sha256: opened.sha256,
+    graphName: graph.name,
+    producer: { name: model.producerName, version: model.producerVersion },
+    domain: model.domain,
+    modelVersion: model.modelVersion,
+    docString: model.docString,
+    irVersion: model.irVersion,
+    opsets: model.opsetImport.map((o) => ({ domain: o.domain === 'ai.onnx' ? '' : o.domain, version: o.version })),
+    inputs,
+    outputs: graph.output.map(valueInfo),
+    nodes: counts.nodes,
+    subgraphs: counts.subgraphs,
+    functions: model.functions.length,
+    opHistogram: Object.fromEntries([...counts.histogram].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    initializers,
+    parameterCount,
+    parameterBytes,
+    externalDataBytes,
+    metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
+    flops: 0,
+    perOpType: [],
+    warnings: opened.warnings,
+  };
+}
+
+export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
+  return summarize(await openModelFile(filePath, displayName));
+}
+
+export type { ModelProto };
