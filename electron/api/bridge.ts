@@ -13,6 +13,8 @@ export interface KilnBridge {
   pathForFile(file: File): string;
   /** Ask main to show the native Open dialog; resolves to a path or null when cancelled. */
   openFileDialog(): Promise<string | null>;
+  /** Absolute path of the bundled sample model (for "Open sample model"). */
+  sampleModelPath?(): string;
 }
 
 /** Browser mode (`npm run serve`). The token comes from the page URL (`?token=...`). */

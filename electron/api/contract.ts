@@ -103,6 +103,45 @@ export const ProgressSchema = z.object({
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 
+/**
+ * The graph as the renderer draws it: flat arrays indexed by integer ids (no object per node), so a
+ * 125k-node model crosses a process boundary as a handful of arrays. Node i of the main graph has op
+ * `ops[nodeOp[i]]`, name `nodeName[i]` and sits in name-scope group `nodeGroup[i]` (-1 = top level).
+ * Edge e runs from node `edgeFrom[e]` to node `edgeTo[e]` carrying tensor `edgeTensor[e]`; graph
+ * inputs/initializers are not nodes (edges from them are omitted; the inspector lists them).
+ */
+export const GraphPayloadSchema = z.object({
+  ops: z.array(z.string()),
+  nodeName: z.array(z.string()),
+  nodeOp: z.array(z.number().int()),
+  nodeGroup: z.array(z.number().int()),
+  edgeFrom: z.array(z.number().int()),
+  edgeTo: z.array(z.number().int()),
+  edgeTensor: z.array(z.number().int()),
+  tensorName: z.array(z.string()),
+  /** Per tensor: dtype name and dims, or null when unknown. */
+  tensorType: z.array(z.object({ dtype: z.string(), dims: z.array(DimSchema).nullable() }).nullable()),
+  /** Name-scope groups: a tree. `groupParent[g]` is -1 for a top-level group. */
+  groupName: z.array(z.string()),
+  groupParent: z.array(z.number().int()),
+  /** Nodes that own subgraphs (If/Loop/Scan): node id -> attribute name -> subgraph id. */
+  subgraphs: z.array(z.object({ node: z.number().int(), attribute: z.string(), graph: z.number().int() })),
+  /**
+   * Inputs and outputs of every node in order, as CSR: node i's input tensors are
+   * `nodeInputs[nodeInputStart[i] .. nodeInputStart[i+1])` (-1 = an omitted optional input); the same
+   * for outputs. Includes graph inputs and initializers, which `edge*` leave out (for the inspector).
+   */
+  nodeInputStart: z.array(z.number().int()).optional(),
+  nodeInputs: z.array(z.number().int()).optional(),
+  nodeOutputStart: z.array(z.number().int()).optional(),
+  nodeOutputs: z.array(z.number().int()).optional(),
+  /** Per tensor: 0 intermediate, 1 graph input, 2 initializer, 3 graph output. */
+  tensorKind: z.array(z.number().int()).optional(),
+  /** Why parts of the graph are not shown (e.g. edges to unknown tensors), for the view to say. */
+  notes: z.array(z.string()).optional(),
+});
+export type GraphPayload = z.infer<typeof GraphPayloadSchema>;
+
 // ---- the calls ------------------------------------------------------------------------------
 
 interface CallSpec<Req extends z.ZodType, Res extends z.ZodType> {
@@ -128,6 +167,12 @@ export const api = {
     reply: ModelSummarySchema,
     job: true,
     doc: 'Read a model and return its summary.',
+  }),
+  'model.graph': call({
+    request: z.object({ source: ModelSourceSchema }).strict(),
+    reply: GraphPayloadSchema,
+    job: true,
+    doc: 'The main graph of a model as flat arrays for the graph view (nodes, edges, tensors, name-scope groups).',
   }),
   'native.probe': call({
     request: z.object({}).strict(),

@@ -45,6 +45,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source } = params as ParsedRequestOf<'model.open'>;
         return options.supervisor.run('model.open', resolveSource(source), run);
       }
+      case 'model.graph': {
+        const { source } = params as ParsedRequestOf<'model.graph'>;
+        return options.supervisor.run('model.graph', resolveSource(source), run);
+      }
       case 'native.probe':
         return options.supervisor.run('native.probe', {}, run);
       case 'host.diagnose':

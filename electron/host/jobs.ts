@@ -7,6 +7,7 @@ import type { Progress } from '../api/contract';
 import { KilnError } from '../api/errors';
 import { summarizeModel } from '../core/onnx/summary';
 import { probeNative } from '../core/native/probe';
+import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
 
 export interface JobContext {
@@ -30,6 +31,14 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const summary = await summarizeModel(params.path, params.displayName);
     throwIfCancelled(ctx.signal, 'Opening the model');
     return summary;
+  },
+
+  'model.graph': async (raw, ctx) => {
+    const params = OpenParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
+    const payload = await graphPayloadForFile(params.path);
+    throwIfCancelled(ctx.signal, 'Reading the graph');
+    return payload;
   },
 
   'native.probe': async () => probeNative(),

@@ -1,0 +1,114 @@
+/**
+ * The frame: top bar, left panel (the model summary), main view (drop zone, then the graph with
+ * its inspector), status bar. Files come in by drop, the Open button or the sample.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { DragEvent } from 'react';
+import { createClient } from './api/transport';
+import { useApp } from './state/app';
+import { EmptyState } from './frame/EmptyState';
+import { ErrorBanner } from './frame/ErrorBanner';
+import { JobBar } from './frame/JobBar';
+import { StatusBar } from './frame/StatusBar';
+import { SummaryView } from './frame/SummaryView';
+import { TopBar } from './frame/TopBar';
+import { openFile, openWithDialog } from './frame/open';
+import { GraphView } from './graph/GraphView';
+
+function useTheme() {
+  const theme = useApp((s) => s.theme);
+  useEffect(() => {
+    const media = matchMedia('(prefers-color-scheme: dark)');
+    const apply = () => {
+      const resolved = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
+      document.documentElement.setAttribute('data-theme', resolved);
+    };
+    apply();
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
+  }, [theme]);
+}
+
+function useConnection() {
+  useEffect(() => {
+    const { setClient, setLink, setProbe, client: existing } = useApp.getState();
+    if (existing) return; // StrictMode runs effects twice in development
+    const client = createClient(setLink);
+    setClient(client);
+    client.call('native.probe', {}).then(setProbe, (err: unknown) =>
+      setProbe({
+        addon: { loaded: false, path: null, error: String(err) },
+        tensorrt: { found: false, version: null, library: null, parser: null },
+        cuda: { found: false, runtimeVersion: null, driverVersion: null, devices: [], library: null },
+        searched: [],
+        summary: `TensorRT: unknown — the probe failed: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    );
+  }, []);
+}
+
+export function App() {
+  useTheme();
+  useConnection();
+  const summary = useApp((s) => s.summary);
+  const graph = useApp((s) => s.graph);
+  const graphError = useApp((s) => s.graphError);
+  const job = useApp((s) => s.job);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+
+  const onOpen = () => void openWithDialog(inputRef.current);
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (file) openFile(file);
+  };
+
+  return (
+    <div className="app">
+      <TopBar onOpen={onOpen} />
+      <input
+        ref={inputRef}
+        type="file"
+        accept=".onnx"
+        hidden
+        data-testid="file-input"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (file) openFile(file);
+          e.target.value = '';
+        }}
+      />
+      <div className="body">
+        {summary && (
+          <aside className="leftpanel">
+            <SummaryView summary={summary} />
+          </aside>
+        )}
+        <main
+          className={`main ${dragging ? 'dragging' : ''}`}
+          data-testid="dropzone"
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          <ErrorBanner />
+          <JobBar />
+          {!summary ? (
+            <EmptyState onOpen={onOpen} />
+          ) : graph ? (
+            <GraphView key={summary.sha256} payload={graph} graphName={summary.graphName || summary.fileName} />
+          ) : (
+            <div className="placeholder">{graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}</div>
+          )}
+          {dragging && <div className="drop-overlay">Drop to open</div>}
+        </main>
+      </div>
+      <StatusBar />
+    </div>
+  );
+}

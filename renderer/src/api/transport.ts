@@ -1,0 +1,89 @@
+/**
+ * Picks the transport: Electron's preload bridge when present, else the WebSocket of browser mode.
+ * The rest of the renderer sees one ApiClient and never knows which.
+ */
+import { ApiClient } from '../../../electron/api/client';
+import type { Transport } from '../../../electron/api/client';
+import type { KilnBridge } from '../../../electron/api/bridge';
+import { BROWSER_MODE } from '../../../electron/api/bridge';
+import type { ClientMessage } from '../../../electron/api/protocol';
+
+declare global {
+  interface Window {
+    kiln?: KilnBridge;
+  }
+}
+
+export type LinkState = 'connecting' | 'open' | 'lost';
+
+export function bridge(): KilnBridge | undefined {
+  return typeof window !== 'undefined' ? window.kiln : undefined;
+}
+
+export function token(): string {
+  return new URLSearchParams(location.search).get('token') ?? '';
+}
+
+function ipcTransport(kiln: KilnBridge): Transport {
+  return { kind: 'ipc', send: (m) => kiln.send(m), onMessage: (l) => kiln.onMessage(l) };
+}
+
+/** A WebSocket that reconnects with back-off; calls in flight when it drops fail with "connection lost". */
+function webSocketTransport(onState: (s: LinkState) => void): Transport {
+  const listeners = new Set<(m: unknown) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+  const queue: ClientMessage[] = [];
+  let ws: WebSocket | null = null;
+  let delay = 250;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BROWSER_MODE.wsPath}?token=${encodeURIComponent(token())}`;
+  const connect = () => {
+    onState('connecting');
+    const socket = new WebSocket(url);
+    ws = socket;
+    socket.onopen = () => {
+      delay = 250;
+      onState('open');
+      for (const m of queue.splice(0)) socket.send(JSON.stringify(m));
+    };
+    socket.onmessage = (e) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      for (const l of listeners) l(data);
+    };
+    socket.onclose = () => {
+      onState('lost');
+      for (const l of closeListeners) l('the Kiln server closed the connection');
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 5_000);
+    };
+  };
+  connect();
+  return {
+    kind: 'websocket',
+    send(m) {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+      else queue.push(m);
+    },
+    onMessage(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    onClose(l) {
+      closeListeners.add(l);
+      return () => closeListeners.delete(l);
+    },
+  };
+}
+
+export function createClient(onState: (s: LinkState) => void): ApiClient {
+  const kiln = bridge();
+  if (kiln) {
+    onState('open');
+    return new ApiClient(ipcTransport(kiln));
+  }
+  return new ApiClient(webSocketTransport(onState));
+}

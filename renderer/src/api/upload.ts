@@ -1,0 +1,38 @@
+/** Browser mode: send a dropped file to the server, which streams it to a temp folder. */
+import { BROWSER_MODE } from '../../../electron/api/bridge';
+import { KilnError } from '../../../electron/api/errors';
+import type { KilnErrorShape } from '../../../electron/api/errors';
+import { token } from './transport';
+
+export interface Uploaded {
+  uploadId: string;
+  fileName: string;
+  bytes: number;
+}
+
+/** XHR rather than fetch: it reports upload progress. */
+export function uploadFile(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<Uploaded> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', BROWSER_MODE.uploadPath);
+    xhr.setRequestHeader(BROWSER_MODE.tokenHeader, token());
+    xhr.setRequestHeader(BROWSER_MODE.fileNameHeader, encodeURIComponent(file.name));
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / Math.max(1, e.total));
+    };
+    xhr.onload = () => {
+      let body: { error?: KilnErrorShape } & Partial<Uploaded> = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        // fall through to the status check
+      }
+      if (xhr.status === 200 && body.uploadId) resolve(body as Uploaded);
+      else reject(body.error ? KilnError.from(body.error) : new KilnError('FILE_UNREADABLE', `upload of ${file.name} failed (HTTP ${xhr.status})`, { file: file.name }));
+    };
+    xhr.onerror = () => reject(new KilnError('UNAVAILABLE', `upload of ${file.name} failed: the Kiln server cannot be reached`, { file: file.name }));
+    xhr.onabort = () => reject(new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name }));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}

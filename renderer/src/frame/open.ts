@@ -1,0 +1,48 @@
+/** Turning what the user gave (a dropped File, a dialog pick, the sample) into an open model. */
+import { KilnError } from '../../../electron/api/errors';
+import { bridge } from '../api/transport';
+import { uploadFile } from '../api/upload';
+import { useApp } from '../state/app';
+
+export function openFile(file: File): void {
+  const kiln = bridge();
+  const { open } = useApp.getState();
+  if (kiln) {
+    // Electron: the main process reads the file where it is; nothing is copied.
+    void open({ kind: 'path', path: kiln.pathForFile(file) }, file.name);
+    return;
+  }
+  void open({ kind: 'upload', uploadId: '0'.repeat(32) }, file.name, async ({ signal, progress }) => {
+    const up = await uploadFile(file, (f) => progress({ fraction: f, stage: `Uploading ${file.name}` }), signal);
+    return { kind: 'upload', uploadId: up.uploadId };
+  });
+}
+
+export async function openWithDialog(input: HTMLInputElement | null): Promise<void> {
+  const kiln = bridge();
+  if (kiln) {
+    const path = await kiln.openFileDialog();
+    if (path) void useApp.getState().open({ kind: 'path', path }, path.split(/[\\/]/).pop() ?? path);
+    return;
+  }
+  input?.click();
+}
+
+export const SAMPLE_NAME = 'ch_ppocr_mobile_v2.0_cls_infer.onnx';
+
+export async function openSample(): Promise<void> {
+  const kiln = bridge();
+  const samplePath = kiln?.sampleModelPath?.();
+  if (kiln && samplePath) {
+    void useApp.getState().open({ kind: 'path', path: samplePath }, SAMPLE_NAME);
+    return;
+  }
+  try {
+    const res = await fetch('sample.onnx');
+    if (!res.ok) throw new KilnError('FILE_NOT_FOUND', `the sample model is missing from this Kiln install (HTTP ${res.status})`, { file: SAMPLE_NAME });
+    openFile(new File([await res.blob()], SAMPLE_NAME));
+  } catch (err) {
+    const shape = err instanceof KilnError ? err.toJSON() : { code: 'UNAVAILABLE' as const, message: `the sample model could not be fetched: ${String(err)}`, file: SAMPLE_NAME };
+    useApp.setState({ error: shape });
+  }
+}

@@ -1,0 +1,12 @@
+/// <reference lib="webworker" />
+/** The layout worker: keeps the hierarchy and answers every command with a new frame. */
+import { LayoutEngine } from './engine';
+import { frameBuffers, type LayoutRequest } from './protocol';
+
+const engine = new LayoutEngine();
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+scope.onmessage = (ev: MessageEvent<LayoutRequest>) => {
+  const reply = engine.handle(ev.data);
+  if (reply.type === 'frame') scope.postMessage(reply, frameBuffers(reply.frame));
+  else scope.postMessage(reply);
+};

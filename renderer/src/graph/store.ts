@@ -1,0 +1,41 @@
+/**
+ * Graph view state shared with the rest of the UI (the inspector reads the selection from here).
+ * The graph model itself is large and immutable, so it is stored by reference.
+ */
+import { create } from 'zustand';
+import type { GraphModel } from './model';
+import type { NodeOverlay } from './overlay';
+
+export interface Hull {
+  label: string;
+  nodes: number[];
+  color: string;
+}
+
+export interface GraphStoreState {
+  model: GraphModel | null;
+  /** Selected node id (main graph), or null. */
+  selectedNode: number | null;
+  /** Selected group id, or null. */
+  selectedGroup: number | null;
+  overlay: NodeOverlay | null;
+  hulls: Hull[];
+  setModel(model: GraphModel | null): void;
+  selectNode(node: number | null): void;
+  selectGroup(group: number | null): void;
+  setOverlay(overlay: NodeOverlay | null): void;
+  setHulls(hulls: Hull[]): void;
+}
+
+export const useGraphStore = create<GraphStoreState>((set) => ({
+  model: null,
+  selectedNode: null,
+  selectedGroup: null,
+  overlay: null,
+  hulls: [],
+  setModel: (model) => set({ model, selectedNode: null, selectedGroup: null, overlay: null, hulls: [] }),
+  selectNode: (selectedNode) => set({ selectedNode, selectedGroup: null }),
+  selectGroup: (selectedGroup) => set({ selectedGroup, selectedNode: null }),
+  setOverlay: (overlay) => set({ overlay }),
+  setHulls: (hulls) => set({ hulls }),
+}));

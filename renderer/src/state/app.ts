@@ -1,0 +1,127 @@
+/**
+ * The app's UI state: the open model, the job in progress, errors, theme and recent files. Model
+ * work happens behind the API; this only remembers what the user sees.
+ */
+import { create } from 'zustand';
+import type { ApiClient } from '../../../electron/api/client';
+import type { GraphPayload, ModelSource, ModelSummary, NativeProbe, Progress } from '../../../electron/api/contract';
+import { KilnError } from '../../../electron/api/errors';
+import type { KilnErrorShape } from '../../../electron/api/errors';
+import type { LinkState } from '../api/transport';
+
+export type ThemeChoice = 'system' | 'light' | 'dark';
+
+export interface RecentFile {
+  name: string;
+  /** Only in Electron: browser-mode files are uploads and cannot be reopened by path. */
+  path?: string;
+  openedAt: number;
+}
+
+export interface Job {
+  label: string;
+  progress: Progress | null;
+  cancel: () => void;
+}
+
+export interface AppState {
+  client: ApiClient | null;
+  link: LinkState;
+  probe: NativeProbe | null;
+  summary: ModelSummary | null;
+  source: ModelSource | null;
+  graph: GraphPayload | null;
+  graphError: string | null;
+  job: Job | null;
+  error: KilnErrorShape | null;
+  theme: ThemeChoice;
+  recent: RecentFile[];
+  setClient(client: ApiClient): void;
+  setLink(link: LinkState): void;
+  setProbe(probe: NativeProbe | null): void;
+  setTheme(theme: ThemeChoice): void;
+  dismissError(): void;
+  /** Opens a model from a source; `name` is what the user knows it by. */
+  open(source: ModelSource, name: string, prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>): Promise<void>;
+}
+
+const RECENT_KEY = 'kiln.recent';
+const THEME_KEY = 'kiln.theme';
+const MAX_RECENT = 10;
+
+function load<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw === null ? fallback : (JSON.parse(raw) as T);
+  } catch {
+    return fallback;
+  }
+}
+function save(key: string, value: unknown): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // storage full or disabled: nothing worth failing over
+  }
+}
+
+export function addRecent(list: RecentFile[], entry: RecentFile): RecentFile[] {
+  const same = (r: RecentFile) => (entry.path ? r.path === entry.path : !r.path && r.name === entry.name);
+  return [entry, ...list.filter((r) => !same(r))].slice(0, MAX_RECENT);
+}
+
+export function errorShape(err: unknown): KilnErrorShape {
+  if (err instanceof KilnError) return err.toJSON();
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+export const useApp = create<AppState>((set, get) => ({
+  client: null,
+  link: 'connecting',
+  probe: null,
+  summary: null,
+  source: null,
+  graph: null,
+  graphError: null,
+  job: null,
+  error: null,
+  theme: load<ThemeChoice>(THEME_KEY, 'system'),
+  recent: load<RecentFile[]>(RECENT_KEY, []),
+  setClient: (client) => set({ client }),
+  setLink: (link) => set({ link }),
+  setProbe: (probe) => set({ probe }),
+  setTheme: (theme) => {
+    save(THEME_KEY, theme);
+    set({ theme });
+  },
+  dismissError: () => set({ error: null }),
+
+  async open(initial, name, prepare) {
+    const client = get().client;
+    if (!client) return;
+    get().job?.cancel();
+    const controller = new AbortController();
+    const progress = (p: Progress) => set((s) => (s.job ? { job: { ...s.job, progress: p } } : {}));
+    set({ job: { label: `Opening ${name}`, progress: null, cancel: () => controller.abort() }, error: null });
+    try {
+      const source = prepare ? await prepare({ signal: controller.signal, progress }) : initial;
+      const summary = await client.call('model.open', { source }, { signal: controller.signal, onProgress: progress });
+      const recent = addRecent(get().recent, { name: summary.fileName, ...(source.kind === 'path' ? { path: source.path } : {}), openedAt: Date.now() });
+      save(RECENT_KEY, recent);
+      set({ summary, source, graph: null, graphError: null, recent });
+      set((s) => ({ job: s.job ? { ...s.job, label: `Laying out ${summary.fileName}`, progress: null } : null }));
+      try {
+        const graph = await client.call('model.graph', { source }, { signal: controller.signal, onProgress: progress });
+        if (get().source === source) set({ graph });
+      } catch (err) {
+        // The summary stands on its own; say why the graph is missing instead of hiding it.
+        if (get().source === source) set({ graphError: errorShape(err).message });
+      }
+    } catch (err) {
+      const shape = errorShape(err);
+      if (shape.code !== 'CANCELLED') set({ error: { ...shape, file: shape.file ?? name } });
+    } finally {
+      set({ job: null });
+    }
+  },
+}));

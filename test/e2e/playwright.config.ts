@@ -1,0 +1,38 @@
+import { defineConfig } from '@playwright/test';
+
+// The real UI in Debian's Chromium, against browser mode (`serve`) started from the build.
+const PORT = Number(process.env.KILN_E2E_PORT ?? 4317);
+export const E2E_TOKEN = 'e2e-token-1234567890';
+
+export default defineConfig({
+  testDir: '.',
+  timeout: 60_000,
+  workers: 1,
+  reporter: [['list']],
+  outputDir: '../../test-results/playwright',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    browserName: 'chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    launchOptions: {
+      executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: {
+    command: `node dist/electron/serve/main.js --port ${PORT} --token ${E2E_TOKEN}`,
+    cwd: '../..',
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+});
