@@ -20,7 +20,8 @@ export function formatCount(n: number): string {
 }
 
 const dim = (d: Dim) => (d === null ? '?' : String(d));
-const tensor = (v: ValueInfo) => `  ${v.name}  ${v.dtype}${v.dims === null ? ' (rank unknown)' : ` [${v.dims.map(dim).join(', ')}]`}`;
+const tensor = (v: ValueInfo) =>
+  `  ${v.name}  ${v.dtype}${v.dims === null ? ' (rank unknown)' : ` [${v.dims.map(dim).join(', ')}]`}`;
 
 export function formatSummary(s: ModelSummary): string {
   const lines = [

@@ -39,7 +39,9 @@ async function inspect(args: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one model file');
-  const summary: ModelSummary = await withClient((c) => c.call('model.open', { source: { kind: 'path', path: positionals[0] as string } }));
+  const summary: ModelSummary = await withClient((c) =>
+    c.call('model.open', { source: { kind: 'path', path: positionals[0] as string } }),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary));
   return 0;
@@ -65,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       return probe(rest);
     case 'serve':
       process.argv = [process.argv[0] as string, 'serve', ...rest];
-      require('../serve/main');
+      await import('../serve/main');
       return new Promise<number>(() => {}); // runs until stopped
     case undefined:
     case 'help':
@@ -85,7 +87,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kiln: ${(err as Error).message}\n\n${USAGE}\n`);
       process.exit(2);
     }
-    const message = err instanceof KilnError ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}` : String(err);
+    const message =
+      err instanceof KilnError
+        ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}`
+        : String(err);
     process.stderr.write(`kiln: ${message}\n`);
     process.exit(1);
   },

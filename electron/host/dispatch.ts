@@ -27,7 +27,8 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
   const resolveSource = (source: ModelSource): ResolvedSource => {
     if (source.kind === 'path') return { path: path.resolve(source.path), displayName: path.basename(source.path) };
     const resolved = options.resolveUpload?.(source.uploadId);
-    if (!resolved) throw new KilnError('FILE_NOT_FOUND', `no uploaded file with id ${source.uploadId} (it may have expired)`);
+    if (!resolved)
+      throw new KilnError('FILE_NOT_FOUND', `no uploaded file with id ${source.uploadId} (it may have expired)`);
     return resolved;
   };
 

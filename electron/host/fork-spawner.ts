@@ -14,7 +14,11 @@ export function hostEntryPath(): string {
 export function forkSpawner(options: { maxOldSpaceMb?: number } = {}): HostSpawner {
   return () => {
     const execArgv = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
-    const child = fork(hostEntryPath(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, serialization: 'advanced' });
+    const child = fork(hostEntryPath(), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+      serialization: 'advanced',
+    });
     let exited = false;
     const exitListeners: Array<(reason: string) => void> = [];
     const onGone = (reason: string) => {

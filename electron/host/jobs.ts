@@ -36,7 +36,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.graph': async (raw, ctx) => {
     const params = OpenParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
-    const payload = await graphPayloadForFile(params.path);
+    const payload = await graphPayloadForFile(params.path, params.displayName);
     throwIfCancelled(ctx.signal, 'Reading the graph');
     return payload;
   },

@@ -64,7 +64,11 @@ export class HostSupervisor {
     return new Promise((resolve) => this.readyWaiters.push(() => resolve(this.readyPid as number)));
   }
 
-  run(job: HostJob, params: unknown, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<unknown> {
+  run(
+    job: HostJob,
+    params: unknown,
+    opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     if (this.disposed) return Promise.reject(new KilnError('UNAVAILABLE', 'The engine host has been shut down'));
     if (opts.signal?.aborted) return Promise.reject(new KilnError('CANCELLED', `${job} was cancelled`));
     const channel = this.ensureStarted();

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
-    console.error(`[kiln] warning: listening on ${values.host}; anyone who can reach it and has the token can use Kiln`);
+    console.error(
+      `[kiln] warning: listening on ${values.host}; anyone who can reach it and has the token can use Kiln`,
+    );
   }
   console.log(`Kiln is running at ${server.url}`);
   const stop = () => {

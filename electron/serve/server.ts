@@ -70,7 +70,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const supervisor = new HostSupervisor(forkSpawner(), { log });
   const uploads = new UploadStore(maxUploadBytes);
-  const handler = createCallHandler({ supervisor, transport: 'websocket', maxUploadBytes, resolveUpload: (id) => uploads.get(id) });
+  const handler = createCallHandler({
+    supervisor,
+    transport: 'websocket',
+    maxUploadBytes,
+    resolveUpload: (id) => uploads.get(id),
+  });
 
   let allowedHosts = new Set<string>();
   const tokenOk = (given: string | null | undefined): boolean => {
@@ -97,11 +102,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!hostOk(req)) return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
+    if (!hostOk(req))
+      return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
     const url = new URL(req.url ?? '/', 'http://local');
     if (url.pathname === BROWSER_MODE.uploadPath) {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
-      if (!originOk(req)) return sendJson(res, 403, { error: { code: 'INVALID_ARGUMENT', message: 'origin not allowed' } });
+      if (req.method !== 'POST')
+        return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
+      if (!originOk(req))
+        return sendJson(res, 403, { error: { code: 'INVALID_ARGUMENT', message: 'origin not allowed' } });
       if (!tokenOk(header(req, BROWSER_MODE.tokenHeader))) {
         return sendJson(res, 401, { error: { code: 'INVALID_ARGUMENT', message: 'missing or wrong token' } });
       }
@@ -121,11 +129,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         return sendJson(res, shape.code === 'TOO_LARGE' ? 413 : 400, { error: shape });
       }
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'method not allowed' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'method not allowed' } });
     if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream');
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
     const file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep)) return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
+    if (!file.startsWith(rendererDir + path.sep))
+      return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
     if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('The renderer has not been built. Run `npm run build` and start serve again.\n');
@@ -137,7 +147,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname !== BROWSER_MODE.wsPath || !hostOk(req) || !originOk(req) || !tokenOk(url.searchParams.get('token'))) {
+    if (
+      url.pathname !== BROWSER_MODE.wsPath ||
+      !hostOk(req) ||
+      !originOk(req) ||
+      !tokenOk(url.searchParams.get('token'))
+    ) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;

@@ -56,7 +56,9 @@ export class UploadStore {
           bytes += chunk.length;
           if (bytes > this.maxBytes) fail(tooLarge(displayName, bytes, this.maxBytes));
         });
-        body.on('aborted', () => fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName })));
+        body.on('aborted', () =>
+          fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName })),
+        );
         body.on('error', fail);
         out.on('error', fail);
         out.on('finish', resolve);
@@ -91,13 +93,22 @@ export class UploadStore {
 
 function tooLarge(file: string, bytes: number, max: number): KilnError {
   const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return new KilnError('TOO_LARGE', `${file} is larger than the upload limit (${mb(bytes)}+ > ${mb(max)}); start serve with --max-upload-mb to raise it`, {
-    file,
-  });
+  return new KilnError(
+    'TOO_LARGE',
+    `${file} is larger than the upload limit (${mb(bytes)}+ > ${mb(max)}); start serve with --max-upload-mb to raise it`,
+    {
+      file,
+    },
+  );
 }
 
 /** A user's file name, made safe as a single path component. */
 export function sanitizeName(name: string): string {
-  const base = name.replace(/[/\\]/g, '_').replace(/[\x00-\x1f]/g, '').trim().slice(0, 200);
+  const base = [...name]
+    .filter((c) => c.charCodeAt(0) >= 0x20) // control characters have no place in a file name
+    .join('')
+    .replace(/[/\\]/g, '_')
+    .trim()
+    .slice(0, 200);
   return base === '' || base === '.' || base === '..' ? 'model.onnx' : base;
 }

@@ -82,7 +82,10 @@ test('open sample model, then the dark theme', async ({ page }) => {
 });
 
 test('the Open button picks a file through the file chooser', async ({ page }) => {
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open…' }).first().click()]);
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Open…' }).first().click(),
+  ]);
   await chooser.setFiles(CLS);
   await expect(page.getByTestId('node-count')).toHaveText('471');
 });

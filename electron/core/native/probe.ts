@@ -28,18 +28,23 @@ interface Addon {
 /** Where the addon is: KILN_NATIVE_ADDON, else the build folder (unpacked from asar in a packaged app). */
 export function addonPath(): string {
   if (process.env.KILN_NATIVE_ADDON) return process.env.KILN_NATIVE_ADDON;
-  const root = projectRoot().replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`).replace(/app\.asar$/, 'app.asar.unpacked');
+  const root = projectRoot()
+    .replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`)
+    .replace(/app\.asar$/, 'app.asar.unpacked');
   return path.join(root, 'native', 'build', 'Release', 'kiln_native.node');
 }
 
 export function loadAddon(file = addonPath()): { addon: Addon | null; error: string | null } {
   if (!fs.existsSync(file)) {
     const buildLog = path.join(path.dirname(path.dirname(file)), 'last-error.txt');
-    const why = fs.existsSync(buildLog) ? fs.readFileSync(buildLog, 'utf8').trim().split('\n').slice(-1)[0] : 'run `npm run build:native`';
+    const why = fs.existsSync(buildLog)
+      ? fs.readFileSync(buildLog, 'utf8').trim().split('\n').slice(-1)[0]
+      : 'run `npm run build:native`';
     return { addon: null, error: `native addon did not build (${why})` };
   }
   try {
-    // A runtime path, so bundlers and tsc leave it alone.
+    // A native addon at a run-time path: only require() can load it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(file) as Addon;
     if (typeof addon.probe !== 'function') return { addon: null, error: `${file} is not Kiln's native addon` };
     return { addon, error: null };
@@ -66,15 +71,23 @@ export function probeNative(file = addonPath()): NativeProbe {
   const tried = [...new Set(r.searched.filter((s) => s.library.includes('nvinfer')).map((s) => s.library))].join(', ');
   const cudaText = r.cudaRuntimeFound
     ? `CUDA runtime ${r.cudaRuntimeVersion ?? '?'}${r.driverError ? `; ${r.driverError}` : r.cudaDriverVersion ? ` · driver ${r.cudaDriverVersion}` : ''}`
-    : r.driverError ?? 'CUDA not found';
+    : (r.driverError ?? 'CUDA not found');
   const gpu = r.devices.map((d) => `${d.name} (${d.computeCapability})`).join(', ');
   const summary = r.trtFound
-    ? [`TensorRT ${r.trtVersion}`, r.parserLibrary ? null : 'ONNX parser not found', cudaText, gpu || 'no GPU'].filter(Boolean).join(' · ')
+    ? [`TensorRT ${r.trtVersion}`, r.parserLibrary ? null : 'ONNX parser not found', cudaText, gpu || 'no GPU']
+        .filter(Boolean)
+        .join(' · ')
     : `TensorRT: not found — searched ${tried} in ${places} places · ${cudaText}`;
   return {
     addon: { loaded: true, path: file, error: null },
     tensorrt: { found: r.trtFound, version: r.trtVersion, library: r.trtLibrary, parser: r.parserLibrary },
-    cuda: { found: r.cudaRuntimeFound && r.devices.length > 0, runtimeVersion: r.cudaRuntimeVersion, driverVersion: r.cudaDriverVersion, devices: r.devices, library: r.cudaRuntimeLibrary },
+    cuda: {
+      found: r.cudaRuntimeFound && r.devices.length > 0,
+      runtimeVersion: r.cudaRuntimeVersion,
+      driverVersion: r.cudaDriverVersion,
+      devices: r.devices,
+      library: r.cudaRuntimeLibrary,
+    },
     searched: r.searched,
     summary,
   };
