@@ -20,7 +20,11 @@ if (r.status === 0 && fs.existsSync(out)) {
   console.log(`kiln: native addon built at ${path.relative(process.cwd(), out)}`);
   fs.rmSync(path.join(dir, 'build', 'last-error.txt'), { force: true });
 } else {
-  const why = `${r.error ? r.error.message : ''}${r.stderr || ''}${r.stdout || ''}`.trim().split('\n').slice(-15).join('\n');
+  const why = `${r.error ? r.error.message : ''}${r.stderr || ''}${r.stdout || ''}`
+    .trim()
+    .split('\n')
+    .slice(-15)
+    .join('\n');
   fs.mkdirSync(path.join(dir, 'build'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'build', 'last-error.txt'), why);
   console.warn(`kiln: the native addon did not build; Kiln will run without TensorRT support.\n${why}`);

@@ -23,7 +23,13 @@ function run(cmd, args, env = {}) {
 function vitestCounts(file) {
   try {
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numTotalTestSuites && report.success === false && report.numFailedTests === 0 ? 1 : 0), skipped: report.numPendingTests + report.numTodoTests };
+    return {
+      passed: report.numPassedTests,
+      failed:
+        report.numFailedTests +
+        (report.numTotalTestSuites && report.success === false && report.numFailedTests === 0 ? 1 : 0),
+      skipped: report.numPendingTests + report.numTodoTests,
+    };
   } catch {
     return null;
   }
@@ -38,15 +44,24 @@ function playwrightCounts(file) {
 }
 
 const suites = {
-  lint: () => run(bin('eslint'), ['--config', 'test/eslint.config.mjs', '.']).ok && run(bin('prettier'), ['--check', '.']).ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 },
-  typecheck: () => (run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']).ok && run(bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']).ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
+  lint: () =>
+    run(bin('eslint'), ['--config', 'test/eslint.config.mjs', '.']).ok && run(bin('prettier'), ['--check', '.']).ok
+      ? { passed: 1, failed: 0 }
+      : { passed: 0, failed: 1 },
+  typecheck: () =>
+    run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']).ok &&
+    run(bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']).ok
+      ? { passed: 1, failed: 0 }
+      : { passed: 0, failed: 1 },
   build: () => (run('npm', ['run', '--silent', 'build']).ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
   unit: () => vitest('unit'),
   integration: () => vitest('integration'),
   e2e: () => {
     const out = path.join(tmp, 'e2e.json');
     fs.rmSync(out, { force: true });
-    const r = run(bin('playwright'), ['test', '--config', 'test/e2e/playwright.config.ts', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+    const r = run(bin('playwright'), ['test', '--config', 'test/e2e/playwright.config.ts', '--reporter=list,json'], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+    });
     return playwrightCounts(out) ?? { passed: 0, failed: r.ok ? 0 : 1 };
   },
 };
@@ -54,7 +69,16 @@ const suites = {
 function vitest(project) {
   const out = path.join(tmp, `${project}.json`);
   fs.rmSync(out, { force: true });
-  const r = run(bin('vitest'), ['run', '--config', 'test/vitest.config.ts', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const r = run(bin('vitest'), [
+    'run',
+    '--config',
+    'test/vitest.config.ts',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   const counts = vitestCounts(out) ?? { passed: 0, failed: 1 };
   if (!r.ok && counts.failed === 0) counts.failed = 1; // a crash or a failing hook still fails the suite
   return counts;
@@ -73,7 +97,9 @@ for (const name of order) {
   passed += c.passed;
   failed += c.failed;
   skipped += c.skipped ?? 0;
-  rows.push(`${name.padEnd(12)} ${String(c.passed).padStart(5)} passed ${String(c.failed).padStart(4)} failed  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  rows.push(
+    `${name.padEnd(12)} ${String(c.passed).padStart(5)} passed ${String(c.failed).padStart(4)} failed  ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 console.log(`\n${rows.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

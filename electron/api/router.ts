@@ -29,12 +29,18 @@ export class Router {
   receive(raw: unknown): void {
     const envelope = ClientMessageSchema.safeParse(raw);
     if (!envelope.success) {
-      const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : '';
+      const id =
+        raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
+          ? (raw as { id: string }).id
+          : '';
       this.reply({
         type: 'result',
         id,
         ok: false,
-        error: { code: 'INVALID_ARGUMENT', message: `malformed message: ${envelope.error.issues[0]?.message ?? 'invalid'}` },
+        error: {
+          code: 'INVALID_ARGUMENT',
+          message: `malformed message: ${envelope.error.issues[0]?.message ?? 'invalid'}`,
+        },
       });
       return;
     }
@@ -45,11 +51,21 @@ export class Router {
     }
     const { id, method } = message;
     if (this.running.has(id)) {
-      this.reply({ type: 'result', id, ok: false, error: { code: 'INVALID_ARGUMENT', message: `call id ${id} is already running` } });
+      this.reply({
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: `call id ${id} is already running` },
+      });
       return;
     }
     if (!isMethod(method)) {
-      this.reply({ type: 'result', id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown method: ${method}` } });
+      this.reply({
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'UNKNOWN_METHOD', message: `unknown method: ${method}` },
+      });
       return;
     }
     const params = api[method].request.safeParse(message.params ?? {});
@@ -60,7 +76,10 @@ export class Router {
         type: 'result',
         id,
         ok: false,
-        error: { code: 'INVALID_ARGUMENT', message: `invalid arguments for ${method}${where}: ${issue?.message ?? 'invalid'}` },
+        error: {
+          code: 'INVALID_ARGUMENT',
+          message: `invalid arguments for ${method}${where}: ${issue?.message ?? 'invalid'}`,
+        },
       });
       return;
     }

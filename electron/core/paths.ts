@@ -22,4 +22,5 @@ export function projectRoot(): string {
   return (cached = path.resolve(__dirname, '../..'));
 }
 
-export const sampleModelPath = (): string => path.join(projectRoot(), 'assets', 'sample', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+export const sampleModelPath = (): string =>
+  path.join(projectRoot(), 'assets', 'sample', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');

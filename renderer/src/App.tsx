@@ -103,7 +103,9 @@ export function App() {
           ) : graph ? (
             <GraphView key={summary.sha256} payload={graph} graphName={summary.graphName || summary.fileName} />
           ) : (
-            <div className="placeholder">{graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}</div>
+            <div className="placeholder">
+              {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}
+            </div>
           )}
           {dragging && <div className="drop-overlay">Drop to open</div>}
         </main>

@@ -11,7 +11,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -21,7 +24,8 @@ describe('kiln CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['irVersion', 'opsets', 'nodes', 'inputs', 'outputs', 'opHistogram', 'parameterBytes']) expect(s).toHaveProperty(key);
+    for (const key of ['irVersion', 'opsets', 'nodes', 'inputs', 'outputs', 'opHistogram', 'parameterBytes'])
+      expect(s).toHaveProperty(key);
     expect(s.nodes).toBe(471);
     expect(s.opsets).toEqual([{ domain: '', version: 9 }]);
     const inputs = s.inputs as Array<{ name: string; dims: unknown[]; dtype: string }>;

@@ -71,7 +71,11 @@ describe('engine host crash recovery', () => {
   it('cancel stops a running job with CANCELLED and the host stays up', async () => {
     const pid = await supervisor.ready();
     const controller = new AbortController();
-    const job = client.call('host.diagnose', { ms: 20_000 }, { signal: controller.signal, onProgress: () => controller.abort() });
+    const job = client.call(
+      'host.diagnose',
+      { ms: 20_000 },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    );
     const err = await failureOf(job);
     expect(err.code).toBe('CANCELLED');
     expect(await supervisor.ready()).toBe(pid);
@@ -79,7 +83,9 @@ describe('engine host crash recovery', () => {
 
   it('bad files fail with a clear error naming the file, and the host survives', async () => {
     const pid = await supervisor.ready();
-    const err = await failureOf(client.call('model.open', { source: { kind: 'path', path: '/nonexistent/missing.onnx' } }));
+    const err = await failureOf(
+      client.call('model.open', { source: { kind: 'path', path: '/nonexistent/missing.onnx' } }),
+    );
     expect(err.code).toBe('FILE_NOT_FOUND');
     expect(err.message).toContain('missing.onnx');
     const folder = await failureOf(client.call('model.open', { source: { kind: 'path', path: __dirname } }));

@@ -80,7 +80,10 @@ describe('browser mode', () => {
   it('refuses a request for a foreign Host (DNS rebinding)', async () => {
     const http = await import('node:http');
     const status = await new Promise<number>((resolve) => {
-      http.get({ host: '127.0.0.1', port: server.port, path: '/', headers: { host: `evil.example:${server.port}` } }, (res) => resolve(res.statusCode ?? 0));
+      http.get(
+        { host: '127.0.0.1', port: server.port, path: '/', headers: { host: `evil.example:${server.port}` } },
+        (res) => resolve(res.statusCode ?? 0),
+      );
     });
     expect(status).toBe(421);
   });
@@ -112,7 +115,10 @@ describe('browser mode', () => {
   });
 
   it('a non-ONNX upload gets a clear error naming the file', async () => {
-    const up = await upload(Buffer.from('this is plainly not a protobuf model, just some text\n'.repeat(20)), 'notes.txt');
+    const up = await upload(
+      Buffer.from('this is plainly not a protobuf model, just some text\n'.repeat(20)),
+      'notes.txt',
+    );
     const ws = await connect();
     const err = await wsClient(ws)
       .call('model.open', { source: { kind: 'upload', uploadId: String(up.body.uploadId) } })

@@ -11,7 +11,11 @@ export interface Uploaded {
 }
 
 /** XHR rather than fetch: it reports upload progress. */
-export function uploadFile(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<Uploaded> {
+export function uploadFile(
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<Uploaded> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', BROWSER_MODE.uploadPath);
@@ -28,9 +32,21 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void, s
         // fall through to the status check
       }
       if (xhr.status === 200 && body.uploadId) resolve(body as Uploaded);
-      else reject(body.error ? KilnError.from(body.error) : new KilnError('FILE_UNREADABLE', `upload of ${file.name} failed (HTTP ${xhr.status})`, { file: file.name }));
+      else
+        reject(
+          body.error
+            ? KilnError.from(body.error)
+            : new KilnError('FILE_UNREADABLE', `upload of ${file.name} failed (HTTP ${xhr.status})`, {
+                file: file.name,
+              }),
+        );
     };
-    xhr.onerror = () => reject(new KilnError('UNAVAILABLE', `upload of ${file.name} failed: the Kiln server cannot be reached`, { file: file.name }));
+    xhr.onerror = () =>
+      reject(
+        new KilnError('UNAVAILABLE', `upload of ${file.name} failed: the Kiln server cannot be reached`, {
+          file: file.name,
+        }),
+      );
     xhr.onabort = () => reject(new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name }));
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(file);

@@ -29,7 +29,11 @@ export function EmptyState({ onOpen }: { onOpen: () => void }) {
               {recent.map((r) => (
                 <li key={`${r.path ?? ''}${r.name}${r.openedAt}`}>
                   {r.path && electron ? (
-                    <button className="link" onClick={() => void open({ kind: 'path', path: r.path as string }, r.name)} title={r.path}>
+                    <button
+                      className="link"
+                      onClick={() => void open({ kind: 'path', path: r.path as string }, r.name)}
+                      title={r.path}
+                    >
                       {r.name}
                     </button>
                   ) : (

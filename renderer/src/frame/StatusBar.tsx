@@ -11,12 +11,17 @@ export function StatusBar() {
     <footer className="statusbar" data-testid="statusbar">
       <span className={`dot ${link}`} aria-hidden />
       <span>
-        {transport} · {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'connection lost — reconnecting'}
+        {transport} ·{' '}
+        {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'connection lost — reconnecting'}
       </span>
       <span className="sep" />
       <span data-testid="job-status">{job ? job.label : 'Idle'}</span>
       <span className="grow" />
-      <span className="probe" data-testid="trt-status" title={probe?.searched.map((s) => `${s.library} in ${s.path}: ${s.result}`).join('\n')}>
+      <span
+        className="probe"
+        data-testid="trt-status"
+        title={probe?.searched.map((s) => `${s.library} in ${s.path}: ${s.result}`).join('\n')}
+      >
         {probe ? probe.summary : 'TensorRT: checking…'}
       </span>
     </footer>

@@ -18,7 +18,10 @@ function Tensor({ v }: { v: ValueInfo }) {
             {v.dims.map((d, i) => (
               <span key={i}>
                 {i > 0 && ', '}
-                <span className={typeof d === 'number' ? 'dim' : 'dim sym'} title={typeof d === 'number' ? undefined : 'symbolic dimension'}>
+                <span
+                  className={typeof d === 'number' ? 'dim' : 'dim sym'}
+                  title={typeof d === 'number' ? undefined : 'symbolic dimension'}
+                >
                   {dimText(d)}
                 </span>
               </span>
@@ -62,7 +65,9 @@ export function SummaryView({ summary }: { summary: ModelSummary }) {
         <dt>Parameters</dt>
         <dd>
           {count(summary.parameterCount)} <span className="muted">· {bytes(summary.parameterBytes)}</span>
-          {summary.externalDataBytes > 0 && <span className="muted"> · {bytes(summary.externalDataBytes)} external</span>}
+          {summary.externalDataBytes > 0 && (
+            <span className="muted"> · {bytes(summary.externalDataBytes)} external</span>
+          )}
         </dd>
         {summary.flops > 0 && (
           <>
@@ -72,7 +77,10 @@ export function SummaryView({ summary }: { summary: ModelSummary }) {
         )}
         <dt>File</dt>
         <dd>
-          {bytes(summary.fileBytes)} <span className="muted mono" title={`sha256 ${summary.sha256}`}>· {summary.sha256.slice(0, 12)}</span>
+          {bytes(summary.fileBytes)}{' '}
+          <span className="muted mono" title={`sha256 ${summary.sha256}`}>
+            · {summary.sha256.slice(0, 12)}
+          </span>
         </dd>
       </dl>
 

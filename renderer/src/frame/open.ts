@@ -39,10 +39,20 @@ export async function openSample(): Promise<void> {
   }
   try {
     const res = await fetch('sample.onnx');
-    if (!res.ok) throw new KilnError('FILE_NOT_FOUND', `the sample model is missing from this Kiln install (HTTP ${res.status})`, { file: SAMPLE_NAME });
+    if (!res.ok)
+      throw new KilnError('FILE_NOT_FOUND', `the sample model is missing from this Kiln install (HTTP ${res.status})`, {
+        file: SAMPLE_NAME,
+      });
     openFile(new File([await res.blob()], SAMPLE_NAME));
   } catch (err) {
-    const shape = err instanceof KilnError ? err.toJSON() : { code: 'UNAVAILABLE' as const, message: `the sample model could not be fetched: ${String(err)}`, file: SAMPLE_NAME };
+    const shape =
+      err instanceof KilnError
+        ? err.toJSON()
+        : {
+            code: 'UNAVAILABLE' as const,
+            message: `the sample model could not be fetched: ${String(err)}`,
+            file: SAMPLE_NAME,
+          };
     useApp.setState({ error: shape });
   }
 }

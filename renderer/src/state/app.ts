@@ -42,7 +42,11 @@ export interface AppState {
   setTheme(theme: ThemeChoice): void;
   dismissError(): void;
   /** Opens a model from a source; `name` is what the user knows it by. */
-  open(source: ModelSource, name: string, prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>): Promise<void>;
+  open(
+    source: ModelSource,
+    name: string,
+    prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>,
+  ): Promise<void>;
 }
 
 const RECENT_KEY = 'kiln.recent';
@@ -106,7 +110,11 @@ export const useApp = create<AppState>((set, get) => ({
     try {
       const source = prepare ? await prepare({ signal: controller.signal, progress }) : initial;
       const summary = await client.call('model.open', { source }, { signal: controller.signal, onProgress: progress });
-      const recent = addRecent(get().recent, { name: summary.fileName, ...(source.kind === 'path' ? { path: source.path } : {}), openedAt: Date.now() });
+      const recent = addRecent(get().recent, {
+        name: summary.fileName,
+        ...(source.kind === 'path' ? { path: source.path } : {}),
+        openedAt: Date.now(),
+      });
       save(RECENT_KEY, recent);
       set({ summary, source, graph: null, graphError: null, recent });
       set((s) => ({ job: s.job ? { ...s.job, label: `Laying out ${summary.fileName}`, progress: null } : null }));

@@ -29,11 +29,21 @@ describe('Router', () => {
     const { router, out } = collect(async (m) => calls.push(m));
     router.receive({ type: 'call', id: 'a', method: 'fs.readFile', params: {} });
     router.receive({ type: 'call', id: 'b', method: 'model.open', params: { source: { kind: 'path', path: 42 } } });
-    router.receive({ type: 'call', id: 'c', method: 'model.open', params: { source: { kind: 'upload', uploadId: '../etc/passwd' } } });
+    router.receive({
+      type: 'call',
+      id: 'c',
+      method: 'model.open',
+      params: { source: { kind: 'upload', uploadId: '../etc/passwd' } },
+    });
     router.receive({ type: 'call', id: 'd', method: 'app.info', params: { extra: true } });
     await tick();
     expect(calls).toEqual([]);
-    expect(out.map((m) => (m.type === 'result' && !m.ok ? m.error.code : 'ok'))).toEqual(['UNKNOWN_METHOD', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
+    expect(out.map((m) => (m.type === 'result' && !m.ok ? m.error.code : 'ok'))).toEqual([
+      'UNKNOWN_METHOD',
+      'INVALID_ARGUMENT',
+      'INVALID_ARGUMENT',
+      'INVALID_ARGUMENT',
+    ]);
     const b = out[1];
     expect(b?.type === 'result' && !b.ok && b.error.message).toContain('source.path');
   });
@@ -47,7 +57,9 @@ describe('Router', () => {
       throw new KilnError('NOT_ONNX', 'not an ONNX model: protobuf decode failed at byte 3', { file: 'x.onnx' });
     });
     const seen: number[] = [];
-    await expect(client.call('host.diagnose', { ms: 5 }, { onProgress: (p) => seen.push(p.fraction ?? 0) })).resolves.toEqual({ pid: 1, ranMs: 5 });
+    await expect(
+      client.call('host.diagnose', { ms: 5 }, { onProgress: (p) => seen.push(p.fraction ?? 0) }),
+    ).resolves.toEqual({ pid: 1, ranMs: 5 });
     expect(seen).toEqual([0.5]);
     const err = await client.call('model.open', { source: { kind: 'path', path: 'x.onnx' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KilnError);

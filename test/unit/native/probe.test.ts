@@ -35,10 +35,14 @@ describe('native probe', () => {
       const tried = p.searched.filter((s) => s.library === 'libnvinfer.so.10').map((s) => s.path);
       expect(tried).toContain('/usr/local/tensorrt/lib');
       expect(tried).toContain('loader search path');
-      expect(p.searched.find((s) => s.path === 'loader search path' && s.library === 'libnvinfer.so.11')?.result).toMatch(/not found by the loader: .*libnvinfer\.so\.11/);
+      expect(
+        p.searched.find((s) => s.path === 'loader search path' && s.library === 'libnvinfer.so.11')?.result,
+      ).toMatch(/not found by the loader: .*libnvinfer\.so\.11/);
     }
     // CUDA: the runtime is reported exactly when a runtime library exists where the probe looks.
-    const cudart = fs.existsSync('/usr/local/cuda/lib64') && fs.readdirSync('/usr/local/cuda/lib64').some((f) => /^libcudart\.so\.\d/.test(f));
+    const cudart =
+      fs.existsSync('/usr/local/cuda/lib64') &&
+      fs.readdirSync('/usr/local/cuda/lib64').some((f) => /^libcudart\.so\.\d/.test(f));
     if (cudart) expect(p.summary).toMatch(/CUDA runtime \d+\.\d/);
     if (!fs.existsSync('/usr/lib/x86_64-linux-gnu/libcuda.so.1')) {
       expect(p.cuda.found).toBe(false);
@@ -66,7 +70,9 @@ describe('native probe', () => {
     fs.rmSync(path.join(dir, 'libnvinfer.so.10'), { force: true });
     process.env.KILN_TENSORRT_DIR = dir;
     const p = probeNative();
-    expect(p.searched.find((s) => s.path === dir && s.library === 'libnvinfer.so.11')?.result).toBe('loaded, but it does not export getInferLibVersion');
+    expect(p.searched.find((s) => s.path === dir && s.library === 'libnvinfer.so.11')?.result).toBe(
+      'loaded, but it does not export getInferLibVersion',
+    );
     fs.rmSync(path.join(dir, 'libnvinfer.so.11'));
   });
 
