@@ -15,6 +15,8 @@ export interface KilnBridge {
   openFileDialog(): Promise<string | null>;
   /** Absolute path of the bundled sample model (for "Open sample model"). */
   sampleModelPath?(): string;
+  /** Files the user opened from the app menu (or the OS); returns an unsubscribe function. */
+  onOpenPath?(listener: (path: string) => void): () => void;
 }
 
 /** Browser mode (`npm run serve`). The token comes from the page URL (`?token=...`). */

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { BROWSER_MODE } from '../api/bridge';
+import { CSP } from '../api/csp';
 import { toErrorShape } from '../api/errors';
 import { Router } from '../api/router';
 import { projectRoot, sampleModelPath } from '../core/paths';
@@ -39,12 +40,6 @@ export interface RunningServer {
   uploads: UploadStore;
   close(): Promise<void>;
 }
-
-/** Content-Security-Policy for the renderer page; the same policy Electron applies. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "font-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
-  "frame-ancestors 'none'; form-action 'none'";
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

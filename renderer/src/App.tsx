@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
-import { createClient } from './api/transport';
+import { bridge, createClient } from './api/transport';
 import { useApp } from './state/app';
 import { EmptyState } from './frame/EmptyState';
 import { ErrorBanner } from './frame/ErrorBanner';
@@ -47,9 +47,21 @@ function useConnection() {
   }, []);
 }
 
+/** Electron: files chosen from the app menu arrive as paths. */
+function useMenuOpen() {
+  useEffect(
+    () =>
+      bridge()?.onOpenPath?.(
+        (path) => void useApp.getState().open({ kind: 'path', path }, path.split(/[\\/]/).pop() ?? path),
+      ),
+    [],
+  );
+}
+
 export function App() {
   useTheme();
   useConnection();
+  useMenuOpen();
   const summary = useApp((s) => s.summary);
   const graph = useApp((s) => s.graph);
   const graphError = useApp((s) => s.graphError);

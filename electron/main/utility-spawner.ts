@@ -1,0 +1,36 @@
+/** Starts the engine host as an Electron utilityProcess (a Node child the app supervises). */
+import { utilityProcess } from 'electron';
+import { hostEntryPath } from '../host/fork-spawner';
+import type { HostChannel, HostSpawner } from '../host/supervisor';
+
+export function utilitySpawner(): HostSpawner {
+  return () => {
+    const child = utilityProcess.fork(hostEntryPath(), [], { serviceName: 'Kiln engine host', stdio: 'inherit' });
+    let exited = false;
+    const exitListeners: Array<(reason: string) => void> = [];
+    child.on('exit', (code) => {
+      if (exited) return;
+      exited = true;
+      // utilityProcess reports a crash or kill as a non-zero code; there is no signal to name.
+      for (const l of exitListeners) l(`exit code ${code}`);
+    });
+    const channel: HostChannel = {
+      get pid() {
+        return child.pid;
+      },
+      send(message) {
+        if (!exited) child.postMessage(message);
+      },
+      onMessage(listener) {
+        child.on('message', listener);
+      },
+      onExit(listener) {
+        exitListeners.push(listener);
+      },
+      kill() {
+        if (!exited) child.kill();
+      },
+    };
+    return channel;
+  };
+}

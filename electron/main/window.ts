@@ -1,0 +1,32 @@
+/** The one Kiln window: secure preferences, locked navigation, the renderer bundle from disk. */
+import { BrowserWindow } from 'electron';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot, sampleModelPath } from '../core/paths';
+import { lockDown, secureWebPreferences } from './security';
+
+export interface KilnWindow {
+  window: BrowserWindow;
+  appUrl: string;
+}
+
+export function createWindow(): KilnWindow {
+  const root = projectRoot();
+  const indexHtml = path.join(root, 'dist', 'renderer', 'index.html');
+  const appUrl = pathToFileURL(indexHtml).href;
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 900,
+    minHeight: 560,
+    title: 'Kiln',
+    show: false,
+    webPreferences: secureWebPreferences(path.join(root, 'dist', 'electron', 'preload', 'preload.js'), [
+      `--kiln-sample=${sampleModelPath()}`,
+    ]),
+  });
+  lockDown(window.webContents, appUrl);
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(appUrl);
+  return { window, appUrl };
+}
