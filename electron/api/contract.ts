@@ -142,6 +142,70 @@ export const GraphPayloadSchema = z.object({
 });
 export type GraphPayload = z.infer<typeof GraphPayloadSchema>;
 
+// ---- backends ------------------------------------------------------------------------------
+
+export const BuildOptionsSchema = z.object({
+  backend: z.literal('onnxruntime').default('onnxruntime'),
+  optimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('extended'),
+});
+
+export const ProfileOptionsSchema = z.object({
+  warmupMs: z.number().int().min(0).max(600_000).default(200),
+  iterations: z.number().int().min(1).max(1_000_000).optional(),
+  durationS: z.number().min(0.05).max(3600).optional(),
+  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+  seed: z.number().int().default(1),
+  intraOpThreads: z.number().int().min(1).max(256).optional(),
+  layerRuns: z.number().int().min(0).max(1000).default(10),
+});
+
+const LatencySchema = z.object({
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  median: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+});
+
+export const BuildInfoSchema = z.object({
+  backend: z.string(),
+  backendVersion: z.string(),
+  device: z.string(),
+  modelSha256: z.string(),
+  artifactBytes: z.number(),
+  buildMs: z.number(),
+  cached: z.boolean(),
+  optimizationLevel: z.string(),
+  nodes: z.number().int(),
+  fusedNodes: z.array(z.object({ node: z.string(), op: z.string(), originals: z.array(z.string()) })),
+});
+export type BuildInfo = z.infer<typeof BuildInfoSchema>;
+
+export const ProfileReportSchema = z.object({
+  backend: z.string(),
+  backendVersion: z.string(),
+  device: z.string(),
+  model: z.string(),
+  shapes: z.record(z.string(), z.array(z.number())),
+  iterations: z.number().int(),
+  totalMs: z.number(),
+  throughput: z.number(),
+  latencyMs: LatencySchema,
+  cov: z.number(),
+  warnings: z.array(z.string()),
+  coldStartMs: z.number(),
+  peakRssBytes: z.number(),
+  layers: z.array(
+    z.object({ node: z.string(), op: z.string(), ms: z.number(), share: z.number(), originals: z.array(z.string()) }),
+  ),
+  byOpType: z.array(z.object({ op: z.string(), ms: z.number(), share: z.number(), count: z.number().int() })),
+  perNodeMs: z.record(z.string(), z.number()),
+  build: BuildInfoSchema,
+});
+export type ProfileReport = z.infer<typeof ProfileReportSchema>;
+
 // ---- the calls ------------------------------------------------------------------------------
 
 interface CallSpec<Req extends z.ZodType, Res extends z.ZodType> {
@@ -179,6 +243,29 @@ export const api = {
     reply: NativeProbeSchema,
     job: true,
     doc: 'Look for TensorRT and CUDA on this machine through the native addon.',
+  }),
+  'model.build': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        options: BuildOptionsSchema.default({ backend: 'onnxruntime', optimizationLevel: 'extended' }),
+      })
+      .strict(),
+    reply: BuildInfoSchema,
+    job: true,
+    doc: 'Build the model with a backend (ONNX Runtime: an optimized model), cached by model, backend, version, device and options.',
+  }),
+  'model.profile': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        build: BuildOptionsSchema.default({ backend: 'onnxruntime', optimizationLevel: 'extended' }),
+        profile: ProfileOptionsSchema.default({ warmupMs: 200, shapes: {}, seed: 1, layerRuns: 10 }),
+      })
+      .strict(),
+    reply: ProfileReportSchema,
+    job: true,
+    doc: 'Build (or reuse) and profile like trtexec: throughput, latency percentiles, per-layer time mapped to ONNX nodes.',
   }),
   'host.diagnose': call({
     request: z

@@ -1,5 +1,5 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, ModelSummary, ValueInfo } from '../api/contract';
+import type { Dim, ModelSummary, ProfileReport, ValueInfo } from '../api/contract';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -37,5 +37,30 @@ export function formatSummary(s: ModelSummary): string {
   const ops = Object.entries(s.opHistogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   for (const [op, n] of ops) lines.push(`  ${String(n).padStart(6)}  ${op}`);
   for (const w of s.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+
+export function formatProfile(r: ProfileReport): string {
+  const l = r.latencyMs;
+  const lines = [
+    `${r.model} on ${r.backend} ${r.backendVersion}, ${r.device}`,
+    `build      ${r.build.optimizationLevel}, ${r.build.nodes} nodes (${r.build.fusedNodes.length} fused), ${r.build.cached ? 'from cache' : `${r.build.buildMs.toFixed(0)} ms`}`,
+    `shapes     ${Object.entries(r.shapes)
+      .map(([k, v]) => `${k}:${v.join('x')}`)
+      .join(' ')}`,
+    `cold start ${ms(r.coldStartMs)}`,
+    `throughput ${r.throughput.toFixed(2)} qps over ${r.iterations} runs`,
+    `latency    min ${ms(l.min)}  mean ${ms(l.mean)}  median ${ms(l.median)}  max ${ms(l.max)}`,
+    `           p90 ${ms(l.p90)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  CoV ${(r.cov * 100).toFixed(2)}%`,
+    `peak RSS   ${formatBytes(r.peakRssBytes)}`,
+  ];
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  if (r.layers.length) {
+    lines.push('top layers');
+    for (const x of r.layers.slice(0, 10))
+      lines.push(`  ${ms(x.ms).padStart(11)} ${(x.share * 100).toFixed(1).padStart(5)}%  ${x.op.padEnd(18)} ${x.node}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -10,12 +10,16 @@ import { KilnError } from '../api/errors';
 import { createCallHandler } from '../host/dispatch';
 import { forkSpawner } from '../host/fork-spawner';
 import { HostSupervisor } from '../host/supervisor';
-import { formatSummary } from './format';
+import { formatProfile, formatSummary } from './format';
+import { parseShapes } from '../core/backends/inputs';
 
 const USAGE = `Usage: kiln <command> [options]
 
 Commands:
   inspect <model.onnx> [--json] [--nodes]   summary of a model: inputs, outputs, ops, parameters
+  profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
+          [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--json]
+                                            build with ONNX Runtime (CPU) and time it like trtexec
   probe [--json]                            look for TensorRT and CUDA on this machine
   serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
 
@@ -47,6 +51,69 @@ async function inspect(args: string[]): Promise<number> {
   return 0;
 }
 
+function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, not "${value}"`);
+  return n;
+}
+
+async function profile(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      warmup: { type: 'string' },
+      duration: { type: 'string' },
+      iterations: { type: 'string' },
+      shapes: { type: 'string' },
+      level: { type: 'string' },
+      threads: { type: 'string' },
+      'layer-runs': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('profile takes exactly one model file');
+  if (values.duration !== undefined && values.iterations !== undefined)
+    throw new UsageError('give --duration or --iterations, not both');
+  const level = values.level ?? 'extended';
+  if (!['disabled', 'basic', 'extended', 'all'].includes(level))
+    throw new UsageError(`--level must be disabled, basic, extended or all`);
+  const iterations = positiveNumber(values.iterations, '--iterations');
+  const threads = positiveNumber(values.threads, '--threads');
+  const report = await withClient((c) =>
+    c.call(
+      'model.profile',
+      {
+        source: { kind: 'path', path: positionals[0] as string },
+        build: { backend: 'onnxruntime', optimizationLevel: level as 'extended' },
+        profile: {
+          warmupMs: positiveNumber(values.warmup, '--warmup') ?? 200,
+          ...(iterations !== undefined
+            ? { iterations: Math.round(iterations) }
+            : { durationS: positiveNumber(values.duration, '--duration') ?? 3 }),
+          shapes: values.shapes ? parseShapes(values.shapes) : {},
+          seed: 1,
+          ...(threads ? { intraOpThreads: Math.round(threads) } : {}),
+          layerRuns: Math.round(positiveNumber(values['layer-runs'], '--layer-runs') ?? 10),
+        },
+      },
+      {
+        onProgress: values.json
+          ? undefined
+          : (p) =>
+              process.stderr.write(`\r${p.stage}${p.fraction === null ? '' : ` ${Math.round(p.fraction * 100)}%`}    `),
+      },
+    ),
+  );
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stderr.write('\n');
+    process.stdout.write(formatProfile(report));
+  }
+  return 0;
+}
+
 async function probe(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   const result = await withClient((c) => c.call('native.probe', {}));
@@ -63,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect':
       return inspect(rest);
+    case 'profile':
+      return profile(rest);
     case 'probe':
       return probe(rest);
     case 'serve':

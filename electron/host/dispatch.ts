@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../api/contract';
 import { KilnError } from '../api/errors';
 import type { CallHandler } from '../api/router';
+import { assertNever } from '../api/router';
 import { KILN_VERSION } from '../core/version';
 import type { HostSupervisor } from './supervisor';
 
@@ -50,10 +51,20 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source } = params as ParsedRequestOf<'model.graph'>;
         return options.supervisor.run('model.graph', resolveSource(source), run);
       }
+      case 'model.build': {
+        const { source, options: build } = params as ParsedRequestOf<'model.build'>;
+        return options.supervisor.run('model.build', { ...resolveSource(source), build }, run);
+      }
+      case 'model.profile': {
+        const { source, build, profile } = params as ParsedRequestOf<'model.profile'>;
+        return options.supervisor.run('model.profile', { ...resolveSource(source), build, profile }, run);
+      }
       case 'native.probe':
         return options.supervisor.run('native.probe', {}, run);
       case 'host.diagnose':
         return options.supervisor.run('host.diagnose', params, run);
+      default:
+        return assertNever(method);
     }
   };
 }

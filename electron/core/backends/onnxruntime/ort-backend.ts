@@ -1,0 +1,301 @@
+/**
+ * The embedded backend: ONNX Runtime on CPU through onnxruntime-node. Build = a session at an
+ * optimization level whose optimized model is saved as the artifact; profile = trtexec-style timing
+ * of that artifact plus per-node time from ONNX Runtime's profiler in a separate run.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { KilnError } from '../../../api/errors';
+import { openModelFile } from '../../onnx/open';
+import type { GraphProto } from '../../onnx/model';
+import type {
+  BackendProbe,
+  BuildArtifact,
+  BuildOptions,
+  JobContext,
+  LayerTime,
+  NodeMapping,
+  ProfileOptions,
+  ProfileReport,
+} from '../backend';
+import { randomData, resolveShapes, rng } from '../inputs';
+import type { InputSpec } from '../inputs';
+import { latencyStats } from '../stats';
+import { mapOptimizedNodes } from './node-map';
+
+const VERSION = ort.env.versions.node ?? 'unknown';
+const DEVICE = 'CPU (CPUExecutionProvider)';
+
+export function probeOrt(): BackendProbe {
+  return { backend: 'onnxruntime', available: true, version: VERSION, device: DEVICE, reason: null };
+}
+
+/** Where built artifacts are kept: KILN_CACHE_DIR, else the user's cache folder. */
+export function cacheDir(): string {
+  return process.env.KILN_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kiln', 'builds');
+}
+
+function cancelled(ctx: JobContext, what: string): void {
+  if (ctx.signal.aborted) throw new KilnError('CANCELLED', `${what} was cancelled`);
+}
+
+/** ORT's error text names the node; keep it, and name the file. */
+function ortError(err: unknown, file: string): KilnError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${file}: ${message.replace(/^\[.*?\]\s*/, '')}`, {
+    file,
+  });
+}
+
+export async function buildOrt(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact> {
+  const opened = await openModelFile(modelPath);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ model: opened.sha256, backend: 'onnxruntime', version: VERSION, device: DEVICE, options }))
+    .digest('hex')
+    .slice(0, 24);
+  const dir = path.join(cacheDir(), key);
+  const artifactPath = path.join(dir, 'model.optimized.onnx');
+  const metaPath = path.join(dir, 'build.json');
+  if (fs.existsSync(metaPath) && fs.existsSync(artifactPath)) {
+    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as BuildArtifact;
+    return { ...meta, modelPath: path.resolve(modelPath), cached: true };
+  }
+  ctx.progress({ fraction: null, stage: `Optimizing ${opened.displayName} (${options.optimizationLevel})` });
+  fs.mkdirSync(dir, { recursive: true });
+  // Written under a temporary name and renamed: a cancelled or failed build leaves nothing half-made.
+  const tmp = path.join(dir, `.model.${process.pid}.${Date.now()}.tmp.onnx`);
+  const start = performance.now();
+  try {
+    const session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: options.optimizationLevel,
+      optimizedModelFilePath: tmp,
+      logSeverityLevel: 3,
+    });
+    await session.release();
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw ortError(err, opened.displayName);
+  }
+  const buildMs = performance.now() - start;
+  try {
+    cancelled(ctx, 'The build');
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  const built = await openModelFile(tmp, 'optimized model');
+  const nodeMap: NodeMapping[] = mapOptimizedNodes(opened.model.graph as GraphProto, built.model.graph as GraphProto);
+  fs.renameSync(tmp, artifactPath);
+  const artifact: BuildArtifact = {
+    backend: 'onnxruntime',
+    backendVersion: VERSION,
+    device: DEVICE,
+    modelPath: path.resolve(modelPath),
+    modelSha256: opened.sha256,
+    artifactPath,
+    artifactBytes: fs.statSync(artifactPath).size,
+    buildMs,
+    options,
+    cached: false,
+    nodeMap,
+  };
+  const metaTmp = `${metaPath}.${process.pid}.tmp`;
+  fs.writeFileSync(metaTmp, JSON.stringify(artifact));
+  fs.renameSync(metaTmp, metaPath);
+  return artifact;
+}
+
+function specs(session: ort.InferenceSession): InputSpec[] {
+  return session.inputMetadata.map((m) => ({
+    name: m.name,
+    dtype: m.isTensor ? m.type : 'non-tensor',
+    dims: m.isTensor ? m.shape.map((d) => (typeof d === 'number' ? d : d === '' ? null : d)) : null,
+  }));
+}
+
+export function makeFeeds(
+  inputs: readonly InputSpec[],
+  shapes: Record<string, number[]>,
+  seed: number,
+): Record<string, ort.Tensor> {
+  const next = rng(seed);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of inputs) {
+    const dims = shapes[input.name] as number[];
+    const size = dims.reduce((a, b) => a * b, 1);
+    const data = randomData(input.dtype, size, next);
+    feeds[input.name] = new ort.Tensor(input.dtype as 'float32', data as Float32Array, dims);
+  }
+  return feeds;
+}
+
+interface TraceEvent {
+  cat?: string;
+  name?: string;
+  dur?: number;
+  args?: { op_name?: string };
+}
+
+export async function profileOrt(
+  artifact: BuildArtifact,
+  options: ProfileOptions,
+  ctx: JobContext,
+): Promise<ProfileReport> {
+  const file = path.basename(artifact.modelPath);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    // The artifact is already optimized; loading it as-is keeps its node names for the mapping.
+    graphOptimizationLevel: 'disabled',
+    logSeverityLevel: 3,
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  const t0 = performance.now();
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(artifact.artifactPath, sessionOptions);
+  } catch (err) {
+    throw ortError(err, file);
+  }
+  const coldStartMs = performance.now() - t0;
+  const inputs = specs(session);
+  const shapes = resolveShapes(inputs, options.shapes);
+  const feeds = makeFeeds(inputs, shapes, options.seed);
+  const run = async () => {
+    try {
+      await session.run(feeds);
+    } catch (err) {
+      throw new KilnError(
+        'UNSUPPORTED',
+        `ONNX Runtime failed to run ${file} with inputs ${JSON.stringify(shapes)}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          file,
+        },
+      );
+    }
+  };
+
+  try {
+    ctx.progress({ fraction: 0, stage: 'Warming up' });
+    const warmEnd = performance.now() + options.warmupMs;
+    do await run();
+    while (performance.now() < warmEnd && !ctx.signal.aborted);
+    cancelled(ctx, 'Profiling');
+
+    const samples: number[] = [];
+    const limitMs = (options.durationS ?? 0) * 1000;
+    const maxRuns = options.iterations ?? Number.POSITIVE_INFINITY;
+    const start = performance.now();
+    while (samples.length < maxRuns) {
+      const t = performance.now();
+      await run();
+      samples.push(performance.now() - t);
+      const elapsed = performance.now() - start;
+      if (options.iterations === undefined && elapsed >= limitMs) break;
+      if ((samples.length & 7) === 0) {
+        cancelled(ctx, 'Profiling');
+        ctx.progress({
+          fraction: options.iterations ? samples.length / options.iterations : Math.min(1, elapsed / limitMs),
+          stage: 'Timing',
+        });
+      }
+    }
+    const totalMs = performance.now() - start;
+    const { stats, cov } = latencyStats(samples);
+    const warnings: string[] = [];
+    if (cov > 0.025) {
+      warnings.push(
+        `latency is unstable: coefficient of variation ${(cov * 100).toFixed(1)}% is above 2.5% (other load on this machine?)`,
+      );
+    }
+    const layers =
+      options.layerRuns > 0 ? await layerTimes(artifact, sessionOptions, feeds, options.layerRuns, ctx) : [];
+    const byOp = new Map<string, { ms: number; count: number }>();
+    const perNodeMs: Record<string, number> = {};
+    for (const l of layers) {
+      const e = byOp.get(l.op) ?? { ms: 0, count: 0 };
+      e.ms += l.ms;
+      e.count += 1;
+      byOp.set(l.op, e);
+      for (const o of l.originals) perNodeMs[o] = (perNodeMs[o] ?? 0) + l.ms / l.originals.length;
+    }
+    const layerTotal = layers.reduce((s, l) => s + l.ms, 0) || 1;
+    return {
+      backend: 'onnxruntime',
+      backendVersion: VERSION,
+      device: DEVICE,
+      model: file,
+      shapes,
+      iterations: samples.length,
+      totalMs,
+      throughput: (samples.length / totalMs) * 1000,
+      latencyMs: stats,
+      cov,
+      warnings,
+      coldStartMs,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      layers,
+      byOpType: [...byOp]
+        .map(([op, e]) => ({ op, ms: e.ms, share: e.ms / layerTotal, count: e.count }))
+        .sort((a, b) => b.ms - a.ms),
+      perNodeMs,
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Per-node time from ONNX Runtime's profiler, averaged over `runs`, mapped to original nodes. */
+async function layerTimes(
+  artifact: BuildArtifact,
+  base: ort.InferenceSession.SessionOptions,
+  feeds: Record<string, ort.Tensor>,
+  runs: number,
+  ctx: JobContext,
+): Promise<LayerTime[]> {
+  ctx.progress({ fraction: null, stage: 'Per-layer profile' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-profile-'));
+  try {
+    const session = await ort.InferenceSession.create(artifact.artifactPath, {
+      ...base,
+      enableProfiling: true,
+      profileFilePrefix: path.join(dir, 'run'),
+    });
+    await session.run(feeds); // the first run allocates; it is recorded like the others
+    for (let i = 0; i < runs; i++) {
+      cancelled(ctx, 'Profiling');
+      await session.run(feeds);
+    }
+    session.endProfiling();
+    await session.release();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) return [];
+    const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[];
+    const byNode = new Map<string, { us: number; count: number; op: string }>();
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || typeof e.dur !== 'number') continue;
+      const name = e.name.slice(0, -'_kernel_time'.length);
+      const entry = byNode.get(name) ?? { us: 0, count: 0, op: e.args?.op_name ?? '?' };
+      entry.us += e.dur;
+      entry.count += 1;
+      byNode.set(name, entry);
+    }
+    const mapping = new Map(artifact.nodeMap.map((m) => [m.node, m]));
+    const layers = [...byNode].map(([node, e]) => ({
+      node,
+      op: mapping.get(node)?.op ?? e.op,
+      // Mean time per execution of the node (nodes in If/Loop bodies may run a different number of times).
+      ms: (e.us / 1000 / e.count) * Math.max(1, Math.round(e.count / (runs + 1))),
+      share: 0,
+      originals: mapping.get(node)?.originals ?? [],
+    }));
+    const sum = layers.reduce((s, l) => s + l.ms, 0) || 1;
+    for (const l of layers) l.share = l.ms / sum;
+    return layers.sort((a, b) => b.ms - a.ms);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
