@@ -54,6 +54,11 @@ export const ModelSummarySchema = z.object({
   metadata: z.record(z.string(), z.string()),
   /** Filled by the statistics pass; 0 and [] until shapes are known. */
   flops: z.number(),
+  macs: z.number().optional(),
+  /** Sum of every intermediate tensor's size: an upper bound on activation memory. */
+  activationBytes: z.number().optional(),
+  /** False when a dim was dynamic or unknown: figures then count each such dim as 1. */
+  statsExact: z.boolean().optional(),
   perOpType: z.array(OpTypeStatsSchema),
   warnings: z.array(z.string()),
 });
@@ -137,10 +142,48 @@ export const GraphPayloadSchema = z.object({
   nodeOutputs: z.array(z.number().int()).optional(),
   /** Per tensor: 0 intermediate, 1 graph input, 2 initializer, 3 graph output. */
   tensorKind: z.array(z.number().int()).optional(),
+  /** Per node: FLOPs and parameter count from Kiln's statistics (dynamic dims counted as 1). */
+  nodeFlops: z.array(z.number()).optional(),
+  nodeParams: z.array(z.number()).optional(),
   /** Why parts of the graph are not shown (e.g. edges to unknown tensors), for the view to say. */
   notes: z.array(z.string()).optional(),
 });
 export type GraphPayload = z.infer<typeof GraphPayloadSchema>;
+
+/** The inspector's details of one node, read on demand (weights' values are read only here). */
+export const NodeDetailsSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  op: z.string(),
+  domain: z.string(),
+  docString: z.string(),
+  attributes: z.array(z.object({ name: z.string(), value: z.string() })),
+  macs: z.number(),
+  flops: z.number(),
+  params: z.number(),
+  weights: z.array(
+    z.object({
+      name: z.string(),
+      dtype: z.string(),
+      dims: z.array(z.number()),
+      stats: z
+        .object({
+          count: z.number(),
+          min: z.number(),
+          max: z.number(),
+          mean: z.number(),
+          std: z.number(),
+          zeros: z.number(),
+          nans: z.number(),
+          infs: z.number(),
+          histogram: z.array(z.number()),
+        })
+        .optional(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type NodeDetails = z.infer<typeof NodeDetailsSchema>;
 
 // ---- backends ------------------------------------------------------------------------------
 
@@ -237,6 +280,12 @@ export const api = {
     reply: GraphPayloadSchema,
     job: true,
     doc: 'The main graph of a model as flat arrays for the graph view (nodes, edges, tensors, name-scope groups).',
+  }),
+  'model.node': call({
+    request: z.object({ source: ModelSourceSchema, node: z.number().int().min(0).max(100_000_000) }).strict(),
+    reply: NodeDetailsSchema,
+    job: true,
+    doc: "One main-graph node's attributes, cost and weight statistics (weights read now, in chunks).",
   }),
   'native.probe': call({
     request: z.object({}).strict(),

@@ -1,5 +1,5 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, ModelSummary, ProfileReport, ValueInfo } from '../api/contract';
+import type { Dim, GraphPayload, ModelSummary, ProfileReport, ValueInfo } from '../api/contract';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -32,10 +32,23 @@ export function formatSummary(s: ModelSummary): string {
     `nodes      ${s.nodes}${s.subgraphs ? ` (${s.subgraphs} subgraphs)` : ''}${s.functions ? `, ${s.functions} local functions` : ''}`,
     `parameters ${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)}${s.externalDataBytes ? `, ${formatBytes(s.externalDataBytes)} external` : ''})`,
   ];
-  if (s.flops > 0) lines.push(`FLOPs      ${formatCount(s.flops)}`);
-  lines.push('inputs', ...s.inputs.map(tensor), 'outputs', ...s.outputs.map(tensor), 'ops');
-  const ops = Object.entries(s.opHistogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  for (const [op, n] of ops) lines.push(`  ${String(n).padStart(6)}  ${op}`);
+  if (s.flops > 0)
+    lines.push(
+      `FLOPs      ${formatCount(s.flops)}${s.macs !== undefined ? ` (${formatCount(s.macs)} MACs)` : ''}${s.statsExact === false ? '  per unit of each dynamic dim (counted as 1)' : ''}`,
+    );
+  if (s.activationBytes) lines.push(`activations ${formatBytes(s.activationBytes)} (sum of intermediate tensors)`);
+  lines.push('inputs', ...s.inputs.map(tensor), 'outputs', ...s.outputs.map(tensor));
+  if (s.perOpType.length > 0) {
+    lines.push(`ops     count       FLOPs  params`);
+    for (const o of s.perOpType)
+      lines.push(
+        `  ${String(o.count).padStart(6)}  ${formatCount(o.flops).padStart(10)}  ${formatCount(o.params).padStart(6)}  ${o.op}`,
+      );
+  } else {
+    lines.push('ops');
+    const ops = Object.entries(s.opHistogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    for (const [op, n] of ops) lines.push(`  ${String(n).padStart(6)}  ${op}`);
+  }
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;
 }
@@ -61,6 +74,45 @@ export function formatProfile(r: ProfileReport): string {
     lines.push('top layers');
     for (const x of r.layers.slice(0, 10))
       lines.push(`  ${ms(x.ms).padStart(11)} ${(x.share * 100).toFixed(1).padStart(5)}%  ${x.op.padEnd(18)} ${x.node}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Per-node rows for `kiln inspect --nodes`: main-graph nodes in file order. */
+export interface NodeRow {
+  name: string;
+  op: string;
+  flops: number;
+  params: number;
+  outputs: { name: string; dtype: string | null; dims: Dim[] | null }[];
+}
+
+export function nodeRows(g: GraphPayload): NodeRow[] {
+  return g.nodeName.map((name, i) => {
+    const outs =
+      g.nodeOutputStart && g.nodeOutputs ? g.nodeOutputs.slice(g.nodeOutputStart[i], g.nodeOutputStart[i + 1]) : [];
+    return {
+      name,
+      op: g.ops[g.nodeOp[i] as number] ?? '?',
+      flops: g.nodeFlops?.[i] ?? 0,
+      params: g.nodeParams?.[i] ?? 0,
+      outputs: outs.map((t) => ({
+        name: g.tensorName[t] ?? '',
+        dtype: g.tensorType[t]?.dtype ?? null,
+        dims: g.tensorType[t]?.dims ?? null,
+      })),
+    };
+  });
+}
+
+export function formatNodes(rows: NodeRow[]): string {
+  const lines = ['nodes (FLOPs, params, first output)'];
+  for (const r of rows) {
+    const o = r.outputs[0];
+    const shape = o ? `${o.dtype ?? '?'}${o.dims ? ` [${o.dims.map(dim).join(', ')}]` : ''}` : '';
+    lines.push(
+      `  ${formatCount(r.flops).padStart(10)}  ${formatCount(r.params).padStart(8)}  ${r.op}  ${r.name}  ${shape}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

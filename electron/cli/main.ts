@@ -10,7 +10,7 @@ import { KilnError } from '../api/errors';
 import { createCallHandler } from '../host/dispatch';
 import { forkSpawner } from '../host/fork-spawner';
 import { HostSupervisor } from '../host/supervisor';
-import { formatProfile, formatSummary } from './format';
+import { formatNodes, formatProfile, formatSummary, nodeRows } from './format';
 import { parseShapes } from '../core/backends/inputs';
 
 const USAGE = `Usage: kiln <command> [options]
@@ -43,11 +43,14 @@ async function inspect(args: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one model file');
-  const summary: ModelSummary = await withClient((c) =>
-    c.call('model.open', { source: { kind: 'path', path: positionals[0] as string } }),
-  );
-  if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(formatSummary(summary));
+  const source = { kind: 'path', path: positionals[0] as string } as const;
+  const [summary, graph] = await withClient(async (c) => {
+    const s: ModelSummary = await c.call('model.open', { source });
+    return [s, values.nodes ? await c.call('model.graph', { source }) : null] as const;
+  });
+  const nodes = graph ? nodeRows(graph) : undefined;
+  if (values.json) process.stdout.write(`${JSON.stringify(nodes ? { ...summary, nodes } : summary, null, 2)}\n`);
+  else process.stdout.write(formatSummary(summary) + (nodes ? formatNodes(nodes) : ''));
   return 0;
 }
 
@@ -149,18 +152,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Exits once stdout and stderr are flushed: a pipe takes large JSON in 64 KiB pieces. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`kiln: ${(err as Error).message}\n\n${USAGE}\n`);
-      process.exit(2);
+      return exitAfterFlush(2);
     }
     const message =
       err instanceof KilnError
         ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}`
         : String(err);
     process.stderr.write(`kiln: ${message}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

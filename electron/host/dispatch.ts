@@ -51,6 +51,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source } = params as ParsedRequestOf<'model.graph'>;
         return options.supervisor.run('model.graph', resolveSource(source), run);
       }
+      case 'model.node': {
+        const { source, node } = params as ParsedRequestOf<'model.node'>;
+        return options.supervisor.run('model.node', { ...resolveSource(source), node }, run);
+      }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;
         return options.supervisor.run('model.build', { ...resolveSource(source), build }, run);

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Progress } from '../api/contract';
 import { KilnError } from '../api/errors';
 import { summarizeModel } from '../core/onnx/summary';
+import { analyzeModelCached } from '../core/onnx/analyze';
+import { nodeDetails } from '../core/graph/node-details';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
@@ -20,6 +22,7 @@ export interface JobContext {
 }
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
+const NodeParams = OpenParams.extend({ node: z.number().int().min(0) });
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
 
@@ -62,6 +65,12 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const payload = await graphPayloadForFile(params.path, params.displayName);
     throwIfCancelled(ctx.signal, 'Reading the graph');
     return payload;
+  },
+
+  'model.node': async (raw, ctx) => {
+    const { path, displayName, node } = NodeParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Reading node ${node} of ${displayName}` });
+    return nodeDetails(await analyzeModelCached(path, displayName), node);
   },
 
   'model.build': async (raw, ctx) => {

@@ -3,7 +3,8 @@ import type { Progress } from '../api/contract';
 import type { KilnErrorShape } from '../api/errors';
 
 /** Host-side job names. They mirror the API's job calls, with sources already resolved to paths. */
-export type HostJob = 'model.open' | 'model.graph' | 'model.build' | 'model.profile' | 'native.probe' | 'host.diagnose';
+export type HostJob =
+  'model.open' | 'model.graph' | 'model.node' | 'model.build' | 'model.profile' | 'native.probe' | 'host.diagnose';
 
 export type ToHost = { type: 'run'; id: string; job: HostJob; params: unknown } | { type: 'cancel'; id: string };
 

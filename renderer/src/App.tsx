@@ -2,7 +2,7 @@
  * The frame: top bar, left panel (the model summary), main view (drop zone, then the graph with
  * its inspector), status bar. Files come in by drop, the Open button or the sample.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import { bridge, createClient } from './api/transport';
 import { useApp } from './state/app';
@@ -64,6 +64,15 @@ export function App() {
   useMenuOpen();
   const summary = useApp((s) => s.summary);
   const graph = useApp((s) => s.graph);
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const loadNodeDetails = useCallback(
+    (node: number) => {
+      if (!client || !source) return Promise.reject(new Error('no model is open'));
+      return client.call('model.node', { source, node });
+    },
+    [client, source],
+  );
   const graphError = useApp((s) => s.graphError);
   const job = useApp((s) => s.job);
   const inputRef = useRef<HTMLInputElement>(null);
@@ -113,7 +122,12 @@ export function App() {
           {!summary ? (
             <EmptyState onOpen={onOpen} />
           ) : graph ? (
-            <GraphView key={summary.sha256} payload={graph} graphName={summary.graphName || summary.fileName} />
+            <GraphView
+              key={summary.sha256}
+              payload={graph}
+              graphName={summary.graphName || summary.fileName}
+              loadNodeDetails={loadNodeDetails}
+            />
           ) : (
             <div className="placeholder">
               {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}

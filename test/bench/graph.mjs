@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global window, document, performance, requestAnimationFrame */
+/* global window, document, requestAnimationFrame */
 /**
  * `npm run bench:graph`: the graph view in headless Chromium (--disable-gpu), on this machine.
  *

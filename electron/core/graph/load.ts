@@ -1,16 +1,17 @@
 /**
  * The graph payload of a model file, for the `model.graph` host job. Reads the model with Kiln's
- * ONNX reader and keeps the last payload (the view asks right after model.open).
+ * ONNX reader, with the shapes and costs inferred when the model was opened (the view asks right after
+ * model.open, so the analysis is the cached one).
  */
-import * as fs from 'node:fs/promises';
 import type { GraphPayload } from '../../api/contract';
 import type { GraphProto } from '../onnx/model';
-import { openModelFile } from '../onnx/open';
+import { analyzeModelCached, type ModelAnalysis } from '../onnx/analyze';
+import type { IRGraph } from '../onnx/ir';
 import { valueInfo } from '../onnx/summary';
 import { DTYPE_NAMES, buildGraphPayload } from './payload';
 import type { PayloadGraph, PayloadTensorType } from './payload';
 
-let cache: { path: string; mtimeMs: number; size: number; payload: GraphPayload } | null = null;
+let cache: { analysis: ModelAnalysis; payload: GraphPayload } | null = null;
 
 export function payloadGraphFromModel(g: GraphProto): PayloadGraph {
   const types = new Map<string, PayloadTensorType>();
@@ -50,11 +51,20 @@ export function payloadGraphFromModel(g: GraphProto): PayloadGraph {
 }
 
 export async function graphPayloadForFile(path: string, displayName?: string): Promise<GraphPayload> {
-  const stat = await fs.stat(path).catch(() => null);
-  if (stat && cache && cache.path === path && cache.mtimeMs === stat.mtimeMs && cache.size === stat.size)
-    return cache.payload;
-  const opened = await openModelFile(path, displayName);
-  const payload = buildGraphPayload(payloadGraphFromModel(opened.model.graph as GraphProto));
-  if (stat) cache = { path, mtimeMs: stat.mtimeMs, size: stat.size, payload };
+  const a = await analyzeModelCached(path, displayName);
+  if (cache && cache.analysis === a) return cache.payload;
+  const { ir, shapes } = a;
+  const main = ir.graphs[0] as IRGraph;
+  const graph = payloadGraphFromModel(main.proto as GraphProto);
+  // Inferred types fill in what the file does not declare (most exporters declare only I/O).
+  for (let t = 0; t < ir.tensorCount; t++) {
+    const type = shapes.types[t];
+    if (ir.tensorGraph[t] === 0 && type) graph.types.set(ir.tensorName[t] as string, type);
+  }
+  const payload = buildGraphPayload(graph);
+  // The main graph's nodes are IR ids [nodeStart, nodeEnd) in file order, as the payload's are.
+  payload.nodeFlops = Array.from(shapes.nodeFlops.subarray(main.nodeStart, main.nodeEnd));
+  payload.nodeParams = Array.from(shapes.nodeParams.subarray(main.nodeStart, main.nodeEnd));
+  cache = { analysis: a, payload };
   return payload;
 }

@@ -7,7 +7,7 @@
  * (3) speed on 125k-node graphs. `npm run bench:open` measures all three decoders side by side;
  * the figures are in README.md.
  */
-import { WIRE_I32, WIRE_LEN, WIRE_VARINT, WireError, WireReader, decodeString as decodeStr } from './wire';
+import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader, StringTable } from './wire';
 import type {
   AttributeProto,
   Dimension,
@@ -35,6 +35,16 @@ export interface DecodeOptions {
 
 type Reader = WireReader;
 
+/** Length-delimited fields decoded by graph() and func(), as bit masks over field numbers. */
+const GRAPH_FIELDS = [1, 2, 5, 10, 11, 12, 13, 15].reduce((m, f) => m | (1 << f), 0);
+const FUNCTION_FIELDS = [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].reduce((m, f) => m | (1 << f), 0);
+
+/** Records a singular field present with its default value ('' or 0), so it is written back. */
+function present<T extends string | number>(m: { empty?: number[] }, field: number, v: T): T {
+  if (v === '' || v === 0) (m.empty ??= []).push(field);
+  return v;
+}
+
 function keepUnknown(target: { unknown?: Uint8Array[] }, r: Reader, wire: number, tagStart: number): void {
   r.skip(wire);
   (target.unknown ??= []).push(r.buf.subarray(tagStart, r.pos));
@@ -47,7 +57,8 @@ function expect(r: Reader, wire: number, want: number, what: string): void {
 /** Repeated int64: packed (one length-delimited run) or one varint per tag. */
 function readInt64s(r: Reader, wire: number, into: number[]): void {
   if (wire === WIRE_LEN) {
-    const [s, e] = r.span();
+    const s = r.span();
+    const e = r.spanEnd;
     const sub = new WireReader(r.buf, s, e);
     while (!sub.done) into.push(sub.int64());
   } else if (wire === WIRE_VARINT) into.push(r.int64());
@@ -56,7 +67,8 @@ function readInt64s(r: Reader, wire: number, into: number[]): void {
 
 function readFloats(r: Reader, wire: number, into: number[]): void {
   if (wire === WIRE_LEN) {
-    const [s, e] = r.span();
+    const s = r.span();
+    const e = r.spanEnd;
     if ((e - s) % 4 !== 0) throw new WireError(s, 'packed float field length is not a multiple of 4');
     const sub = new WireReader(r.buf, s, e);
     while (!sub.done) into.push(sub.float());
@@ -65,13 +77,31 @@ function readFloats(r: Reader, wire: number, into: number[]): void {
 }
 
 class Decoder {
+  private readonly strings: StringTable;
+  /** String ids of node input and output names, in decode order (see ModelProto.names). */
+  private readonly inIds: number[] = [];
+  private readonly outIds: number[] = [];
+
   constructor(
     readonly buf: Uint8Array,
     readonly keepSpans: boolean,
-  ) {}
+  ) {
+    this.strings = new StringTable(buf);
+  }
+
+  private str(r: Reader): string {
+    const s = r.span();
+    return this.strings.get(s, r.spanEnd);
+  }
 
   private mark<T extends { span?: [number, number] }>(m: T, s: number, e: number): T {
     if (this.keepSpans) m.span = [s, e];
+    return m;
+  }
+
+  run(): ModelProto {
+    const m = this.model();
+    m.names = { values: this.strings.values, inIds: Int32Array.from(this.inIds), outIds: Int32Array.from(this.outIds) };
     return m;
   }
 
@@ -98,49 +128,53 @@ class Decoder {
       switch (field) {
         case 1:
           expect(r, wire, WIRE_VARINT, 'ir_version');
-          m.irVersion = r.int64();
+          m.irVersion = present(m, 1, r.int64());
           break;
         case 2:
           expect(r, wire, WIRE_LEN, 'producer_name');
-          m.producerName = r.string();
+          m.producerName = present(m, 2, this.str(r));
           break;
         case 3:
           expect(r, wire, WIRE_LEN, 'producer_version');
-          m.producerVersion = r.string();
+          m.producerVersion = present(m, 3, this.str(r));
           break;
         case 4:
           expect(r, wire, WIRE_LEN, 'domain');
-          m.domain = r.string();
+          m.domain = present(m, 4, this.str(r));
           break;
         case 5:
           expect(r, wire, WIRE_VARINT, 'model_version');
-          m.modelVersion = r.int64();
+          m.modelVersion = present(m, 5, r.int64());
           break;
         case 6:
           expect(r, wire, WIRE_LEN, 'doc_string');
-          m.docString = r.string();
+          m.docString = present(m, 6, this.str(r));
           break;
         case 7: {
           expect(r, wire, WIRE_LEN, 'graph');
-          const [s, e] = r.span();
+          const s = r.span();
+          const e = r.spanEnd;
           m.graph = this.graph(s, e, 0);
           break;
         }
         case 8: {
           expect(r, wire, WIRE_LEN, 'opset_import');
-          const [s, e] = r.span();
+          const s = r.span();
+          const e = r.spanEnd;
           m.opsetImport.push(this.opset(s, e));
           break;
         }
         case 14: {
           expect(r, wire, WIRE_LEN, 'metadata_props');
-          const [s, e] = r.span();
+          const s = r.span();
+          const e = r.spanEnd;
           m.metadataProps.push(this.entry(s, e));
           break;
         }
         case 25: {
           expect(r, wire, WIRE_LEN, 'functions');
-          const [s, e] = r.span();
+          const s = r.span();
+          const e = r.spanEnd;
           m.functions.push(this.func(s, e));
           break;
         }
@@ -158,8 +192,8 @@ class Decoder {
       const at = r.pos;
       const tag = r.uint32();
       const wire = tag & 7;
-      if (tag >>> 3 === 1 && wire === WIRE_LEN) o.domain = r.string();
-      else if (tag >>> 3 === 2 && wire === WIRE_VARINT) o.version = r.int64();
+      if (tag >>> 3 === 1 && wire === WIRE_LEN) o.domain = present(o, 1, this.str(r));
+      else if (tag >>> 3 === 2 && wire === WIRE_VARINT) o.version = present(o, 2, r.int64());
       else keepUnknown(o, r, wire, at);
     }
     return this.mark(o, s, e);
@@ -172,15 +206,16 @@ class Decoder {
       const at = r.pos;
       const tag = r.uint32();
       const wire = tag & 7;
-      if (tag >>> 3 === 1 && wire === WIRE_LEN) o.key = r.string();
-      else if (tag >>> 3 === 2 && wire === WIRE_LEN) o.value = r.string();
+      if (tag >>> 3 === 1 && wire === WIRE_LEN) o.key = this.str(r);
+      else if (tag >>> 3 === 2 && wire === WIRE_LEN) o.value = this.str(r);
       else keepUnknown(o, r, wire, at);
     }
     return o;
   }
 
   graph(s: number, e: number, depth: number): GraphProto {
-    if (depth > MAX_GRAPH_DEPTH) throw new ModelLimitError(`subgraphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+    if (depth > MAX_GRAPH_DEPTH)
+      throw new ModelLimitError(`subgraphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
     const r = new WireReader(this.buf, s, e);
     const g: GraphProto = {
       name: '',
@@ -197,24 +232,25 @@ class Decoder {
       const tag = r.uint32();
       const field = tag >>> 3;
       const wire = tag & 7;
-      if (wire !== WIRE_LEN || ![1, 2, 5, 10, 11, 12, 13, 15].includes(field)) {
+      if (wire !== WIRE_LEN || field > 15 || ((GRAPH_FIELDS >>> field) & 1) === 0) {
         if (field === 0) throw new WireError(at, 'field number 0 is invalid');
         keepUnknown(g, r, wire, at);
         continue;
       }
-      const [ss, se] = r.span();
+      const ss = r.span();
+      const se = r.spanEnd;
       switch (field) {
         case 1:
           g.node.push(this.node(ss, se, depth));
           break;
         case 2:
-          g.name = decodeStr(this.buf, ss, se);
+          g.name = present(g, 2, this.strings.get(ss, se));
           break;
         case 5:
           g.initializer.push(this.tensor(ss, se));
           break;
         case 10:
-          g.docString = decodeStr(this.buf, ss, se);
+          g.docString = present(g, 10, this.strings.get(ss, se));
           break;
         case 11:
           g.input.push(this.valueInfo(ss, se));
@@ -235,7 +271,18 @@ class Decoder {
 
   node(s: number, e: number, depth: number): NodeProto {
     const r = new WireReader(this.buf, s, e);
-    const n: NodeProto = { input: [], output: [], name: '', opType: '', domain: '', overload: '', attribute: [], docString: '' };
+    const n: NodeProto = {
+      input: [],
+      output: [],
+      name: '',
+      opType: '',
+      domain: '',
+      overload: '',
+      attribute: [],
+      docString: '',
+      inAt: this.inIds.length,
+      outAt: this.outIds.length,
+    };
     while (!r.done) {
       const at = r.pos;
       const tag = r.uint32();
@@ -248,30 +295,33 @@ class Decoder {
       }
       switch (field) {
         case 1:
-          n.input.push(r.string());
+          n.input.push(this.str(r));
+          this.inIds.push(this.strings.lastId);
           break;
         case 2:
-          n.output.push(r.string());
+          n.output.push(this.str(r));
+          this.outIds.push(this.strings.lastId);
           break;
         case 3:
-          n.name = r.string();
+          n.name = present(n, 3, this.str(r));
           break;
         case 4:
-          n.opType = r.string();
+          n.opType = present(n, 4, this.str(r));
           break;
         case 5: {
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           n.attribute.push(this.attribute(ss, se, depth));
           break;
         }
         case 6:
-          n.docString = r.string();
+          n.docString = present(n, 6, this.str(r));
           break;
         case 7:
-          n.domain = r.string();
+          n.domain = present(n, 7, this.str(r));
           break;
         case 8:
-          n.overload = r.string();
+          n.overload = present(n, 8, this.str(r));
           break;
       }
     }
@@ -289,19 +339,19 @@ class Decoder {
       switch (field) {
         case 1:
           expect(r, wire, WIRE_LEN, 'attribute.name');
-          a.name = r.string();
+          a.name = present(a, 1, this.str(r));
           break;
         case 21:
           expect(r, wire, WIRE_LEN, 'attribute.ref_attr_name');
-          a.refAttrName = r.string();
+          a.refAttrName = present(a, 21, this.str(r));
           break;
         case 13:
           expect(r, wire, WIRE_LEN, 'attribute.doc_string');
-          a.docString = r.string();
+          a.docString = present(a, 13, this.str(r));
           break;
         case 20:
           expect(r, wire, WIRE_VARINT, 'attribute.type');
-          a.type = r.uint32();
+          a.type = present(a, 20, r.uint32());
           break;
         case 2:
           expect(r, wire, WIRE_I32, 'attribute.f');
@@ -317,25 +367,29 @@ class Decoder {
           break;
         case 5: {
           expect(r, wire, WIRE_LEN, 'attribute.t');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           a.t = this.tensor(ss, se);
           break;
         }
         case 6: {
           expect(r, wire, WIRE_LEN, 'attribute.g');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           a.g = this.graph(ss, se, depth + 1);
           break;
         }
         case 22: {
           expect(r, wire, WIRE_LEN, 'attribute.sparse_tensor');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           a.sparseTensor = this.sparse(ss, se);
           break;
         }
         case 14: {
           expect(r, wire, WIRE_LEN, 'attribute.tp');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           a.tp = this.type(ss, se, 0);
           break;
         }
@@ -351,25 +405,29 @@ class Decoder {
           break;
         case 10: {
           expect(r, wire, WIRE_LEN, 'attribute.tensors');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           (a.tensors ??= []).push(this.tensor(ss, se));
           break;
         }
         case 11: {
           expect(r, wire, WIRE_LEN, 'attribute.graphs');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           (a.graphs ??= []).push(this.graph(ss, se, depth + 1));
           break;
         }
         case 23: {
           expect(r, wire, WIRE_LEN, 'attribute.sparse_tensors');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           (a.sparseTensors ??= []).push(this.sparse(ss, se));
           break;
         }
         case 15: {
           expect(r, wire, WIRE_LEN, 'attribute.type_protos');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           (a.typeProtos ??= []).push(this.type(ss, se, 0));
           break;
         }
@@ -396,25 +454,28 @@ class Decoder {
           break;
         case 2:
           expect(r, wire, WIRE_VARINT, 'tensor.data_type');
-          t.dataType = r.uint32();
+          t.dataType = present(t, 2, r.uint32());
           break;
         case 8:
           expect(r, wire, WIRE_LEN, 'tensor.name');
-          t.name = r.string();
+          t.name = present(t, 8, this.str(r));
+          t.nameId = this.strings.lastId;
           break;
         case 12:
           expect(r, wire, WIRE_LEN, 'tensor.doc_string');
-          t.docString = r.string();
+          t.docString = present(t, 12, this.str(r));
           break;
         case 9: {
           expect(r, wire, WIRE_LEN, 'tensor.raw_data');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           t.data = { kind: 'raw', offset: ss, length: se - ss };
           break;
         }
         case 13: {
           expect(r, wire, WIRE_LEN, 'tensor.external_data');
-          const [ss, se] = r.span();
+          const ss = r.span();
+          const se = r.spanEnd;
           t.externalData.push(this.entry(ss, se));
           break;
         }
@@ -428,7 +489,7 @@ class Decoder {
         case 7:
         case 10:
         case 11:
-          this.typedData(t, r, field, wire);
+          this.typedData(t, r, field, wire, at);
           break;
         default:
           if (field === 0) throw new WireError(at, 'field number 0 is invalid');
@@ -445,33 +506,40 @@ class Decoder {
     return this.mark(t, s, e);
   }
 
-  /** Typed data stays in the file: record where it is and how many values it holds. */
-  private typedData(t: TensorProto, r: Reader, field: number, wire: number): void {
-    const prev = t.data.kind === 'typed' && t.data.field === field ? t.data : undefined;
-    if (field === 6) {
-      expect(r, wire, WIRE_LEN, 'tensor.string_data');
-      const startTag = r.pos;
-      r.span();
-      t.data = prev ? { ...prev, length: r.pos - prev.offset, count: prev.count + 1 } : { kind: 'typed', field, offset: startTag, length: r.pos - startTag, packed: false, count: 1 };
-      return;
-    }
+  /**
+   * Typed data stays in the file: record the spans of its field encodings (tags included, so a
+   * writer copies them verbatim) and how many values they hold.
+   */
+  private typedData(t: TensorProto, r: Reader, field: number, wire: number, tagStart: number): void {
+    let count: number;
     if (wire === WIRE_LEN) {
-      const [ss, se] = r.span();
-      let count: number;
-      if (field === 4) count = (se - ss) / 4;
-      else if (field === 10 || field === 11) count = (se - ss) / 8;
+      const ss = r.span();
+      const se = r.spanEnd;
+      if (field === 6) count = 1;
+      else if (field === 4) count = (se - ss) / 4;
+      else if (field === 10) count = (se - ss) / 8;
       else {
         count = 0;
         for (let i = ss; i < se; i++) if ((this.buf[i] as number) < 0x80) count++;
+        if (se > ss && (this.buf[se - 1] as number) >= 0x80)
+          throw new WireError(se, 'packed varint runs past its field');
       }
-      if (!Number.isInteger(count)) throw new WireError(ss, `packed data of ${t.name || 'a tensor'} has a length that does not fit its type`);
-      t.data = { kind: 'typed', field, offset: ss, length: se - ss, packed: true, count: (prev?.count ?? 0) + count };
-      return;
+      if (!Number.isInteger(count))
+        throw new WireError(ss, `packed data of ${t.name || 'a tensor'} has a length that does not fit its type`);
+    } else {
+      // Unpacked: one tag per value. Valid protobuf, rare in ONNX files.
+      const want = field === 4 ? WIRE_I32 : field === 10 ? WIRE_I64 : field === 6 ? WIRE_LEN : WIRE_VARINT;
+      expect(r, wire, want, `tensor data field ${field}`);
+      r.skip(wire);
+      count = 1;
     }
-    // Unpacked: one tag per value. Valid protobuf, rare in ONNX files; values are read later by re-scanning.
-    const start = r.pos;
-    r.skip(wire);
-    t.data = prev && !prev.packed ? { ...prev, length: r.pos - prev.offset, count: prev.count + 1 } : { kind: 'typed', field, offset: start, length: r.pos - start, packed: false, count: 1 };
+    const prev = t.data.kind === 'typed' && t.data.field === field ? t.data : undefined;
+    if (prev) {
+      const last = prev.runs[prev.runs.length - 1] as [number, number];
+      if (last[1] === tagStart) last[1] = r.pos;
+      else prev.runs.push([tagStart, r.pos]);
+      prev.count += count;
+    } else t.data = { kind: 'typed', field, runs: [[tagStart, r.pos]], count };
   }
 
   sparse(s: number, e: number): SparseTensorProto {
@@ -483,10 +551,12 @@ class Decoder {
       const field = tag >>> 3;
       const wire = tag & 7;
       if (field === 1 && wire === WIRE_LEN) {
-        const [ss, se] = r.span();
+        const ss = r.span();
+        const se = r.spanEnd;
         sp.values = this.tensor(ss, se);
       } else if (field === 2 && wire === WIRE_LEN) {
-        const [ss, se] = r.span();
+        const ss = r.span();
+        const se = r.spanEnd;
         sp.indices = this.tensor(ss, se);
       } else if (field === 3) readInt64s(r, wire, sp.dims);
       else keepUnknown(sp, r, wire, at);
@@ -502,11 +572,14 @@ class Decoder {
       const tag = r.uint32();
       const field = tag >>> 3;
       const wire = tag & 7;
-      if (field === 1 && wire === WIRE_LEN) v.name = r.string();
-      else if (field === 2 && wire === WIRE_LEN) {
-        const [ss, se] = r.span();
+      if (field === 1 && wire === WIRE_LEN) {
+        v.name = present(v, 1, this.str(r));
+        v.nameId = this.strings.lastId;
+      } else if (field === 2 && wire === WIRE_LEN) {
+        const ss = r.span();
+        const se = r.spanEnd;
         v.type = this.type(ss, se, 0);
-      } else if (field === 3 && wire === WIRE_LEN) v.docString = r.string();
+      } else if (field === 3 && wire === WIRE_LEN) v.docString = present(v, 3, this.str(r));
       else keepUnknown(v, r, wire, at);
     }
     return this.mark(v, s, e);
@@ -528,11 +601,13 @@ class Decoder {
         unknown.push(this.buf.subarray(at, r.pos));
         continue;
       }
-      const [ss, se] = r.span();
+      const ss = r.span();
+      const se = r.spanEnd;
       if (field === 1 || field === 8) t = this.tensorType(ss, se, field === 1 ? 'tensor' : 'sparse_tensor');
-      else if (field === 4 || field === 9) t = { kind: field === 4 ? 'sequence' : 'optional', elem: this.elemOf(ss, se, depth), denotation: '' };
+      else if (field === 4 || field === 9)
+        t = { kind: field === 4 ? 'sequence' : 'optional', elem: this.elemOf(ss, se, depth), denotation: '' };
       else if (field === 5) t = this.mapType(ss, se, depth);
-      else if (field === 6) denotation = decodeStr(this.buf, ss, se);
+      else if (field === 6) denotation = this.strings.get(ss, se);
       else unknown.push(this.buf.subarray(at, r.pos));
     }
     t.denotation = denotation;
@@ -546,7 +621,8 @@ class Decoder {
     while (!r.done) {
       const tag = r.uint32();
       if (tag >>> 3 === 1 && (tag & 7) === WIRE_LEN) {
-        const [ss, se] = r.span();
+        const ss = r.span();
+        const se = r.spanEnd;
         elem = this.type(ss, se, depth + 1);
       } else r.skip(tag & 7);
     }
@@ -560,7 +636,8 @@ class Decoder {
       const tag = r.uint32();
       if (tag >>> 3 === 1 && (tag & 7) === WIRE_VARINT) m.keyType = r.uint32();
       else if (tag >>> 3 === 2 && (tag & 7) === WIRE_LEN) {
-        const [ss, se] = r.span();
+        const ss = r.span();
+        const se = r.spanEnd;
         m.value = this.type(ss, se, depth + 1);
       } else r.skip(tag & 7);
     }
@@ -576,7 +653,8 @@ class Decoder {
       const wire = tag & 7;
       if (field === 1 && wire === WIRE_VARINT) t.elemType = r.uint32();
       else if (field === 2 && wire === WIRE_LEN) {
-        const [ss, se] = r.span();
+        const ss = r.span();
+        const se = r.spanEnd;
         t.shape = this.shape(ss, se);
       } else r.skip(wire);
     }
@@ -592,15 +670,16 @@ class Decoder {
         r.skip(tag & 7);
         continue;
       }
-      const [ss, se] = r.span();
+      const ss = r.span();
+      const se = r.spanEnd;
       const d: Dimension = {};
       const dr = new WireReader(this.buf, ss, se);
       while (!dr.done) {
         const dt = dr.uint32();
         const f = dt >>> 3;
         if (f === 1 && (dt & 7) === WIRE_VARINT) d.value = dr.int64();
-        else if (f === 2 && (dt & 7) === WIRE_LEN) d.param = dr.string();
-        else if (f === 3 && (dt & 7) === WIRE_LEN) d.denotation = dr.string();
+        else if (f === 2 && (dt & 7) === WIRE_LEN) d.param = this.str(dr);
+        else if (f === 3 && (dt & 7) === WIRE_LEN) d.denotation = this.str(dr);
         else dr.skip(dt & 7);
       }
       dims.push(d);
@@ -628,36 +707,37 @@ class Decoder {
       const tag = r.uint32();
       const field = tag >>> 3;
       const wire = tag & 7;
-      if (wire !== WIRE_LEN || ![1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].includes(field)) {
+      if (wire !== WIRE_LEN || field > 13 || ((FUNCTION_FIELDS >>> field) & 1) === 0) {
         if (field === 0) throw new WireError(at, 'field number 0 is invalid');
         keepUnknown(f, r, wire, at);
         continue;
       }
-      const [ss, se] = r.span();
+      const ss = r.span();
+      const se = r.spanEnd;
       switch (field) {
         case 1:
-          f.name = decodeStr(this.buf, ss, se);
+          f.name = present(f, 1, this.strings.get(ss, se));
           break;
         case 4:
-          f.input.push(decodeStr(this.buf, ss, se));
+          f.input.push(this.strings.get(ss, se));
           break;
         case 5:
-          f.output.push(decodeStr(this.buf, ss, se));
+          f.output.push(this.strings.get(ss, se));
           break;
         case 6:
-          f.attribute.push(decodeStr(this.buf, ss, se));
+          f.attribute.push(this.strings.get(ss, se));
           break;
         case 7:
           f.node.push(this.node(ss, se, 1));
           break;
         case 8:
-          f.docString = decodeStr(this.buf, ss, se);
+          f.docString = present(f, 8, this.strings.get(ss, se));
           break;
         case 9:
           f.opsetImport.push(this.opset(ss, se));
           break;
         case 10:
-          f.domain = decodeStr(this.buf, ss, se);
+          f.domain = present(f, 10, this.strings.get(ss, se));
           break;
         case 11:
           f.attributeProto.push(this.attribute(ss, se, 1));
@@ -666,7 +746,7 @@ class Decoder {
           f.valueInfo.push(this.valueInfo(ss, se));
           break;
         case 13:
-          f.overload = decodeStr(this.buf, ss, se);
+          f.overload = present(f, 13, this.strings.get(ss, se));
           break;
       }
     }
@@ -674,8 +754,7 @@ class Decoder {
   }
 }
 
-
 /** Decodes ModelProto bytes. Throws WireError (with a byte offset) or ModelLimitError. */
 export function decodeModel(buf: Uint8Array, options: DecodeOptions = {}): ModelProto {
-  return new Decoder(buf, options.keepSpans ?? false).model();
+  return new Decoder(buf, options.keepSpans ?? false).run();
 }

@@ -11,6 +11,8 @@ export interface Provenance {
   /** Set when something changed the message after decoding, so its span is stale. */
   dirty?: boolean;
   unknown?: Uint8Array[];
+  /** Singular fields that were present with their default value ('' or 0): written back for byte-exact output. */
+  empty?: number[];
 }
 
 export interface StringEntry {
@@ -28,13 +30,21 @@ export type TensorData =
   | { kind: 'none' }
   /** raw_data bytes at [offset, offset+length) of the model file. */
   | { kind: 'raw'; offset: number; length: number }
-  /** A typed repeated field (float_data=4, int32_data=5, string_data=6, int64_data=7, double_data=10, uint64_data=11), packed or not, at [offset, offset+length) of the model file; `count` values. */
-  | { kind: 'typed'; field: number; offset: number; length: number; packed: boolean; count: number }
+  /**
+   * A typed repeated field (float_data=4, int32_data=5, string_data=6, int64_data=7, double_data=10,
+   * uint64_data=11): `runs` are [start, end) spans of the model file holding whole field encodings
+   * (tag included), packed or not, in file order; `count` values in all.
+   */
+  | { kind: 'typed'; field: number; runs: [number, number][]; count: number }
   /** External data file, resolved and checked against the model folder. */
-  | { kind: 'external'; location: string; path: string; offset: number; length: number | null };
+  | { kind: 'external'; location: string; path: string; offset: number; length: number | null }
+  /** Values held in memory (a new or rewritten tensor), written as raw_data unless moved to external data. */
+  | { kind: 'bytes'; bytes: Uint8Array };
 
 export interface TensorProto extends Provenance {
   name: string;
+  /** Decoder bookkeeping: id of `name` in ModelProto.names.values. */
+  nameId?: number;
   dataType: number;
   dims: number[];
   data: TensorData;
@@ -62,6 +72,8 @@ export interface Dimension {
 
 export interface ValueInfoProto extends Provenance {
   name: string;
+  /** Decoder bookkeeping: id of `name` in ModelProto.names.values. */
+  nameId?: number;
   type: TypeProto | undefined;
   docString: string;
 }
@@ -107,6 +119,9 @@ export interface AttributeProto extends Provenance {
 }
 
 export interface NodeProto extends Provenance {
+  /** Decoder bookkeeping: where this node's name ids start in ModelProto.names (stale ids are detected). */
+  inAt?: number;
+  outAt?: number;
   input: string[];
   output: string[];
   name: string;
@@ -142,7 +157,19 @@ export interface FunctionProto extends Provenance {
   docString: string;
 }
 
+/**
+ * Every distinct string the decoder met gets an id; node input/output names are logged by id so
+ * the IR can index arrays instead of hashing names. Ids are only trusted where
+ * `values[id] === name` still holds (a modified model falls back to names).
+ */
+export interface NameIds {
+  values: string[];
+  inIds: Int32Array;
+  outIds: Int32Array;
+}
+
 export interface ModelProto extends Provenance {
+  names?: NameIds;
   irVersion: number;
   opsetImport: OpsetId[];
   producerName: string;
@@ -197,6 +224,7 @@ export function elementCount(dims: readonly number[]): number {
 export function tensorBytes(t: TensorProto): number {
   if (t.data.kind === 'external' && t.data.length !== null) return t.data.length;
   if (t.data.kind === 'raw') return t.data.length;
+  if (t.data.kind === 'bytes') return t.data.bytes.length;
   const bits = DTYPES[t.dataType]?.bits ?? 0;
   return Math.ceil((elementCount(t.dims) * bits) / 8);
 }

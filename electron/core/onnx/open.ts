@@ -23,6 +23,8 @@ export interface OpenedModel {
   fileBytes: number;
   sha256: string;
   warnings: string[];
+  /** The file's bytes: raw and typed tensor data are read from here when needed (offsets in `model`). */
+  bytes: Uint8Array;
 }
 
 /** Reads and decodes a model from disk. */
@@ -34,7 +36,8 @@ export async function openModelFile(filePath: string, displayName = path.basenam
   } catch (err) {
     throw fileError(err, displayName);
   }
-  if (stat.isDirectory()) throw new KilnError('NOT_A_FILE', `${displayName} is a folder, not a model file`, { file: displayName });
+  if (stat.isDirectory())
+    throw new KilnError('NOT_A_FILE', `${displayName} is a folder, not a model file`, { file: displayName });
   if (!stat.isFile()) throw new KilnError('NOT_A_FILE', `${displayName} is not a regular file`, { file: displayName });
   if (stat.size === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
   if (stat.size > MAX_MODEL_FILE_BYTES) {
@@ -50,17 +53,20 @@ export async function openModelFile(filePath: string, displayName = path.basenam
   } catch (err) {
     throw fileError(err, displayName);
   }
-  return decodeOpened(buf, abs, displayName);
+  return openModelBytes(buf, abs, displayName);
 }
 
 /** Decodes bytes already in memory as the model at `absPath` (also what the fuzz tests drive). */
-export function decodeOpened(buf: Uint8Array, absPath: string, displayName: string): OpenedModel {
+export function openModelBytes(buf: Uint8Array, absPath: string, displayName: string): OpenedModel {
   let model: ModelProto;
   try {
     model = decodeModel(buf);
   } catch (err) {
     if (err instanceof WireError) {
-      throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: ${err.message}`, { file: displayName, details: { offset: err.offset } });
+      throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: ${err.message}`, {
+        file: displayName,
+        details: { offset: err.offset },
+      });
     }
     if (err instanceof ModelLimitError || err instanceof RangeError) {
       throw new KilnError('UNSUPPORTED', `${displayName} cannot be read: ${err.message}`, { file: displayName });
@@ -68,10 +74,13 @@ export function decodeOpened(buf: Uint8Array, absPath: string, displayName: stri
     throw err;
   }
   if (!model.graph) {
-    throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: it decodes as protobuf but has no graph`, { file: displayName });
+    throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: it decodes as protobuf but has no graph`, {
+      file: displayName,
+    });
   }
   const warnings: string[] = [];
-  if (model.irVersion < 3 || model.irVersion > 12) warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);
+  if (model.irVersion < 3 || model.irVersion > 12)
+    warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);
   if (model.opsetImport.length === 0) warnings.push('the model declares no opset (IR 3 models assume ai.onnx opset 1)');
   resolveExternalData(model, path.dirname(absPath), displayName, warnings);
   return {
@@ -81,6 +90,7 @@ export function decodeOpened(buf: Uint8Array, absPath: string, displayName: stri
     fileBytes: buf.length,
     sha256: createHash('sha256').update(buf).digest('hex'),
     warnings,
+    bytes: buf,
   };
 }
 
@@ -88,12 +98,16 @@ function fileError(err: unknown, file: string): KilnError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new KilnError('FILE_NOT_FOUND', `${file}: no such file`, { file });
   if (code === 'EISDIR') return new KilnError('NOT_A_FILE', `${file} is a folder, not a model file`, { file });
-  if (code === 'EACCES' || code === 'EPERM') return new KilnError('FILE_UNREADABLE', `${file} cannot be read: permission denied`, { file });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new KilnError('FILE_UNREADABLE', `${file} cannot be read: permission denied`, { file });
   return new KilnError('FILE_UNREADABLE', `${file} cannot be read: ${(err as Error).message}`, { file });
 }
 
 /** Calls `fn` for every tensor that can hold weights: initializers, sparse values, and tensor attributes, in every subgraph and function. */
-export function forEachTensor(model: ModelProto, fn: (t: TensorProto, where: 'initializer' | 'attribute' | 'sparse') => void): void {
+export function forEachTensor(
+  model: ModelProto,
+  fn: (t: TensorProto, where: 'initializer' | 'attribute' | 'sparse') => void,
+): void {
   const visitGraph = (g: GraphProto): void => {
     for (const t of g.initializer) fn(t, 'initializer');
     for (const sp of g.sparseInitializer) {
@@ -121,11 +135,16 @@ function resolveExternalData(model: ModelProto, dir: string, file: string, warni
     if (t.data.kind !== 'external') return;
     const loc = t.data.location;
     const unsafe = (why: string) =>
-      new KilnError('UNSAFE_PATH', `${file}: tensor ${t.name || '(unnamed)'} has external data at "${loc}", which ${why}; Kiln only reads external data inside the model's folder`, {
-        file,
-      });
+      new KilnError(
+        'UNSAFE_PATH',
+        `${file}: tensor ${t.name || '(unnamed)'} has external data at "${loc}", which ${why}; Kiln only reads external data inside the model's folder`,
+        {
+          file,
+        },
+      );
     if (loc === '') throw unsafe('is empty');
-    if (path.isAbsolute(loc) || path.win32.isAbsolute(loc) || /^[a-zA-Z]:/.test(loc)) throw unsafe('is an absolute path');
+    if (path.isAbsolute(loc) || path.win32.isAbsolute(loc) || /^[a-zA-Z]:/.test(loc))
+      throw unsafe('is an absolute path');
     if (loc.split(/[\\/]/).includes('..')) throw unsafe('climbs out with ".."');
     if (loc.includes('\0')) throw unsafe('contains a NUL character');
     const full = path.resolve(dir, loc);
@@ -134,7 +153,8 @@ function resolveExternalData(model: ModelProto, dir: string, file: string, warni
       try {
         const real = fs.realpathSync(full);
         realDir ??= fs.realpathSync(dir);
-        if (real !== realDir && !real.startsWith(realDir + path.sep)) throw unsafe('is a link that points outside the folder');
+        if (real !== realDir && !real.startsWith(realDir + path.sep))
+          throw unsafe('is a link that points outside the folder');
         size = fs.statSync(real).size;
       } catch (err) {
         if (err instanceof KilnError) throw err;
@@ -143,8 +163,14 @@ function resolveExternalData(model: ModelProto, dir: string, file: string, warni
       sizes.set(full, size);
     }
     const size = sizes.get(full) ?? null;
-    if (!Number.isFinite(t.data.offset) || t.data.offset < 0 || (t.data.length !== null && (!Number.isFinite(t.data.length) || t.data.length < 0))) {
-      throw new KilnError('NOT_ONNX', `${file}: tensor ${t.name} has an invalid external-data offset or length`, { file });
+    if (
+      !Number.isFinite(t.data.offset) ||
+      t.data.offset < 0 ||
+      (t.data.length !== null && (!Number.isFinite(t.data.length) || t.data.length < 0))
+    ) {
+      throw new KilnError('NOT_ONNX', `${file}: tensor ${t.name} has an invalid external-data offset or length`, {
+        file,
+      });
     }
     if (size !== null && t.data.offset + (t.data.length ?? 0) > size) {
       warnings.push(`tensor ${t.name}: external data runs past the end of "${loc}" (${size} bytes)`);

@@ -3,7 +3,10 @@ import type { Dim, ModelSummary, ValueInfo } from '../../api/contract';
 import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } from './model';
 import { DTYPES, dtypeName, elementCount, tensorBytes } from './model';
 import type { OpenedModel } from './open';
-import { forEachTensor, openModelFile } from './open';
+import { forEachTensor } from './open';
+import { analyzeModelCached } from './analyze';
+import type { ModelIR } from './ir';
+import type { ShapeResult } from './shapes';
 
 /** Op key as users know it: plain for the default domain, `domain:Op` otherwise. */
 export function opKey(n: Pick<NodeProto, 'domain' | 'opType'>): string {
@@ -13,10 +16,16 @@ export function opKey(n: Pick<NodeProto, 'domain' | 'opType'>): string {
 function typeString(t: TypeProto | undefined): { dtype: string; dims: Dim[] | null } {
   if (!t) return { dtype: 'unknown', dims: null };
   if (t.kind === 'tensor' || t.kind === 'sparse_tensor') {
-    const dims = t.shape === null ? null : t.shape.map((d): Dim => (d.value !== undefined ? d.value : d.param !== undefined && d.param !== '' ? d.param : null));
+    const dims =
+      t.shape === null
+        ? null
+        : t.shape.map((d): Dim =>
+            d.value !== undefined ? d.value : d.param !== undefined && d.param !== '' ? d.param : null,
+          );
     return { dtype: t.kind === 'sparse_tensor' ? `sparse ${dtypeName(t.elemType)}` : dtypeName(t.elemType), dims };
   }
-  if (t.kind === 'sequence' || t.kind === 'optional') return { dtype: `${t.kind}<${typeString(t.elem).dtype}>`, dims: null };
+  if (t.kind === 'sequence' || t.kind === 'optional')
+    return { dtype: `${t.kind}<${typeString(t.elem).dtype}>`, dims: null };
   if (t.kind === 'map') return { dtype: `map<${dtypeName(t.keyType)},${typeString(t.value).dtype}>`, dims: null };
   return { dtype: 'unknown', dims: null };
 }
@@ -49,12 +58,29 @@ function countGraph(g: GraphProto, c: Counts): void {
   }
 }
 
-export function summarize(opened: OpenedModel): ModelSummary {
+/** What the statistics pass adds when it ran (flops, per-op table, warnings about the graph). */
+export interface SummaryExtras {
+  ir?: ModelIR;
+  shapes?: ShapeResult;
+}
+
+export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): ModelSummary {
   const { model } = opened;
   const graph = model.graph as GraphProto;
   const counts: Counts = { nodes: 0, subgraphs: 0, histogram: new Map() };
-  countGraph(graph, counts);
-  for (const f of model.functions) countGraph({ ...graph, node: f.node }, counts);
+  const ir = extras.ir;
+  if (ir) {
+    // The IR already has every node of every graph and function, with op ids: count those.
+    const perOp = new Int32Array(ir.ops.length);
+    for (let n = 0; n < ir.nodeCount; n++)
+      perOp[ir.nodeOp[n] as number] = (perOp[ir.nodeOp[n] as number] as number) + 1;
+    ir.ops.forEach((op, i) => counts.histogram.set(op, perOp[i] as number));
+    counts.nodes = ir.nodeCount;
+    counts.subgraphs = ir.graphs.filter((g) => g.kind === 'subgraph').length;
+  } else {
+    countGraph(graph, counts);
+    for (const f of model.functions) countGraph({ ...graph, node: f.node }, counts);
+  }
 
   let parameterCount = 0;
   let parameterBytes = 0;
@@ -68,7 +94,8 @@ export function summarize(opened: OpenedModel): ModelSummary {
     parameterCount += n;
     const bytes = tensorBytes(t);
     parameterBytes += bytes;
-    if (t.data.kind === 'external') externalDataBytes += t.data.length ?? Math.ceil((n * (DTYPES[t.dataType]?.bits ?? 0)) / 8);
+    if (t.data.kind === 'external')
+      externalDataBytes += t.data.length ?? Math.ceil((n * (DTYPES[t.dataType]?.bits ?? 0)) / 8);
   });
 
   // IR < 4 lists initializers among the inputs; a user's inputs are the ones without a value.
@@ -97,14 +124,39 @@ export function summarize(opened: OpenedModel): ModelSummary {
     parameterBytes,
     externalDataBytes,
     metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
-    flops: 0,
-    perOpType: [],
-    warnings: opened.warnings,
+    flops: extras.shapes?.stats.flops ?? 0,
+    ...(extras.shapes
+      ? {
+          macs: extras.shapes.stats.macs,
+          activationBytes: extras.shapes.stats.activationBytes,
+          statsExact: extras.shapes.stats.exact,
+        }
+      : {}),
+    perOpType: (extras.shapes?.stats.perOpType ?? []).map((s) => ({
+      op: s.op.replace('::', ':'),
+      count: s.count,
+      params: s.params,
+      flops: s.flops,
+    })),
+    warnings: [...opened.warnings, ...(extras.ir?.warnings ?? []), ...shapeWarnings(extras.shapes)],
   };
 }
 
+function shapeWarnings(shapes: ShapeResult | undefined): string[] {
+  if (!shapes) return [];
+  const out: string[] = [];
+  if (shapes.unknownOps.size > 0) {
+    const list = [...shapes.unknownOps].map(([op, n]) => `${op} (${n})`);
+    out.push(
+      `no shape rule for ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', ...' : ''}: their outputs have unknown shapes`,
+    );
+  }
+  return out;
+}
+
+/** Reads a model and returns its summary with statistics (the `model.open` job). */
 export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
-  return summarize(await openModelFile(filePath, displayName));
+  return (await analyzeModelCached(filePath, displayName)).summary;
 }
 
 export type { ModelProto };

