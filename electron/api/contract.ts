@@ -236,6 +236,7 @@ export const ProfileReportSchema = z.object({
   totalMs: z.number(),
   throughput: z.number(),
   latencyMs: LatencySchema,
+  samplesMs: z.array(z.number()).max(2000),
   cov: z.number(),
   warnings: z.array(z.string()),
   coldStartMs: z.number(),

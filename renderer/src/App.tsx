@@ -14,6 +14,8 @@ import { SummaryView } from './frame/SummaryView';
 import { TopBar } from './frame/TopBar';
 import { openFile, openWithDialog } from './frame/open';
 import { GraphView } from './graph/GraphView';
+import { Dock } from './frame/Dock';
+import { ProfilePanel } from './profile/ProfilePanel';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -132,6 +134,11 @@ export function App() {
             <div className="placeholder">
               {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}
             </div>
+          )}
+          {summary && (
+            <Dock
+              tabs={[{ id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> }]}
+            />
           )}
           {dragging && <div className="drop-overlay">Drop to open</div>}
         </main>

@@ -135,3 +135,55 @@ interface GraphHandle {
   centreOn(node: number, zoom: number): void;
   screenBox(node: number): { x: number; y: number; w: number; h: number } | null;
 }
+
+test('build and profile twice, side by side, paint time on the graph, and cancel a long run', async ({ page }) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  const panel = page.getByTestId('profile-panel');
+  await expect(panel).toBeVisible();
+
+  // The input's symbolic dims need values: a "?" left in is refused, by name, before any job runs.
+  const shape = page.getByLabel('Shape of x');
+  await expect(shape).toHaveValue('1x3x?x?');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(panel.getByRole('alert')).toContainText('x: "?" is not a whole number');
+
+  await shape.fill('1x3x48x192');
+  await page.getByLabel('Run for').selectOption('iterations');
+  await page.getByLabel('Amount').fill('60');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  const table = page.getByTestId('profile-table');
+  await expect(table).toBeVisible({ timeout: 60_000 });
+  await expect(table).toContainText('qps');
+  await expect(table.locator('tbody tr', { hasText: 'Iterations' })).toContainText('60');
+  await expect(table.locator('tbody tr', { hasText: 'Shapes' })).toContainText('x 1×3×48×192');
+
+  await page.getByLabel('Optimization level').selectOption('disabled');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(table.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
+  await expect(table.locator('tbody tr', { hasText: 'Optimization' })).toContainText('disabled');
+  await expect(page.getByTestId('latency-chart').locator('.recharts-area')).toHaveCount(2);
+  await expect(page.getByTestId('optype-chart')).toContainText('Conv');
+  await expect(page.getByTestId('layer-chart').locator('.recharts-bar-rectangle').first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Show on graph' }).first().click();
+  await expect(page.getByTestId('graph-legend')).toContainText('time per node');
+  await page.screenshot({ path: path.join(SHOTS, 'profile-side-by-side.png') });
+  await page.getByTestId('latency-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'profile-charts.png') });
+
+  // A long run can be cancelled; nothing is added and the app keeps working.
+  await page.getByLabel('Run for').selectOption('duration');
+  await page.getByLabel('Amount').fill('120');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(page.getByTestId('profile-progress')).toBeVisible();
+  await page.waitForTimeout(1500);
+  await page.getByTestId('profile-progress').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('profile-progress')).toBeHidden({ timeout: 10_000 });
+  await expect(table.locator('thead th')).toHaveCount(3);
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  await page.getByLabel('Amount').fill('0.5');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(table.locator('thead th')).toHaveCount(4, { timeout: 60_000 });
+});

@@ -88,6 +88,8 @@ export interface ProfileReport {
   totalMs: number;
   throughput: number;
   latencyMs: LatencyStats;
+  /** Latencies in run order, thinned to at most 2,000, for the distribution chart. */
+  samplesMs: number[];
   cov: number;
   warnings: string[];
   coldStartMs: number;

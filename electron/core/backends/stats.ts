@@ -28,3 +28,10 @@ export function latencyStats(samples: readonly number[]): { stats: LatencyStats;
     cov: mean > 0 ? Math.sqrt(variance) / mean : 0,
   };
 }
+
+/** At most `max` samples, evenly spaced in run order (for charts: the percentiles use all of them). */
+export function thinSamples(samples: readonly number[], max: number): number[] {
+  if (samples.length <= max) return [...samples];
+  const step = samples.length / max;
+  return Array.from({ length: max }, (_, i) => samples[Math.floor(i * step)] as number);
+}

@@ -345,6 +345,7 @@ export function GraphView({ payload, graphName = 'main', inspector = true, loadN
           )}
           {legend.length > 0 && (
             <div className="kg-legend" data-testid="graph-legend">
+              {storeOverlay && <div className="kg-legend-title">{storeOverlay.name}</div>}
               {legend.slice(0, 16).map((l) => (
                 <div key={l.label + l.color}>
                   <span className="kg-swatch" style={{ background: l.color }} />

@@ -23,7 +23,7 @@ import type {
 } from '../backend';
 import { randomData, resolveShapes, rng } from '../inputs';
 import type { InputSpec } from '../inputs';
-import { latencyStats } from '../stats';
+import { latencyStats, thinSamples } from '../stats';
 import { mapOptimizedNodes } from './node-map';
 
 const VERSION = ort.env.versions.node ?? 'unknown';
@@ -233,6 +233,7 @@ export async function profileOrt(
       totalMs,
       throughput: (samples.length / totalMs) * 1000,
       latencyMs: stats,
+      samplesMs: thinSamples(samples, 2000),
       cov,
       warnings,
       coldStartMs,

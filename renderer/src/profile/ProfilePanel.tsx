@@ -1,0 +1,280 @@
+/**
+ * Build and profile with ONNX Runtime: options, progress with cancel, then every run side by side
+ * (a percentile table, the latency distribution, slowest layers, time by op type) and per-node time
+ * painted on the graph.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { ProfileReport } from '../../../electron/api/contract';
+import { useGraphStore } from '../graph/store';
+import { useApp } from '../state/app';
+import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
+import { timeOverlay } from './overlay';
+import { parseDims, shapeFields } from './shapes';
+import { useProfiles, type ProfileRun } from './store';
+
+type Level = 'disabled' | 'basic' | 'extended' | 'all';
+const LEVELS: Level[] = ['disabled', 'basic', 'extended', 'all'];
+const COV_LIMIT = 0.025; // trtexec warns above 2.5%
+
+const ms = (v: number) => `${v < 10 ? v.toFixed(3) : v.toFixed(1)} ms`;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+interface Row {
+  label: string;
+  value: (r: ProfileReport) => string;
+  /** Lower is better (true), higher is better (false), or not compared. */
+  lower?: boolean;
+  num?: (r: ProfileReport) => number;
+}
+
+const ROWS: Row[] = [
+  { label: 'Throughput', value: (r) => `${r.throughput.toFixed(1)} qps`, lower: false, num: (r) => r.throughput },
+  { label: 'Latency min', value: (r) => ms(r.latencyMs.min), lower: true, num: (r) => r.latencyMs.min },
+  { label: 'median', value: (r) => ms(r.latencyMs.median), lower: true, num: (r) => r.latencyMs.median },
+  { label: 'mean', value: (r) => ms(r.latencyMs.mean), lower: true, num: (r) => r.latencyMs.mean },
+  { label: 'p90', value: (r) => ms(r.latencyMs.p90), lower: true, num: (r) => r.latencyMs.p90 },
+  { label: 'p95', value: (r) => ms(r.latencyMs.p95), lower: true, num: (r) => r.latencyMs.p95 },
+  { label: 'p99', value: (r) => ms(r.latencyMs.p99), lower: true, num: (r) => r.latencyMs.p99 },
+  { label: 'max', value: (r) => ms(r.latencyMs.max), lower: true, num: (r) => r.latencyMs.max },
+  { label: 'CoV', value: (r) => `${(r.cov * 100).toFixed(2)}%${r.cov > COV_LIMIT ? ' ⚠' : ''}` },
+  { label: 'Iterations', value: (r) => r.iterations.toLocaleString('en-US') },
+  { label: 'Cold start', value: (r) => ms(r.coldStartMs), lower: true, num: (r) => r.coldStartMs },
+  { label: 'Peak memory', value: (r) => mib(r.peakRssBytes) },
+  { label: 'Optimization', value: (r) => r.build.optimizationLevel },
+  { label: 'Nodes after build', value: (r) => `${r.build.nodes} (${r.build.fusedNodes.length} fused)` },
+  { label: 'Build', value: (r) => (r.build.cached ? 'cached' : ms(r.build.buildMs)) },
+  { label: 'Artifact', value: (r) => mib(r.build.artifactBytes) },
+  {
+    label: 'Shapes',
+    value: (r) =>
+      Object.entries(r.shapes)
+        .map(([k, d]) => `${k} ${d.join('×')}`)
+        .join(', '),
+  },
+  { label: 'Backend', value: (r) => `${r.backend} ${r.backendVersion} · ${r.device}` },
+];
+
+export function ProfilePanel() {
+  const summary = useApp((s) => s.summary);
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const { runs, running, error, onGraph, run, remove, setOnGraph, forModel } = useProfiles();
+  const graphModel = useGraphStore((s) => s.model);
+  const setOverlay = useGraphStore((s) => s.setOverlay);
+
+  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const [level, setLevel] = useState<Level>('extended');
+  const [warmupMs, setWarmupMs] = useState('200');
+  const [mode, setMode] = useState<'duration' | 'iterations'>('duration');
+  const [amount, setAmount] = useState('3');
+  const [threads, setThreads] = useState('');
+  // The panel is keyed by model, so these start afresh for each one.
+  const [shapes, setShapes] = useState<Record<string, string>>(() =>
+    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
+  );
+  const [formError, setFormError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (summary) forModel(summary.sha256);
+  }, [summary, forModel]);
+
+  // Paint the chosen run on the graph; clear when it goes away.
+  const shown = runs.find((r) => r.id === onGraph);
+  useEffect(() => {
+    if (!graphModel) return;
+    if (shown) setOverlay(timeOverlay(shown.report, graphModel.payload.nodeName, shown.label));
+  }, [shown, graphModel, setOverlay]);
+
+  if (!summary || !client || !source) return null;
+
+  const start = () => {
+    const dims: Record<string, number[]> = {};
+    for (const f of fields) {
+      const parsed = parseDims(shapes[f.name] ?? '', f.name);
+      if (typeof parsed === 'string') return setFormError(parsed);
+      dims[f.name] = parsed;
+    }
+    const n = Number(amount);
+    const warm = Number(warmupMs);
+    if (!Number.isFinite(n) || n <= 0) return setFormError(`${mode} must be a positive number`);
+    if (!Number.isInteger(warm) || warm < 0) return setFormError('warm-up must be whole milliseconds');
+    const t = threads.trim() === '' ? undefined : Number(threads);
+    if (t !== undefined && (!Number.isInteger(t) || t < 1)) return setFormError('threads must be a whole number ≥ 1');
+    setFormError(null);
+    const label = `#${runs.length + 1} ${level}${t ? ` ${t}t` : ''}`;
+    void run(
+      client,
+      source,
+      {
+        build: { backend: 'onnxruntime', optimizationLevel: level },
+        profile: {
+          warmupMs: warm,
+          ...(mode === 'duration' ? { durationS: n } : { iterations: Math.round(n) }),
+          shapes: dims,
+          seed: 1,
+          layerRuns: 10,
+          ...(t ? { intraOpThreads: t } : {}),
+        },
+      },
+      label,
+    );
+  };
+
+  const best = (row: Row): number | null => {
+    if (row.lower === undefined || !row.num || runs.length < 2) return null;
+    const vals = runs.map((r) => row.num!(r.report));
+    return vals.indexOf(row.lower ? Math.min(...vals) : Math.max(...vals));
+  };
+
+  return (
+    <section className="profile" data-testid="profile-panel" aria-label="Build and profile">
+      <form
+        className="profile-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start();
+        }}
+      >
+        <h3>ONNX Runtime · CPU</h3>
+        <label>
+          Optimization
+          <select value={level} onChange={(e) => setLevel(e.target.value as Level)} aria-label="Optimization level">
+            {LEVELS.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Warm-up (ms)
+          <input value={warmupMs} onChange={(e) => setWarmupMs(e.target.value)} inputMode="numeric" />
+        </label>
+        <label>
+          <select value={mode} onChange={(e) => setMode(e.target.value as 'duration')} aria-label="Run for">
+            <option value="duration">Duration (s)</option>
+            <option value="iterations">Iterations</option>
+          </select>
+          <input value={amount} onChange={(e) => setAmount(e.target.value)} aria-label="Amount" inputMode="decimal" />
+        </label>
+        <label>
+          Threads
+          <input value={threads} placeholder="auto" onChange={(e) => setThreads(e.target.value)} inputMode="numeric" />
+        </label>
+        {fields.map((f) => (
+          <label key={f.name} title={`declared: ${f.hint}`}>
+            <span className="kg-break">Shape of {f.name}</span>
+            <input
+              value={shapes[f.name] ?? ''}
+              onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
+              aria-label={`Shape of ${f.name}`}
+              placeholder={f.hint}
+            />
+          </label>
+        ))}
+        {running ? (
+          <div className="profile-running" data-testid="profile-progress">
+            <span>{running.progress?.stage ?? running.label}</span>
+            <div className={`progress ${running.progress?.fraction == null ? 'indeterminate' : ''}`}>
+              <span
+                style={
+                  running.progress?.fraction == null
+                    ? undefined
+                    : { width: `${Math.round(running.progress.fraction * 100)}%` }
+                }
+              />
+            </div>
+            <button type="button" className="ghost" onClick={running.cancel}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button type="submit" className="primary">
+            Build &amp; profile
+          </button>
+        )}
+        {(formError ?? error) && (
+          <p className="profile-error" role="alert">
+            {formError ?? error}
+          </p>
+        )}
+      </form>
+      <div className="profile-results">
+        {runs.length === 0 ? (
+          <p className="muted">
+            No profiles yet. Each run builds the model with ONNX Runtime (cached), warms up, then measures latency like
+            trtexec, and per-node time with ONNX Runtime&apos;s profiler. Runs stay side by side.
+          </p>
+        ) : (
+          <>
+            <table className="profile-table" data-testid="profile-table">
+              <thead>
+                <tr>
+                  <th />
+                  {runs.map((r, i) => (
+                    <th key={r.id} style={{ borderTopColor: runColour(i) }}>
+                      {r.label}
+                      <div className="profile-actions">
+                        <button
+                          type="button"
+                          className={`ghost ${onGraph === r.id ? 'on' : ''}`}
+                          onClick={() => {
+                            if (onGraph === r.id) {
+                              setOnGraph(null);
+                              setOverlay(null);
+                            } else setOnGraph(r.id);
+                          }}
+                        >
+                          {onGraph === r.id ? 'On graph' : 'Show on graph'}
+                        </button>
+                        <button
+                          type="button"
+                          className="ghost"
+                          aria-label={`Remove ${r.label}`}
+                          onClick={() => remove(r.id)}
+                        >
+                          ×
+                        </button>
+                      </div>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {ROWS.map((row) => {
+                  const b = best(row);
+                  return (
+                    <tr key={row.label}>
+                      <th scope="row">{row.label}</th>
+                      {runs.map((r, i) => (
+                        <td key={r.id} className={b === i ? 'best' : undefined}>
+                          {row.value(r.report)}
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <Warnings runs={runs} />
+            <div className="profile-charts">
+              <LatencyChart runs={runs} />
+              <OpTypeChart runs={runs} />
+              <LayerChart run={runs[runs.length - 1]!} colour={runColour(runs.length - 1)} />
+            </div>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Warnings({ runs }: { runs: ProfileRun[] }) {
+  const all = runs.flatMap((r) => r.report.warnings.map((w) => `${r.label}: ${w}`));
+  if (all.length === 0) return null;
+  return (
+    <ul className="profile-warnings" data-testid="profile-warnings">
+      {all.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
+  );
+}
