@@ -68,6 +68,8 @@ export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 export const ModelSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
   z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9]{32}$/) }),
+  /** A precision variant Kiln made (see variant.make): its id, never a path. */
+  z.object({ kind: z.literal('variant'), variantId: z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/) }),
 ]);
 export type ModelSource = z.infer<typeof ModelSourceSchema>;
 
@@ -185,6 +187,127 @@ export const NodeDetailsSchema = z.object({
 });
 export type NodeDetails = z.infer<typeof NodeDetailsSchema>;
 
+// ---- TensorRT readiness -----------------------------------------------------------------------
+
+export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
+
+export const TrtCheckSchema = z.object({
+  trt: TrtMajorSchema,
+  /** TensorRT version of the operator table used, and where that table comes from. */
+  tensorrt: z.string(),
+  source: z.object({ repo: z.string(), branch: z.string(), commit: z.string(), path: z.string() }),
+  nodes: z.number().int(),
+  supported: z.number().int(),
+  unsupported: z.number().int(),
+  findings: z.array(
+    z.object({
+      node: z.string(),
+      op: z.string(),
+      /** Main-graph node index (the graph payload's), -1 inside a subgraph or for the whole model. */
+      index: z.number().int(),
+      graph: z.string(),
+      status: z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']),
+      reason: z.string(),
+      suggestion: z.string(),
+    }),
+  ),
+  /** Connected runs of supported main-graph nodes, largest first (Polygraphy's inspect capability). */
+  partitions: z.array(z.object({ size: z.number().int(), first: z.string(), last: z.string() })),
+  /** Per main-graph node: 0 supported, 1 warning, 2 unsupported. */
+  nodeStatus: z.array(z.number().int()),
+});
+export type TrtCheck = z.infer<typeof TrtCheckSchema>;
+
+const StatsSchema = z.object({
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  median: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  count: z.number().int(),
+});
+
+/** An engine's layers (from trtexec / IEngineInspector files) mapped onto the open model. */
+export const EngineViewSchema = z.object({
+  files: z.array(
+    z.object({ name: z.string(), kind: z.enum(['layer-info', 'profile', 'times']), schema: z.string().optional() }),
+  ),
+  /** Layer-info schema: '10' (Bindings), '11' (I/O Tensors), 'names-only', 'unknown'; null without layer info. */
+  schema: z.string().nullable(),
+  layers: z.array(
+    z.object({
+      index: z.number().int(),
+      name: z.string(),
+      type: z.string(),
+      precision: z.string().nullable(),
+      tactic: z.string().nullable(),
+      /** Average time per inference from the profile, and its share of the total. */
+      ms: z.number().nullable(),
+      share: z.number().nullable(),
+      /** Main-graph node indices this layer came from. */
+      nodes: z.array(z.number().int()),
+      via: z.enum(['metadata', 'range', 'name', 'none']),
+      isReformat: z.boolean(),
+      isForeign: z.boolean(),
+    }),
+  ),
+  totalMs: z.number().nullable(),
+  iterations: z.number().nullable(),
+  times: z
+    .object({
+      count: z.number().int(),
+      latency: StatsSchema.nullable(),
+      compute: StatsSchema.nullable(),
+      throughputQps: z.number().nullable(),
+      computeCov: z.number().nullable(),
+    })
+    .nullable(),
+  /** Names the engine mentions that match no ONNX node: listed, never dropped. */
+  unmapped: z.array(z.object({ layer: z.string(), name: z.string(), reason: z.string() })),
+  uncoveredNodes: z.number().int(),
+  /** Engine layers that are not format conversions. */
+  kernels: z.number().int(),
+  warnings: z.array(z.string()),
+});
+export type EngineView = z.infer<typeof EngineViewSchema>;
+
+// ---- precision variants ----------------------------------------------------------------------
+
+export const Fp16RecipeSchema = z.object({
+  precision: z.literal('fp16'),
+  /** Keep a node FP32 when its activations exceed this on calibration data (ModelOpt's data_max). */
+  dataMax: z.number().positive().max(65504).default(512),
+  keepIOTypes: z.boolean().default(true),
+  maxReductionDepth: z.number().int().positive().optional(),
+  excludeOps: z.array(z.string().max(200)).max(500).default([]),
+  excludeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
+  includeOps: z.array(z.string().max(200)).max(500).default([]),
+  includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
+  /** Seeded random calibration samples for the activation check (0: weights only). */
+  calibrationSamples: z.number().int().min(0).max(10_000).default(8),
+  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+});
+
+export const RecipeSchema = z.discriminatedUnion('precision', [Fp16RecipeSchema]);
+export type Recipe = z.infer<typeof RecipeSchema>;
+
+export const VariantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  recipe: RecipeSchema,
+  bytes: z.number(),
+  ms: z.number(),
+  /** Nodes per precision after the rewrite, and every node kept out of the target precision with why. */
+  nodesByPrecision: z.record(z.string(), z.number().int()),
+  kept: z.array(z.object({ node: z.string(), op: z.string(), precision: z.string(), reason: z.string() })),
+  castsInserted: z.number().int(),
+  weightsConverted: z.number().int(),
+  notes: z.array(z.string()),
+});
+export type Variant = z.infer<typeof VariantSchema>;
+
 // ---- backends ------------------------------------------------------------------------------
 
 export const BuildOptionsSchema = z.object({
@@ -287,6 +410,24 @@ export const api = {
     reply: NodeDetailsSchema,
     job: true,
     doc: "One main-graph node's attributes, cost and weight statistics (weights read now, in chunks).",
+  }),
+  'model.check': call({
+    request: z.object({ source: ModelSourceSchema, trt: TrtMajorSchema }).strict(),
+    reply: TrtCheckSchema,
+    job: true,
+    doc: "Which nodes TensorRT 10 or 11's ONNX parser cannot take, why, and a way forward for each.",
+  }),
+  'engine.import': call({
+    request: z.object({ source: ModelSourceSchema, files: z.array(ModelSourceSchema).min(1).max(8) }).strict(),
+    reply: EngineViewSchema,
+    job: true,
+    doc: 'Read trtexec --exportLayerInfo / --exportProfile / --exportTimes files (TensorRT 10 or 11) and map the engine onto the open model.',
+  }),
+  'variant.make': call({
+    request: z.object({ source: ModelSourceSchema, recipe: RecipeSchema }).strict(),
+    reply: VariantSchema,
+    job: true,
+    doc: 'Make a precision variant of a model (an ONNX rewrite with its recipe in metadata_props); profile it with source {kind: "variant"}.',
   }),
   'native.probe': call({
     request: z.object({}).strict(),

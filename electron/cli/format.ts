@@ -1,5 +1,5 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, GraphPayload, ModelSummary, ProfileReport, ValueInfo } from '../api/contract';
+import type { Dim, GraphPayload, ModelSummary, ProfileReport, TrtCheck, ValueInfo } from '../api/contract';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -114,5 +114,23 @@ export function formatNodes(rows: NodeRow[]): string {
       `  ${formatCount(r.flops).padStart(10)}  ${formatCount(r.params).padStart(8)}  ${r.op}  ${r.name}  ${shape}`,
     );
   }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatCheck(r: TrtCheck): string {
+  const lines = [
+    `TensorRT ${r.tensorrt} ONNX parser (table: ${r.source.repo} ${r.source.branch} ${r.source.path} @ ${r.source.commit.slice(0, 10)})`,
+    `${r.supported} of ${r.nodes} nodes supported${r.unsupported ? `, ${r.unsupported} not` : ''}`,
+  ];
+  if (r.partitions.length > 1)
+    lines.push(
+      `${r.partitions.length} supported partitions; largest ${r.partitions[0]!.size} nodes (${r.partitions[0]!.first} … ${r.partitions[0]!.last})`,
+    );
+  for (const f of r.findings) {
+    lines.push(`${f.status.padEnd(16)} ${f.op} ${f.node}${f.graph !== 'main' ? ` (in ${f.graph})` : ''}`);
+    lines.push(`                 ${f.reason}`);
+    lines.push(`                 → ${f.suggestion}`);
+  }
+  if (r.findings.length === 0) lines.push('every node is supported');
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { KilnError } from '../api/errors';
 import { createCallHandler } from '../host/dispatch';
 import { forkSpawner } from '../host/fork-spawner';
 import { HostSupervisor } from '../host/supervisor';
-import { formatNodes, formatProfile, formatSummary, nodeRows } from './format';
+import { formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
 import { parseShapes } from '../core/backends/inputs';
 
 const USAGE = `Usage: kiln <command> [options]
@@ -20,6 +20,8 @@ Commands:
   profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
           [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--json]
                                             build with ONNX Runtime (CPU) and time it like trtexec
+  check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
+                                            (exit 1 when a node is unsupported: gate CI on it)
   probe [--json]                            look for TensorRT and CUDA on this machine
   serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
 
@@ -52,6 +54,25 @@ async function inspect(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(nodes ? { ...summary, nodes } : summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary) + (nodes ? formatNodes(nodes) : ''));
   return 0;
+}
+
+async function check(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { trt: { type: 'string', default: '11' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('check takes exactly one model file');
+  if (values.trt !== '10' && values.trt !== '11') throw new UsageError(`--trt must be 10 or 11, not "${values.trt}"`);
+  const trt = values.trt === '10' ? 10 : 11;
+  const report = await withClient((c) =>
+    c.call('model.check', { source: { kind: 'path', path: positionals[0] as string }, trt }),
+  );
+  if (values.json) {
+    const { nodeStatus: _omit, ...rest } = report;
+    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+  } else process.stdout.write(formatCheck(report));
+  return report.unsupported > 0 || report.findings.some((f) => f.node === '(model)' && f.status !== 'warning') ? 1 : 0;
 }
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
@@ -135,6 +156,8 @@ async function main(argv: string[]): Promise<number> {
       return inspect(rest);
     case 'profile':
       return profile(rest);
+    case 'check':
+      return check(rest);
     case 'probe':
       return probe(rest);
     case 'serve':

@@ -2,6 +2,7 @@
  * The call handler every front door uses: answers the few calls that need no model work right
  * away, resolves where a model comes from, and sends everything else to the engine host as a job.
  */
+import { variantPath } from '../core/precision/variants';
 import * as path from 'node:path';
 import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../api/contract';
 import { KilnError } from '../api/errors';
@@ -27,6 +28,10 @@ export interface DispatchOptions {
 export function createCallHandler(options: DispatchOptions): CallHandler {
   const resolveSource = (source: ModelSource): ResolvedSource => {
     if (source.kind === 'path') return { path: path.resolve(source.path), displayName: path.basename(source.path) };
+    if (source.kind === 'variant') {
+      const file = variantPath(source.variantId);
+      return { path: file, displayName: `variant ${source.variantId.slice(17)}.onnx` };
+    }
     const resolved = options.resolveUpload?.(source.uploadId);
     if (!resolved)
       throw new KilnError('FILE_NOT_FOUND', `no uploaded file with id ${source.uploadId} (it may have expired)`);
@@ -54,6 +59,22 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       case 'model.node': {
         const { source, node } = params as ParsedRequestOf<'model.node'>;
         return options.supervisor.run('model.node', { ...resolveSource(source), node }, run);
+      }
+      case 'model.check': {
+        const { source, trt } = params as ParsedRequestOf<'model.check'>;
+        return options.supervisor.run('model.check', { ...resolveSource(source), trt }, run);
+      }
+      case 'engine.import': {
+        const { source, files } = params as ParsedRequestOf<'engine.import'>;
+        return options.supervisor.run(
+          'engine.import',
+          { ...resolveSource(source), files: files.map(resolveSource) },
+          run,
+        );
+      }
+      case 'variant.make': {
+        const { source, recipe } = params as ParsedRequestOf<'variant.make'>;
+        return options.supervisor.run('variant.make', { ...resolveSource(source), recipe }, run);
       }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;

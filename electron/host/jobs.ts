@@ -2,16 +2,20 @@
  * What the engine host can do. Each job takes validated params and a context for progress and
  * cancellation. Front doors resolve uploads to paths before a job gets here.
  */
+import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { Progress } from '../api/contract';
 import { KilnError } from '../api/errors';
 import { summarizeModel } from '../core/onnx/summary';
 import { analyzeModelCached } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
+import { checkModel, checkPayload } from '../core/trt/check';
+import { engineView, type EngineFile } from '../core/trt/engine-view';
+import { makeVariant } from '../core/precision/variants';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
-import { BuildOptionsSchema, ProfileOptionsSchema } from '../api/contract';
+import { BuildOptionsSchema, ProfileOptionsSchema, RecipeSchema, TrtMajorSchema } from '../api/contract';
 import type { BuildInfo } from '../api/contract';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
@@ -23,6 +27,11 @@ export interface JobContext {
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0) });
+const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
+const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
+/** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
+const MAX_ENGINE_JSON = 256 * 2 ** 20;
+const VariantParams = OpenParams.extend({ recipe: RecipeSchema });
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
 
@@ -71,6 +80,39 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const { path, displayName, node } = NodeParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading node ${node} of ${displayName}` });
     return nodeDetails(await analyzeModelCached(path, displayName), node);
+  },
+
+  'model.check': async (raw, ctx) => {
+    const { path, displayName, trt } = CheckParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${trt}` });
+    const analysis = await analyzeModelCached(path, displayName);
+    return checkPayload(checkModel(analysis, trt), analysis.ir);
+  },
+
+  'engine.import': async (raw, ctx) => {
+    const { path, displayName, files } = ImportParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Reading ${files.map((f) => f.displayName).join(', ')}` });
+    const analysis = await analyzeModelCached(path, displayName);
+    const texts: EngineFile[] = [];
+    for (const f of files) {
+      const stat = await fs.promises.stat(f.path).catch(() => null);
+      if (!stat) throw new KilnError('FILE_NOT_FOUND', `${f.displayName}: no such file`, { file: f.displayName });
+      if (stat.size > MAX_ENGINE_JSON)
+        throw new KilnError(
+          'TOO_LARGE',
+          `${f.displayName} is ${stat.size} bytes; trtexec JSON files over 256 MiB are refused`,
+          {
+            file: f.displayName,
+          },
+        );
+      texts.push({ name: f.displayName, text: await fs.promises.readFile(f.path, 'utf8') });
+    }
+    return engineView(analysis, texts);
+  },
+
+  'variant.make': async (raw, ctx) => {
+    const { path, displayName, recipe } = VariantParams.parse(raw);
+    return makeVariant(path, displayName, recipe, ctx);
   },
 
   'model.build': async (raw, ctx) => {

@@ -4,7 +4,16 @@ import type { KilnErrorShape } from '../api/errors';
 
 /** Host-side job names. They mirror the API's job calls, with sources already resolved to paths. */
 export type HostJob =
-  'model.open' | 'model.graph' | 'model.node' | 'model.build' | 'model.profile' | 'native.probe' | 'host.diagnose';
+  | 'model.open'
+  | 'model.graph'
+  | 'model.node'
+  | 'model.check'
+  | 'engine.import'
+  | 'variant.make'
+  | 'model.build'
+  | 'model.profile'
+  | 'native.probe'
+  | 'host.diagnose';
 
 export type ToHost = { type: 'run'; id: string; job: HostJob; params: unknown } | { type: 'cancel'; id: string };
 

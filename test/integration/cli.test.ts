@@ -55,6 +55,20 @@ describe('kiln CLI', () => {
     expect(firstConv.outputs[0]!.dims).toHaveLength(4);
   });
 
+  it('check exits 1 on an unsupported node, with findings CI can read, and 0 on a supported model', () => {
+    const qdq = path.resolve(ROOT, '../shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx');
+    const ok = kiln('check', CLS, '--trt', '10');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('471 of 471 nodes supported');
+    if (!fs.existsSync(qdq)) return;
+    const r = kiln('check', qdq, '--trt', '11', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { findings: Record<string, string>[]; unsupported: number };
+    expect(j.unsupported).toBeGreaterThan(0);
+    for (const key of ['node', 'op', 'status', 'reason', 'suggestion']) expect(j.findings[0]).toHaveProperty(key);
+    expect(kiln('check', CLS, '--trt', '9').code).toBe(2);
+  });
+
   it('inspect prints a readable summary', () => {
     const r = kiln('inspect', CLS);
     expect(r.code).toBe(0);

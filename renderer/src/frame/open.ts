@@ -1,4 +1,5 @@
 /** Turning what the user gave (a dropped File, a dialog pick, the sample) into an open model. */
+import type { ModelSource } from '../../../electron/api/contract';
 import { KilnError } from '../../../electron/api/errors';
 import { bridge } from '../api/transport';
 import { uploadFile } from '../api/upload';
@@ -55,4 +56,12 @@ export async function openSample(): Promise<void> {
           };
     useApp.setState({ error: shape });
   }
+}
+
+/** Any file the user picked, as a source the engine host can read (path in Electron, upload in browser mode). */
+export async function fileSource(file: File, signal?: AbortSignal): Promise<ModelSource> {
+  const kiln = bridge();
+  if (kiln) return { kind: 'path', path: kiln.pathForFile(file) };
+  const up = await uploadFile(file, () => undefined, signal);
+  return { kind: 'upload', uploadId: up.uploadId };
 }

@@ -56,6 +56,10 @@ export function GraphView({ payload, graphName = 'main', inspector = true, loadN
   const setOverlay = useGraphStore((s) => s.setOverlay);
   const storeOverlay = useGraphStore((s) => s.overlay);
   const storeHulls = useGraphStore((s) => s.hulls);
+  const jumpRequest = useGraphStore((s) => s.jump);
+  useEffect(() => {
+    if (ctl && jumpRequest) void ctl.jumpTo(jumpRequest.node);
+  }, [ctl, jumpRequest]);
   const search = useMemo(() => new GraphSearch(model), [model]);
 
   useEffect(() => {

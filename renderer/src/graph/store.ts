@@ -20,6 +20,9 @@ export interface GraphStoreState {
   selectedGroup: number | null;
   overlay: NodeOverlay | null;
   hulls: Hull[];
+  /** A request from outside the view (a findings table, a profile) to centre on a node and select it. */
+  jump: { node: number; seq: number } | null;
+  jumpTo(node: number): void;
   setModel(model: GraphModel | null): void;
   selectNode(node: number | null): void;
   selectGroup(group: number | null): void;
@@ -33,7 +36,9 @@ export const useGraphStore = create<GraphStoreState>((set) => ({
   selectedGroup: null,
   overlay: null,
   hulls: [],
-  setModel: (model) => set({ model, selectedNode: null, selectedGroup: null, overlay: null, hulls: [] }),
+  jump: null,
+  jumpTo: (node) => set((s) => ({ jump: { node, seq: (s.jump?.seq ?? 0) + 1 } })),
+  setModel: (model) => set({ model, selectedNode: null, selectedGroup: null, overlay: null, hulls: [], jump: null }),
   selectNode: (selectedNode) => set({ selectedNode, selectedGroup: null }),
   selectGroup: (selectedGroup) => set({ selectedGroup, selectedNode: null }),
   setOverlay: (overlay) => set({ overlay }),

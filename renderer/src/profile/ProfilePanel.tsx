@@ -11,6 +11,7 @@ import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
 import { timeOverlay } from './overlay';
 import { parseDims, shapeFields } from './shapes';
 import { useProfiles, type ProfileRun } from './store';
+import { useVariants } from '../precision/store';
 
 type Level = 'disabled' | 'basic' | 'extended' | 'all';
 const LEVELS: Level[] = ['disabled', 'basic', 'extended', 'all'];
@@ -73,6 +74,9 @@ export function ProfilePanel() {
     Object.fromEntries(fields.map((f) => [f.name, f.initial])),
   );
   const [formError, setFormError] = useState<string | null>(null);
+  const variants = useVariants((s) => s.variants);
+  const [target, setTarget] = useState('');
+  const variant = variants.find((v) => v.id === target);
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
@@ -101,10 +105,10 @@ export function ProfilePanel() {
     const t = threads.trim() === '' ? undefined : Number(threads);
     if (t !== undefined && (!Number.isInteger(t) || t < 1)) return setFormError('threads must be a whole number ≥ 1');
     setFormError(null);
-    const label = `#${runs.length + 1} ${level}${t ? ` ${t}t` : ''}`;
+    const label = `#${runs.length + 1} ${variant ? `${variant.recipe.precision} ` : ''}${level}${t ? ` ${t}t` : ''}`;
     void run(
       client,
-      source,
+      variant ? { kind: 'variant', variantId: variant.id } : source,
       {
         build: { backend: 'onnxruntime', optimizationLevel: level },
         profile: {
@@ -136,6 +140,19 @@ export function ProfilePanel() {
         }}
       >
         <h3>ONNX Runtime · CPU</h3>
+        {variants.length > 0 && (
+          <label>
+            Model
+            <select value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Model to profile">
+              <option value="">original (FP32)</option>
+              {variants.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Optimization
           <select value={level} onChange={(e) => setLevel(e.target.value as Level)} aria-label="Optimization level">

@@ -1,0 +1,442 @@
+/**
+ * TensorRT readiness: which nodes the TensorRT ONNX parser of a given major version cannot take,
+ * and why, with a way forward for each. Op support and data types come from the parser's own
+ * operator table (support/trt10.json, support/trt11.json); the restrictions that decide real models
+ * (weights that must be constant, zero points that must be zero, pooling rank, constant `axes`,
+ * Resize modes) are checked here against the model. Then the graph is partitioned the way
+ * Polygraphy's `inspect capability` does: runs of supported nodes that TensorRT could take alone.
+ */
+import type { ModelIR } from '../onnx/ir';
+import { TENSOR_INITIALIZER } from '../onnx/ir';
+import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
+import { tensorValues } from '../onnx/values';
+import type { ShapeResult } from '../onnx/shapes';
+import type { ModelAnalysis } from '../onnx/analyze';
+import type { TrtCheck } from '../../api/contract';
+import { supportTable, type SupportTable, type TrtMajor } from './support';
+
+export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning';
+
+export interface Finding {
+  /** IR node id (-1 for a finding about the whole model). */
+  id: number;
+  node: string;
+  op: string;
+  /** 'main' or the subgraph that holds the node (`/If_3/then_branch`). */
+  graph: string;
+  status: FindingStatus;
+  reason: string;
+  suggestion: string;
+}
+
+export interface Partition {
+  /** Main-graph node ids of one connected run of supported nodes. */
+  nodes: number[];
+  first: string;
+  last: string;
+}
+
+export interface CheckReport {
+  trt: TrtMajor;
+  tensorrt: string;
+  source: SupportTable['source'];
+  nodes: number;
+  supported: number;
+  /** Nodes with at least one finding that is not a warning. */
+  unsupported: number;
+  findings: Finding[];
+  partitions: Partition[];
+  /** Per IR node id: 0 supported, 1 warning only, 2 unsupported. */
+  nodeStatus: Uint8Array;
+}
+
+const QDQ_WAY =
+  "re-quantize as Q/DQ: open the FP32 model and make an INT8 variant in Kiln's precision panel (TensorRT takes QuantizeLinear/DequantizeLinear pairs)";
+const SUGGESTIONS: Record<string, string> = {
+  ConvInteger: QDQ_WAY,
+  MatMulInteger: QDQ_WAY,
+  DynamicQuantizeLinear: `${QDQ_WAY}; TensorRT has no dynamic (run-time) quantization`,
+  QLinearConv: QDQ_WAY,
+  QLinearMatMul: QDQ_WAY,
+  'com.microsoft:QLinearAdd': QDQ_WAY,
+  'com.microsoft:QLinearMul': QDQ_WAY,
+  'com.microsoft:QLinearConcat': QDQ_WAY,
+  'com.microsoft:QLinearSigmoid': QDQ_WAY,
+  'com.microsoft:QLinearLeakyRelu': QDQ_WAY,
+  'com.microsoft:QLinearGlobalAveragePool': QDQ_WAY,
+  'com.microsoft:DynamicQuantizeMatMul': QDQ_WAY,
+  'com.microsoft:MatMulIntegerToFloat': QDQ_WAY,
+  'com.microsoft:FusedConv':
+    "this is ONNX Runtime's optimized form: give TensorRT the original model (ONNX Runtime fuses after export)",
+  'com.microsoft:FusedMatMul': "this is ONNX Runtime's optimized form: give TensorRT the original model",
+  'com.microsoft:FusedGemm': "this is ONNX Runtime's optimized form: give TensorRT the original model",
+  'com.microsoft:Attention':
+    'export attention as plain MatMul/Softmax ops (TensorRT fuses them into multi-head attention itself) or write a plugin',
+  'com.microsoft:SkipLayerNormalization':
+    'export without ONNX Runtime transformer optimizations (plain Add + LayerNormalization)',
+  'com.microsoft:BiasGelu': 'export without ONNX Runtime transformer optimizations (Add + Gelu, which TensorRT fuses)',
+  NonMaxSuppression: 'use the EfficientNMS TensorRT plugin, or run NMS outside the engine',
+  StringNormalizer: 'keep text processing outside the engine',
+};
+
+const DTYPE_TOKEN: Record<string, string> = {
+  float32: 'FP32',
+  float16: 'FP16',
+  bfloat16: 'BF16',
+  float64: 'DOUBLE',
+  float8e4m3fn: 'FP8',
+  float4e2m1: 'FP4',
+  int4: 'INT4',
+  int8: 'INT8',
+  int32: 'INT32',
+  int64: 'INT64',
+  uint8: 'UINT8',
+  bool: 'BOOL',
+};
+
+/** Ops whose first input is the data and whose listed types are the data's (shape inputs aside). */
+const CONV_LIKE = new Set(['Conv', 'ConvTranspose']);
+const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
+const AXES_AS_INPUT = new Map<string, { index: number; since: number }>([
+  ['Squeeze', { index: 1, since: 13 }],
+  ['Unsqueeze', { index: 1, since: 13 }],
+  ['ReduceSum', { index: 1, since: 13 }],
+  ['ReduceMean', { index: 1, since: 18 }],
+  ['ReduceMax', { index: 1, since: 18 }],
+  ['ReduceMin', { index: 1, since: 18 }],
+  ['ReduceProd', { index: 1, since: 18 }],
+  ['ReduceL1', { index: 1, since: 18 }],
+  ['ReduceL2', { index: 1, since: 18 }],
+  ['ReduceLogSum', { index: 1, since: 18 }],
+  ['ReduceLogSumExp', { index: 1, since: 18 }],
+  ['ReduceSumSquare', { index: 1, since: 18 }],
+]);
+
+function attr(n: NodeProto, name: string): AttributeProto | undefined {
+  return n.attribute.find((a) => a.name === name);
+}
+const text = new TextDecoder();
+const attrString = (n: NodeProto, name: string) => {
+  const s = attr(n, name)?.s;
+  return s ? text.decode(s) : undefined;
+};
+
+/** Tensors whose value is known at build time: initializers, Constants, and what only they feed. */
+function constantTensors(ir: ModelIR, shapes: ShapeResult): Uint8Array {
+  const c = new Uint8Array(ir.tensorCount);
+  for (let t = 0; t < ir.tensorCount; t++) if ((ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) c[t] = 1;
+  for (const g of ir.graphs) {
+    for (let k = g.nodeStart; k < g.nodeEnd; k++) {
+      const id = ir.topo[k] as number;
+      const node = ir.nodes[id] as NodeProto;
+      let all = true;
+      for (let j = ir.nodeInputStart[id] as number; j < (ir.nodeInputStart[id + 1] as number); j++) {
+        const t = ir.nodeInputs[j] as number;
+        if (t >= 0 && !c[t]) all = false;
+      }
+      // Shape of a tensor with a static shape is a constant too; TensorRT folds it.
+      let constant = node.opType === 'Constant' || (all && !node.opType.startsWith('Random'));
+      if (!constant && (node.opType === 'Shape' || node.opType === 'Size') && node.domain === '') {
+        const dims = shapes.types[inputAt(ir, id, 0)]?.dims;
+        constant = !!dims && dims.every((d) => typeof d === 'number');
+      }
+      if (constant && node.opType !== 'If' && node.opType !== 'Loop' && node.opType !== 'Scan') {
+        for (let j = ir.nodeOutputStart[id] as number; j < (ir.nodeOutputStart[id + 1] as number); j++) {
+          const t = ir.nodeOutputs[j] as number;
+          if (t >= 0) c[t] = 1;
+        }
+      }
+    }
+  }
+  return c;
+}
+
+/** The value of a small constant tensor (an initializer or a Constant node's value), else undefined. */
+function smallConstant(a: ModelAnalysis, t: number, limit = 4096): Float64Array | undefined {
+  const { ir } = a;
+  let proto = (ir.tensorInitializer[t] as number) >= 0 ? ir.initializers[ir.tensorInitializer[t] as number] : undefined;
+  const p = ir.tensorProducer[t] as number;
+  if (!proto && p >= 0 && ir.nodes[p]?.opType === 'Constant') proto = attr(ir.nodes[p] as NodeProto, 'value')?.t;
+  if (!proto || proto.dims.reduce((x, d) => x * d, 1) > limit) return undefined;
+  try {
+    return tensorValues(proto, { path: a.opened.path, bytes: a.opened.bytes });
+  } catch {
+    return undefined;
+  }
+}
+
+function inputAt(ir: ModelIR, id: number, i: number): number {
+  const s = ir.nodeInputStart[id] as number;
+  return s + i < (ir.nodeInputStart[id + 1] as number) ? (ir.nodeInputs[s + i] as number) : -1;
+}
+
+/** Checks every node of the model (main graph and If/Loop/Scan bodies) against TensorRT `major`. */
+export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
+  const table = supportTable(major);
+  const { ir } = a;
+  const shapes: ShapeResult = a.shapes;
+  const constant = constantTensors(ir, shapes);
+  const findings: Finding[] = [];
+  const status = new Uint8Array(ir.nodeCount);
+  const opset = new Map(a.opened.model.opsetImport.map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, o.version]));
+  const onnxOpset = opset.get('') ?? 1;
+
+  // Local functions are expanded by the parser: a call is as supported as its body.
+  const functions = new Set<string>();
+  for (const g of ir.graphs) {
+    if (g.kind !== 'function') continue;
+    const f = g.proto as FunctionProto;
+    functions.add(f.domain && f.domain !== 'ai.onnx' ? `${f.domain}:${f.name}` : f.name);
+  }
+
+  const graphName = (gid: number): string => {
+    const g = ir.graphs[gid];
+    if (!g || g.kind === 'main') return 'main';
+    if (g.kind === 'function') return `function ${g.name}`;
+    return `${ir.nodeName[g.owner] || `#${g.owner}`}/${g.attribute}`;
+  };
+  const add = (id: number, s: FindingStatus, reason: string, suggestion: string) => {
+    findings.push({
+      id,
+      node: id >= 0 ? ir.nodeName[id] || `${ir.ops[ir.nodeOp[id] as number]}_${id}` : '(model)',
+      op: id >= 0 ? (ir.ops[ir.nodeOp[id] as number] as string) : '',
+      graph: id >= 0 ? graphName(ir.nodeGraph[id] as number) : 'main',
+      status: s,
+      reason,
+      suggestion,
+    });
+    if (id >= 0) status[id] = Math.max(status[id] as number, s === 'warning' ? 1 : 2);
+  };
+
+  if (onnxOpset < table.opsets.min) {
+    add(
+      -1,
+      'restriction',
+      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${table.tensorrt} reads opsets ${table.opsets.min} to ${table.opsets.max}`,
+      `upgrade the opset (onnx.version_converter, or re-export with opset ≥ ${table.opsets.min})`,
+    );
+  } else if (onnxOpset > table.opsets.max) {
+    add(
+      -1,
+      'restriction',
+      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${table.tensorrt} reads up to opset ${table.opsets.max}`,
+      `re-export with opset ≤ ${table.opsets.max}, or use a newer TensorRT`,
+    );
+  }
+
+  for (let id = 0; id < ir.nodeCount; id++) {
+    const g = ir.graphs[ir.nodeGraph[id] as number];
+    if (!g || g.kind === 'function') continue;
+    const node = ir.nodes[id] as NodeProto;
+    const op = ir.ops[ir.nodeOp[id] as number] as string;
+    if (functions.has(op)) continue;
+    const custom = node.domain !== '' && node.domain !== 'ai.onnx';
+    const entry = custom ? undefined : table.ops[node.opType];
+    if (!entry || !entry.supported) {
+      const why = custom
+        ? `${op} is in the ${node.domain} domain, which the TensorRT ONNX parser does not implement`
+        : entry
+          ? `TensorRT ${table.tensorrt}'s ONNX parser lists ${op} as not supported`
+          : `${op} is not in TensorRT ${table.tensorrt}'s ONNX operator table`;
+      const way =
+        SUGGESTIONS[op] ??
+        (custom
+          ? 'a TensorRT plugin implementing this op (registered under the same name), or rewrite it with standard ONNX ops'
+          : 'a TensorRT plugin, or rewrite the op with supported ones before export');
+      add(id, 'unsupported-op', why, way);
+      continue;
+    }
+
+    // Data type: the node's data is its first output (or first input for sinks).
+    // (Q/DQ rows list their inputs' types.)
+    const firstOut = ir.nodeOutputs[ir.nodeOutputStart[id] as number] ?? -1;
+    const qdq = node.opType === 'DequantizeLinear' || node.opType === 'QuantizeLinear';
+    const dataT = qdq || firstOut < 0 ? inputAt(ir, id, 0) : firstOut;
+    const dtype = dataT >= 0 ? shapes.types[dataT]?.dtype : undefined;
+    const token = dtype ? (DTYPE_TOKEN[dtype] ?? dtype.toUpperCase()) : undefined;
+    if (token && entry.types.length > 0 && !entry.types.includes(token) && !(dataT >= 0 && constant[dataT])) {
+      if (token === 'DOUBLE')
+        add(
+          id,
+          'warning',
+          `${op} computes in DOUBLE; TensorRT has no FP64 and the parser casts to FP32`,
+          'export in FP32',
+        );
+      else if (token === 'INT64')
+        add(
+          id,
+          'warning',
+          `${op} on INT64: TensorRT narrows it to INT32 (values beyond ±2^31 would be wrong)`,
+          'usually harmless for indices and shapes; cast to INT32 in the model to be explicit',
+        );
+      else
+        add(
+          id,
+          'unsupported-type',
+          `${op} on ${token}: TensorRT ${table.tensorrt} takes ${entry.types.join(', ')} for ${op}`,
+          qdq
+            ? "re-quantize to symmetric INT8 Q/DQ (Kiln's INT8 variant for TensorRT); UINT8 quantization is ONNX Runtime's CPU flavour"
+            : token === 'BOOL' || token.startsWith('UINT') || token.startsWith('INT')
+              ? `insert a Cast to ${entry.types.includes('INT32') ? 'INT32' : entry.types[0]} before ${op}`
+              : `cast to ${entry.types[0]} before ${op}`,
+        );
+    }
+
+    // Restrictions that real models trip on.
+    if (CONV_LIKE.has(node.opType)) {
+      const w = inputAt(ir, id, 1);
+      const producer = w >= 0 ? (ir.tensorProducer[w] as number) : -1;
+      const viaDq = producer >= 0 && ir.nodes[producer]?.opType === 'DequantizeLinear';
+      if (w >= 0 && !constant[w] && !viaDq)
+        add(
+          id,
+          'restriction',
+          `${op} weights (${ir.tensorName[w]}) are computed at run time; TensorRT needs them to be constant (an initializer, a Constant, or DequantizeLinear of one)`,
+          'fold the weight computation into an initializer (constant folding before export), or use a MatMul-based formulation',
+        );
+    }
+    if (node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear') {
+      const zp = inputAt(ir, id, 2);
+      if (zp >= 0) {
+        const values = smallConstant(a, zp);
+        if (!values)
+          add(
+            id,
+            'restriction',
+            `${op} zero point is not a constant Kiln can read; TensorRT needs a constant zero point of 0`,
+            'use symmetric quantization with zero point 0',
+          );
+        else if (values.some((v) => v !== 0))
+          add(
+            id,
+            'restriction',
+            `${op} has a non-zero zero point (${values[values.findIndex((v) => v !== 0)]}); TensorRT supports symmetric quantization only`,
+            "re-quantize symmetrically (zero point 0): Kiln's INT8 variant for TensorRT does this",
+          );
+      }
+      const scale = inputAt(ir, id, 1);
+      if (scale >= 0 && !constant[scale])
+        add(id, 'restriction', `${op} scale is computed at run time; TensorRT needs a constant scale`, QDQ_WAY);
+    }
+    if (POOLS.has(node.opType)) {
+      const k = attr(node, 'kernel_shape')?.ints;
+      if (k && k.length > 3)
+        add(
+          id,
+          'restriction',
+          `${op} over ${k.length} spatial dims; TensorRT pools 2-D and 3-D only`,
+          'reshape to fold extra dims into the batch or channels',
+        );
+    }
+    const axes = AXES_AS_INPUT.get(node.opType);
+    if (axes && onnxOpset >= axes.since) {
+      const t = inputAt(ir, id, axes.index);
+      if (t >= 0 && !constant[t])
+        add(
+          id,
+          'restriction',
+          `${op} axes (${ir.tensorName[t]}) are computed at run time; TensorRT needs constant axes`,
+          'make the axes an initializer (constant folding before export)',
+        );
+    }
+    if (node.opType === 'Resize') {
+      const mode = attrString(node, 'mode') ?? 'nearest';
+      if ((attr(node, 'antialias')?.i ?? 0) !== 0)
+        add(
+          id,
+          'restriction',
+          'Resize with antialias is not supported by TensorRT',
+          'resize without antialias, or pre-filter',
+        );
+      if (mode === 'cubic' && (attrString(node, 'coordinate_transformation_mode') ?? '') === 'tf_crop_and_resize')
+        add(
+          id,
+          'restriction',
+          'Resize cubic with tf_crop_and_resize is not supported by TensorRT',
+          'use linear or another coordinate mode',
+        );
+    }
+  }
+
+  // Partition the main graph: connected runs of supported nodes (Polygraphy's inspect capability).
+  const main = ir.graphs[0];
+  const partitions: Partition[] = [];
+  if (main) {
+    const parent = new Int32Array(ir.nodeCount).map((_, i) => i);
+    const find = (x: number): number => {
+      while (parent[x] !== x) {
+        parent[x] = parent[parent[x] as number] as number;
+        x = parent[x] as number;
+      }
+      return x;
+    };
+    for (let id = main.nodeStart; id < main.nodeEnd; id++) {
+      if (status[id] === 2) continue;
+      for (let j = ir.nodeInputStart[id] as number; j < (ir.nodeInputStart[id + 1] as number); j++) {
+        const t = ir.nodeInputs[j] as number;
+        const p = t >= 0 ? (ir.tensorProducer[t] as number) : -1;
+        if (p >= main.nodeStart && p < main.nodeEnd && status[p] !== 2) parent[find(id)] = find(p);
+      }
+    }
+    const byRoot = new Map<number, number[]>();
+    for (let k = main.nodeStart; k < main.nodeEnd; k++) {
+      const id = ir.topo[k] as number;
+      if (status[id] === 2) continue;
+      const r = find(id);
+      const list = byRoot.get(r) ?? [];
+      list.push(id);
+      byRoot.set(r, list);
+    }
+    for (const nodes of byRoot.values())
+      partitions.push({
+        nodes,
+        first: ir.nodeName[nodes[0]!] ?? '',
+        last: ir.nodeName[nodes[nodes.length - 1]!] ?? '',
+      });
+    partitions.sort((x, y) => y.nodes.length - x.nodes.length);
+  }
+
+  let checked = 0;
+  let unsupported = 0;
+  for (let id = 0; id < ir.nodeCount; id++) {
+    if (ir.graphs[ir.nodeGraph[id] as number]?.kind === 'function') continue;
+    checked++;
+    if (status[id] === 2) unsupported++;
+  }
+  const order: Record<FindingStatus, number> = {
+    'unsupported-op': 0,
+    'unsupported-type': 1,
+    restriction: 2,
+    warning: 3,
+  };
+  findings.sort((x, y) => order[x.status] - order[y.status] || x.id - y.id);
+  return {
+    trt: major,
+    tensorrt: table.tensorrt,
+    source: table.source,
+    nodes: checked,
+    supported: checked - unsupported,
+    unsupported,
+    findings,
+    partitions,
+    nodeStatus: status,
+  };
+}
+
+/** The report as the API carries it: main-graph node indices, statuses as a plain array. */
+export function checkPayload(report: CheckReport, ir: ModelIR): TrtCheck {
+  const main = ir.graphs[0];
+  const start = main?.nodeStart ?? 0;
+  const end = main?.nodeEnd ?? 0;
+  return {
+    trt: report.trt,
+    tensorrt: report.tensorrt,
+    source: report.source,
+    nodes: report.nodes,
+    supported: report.supported,
+    unsupported: report.unsupported,
+    findings: report.findings.map(({ id, ...f }) => ({ ...f, index: id >= start && id < end ? id - start : -1 })),
+    partitions: report.partitions.map((p) => ({ size: p.nodes.length, first: p.first, last: p.last })),
+    nodeStatus: Array.from(report.nodeStatus.subarray(start, end)),
+  };
+}

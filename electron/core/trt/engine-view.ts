@@ -1,0 +1,124 @@
+/**
+ * What an engine did, for the open model: trtexec's layer info, profile and times files (from a run
+ * here or on another machine) joined into one view: every engine layer with its type, precision,
+ * tactic and time, mapped to the main graph's node indices, with what could not be mapped listed.
+ */
+import type { EngineView } from '../../api/contract';
+import { KilnError } from '../../api/errors';
+import type { ModelAnalysis } from '../onnx/analyze';
+import {
+  mapToOnnx,
+  parseEngineJsonText,
+  parseLayerName,
+  type EngineLayer,
+  type EngineLayerInfo,
+  type EngineProfile,
+  type EngineTimes,
+} from './engine-info';
+
+export interface EngineFile {
+  name: string;
+  text: string;
+}
+
+/** A layer known only from a profile (no layer-info file): what its name says. */
+function layerFromName(index: number, name: string): EngineLayer {
+  const p = parseLayerName(name);
+  return {
+    index,
+    name,
+    type: p.reformat ? 'Reformat' : p.foreign ? 'Myelin' : p.pointwise ? 'PointWise' : 'Unknown',
+    inputs: [],
+    outputs: [],
+    onnxNames: p.names,
+    onnxNamesFrom: p.names.length ? 'name' : 'none',
+    nameParts: p.names,
+    ranges: p.ranges,
+    ...(p.ranges[0] ? { range: p.ranges[0] } : {}),
+    ...(p.reformat ? { reformat: p.reformat } : {}),
+    isReformat: !!p.reformat,
+    isForeign: p.foreign,
+    raw: name,
+  };
+}
+
+export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
+  let info: EngineLayerInfo | undefined;
+  let profile: EngineProfile | undefined;
+  let times: EngineTimes | undefined;
+  const warnings: string[] = [];
+  const read: EngineView['files'] = [];
+  for (const f of files) {
+    const parsed = parseEngineJsonText(f.text, f.name);
+    const prior = parsed.kind === 'layer-info' ? info : parsed.kind === 'profile' ? profile : times;
+    if (prior) warnings.push(`${f.name} replaces ${prior.fileName} (both are ${parsed.kind} files)`);
+    if (parsed.kind === 'layer-info') info = parsed;
+    else if (parsed.kind === 'profile') profile = parsed;
+    else times = parsed;
+    read.push({ name: f.name, kind: parsed.kind, ...(parsed.kind === 'layer-info' ? { schema: parsed.schema } : {}) });
+    warnings.push(...parsed.warnings.map((w) => `${f.name}: ${w}`));
+  }
+  if (!info && !profile && !times)
+    throw new KilnError('INVALID_ARGUMENT', 'give at least one trtexec layer-info, profile or times file');
+
+  const { ir } = a;
+  const main = ir.graphs[0];
+  if (!main) throw new KilnError('NOT_ONNX', `${a.summary.fileName} has no main graph`);
+  const names = ir.nodeName.slice(main.nodeStart, main.nodeEnd);
+  const outputs = names.map((_, i) => {
+    const id = main.nodeStart + i;
+    return Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]), (t) =>
+      t >= 0 ? (ir.tensorName[t] ?? '') : '',
+    );
+  });
+  const topo = Array.from(ir.topo.subarray(main.nodeStart, main.nodeEnd), (id) => id - main.nodeStart);
+
+  const layers: EngineLayer[] = info?.layers ?? (profile?.layers ?? []).map((l) => layerFromName(l.index, l.name));
+  const mapping = mapToOnnx({ layers }, names, topo, { nodeOutputs: outputs, tensorNames: ir.tensorName });
+  warnings.push(...mapping.warnings);
+
+  // Profile times join layer info by name (trtexec writes the same names to both).
+  const timeByName = new Map((profile?.layers ?? []).map((l) => [l.name, l]));
+  const unmatchedTimes =
+    info && profile ? profile.layers.filter((l) => !info.layers.some((x) => x.name === l.name)) : [];
+  if (unmatchedTimes.length)
+    warnings.push(
+      `${unmatchedTimes.length} profiled layer(s) are not in the layer info (e.g. ${unmatchedTimes[0]!.name}): different engines?`,
+    );
+  const total = profile?.totalAverageMs ?? 0;
+  return {
+    files: read,
+    schema: info?.schema ?? null,
+    layers: layers.map((l, i) => {
+      const t = timeByName.get(l.name);
+      return {
+        index: l.index,
+        name: l.name,
+        type: l.type,
+        precision: l.precision ?? null,
+        tactic: l.tactic ?? null,
+        ms: t ? t.averageMs : null,
+        share: t && total > 0 ? t.averageMs / total : null,
+        nodes: mapping.layers[i]?.nodes ?? [],
+        via: mapping.layers[i]?.via ?? 'none',
+        isReformat: l.isReformat,
+        isForeign: l.isForeign,
+      };
+    }),
+    totalMs: profile ? profile.totalAverageMs : null,
+    iterations: profile?.iterations ?? null,
+    times: times
+      ? {
+          count: times.count,
+          latency: times.latency,
+          compute: times.compute,
+          throughputQps: times.throughputQps ?? null,
+          computeCov: times.computeCov ?? null,
+        }
+      : null,
+    unmapped: mapping.unmapped.map((u) => ({ layer: u.layerName, name: u.name, reason: u.reason })),
+    uncoveredNodes: mapping.uncoveredNodes.length,
+    kernels: layers.filter((l) => !l.isReformat).length,
+    warnings,
+  };
+}

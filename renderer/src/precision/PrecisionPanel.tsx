@@ -1,0 +1,155 @@
+/**
+ * Precision variants made in Kiln (no Python): FP16 autocast with FP32 fallbacks, each variant
+ * listed with what changed and why, ready to profile side by side with the original.
+ */
+import { useEffect, useState } from 'react';
+import { useGraphStore } from '../graph/store';
+import { useApp } from '../state/app';
+import { useVariants } from './store';
+
+const list = (s: string) =>
+  s
+    .split(/[,\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export function PrecisionPanel() {
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const summary = useApp((s) => s.summary);
+  const { variants, making, error, make, forModel } = useVariants();
+  const graphModel = useGraphStore((s) => s.model);
+  const jumpTo = useGraphStore((s) => s.jumpTo);
+  const [keepIO, setKeepIO] = useState(true);
+  const [dataMax, setDataMax] = useState('512');
+  const [excludeOps, setExcludeOps] = useState('');
+  const [excludeNodes, setExcludeNodes] = useState('');
+  const [formError, setFormError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (summary) forModel(summary.sha256);
+  }, [summary, forModel]);
+  if (!client || !source || !summary) return null;
+
+  const start = () => {
+    const max = Number(dataMax);
+    if (!Number.isFinite(max) || max <= 0 || max > 65504)
+      return setFormError('the activation limit must be in (0, 65504]');
+    setFormError(null);
+    void make(client, source, {
+      precision: 'fp16',
+      dataMax: max,
+      keepIOTypes: keepIO,
+      excludeOps: list(excludeOps),
+      excludeNodes: list(excludeNodes),
+      calibrationSamples: 0,
+    });
+  };
+  const nodeIndex = (name: string) => graphModel?.payload.nodeName.indexOf(name) ?? -1;
+
+  return (
+    <section className="profile" data-testid="precision-panel" aria-label="Precision variants">
+      <form
+        className="profile-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start();
+        }}
+      >
+        <h3>FP16 autocast</h3>
+        <label className="inline">
+          <input type="checkbox" checked={keepIO} onChange={(e) => setKeepIO(e.target.checked)} />
+          Keep inputs and outputs FP32
+        </label>
+        <label>
+          Activation limit (keep FP32 above)
+          <input value={dataMax} onChange={(e) => setDataMax(e.target.value)} aria-label="Activation limit" />
+        </label>
+        <label>
+          Keep these ops FP32
+          <input
+            value={excludeOps}
+            placeholder="e.g. Softmax, ReduceMean"
+            onChange={(e) => setExcludeOps(e.target.value)}
+            aria-label="Exclude ops"
+          />
+        </label>
+        <label>
+          Keep these nodes FP32
+          <input value={excludeNodes} onChange={(e) => setExcludeNodes(e.target.value)} aria-label="Exclude nodes" />
+        </label>
+        {making ? (
+          <div className="profile-running" data-testid="variant-progress">
+            <span>{making.progress?.stage ?? 'Making the variant'}</span>
+            <div className="progress indeterminate">
+              <span />
+            </div>
+            <button type="button" className="ghost" onClick={making.cancel}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button type="submit" className="primary">
+            Make FP16 variant
+          </button>
+        )}
+        {(formError ?? error) && (
+          <p className="profile-error" role="alert">
+            {formError ?? error}
+          </p>
+        )}
+      </form>
+      <div className="profile-results" data-testid="variants">
+        {variants.length === 0 && (
+          <p className="muted">
+            A variant is an ONNX rewrite of this model, with its recipe in metadata_props. TensorRT 11 takes precision
+            from the model itself; ONNX Runtime runs the same file. Profile variants in the Build &amp; profile tab.
+          </p>
+        )}
+        {variants.map((v) => (
+          <article key={v.id} className="variant" data-testid="variant">
+            <h4>
+              {v.name} <span className="muted">· {(v.bytes / 2 ** 20).toFixed(2)} MiB</span>
+            </h4>
+            <p>
+              {Object.entries(v.nodesByPrecision)
+                .filter(([, n]) => n > 0)
+                .map(([p, n]) => `${n} ${p === 'other' ? 'untouched (no float math)' : p.toUpperCase()}`)
+                .join(' · ')}{' '}
+              · {v.castsInserted} casts inserted · {v.weightsConverted} weights converted
+            </p>
+            {v.notes.map((n) => (
+              <p key={n} className="profile-warnings">
+                {n}
+              </p>
+            ))}
+            {v.kept.length > 0 && (
+              <details open={v.kept.length <= 12}>
+                <summary>{v.kept.length} node(s) kept in FP32</summary>
+                <table className="compat-table">
+                  <tbody>
+                    {v.kept.slice(0, 300).map((k) => (
+                      <tr key={k.node}>
+                        <td>{k.op}</td>
+                        <td>
+                          {nodeIndex(k.node) >= 0 ? (
+                            <button className="kg-link" onClick={() => jumpTo(nodeIndex(k.node))}>
+                              {k.node}
+                            </button>
+                          ) : (
+                            k.node
+                          )}
+                        </td>
+                        <td>{k.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </details>
+            )}
+          </article>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,50 @@
+/** Precision variants of the open model (each is a file the engine host made; we keep its report). */
+import { create } from 'zustand';
+import type { ApiClient } from '../../../electron/api/client';
+import type { ModelSource, Progress, RequestOf, Variant } from '../../../electron/api/contract';
+import { errorShape } from '../state/app';
+
+export type RecipeInput = RequestOf<'variant.make'>['recipe'];
+
+interface VariantState {
+  model: string | null;
+  variants: Variant[];
+  making: { progress: Progress | null; cancel: () => void } | null;
+  error: string | null;
+  forModel(sha256: string): void;
+  make(client: ApiClient, source: ModelSource, recipe: RecipeInput): Promise<void>;
+}
+
+export const useVariants = create<VariantState>((set, get) => ({
+  model: null,
+  variants: [],
+  making: null,
+  error: null,
+  forModel(sha256) {
+    if (get().model === sha256) return;
+    get().making?.cancel();
+    set({ model: sha256, variants: [], making: null, error: null });
+  },
+  async make(client, source, recipe) {
+    if (get().making) return;
+    const model = get().model;
+    const controller = new AbortController();
+    set({ making: { progress: null, cancel: () => controller.abort() }, error: null });
+    try {
+      const v = await client.call(
+        'variant.make',
+        { source, recipe },
+        {
+          signal: controller.signal,
+          onProgress: (p) => set((s) => (s.making ? { making: { ...s.making, progress: p } } : {})),
+        },
+      );
+      if (get().model === model) set((s) => ({ variants: [...s.variants.filter((x) => x.id !== v.id), v] }));
+    } catch (err) {
+      const e = errorShape(err);
+      if (e.code !== 'CANCELLED' && get().model === model) set({ error: e.message });
+    } finally {
+      if (get().model === model) set({ making: null });
+    }
+  },
+}));

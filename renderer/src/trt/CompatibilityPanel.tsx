@@ -1,0 +1,159 @@
+/**
+ * TensorRT readiness before any build: which nodes the ONNX parser of TensorRT 10 or 11 cannot
+ * take, why, and a way forward; filters by status; click a finding to jump to its node; paint the
+ * statuses on the graph.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { TrtCheck } from '../../../electron/api/contract';
+import type { NodeOverlay } from '../graph/overlay';
+import { useGraphStore } from '../graph/store';
+import { useApp } from '../state/app';
+import { useTrt, type TrtMajor } from './store';
+
+type Status = TrtCheck['findings'][number]['status'];
+const STATUS_LABEL: Record<Status, string> = {
+  'unsupported-op': 'Unsupported op',
+  'unsupported-type': 'Unsupported type',
+  restriction: 'Restriction',
+  warning: 'Warning',
+};
+const STATUSES = Object.keys(STATUS_LABEL) as Status[];
+
+/** Node status as a category overlay: supported, warning, unsupported. */
+export function statusOverlay(check: TrtCheck): NodeOverlay {
+  return {
+    name: `TensorRT ${check.tensorrt} parser`,
+    kind: 'category',
+    codes: Int32Array.from(check.nodeStatus),
+    labels: ['supported', 'warning', 'unsupported'],
+  };
+}
+
+export function CompatibilityPanel() {
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const summary = useApp((s) => s.summary);
+  const { trt, checks, running, error, setTrt, check, forModel } = useTrt();
+  const setOverlay = useGraphStore((s) => s.setOverlay);
+  const jumpTo = useGraphStore((s) => s.jumpTo);
+  const [hidden, setHidden] = useState<Set<Status>>(new Set());
+  const result = checks[trt];
+
+  useEffect(() => {
+    if (summary) forModel(summary.sha256);
+  }, [summary, forModel]);
+  useEffect(() => {
+    if (client && source && !checks[trt] && !running) void check(client, source);
+  }, [client, source, trt, checks, running, check]);
+
+  const counts = useMemo(() => {
+    const c = new Map<Status, number>();
+    for (const f of result?.findings ?? []) c.set(f.status, (c.get(f.status) ?? 0) + 1);
+    return c;
+  }, [result]);
+
+  return (
+    <section className="compat" data-testid="compat-panel" aria-label="TensorRT compatibility">
+      <header className="compat-head">
+        <div className="segmented" role="radiogroup" aria-label="TensorRT version">
+          {([10, 11] as TrtMajor[]).map((v) => (
+            <button
+              key={v}
+              role="radio"
+              aria-checked={trt === v}
+              className={trt === v ? 'on' : ''}
+              onClick={() => setTrt(v)}
+            >
+              TensorRT {v}
+            </button>
+          ))}
+        </div>
+        {running && <span className="muted">Checking…</span>}
+        {error && <span className="profile-error">{error}</span>}
+        {result && (
+          <>
+            <strong data-testid="compat-verdict" className={result.unsupported ? 'bad' : 'good'}>
+              {result.unsupported === 0
+                ? `All ${result.nodes} nodes supported`
+                : `${result.unsupported} of ${result.nodes} nodes not supported`}
+            </strong>
+            {result.partitions.length > 1 && (
+              <span
+                className="muted"
+                title="Connected runs of supported nodes, as Polygraphy's inspect capability reports"
+              >
+                {result.partitions.length} supported partitions, largest {result.partitions[0]!.size} nodes
+              </span>
+            )}
+            <button className="ghost" onClick={() => setOverlay(statusOverlay(result))}>
+              Paint on graph
+            </button>
+          </>
+        )}
+      </header>
+      {result && (
+        <>
+          <div className="compat-filters">
+            {STATUSES.filter((s) => counts.get(s)).map((s) => (
+              <label key={s} className={`chip ${s}`}>
+                <input
+                  type="checkbox"
+                  checked={!hidden.has(s)}
+                  onChange={() => {
+                    const next = new Set(hidden);
+                    if (next.has(s)) next.delete(s);
+                    else next.add(s);
+                    setHidden(next);
+                  }}
+                />
+                {STATUS_LABEL[s]} {counts.get(s)}
+              </label>
+            ))}
+          </div>
+          <table className="compat-table" data-testid="compat-findings">
+            <thead>
+              <tr>
+                <th>Status</th>
+                <th>Op</th>
+                <th>Node</th>
+                <th>Why</th>
+                <th>Way forward</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.findings
+                .filter((f) => !hidden.has(f.status))
+                .slice(0, 500)
+                .map((f, i) => (
+                  <tr key={`${f.node}-${i}`} className={f.status}>
+                    <td>
+                      <span className={`badge ${f.status}`}>{STATUS_LABEL[f.status]}</span>
+                    </td>
+                    <td>{f.op}</td>
+                    <td>
+                      {f.index >= 0 ? (
+                        <button className="kg-link" onClick={() => jumpTo(f.index)}>
+                          {f.node}
+                        </button>
+                      ) : (
+                        <span>
+                          {f.node}
+                          {f.graph !== 'main' && <span className="muted"> in {f.graph}</span>}
+                        </span>
+                      )}
+                    </td>
+                    <td>{f.reason}</td>
+                    <td>{f.suggestion}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+          <p className="muted compat-source">
+            Operator table: {result.source.repo} {result.source.branch} {result.source.path} at{' '}
+            {result.source.commit.slice(0, 10)} (TensorRT {result.tensorrt}).
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

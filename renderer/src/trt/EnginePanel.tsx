@@ -1,0 +1,187 @@
+/**
+ * What an engine did: import trtexec's --exportLayerInfo, --exportProfile and --exportTimes files
+ * (TensorRT 10 or 11, from this machine or another), see every layer with type, precision, tactic
+ * and time, linked both ways to the ONNX graph, and predicted against actual kernel counts.
+ */
+import { useMemo, useRef, useState } from 'react';
+import type { EngineView } from '../../../electron/api/contract';
+import { fileSource } from '../frame/open';
+import { useGraphStore } from '../graph/store';
+import { errorShape, useApp } from '../state/app';
+
+const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);
+
+export function EnginePanel() {
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const summary = useApp((s) => s.summary);
+  const graphModel = useGraphStore((s) => s.model);
+  const selected = useGraphStore((s) => s.selectedNode);
+  const setOverlay = useGraphStore((s) => s.setOverlay);
+  const setHulls = useGraphStore((s) => s.setHulls);
+  const jumpTo = useGraphStore((s) => s.jumpTo);
+  const input = useRef<HTMLInputElement>(null);
+  const [view, setView] = useState<{ model: string; engine: EngineView } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const engine = view && summary && view.model === summary.sha256 ? view.engine : null;
+
+  const load = async (files: FileList) => {
+    if (!client || !source || !summary) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const sources = await Promise.all(Array.from(files, (f) => fileSource(f)));
+      const engine = await client.call('engine.import', { source, files: sources });
+      setView({ model: summary.sha256, engine });
+    } catch (err) {
+      setError(errorShape(err).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const paintTime = (e: EngineView) => {
+    if (!graphModel) return;
+    const values = new Float64Array(graphModel.N).fill(NaN);
+    for (const l of e.layers) {
+      if (l.ms === null || l.nodes.length === 0) continue;
+      for (const n of l.nodes) values[n] = (Number.isNaN(values[n]!) ? 0 : values[n]!) + l.ms / l.nodes.length;
+    }
+    setOverlay({ name: 'engine time per ONNX node, ms', kind: 'number', values });
+    setHulls(
+      e.layers
+        .filter((l) => l.nodes.length > 1)
+        .slice(0, 400)
+        .map((l) => ({ label: l.name, nodes: l.nodes, color: l.isForeign ? '#b07aa1' : '#4e79a7' })),
+    );
+  };
+
+  // Layers covering the node selected on the graph (linked the other way).
+  const covering = useMemo(
+    () => (engine && selected !== null ? engine.layers.filter((l) => l.nodes.includes(selected)) : []),
+    [engine, selected],
+  );
+
+  return (
+    <section className="engine" data-testid="engine-panel" aria-label="Engine layers">
+      <header className="compat-head">
+        <button className="primary" onClick={() => input.current?.click()} disabled={busy}>
+          Import trtexec files…
+        </button>
+        <input
+          ref={input}
+          type="file"
+          accept=".json,application/json"
+          multiple
+          hidden
+          data-testid="engine-files"
+          onChange={(e) => {
+            if (e.target.files?.length) void load(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        {busy && <span className="muted">Reading…</span>}
+        {error && <span className="profile-error">{error}</span>}
+        {engine && (
+          <>
+            <span data-testid="engine-counts">
+              {engine.kernels} engine layers for {summary?.nodes ?? '?'} ONNX nodes
+              {engine.schema && <span className="muted"> · TensorRT {engine.schema}.x layer info</span>}
+            </span>
+            {engine.totalMs !== null && <span>GPU time {ms(engine.totalMs)} per inference</span>}
+            {engine.times?.latency && (
+              <span>
+                latency median {ms(engine.times.latency.median)}, p99 {ms(engine.times.latency.p99)}
+                {engine.times.throughputQps ? `, ${engine.times.throughputQps.toFixed(1)} qps` : ''}
+              </span>
+            )}
+            <button className="ghost" onClick={() => paintTime(engine)}>
+              Paint on graph
+            </button>
+          </>
+        )}
+      </header>
+      {!engine && !error && (
+        <p className="muted">
+          Run{' '}
+          <code>
+            trtexec --onnx=model.onnx --profilingVerbosity=detailed --exportLayerInfo=layers.json
+            --exportProfile=profile.json --exportTimes=times.json
+          </code>{' '}
+          on a GPU machine, then import the files here.
+        </p>
+      )}
+      {engine && (
+        <>
+          {covering.length > 0 && (
+            <p data-testid="engine-selected">
+              Selected node is in:{' '}
+              {covering.map((l) => (
+                <strong key={l.index}>{l.name} </strong>
+              ))}
+            </p>
+          )}
+          {(engine.unmapped.length > 0 || engine.warnings.length > 0) && (
+            <details className="profile-warnings" data-testid="engine-unmapped" open={engine.unmapped.length < 10}>
+              <summary>
+                {engine.unmapped.length} name(s) not mapped to ONNX nodes, {engine.warnings.length} warning(s)
+              </summary>
+              <ul>
+                {engine.unmapped.slice(0, 200).map((u, i) => (
+                  <li key={`u${i}`}>
+                    {u.name}{' '}
+                    <span className="muted">
+                      in {u.layer} ({u.reason})
+                    </span>
+                  </li>
+                ))}
+                {engine.warnings.slice(0, 50).map((w, i) => (
+                  <li key={`w${i}`}>{w}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+          <table className="compat-table" data-testid="engine-layers">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Layer</th>
+                <th>Type</th>
+                <th>Precision</th>
+                <th>Tactic</th>
+                <th>Time</th>
+                <th>Share</th>
+                <th>ONNX nodes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {engine.layers.slice(0, 2000).map((l) => (
+                <tr key={l.index} className={covering.includes(l) ? 'on' : undefined}>
+                  <td>{l.index}</td>
+                  <td className="kg-break">{l.name}</td>
+                  <td>{l.type}</td>
+                  <td>{l.precision ?? '–'}</td>
+                  <td className="kg-break">{l.tactic ?? '–'}</td>
+                  <td>{ms(l.ms)}</td>
+                  <td>{l.share === null ? '–' : `${(l.share * 100).toFixed(1)}%`}</td>
+                  <td>
+                    {l.nodes.slice(0, 6).map((n) => (
+                      <button key={n} className="kg-link" onClick={() => jumpTo(n)}>
+                        {graphModel?.payload.nodeName[n] ?? `#${n}`}
+                      </button>
+                    ))}
+                    {l.nodes.length > 6 && <span className="muted"> +{l.nodes.length - 6}</span>}
+                    {l.nodes.length === 0 && (
+                      <span className="muted">{l.isReformat ? 'format conversion' : 'unmapped'}</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
