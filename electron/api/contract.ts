@@ -308,6 +308,74 @@ export const VariantSchema = z.object({
 });
 export type Variant = z.infer<typeof VariantSchema>;
 
+// ---- accuracy comparison ---------------------------------------------------------------------
+
+export const ThresholdsSchema = z.object({
+  atol: z.number().min(0).default(1e-5),
+  rtol: z.number().min(0).default(1e-5),
+  cosine: z.number().min(-1).max(1).default(0.997),
+  psnr: z.number().default(30),
+  snr: z.number().default(20),
+});
+
+const ErrorMetricsSchema = z.object({
+  count: z.number().int(),
+  maxAbs: z.number(),
+  meanAbs: z.number(),
+  medianAbs: z.number(),
+  p99Abs: z.number(),
+  maxRel: z.number(),
+  meanRel: z.number(),
+  l2: z.number(),
+  cosine: z.number(),
+  psnr: z.number(),
+  snr: z.number(),
+  mismatched: z.number().int(),
+  histogram: z.array(z.number()),
+});
+
+export const ComparisonSchema = z.object({
+  reference: z.string(),
+  samples: z.number().int(),
+  shapes: z.record(z.string(), z.array(z.number())),
+  thresholds: ThresholdsSchema,
+  outputs: z.array(z.string()),
+  variants: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      pass: z.boolean(),
+      perOutput: z.array(
+        z.object({
+          output: z.string(),
+          metrics: ErrorMetricsSchema,
+          top1: z.number().nullable(),
+          top5: z.number().nullable(),
+          pass: z.boolean(),
+          failed: z.array(z.string()),
+        }),
+      ),
+      /** Per exposed tensor in topological order (reference's main-graph node index), and the first past the thresholds. */
+      layers: z
+        .object({
+          tensors: z.array(
+            z.object({
+              name: z.string(),
+              node: z.number().int(),
+              cosine: z.number(),
+              maxAbs: z.number(),
+              meanAbs: z.number(),
+              snr: z.number(),
+            }),
+          ),
+          firstBad: z.object({ name: z.string(), node: z.number().int() }).nullable(),
+        })
+        .nullable(),
+    }),
+  ),
+});
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
 // ---- backends ------------------------------------------------------------------------------
 
 export const BuildOptionsSchema = z.object({
@@ -428,6 +496,22 @@ export const api = {
     reply: VariantSchema,
     job: true,
     doc: 'Make a precision variant of a model (an ONNX rewrite with its recipe in metadata_props); profile it with source {kind: "variant"}.',
+  }),
+  'model.compare': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        variants: z.array(z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/)).min(1).max(16),
+        samples: z.number().int().min(1).max(10_000).default(8),
+        seed: z.number().int().default(1),
+        shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+        thresholds: ThresholdsSchema.default({ atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 }),
+        layerwise: z.boolean().default(true),
+      })
+      .strict(),
+    reply: ComparisonSchema,
+    job: true,
+    doc: 'Run variants and the FP32 reference on the same seeded inputs (ONNX Runtime): output error metrics, pass/fail, and layerwise error in topological order.',
   }),
   'native.probe': call({
     request: z.object({}).strict(),

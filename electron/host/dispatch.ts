@@ -76,6 +76,11 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source, recipe } = params as ParsedRequestOf<'variant.make'>;
         return options.supervisor.run('variant.make', { ...resolveSource(source), recipe }, run);
       }
+      case 'model.compare': {
+        const { source, variants, ...options2 } = params as ParsedRequestOf<'model.compare'>;
+        const resolved = variants.map((id) => ({ id, ...resolveSource({ kind: 'variant', variantId: id }) }));
+        return options.supervisor.run('model.compare', { ...resolveSource(source), variants: resolved, ...options2 }, run);
+      }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;
         return options.supervisor.run('model.build', { ...resolveSource(source), build }, run);

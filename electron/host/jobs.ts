@@ -12,10 +12,17 @@ import { nodeDetails } from '../core/graph/node-details';
 import { checkModel, checkPayload } from '../core/trt/check';
 import { engineView, type EngineFile } from '../core/trt/engine-view';
 import { makeVariant } from '../core/precision/variants';
+import { compareModels } from '../core/compare/compare';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
-import { BuildOptionsSchema, ProfileOptionsSchema, RecipeSchema, TrtMajorSchema } from '../api/contract';
+import {
+  BuildOptionsSchema,
+  ProfileOptionsSchema,
+  RecipeSchema,
+  ThresholdsSchema,
+  TrtMajorSchema,
+} from '../api/contract';
 import type { BuildInfo } from '../api/contract';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
@@ -32,6 +39,14 @@ const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
 const MAX_ENGINE_JSON = 256 * 2 ** 20;
 const VariantParams = OpenParams.extend({ recipe: RecipeSchema });
+const CompareParams = OpenParams.extend({
+  variants: z.array(OpenParams.extend({ id: z.string() })).min(1),
+  samples: z.number().int().min(1),
+  seed: z.number().int(),
+  shapes: z.record(z.string(), z.array(z.number().int())),
+  thresholds: ThresholdsSchema,
+  layerwise: z.boolean(),
+});
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
 
@@ -113,6 +128,16 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'variant.make': async (raw, ctx) => {
     const { path, displayName, recipe } = VariantParams.parse(raw);
     return makeVariant(path, displayName, recipe, ctx);
+  },
+
+  'model.compare': async (raw, ctx) => {
+    const p = CompareParams.parse(raw);
+    return compareModels(
+      { path: p.path, name: p.displayName, id: 'reference' },
+      p.variants.map((v) => ({ path: v.path, name: v.displayName, id: v.id })),
+      { samples: p.samples, seed: p.seed, shapes: p.shapes, thresholds: p.thresholds, layerwise: p.layerwise },
+      ctx,
+    );
   },
 
   'model.build': async (raw, ctx) => {

@@ -7,6 +7,7 @@ export type HostJob =
   | 'model.open'
   | 'model.graph'
   | 'model.node'
+  | 'model.compare'
   | 'model.check'
   | 'engine.import'
   | 'variant.make'

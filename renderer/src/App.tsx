@@ -19,6 +19,7 @@ import { ProfilePanel } from './profile/ProfilePanel';
 import { CompatibilityPanel } from './trt/CompatibilityPanel';
 import { EnginePanel } from './trt/EnginePanel';
 import { PrecisionPanel } from './precision/PrecisionPanel';
+import { ComparePanel } from './compare/ComparePanel';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -144,6 +145,7 @@ export function App() {
                 { id: 'trt', label: 'TensorRT readiness', render: () => <CompatibilityPanel /> },
                 { id: 'precision', label: 'Precision', render: () => <PrecisionPanel /> },
                 { id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> },
+                { id: 'compare', label: 'Compare', render: () => <ComparePanel key={summary.sha256} /> },
                 { id: 'engine', label: 'Engine', render: () => <EnginePanel /> },
               ]}
             />

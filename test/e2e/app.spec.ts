@@ -257,6 +257,21 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await expect(table.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
   await expect(table.locator('thead')).toContainText('fp16');
   await page.screenshot({ path: path.join(SHOTS, 'profile-fp16-vs-fp32.png') });
+
+  // Compare: accuracy against FP32, latency from the two profiles, layerwise error on the graph.
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Compare shape of x').fill('1x3x48x192');
+  await page.getByLabel('Samples').fill('4');
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  const cmp = page.getByTestId('compare-table');
+  await expect(cmp).toBeVisible({ timeout: 60_000 });
+  await expect(cmp.locator('tr', { hasText: 'Cosine' })).toContainText('0.99');
+  await expect(cmp.locator('tr', { hasText: 'Top-1 agreement' })).toContainText('100.0%');
+  await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter')).toHaveCount(2);
+  await expect(page.getByTestId('layerwise-chart')).toBeVisible();
+  await cmp.getByRole('button', { name: 'Paint' }).click();
+  await expect(page.getByTestId('graph-legend')).toContainText('1 − cosine vs FP32');
+  await page.screenshot({ path: path.join(SHOTS, 'compare-fp16.png') });
 });
 
 test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings with ways forward, linked to the graph', async ({

@@ -1,0 +1,237 @@
+/**
+ * The comparison job: the reference (FP32 on ONNX Runtime) and each variant run on the same
+ * seeded inputs; per output, error metrics against thresholds. Layerwise: copies of both models
+ * with every shared float tensor exposed as an output (on unoptimized sessions, since exposing
+ * tensors changes fusion), compared tensor by tensor in the reference's topological order, so the
+ * first tensor past the threshold and how the error grows can be painted on the graph.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Comparison } from '../../api/contract';
+import { KilnError } from '../../api/errors';
+import type { JobContext } from '../backends/backend';
+import { resolveShapes } from '../backends/inputs';
+import { makeFeeds } from '../backends/onnxruntime/ort-backend';
+import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
+import type { GraphProto } from '../onnx/model';
+import { writeModelFile } from '../onnx/write';
+import { halfBitsToNumber, toHalfBits } from '../precision/half';
+import { errorMetrics, passes, topKAgreement, type Thresholds } from './metrics';
+
+export interface CompareModel {
+  path: string;
+  name: string;
+  id: string;
+}
+
+export interface CompareOptions {
+  samples: number;
+  seed: number;
+  shapes: Record<string, number[]>;
+  thresholds: Thresholds;
+  layerwise: boolean;
+}
+
+/** Tensors exposed for the layerwise pass; beyond this, the largest models are sampled evenly. */
+const MAX_LAYER_TENSORS = 3000;
+
+function numbers(t: ort.Tensor): Float64Array {
+  const d = t.data;
+  if (t.type === 'float16' && d instanceof Uint16Array) return Float64Array.from(d, halfBitsToNumber);
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float64Array.from(d, Number);
+  if (Array.isArray(d)) return new Float64Array(0);
+  return Float64Array.from(d as ArrayLike<number>);
+}
+
+/** The same values in the dtype a session expects (a variant may take FP16 inputs). */
+function adapt(feeds: Record<string, ort.Tensor>, session: ort.InferenceSession, types: Map<string, string>) {
+  const out: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    const t = feeds[name];
+    if (!t) throw new KilnError('INVALID_ARGUMENT', `input ${name} of a variant is not an input of the reference`);
+    out[name] =
+      types.get(name) === 'float16' && t.type === 'float32'
+        ? new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, toHalfBits), t.dims)
+        : t;
+  }
+  return out;
+}
+
+function inputTypes(a: ModelAnalysis): Map<string, string> {
+  return new Map(a.summary.inputs.map((i) => [i.name, i.dtype]));
+}
+
+async function session(file: string, optimized: boolean): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(file, { graphOptimizationLevel: optimized ? 'all' : 'disabled' });
+  } catch (err) {
+    throw new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${path.basename(file)}: ${(err as Error).message}`);
+  }
+}
+
+/** A copy of `a` with `names` added as graph outputs, typed as the analysis inferred them. */
+function exposed(a: ModelAnalysis, names: string[], dir: string, tag: string): string {
+  const g = a.opened.model.graph as GraphProto;
+  const have = new Set(g.output.map((o) => o.name));
+  const byName = new Map<string, number>();
+  for (let t = 0; t < a.ir.tensorCount; t++) if (a.ir.tensorGraph[t] === 0) byName.set(a.ir.tensorName[t]!, t);
+  const saved = g.output;
+  g.output = [...g.output];
+  for (const n of names) {
+    if (have.has(n)) continue;
+    const dtype = a.shapes.types[byName.get(n) ?? -1]?.dtype;
+    g.output.push({
+      name: n,
+      type: { kind: 'tensor', elemType: dtype === 'float16' ? 10 : 1, shape: null, denotation: '' },
+      docString: '',
+    });
+  }
+  const file = path.join(dir, `${tag}.onnx`);
+  try {
+    writeModelFile(a.opened.model, file, { source: a.opened.bytes });
+  } finally {
+    g.output = saved;
+  }
+  return file;
+}
+
+export async function compareModels(
+  reference: CompareModel,
+  variants: CompareModel[],
+  opts: CompareOptions,
+  ctx: JobContext,
+): Promise<Comparison> {
+  const cancelled = () => {
+    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+  };
+  ctx.progress({ fraction: 0, stage: `Reading ${reference.name}` });
+  const ref = await analyzeModel(reference.path, reference.name);
+  const shapes = resolveShapes(ref.summary.inputs, opts.shapes);
+  const refSession = await session(reference.path, true);
+  const vSessions: { v: CompareModel; s: ort.InferenceSession; types: Map<string, string> }[] = [];
+  try {
+    for (const v of variants) {
+      const a = await analyzeModel(v.path, v.name);
+      vSessions.push({ v, s: await session(v.path, true), types: inputTypes(a) });
+    }
+    const outNames = refSession.outputNames;
+    const refOut = outNames.map(() => [] as number[]);
+    const vOut = vSessions.map(() => outNames.map(() => [] as number[]));
+    const lastDim = outNames.map(() => 1);
+    for (let s = 0; s < opts.samples; s++) {
+      cancelled();
+      ctx.progress({ fraction: (s / opts.samples) * (opts.layerwise ? 0.6 : 1), stage: `Sample ${s + 1} of ${opts.samples}` });
+      const feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+      const r = await refSession.run(feeds);
+      outNames.forEach((n, k) => {
+        const t = r[n]!;
+        lastDim[k] = Number(t.dims[t.dims.length - 1] ?? 1);
+        for (const x of numbers(t)) refOut[k]!.push(x);
+      });
+      for (const [i, { s: vs, types, v }] of vSessions.entries()) {
+        const o = await vs.run(adapt(feeds, vs, types));
+        outNames.forEach((n, k) => {
+          const t = o[n];
+          if (!t) throw new KilnError('UNSUPPORTED', `${v.name} has no output ${n}`);
+          for (const x of numbers(t)) vOut[i]![k]!.push(x);
+        });
+      }
+    }
+
+    const result: Comparison = {
+      reference: reference.name,
+      samples: opts.samples,
+      shapes,
+      thresholds: opts.thresholds,
+      outputs: [...outNames],
+      variants: [],
+    };
+    for (const [i, { v }] of vSessions.entries()) {
+      const perOutput = outNames.map((n, k) => {
+        const m = errorMetrics(refOut[k]!, vOut[i]![k]!, opts.thresholds);
+        const verdict = passes(m, opts.thresholds);
+        const classes = lastDim[k]!;
+        const classifier = classes >= 2 && classes <= 100_000 && refOut[k]!.length / classes <= 10_000;
+        return {
+          output: n,
+          metrics: m,
+          top1: classifier ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 1) : null,
+          top5: classifier && classes > 5 ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 5) : null,
+          pass: verdict.pass,
+          failed: verdict.failed,
+        };
+      });
+      result.variants.push({ id: v.id, name: v.name, perOutput, pass: perOutput.every((p) => p.pass), layers: null });
+    }
+
+    if (opts.layerwise && variants.length > 0) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-layerwise-'));
+      try {
+        await layerwise(ref, reference, variants, result, opts, dir, ctx);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return result;
+  } finally {
+    await refSession.release();
+    for (const { s } of vSessions) await s.release();
+  }
+}
+
+async function layerwise(
+  ref: ModelAnalysis,
+  reference: CompareModel,
+  variants: CompareModel[],
+  result: Comparison,
+  opts: CompareOptions,
+  dir: string,
+  ctx: JobContext,
+): Promise<void> {
+  const main = ref.ir.graphs[0]!;
+  // Float tensors made by main-graph nodes, in topological order, with the node that made them.
+  const candidates: { name: string; node: number }[] = [];
+  for (let k = main.nodeStart; k < main.nodeEnd; k++) {
+    const id = ref.ir.topo[k]!;
+    if (ref.ir.nodes[id]!.opType === 'Constant') continue;
+    for (let j = ref.ir.nodeOutputStart[id]!; j < ref.ir.nodeOutputStart[id + 1]!; j++) {
+      const t = ref.ir.nodeOutputs[j]!;
+      if (t >= 0 && ref.shapes.types[t]?.dtype === 'float32') candidates.push({ name: ref.ir.tensorName[t]!, node: id - main.nodeStart });
+    }
+  }
+  const step = Math.max(1, candidates.length / MAX_LAYER_TENSORS);
+  const chosen = candidates.filter((_, i) => Math.floor(i % step) === 0);
+  const feeds = makeFeeds(ref.summary.inputs, result.shapes, opts.seed);
+  const refFile = exposed(ref, chosen.map((c) => c.name), dir, 'reference');
+  const rs = await session(refFile, false);
+  let refValues: ort.InferenceSession.OnnxValueMapType;
+  try {
+    refValues = await rs.run(feeds);
+  } finally {
+    await rs.release();
+  }
+  for (const [i, v] of variants.entries()) {
+    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+    ctx.progress({ fraction: 0.6 + (0.4 * i) / variants.length, stage: `Layerwise error of ${v.name}` });
+    const va = await analyzeModel(v.path, v.name);
+    const present = new Set<string>();
+    for (let t = 0; t < va.ir.tensorCount; t++) if (va.ir.tensorGraph[t] === 0) present.add(va.ir.tensorName[t]!);
+    const shared = chosen.filter((c) => present.has(c.name));
+    const vs = await session(exposed(va, shared.map((c) => c.name), dir, `variant-${i}`), false);
+    try {
+      const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
+      const tensors = shared
+        .filter((c) => out[c.name] && refValues[c.name])
+        .map((c) => {
+          const m = errorMetrics(numbers(refValues[c.name]!), numbers(out[c.name]!), opts.thresholds);
+          return { name: c.name, node: c.node, cosine: m.cosine, maxAbs: m.maxAbs, meanAbs: m.meanAbs, snr: m.snr };
+        });
+      const first = tensors.find((t) => t.cosine < opts.thresholds.cosine || t.snr < opts.thresholds.snr) ?? null;
+      result.variants[i]!.layers = { tensors, firstBad: first ? { name: first.name, node: first.node } : null };
+    } finally {
+      await vs.release();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * How far a variant's output is from the reference's, in the terms Polygraphy and accuracy
+ * reports use: absolute and relative error percentiles, L2, cosine similarity, PSNR and SNR, and
+ * top-k agreement for classifier-like outputs; pass/fail against thresholds.
+ */
+export interface Thresholds {
+  atol: number;
+  rtol: number;
+  cosine: number;
+  psnr: number;
+  snr: number;
+}
+
+/** Polygraphy's defaults to start (atol = rtol = 1e-5), with cosine/PSNR/SNR floors. */
+export const DEFAULT_THRESHOLDS: Thresholds = { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 };
+
+export interface ErrorMetrics {
+  count: number;
+  maxAbs: number;
+  meanAbs: number;
+  medianAbs: number;
+  p99Abs: number;
+  maxRel: number;
+  meanRel: number;
+  l2: number;
+  cosine: number;
+  psnr: number;
+  snr: number;
+  /** Elements outside atol + rtol·|ref| (Polygraphy's elementwise check). */
+  mismatched: number;
+  /** Histogram of |error| over [0, maxAbs], 32 bins. */
+  histogram: number[];
+}
+
+const BINS = 32;
+
+function percentileOfSorted(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export function errorMetrics(ref: ArrayLike<number>, got: ArrayLike<number>, t: Thresholds = DEFAULT_THRESHOLDS): ErrorMetrics {
+  const n = Math.min(ref.length, got.length);
+  const abs = new Float64Array(n);
+  let sumAbs = 0;
+  let maxAbs = 0;
+  let maxRel = 0;
+  let sumRel = 0;
+  let dot = 0;
+  let rr = 0;
+  let gg = 0;
+  let se = 0;
+  let peak = 0;
+  let mismatched = 0;
+  for (let i = 0; i < n; i++) {
+    const r = ref[i] as number;
+    const g = got[i] as number;
+    const e = Math.abs(g - r);
+    const bad = !Number.isFinite(e);
+    const ae = bad ? Infinity : e;
+    abs[i] = ae;
+    sumAbs += ae;
+    if (ae > maxAbs) maxAbs = ae;
+    const rel = ae / Math.max(Math.abs(r), 1e-12);
+    sumRel += rel;
+    if (rel > maxRel) maxRel = rel;
+    dot += r * g;
+    rr += r * r;
+    gg += g * g;
+    se += ae * ae;
+    if (Math.abs(r) > peak) peak = Math.abs(r);
+    if (bad || ae > t.atol + t.rtol * Math.abs(r)) mismatched++;
+  }
+  const sorted = abs.slice().sort();
+  const mse = n ? se / n : 0;
+  const histogram = new Array<number>(BINS).fill(0);
+  if (maxAbs > 0 && Number.isFinite(maxAbs))
+    for (const e of abs) histogram[Math.min(BINS - 1, Math.floor((e / maxAbs) * BINS))]! += 1;
+  else histogram[0] = n;
+  const cosine = rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
+  return {
+    count: n,
+    maxAbs,
+    meanAbs: n ? sumAbs / n : 0,
+    medianAbs: percentileOfSorted(sorted, 50),
+    p99Abs: percentileOfSorted(sorted, 99),
+    maxRel,
+    meanRel: n ? sumRel / n : 0,
+    l2: Math.sqrt(se),
+    cosine,
+    psnr: mse === 0 ? Infinity : 10 * Math.log10((peak * peak) / mse),
+    snr: se === 0 ? Infinity : 10 * Math.log10(rr / se),
+    mismatched,
+    histogram,
+  };
+}
+
+/** Share of rows (last axis = classes) whose top-k classes agree as sets. */
+export function topKAgreement(ref: ArrayLike<number>, got: ArrayLike<number>, classes: number, k: number): number {
+  const rows = Math.floor(Math.min(ref.length, got.length) / classes);
+  if (rows === 0 || classes < 2) return 1;
+  const top = (x: ArrayLike<number>, row: number) =>
+    Array.from({ length: classes }, (_, c) => c)
+      .sort((a, b) => (x[row * classes + b] as number) - (x[row * classes + a] as number))
+      .slice(0, Math.min(k, classes))
+      .sort((a, b) => a - b)
+      .join(',');
+  let same = 0;
+  for (let r = 0; r < rows; r++) if (top(ref, r) === top(got, r)) same++;
+  return same / rows;
+}
+
+export function passes(m: ErrorMetrics, t: Thresholds): { pass: boolean; failed: string[] } {
+  const failed: string[] = [];
+  if (m.cosine < t.cosine) failed.push(`cosine ${m.cosine.toFixed(5)} < ${t.cosine}`);
+  if (m.psnr < t.psnr) failed.push(`PSNR ${m.psnr.toFixed(1)} dB < ${t.psnr}`);
+  if (m.snr < t.snr) failed.push(`SNR ${m.snr.toFixed(1)} dB < ${t.snr}`);
+  if (m.mismatched > 0) failed.push(`${m.mismatched} of ${m.count} elements outside atol ${t.atol} + rtol ${t.rtol}·|ref|`);
+  return { pass: failed.length === 0, failed };
+}

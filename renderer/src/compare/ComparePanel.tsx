@@ -1,0 +1,350 @@
+/**
+ * Which variant to ship: every variant against the FP32 reference on the same inputs — a
+ * variant × metric table with pass/fail, latency against accuracy (latency from the profiles run in
+ * the Build & profile tab), and the layerwise error curve, with the first layer that loses accuracy
+ * one click away on the graph.
+ */
+import { useMemo, useState } from 'react';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from 'recharts';
+import type { Comparison } from '../../../electron/api/contract';
+import { download } from '../graph/export';
+import { useGraphStore } from '../graph/store';
+import { useVariants } from '../precision/store';
+import { runColour } from '../profile/charts';
+import { parseDims, shapeFields } from '../profile/shapes';
+import { useProfiles } from '../profile/store';
+import { errorShape, useApp } from '../state/app';
+
+const fmt = (v: number) =>
+  !Number.isFinite(v)
+    ? '∞'
+    : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+      ? v.toExponential(2)
+      : v.toPrecision(4);
+
+type Metrics = Comparison['variants'][number]['perOutput'][number];
+const ROWS: [string, (m: Metrics) => string][] = [
+  ['Verdict', (m) => (m.pass ? 'pass' : 'fail')],
+  ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
+  ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
+  ['SNR (dB)', (m) => fmt(m.metrics.snr)],
+  ['Max |err|', (m) => fmt(m.metrics.maxAbs)],
+  ['Mean |err|', (m) => fmt(m.metrics.meanAbs)],
+  ['Median |err|', (m) => fmt(m.metrics.medianAbs)],
+  ['p99 |err|', (m) => fmt(m.metrics.p99Abs)],
+  ['Max rel err', (m) => fmt(m.metrics.maxRel)],
+  ['L2', (m) => fmt(m.metrics.l2)],
+  ['Outside atol/rtol', (m) => `${m.metrics.mismatched} / ${m.metrics.count}`],
+  ['Top-1 agreement', (m) => (m.top1 === null ? '–' : `${(m.top1 * 100).toFixed(1)}%`)],
+  ['Top-5 agreement', (m) => (m.top5 === null ? '–' : `${(m.top5 * 100).toFixed(1)}%`)],
+];
+
+export function ComparePanel() {
+  const client = useApp((s) => s.client);
+  const source = useApp((s) => s.source);
+  const summary = useApp((s) => s.summary);
+  const variants = useVariants((s) => s.variants);
+  const runs = useProfiles((s) => s.runs);
+  const setOverlay = useGraphStore((s) => s.setOverlay);
+  const jumpTo = useGraphStore((s) => s.jumpTo);
+  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [samples, setSamples] = useState('8');
+  const [cosine, setCosine] = useState('0.997');
+  const [shapes, setShapes] = useState<Record<string, string>>(() =>
+    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
+  );
+  const [result, setResult] = useState<Comparison | null>(null);
+  const [running, setRunning] = useState<AbortController | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [output, setOutput] = useState(0);
+
+  if (!client || !source || !summary) return null;
+  const chosen = variants.filter((v) => picked.has(v.id) || picked.size === 0);
+
+  const start = async () => {
+    const dims: Record<string, number[]> = {};
+    for (const f of fields) {
+      const d = parseDims(shapes[f.name] ?? '', f.name);
+      if (typeof d === 'string') return setError(d);
+      dims[f.name] = d;
+    }
+    const n = Number(samples);
+    const c = Number(cosine);
+    if (!Number.isInteger(n) || n < 1) return setError('samples must be a whole number ≥ 1');
+    if (!(c > 0 && c <= 1)) return setError('the cosine threshold must be in (0, 1]');
+    if (chosen.length === 0) return setError('make a variant in the Precision tab first');
+    const controller = new AbortController();
+    setRunning(controller);
+    setError(null);
+    try {
+      const r = await client.call(
+        'model.compare',
+        {
+          source,
+          variants: chosen.map((v) => v.id),
+          samples: n,
+          shapes: dims,
+          thresholds: { atol: 1e-5, rtol: 1e-5, cosine: c, psnr: 30, snr: 20 },
+          layerwise: true,
+        },
+        { signal: controller.signal },
+      );
+      // The engine host knows variants by id; show the names the Precision tab gave them.
+      const names = new Map(variants.map((v) => [v.id, v.name]));
+      setResult({ ...r, variants: r.variants.map((v) => ({ ...v, name: names.get(v.id) ?? v.name })) });
+    } catch (err) {
+      const e = errorShape(err);
+      if (e.code !== 'CANCELLED') setError(e.message);
+    } finally {
+      setRunning(null);
+    }
+  };
+
+  // Latency of each variant (and the reference) from its latest profile run, for the scatter.
+  const latencyOf = (id: string | null) => {
+    const mine = runs.filter((r) =>
+      id === null
+        ? r.request.source.kind !== 'variant'
+        : r.request.source.kind === 'variant' && r.request.source.variantId === id,
+    );
+    return mine.length ? mine[mine.length - 1]!.report.latencyMs.median : null;
+  };
+  const points = result
+    ? [
+        { name: 'FP32 reference', latency: latencyOf(null), accuracy: 1 },
+        ...result.variants.map((v) => ({
+          name: v.name,
+          latency: latencyOf(v.id),
+          accuracy: v.perOutput[output]?.metrics.cosine ?? 0,
+        })),
+      ].filter((p): p is { name: string; latency: number; accuracy: number } => p.latency !== null)
+    : [];
+  const curve = result
+    ? (result.variants[0]?.layers?.tensors ?? []).map((_, i) => {
+        const row: Record<string, number> = { i };
+        for (const v of result.variants) {
+          const t = v.layers?.tensors[i];
+          if (t) row[v.name] = Math.max(1e-9, 1 - t.cosine);
+        }
+        return row;
+      })
+    : [];
+
+  const paint = (v: Comparison['variants'][number]) => {
+    const model = useGraphStore.getState().model;
+    if (!model || !v.layers) return;
+    const values = new Float64Array(model.N).fill(NaN);
+    for (const t of v.layers.tensors)
+      values[t.node] = Math.max(Number.isNaN(values[t.node]!) ? 0 : values[t.node]!, 1 - t.cosine);
+    setOverlay({ name: `1 − cosine vs FP32 (${v.name})`, kind: 'number', values });
+  };
+
+  return (
+    <section className="profile" data-testid="compare-panel" aria-label="Compare precisions">
+      <form
+        className="profile-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start();
+        }}
+      >
+        <h3>Against FP32 on ONNX Runtime</h3>
+        {variants.length === 0 && <p className="muted">Make variants in the Precision tab first.</p>}
+        {variants.map((v) => (
+          <label key={v.id} className="inline">
+            <input
+              type="checkbox"
+              checked={picked.size === 0 || picked.has(v.id)}
+              onChange={(e) => {
+                const next = new Set(picked.size === 0 ? variants.map((x) => x.id) : picked);
+                if (e.target.checked) next.add(v.id);
+                else next.delete(v.id);
+                setPicked(next);
+              }}
+            />
+            {v.name}
+          </label>
+        ))}
+        <label>
+          Samples (seeded random)
+          <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Samples" />
+        </label>
+        <label>
+          Cosine threshold
+          <input value={cosine} onChange={(e) => setCosine(e.target.value)} aria-label="Cosine threshold" />
+        </label>
+        {fields.map((f) => (
+          <label key={f.name}>
+            Shape of {f.name}
+            <input
+              value={shapes[f.name] ?? ''}
+              onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
+              aria-label={`Compare shape of ${f.name}`}
+            />
+          </label>
+        ))}
+        {running ? (
+          <button type="button" className="ghost" onClick={() => running.abort()}>
+            Cancel comparison
+          </button>
+        ) : (
+          <button type="submit" className="primary" disabled={variants.length === 0}>
+            Compare
+          </button>
+        )}
+        {error && (
+          <p className="profile-error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+      <div className="profile-results">
+        {running && <p className="muted">Running the reference and the variants…</p>}
+        {result && (
+          <>
+            <div className="compat-head">
+              {result.outputs.length > 1 && (
+                <select value={output} onChange={(e) => setOutput(Number(e.target.value))} aria-label="Output">
+                  {result.outputs.map((o, i) => (
+                    <option key={o} value={i}>
+                      {o}
+                    </option>
+                  ))}
+                </select>
+              )}
+              <span className="muted">
+                {result.samples} samples · thresholds cosine ≥ {result.thresholds.cosine}, PSNR ≥{' '}
+                {result.thresholds.psnr} dB, SNR ≥ {result.thresholds.snr} dB, atol = rtol = {result.thresholds.atol}
+              </span>
+              <button
+                className="ghost"
+                onClick={() =>
+                  download(
+                    new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }),
+                    `${summary.fileName}.comparison.json`,
+                  )
+                }
+              >
+                Export JSON
+              </button>
+            </div>
+            <table className="profile-table" data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th />
+                  {result.variants.map((v, i) => (
+                    <th key={v.id} style={{ borderTopColor: runColour(i) }}>
+                      {v.name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {ROWS.map(([label, value]) => (
+                  <tr key={label}>
+                    <th scope="row">{label}</th>
+                    {result.variants.map((v) => {
+                      const m = v.perOutput[output];
+                      return (
+                        <td key={v.id} className={label === 'Verdict' ? (m?.pass ? 'best' : 'bad') : undefined}>
+                          {m ? value(m) : '–'}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">First layer past threshold</th>
+                  {result.variants.map((v) => (
+                    <td key={v.id}>
+                      {v.layers?.firstBad ? (
+                        <button className="kg-link" onClick={() => jumpTo(v.layers!.firstBad!.node)}>
+                          {v.layers.firstBad.name}
+                        </button>
+                      ) : (
+                        'none'
+                      )}{' '}
+                      {v.layers && (
+                        <button className="ghost" onClick={() => paint(v)}>
+                          Paint
+                        </button>
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              </tbody>
+            </table>
+            <div className="profile-charts">
+              <figure className="chart" data-testid="tradeoff-chart">
+                <figcaption>Latency (median, from profiles) against accuracy (cosine to FP32)</figcaption>
+                {points.length === 0 ? (
+                  <p className="muted">
+                    Profile the reference and the variants in Build &amp; profile to place them here.
+                  </p>
+                ) : (
+                  <ResponsiveContainer width="100%" height={220}>
+                    <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+                      <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                      <XAxis dataKey="latency" name="latency" unit=" ms" type="number" fontSize={11} />
+                      <YAxis
+                        dataKey="accuracy"
+                        name="cosine"
+                        type="number"
+                        domain={['auto', 1]}
+                        fontSize={11}
+                        width={60}
+                      />
+                      <ZAxis range={[80, 80]} />
+                      <Tooltip />
+                      <Legend wrapperStyle={{ fontSize: 11 }} />
+                      {points.map((p, i) => (
+                        <Scatter key={p.name} name={p.name} data={[p]} fill={runColour(i)} isAnimationActive={false} />
+                      ))}
+                    </ScatterChart>
+                  </ResponsiveContainer>
+                )}
+              </figure>
+              {curve.length > 0 && (
+                <figure className="chart" data-testid="layerwise-chart">
+                  <figcaption>Layerwise error (1 − cosine, log) in topological order</figcaption>
+                  <ResponsiveContainer width="100%" height={220}>
+                    <LineChart data={curve} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+                      <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                      <XAxis dataKey="i" fontSize={11} />
+                      <YAxis
+                        scale="log"
+                        domain={[1e-9, 1]}
+                        allowDataOverflow
+                        fontSize={11}
+                        width={60}
+                        tickFormatter={fmt}
+                      />
+                      <Tooltip formatter={(v) => fmt(Number(v))} />
+                      <Legend wrapperStyle={{ fontSize: 11 }} />
+                      {result.variants.map((v, i) => (
+                        <Line key={v.id} dataKey={v.name} stroke={runColour(i)} dot={false} isAnimationActive={false} />
+                      ))}
+                    </LineChart>
+                  </ResponsiveContainer>
+                </figure>
+              )}
+            </div>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

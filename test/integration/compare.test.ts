@@ -1,0 +1,79 @@
+/** The comparison job on real models: FP16 against FP32, and a deliberately broken layer found by name. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compareModels } from '../../electron/core/compare/compare';
+import { DEFAULT_THRESHOLDS, errorMetrics, topKAgreement } from '../../electron/core/compare/metrics';
+import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { tensorValues } from '../../electron/core/onnx/values';
+import { writeModelFile } from '../../electron/core/onnx/write';
+import { autocastFp16 } from '../../electron/core/precision/fp16';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-compare-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const ctx = { signal: new AbortController().signal, progress: () => undefined };
+const shapes = { x: [1, 3, 48, 192] };
+
+describe('metrics', () => {
+  it('identical outputs: cosine 1, infinite PSNR, nothing mismatched; a scaled copy is caught', () => {
+    const a = [1, -2, 3, 4];
+    const same = errorMetrics(a, a);
+    expect([same.cosine, same.psnr, same.mismatched, same.maxAbs]).toEqual([1, Infinity, 0, 0]);
+    const off = errorMetrics(a, [1.1, -2, 3, 4]);
+    expect(off.maxAbs).toBeCloseTo(0.1, 12);
+    expect(off.mismatched).toBe(1);
+    expect(off.snr).toBeCloseTo(10 * Math.log10(30 / 0.01), 6);
+    expect(topKAgreement([0.1, 0.9, 0.8, 0.2], [0.2, 0.7, 0.1, 0.9], 2, 1)).toBe(0.5);
+  });
+});
+
+describe('compareModels', () => {
+  it('FP16 against FP32: close by cosine and top-1, not within atol 1e-5; layerwise error in order', async () => {
+    const a = await analyzeModel(CLS);
+    autocastFp16(a);
+    const fp16 = path.join(tmp, 'cls.fp16.onnx');
+    writeModelFile(a.opened.model, fp16, { source: a.opened.bytes });
+    const r = await compareModels(
+      { path: CLS, name: 'cls.onnx', id: 'reference' },
+      [{ path: fp16, name: 'cls.fp16.onnx', id: 'fp16' }],
+      { samples: 6, seed: 3, shapes, thresholds: DEFAULT_THRESHOLDS, layerwise: true },
+      ctx,
+    );
+    const out = r.variants[0]!.perOutput[0]!;
+    console.log(`FP16: cosine ${out.metrics.cosine.toFixed(6)}, max abs ${out.metrics.maxAbs.toExponential(2)}, top-1 ${out.top1}`);
+    expect(out.metrics.cosine).toBeGreaterThan(0.9999);
+    expect(out.top1).toBe(1);
+    expect(out.metrics.count).toBe(6 * 2);
+    const layers = r.variants[0]!.layers!;
+    expect(layers.tensors.length).toBeGreaterThan(100);
+    // Topological order: node indices of exposed tensors follow the reference's order.
+    expect(layers.tensors[0]!.cosine).toBeGreaterThan(0.999);
+  });
+
+  it('a layer broken on purpose is the first tensor past the threshold', async () => {
+    const a = await analyzeModel(CLS);
+    const main = a.ir.graphs[0]!;
+    const convs = a.ir.nodes.slice(main.nodeStart, main.nodeEnd).filter((n) => n.opType === 'Conv');
+    const victim = convs[20]!;
+    const weightName = victim.input[1]!;
+    const producer = a.ir.nodes.find((n) => n.opType === 'Constant' && n.output[0] === weightName)!;
+    const w = producer.attribute.find((x) => x.name === 'value')!.t!;
+    const values = tensorValues(w, { path: CLS, bytes: a.opened.bytes });
+    const flipped = new Float32Array(values.length);
+    values.forEach((v, i) => (flipped[i] = -v));
+    w.data = { kind: 'bytes', bytes: new Uint8Array(flipped.buffer) };
+    const broken = path.join(tmp, 'cls.broken.onnx');
+    writeModelFile(a.opened.model, broken, { source: a.opened.bytes });
+    const r = await compareModels(
+      { path: CLS, name: 'cls.onnx', id: 'reference' },
+      [{ path: broken, name: 'cls.broken.onnx', id: 'broken' }],
+      { samples: 2, seed: 1, shapes, thresholds: DEFAULT_THRESHOLDS, layerwise: true },
+      ctx,
+    );
+    const bad = r.variants[0]!.layers!.firstBad!;
+    expect(bad.name).toBe(victim.output[0]);
+    expect(r.variants[0]!.pass).toBe(false);
+  });
+});
