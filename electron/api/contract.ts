@@ -378,9 +378,40 @@ export type Comparison = z.infer<typeof ComparisonSchema>;
 
 // ---- backends ------------------------------------------------------------------------------
 
+export const TrtBuildOptionsSchema = z.object({
+  /** Builder optimization level 0-5 (trtexec --builderOptimizationLevel; 3 is TensorRT's default). */
+  builderOptimizationLevel: z.number().int().min(0).max(5).default(3),
+  workspaceMiB: z
+    .number()
+    .int()
+    .min(16)
+    .max(1 << 20)
+    .optional(),
+  /** Engines that run on Ampere and newer GPUs, not only the one they were built on. */
+  hardwareCompatibility: z.enum(['none', 'ampere+']).default('none'),
+  /** Version-compatible engines embed a lean runtime (and can carry code: Kiln asks before loading one it did not make). */
+  versionCompatible: z.boolean().default(false),
+  /** TensorRT 10: strongly typed network (precision from the model); 11.x is always strongly typed. */
+  stronglyTyped: z.boolean().default(true),
+  /** Optimization profile per input: min/opt/max dims; absent inputs use the profile's shapes. */
+  profiles: z
+    .record(
+      z.string(),
+      z.object({
+        min: z.array(z.number().int().min(0)).max(16),
+        opt: z.array(z.number().int().min(0)).max(16),
+        max: z.array(z.number().int().min(0)).max(16),
+      }),
+    )
+    .default({}),
+  /** Test hook for the fake plugin (steps, failures, crash); ignored by real plugins. */
+  fake: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+});
+
 export const BuildOptionsSchema = z.object({
-  backend: z.literal('onnxruntime').default('onnxruntime'),
+  backend: z.enum(['onnxruntime', 'tensorrt']).default('onnxruntime'),
   optimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('extended'),
+  trt: TrtBuildOptionsSchema.optional(),
 });
 
 export const ProfileOptionsSchema = z.object({
@@ -501,7 +532,10 @@ export const api = {
     request: z
       .object({
         source: ModelSourceSchema,
-        variants: z.array(z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/)).min(1).max(16),
+        variants: z
+          .array(z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/))
+          .min(1)
+          .max(16),
         samples: z.number().int().min(1).max(10_000).default(8),
         seed: z.number().int().default(1),
         shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
@@ -512,6 +546,30 @@ export const api = {
     reply: ComparisonSchema,
     job: true,
     doc: 'Run variants and the FP32 reference on the same seeded inputs (ONNX Runtime): output error metrics, pass/fail, and layerwise error in topological order.',
+  }),
+  'model.export': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        build: BuildOptionsSchema.default({ backend: 'onnxruntime', optimizationLevel: 'extended' }),
+        target: z.enum(['triton', 'engine']),
+        /** Triton model name (also the engine file's base name). */
+        name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+        maxBatchSize: z.number().int().min(0).max(65536).default(0),
+        dynamicBatching: z.boolean().default(false),
+        instances: z.number().int().min(1).max(64).default(1),
+        kind: z.enum(['gpu', 'cpu']).default('gpu'),
+      })
+      .strict(),
+    reply: z.object({
+      folder: z.string(),
+      files: z.array(z.string()),
+      config: z.string().nullable(),
+      /** The equivalent trtexec command (TensorRT builds), ready to copy. */
+      trtexec: z.string().nullable(),
+    }),
+    job: true,
+    doc: "Export a Triton model repository (model.plan or model.onnx + config.pbtxt) or an .engine with its sidecar, into Kiln's export folder.",
   }),
   'native.probe': call({
     request: z.object({}).strict(),

@@ -79,7 +79,15 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       case 'model.compare': {
         const { source, variants, ...options2 } = params as ParsedRequestOf<'model.compare'>;
         const resolved = variants.map((id) => ({ id, ...resolveSource({ kind: 'variant', variantId: id }) }));
-        return options.supervisor.run('model.compare', { ...resolveSource(source), variants: resolved, ...options2 }, run);
+        return options.supervisor.run(
+          'model.compare',
+          { ...resolveSource(source), variants: resolved, ...options2 },
+          run,
+        );
+      }
+      case 'model.export': {
+        const { source, ...rest } = params as ParsedRequestOf<'model.export'>;
+        return options.supervisor.run('model.export', { ...resolveSource(source), ...rest }, run);
       }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;

@@ -26,6 +26,8 @@ import {
 import type { BuildInfo } from '../api/contract';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
+import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';
+import { exportModel } from '../core/export/export-model';
 
 export interface JobContext {
   progress(p: Progress): void;
@@ -47,10 +49,26 @@ const CompareParams = OpenParams.extend({
   thresholds: ThresholdsSchema,
   layerwise: z.boolean(),
 });
+const ExportParams = OpenParams.extend({
+  build: BuildOptionsSchema,
+  target: z.enum(['triton', 'engine']),
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+  maxBatchSize: z.number().int().min(0),
+  dynamicBatching: z.boolean(),
+  instances: z.number().int().min(1),
+  kind: z.enum(['gpu', 'cpu']),
+});
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
 
 /** What the UI and CLI need to know about a build: the fused nodes, not the whole node map. */
+/** The backend the options name builds the model (both cache their artifacts). */
+function buildWith(path: string, build: z.output<typeof BuildOptionsSchema>, ctx: JobContext): Promise<BuildArtifact> {
+  return build.backend === 'tensorrt'
+    ? buildTrt(path, { optimizationLevel: build.optimizationLevel, ...(build.trt ? { trt: build.trt } : {}) }, ctx)
+    : buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx);
+}
+
 function buildInfo(a: BuildArtifact): BuildInfo {
   return {
     backend: a.backend,
@@ -60,7 +78,10 @@ function buildInfo(a: BuildArtifact): BuildInfo {
     artifactBytes: a.artifactBytes,
     buildMs: a.buildMs,
     cached: a.cached,
-    optimizationLevel: a.options.optimizationLevel,
+    optimizationLevel:
+      a.backend === 'tensorrt'
+        ? `builder level ${a.options.trt?.builderOptimizationLevel ?? 3}`
+        : a.options.optimizationLevel,
     nodes: a.nodeMap.length,
     fusedNodes: a.nodeMap.filter((m) => m.originals.length > 1),
   };
@@ -142,15 +163,23 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
 
   'model.build': async (raw, ctx) => {
     const { path, build } = BuildParams.parse(raw);
-    return buildInfo(await buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx));
+    return buildInfo(await buildWith(path, build, ctx));
   },
 
   'model.profile': async (raw, ctx) => {
     const { path, build, profile } = ProfileParams.parse(raw);
-    const artifact = await buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx);
+    const artifact = await buildWith(path, build, ctx);
     throwIfCancelled(ctx.signal, 'Profiling');
-    const report = await profileOrt(artifact, profile, ctx);
+    const report =
+      build.backend === 'tensorrt'
+        ? await profileTrt(artifact, profile, ctx)
+        : await profileOrt(artifact, profile, ctx);
     return { ...report, build: buildInfo(artifact) };
+  },
+
+  'model.export': async (raw, ctx) => {
+    const p = ExportParams.parse(raw);
+    return exportModel(p.path, p.displayName, p.build, p, ctx, buildWith);
   },
 
   'native.probe': async () => probeNative(),

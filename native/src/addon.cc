@@ -1,10 +1,11 @@
-// Kiln's native addon: the JavaScript face of native/. Today it probes for TensorRT and CUDA; the
-// TensorRT backend will load its plugins through the same addon.
+// Kiln's native addon: the JavaScript face of native/. It probes for TensorRT and CUDA, and loads
+// TensorRT plugins (include/kiln_trt_plugin.h) and runs their calls on worker threads.
 #include <napi.h>
 
 #include <cstdlib>
 
 #include "probe.h"
+#include "trt_binding.h"
 
 namespace {
 
@@ -65,6 +66,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
+  kiln::InitTrtBinding(env, exports);
   return exports;
 }
 

@@ -300,3 +300,32 @@ test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings wi
   await expect(page.getByTestId('graph-legend')).toContainText('unsupported');
   await page.screenshot({ path: path.join(SHOTS, 'trt-readiness.png') });
 });
+
+test('TensorRT through the fake plugin: build, profile, export an engine and Triton repositories', async ({ page }) => {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  await page.getByLabel('Shape of x').fill('1x3x48x192');
+  await page.getByLabel('Run for').selectOption('iterations');
+  await page.getByLabel('Amount').fill('20');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  const table = page.getByTestId('profile-table');
+  await expect(table.locator('thead th')).toHaveCount(2, { timeout: 60_000 });
+
+  await page.getByLabel('Backend').selectOption('tensorrt');
+  await expect(page.getByTestId('trt-unavailable')).toContainText('TensorRT');
+  await page.getByLabel('Builder optimization level').selectOption('4');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(table.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
+  await expect(table.locator('thead')).toContainText('TRT L4');
+  await expect(table.locator('tbody tr', { hasText: 'Backend' })).toContainText('tensorrt fake-1.0');
+
+  await table.locator('thead th').nth(2).getByRole('button', { name: 'Engine' }).click();
+  const exports = page.getByTestId('exports');
+  await expect(exports).toContainText('.engine.json');
+  await expect(page.getByTestId('trtexec-command').first()).toContainText('--builderOptimizationLevel=4');
+  await table.locator('thead th').nth(1).getByRole('button', { name: 'Triton' }).click();
+  await expect(page.getByTestId('triton-config').first()).toContainText('platform: "onnxruntime_onnx"');
+  await expect(page.getByTestId('triton-config').first()).toContainText('max_batch_size: 8');
+  await page.screenshot({ path: path.join(SHOTS, 'trt-fake-export.png') });
+});

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 // The real UI in Debian's Chromium, against browser mode (`serve`) started from the build.
@@ -33,6 +34,14 @@ export default defineConfig({
     cwd: '../..',
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,
+    // TensorRT through Kiln's fake plugin (built by npm run build:native); caches and exports stay in test-results.
+    env: {
+      ...(process.env as Record<string, string>),
+      KILN_TRT_PLUGIN: path.resolve(__dirname, '../../native/build/Release/libkiln_trt_fake.so'),
+      KILN_CACHE_DIR: path.resolve(__dirname, '../../test-results/e2e-cache/builds'),
+      KILN_VARIANTS_DIR: path.resolve(__dirname, '../../test-results/e2e-cache/variants'),
+      KILN_EXPORT_DIR: path.resolve(__dirname, '../../test-results/e2e-exports'),
+    },
     timeout: 30_000,
   },
 });

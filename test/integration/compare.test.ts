@@ -42,7 +42,9 @@ describe('compareModels', () => {
       ctx,
     );
     const out = r.variants[0]!.perOutput[0]!;
-    console.log(`FP16: cosine ${out.metrics.cosine.toFixed(6)}, max abs ${out.metrics.maxAbs.toExponential(2)}, top-1 ${out.top1}`);
+    console.log(
+      `FP16: cosine ${out.metrics.cosine.toFixed(6)}, max abs ${out.metrics.maxAbs.toExponential(2)}, top-1 ${out.top1}`,
+    );
     expect(out.metrics.cosine).toBeGreaterThan(0.9999);
     expect(out.top1).toBe(1);
     expect(out.metrics.count).toBe(6 * 2);

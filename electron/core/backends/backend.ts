@@ -1,9 +1,12 @@
 /**
- * What every backend offers (ONNX Runtime now, TensorRT through native/ later): probe the machine,
+ * What every backend offers (ONNX Runtime, and TensorRT through native/'s plugin seam): probe the machine,
  * build an artifact from a model variant, profile it the way trtexec does, run it on inputs.
  * Each call takes a JobContext so the engine host can report progress and cancel.
  */
-import type { Progress } from '../../api/contract';
+import type { z } from 'zod';
+import type { Progress, TrtBuildOptionsSchema } from '../../api/contract';
+
+type TrtBuildOptions = z.output<typeof TrtBuildOptionsSchema>;
 
 export interface JobContext {
   progress(p: Progress): void;
@@ -22,7 +25,10 @@ export interface BackendProbe {
 export interface BuildOptions {
   /** ONNX Runtime graph optimization level; 'extended' is portable across machines, 'all' is not. */
   optimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  /** TensorRT builder options (see TrtBuildOptionsSchema in the API contract). */
+  trt?: TrtBuildOptions;
 }
+export type { TrtBuildOptions };
 
 /** One node of the built graph and the original ONNX nodes it stands for (fusions cover several). */
 export interface NodeMapping {

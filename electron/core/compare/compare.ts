@@ -122,7 +122,10 @@ export async function compareModels(
     const lastDim = outNames.map(() => 1);
     for (let s = 0; s < opts.samples; s++) {
       cancelled();
-      ctx.progress({ fraction: (s / opts.samples) * (opts.layerwise ? 0.6 : 1), stage: `Sample ${s + 1} of ${opts.samples}` });
+      ctx.progress({
+        fraction: (s / opts.samples) * (opts.layerwise ? 0.6 : 1),
+        stage: `Sample ${s + 1} of ${opts.samples}`,
+      });
       const feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
       const r = await refSession.run(feeds);
       outNames.forEach((n, k) => {
@@ -198,13 +201,19 @@ async function layerwise(
     if (ref.ir.nodes[id]!.opType === 'Constant') continue;
     for (let j = ref.ir.nodeOutputStart[id]!; j < ref.ir.nodeOutputStart[id + 1]!; j++) {
       const t = ref.ir.nodeOutputs[j]!;
-      if (t >= 0 && ref.shapes.types[t]?.dtype === 'float32') candidates.push({ name: ref.ir.tensorName[t]!, node: id - main.nodeStart });
+      if (t >= 0 && ref.shapes.types[t]?.dtype === 'float32')
+        candidates.push({ name: ref.ir.tensorName[t]!, node: id - main.nodeStart });
     }
   }
   const step = Math.max(1, candidates.length / MAX_LAYER_TENSORS);
   const chosen = candidates.filter((_, i) => Math.floor(i % step) === 0);
   const feeds = makeFeeds(ref.summary.inputs, result.shapes, opts.seed);
-  const refFile = exposed(ref, chosen.map((c) => c.name), dir, 'reference');
+  const refFile = exposed(
+    ref,
+    chosen.map((c) => c.name),
+    dir,
+    'reference',
+  );
   const rs = await session(refFile, false);
   let refValues: ort.InferenceSession.OnnxValueMapType;
   try {
@@ -219,7 +228,15 @@ async function layerwise(
     const present = new Set<string>();
     for (let t = 0; t < va.ir.tensorCount; t++) if (va.ir.tensorGraph[t] === 0) present.add(va.ir.tensorName[t]!);
     const shared = chosen.filter((c) => present.has(c.name));
-    const vs = await session(exposed(va, shared.map((c) => c.name), dir, `variant-${i}`), false);
+    const vs = await session(
+      exposed(
+        va,
+        shared.map((c) => c.name),
+        dir,
+        `variant-${i}`,
+      ),
+      false,
+    );
     try {
       const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
       const tensors = shared

@@ -39,7 +39,11 @@ function percentileOfSorted(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-export function errorMetrics(ref: ArrayLike<number>, got: ArrayLike<number>, t: Thresholds = DEFAULT_THRESHOLDS): ErrorMetrics {
+export function errorMetrics(
+  ref: ArrayLike<number>,
+  got: ArrayLike<number>,
+  t: Thresholds = DEFAULT_THRESHOLDS,
+): ErrorMetrics {
   const n = Math.min(ref.length, got.length);
   const abs = new Float64Array(n);
   let sumAbs = 0;
@@ -115,6 +119,7 @@ export function passes(m: ErrorMetrics, t: Thresholds): { pass: boolean; failed:
   if (m.cosine < t.cosine) failed.push(`cosine ${m.cosine.toFixed(5)} < ${t.cosine}`);
   if (m.psnr < t.psnr) failed.push(`PSNR ${m.psnr.toFixed(1)} dB < ${t.psnr}`);
   if (m.snr < t.snr) failed.push(`SNR ${m.snr.toFixed(1)} dB < ${t.snr}`);
-  if (m.mismatched > 0) failed.push(`${m.mismatched} of ${m.count} elements outside atol ${t.atol} + rtol ${t.rtol}·|ref|`);
+  if (m.mismatched > 0)
+    failed.push(`${m.mismatched} of ${m.count} elements outside atol ${t.atol} + rtol ${t.rtol}·|ref|`);
   return { pass: failed.length === 0, failed };
 }

@@ -21,8 +21,19 @@ interface AddonProbe {
   devices: Array<{ name: string; computeCapability: string; memoryBytes: number }>;
   searched: Array<{ library: string; path: string; result: string }>;
 }
-interface Addon {
+export interface PluginCallHandle {
+  promise: Promise<{ status: number; json: string }>;
+  cancel(): void;
+}
+export interface Addon {
   probe(options: { extraDirs: string[] }): AddonProbe;
+  loadTrtPlugin(path: string): { name: string; trtMajor: number; abiVersion: number };
+  trtCall(
+    path: string,
+    method: string,
+    requestJson: string,
+    onProgress?: (stage: string, fraction: number) => void,
+  ): PluginCallHandle;
 }
 
 /** Where the addon is: KILN_NATIVE_ADDON, else the build folder (unpacked from asar in a packaged app). */

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ProfileReport } from '../../../electron/api/contract';
 import { useGraphStore } from '../graph/store';
-import { useApp } from '../state/app';
+import { errorShape, useApp } from '../state/app';
 import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
 import { timeOverlay } from './overlay';
 import { parseDims, shapeFields } from './shapes';
@@ -61,10 +61,14 @@ export function ProfilePanel() {
   const source = useApp((s) => s.source);
   const { runs, running, error, onGraph, run, remove, setOnGraph, forModel } = useProfiles();
   const graphModel = useGraphStore((s) => s.model);
+  const probe = useApp((s) => s.probe);
   const setOverlay = useGraphStore((s) => s.setOverlay);
 
   const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
   const [level, setLevel] = useState<Level>('extended');
+  const [backend, setBackend] = useState<'onnxruntime' | 'tensorrt'>('onnxruntime');
+  const [builderLevel, setBuilderLevel] = useState(3);
+  const [ampere, setAmpere] = useState(false);
   const [warmupMs, setWarmupMs] = useState('200');
   const [mode, setMode] = useState<'duration' | 'iterations'>('duration');
   const [amount, setAmount] = useState('3');
@@ -74,6 +78,7 @@ export function ProfilePanel() {
     Object.fromEntries(fields.map((f) => [f.name, f.initial])),
   );
   const [formError, setFormError] = useState<string | null>(null);
+  const [exports, setExports] = useState<ExportResult[]>([]);
   const variants = useVariants((s) => s.variants);
   const [target, setTarget] = useState('');
   const variant = variants.find((v) => v.id === target);
@@ -105,12 +110,19 @@ export function ProfilePanel() {
     const t = threads.trim() === '' ? undefined : Number(threads);
     if (t !== undefined && (!Number.isInteger(t) || t < 1)) return setFormError('threads must be a whole number ≥ 1');
     setFormError(null);
-    const label = `#${runs.length + 1} ${variant ? `${variant.recipe.precision} ` : ''}${level}${t ? ` ${t}t` : ''}`;
+    const trt = backend === 'tensorrt';
+    const label = `#${runs.length + 1} ${trt ? 'TRT ' : ''}${variant ? `${variant.recipe.precision} ` : ''}${trt ? `L${builderLevel}` : level}${t ? ` ${t}t` : ''}`;
     void run(
       client,
       variant ? { kind: 'variant', variantId: variant.id } : source,
       {
-        build: { backend: 'onnxruntime', optimizationLevel: level },
+        build: trt
+          ? {
+              backend: 'tensorrt',
+              optimizationLevel: level,
+              trt: { builderOptimizationLevel: builderLevel, hardwareCompatibility: ampere ? 'ampere+' : 'none' },
+            }
+          : { backend: 'onnxruntime', optimizationLevel: level },
         profile: {
           warmupMs: warm,
           ...(mode === 'duration' ? { durationS: n } : { iterations: Math.round(n) }),
@@ -122,6 +134,31 @@ export function ProfilePanel() {
       },
       label,
     );
+  };
+
+  const exportRun = async (r: ProfileRun, target: 'triton' | 'engine') => {
+    const trt = r.request.build?.backend === 'tensorrt';
+    const base = `${summary.fileName.replace(/\.onnx$/i, '')}_${r.report.build.backend}${r.label.includes('fp16') ? '_fp16' : ''}`;
+    const name = base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
+    const batch = [...summary.inputs, ...summary.outputs].every((v) => v.dims?.length && typeof v.dims[0] !== 'number');
+    try {
+      const out = await client.call('model.export', {
+        source: r.request.source,
+        build: r.request.build ?? { backend: 'onnxruntime', optimizationLevel: 'extended' },
+        target,
+        name,
+        maxBatchSize: batch ? 8 : 0,
+        dynamicBatching: batch,
+        instances: 1,
+        kind: trt ? 'gpu' : 'cpu',
+      });
+      setExports((list) => [
+        { label: `${r.label} → ${target === 'triton' ? 'Triton repository' : '.engine'}`, ...out },
+        ...list,
+      ]);
+    } catch (err) {
+      setFormError(errorShape(err).message);
+    }
   };
 
   const best = (row: Row): number | null => {
@@ -139,7 +176,7 @@ export function ProfilePanel() {
           start();
         }}
       >
-        <h3>ONNX Runtime · CPU</h3>
+        <h3>Build &amp; profile</h3>
         {variants.length > 0 && (
           <label>
             Model
@@ -154,13 +191,49 @@ export function ProfilePanel() {
           </label>
         )}
         <label>
-          Optimization
-          <select value={level} onChange={(e) => setLevel(e.target.value as Level)} aria-label="Optimization level">
-            {LEVELS.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
+          Backend
+          <select value={backend} onChange={(e) => setBackend(e.target.value as 'tensorrt')} aria-label="Backend">
+            <option value="onnxruntime">ONNX Runtime · CPU</option>
+            <option value="tensorrt">TensorRT{probe?.tensorrt.found ? ` ${probe.tensorrt.version}` : ''}</option>
           </select>
         </label>
+        {backend === 'tensorrt' && !probe?.tensorrt.found && (
+          <p className="muted" data-testid="trt-unavailable">
+            {probe?.summary ?? 'TensorRT was not found'} — a build will say what is missing.
+          </p>
+        )}
+        {backend === 'tensorrt' ? (
+          <>
+            <label>
+              Builder optimization level
+              <select
+                value={builderLevel}
+                onChange={(e) => setBuilderLevel(Number(e.target.value))}
+                aria-label="Builder optimization level"
+              >
+                {[0, 1, 2, 3, 4, 5].map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                    {l === 3 ? ' (default)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={ampere} onChange={(e) => setAmpere(e.target.checked)} />
+              Hardware-compatible (Ampere+)
+            </label>
+          </>
+        ) : (
+          <label>
+            Optimization
+            <select value={level} onChange={(e) => setLevel(e.target.value as Level)} aria-label="Optimization level">
+              {LEVELS.map((l) => (
+                <option key={l}>{l}</option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Warm-up (ms)
           <input value={warmupMs} onChange={(e) => setWarmupMs(e.target.value)} inputMode="numeric" />
@@ -242,6 +315,14 @@ export function ProfilePanel() {
                         >
                           {onGraph === r.id ? 'On graph' : 'Show on graph'}
                         </button>
+                        <button type="button" className="ghost" onClick={() => void exportRun(r, 'triton')}>
+                          Triton
+                        </button>
+                        {r.report.build.backend === 'tensorrt' && (
+                          <button type="button" className="ghost" onClick={() => void exportRun(r, 'engine')}>
+                            Engine
+                          </button>
+                        )}
                         <button
                           type="button"
                           className="ghost"
@@ -272,6 +353,30 @@ export function ProfilePanel() {
               </tbody>
             </table>
             <Warnings runs={runs} />
+            {exports.length > 0 && (
+              <div className="exports" data-testid="exports">
+                {exports.map((x, i) => (
+                  <details key={i} open={i === 0}>
+                    <summary>
+                      {x.label}: <code>{x.folder}</code>
+                    </summary>
+                    <ul>
+                      {x.files.map((f) => (
+                        <li key={f}>
+                          <code>{f}</code>
+                        </li>
+                      ))}
+                    </ul>
+                    {x.config && <pre data-testid="triton-config">{x.config}</pre>}
+                    {x.trtexec && (
+                      <p>
+                        Same build with trtexec: <code data-testid="trtexec-command">{x.trtexec}</code>
+                      </p>
+                    )}
+                  </details>
+                ))}
+              </div>
+            )}
             <div className="profile-charts">
               <LatencyChart runs={runs} />
               <OpTypeChart runs={runs} />
@@ -282,6 +387,14 @@ export function ProfilePanel() {
       </div>
     </section>
   );
+}
+
+interface ExportResult {
+  label: string;
+  folder: string;
+  files: string[];
+  config: string | null;
+  trtexec: string | null;
 }
 
 function Warnings({ runs }: { runs: ProfileRun[] }) {

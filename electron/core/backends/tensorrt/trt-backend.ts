@@ -1,0 +1,204 @@
+/**
+ * The TensorRT backend: builds engines and profiles them through a plugin (real TensorRT 10/11, or
+ * the fake in tests), cached like ONNX Runtime builds, each engine with its sidecar JSON and its
+ * layer info mapped back to the ONNX nodes. Reports have the ONNX Runtime backend's shape.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KilnError } from '../../../api/errors';
+import { KILN_VERSION } from '../../version';
+import { analyzeModel } from '../../onnx/analyze';
+import { mapToOnnx, parseLayerInfo, parseLayerName } from '../../trt/engine-info';
+import type { BuildArtifact, BuildOptions, JobContext, NodeMapping, ProfileOptions, ProfileReport } from '../backend';
+import { cacheDir } from '../onnxruntime/ort-backend';
+import { latencyStats, thinSamples } from '../stats';
+import { callPlugin, loadPlugin, type LoadedPlugin } from './plugin';
+import { writeSidecar, type EngineSidecar } from './sidecar';
+
+interface BuildReply {
+  buildMs: number;
+  engineBytes: number;
+  layerInfo: unknown;
+  tensorrt: string;
+  device: { name: string; computeCapability: string };
+  unsupportedNodes?: unknown[];
+}
+
+interface ProfileReply {
+  coldStartMs: number;
+  samplesMs: number[];
+  computeMs: number[];
+  layers: { name: string; ms: number }[];
+  tensorrt: string;
+  device: { name: string };
+}
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export async function buildTrt(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact> {
+  const plugin = loadPlugin();
+  const a = await analyzeModel(modelPath);
+  const trt = options.trt;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ model: a.summary.sha256, plugin: plugin.name, trt }))
+    .digest('hex')
+    .slice(0, 24);
+  const dir = path.join(cacheDir(), 'tensorrt', key);
+  const enginePath = path.join(dir, 'model.engine');
+  const metaPath = path.join(dir, 'build.json');
+  if (fs.existsSync(metaPath) && fs.existsSync(enginePath)) {
+    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as BuildArtifact;
+    return { ...meta, modelPath: path.resolve(modelPath), cached: true };
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const main = a.ir.graphs[0]!;
+  const nodes = a.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, op: n.opType }));
+  const reply = await callPlugin<BuildReply>(
+    plugin,
+    'build',
+    {
+      onnx: path.resolve(modelPath),
+      engine: enginePath,
+      timingCache: path.join(cacheDir(), 'tensorrt', `timing-${plugin.name}.cache`),
+      nodes,
+      ...(trt
+        ? {
+            optimizationLevel: trt.builderOptimizationLevel,
+            workspaceBytes: trt.workspaceMiB ? trt.workspaceMiB * 2 ** 20 : undefined,
+            hardwareCompatibility: trt.hardwareCompatibility,
+            versionCompatible: trt.versionCompatible,
+            stronglyTyped: trt.stronglyTyped,
+            profiles: trt.profiles,
+            fake: trt.fake,
+          }
+        : {}),
+    },
+    ctx,
+  ).catch((err: unknown) => {
+    fs.rmSync(enginePath, { force: true });
+    throw err;
+  });
+  const info = parseLayerInfo(reply.layerInfo, 'layer info');
+  const names = nodes.map((n) => n.name);
+  const mapping = mapToOnnx(info, names);
+  const nodeMap: NodeMapping[] = info.layers.map((l, i) => ({
+    node: l.name,
+    op: l.type,
+    originals: (mapping.layers[i]?.nodes ?? []).map((k) => names[k] ?? ''),
+  }));
+  fs.writeFileSync(path.join(dir, 'layers.json'), JSON.stringify(reply.layerInfo));
+  const artifact: BuildArtifact = {
+    backend: 'tensorrt',
+    backendVersion: reply.tensorrt,
+    device: `${reply.device.name} (sm ${reply.device.computeCapability})`,
+    modelPath: path.resolve(modelPath),
+    modelSha256: a.summary.sha256,
+    artifactPath: enginePath,
+    artifactBytes: fs.statSync(enginePath).size,
+    buildMs: reply.buildMs,
+    options,
+    cached: false,
+    nodeMap,
+  };
+  const recipe = a.opened.model.metadataProps.find((p) => p.key === 'kiln.recipe')?.value;
+  const sidecar: EngineSidecar = {
+    kiln: KILN_VERSION,
+    tensorrt: reply.tensorrt,
+    plugin: plugin.name,
+    device: reply.device,
+    compatibility: {
+      hardware: trt?.hardwareCompatibility ?? 'none',
+      versionCompatible: trt?.versionCompatible ?? false,
+    },
+    recipe: recipe ? (JSON.parse(recipe) as unknown) : null,
+    sourceModel: { name: a.summary.fileName, sha256: a.summary.sha256 },
+    shapeProfiles: trt?.profiles ?? {},
+    buildOptions: trt ?? {},
+    buildMs: reply.buildMs,
+    engineSha256: sha256File(enginePath),
+    createdAt: new Date().toISOString(),
+  };
+  writeSidecar(enginePath, sidecar);
+  const tmp = `${metaPath}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(artifact));
+  fs.renameSync(tmp, metaPath);
+  return artifact;
+}
+
+export async function profileTrt(
+  artifact: BuildArtifact,
+  options: ProfileOptions,
+  ctx: JobContext,
+): Promise<ProfileReport> {
+  const plugin: LoadedPlugin = loadPlugin();
+  const reply = await callPlugin<ProfileReply>(
+    plugin,
+    'profile',
+    {
+      engine: artifact.artifactPath,
+      shapes: options.shapes,
+      warmupMs: options.warmupMs,
+      ...(options.iterations !== undefined
+        ? { iterations: options.iterations }
+        : { durationS: options.durationS ?? 3 }),
+      layerRuns: options.layerRuns,
+      fake: artifact.options.trt?.fake,
+    },
+    ctx,
+  );
+  if (reply.samplesMs.length === 0) throw new KilnError('INTERNAL', 'the TensorRT plugin timed no inferences');
+  const { stats, cov } = latencyStats(reply.samplesMs);
+  const compute = latencyStats(reply.computeMs.length ? reply.computeMs : reply.samplesMs);
+  const warnings: string[] = [];
+  if (compute.cov > 0.025)
+    warnings.push(
+      `GPU compute time is unstable: coefficient of variation ${(compute.cov * 100).toFixed(1)}% is above 2.5%`,
+    );
+  const byName = new Map(artifact.nodeMap.map((m) => [m.node, m]));
+  const layers = reply.layers.map((l) => {
+    const m = byName.get(l.name);
+    return {
+      node: l.name,
+      op: m?.op ?? 'Unknown',
+      ms: l.ms,
+      share: 0,
+      originals: m?.originals ?? parseLayerName(l.name).names,
+    };
+  });
+  const total = layers.reduce((s, l) => s + l.ms, 0) || 1;
+  const perNodeMs: Record<string, number> = {};
+  const byOp = new Map<string, { ms: number; count: number }>();
+  for (const l of layers) {
+    l.share = l.ms / total;
+    const e = byOp.get(l.op) ?? { ms: 0, count: 0 };
+    e.ms += l.ms;
+    e.count++;
+    byOp.set(l.op, e);
+    for (const o of l.originals) perNodeMs[o] = (perNodeMs[o] ?? 0) + l.ms / l.originals.length;
+  }
+  const totalMs = reply.samplesMs.reduce((s, v) => s + v, 0);
+  return {
+    backend: 'tensorrt',
+    backendVersion: reply.tensorrt,
+    device: artifact.device,
+    model: path.basename(artifact.modelPath),
+    shapes: options.shapes,
+    iterations: reply.samplesMs.length,
+    totalMs,
+    throughput: (reply.samplesMs.length / totalMs) * 1000,
+    latencyMs: stats,
+    samplesMs: thinSamples(reply.samplesMs, 2000),
+    cov,
+    warnings,
+    coldStartMs: reply.coldStartMs,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    layers: layers.sort((x, y) => y.ms - x.ms),
+    byOpType: [...byOp]
+      .map(([op, e]) => ({ op, ms: e.ms, share: e.ms / total, count: e.count }))
+      .sort((x, y) => y.ms - x.ms),
+    perNodeMs,
+  };
+}

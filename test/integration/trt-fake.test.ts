@@ -1,0 +1,165 @@
+/**
+ * The TensorRT backend through the real native binding and plugin loader, with Kiln's fake plugin
+ * (native/plugins/fake): build, profile, progress order, cancel, parser failure naming the node, a
+ * crashing plugin taking down only its job, and the engine sidecar checks.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProfileReportSchema } from '../../electron/api/contract';
+import type { ApiClient } from '../../electron/api/client';
+import { directClient } from '../../electron/api/direct';
+import { KilnError } from '../../electron/api/errors';
+import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
+import { checkEngine, exportEngine, readSidecar } from '../../electron/core/backends/tensorrt/sidecar';
+import { buildTrt, profileTrt } from '../../electron/core/backends/tensorrt/trt-backend';
+import { createCallHandler } from '../../electron/host/dispatch';
+import { forkSpawner } from '../../electron/host/fork-spawner';
+import { HostSupervisor } from '../../electron/host/supervisor';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-fake-'));
+const saved = { plugin: process.env.KILN_TRT_PLUGIN, cache: process.env.KILN_CACHE_DIR };
+const hasFake = fs.existsSync(fakePluginPath());
+
+beforeAll(() => {
+  process.env.KILN_TRT_PLUGIN = fakePluginPath();
+  process.env.KILN_CACHE_DIR = tmp;
+});
+afterAll(() => {
+  if (saved.plugin === undefined) delete process.env.KILN_TRT_PLUGIN;
+  else process.env.KILN_TRT_PLUGIN = saved.plugin;
+  if (saved.cache === undefined) delete process.env.KILN_CACHE_DIR;
+  else process.env.KILN_CACHE_DIR = saved.cache;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function ctx(onProgress?: (stage: string, fraction: number | null) => void, signal = new AbortController().signal) {
+  return { signal, progress: (p: { stage: string; fraction: number | null }) => onProgress?.(p.stage, p.fraction) };
+}
+const trt = (fake: Record<string, number | string | boolean>) => ({
+  optimizationLevel: 'extended' as const,
+  trt: {
+    builderOptimizationLevel: 3,
+    hardwareCompatibility: 'none' as const,
+    versionCompatible: false,
+    stronglyTyped: true,
+    profiles: {},
+    fake,
+  },
+});
+
+describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
+  it('builds: progress in order, layers fused and mapped to ONNX nodes, a sidecar that checks out', async () => {
+    const events: [string, number | null][] = [];
+    const a = await buildTrt(
+      CLS,
+      trt({ steps: 3, stepMs: 2 }),
+      ctx((s, f) => events.push([s, f])),
+    );
+    const stages = events.map((e) => e[0]);
+    expect(stages.indexOf('Building the engine')).toBeGreaterThan(stages.lastIndexOf('Parsing the ONNX model'));
+    for (let i = 1; i < events.length; i++)
+      if (events[i]![0] === events[i - 1]![0]) expect(events[i]![1]!).toBeGreaterThanOrEqual(events[i - 1]![1]!);
+    const fused = a.nodeMap.find((m) => m.node.includes(' + '))!;
+    expect(fused.originals.length).toBeGreaterThan(1);
+    expect(fused.originals[0]).toMatch(/^p2o\.Conv\./);
+    const s = readSidecar(a.artifactPath);
+    expect(s.sourceModel.sha256).toBe(a.modelSha256);
+    expect(checkEngine(a.artifactPath, { tensorrt: 'fake-1.0', computeCapability: '8.6' }).plugin).toBe('fake');
+    // Built once: the second build comes from the cache.
+    expect((await buildTrt(CLS, trt({ steps: 3, stepMs: 2 }), ctx())).cached).toBe(true);
+  });
+
+  it('profiles into the same report shape as ONNX Runtime, layer time mapped to ONNX nodes', async () => {
+    const a = await buildTrt(CLS, trt({ steps: 1, stepMs: 1 }), ctx());
+    const r = await profileTrt(
+      a,
+      { warmupMs: 0, iterations: 40, shapes: { x: [1, 3, 48, 192] }, seed: 1, layerRuns: 5 },
+      ctx(),
+    );
+    expect(r.iterations).toBe(40);
+    expect(r.latencyMs.min).toBeLessThanOrEqual(r.latencyMs.p99);
+    expect(Object.keys(r.perNodeMs).some((n) => n.startsWith('p2o.Conv.'))).toBe(true);
+    const parsed = ProfileReportSchema.omit({ build: true }).safeParse(r);
+    expect(parsed.success).toBe(true);
+  });
+
+  it('cancel stops a build and leaves no engine behind', async () => {
+    const engines = () =>
+      fs
+        .readdirSync(path.join(tmp, 'tensorrt'), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.engine') || f.includes('kiln-tmp')).length;
+    const before = engines();
+    const controller = new AbortController();
+    const p = buildTrt(CLS, trt({ steps: 200, stepMs: 10, tag: 'cancel' }), ctx(undefined, controller.signal));
+    setTimeout(() => controller.abort(), 60);
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KilnError);
+    expect((err as KilnError).code).toBe('CANCELLED');
+    expect(engines()).toBe(before);
+  });
+
+  it('a parser failure names the node', async () => {
+    const err = await buildTrt(CLS, trt({ fail: 'parse', failNode: 'p2o.Conv.3' }), ctx()).catch((e: unknown) => e);
+    expect((err as KilnError).message).toContain('p2o.Conv.3');
+  });
+
+  it('engine checks: another GPU, another TensorRT, a tampered engine, a version-compatible one', async () => {
+    const a = await buildTrt(CLS, trt({ steps: 1, stepMs: 1 }), ctx());
+    const out = path.join(tmp, 'export', 'cls.engine');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    exportEngine(a.artifactPath, out);
+    expect(() => checkEngine(out, { tensorrt: 'fake-1.0', computeCapability: '8.9' })).toThrow(
+      /compute capability 8\.6/,
+    );
+    expect(() => checkEngine(out, { tensorrt: '10.15.0', computeCapability: '8.6' })).toThrow(
+      /built with TensorRT fake-1\.0/,
+    );
+    const side = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')) as {
+      compatibility: { versionCompatible: boolean };
+    };
+    side.compatibility.versionCompatible = true;
+    fs.writeFileSync(`${out}.json`, JSON.stringify(side));
+    expect(() => checkEngine(out, { tensorrt: 'fake-1.0', computeCapability: '8.6' })).toThrow(/can run code/);
+    expect(checkEngine(out, { tensorrt: 'fake-1.0', computeCapability: '8.6' }, { allowUntrusted: true }).plugin).toBe(
+      'fake',
+    );
+    fs.appendFileSync(out, 'tampered');
+    expect(() => checkEngine(out, { tensorrt: 'fake-1.0', computeCapability: '8.6' })).toThrow(
+      /does not match its sidecar/,
+    );
+    fs.rmSync(`${out}.json`);
+    expect(() => checkEngine(out, { tensorrt: 'fake-1.0', computeCapability: '8.6' })).toThrow(/has no sidecar/);
+  });
+});
+
+describe.skipIf(!hasFake)('a crashing TensorRT plugin', () => {
+  let supervisor: HostSupervisor;
+  let client: ApiClient;
+  beforeAll(async () => {
+    supervisor = new HostSupervisor(forkSpawner());
+    client = directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null }));
+    await supervisor.ready();
+  });
+  afterAll(() => supervisor.dispose());
+
+  it('fails only its job; the host restarts and the next build works', async () => {
+    const source = { kind: 'path' as const, path: CLS };
+    const err = await client
+      .call('model.build', { source, options: { backend: 'tensorrt', trt: { fake: { crash: true, tag: 'crash' } } } })
+      .catch((e: unknown) => e);
+    expect((err as KilnError).code).toBe('HOST_CRASHED');
+    const ok = await client.call('model.build', {
+      source,
+      options: { backend: 'tensorrt', trt: { fake: { steps: 1 } } },
+    });
+    expect(ok.backend).toBe('tensorrt');
+    expect(ok.fusedNodes.length).toBeGreaterThan(0);
+  });
+});
