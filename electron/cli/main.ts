@@ -2,6 +2,8 @@
  * The command line: `npx kiln <command>`. Every command goes through the same API contract and
  * engine host as the app, so the CLI and the UI can never disagree.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../api/client';
 import type { ModelSummary } from '../api/contract';
@@ -10,7 +12,9 @@ import { KilnError } from '../api/errors';
 import { createCallHandler } from '../host/dispatch';
 import { forkSpawner } from '../host/fork-spawner';
 import { HostSupervisor } from '../host/supervisor';
-import { formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
+import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
+import { comparisonHtml } from '../core/compare/report';
+import { variantPath } from '../core/precision/variants';
 import { parseShapes } from '../core/backends/inputs';
 
 const USAGE = `Usage: kiln <command> [options]
@@ -22,6 +26,11 @@ Commands:
                                             build with ONNX Runtime (CPU) and time it like trtexec
   check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)
+  convert <model.onnx> --precision fp16 -o <out.onnx> [--keep-io | --no-keep-io] [--exclude-ops A,B]
+          [--exclude-nodes n1,n2] [--data-max N]   make a precision variant (recipe in metadata_props)
+  compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
+          [--target cosine>=0.999,snr>=25] [--json] [--report out.html]
+                                            accuracy of variants against FP32 (exit 1 when one fails)
   probe [--json]                            look for TensorRT and CUDA on this machine
   serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
 
@@ -54,6 +63,162 @@ async function inspect(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(nodes ? { ...summary, nodes } : summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary) + (nodes ? formatNodes(nodes) : ''));
   return 0;
+}
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function fp16Recipe(values: {
+  'keep-io'?: boolean;
+  'no-keep-io'?: boolean;
+  'exclude-ops'?: string;
+  'exclude-nodes'?: string;
+  'data-max'?: string;
+}) {
+  const dataMax = values['data-max'] === undefined ? 512 : Number(values['data-max']);
+  if (!(dataMax > 0 && dataMax <= 65504)) throw new UsageError('--data-max must be a number in (0, 65504]');
+  return {
+    precision: 'fp16' as const,
+    keepIOTypes: !values['no-keep-io'],
+    dataMax,
+    excludeOps: list(values['exclude-ops']),
+    excludeNodes: list(values['exclude-nodes']),
+    calibrationSamples: 0,
+  };
+}
+
+async function convert(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      precision: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      'keep-io': { type: 'boolean' },
+      'no-keep-io': { type: 'boolean' },
+      'exclude-ops': { type: 'string' },
+      'exclude-nodes': { type: 'string' },
+      'data-max': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('convert takes exactly one model file');
+  if (values.precision !== 'fp16')
+    throw new UsageError(
+      `--precision must be fp16${values.precision === 'int8' ? ' (INT8 is not in this build yet)' : ''}`,
+    );
+  if (!values.out) throw new UsageError('convert needs -o out.onnx');
+  const variant = await withClient((c) =>
+    c.call('variant.make', { source: { kind: 'path', path: positionals[0] as string }, recipe: fp16Recipe(values) }),
+  );
+  copyAtomically(variantPath(variant.id), values.out);
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...variant, path: path.resolve(values.out) }, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `${values.out}: ${variant.nodesByPrecision.fp16 ?? 0} FP16 nodes, ${variant.kept.length} kept FP32, ${variant.castsInserted} casts, ${formatBytes(variant.bytes)}\n` +
+        variant.kept.map((k) => `  FP32  ${k.op} ${k.node}: ${k.reason}\n`).join('') +
+        variant.notes.map((n) => `note: ${n}\n`).join(''),
+    );
+  return 0;
+}
+
+/** "cosine>=0.999,snr>=25" -> thresholds. */
+function parseTargets(text: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of list(text)) {
+    const m = /^(cosine|psnr|snr|atol|rtol)\s*(>=|<=|=)\s*([0-9.eE+-]+)$/.exec(part);
+    if (!m || !Number.isFinite(Number(m[3])))
+      throw new UsageError(
+        `--target "${part}" must look like cosine>=0.999, psnr>=30, snr>=20, atol=1e-3 or rtol=1e-3`,
+      );
+    out[m[1] as string] = Number(m[3]);
+  }
+  return out;
+}
+
+async function compare(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      variants: { type: 'string', default: 'fp16' },
+      shapes: { type: 'string' },
+      samples: { type: 'string' },
+      target: { type: 'string' },
+      json: { type: 'boolean' },
+      report: { type: 'string' },
+      layerwise: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('compare takes exactly one model file');
+  const wanted = list(values.variants).filter((v) => v !== 'fp32');
+  for (const v of wanted)
+    if (v !== 'fp16')
+      throw new UsageError(`--variants: "${v}" is not a precision Kiln makes in this build (fp32, fp16)`);
+  if (wanted.length === 0) throw new UsageError('--variants needs at least one of fp16');
+  const samples = positiveNumber(values.samples, '--samples') ?? 8;
+  const targets = parseTargets(values.target);
+  const source = { kind: 'path' as const, path: positionals[0] as string };
+  const result = await withClient(async (c) => {
+    const ids: string[] = [];
+    // Each wanted precision becomes a variant (fp16 is the one this build makes).
+    for (let i = 0; i < wanted.length; i++)
+      ids.push((await c.call('variant.make', { source, recipe: fp16Recipe({}) })).id);
+    return c.call(
+      'model.compare',
+      {
+        source,
+        variants: ids,
+        samples: Math.max(1, Math.round(samples)),
+        shapes: values.shapes ? parseShapes(values.shapes) : {},
+        thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
+        layerwise: values.layerwise ?? Boolean(values.report),
+      },
+      { onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.stage}      `) },
+    );
+  });
+  const named = { ...result, variants: result.variants.map((v, i) => ({ ...v, name: wanted[i] ?? v.name })) };
+  if (values.report) writeTextAtomically(values.report, comparisonHtml(named));
+  if (values.json) process.stdout.write(`${JSON.stringify(named, null, 2)}\n`);
+  else {
+    process.stderr.write('\n');
+    for (const v of named.variants)
+      for (const o of v.perOutput)
+        process.stdout.write(
+          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}  cosine ${o.metrics.cosine.toFixed(6)}  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
+        );
+    if (values.report) process.stdout.write(`report: ${values.report}\n`);
+  }
+  return named.variants.every((v) => v.pass) ? 0 : 1;
+}
+
+function copyAtomically(from: string, to: string): void {
+  const tmp = `${to}.${process.pid}.tmp`;
+  try {
+    fs.copyFileSync(from, tmp);
+    fs.renameSync(tmp, to);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new KilnError('FILE_UNREADABLE', `cannot write ${to}: ${(err as Error).message}`, {
+      file: path.basename(to),
+    });
+  }
+}
+
+function writeTextAtomically(to: string, text: string): void {
+  const tmp = `${to}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, to);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new KilnError('FILE_UNREADABLE', `cannot write ${to}: ${(err as Error).message}`, {
+      file: path.basename(to),
+    });
+  }
 }
 
 async function check(args: string[]): Promise<number> {
@@ -156,6 +321,10 @@ async function main(argv: string[]): Promise<number> {
       return inspect(rest);
     case 'profile':
       return profile(rest);
+    case 'convert':
+      return convert(rest);
+    case 'compare':
+      return compare(rest);
     case 'check':
       return check(rest);
     case 'probe':

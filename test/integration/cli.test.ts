@@ -69,6 +69,52 @@ describe('kiln CLI', () => {
     expect(kiln('check', CLS, '--trt', '9').code).toBe(2);
   });
 
+  it('convert writes an FP16 variant with its recipe; compare gates on thresholds and writes an HTML report', () => {
+    const out = path.join(tmp, 'cls.fp16.onnx');
+    const conv = kiln('convert', CLS, '--precision', 'fp16', '-o', out, '--exclude-ops', 'Softmax', '--json');
+    expect(conv.code).toBe(0);
+    const v = JSON.parse(conv.stdout) as { kept: { op: string }[]; recipe: { precision: string } };
+    expect(v.recipe.precision).toBe('fp16');
+    expect(v.kept.map((k) => k.op)).toEqual(['Softmax']);
+    const inspected = JSON.parse(kiln('inspect', out, '--json').stdout) as { metadata: Record<string, string> };
+    expect(JSON.parse(inspected.metadata['kiln.recipe']!)).toMatchObject({
+      precision: 'fp16',
+      excludeOps: ['Softmax'],
+    });
+    expect(kiln('convert', CLS, '--precision', 'int4', '-o', out).code).toBe(2);
+
+    const report = path.join(tmp, 'cmp.html');
+    const strict = kiln(
+      'compare',
+      CLS,
+      '--variants',
+      'fp32,fp16',
+      '--shapes',
+      'x:1x3x48x192',
+      '--samples',
+      '2',
+      '--report',
+      report,
+    );
+    expect(strict.code).toBe(1); // FP16 is not within Polygraphy's default atol = rtol = 1e-5
+    expect(strict.stdout).toMatch(/fp16 softmax_0\.tmp_0: FAIL/);
+    expect(fs.readFileSync(report, 'utf8')).toMatch(/<svg[\s\S]*Layerwise error/);
+    const loose = kiln(
+      'compare',
+      CLS,
+      '--shapes',
+      'x:1x3x48x192',
+      '--samples',
+      '2',
+      '--target',
+      'cosine>=0.999,atol=0.01,rtol=0.01',
+      '--json',
+    );
+    expect(loose.code).toBe(0);
+    expect((JSON.parse(loose.stdout) as { variants: { pass: boolean }[] }).variants[0]!.pass).toBe(true);
+    expect(kiln('compare', CLS, '--target', 'speed>=9').code).toBe(2);
+  });
+
   it('inspect prints a readable summary', () => {
     const r = kiln('inspect', CLS);
     expect(r.code).toBe(0);

@@ -36,6 +36,8 @@ export interface CompareOptions {
 
 /** Tensors exposed for the layerwise pass; beyond this, the largest models are sampled evenly. */
 const MAX_LAYER_TENSORS = 3000;
+/** Tensors exposed per layerwise pass. */
+const CHUNK = 64;
 
 function numbers(t: ort.Tensor): Float64Array {
   const d = t.data;
@@ -208,47 +210,44 @@ async function layerwise(
   const step = Math.max(1, candidates.length / MAX_LAYER_TENSORS);
   const chosen = candidates.filter((_, i) => Math.floor(i % step) === 0);
   const feeds = makeFeeds(ref.summary.inputs, result.shapes, opts.seed);
-  const refFile = exposed(
-    ref,
-    chosen.map((c) => c.name),
-    dir,
-    'reference',
-  );
-  const rs = await session(refFile, false);
-  let refValues: ort.InferenceSession.OnnxValueMapType;
-  try {
-    refValues = await rs.run(feeds);
-  } finally {
-    await rs.release();
-  }
   for (const [i, v] of variants.entries()) {
-    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
-    ctx.progress({ fraction: 0.6 + (0.4 * i) / variants.length, stage: `Layerwise error of ${v.name}` });
     const va = await analyzeModel(v.path, v.name);
     const present = new Set<string>();
     for (let t = 0; t < va.ir.tensorCount; t++) if (va.ir.tensorGraph[t] === 0) present.add(va.ir.tensorName[t]!);
     const shared = chosen.filter((c) => present.has(c.name));
-    const vs = await session(
-      exposed(
-        va,
-        shared.map((c) => c.name),
-        dir,
-        `variant-${i}`,
-      ),
-      false,
-    );
-    try {
-      const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
-      const tensors = shared
-        .filter((c) => out[c.name] && refValues[c.name])
-        .map((c) => {
+    const tensors: NonNullable<Comparison['variants'][number]['layers']>['tensors'] = [];
+    // Tensors are exposed a chunk at a time and compared as they come: memory stays bounded by the
+    // chunk, not the model (a pass per chunk costs runs, which are cheap next to holding everything).
+    for (let start = 0; start < shared.length; start += CHUNK) {
+      if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+      ctx.progress({
+        fraction: 0.6 + 0.4 * ((i + start / Math.max(1, shared.length)) / variants.length),
+        stage: `Layerwise error of ${v.name}`,
+      });
+      const chunk = shared.slice(start, start + CHUNK).map((c) => c.name);
+      const rs = await session(exposed(ref, chunk, dir, 'reference'), false);
+      const vs = await session(exposed(va, chunk, dir, `variant-${i}`), false);
+      try {
+        const refValues = await rs.run(feeds);
+        const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
+        for (const c of shared.slice(start, start + CHUNK)) {
+          if (!out[c.name] || !refValues[c.name]) continue;
           const m = errorMetrics(numbers(refValues[c.name]!), numbers(out[c.name]!), opts.thresholds);
-          return { name: c.name, node: c.node, cosine: m.cosine, maxAbs: m.maxAbs, meanAbs: m.meanAbs, snr: m.snr };
-        });
-      const first = tensors.find((t) => t.cosine < opts.thresholds.cosine || t.snr < opts.thresholds.snr) ?? null;
-      result.variants[i]!.layers = { tensors, firstBad: first ? { name: first.name, node: first.node } : null };
-    } finally {
-      await vs.release();
+          tensors.push({
+            name: c.name,
+            node: c.node,
+            cosine: m.cosine,
+            maxAbs: m.maxAbs,
+            meanAbs: m.meanAbs,
+            snr: m.snr,
+          });
+        }
+      } finally {
+        await rs.release();
+        await vs.release();
+      }
     }
+    const first = tensors.find((t) => t.cosine < opts.thresholds.cosine || t.snr < opts.thresholds.snr) ?? null;
+    result.variants[i]!.layers = { tensors, firstBad: first ? { name: first.name, node: first.node } : null };
   }
 }

@@ -19,6 +19,7 @@ import {
   ZAxis,
 } from 'recharts';
 import type { Comparison } from '../../../electron/api/contract';
+import { comparisonHtml } from '../../../electron/core/compare/report';
 import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
 import { useVariants } from '../precision/store';
@@ -121,6 +122,14 @@ export function ComparePanel() {
         : r.request.source.kind === 'variant' && r.request.source.variantId === id,
     );
     return mine.length ? mine[mine.length - 1]!.report.latencyMs.median : null;
+  };
+  const latencies = (c: Comparison) => {
+    const out: Record<string, number> = {};
+    for (const v of c.variants) {
+      const l = latencyOf(v.id);
+      if (l !== null) out[v.id] = l;
+    }
+    return out;
   };
   const points = result
     ? [
@@ -239,6 +248,17 @@ export function ComparePanel() {
                 }
               >
                 Export JSON
+              </button>
+              <button
+                className="ghost"
+                onClick={() =>
+                  download(
+                    new Blob([comparisonHtml(result, { latencyMs: latencies(result) })], { type: 'text/html' }),
+                    `${summary.fileName}.comparison.html`,
+                  )
+                }
+              >
+                Export HTML report
               </button>
             </div>
             <table className="profile-table" data-testid="compare-table">
