@@ -499,13 +499,25 @@ export const api = {
     doc: 'Read a model and return its summary.',
   }),
   'model.graph': call({
-    request: z.object({ source: ModelSourceSchema }).strict(),
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        /** 0 or absent: the main graph; else an If/Loop/Scan body's id from a payload's `subgraphs`. */
+        graph: z.number().int().min(0).max(10_000_000).optional(),
+      })
+      .strict(),
     reply: GraphPayloadSchema,
     job: true,
     doc: 'The main graph of a model as flat arrays for the graph view (nodes, edges, tensors, name-scope groups).',
   }),
   'model.node': call({
-    request: z.object({ source: ModelSourceSchema, node: z.number().int().min(0).max(100_000_000) }).strict(),
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        node: z.number().int().min(0).max(100_000_000),
+        graph: z.number().int().min(0).max(10_000_000).optional(),
+      })
+      .strict(),
     reply: NodeDetailsSchema,
     job: true,
     doc: "One main-graph node's attributes, cost and weight statistics (weights read now, in chunks).",

@@ -53,12 +53,12 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         return options.supervisor.run('model.open', resolveSource(source), run);
       }
       case 'model.graph': {
-        const { source } = params as ParsedRequestOf<'model.graph'>;
-        return options.supervisor.run('model.graph', resolveSource(source), run);
+        const { source, graph } = params as ParsedRequestOf<'model.graph'>;
+        return options.supervisor.run('model.graph', { ...resolveSource(source), graph: graph ?? 0 }, run);
       }
       case 'model.node': {
-        const { source, node } = params as ParsedRequestOf<'model.node'>;
-        return options.supervisor.run('model.node', { ...resolveSource(source), node }, run);
+        const { source, node, graph } = params as ParsedRequestOf<'model.node'>;
+        return options.supervisor.run('model.node', { ...resolveSource(source), node, graph: graph ?? 0 }, run);
       }
       case 'model.check': {
         const { source, trt } = params as ParsedRequestOf<'model.check'>;

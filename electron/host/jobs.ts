@@ -35,7 +35,8 @@ export interface JobContext {
 }
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
-const NodeParams = OpenParams.extend({ node: z.number().int().min(0) });
+const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
+const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
@@ -105,17 +106,17 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   },
 
   'model.graph': async (raw, ctx) => {
-    const params = OpenParams.parse(raw);
+    const params = GraphParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
-    const payload = await graphPayloadForFile(params.path, params.displayName);
+    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph);
     throwIfCancelled(ctx.signal, 'Reading the graph');
     return payload;
   },
 
   'model.node': async (raw, ctx) => {
-    const { path, displayName, node } = NodeParams.parse(raw);
+    const { path, displayName, node, graph } = NodeParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading node ${node} of ${displayName}` });
-    return nodeDetails(await analyzeModelCached(path, displayName), node);
+    return nodeDetails(await analyzeModelCached(path, displayName), node, graph);
   },
 
   'model.check': async (raw, ctx) => {

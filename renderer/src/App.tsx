@@ -72,12 +72,16 @@ export function App() {
   const graph = useApp((s) => s.graph);
   const client = useApp((s) => s.client);
   const source = useApp((s) => s.source);
+  const subgraphs = useApp((s) => s.subgraphs);
+  const openSubgraph = useApp((s) => s.openSubgraph);
+  const closeSubgraphs = useApp((s) => s.closeSubgraphs);
+  const shown = subgraphs[subgraphs.length - 1];
   const loadNodeDetails = useCallback(
     (node: number) => {
       if (!client || !source) return Promise.reject(new Error('no model is open'));
-      return client.call('model.node', { source, node });
+      return client.call('model.node', { source, node, ...(shown ? { graph: shown.id } : {}) });
     },
-    [client, source],
+    [client, source, shown],
   );
   const graphError = useApp((s) => s.graphError);
   const job = useApp((s) => s.job);
@@ -128,12 +132,34 @@ export function App() {
           {!summary ? (
             <EmptyState onOpen={onOpen} />
           ) : graph ? (
-            <GraphView
-              key={summary.sha256}
-              payload={graph}
-              graphName={summary.graphName || summary.fileName}
-              loadNodeDetails={loadNodeDetails}
-            />
+            <>
+              {subgraphs.length > 0 && (
+                <nav className="crumbs" aria-label="Subgraph path" data-testid="crumbs">
+                  <button className="kg-link" onClick={() => closeSubgraphs(0)}>
+                    {summary.graphName || 'main graph'}
+                  </button>
+                  {subgraphs.map((g, i) => (
+                    <span key={g.id}>
+                      {' › '}
+                      {i === subgraphs.length - 1 ? (
+                        <strong>{g.label}</strong>
+                      ) : (
+                        <button className="kg-link" onClick={() => closeSubgraphs(i + 1)}>
+                          {g.label}
+                        </button>
+                      )}
+                    </span>
+                  ))}
+                </nav>
+              )}
+              <GraphView
+                key={`${summary.sha256}:${shown?.id ?? 0}`}
+                payload={shown?.payload ?? graph}
+                graphName={shown?.label ?? (summary.graphName || summary.fileName)}
+                loadNodeDetails={loadNodeDetails}
+                onOpenSubgraph={(id, label) => void openSubgraph(id, label)}
+              />
+            </>
           ) : (
             <div className="placeholder">
               {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}

@@ -329,3 +329,29 @@ test('TensorRT through the fake plugin: build, profile, export an engine and Tri
   await expect(page.getByTestId('triton-config').first()).toContainText('max_batch_size: 8');
   await page.screenshot({ path: path.join(SHOTS, 'trt-fake-export.png') });
 });
+
+test('follow an If body into its subgraph and back', async ({ page }) => {
+  const vad = path.join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+  await drop(page, vad);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  const ifNode = await page.evaluate(() => {
+    const c = (window as unknown as { __kilnGraph: GraphHandle & { jumpTo(n: number): Promise<void> } }).__kilnGraph;
+    const op = c.model.payload.ops.indexOf('If');
+    for (let i = 0; i < c.model.N; i++) if (c.model.nodeOp[i] === op) return i;
+    return -1;
+  });
+  expect(ifNode).toBeGreaterThanOrEqual(0);
+  await page.evaluate(
+    (n) => (window as unknown as { __kilnGraph: { jumpTo(n: number): Promise<void> } }).__kilnGraph.jumpTo(n),
+    ifNode,
+  );
+  await expect(page.getByTestId('inspector-op')).toHaveText('If');
+  await page.getByRole('button', { name: 'Open then_branch' }).click();
+  await expect(page.getByTestId('crumbs')).toContainText('then_branch');
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  const inside = await page.evaluate(() => (window as unknown as { __kilnGraph: GraphHandle }).__kilnGraph.model.N);
+  expect(inside).toBeGreaterThan(0);
+  await page.screenshot({ path: path.join(SHOTS, 'subgraph.png') });
+  await page.getByTestId('crumbs').getByRole('button').first().click();
+  await expect(page.getByTestId('crumbs')).toHaveCount(0);
+});

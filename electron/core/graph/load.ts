@@ -6,12 +6,12 @@
 import type { GraphPayload } from '../../api/contract';
 import type { GraphProto } from '../onnx/model';
 import { analyzeModelCached, type ModelAnalysis } from '../onnx/analyze';
-import type { IRGraph } from '../onnx/ir';
+import { KilnError } from '../../api/errors';
 import { valueInfo } from '../onnx/summary';
 import { DTYPE_NAMES, buildGraphPayload } from './payload';
 import type { PayloadGraph, PayloadTensorType } from './payload';
 
-let cache: { analysis: ModelAnalysis; payload: GraphPayload } | null = null;
+let cache: { analysis: ModelAnalysis; graphId: number; payload: GraphPayload } | null = null;
 
 export function payloadGraphFromModel(g: GraphProto): PayloadGraph {
   const types = new Map<string, PayloadTensorType>();
@@ -50,21 +50,42 @@ export function payloadGraphFromModel(g: GraphProto): PayloadGraph {
   };
 }
 
-export async function graphPayloadForFile(path: string, displayName?: string): Promise<GraphPayload> {
+/**
+ * The payload of graph `graphId` (0: the main graph; an If/Loop/Scan body's IR graph id otherwise).
+ * Subgraph entries carry IR graph ids, so the view can follow them.
+ */
+export async function graphPayloadForFile(path: string, displayName?: string, graphId = 0): Promise<GraphPayload> {
   const a = await analyzeModelCached(path, displayName);
-  if (cache && cache.analysis === a) return cache.payload;
+  if (cache && cache.analysis === a && cache.graphId === graphId) return cache.payload;
   const { ir, shapes } = a;
-  const main = ir.graphs[0] as IRGraph;
-  const graph = payloadGraphFromModel(main.proto as GraphProto);
-  // Inferred types fill in what the file does not declare (most exporters declare only I/O).
+  const g = ir.graphs[graphId];
+  if (!g || g.kind === 'function')
+    throw new KilnError('INVALID_ARGUMENT', `${a.summary.fileName} has no graph ${graphId} to show`);
+  const graph = payloadGraphFromModel(g.proto as GraphProto);
+  if (graphId !== 0) {
+    // A body reads its enclosing graphs' tensors by name: show them as inputs from outside.
+    const defined = new Set([...graph.inputs, ...graph.initializers, ...graph.nodes.flatMap((n) => n.outputs)]);
+    const outer = new Set(graph.nodes.flatMap((n) => n.inputs).filter((t) => t && !defined.has(t)));
+    graph.inputs = [...graph.inputs, ...outer];
+  }
+  // Inferred types fill in what the file does not declare (most exporters declare only I/O). A body
+  // also sees its enclosing graphs' tensors by name.
+  const scope = new Set<number>();
+  for (let at = graphId; at >= 0; at = ir.graphs[at]?.parent ?? -1) scope.add(at);
   for (let t = 0; t < ir.tensorCount; t++) {
     const type = shapes.types[t];
-    if (ir.tensorGraph[t] === 0 && type) graph.types.set(ir.tensorName[t] as string, type);
+    const name = ir.tensorName[t] as string;
+    if (type && scope.has(ir.tensorGraph[t] as number) && (ir.tensorGraph[t] === graphId || !graph.types.has(name)))
+      graph.types.set(name, type);
   }
   const payload = buildGraphPayload(graph);
-  // The main graph's nodes are IR ids [nodeStart, nodeEnd) in file order, as the payload's are.
-  payload.nodeFlops = Array.from(shapes.nodeFlops.subarray(main.nodeStart, main.nodeEnd));
-  payload.nodeParams = Array.from(shapes.nodeParams.subarray(main.nodeStart, main.nodeEnd));
-  cache = { analysis: a, payload };
+  // A graph's nodes are IR ids [nodeStart, nodeEnd) in file order, as the payload's are.
+  payload.nodeFlops = Array.from(shapes.nodeFlops.subarray(g.nodeStart, g.nodeEnd));
+  payload.nodeParams = Array.from(shapes.nodeParams.subarray(g.nodeStart, g.nodeEnd));
+  payload.subgraphs = payload.subgraphs.map((s) => {
+    const body = ir.graphs.findIndex((b) => b.owner === g.nodeStart + s.node && b.attribute === s.attribute);
+    return { ...s, graph: body };
+  });
+  cache = { analysis: a, graphId, payload };
   return payload;
 }

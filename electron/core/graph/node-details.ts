@@ -61,9 +61,11 @@ function weightOf(a: ModelAnalysis, t: number): TensorProto | undefined {
   return value && { ...value, name: value.name || a.ir.tensorName[t]! };
 }
 
-/** Details of node `index` of the main graph (the payload's node ids). */
-export function nodeDetails(a: ModelAnalysis, index: number): NodeDetails {
-  const main = a.ir.graphs[0] as IRGraph;
+/** Details of node `index` of graph `graphId` (the payload's node ids; 0 is the main graph). */
+export function nodeDetails(a: ModelAnalysis, index: number, graphId = 0): NodeDetails {
+  const main = a.ir.graphs[graphId] as IRGraph | undefined;
+  if (!main || main.kind === 'function')
+    throw new KilnError('INVALID_ARGUMENT', `${a.summary.fileName} has no graph ${graphId}`);
   const id = main.nodeStart + index;
   if (!Number.isInteger(index) || index < 0 || id >= main.nodeEnd)
     throw new KilnError(

@@ -13,6 +13,8 @@ export interface GraphInspectorProps {
   onJump?: (node: number) => void;
   controller?: GraphController | null;
   loadDetails?: (node: number) => Promise<NodeDetails>;
+  /** Follow an If/Loop/Scan body (graph id from the payload's subgraphs). */
+  onOpenSubgraph?: (graph: number, label: string) => void;
 }
 
 type DetailsState = { node: number; details?: NodeDetails; error?: string } | null;
@@ -37,7 +39,7 @@ function useNodeDetails(node: number | null, load?: (node: number) => Promise<No
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
 const fmt = (x: number) => (Math.abs(x) >= 1e4 ? compact.format(x) : Number(x.toPrecision(4)).toString());
 
-export function GraphInspector({ onJump, controller, loadDetails }: GraphInspectorProps) {
+export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph }: GraphInspectorProps) {
   const model = useGraphStore((s) => s.model);
   const node = useGraphStore((s) => s.selectedNode);
   const group = useGraphStore((s) => s.selectedGroup);
@@ -178,7 +180,17 @@ export function GraphInspector({ onJump, controller, loadDetails }: GraphInspect
           <ul>
             {info.subgraphs.map((s) => (
               <li key={s.attribute}>
-                {s.attribute} (graph {s.graph})
+                {onOpenSubgraph && s.graph >= 0 ? (
+                  <button
+                    type="button"
+                    className="kg-link"
+                    onClick={() => onOpenSubgraph(s.graph, `${info.name || info.op}/${s.attribute}`)}
+                  >
+                    Open {s.attribute}
+                  </button>
+                ) : (
+                  s.attribute
+                )}
               </li>
             ))}
           </ul>

@@ -23,6 +23,7 @@ export interface GraphViewProps {
   inspector?: boolean;
   /** Reads a node's attributes and weight statistics (the app asks the engine host). */
   loadNodeDetails?: (node: number) => Promise<NodeDetails>;
+  onOpenSubgraph?: (graph: number, label: string) => void;
 }
 
 type OverlayChoice = 'category' | 'op' | 'fanin' | 'fanout' | 'depth' | 'imported';
@@ -34,7 +35,13 @@ declare global {
   }
 }
 
-export function GraphView({ payload, graphName = 'main', inspector = true, loadNodeDetails }: GraphViewProps) {
+export function GraphView({
+  payload,
+  graphName = 'main',
+  inspector = true,
+  loadNodeDetails,
+  onOpenSubgraph,
+}: GraphViewProps) {
   const model = useMemo<GraphModel>(() => buildModel(payload), [payload]);
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -363,7 +370,12 @@ export function GraphView({ payload, graphName = 'main', inspector = true, loadN
           <canvas ref={miniRef} className="kg-minimap" width={200} height={140} aria-label="Minimap" />
         </div>
         {inspector && (
-          <GraphInspector onJump={(node) => void ctl?.jumpTo(node)} controller={ctl} loadDetails={loadNodeDetails} />
+          <GraphInspector
+            onJump={(node) => void ctl?.jumpTo(node)}
+            controller={ctl}
+            loadDetails={loadNodeDetails}
+            onOpenSubgraph={onOpenSubgraph}
+          />
         )}
       </div>
     </div>

@@ -32,6 +32,11 @@ export interface AppState {
   source: ModelSource | null;
   graph: GraphPayload | null;
   graphError: string | null;
+  /** If/Loop/Scan bodies the user followed from the main graph, outermost first. */
+  subgraphs: { id: number; label: string; payload: GraphPayload }[];
+  openSubgraph(id: number, label: string): Promise<void>;
+  /** Back to depth `n` (0: the main graph). */
+  closeSubgraphs(n: number): void;
   job: Job | null;
   error: KilnErrorShape | null;
   theme: ThemeChoice;
@@ -99,6 +104,20 @@ export const useApp = create<AppState>((set, get) => ({
     set({ theme });
   },
   dismissError: () => set({ error: null }),
+  subgraphs: [],
+  async openSubgraph(id, label) {
+    const { client, source } = get();
+    if (!client || !source || id < 0) return;
+    try {
+      const payload = await client.call('model.graph', { source, graph: id });
+      if (get().source === source) set((s) => ({ subgraphs: [...s.subgraphs, { id, label, payload }] }));
+    } catch (err) {
+      set({ error: errorShape(err) });
+    }
+  },
+  closeSubgraphs(n) {
+    set((s) => ({ subgraphs: s.subgraphs.slice(0, n) }));
+  },
 
   async open(initial, name, prepare) {
     const client = get().client;
@@ -116,7 +135,7 @@ export const useApp = create<AppState>((set, get) => ({
         openedAt: Date.now(),
       });
       save(RECENT_KEY, recent);
-      set({ summary, source, graph: null, graphError: null, recent });
+      set({ summary, source, graph: null, graphError: null, recent, subgraphs: [] });
       set((s) => ({ job: s.job ? { ...s.job, label: `Laying out ${summary.fileName}`, progress: null } : null }));
       try {
         const graph = await client.call('model.graph', { source }, { signal: controller.signal, onProgress: progress });
