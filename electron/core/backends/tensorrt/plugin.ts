@@ -33,7 +33,7 @@ export function loadPlugin(): LoadedPlugin {
     if (!probe.tensorrt.found || !probe.tensorrt.version)
       throw new KilnError('UNAVAILABLE', `TensorRT is unavailable: ${probe.summary}`);
     const major = probe.tensorrt.version.split('.')[0];
-    file = path.join(path.dirname(path.dirname(addonPath())), 'build', 'plugins', `libkiln_trt${major}.so`);
+    file = path.join(path.dirname(path.dirname(addonPath())), 'plugins', `libkiln_trt${major}.so`);
     if (!fs.existsSync(file))
       throw new KilnError(
         'UNAVAILABLE',
