@@ -583,6 +583,28 @@ export const api = {
     job: true,
     doc: "Export a Triton model repository (model.plan or model.onnx + config.pbtxt) or an .engine with its sidecar, into Kiln's export folder.",
   }),
+  'variant.search': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        base: Fp16RecipeSchema,
+        thresholds: ThresholdsSchema,
+        samples: z.number().int().min(1).max(1000).default(4),
+        seed: z.number().int().default(1),
+        shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+      })
+      .strict(),
+    reply: z.object({
+      variant: VariantSchema,
+      met: z.boolean(),
+      pinnedNodes: z.array(z.string()),
+      steps: z.array(
+        z.object({ pinned: z.number().int(), cosine: z.number(), pass: z.boolean(), variant: z.string() }),
+      ),
+    }),
+    job: true,
+    doc: 'Find the fewest layers to keep in FP32 so a variant meets the accuracy target; the result is a new mixed variant.',
+  }),
   'native.probe': call({
     request: z.object({}).strict(),
     reply: NativeProbeSchema,

@@ -89,6 +89,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source, ...rest } = params as ParsedRequestOf<'model.export'>;
         return options.supervisor.run('model.export', { ...resolveSource(source), ...rest }, run);
       }
+      case 'variant.search': {
+        const { source, ...rest } = params as ParsedRequestOf<'variant.search'>;
+        return options.supervisor.run('variant.search', { ...resolveSource(source), ...rest }, run);
+      }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;
         return options.supervisor.run('model.build', { ...resolveSource(source), build }, run);

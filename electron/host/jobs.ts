@@ -13,11 +13,13 @@ import { checkModel, checkPayload } from '../core/trt/check';
 import { engineView, type EngineFile } from '../core/trt/engine-view';
 import { makeVariant } from '../core/precision/variants';
 import { compareModels } from '../core/compare/compare';
+import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
 import {
   BuildOptionsSchema,
+  Fp16RecipeSchema,
   ProfileOptionsSchema,
   RecipeSchema,
   ThresholdsSchema,
@@ -58,6 +60,13 @@ const ExportParams = OpenParams.extend({
   dynamicBatching: z.boolean(),
   instances: z.number().int().min(1),
   kind: z.enum(['gpu', 'cpu']),
+});
+const SearchParams = OpenParams.extend({
+  base: Fp16RecipeSchema,
+  thresholds: ThresholdsSchema,
+  samples: z.number().int().min(1),
+  seed: z.number().int(),
+  shapes: z.record(z.string(), z.array(z.number().int())),
 });
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
@@ -181,6 +190,16 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.export': async (raw, ctx) => {
     const p = ExportParams.parse(raw);
     return exportModel(p.path, p.displayName, p.build, p, ctx, buildWith);
+  },
+
+  'variant.search': async (raw, ctx) => {
+    const p = SearchParams.parse(raw);
+    return searchMixed(
+      { path: p.path, name: p.displayName },
+      p.base,
+      { samples: p.samples, seed: p.seed, shapes: p.shapes, thresholds: p.thresholds },
+      ctx,
+    );
   },
 
   'native.probe': async () => probeNative(),

@@ -8,6 +8,7 @@ export type HostJob =
   | 'model.graph'
   | 'model.node'
   | 'model.compare'
+  | 'variant.search'
   | 'model.export'
   | 'model.check'
   | 'engine.import'

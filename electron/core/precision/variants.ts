@@ -28,7 +28,8 @@ export function variantPath(id: string): string {
 }
 
 function recipeName(r: Recipe): string {
-  return r.precision;
+  // A recipe with pinned nodes is a mixed variant: say how many are pinned.
+  return r.excludeNodes.length > 0 ? `${r.precision}-mixed${r.excludeNodes.length}` : r.precision;
 }
 
 export async function makeVariant(

@@ -71,6 +71,9 @@ export function ComparePanel() {
   const [running, setRunning] = useState<AbortController | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [output, setOutput] = useState(0);
+  const [target, setTarget] = useState('0.99999');
+  const [search, setSearch] = useState<{ running: boolean; text: string | null }>({ running: false, text: null });
+  const addVariant = useVariants((s) => s.add);
 
   if (!client || !source || !summary) return null;
   const chosen = variants.filter((v) => picked.has(v.id) || picked.size === 0);
@@ -111,6 +114,40 @@ export function ComparePanel() {
       if (e.code !== 'CANCELLED') setError(e.message);
     } finally {
       setRunning(null);
+    }
+  };
+
+  const findMixed = async () => {
+    const dims: Record<string, number[]> = {};
+    for (const f of fields) {
+      const d = parseDims(shapes[f.name] ?? '', f.name);
+      if (typeof d === 'string') return setError(d);
+      dims[f.name] = d;
+    }
+    const c = Number(target);
+    if (!(c > 0 && c <= 1)) return setError('the target cosine must be in (0, 1]');
+    const base = chosen.find((v) => v.recipe.precision === 'fp16')?.recipe;
+    setSearch({ running: true, text: null });
+    setError(null);
+    try {
+      const r = await client.call('variant.search', {
+        source,
+        base: base ? { ...base, excludeNodes: [] } : { precision: 'fp16' },
+        thresholds: { atol: 1, rtol: 1, cosine: c, psnr: 0, snr: 0 },
+        samples: Math.max(1, Math.min(16, Number(samples) || 4)),
+        shapes: dims,
+      });
+      addVariant(r.variant);
+      setPicked(new Set());
+      setSearch({
+        running: false,
+        text: r.met
+          ? `${r.variant.name}: ${r.pinnedNodes.length} layer(s) kept in FP32 meet cosine ≥ ${c} (${r.steps.length} variants tried). Compare again to see it side by side.`
+          : `No mix met cosine ≥ ${c}; the closest kept ${r.pinnedNodes.length} layer(s) in FP32.`,
+      });
+    } catch (err) {
+      setSearch({ running: false, text: null });
+      setError(errorShape(err).message);
     }
   };
 
@@ -214,6 +251,15 @@ export function ComparePanel() {
             Compare
           </button>
         )}
+        <h3>Meet a target</h3>
+        <label>
+          Target cosine
+          <input value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Target cosine" />
+        </label>
+        <button type="button" className="ghost" disabled={search.running} onClick={() => void findMixed()}>
+          {search.running ? 'Searching…' : 'Find mixed precision'}
+        </button>
+        {search.text && <p data-testid="search-result">{search.text}</p>}
         {error && (
           <p className="profile-error" role="alert">
             {error}

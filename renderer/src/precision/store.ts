@@ -13,6 +13,8 @@ interface VariantState {
   error: string | null;
   forModel(sha256: string): void;
   make(client: ApiClient, source: ModelSource, recipe: RecipeInput): Promise<void>;
+  /** A variant made elsewhere (the mixed-precision search). */
+  add(v: Variant): void;
 }
 
 export const useVariants = create<VariantState>((set, get) => ({
@@ -24,6 +26,9 @@ export const useVariants = create<VariantState>((set, get) => ({
     if (get().model === sha256) return;
     get().making?.cancel();
     set({ model: sha256, variants: [], making: null, error: null });
+  },
+  add(v) {
+    set((s) => ({ variants: [...s.variants.filter((x) => x.id !== v.id), v] }));
   },
   async make(client, source, recipe) {
     if (get().making) return;

@@ -1,0 +1,112 @@
+/**
+ * Mixed-precision search: the fewest layers to keep in FP32 so a variant meets the user's accuracy
+ * target. Layers are ranked by the error each one adds (layerwise comparison: the jump in
+ * 1 − cosine from the tensor before it, in topological order), then pinned to FP32 in growing
+ * batches (1, 2, 4, …) until the target is met, and the last batch is trimmed one layer at a time
+ * while the target still holds. Each candidate is a real variant, measured on the same inputs.
+ */
+import type { Comparison, Recipe, Variant } from '../../api/contract';
+import { KilnError } from '../../api/errors';
+import type { JobContext } from '../backends/backend';
+import { analyzeModel } from '../onnx/analyze';
+import { makeVariant, variantPath } from '../precision/variants';
+import { compareModels, type CompareOptions } from './compare';
+
+export interface SearchStep {
+  pinned: number;
+  cosine: number;
+  pass: boolean;
+  variant: string;
+}
+
+export interface SearchResult {
+  variant: Variant;
+  met: boolean;
+  pinnedNodes: string[];
+  steps: SearchStep[];
+}
+
+const MAX_EVALUATIONS = 24;
+
+export async function searchMixed(
+  model: { path: string; name: string },
+  base: Extract<Recipe, { precision: 'fp16' }>,
+  opts: Omit<CompareOptions, 'layerwise'>,
+  ctx: JobContext,
+): Promise<SearchResult> {
+  const inner: JobContext = { signal: ctx.signal, progress: () => undefined };
+  const steps: SearchStep[] = [];
+  let evaluations = 0;
+  const evaluate = async (pinned: string[], layerwise: boolean): Promise<{ v: Variant; c: Comparison }> => {
+    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
+    if (++evaluations > MAX_EVALUATIONS)
+      throw new KilnError('UNSUPPORTED', 'the search ran out of its evaluation budget');
+    ctx.progress({
+      fraction: Math.min(0.99, evaluations / MAX_EVALUATIONS),
+      stage: `Trying ${pinned.length} layer(s) in FP32`,
+    });
+    const recipe = { ...base, excludeNodes: [...base.excludeNodes, ...pinned] };
+    const v = await makeVariant(model.path, model.name, recipe, inner);
+    const c = await compareModels(
+      { ...model, id: 'reference' },
+      [{ path: variantPath(v.id), name: v.name, id: v.id }],
+      { ...opts, layerwise },
+      inner,
+    );
+    const r = c.variants[0]!;
+    steps.push({
+      pinned: pinned.length,
+      cosine: Math.min(...r.perOutput.map((o) => o.metrics.cosine)),
+      pass: r.pass,
+      variant: v.id,
+    });
+    return { v, c };
+  };
+
+  const first = await evaluate([], true);
+  if (first.c.variants[0]!.pass) return { variant: first.v, met: true, pinnedNodes: [], steps };
+  // Rank by the error each tensor adds over the one before it (its producer's inputs come earlier).
+  const tensors = first.c.variants[0]!.layers?.tensors ?? [];
+  const gains = tensors.map((t, i) => ({
+    node: t.name,
+    added: 1 - t.cosine - (i > 0 ? 1 - tensors[i - 1]!.cosine : 0),
+  }));
+  const ranked = gains
+    .filter((g) => g.added > 0)
+    .sort((a, b) => b.added - a.added)
+    .map((g) => g.node);
+  // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
+  const nodeOf = await tensorProducers(model.path);
+  const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n))];
+  if (candidates.length === 0) return { variant: first.v, met: false, pinnedNodes: [], steps };
+
+  let lo = 0;
+  let best: { v: Variant; n: number } | null = null;
+  for (let n = 1; ; n = Math.min(candidates.length, n * 2)) {
+    const { v, c } = await evaluate(candidates.slice(0, n), false);
+    if (c.variants[0]!.pass) {
+      best = { v, n };
+      break;
+    }
+    lo = n;
+    if (n === candidates.length) return { variant: v, met: false, pinnedNodes: candidates.slice(0, n), steps };
+  }
+  // Trim: the fewest of the last batch that still meet the target (binary search on the count).
+  let hi = best.n;
+  while (hi - lo > 1 && evaluations < MAX_EVALUATIONS) {
+    const mid = Math.floor((lo + hi) / 2);
+    const { v, c } = await evaluate(candidates.slice(0, mid), false);
+    if (c.variants[0]!.pass) {
+      hi = mid;
+      best = { v, n: mid };
+    } else lo = mid;
+  }
+  return { variant: best.v, met: true, pinnedNodes: candidates.slice(0, best.n), steps };
+}
+
+async function tensorProducers(modelPath: string): Promise<Map<string, string>> {
+  const a = await analyzeModel(modelPath);
+  const out = new Map<string, string>();
+  for (const n of a.opened.model.graph?.node ?? []) for (const t of n.output) if (n.name) out.set(t, n.name);
+  return out;
+}

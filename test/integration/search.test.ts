@@ -1,0 +1,48 @@
+/** Mixed-precision search on a real model: a target plain FP16 misses, met by pinning a few layers to FP32. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { searchMixed } from '../../electron/core/compare/search';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-search-'));
+const saved = process.env.KILN_VARIANTS_DIR;
+beforeAll(() => {
+  process.env.KILN_VARIANTS_DIR = tmp;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
+  else process.env.KILN_VARIANTS_DIR = saved;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+it('finds the fewest FP32 layers that meet a target plain FP16 misses', async () => {
+  const base = {
+    precision: 'fp16' as const,
+    dataMax: 512,
+    keepIOTypes: true,
+    excludeOps: [],
+    excludeNodes: [],
+    includeOps: [],
+    includeNodes: [],
+    calibrationSamples: 0,
+    shapes: {},
+  };
+  // Plain FP16 reaches cosine ~0.999995 on this model; ask for more.
+  const thresholds = { atol: 1, rtol: 1, cosine: 0.9999985, psnr: 0, snr: 0 };
+  const r = await searchMixed(
+    { path: CLS, name: 'cls.onnx' },
+    base,
+    { samples: 4, seed: 1, shapes: { x: [1, 3, 48, 192] }, thresholds },
+    { signal: new AbortController().signal, progress: () => undefined },
+  );
+  console.log(
+    `search: ${r.steps.map((s) => `${s.pinned} pinned -> cosine ${s.cosine.toFixed(7)}${s.pass ? ' pass' : ''}`).join('; ')}`,
+  );
+  expect(r.steps[0]!.pass).toBe(false);
+  expect(r.met).toBe(true);
+  expect(r.pinnedNodes.length).toBeGreaterThan(0);
+  expect(r.variant.kept.filter((k) => k.reason === 'excluded by the recipe').length).toBe(r.pinnedNodes.length);
+  expect(r.variant.name).toMatch(/fp16-mixed\d+/);
+});
