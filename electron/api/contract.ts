@@ -215,6 +215,15 @@ export const TrtCheckSchema = z.object({
   partitions: z.array(z.object({ size: z.number().int(), first: z.string(), last: z.string() })),
   /** Per main-graph node: 0 supported, 1 warning, 2 unsupported. */
   nodeStatus: z.array(z.number().int()),
+  /** Predicted fusions (TensorRT's documented fusion types): groups of main-graph node indices. */
+  fusion: z.object({
+    nodes: z.number().int(),
+    kernels: z.number().int(),
+    folded: z.number().int(),
+    groups: z.array(
+      z.object({ kind: z.string(), label: z.string(), rule: z.string(), nodes: z.array(z.number().int()) }),
+    ),
+  }),
 });
 export type TrtCheck = z.infer<typeof TrtCheckSchema>;
 

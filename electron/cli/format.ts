@@ -122,6 +122,9 @@ export function formatCheck(r: TrtCheck): string {
     `TensorRT ${r.tensorrt} ONNX parser (table: ${r.source.repo} ${r.source.branch} ${r.source.path} @ ${r.source.commit.slice(0, 10)})`,
     `${r.supported} of ${r.nodes} nodes supported${r.unsupported ? `, ${r.unsupported} not` : ''}`,
   ];
+  lines.push(
+    `predicted fusion: ${r.fusion.nodes} nodes -> ${r.fusion.kernels} kernels (${r.fusion.folded} folded at build time)`,
+  );
   if (r.partitions.length > 1)
     lines.push(
       `${r.partitions.length} supported partitions; largest ${r.partitions[0]!.size} nodes (${r.partitions[0]!.first} … ${r.partitions[0]!.last})`,

@@ -234,8 +234,16 @@ async function check(args: string[]): Promise<number> {
     c.call('model.check', { source: { kind: 'path', path: positionals[0] as string }, trt }),
   );
   if (values.json) {
-    const { nodeStatus: _omit, ...rest } = report;
-    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+    const { nodeStatus: _omit, fusion, ...rest } = report;
+    const summary = {
+      nodes: fusion.nodes,
+      kernels: fusion.kernels,
+      folded: fusion.folded,
+      groups: fusion.groups
+        .filter((g) => g.kind !== 'folded')
+        .map((g) => ({ kind: g.kind, label: g.label, nodes: g.nodes.length })),
+    };
+    process.stdout.write(`${JSON.stringify({ ...rest, fusion: summary }, null, 2)}\n`);
   } else process.stdout.write(formatCheck(report));
   return report.unsupported > 0 || report.findings.some((f) => f.node === '(model)' && f.status !== 'warning') ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import { summarizeModel } from '../core/onnx/summary';
 import { analyzeModelCached } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
 import { checkModel, checkPayload } from '../core/trt/check';
+import { predictFusions } from '../core/trt/fusion';
 import { engineView, type EngineFile } from '../core/trt/engine-view';
 import { makeVariant } from '../core/precision/variants';
 import { compareModels } from '../core/compare/compare';
@@ -132,7 +133,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const { path, displayName, trt } = CheckParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${trt}` });
     const analysis = await analyzeModelCached(path, displayName);
-    return checkPayload(checkModel(analysis, trt), analysis.ir);
+    return checkPayload(checkModel(analysis, trt), analysis.ir, predictFusions(analysis.ir, analysis.shapes));
   },
 
   'engine.import': async (raw, ctx) => {

@@ -291,6 +291,9 @@ test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings wi
   await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
   await page.getByRole('radio', { name: 'TensorRT 10' }).click();
   await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
+  await expect(page.getByTestId('fusion-summary')).toContainText(/471 nodes → \d+ predicted kernels/);
+  await page.getByRole('button', { name: 'Show fusion groups' }).click();
+  await page.screenshot({ path: path.join(SHOTS, 'trt-fusion.png') });
 
   const qdq = path.resolve(ROOT, '../shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx');
   test.skip(!fs.existsSync(qdq), 'the onnxruntime baseline models are not on this machine');

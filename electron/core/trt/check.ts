@@ -13,6 +13,7 @@ import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { TrtCheck } from '../../api/contract';
+import type { FusionPrediction } from './fusion';
 import { supportTable, type SupportTable, type TrtMajor } from './support';
 
 export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning';
@@ -423,8 +424,8 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
   };
 }
 
-/** The report as the API carries it: main-graph node indices, statuses as a plain array. */
-export function checkPayload(report: CheckReport, ir: ModelIR): TrtCheck {
+/** The report as the API carries it: main-graph node indices, statuses as a plain array, fusions. */
+export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPrediction): TrtCheck {
   const main = ir.graphs[0];
   const start = main?.nodeStart ?? 0;
   const end = main?.nodeEnd ?? 0;
@@ -438,5 +439,16 @@ export function checkPayload(report: CheckReport, ir: ModelIR): TrtCheck {
     findings: report.findings.map(({ id, ...f }) => ({ ...f, index: id >= start && id < end ? id - start : -1 })),
     partitions: report.partitions.map((p) => ({ size: p.nodes.length, first: p.first, last: p.last })),
     nodeStatus: Array.from(report.nodeStatus.subarray(start, end)),
+    fusion: {
+      nodes: fusion.nodes,
+      kernels: fusion.kernels,
+      folded: fusion.folded,
+      groups: fusion.groups.map((g) => ({
+        kind: g.kind,
+        label: g.label,
+        rule: g.rule,
+        nodes: g.nodes.map((id) => id - start),
+      })),
+    },
   };
 }

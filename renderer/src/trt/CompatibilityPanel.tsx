@@ -29,12 +29,30 @@ export function statusOverlay(check: TrtCheck): NodeOverlay {
   };
 }
 
+const HULL_COLOURS: Record<string, string> = {
+  conv: '#4e79a7',
+  matmul: '#b07aa1',
+  pointwise: '#59a14f',
+  shuffle: '#9c755f',
+  norm: '#edc948',
+  attention: '#e15759',
+};
+
+/** Predicted fusion groups of more than one node, as hulls on the graph. */
+export function fusionHulls(check: TrtCheck) {
+  return check.fusion.groups
+    .filter((g) => g.kind !== 'folded' && g.nodes.length > 1)
+    .slice(0, 2000)
+    .map((g) => ({ label: g.label, nodes: g.nodes, color: HULL_COLOURS[g.kind] ?? '#76b7b2' }));
+}
+
 export function CompatibilityPanel() {
   const client = useApp((s) => s.client);
   const source = useApp((s) => s.source);
   const summary = useApp((s) => s.summary);
   const { trt, checks, running, error, setTrt, check, forModel } = useTrt();
   const setOverlay = useGraphStore((s) => s.setOverlay);
+  const setHulls = useGraphStore((s) => s.setHulls);
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const [hidden, setHidden] = useState<Set<Status>>(new Set());
   const result = checks[trt];
@@ -88,6 +106,13 @@ export function CompatibilityPanel() {
             <button className="ghost" onClick={() => setOverlay(statusOverlay(result))}>
               Paint on graph
             </button>
+            <span data-testid="fusion-summary" title="Predicted from TensorRT's documented fusion types">
+              {result.fusion.nodes} nodes → {result.fusion.kernels} predicted kernels
+              <span className="muted"> ({result.fusion.folded} folded at build time)</span>
+            </span>
+            <button className="ghost" onClick={() => setHulls(fusionHulls(result))}>
+              Show fusion groups
+            </button>
           </>
         )}
       </header>
@@ -110,7 +135,10 @@ export function CompatibilityPanel() {
               </label>
             ))}
           </div>
-          <table className="compat-table" data-testid="compat-findings">
+          {result.findings.length === 0 && (
+            <p className="muted">No findings: every node, data type and restriction checked passes this table.</p>
+          )}
+          <table className="compat-table" data-testid="compat-findings" hidden={result.findings.length === 0}>
             <thead>
               <tr>
                 <th>Status</th>

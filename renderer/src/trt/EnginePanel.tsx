@@ -8,6 +8,7 @@ import type { EngineView } from '../../../electron/api/contract';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape, useApp } from '../state/app';
+import { useTrt } from './store';
 
 const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);
 
@@ -25,6 +26,8 @@ export function EnginePanel() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const engine = view && summary && view.model === summary.sha256 ? view.engine : null;
+  const checks = useTrt((s) => s.checks);
+  const predicted = (checks[11] ?? checks[10])?.fusion ?? null;
 
   const load = async (files: FileList) => {
     if (!client || !source || !summary) return;
@@ -89,6 +92,11 @@ export function EnginePanel() {
               {engine.kernels} engine layers for {summary?.nodes ?? '?'} ONNX nodes
               {engine.schema && <span className="muted"> · TensorRT {engine.schema}.x layer info</span>}
             </span>
+            {predicted && (
+              <span data-testid="engine-predicted">
+                predicted {predicted.kernels} (TensorRT readiness) · actual {engine.kernels}
+              </span>
+            )}
             {engine.totalMs !== null && <span>GPU time {ms(engine.totalMs)} per inference</span>}
             {engine.times?.latency && (
               <span>

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { checkModel, checkPayload } from '../../../electron/core/trt/check';
+import { predictFusions } from '../../../electron/core/trt/fusion';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../../builders/graph';
 import { REAL_MODELS } from '../onnx/real-models';
 
@@ -59,7 +60,8 @@ describe.each([10, 11] as const)('TensorRT %i', (trt) => {
     const r = checkModel(a, trt);
     expect(r.findings.filter((f) => f.status !== 'warning')).toEqual([]);
     expect(r.unsupported).toBe(0);
-    const p = checkPayload(r, a.ir);
+    const p = checkPayload(r, a.ir, predictFusions(a.ir, a.shapes));
+    expect(p.fusion.kernels).toBeLessThan(p.fusion.nodes);
     expect(p.nodeStatus).toHaveLength(471);
     expect(p.partitions[0]!.size).toBe(471);
   });

@@ -1,0 +1,318 @@
+/**
+ * Which ONNX nodes TensorRT is expected to fuse into one kernel, from the fusions the TensorRT
+ * Developer Guide documents ("Layer Fusion", "Types of Fusions"): convolution with bias, batch
+ * norm/scale, activation and an element-wise residual; pointwise chains (PWN); shuffle merges
+ * (Reshape/Transpose/Flatten/Squeeze/Unsqueeze); MatMul/Gemm with bias and activation; decomposed
+ * LayerNorm; multi-head attention (MatMul → scale → mask → Softmax → MatMul, fused by Myelin);
+ * Q/DQ folded into the layer they quantize; constants and shape arithmetic folded at build time.
+ *
+ * A prediction, not TensorRT's verdict: tactics and Myelin can fuse more (or less). Fusions only join
+ * a node to its producer when the tensor between them has that single consumer and is not a graph
+ * output (otherwise TensorRT must materialise it). Linear in the graph's size.
+ */
+import type { ModelIR } from '../onnx/ir';
+import { TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';
+import type { ShapeResult } from '../onnx/shapes';
+
+export type FusionKind =
+  | 'conv'
+  | 'matmul'
+  | 'pointwise'
+  | 'shuffle'
+  | 'norm'
+  | 'attention'
+  | 'softmax'
+  | 'reduce'
+  | 'pool'
+  | 'single'
+  | 'folded';
+
+export interface FusionGroup {
+  id: number;
+  kind: FusionKind;
+  /** "Conv + BatchNormalization + Relu" */
+  label: string;
+  /** IR node ids (main graph). */
+  nodes: number[];
+  rule: string;
+}
+
+export interface FusionPrediction {
+  groups: FusionGroup[];
+  /** Per main-graph node index (id − nodeStart): its group id. */
+  nodeGroup: Int32Array;
+  nodes: number;
+  /** Groups that become kernels (not folded). */
+  kernels: number;
+  folded: number;
+}
+
+const ACTIVATIONS = new Set([
+  'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'PRelu',
+  'ThresholdedRelu', 'Gelu', 'Mish',
+]); // prettier-ignore
+const POINTWISE = new Set([
+  ...ACTIVATIONS, 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Exp', 'Log', 'Abs', 'Neg', 'Erf', 'Reciprocal', 'Min', 'Max',
+  'Sin', 'Cos', 'Floor', 'Ceil', 'Round', 'Sign', 'Not', 'And', 'Or', 'Xor', 'Equal', 'Greater', 'Less', 'Where', 'Cast',
+]); // prettier-ignore
+const SHUFFLES = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze']);
+const NOOPS = new Set(['Identity', 'Dropout']);
+const SHAPE_OPS = new Set(['Shape', 'Size']);
+const SHAPE_ARITH = new Set([
+  'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'Reshape', 'ConstantOfShape',
+  'Range', 'Equal', 'Where', 'ReduceProd', 'Min', 'Max', 'Floor', 'Ceil', 'Expand',
+]); // prettier-ignore
+const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool']);
+
+export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPrediction {
+  const main = ir.graphs[0];
+  const start = main?.nodeStart ?? 0;
+  const end = main?.nodeEnd ?? 0;
+  const N = end - start;
+  const op = (id: number) => ir.nodes[id]?.opType ?? '';
+  const ins = (id: number) => Array.from(ir.nodeInputs.subarray(ir.nodeInputStart[id], ir.nodeInputStart[id + 1]));
+  const outs = (id: number) => Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]));
+  const consumers = (t: number) => ir.consumers.subarray(ir.consumerStart[t], ir.consumerStart[t + 1]);
+  const producer = (t: number) => {
+    const p = t >= 0 ? (ir.tensorProducer[t] as number) : -1;
+    return p >= start && p < end ? p : -1;
+  };
+  /** The tensor between producer and consumer may disappear: one consumer, not a graph output. */
+  const private1 = (t: number) =>
+    t >= 0 && consumers(t).length === 1 && !((ir.tensorFlags[t] as number) & TENSOR_OUTPUT);
+
+  // 1. Build-time constants and shape arithmetic fold away.
+  const constT = new Uint8Array(ir.tensorCount); // 1 constant, 2 shape-derived
+  for (let t = 0; t < ir.tensorCount; t++) if ((ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) constT[t] = 1;
+  const group = new Int32Array(N).fill(-1);
+  const groups: FusionGroup[] = [];
+  const folded: number[] = [];
+  for (let k = start; k < end; k++) {
+    const id = ir.topo[k] as number;
+    const o = op(id);
+    const inputs = ins(id).filter((t) => t >= 0);
+    let fold = false;
+    if (o === 'Constant' || SHAPE_OPS.has(o)) fold = true;
+    else if (inputs.length > 0 && inputs.every((t) => constT[t]))
+      fold = o !== 'If' && o !== 'Loop' && !o.startsWith('Random');
+    else if (
+      SHAPE_ARITH.has(o) &&
+      inputs.length > 0 &&
+      inputs.every((t) => constT[t] === 2 || constT[t] === 1) &&
+      inputs.some((t) => constT[t] === 2)
+    )
+      fold = true;
+    if (fold) {
+      for (const t of outs(id)) if (t >= 0) constT[t] = SHAPE_OPS.has(o) || inputs.some((x) => constT[x] === 2) ? 2 : 1;
+      folded.push(id);
+    }
+  }
+  if (folded.length) {
+    const g = groups.length;
+    groups.push({
+      id: g,
+      kind: 'folded',
+      label: 'constants and shape arithmetic',
+      nodes: folded,
+      rule: 'constant folding',
+    });
+    for (const id of folded) group[id - start] = g;
+  }
+  const dataInputs = (id: number) => ins(id).filter((t) => t >= 0 && !constT[t]);
+
+  const newGroup = (kind: FusionKind, ids: number[], rule: string): number => {
+    const g = groups.length;
+    groups.push({ id: g, kind, label: '', nodes: ids, rule });
+    for (const id of ids) group[id - start] = g;
+    return g;
+  };
+  const join = (g: number, id: number) => {
+    groups[g]!.nodes.push(id);
+    group[id - start] = g;
+  };
+  const free = (id: number) => id >= start && id < end && group[id - start] === -1;
+  const only = (t: number): number => {
+    const c = consumers(t);
+    return c.length === 1 ? (c[0] as number) : -1;
+  };
+
+  // 2. Patterns first: decomposed LayerNorm and attention.
+  for (let k = start; k < end; k++) {
+    const r1 = ir.topo[k] as number;
+    if (op(r1) !== 'ReduceMean' || !free(r1)) continue;
+    const x = dataInputs(r1)[0];
+    const sub = only(outs(r1)[0] ?? -1);
+    if (x === undefined || sub < 0 || op(sub) !== 'Sub' || !free(sub)) continue;
+    const subOut = outs(sub)[0] ?? -1;
+    const cs = subOut >= 0 ? Array.from(consumers(subOut)) : [];
+    const pow = cs.find((c) => op(c) === 'Pow' || op(c) === 'Mul');
+    const div = cs.find((c) => op(c) === 'Div');
+    if (pow === undefined || div === undefined) continue;
+    const r2 = only(outs(pow)[0] ?? -1);
+    const add = r2 >= 0 ? only(outs(r2)[0] ?? -1) : -1;
+    const sqrt = add >= 0 ? only(outs(add)[0] ?? -1) : -1;
+    if (op(r2) !== 'ReduceMean' || op(add) !== 'Add' || op(sqrt) !== 'Sqrt' || only(outs(sqrt)[0] ?? -1) !== div)
+      continue;
+    const ids = [r1, sub, pow, r2, add, sqrt, div];
+    if (!ids.every(free)) continue;
+    let tail = div;
+    for (const want of ['Mul', 'Add']) {
+      const n = private1(outs(tail)[0] ?? -1) ? only(outs(tail)[0] ?? -1) : -1;
+      if (n >= 0 && op(n) === want && free(n)) {
+        ids.push(n);
+        tail = n;
+      }
+    }
+    newGroup('norm', ids, 'decomposed LayerNorm (Myelin normalization kernel)');
+  }
+  for (let k = start; k < end; k++) {
+    const sm = ir.topo[k] as number;
+    if (op(sm) !== 'Softmax' || !free(sm)) continue;
+    const ids = [sm];
+    let back = producer(dataInputs(sm)[0] ?? -1);
+    while (
+      back >= 0 &&
+      free(back) &&
+      ['Div', 'Mul', 'Add', 'Where'].includes(op(back)) &&
+      private1(outs(back)[0] ?? -1)
+    ) {
+      ids.push(back);
+      back = producer(dataInputs(back)[0] ?? -1);
+    }
+    const qk = back;
+    const av = only(outs(sm)[0] ?? -1);
+    if (qk < 0 || op(qk) !== 'MatMul' || !free(qk) || dataInputs(qk).length !== 2) continue;
+    if (av < 0 || op(av) !== 'MatMul' || !free(av) || !private1(outs(sm)[0] ?? -1)) continue;
+    newGroup('attention', [qk, ...ids.reverse(), av], 'multi-head attention (MatMul, scale, mask, Softmax, MatMul)');
+  }
+
+  // 3. Greedy fusion into the producer's group, in topological order.
+  for (let k = start; k < end; k++) {
+    const id = ir.topo[k] as number;
+    if (!free(id)) continue;
+    const o = op(id);
+    const node = ir.nodes[id];
+    if (node && node.domain !== '' && node.domain !== 'ai.onnx') {
+      newGroup('single', [id], 'custom op (a plugin)');
+      continue;
+    }
+    if (NOOPS.has(o)) {
+      const p = producer(dataInputs(id)[0] ?? -1);
+      const g = p >= 0 ? group[p - start]! : -1;
+      if (g >= 0) join(g, id);
+      else newGroup('folded', [id], 'no-op removed');
+      continue;
+    }
+    // Q/DQ fold into the layer they quantize: DQ joins its consumer (below), Q joins its producer.
+    if (o === 'QuantizeLinear') {
+      const p = producer(dataInputs(id)[0] ?? -1);
+      if (p >= 0 && group[p - start]! >= 0 && private1(dataInputs(id)[0]!)) {
+        join(group[p - start]!, id);
+        continue;
+      }
+    }
+    if (o === 'DequantizeLinear') {
+      const t = outs(id)[0] ?? -1;
+      const c = t >= 0 ? only(t) : -1;
+      if (c >= 0 && c >= start && c < end) {
+        // Defer: the consumer adopts it when its turn comes (it is later in topological order).
+        newGroup('single', [id], 'Q/DQ folded into the quantized layer');
+        continue;
+      }
+    }
+    let merged = -1;
+    let rule = '';
+    for (const t of dataInputs(id)) {
+      const p = producer(t);
+      if (p < 0 || !private1(t)) continue;
+      const g = group[p - start]!;
+      if (g < 0) continue;
+      const kind = groups[g]!.kind;
+      const ops = groups[g]!.nodes.map(op);
+      if (
+        kind === 'conv' &&
+        (o === 'BatchNormalization' ||
+          ACTIVATIONS.has(o) ||
+          o === 'Add' ||
+          ((o === 'Mul' || o === 'Div') && dataInputs(id).length === 1))
+      ) {
+        if (
+          o === 'BatchNormalization' &&
+          ops.some((x) => x !== 'Conv' && x !== 'ConvTranspose' && x !== 'DequantizeLinear')
+        )
+          continue;
+        if (o === 'Add' && ops.includes('Add')) continue;
+        merged = g;
+        rule =
+          o === 'Add' ? 'convolution + element-wise sum (residual)' : 'convolution + batch norm / scale / activation';
+      } else if (kind === 'matmul' && (POINTWISE.has(o) || o === 'Add')) {
+        merged = g;
+        rule = 'MatMul/Gemm + bias + activation (pointwise epilogue)';
+      } else if ((kind === 'pointwise' || kind === 'norm') && POINTWISE.has(o) && kind === 'pointwise') {
+        merged = g;
+        rule = 'pointwise fusion (PWN)';
+      } else if (kind === 'shuffle' && SHUFFLES.has(o)) {
+        merged = g;
+        rule = 'shuffle + shuffle';
+      }
+      if (merged >= 0) break;
+    }
+    if (merged >= 0) {
+      join(merged, id);
+      if (!groups[merged]!.rule.includes(rule)) groups[merged]!.rule += `; ${rule}`;
+    } else {
+      const kind: FusionKind =
+        o === 'Conv' || o === 'ConvTranspose'
+          ? 'conv'
+          : o === 'MatMul' || o === 'Gemm'
+            ? 'matmul'
+            : POINTWISE.has(o)
+              ? 'pointwise'
+              : SHUFFLES.has(o)
+                ? 'shuffle'
+                : o === 'Softmax' || o === 'LogSoftmax'
+                  ? 'softmax'
+                  : o.startsWith('Reduce') || o.startsWith('Arg')
+                    ? 'reduce'
+                    : POOLS.has(o)
+                      ? 'pool'
+                      : o === 'LayerNormalization' || o === 'InstanceNormalization' || o === 'GroupNormalization'
+                        ? 'norm'
+                        : 'single';
+      merged = newGroup(kind, [id], 'one layer');
+    }
+    // Dequantized inputs (weights and activations) fold into this layer.
+    for (const t of ins(id)) {
+      const p = t >= 0 ? (ir.tensorProducer[t] as number) : -1;
+      if (
+        p >= start &&
+        p < end &&
+        op(p) === 'DequantizeLinear' &&
+        groups[group[p - start]!]?.nodes.length === 1 &&
+        only(t) === id
+      ) {
+        const g = group[p - start]!;
+        groups[g]!.nodes = [];
+        join(merged, p);
+      }
+    }
+  }
+
+  // Groups emptied by Q/DQ adoption go; ids are renumbered.
+  const kept = groups.filter((g) => g.nodes.length > 0);
+  const nodeGroup = new Int32Array(N).fill(-1);
+  kept.forEach((g, i) => {
+    g.id = i;
+    g.nodes.sort((a, b) => a - b);
+    for (const id of g.nodes) nodeGroup[id - start] = i;
+    if (g.kind !== 'folded') g.label = g.nodes.map(op).join(' + ');
+  });
+  const foldedNodes = kept.filter((g) => g.kind === 'folded').reduce((s, g) => s + g.nodes.length, 0);
+  return {
+    groups: kept,
+    nodeGroup,
+    nodes: N,
+    kernels: kept.filter((g) => g.kind !== 'folded').length,
+    folded: foldedNodes,
+  };
+}
