@@ -2,6 +2,7 @@
  * A small DSL for building ONNX models in tests and benchmarks, on Kiln's own model types and
  * encoder (electron/core/onnx). Values are deterministic: weights come from a seeded generator.
  */
+import { rng } from '../../electron/core/backends/inputs';
 import { ATTR } from '../../electron/core/onnx/model';
 import type {
   AttributeProto,
@@ -18,17 +19,8 @@ import type {
 /** TensorProto.DataType numbers used by the builders. */
 export const DT = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 } as const;
 
-/** Mulberry32: a tiny seeded generator, so every generated model is the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Kiln's seeded generator (mulberry32), so every generated model is the same on every run. */
+export const seeded = rng;
 
 export type DimSpec = number | string | null;
 

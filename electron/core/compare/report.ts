@@ -5,7 +5,8 @@
 import type { Comparison } from '../../api/contract';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: number) =>
+/** Numbers as a report shows them: 4 significant digits, exponent when tiny or huge, ∞. */
+export const fmt = (v: number) =>
   !Number.isFinite(v)
     ? '∞'
     : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)

@@ -19,7 +19,7 @@ import {
   ZAxis,
 } from 'recharts';
 import type { Comparison } from '../../../electron/api/contract';
-import { comparisonHtml } from '../../../electron/core/compare/report';
+import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
 import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
 import { useVariants } from '../precision/store';
@@ -27,13 +27,6 @@ import { runColour } from '../profile/charts';
 import { parseDims, shapeFields } from '../profile/shapes';
 import { useProfiles } from '../profile/store';
 import { errorShape, useApp } from '../state/app';
-
-const fmt = (v: number) =>
-  !Number.isFinite(v)
-    ? '∞'
-    : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-      ? v.toExponential(2)
-      : v.toPrecision(4);
 
 type Metrics = Comparison['variants'][number]['perOutput'][number];
 const ROWS: [string, (m: Metrics) => string][] = [

@@ -1,19 +1,11 @@
 /** Progress of the running job, with a way out. */
 import { useApp } from '../state/app';
+import { JobProgress } from './Progress';
 
 export function JobBar() {
   const job = useApp((s) => s.job);
   if (!job) return null;
-  const fraction = job.progress?.fraction ?? null;
   return (
-    <div className="jobbar" data-testid="job">
-      <span className="job-label">{job.progress?.stage ?? job.label}</span>
-      <div className={`progress ${fraction === null ? 'indeterminate' : ''}`}>
-        <span style={fraction === null ? undefined : { width: `${Math.round(fraction * 100)}%` }} />
-      </div>
-      <button className="ghost" onClick={job.cancel}>
-        Cancel
-      </button>
-    </div>
+    <JobProgress className="jobbar" testId="job" label={job.label} progress={job.progress} onCancel={job.cancel} />
   );
 }

@@ -3,6 +3,7 @@
  * listed with what changed and why, ready to profile side by side with the original.
  */
 import { useEffect, useState } from 'react';
+import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
 import { useVariants } from './store';
@@ -79,15 +80,13 @@ export function PrecisionPanel() {
           <input value={excludeNodes} onChange={(e) => setExcludeNodes(e.target.value)} aria-label="Exclude nodes" />
         </label>
         {making ? (
-          <div className="profile-running" data-testid="variant-progress">
-            <span>{making.progress?.stage ?? 'Making the variant'}</span>
-            <div className="progress indeterminate">
-              <span />
-            </div>
-            <button type="button" className="ghost" onClick={making.cancel}>
-              Cancel
-            </button>
-          </div>
+          <JobProgress
+            className="profile-running"
+            testId="variant-progress"
+            label="Making the variant"
+            progress={making.progress}
+            onCancel={making.cancel}
+          />
         ) : (
           <button type="submit" className="primary">
             Make FP16 variant

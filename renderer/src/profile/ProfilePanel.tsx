@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { ProfileReport } from '../../../electron/api/contract';
+import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { errorShape, useApp } from '../state/app';
 import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
@@ -261,21 +262,13 @@ export function ProfilePanel() {
           </label>
         ))}
         {running ? (
-          <div className="profile-running" data-testid="profile-progress">
-            <span>{running.progress?.stage ?? running.label}</span>
-            <div className={`progress ${running.progress?.fraction == null ? 'indeterminate' : ''}`}>
-              <span
-                style={
-                  running.progress?.fraction == null
-                    ? undefined
-                    : { width: `${Math.round(running.progress.fraction * 100)}%` }
-                }
-              />
-            </div>
-            <button type="button" className="ghost" onClick={running.cancel}>
-              Cancel
-            </button>
-          </div>
+          <JobProgress
+            className="profile-running"
+            testId="profile-progress"
+            label={running.label}
+            progress={running.progress}
+            onCancel={running.cancel}
+          />
         ) : (
           <button type="submit" className="primary">
             Build &amp; profile

@@ -2,6 +2,7 @@
  * Malformed models must not crash or allocate without bound: a seeded fuzz over every rule with
  * random (often nonsensical) inputs, constants and attributes.
  */
+import { rng } from '../../../electron/core/backends/inputs';
 import { describe, expect, it } from 'vitest';
 import { inferNode } from '../../../electron/core/shapes/infer';
 import { nodeCost } from '../../../electron/core/shapes/cost';
@@ -12,18 +13,6 @@ const OPS =
   'MatMul Gemm Einsum Reshape Transpose Flatten Squeeze Unsqueeze Expand Tile DepthToSpace Concat Split Slice Gather ' +
   'GatherND Pad TopK ArgMax OneHot NonZero Resize Upsample ReduceSum ReduceMean Shape Size ConstantOfShape Constant ' +
   'Range QuantizeLinear DequantizeLinear LSTM GRU If Loop Scan Attention Softmax Clip Compress Unique GridSample RoiAlign';
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('robustness', () => {
   it('never throws, never returns invalid dims, on 20,000 random contexts', () => {

@@ -1,0 +1,29 @@
+/** A job's stage, a progress bar (indeterminate without a fraction) and its Cancel button. */
+import type { Progress } from '../../../electron/api/contract';
+
+export function JobProgress({
+  label,
+  progress,
+  onCancel,
+  className,
+  testId,
+}: {
+  label: string;
+  progress: Progress | null;
+  onCancel: () => void;
+  className: string;
+  testId?: string;
+}) {
+  const fraction = progress?.fraction ?? null;
+  return (
+    <div className={className} data-testid={testId}>
+      <span className="job-label">{progress?.stage ?? label}</span>
+      <div className={`progress ${fraction === null ? 'indeterminate' : ''}`}>
+        <span style={fraction === null ? undefined : { width: `${Math.round(fraction * 100)}%` }} />
+      </div>
+      <button type="button" className="ghost" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
