@@ -269,6 +269,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await expect(cmp.locator('tr', { hasText: 'Top-1 agreement' })).toContainText('100.0%');
   await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter')).toHaveCount(2);
   await expect(page.getByTestId('layerwise-chart')).toBeVisible();
+  await expect(page.getByTestId('error-histograms').locator('.recharts-bar-rectangle').first()).toBeVisible();
   await cmp.getByRole('button', { name: 'Paint' }).click();
   await expect(page.getByTestId('graph-legend')).toContainText('1 − cosine vs FP32');
   await page.screenshot({ path: path.join(SHOTS, 'compare-fp16.png') });
@@ -280,6 +281,8 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   await expect(cmp.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
   await expect(cmp.locator('thead')).toContainText('fp16-mixed');
+  await page.getByTestId('tradeoff-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'compare-mixed.png') });
 });
 
 test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings with ways forward, linked to the graph', async ({

@@ -6,6 +6,8 @@
  */
 import { useMemo, useState } from 'react';
 import {
+  Bar,
+  BarChart,
   CartesianGrid,
   Legend,
   Line,
@@ -171,6 +173,19 @@ export function ComparePanel() {
         })),
       ].filter((p): p is { name: string; latency: number; accuracy: number } => p.latency !== null)
     : [];
+  // Points no other point beats on both latency and accuracy, fastest first.
+  const pareto = points
+    .filter(
+      (p) =>
+        !points.some(
+          (q) =>
+            q !== p &&
+            q.latency <= p.latency &&
+            q.accuracy >= p.accuracy &&
+            (q.latency < p.latency || q.accuracy > p.accuracy),
+        ),
+    )
+    .sort((a, b) => a.latency - b.latency);
   const curve = result
     ? (result.variants[0]?.layers?.tensors ?? []).map((_, i) => {
         const row: Record<string, number> = { i };
@@ -372,9 +387,47 @@ export function ComparePanel() {
                       {points.map((p, i) => (
                         <Scatter key={p.name} name={p.name} data={[p]} fill={runColour(i)} isAnimationActive={false} />
                       ))}
+                      {pareto.length > 1 && (
+                        <Scatter
+                          name="Pareto front"
+                          data={pareto}
+                          line={{ stroke: 'var(--muted)', strokeDasharray: '4 3' }}
+                          shape={() => <g />}
+                          legendType="line"
+                          isAnimationActive={false}
+                        />
+                      )}
                     </ScatterChart>
                   </ResponsiveContainer>
                 )}
+              </figure>
+              <figure className="chart" data-testid="error-histograms">
+                <figcaption>|error| distribution of {result.outputs[output]} (share of elements, 0 … max)</figcaption>
+                <ResponsiveContainer width="100%" height={180}>
+                  <BarChart
+                    data={Array.from({ length: 32 }, (_, b) => {
+                      const row: Record<string, number> = { b };
+                      for (const v of result.variants) {
+                        const m = v.perOutput[output]?.metrics;
+                        if (m) row[v.name] = (100 * (m.histogram[b] ?? 0)) / Math.max(1, m.count);
+                      }
+                      return row;
+                    })}
+                    margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
+                  >
+                    <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                    <XAxis dataKey="b" tick={false} />
+                    <YAxis unit="%" fontSize={11} width={44} />
+                    <Tooltip
+                      formatter={(v) => `${Number(v).toFixed(1)}%`}
+                      labelFormatter={(b) => `bin ${Number(b) + 1} of 32`}
+                    />
+                    <Legend wrapperStyle={{ fontSize: 11 }} />
+                    {result.variants.map((v, i) => (
+                      <Bar key={v.id} dataKey={v.name} fill={runColour(i)} isAnimationActive={false} />
+                    ))}
+                  </BarChart>
+                </ResponsiveContainer>
               </figure>
               {curve.length > 0 && (
                 <figure className="chart" data-testid="layerwise-chart">
