@@ -299,7 +299,26 @@ export const Fp16RecipeSchema = z.object({
   shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
 });
 
-export const RecipeSchema = z.discriminatedUnion('precision', [Fp16RecipeSchema]);
+export const Int8RecipeSchema = z.object({
+  precision: z.literal('int8'),
+  /** Q/DQ placement: TensorRT's explicit quantization (symmetric INT8), or ONNX Runtime's CPU flavour (UINT8 activations). */
+  flavour: z.enum(['tensorrt', 'onnxruntime']).default('tensorrt'),
+  calibrator: z.enum(['max', 'percentile', 'entropy', 'mse']).default('max'),
+  percentile: z.number().min(50).max(100).default(99.99),
+  perChannel: z.boolean().default(true),
+  /** Seeded random calibration samples, used when no calibration files are given. */
+  samples: z.number().int().min(1).max(100_000).default(32),
+  seed: z.number().int().default(1),
+  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+  /** .npy/.npz files in ModelOpt's layout (input name -> array). */
+  calibrationFiles: z.array(ModelSourceSchema).max(10_000).default([]),
+  includeOps: z.array(z.string().max(200)).max(500).default([]),
+  includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
+  excludeOps: z.array(z.string().max(200)).max(500).default([]),
+  excludeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
+});
+
+export const RecipeSchema = z.discriminatedUnion('precision', [Fp16RecipeSchema, Int8RecipeSchema]);
 export type Recipe = z.infer<typeof RecipeSchema>;
 
 export const VariantSchema = z.object({
@@ -313,6 +332,8 @@ export const VariantSchema = z.object({
   kept: z.array(z.object({ node: z.string(), op: z.string(), precision: z.string(), reason: z.string() })),
   castsInserted: z.number().int(),
   weightsConverted: z.number().int(),
+  /** Q/DQ pairs inserted (INT8). */
+  qdqPairs: z.number().int().default(0),
   notes: z.array(z.string()),
 });
 export type Variant = z.infer<typeof VariantSchema>;

@@ -26,10 +26,13 @@ Commands:
                                             build with ONNX Runtime (CPU) and time it like trtexec
   check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)
-  convert <model.onnx> --precision fp16 -o <out.onnx> [--keep-io | --no-keep-io] [--exclude-ops A,B]
-          [--exclude-nodes n1,n2] [--data-max N]   make a precision variant (recipe in metadata_props)
+  convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
+          fp16: [--no-keep-io] [--data-max N]
+          int8: [--calib a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
+                [--samples N] [--shapes x:1x3x224x224]
+                                            make a precision variant (recipe in metadata_props)
   compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
-          [--target cosine>=0.999,snr>=25] [--json] [--report out.html]
+          [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
                                             accuracy of variants against FP32 (exit 1 when one fails)
   probe [--json]                            look for TensorRT and CUDA on this machine
   serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
@@ -101,28 +104,77 @@ async function convert(args: string[]): Promise<number> {
       'exclude-ops': { type: 'string' },
       'exclude-nodes': { type: 'string' },
       'data-max': { type: 'string' },
+      calib: { type: 'string' },
+      calibrator: { type: 'string' },
+      target: { type: 'string' },
+      samples: { type: 'string' },
+      shapes: { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('convert takes exactly one model file');
-  if (values.precision !== 'fp16')
-    throw new UsageError(
-      `--precision must be fp16${values.precision === 'int8' ? ' (INT8 is not in this build yet)' : ''}`,
-    );
+  if (values.precision !== 'fp16' && values.precision !== 'int8')
+    throw new UsageError('--precision must be fp16 or int8');
   if (!values.out) throw new UsageError('convert needs -o out.onnx');
+  const recipe = values.precision === 'int8' ? int8Recipe(values) : fp16Recipe(values);
   const variant = await withClient((c) =>
-    c.call('variant.make', { source: { kind: 'path', path: positionals[0] as string }, recipe: fp16Recipe(values) }),
+    c.call(
+      'variant.make',
+      { source: { kind: 'path', path: positionals[0] as string }, recipe },
+      {
+        onProgress: values.json
+          ? undefined
+          : (p) =>
+              process.stderr.write(
+                `\r${p.stage}${p.fraction === null ? '' : ` ${Math.round(p.fraction * 100)}%`}      `,
+              ),
+      },
+    ),
   );
+  if (!values.json) process.stderr.write('\n');
   copyAtomically(variantPath(variant.id), values.out);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...variant, path: path.resolve(values.out) }, null, 2)}\n`);
   else
     process.stdout.write(
-      `${values.out}: ${variant.nodesByPrecision.fp16 ?? 0} FP16 nodes, ${variant.kept.length} kept FP32, ${variant.castsInserted} casts, ${formatBytes(variant.bytes)}\n` +
+      `${values.out}: ${Object.entries(variant.nodesByPrecision)
+        .filter(([k]) => k !== 'other')
+        .map(([k, n]) => `${n} ${k.toUpperCase()}`)
+        .join(
+          ', ',
+        )} nodes, ${variant.castsInserted} casts, ${variant.qdqPairs} Q/DQ pairs, ${formatBytes(variant.bytes)}\n` +
         variant.kept.map((k) => `  FP32  ${k.op} ${k.node}: ${k.reason}\n`).join('') +
         variant.notes.map((n) => `note: ${n}\n`).join(''),
     );
   return 0;
+}
+
+function int8Recipe(values: {
+  calib?: string;
+  calibrator?: string;
+  target?: string;
+  samples?: string;
+  shapes?: string;
+  'exclude-ops'?: string;
+  'exclude-nodes'?: string;
+}) {
+  const calibrator = values.calibrator ?? 'max';
+  if (!['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
+    throw new UsageError('--calibrator must be max, percentile, entropy or mse');
+  const flavour = values.target ?? 'tensorrt';
+  if (flavour !== 'tensorrt' && flavour !== 'onnxruntime')
+    throw new UsageError('--target must be tensorrt or onnxruntime');
+  const samples = positiveNumber(values.samples, '--samples');
+  return {
+    precision: 'int8' as const,
+    flavour: flavour as 'tensorrt' | 'onnxruntime',
+    calibrator: calibrator as 'max',
+    ...(samples ? { samples: Math.max(1, Math.round(samples)) } : {}),
+    shapes: values.shapes ? parseShapes(values.shapes) : {},
+    calibrationFiles: list(values.calib).map((p) => ({ kind: 'path' as const, path: path.resolve(p) })),
+    excludeOps: list(values['exclude-ops']),
+    excludeNodes: list(values['exclude-nodes']),
+  };
 }
 
 /** "cosine>=0.999,snr>=25" -> thresholds. */
@@ -156,17 +208,24 @@ async function compare(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('compare takes exactly one model file');
   const wanted = list(values.variants).filter((v) => v !== 'fp32');
   for (const v of wanted)
-    if (v !== 'fp16')
-      throw new UsageError(`--variants: "${v}" is not a precision Kiln makes in this build (fp32, fp16)`);
-  if (wanted.length === 0) throw new UsageError('--variants needs at least one of fp16');
+    if (v !== 'fp16' && v !== 'int8')
+      throw new UsageError(`--variants: "${v}" is not a precision Kiln makes (fp32, fp16, int8)`);
+  if (wanted.length === 0) throw new UsageError('--variants needs at least one of fp16, int8');
   const samples = positiveNumber(values.samples, '--samples') ?? 8;
   const targets = parseTargets(values.target);
   const source = { kind: 'path' as const, path: positionals[0] as string };
   const result = await withClient(async (c) => {
     const ids: string[] = [];
-    // Each wanted precision becomes a variant (fp16 is the one this build makes).
-    for (let i = 0; i < wanted.length; i++)
-      ids.push((await c.call('variant.make', { source, recipe: fp16Recipe({}) })).id);
+    const shapes = values.shapes ? parseShapes(values.shapes) : {};
+    for (const p of wanted)
+      ids.push(
+        (
+          await c.call('variant.make', {
+            source,
+            recipe: p === 'int8' ? { ...int8Recipe({}), shapes } : fp16Recipe({}),
+          })
+        ).id,
+      );
     return c.call(
       'model.compare',
       {

@@ -74,7 +74,9 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       }
       case 'variant.make': {
         const { source, recipe } = params as ParsedRequestOf<'variant.make'>;
-        return options.supervisor.run('variant.make', { ...resolveSource(source), recipe }, run);
+        const calibrationPaths =
+          recipe.precision === 'int8' ? recipe.calibrationFiles.map((f) => resolveSource(f).path) : [];
+        return options.supervisor.run('variant.make', { ...resolveSource(source), recipe, calibrationPaths }, run);
       }
       case 'model.compare': {
         const { source, variants, ...options2 } = params as ParsedRequestOf<'model.compare'>;

@@ -44,7 +44,7 @@ const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
 const MAX_ENGINE_JSON = 256 * 2 ** 20;
-const VariantParams = OpenParams.extend({ recipe: RecipeSchema });
+const VariantParams = OpenParams.extend({ recipe: RecipeSchema, calibrationPaths: z.array(z.string()).default([]) });
 const CompareParams = OpenParams.extend({
   variants: z.array(OpenParams.extend({ id: z.string() })).min(1),
   samples: z.number().int().min(1),
@@ -158,8 +158,8 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   },
 
   'variant.make': async (raw, ctx) => {
-    const { path, displayName, recipe } = VariantParams.parse(raw);
-    return makeVariant(path, displayName, recipe, ctx);
+    const { path, displayName, recipe, calibrationPaths } = VariantParams.parse(raw);
+    return makeVariant(path, displayName, recipe, ctx, { calibrationPaths });
   },
 
   'model.compare': async (raw, ctx) => {

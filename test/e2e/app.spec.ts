@@ -237,12 +237,19 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByRole('tab', { name: 'Precision' }).click();
   await page.getByLabel('Exclude ops').fill('Softmax');
   await page.getByRole('button', { name: 'Make FP16 variant' }).click();
-  const variant = page.getByTestId('variant');
+  const variant = page.getByTestId('variant').first();
   await expect(variant).toContainText('ch_ppocr_mobile_v2.0_cls_infer.fp16.onnx', { timeout: 30_000 });
   await expect(variant).toContainText('FP16');
   await expect(variant).toContainText('casts inserted');
   await expect(variant).toContainText('emulation');
   await expect(variant).toContainText('excluded by the recipe');
+  // INT8 for TensorRT, calibrated on seeded samples: Q/DQ pairs, and what stayed in float and why.
+  await page.getByLabel('INT8 shape of x').fill('1x3x48x192');
+  await page.getByLabel('Calibration samples').fill('8');
+  await page.getByRole('button', { name: 'Make INT8 variant' }).click();
+  await expect(page.getByTestId('variant')).toHaveCount(2, { timeout: 60_000 });
+  await expect(page.getByTestId('variant').nth(1)).toContainText('int8-trt-max');
+  await expect(page.getByTestId('variant').nth(1)).toContainText('Q/DQ pairs');
   await page.screenshot({ path: path.join(SHOTS, 'precision-fp16.png') });
 
   await page.getByRole('tab', { name: 'Build & profile' }).click();
@@ -270,7 +277,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter')).toHaveCount(2);
   await expect(page.getByTestId('layerwise-chart')).toBeVisible();
   await expect(page.getByTestId('error-histograms').locator('.recharts-bar-rectangle').first()).toBeVisible();
-  await cmp.getByRole('button', { name: 'Paint' }).click();
+  await cmp.getByRole('button', { name: 'Paint' }).first().click();
   await expect(page.getByTestId('graph-legend')).toContainText('1 − cosine vs FP32');
   await page.screenshot({ path: path.join(SHOTS, 'compare-fp16.png') });
 
@@ -279,8 +286,9 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByRole('button', { name: 'Find mixed precision' }).click();
   await expect(page.getByTestId('search-result')).toContainText('meet cosine ≥ 0.9999985', { timeout: 60_000 });
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
-  await expect(cmp.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
+  await expect(cmp.locator('thead th')).toHaveCount(4, { timeout: 60_000 });
   await expect(cmp.locator('thead')).toContainText('fp16-mixed');
+  await expect(cmp.locator('thead')).toContainText('int8-trt-max');
   await page.getByTestId('tradeoff-chart').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'compare-mixed.png') });
 });

@@ -10,9 +10,11 @@ import * as path from 'node:path';
 import type { Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
-import { analyzeModel } from '../onnx/analyze';
+import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
+import { quantizeInt8 } from './int8';
+import { resolveShapes } from '../backends/inputs';
 
 export function variantsDir(): string {
   return process.env.KILN_VARIANTS_DIR ?? path.join(os.homedir(), '.cache', 'kiln', 'variants');
@@ -28,15 +30,21 @@ export function variantPath(id: string): string {
 }
 
 function recipeName(r: Recipe): string {
+  const base =
+    r.precision === 'int8' ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${r.calibrator}` : r.precision;
   // A recipe with pinned nodes is a mixed variant: say how many are pinned.
-  return r.excludeNodes.length > 0 ? `${r.precision}-mixed${r.excludeNodes.length}` : r.precision;
+  return r.excludeNodes.length > 0 ? `${base}-mixed${r.excludeNodes.length}` : base;
 }
+
+const CPU_FP16 =
+  'ONNX Runtime on CPU runs most FP16 ops by casting to FP32 (emulation): its FP16 speed is not what a GPU gives';
 
 export async function makeVariant(
   modelPath: string,
   displayName: string,
   recipe: Recipe,
   ctx: JobContext,
+  extra: { calibrationPaths?: string[] } = {},
 ): Promise<Variant> {
   const t0 = performance.now();
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
@@ -44,11 +52,27 @@ export async function makeVariant(
   const recipeJson = JSON.stringify(recipe);
   const id = `${a.summary.sha256.slice(0, 16)}-${createHash('sha256').update(recipeJson).digest('hex').slice(0, 16)}`;
   const out = variantPath(id);
-  const base = displayName.replace(/\.onnx$/i, '');
-  const name = `${base}.${recipeName(recipe)}.onnx`;
-  const notes: string[] = [];
+  const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  return recipe.precision === 'int8'
+    ? int8Variant(a, recipe, { id, name, out, t0, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
+    : fp16Variant(a, recipe, { id, name, out, t0 }, ctx);
+}
 
-  ctx.progress({ fraction: null, stage: `Converting ${displayName} to FP16` });
+interface Target {
+  id: string;
+  name: string;
+  out: string;
+  t0: number;
+}
+
+function fp16Variant(
+  a: ModelAnalysis,
+  recipe: Extract<Recipe, { precision: 'fp16' }>,
+  t: Target,
+  ctx: JobContext,
+): Variant {
+  ctx.progress({ fraction: null, stage: `Converting ${a.summary.fileName} to FP16` });
   const report = autocastFp16(a, {
     dataMax: recipe.dataMax,
     keepIOTypes: recipe.keepIOTypes,
@@ -58,30 +82,27 @@ export async function makeVariant(
     includeOps: recipe.includeOps,
     includeNodes: recipe.includeNodes,
   });
+  const notes: string[] = [];
   if (recipe.calibrationSamples > 0)
     notes.push(
       'activation ranges were not measured: calibration is not wired into FP16 yet, only weights were checked',
     );
-  notes.push(
-    'ONNX Runtime on CPU runs most FP16 ops by casting to FP32 (emulation): its FP16 speed is not what a GPU gives',
-  );
+  notes.push(CPU_FP16);
   if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'Making the variant was cancelled');
-
   const model = a.opened.model;
   model.metadataProps = [
     ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
-    { key: 'kiln.recipe', value: recipeJson },
-    { key: 'kiln.source', value: `${displayName} sha256:${a.summary.sha256}` },
+    { key: 'kiln.recipe', value: JSON.stringify(recipe) },
+    { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
   ];
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const written = writeModelFile(model, out, { source: a.opened.bytes });
+  const written = writeModelFile(model, t.out, { source: a.opened.bytes });
   const nodes = a.summary.nodes;
   return {
-    id,
-    name,
+    id: t.id,
+    name: t.name,
     recipe,
     bytes: written.bytes,
-    ms: performance.now() - t0,
+    ms: performance.now() - t.t0,
     nodesByPrecision: {
       fp16: report.fp16Nodes,
       fp32: report.fp32Nodes.length,
@@ -90,6 +111,58 @@ export async function makeVariant(
     kept: report.fp32Nodes.map((k) => ({ ...k, precision: 'fp32' })),
     castsInserted: report.castsInserted,
     weightsConverted: report.initializersConverted,
+    qdqPairs: 0,
+    notes,
+  };
+}
+
+async function int8Variant(
+  a: ModelAnalysis,
+  recipe: Extract<Recipe, { precision: 'int8' }>,
+  t: Target & { calibrationPaths: string[] },
+  ctx: JobContext,
+): Promise<Variant> {
+  const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
+  const r = await quantizeInt8(a.opened.path, t.out, {
+    data: t.calibrationPaths.length
+      ? { kind: 'npz', paths: t.calibrationPaths }
+      : { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes },
+    calibrator: recipe.calibrator,
+    percentile: recipe.percentile,
+    flavour: recipe.flavour,
+    perChannel: recipe.perChannel,
+    include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
+    exclude: { ops: recipe.excludeOps, nodes: recipe.excludeNodes },
+    signal: ctx.signal,
+    onProgress: (fraction, stage) => ctx.progress({ fraction, stage }),
+    // TensorRT 10's implicit INT8 reads this next to the FP32 model.
+    calibrationCachePath: `${t.out}.calib.cache`,
+  });
+  const notes = [...r.notes];
+  if (!t.calibrationPaths.length)
+    notes.push(
+      `calibrated on ${recipe.samples} seeded random samples: calibrate on real inputs (.npy/.npz) for an accuracy that means something`,
+    );
+  if (recipe.flavour === 'tensorrt')
+    notes.push(
+      'TensorRT flavour: symmetric INT8 Q/DQ for TensorRT; on ONNX Runtime CPU it runs, but is not what a GPU gives',
+    );
+  const quantized = new Set(r.quantizedNodes);
+  return {
+    id: t.id,
+    name: t.name,
+    recipe,
+    bytes: r.bytes,
+    ms: performance.now() - t.t0,
+    nodesByPrecision: {
+      int8: quantized.size,
+      fp32: r.skipped.length,
+      other: a.summary.nodes - quantized.size - r.skipped.length,
+    },
+    kept: r.skipped.map((k) => ({ ...k, precision: 'fp32' })),
+    castsInserted: 0,
+    weightsConverted: Object.keys(r.weights).length,
+    qdqPairs: r.qdqPairs,
     notes,
   };
 }

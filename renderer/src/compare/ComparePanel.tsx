@@ -121,7 +121,10 @@ export function ComparePanel() {
     }
     const c = Number(target);
     if (!(c > 0 && c <= 1)) return setError('the target cosine must be in (0, 1]');
-    const base = chosen.find((v) => v.recipe.precision === 'fp16')?.recipe;
+    const recipes = chosen.map((v) => v.recipe);
+    const base = recipes.find(
+      (r): r is Extract<(typeof recipes)[number], { precision: 'fp16' }> => r.precision === 'fp16',
+    );
     setSearch({ running: true, text: null });
     setError(null);
     try {

@@ -2,9 +2,10 @@
  * Precision variants made in Kiln (no Python): FP16 autocast with FP32 fallbacks, each variant
  * listed with what changed and why, ready to profile side by side with the original.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
+import { parseDims, shapeFields } from '../profile/shapes';
 import { useApp } from '../state/app';
 import { useVariants } from './store';
 
@@ -26,6 +27,13 @@ export function PrecisionPanel() {
   const [excludeOps, setExcludeOps] = useState('');
   const [excludeNodes, setExcludeNodes] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
+  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const [flavour, setFlavour] = useState<'tensorrt' | 'onnxruntime'>('tensorrt');
+  const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('max');
+  const [samples, setSamples] = useState('32');
+  const [shapes, setShapes] = useState<Record<string, string>>(() =>
+    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
+  );
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
@@ -44,6 +52,26 @@ export function PrecisionPanel() {
       excludeOps: list(excludeOps),
       excludeNodes: list(excludeNodes),
       calibrationSamples: 0,
+    });
+  };
+  const startInt8 = () => {
+    const dims: Record<string, number[]> = {};
+    for (const f of fields) {
+      const d = parseDims(shapes[f.name] ?? '', f.name);
+      if (typeof d === 'string') return setFormError(d);
+      dims[f.name] = d;
+    }
+    const n = Number(samples);
+    if (!Number.isInteger(n) || n < 1) return setFormError('calibration samples must be a whole number ≥ 1');
+    setFormError(null);
+    void make(client, source, {
+      precision: 'int8',
+      flavour,
+      calibrator,
+      samples: n,
+      shapes: dims,
+      excludeOps: list(excludeOps),
+      excludeNodes: list(excludeNodes),
     });
   };
   const nodeIndex = (name: string) => graphModel?.payload.nodeName.indexOf(name) ?? -1;
@@ -88,9 +116,53 @@ export function PrecisionPanel() {
             onCancel={making.cancel}
           />
         ) : (
-          <button type="submit" className="primary">
-            Make FP16 variant
-          </button>
+          <>
+            <button type="submit" className="primary">
+              Make FP16 variant
+            </button>
+            <h3>INT8 (calibrated Q/DQ)</h3>
+            <label>
+              For
+              <select
+                value={flavour}
+                onChange={(e) => setFlavour(e.target.value as 'tensorrt')}
+                aria-label="INT8 flavour"
+              >
+                <option value="tensorrt">TensorRT (symmetric INT8)</option>
+                <option value="onnxruntime">ONNX Runtime CPU (UINT8 activations)</option>
+              </select>
+            </label>
+            <label>
+              Calibrator
+              <select
+                value={calibrator}
+                onChange={(e) => setCalibrator(e.target.value as 'max')}
+                aria-label="Calibrator"
+              >
+                <option value="max">max</option>
+                <option value="percentile">percentile (99.99)</option>
+                <option value="entropy">entropy (KL, as TensorRT)</option>
+                <option value="mse">MSE</option>
+              </select>
+            </label>
+            <label>
+              Calibration samples (seeded random)
+              <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Calibration samples" />
+            </label>
+            {fields.map((f) => (
+              <label key={f.name}>
+                Shape of {f.name}
+                <input
+                  value={shapes[f.name] ?? ''}
+                  onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
+                  aria-label={`INT8 shape of ${f.name}`}
+                />
+              </label>
+            ))}
+            <button type="button" className="primary" onClick={startInt8}>
+              Make INT8 variant
+            </button>
+          </>
         )}
         {(formError ?? error) && (
           <p className="profile-error" role="alert">
@@ -115,7 +187,8 @@ export function PrecisionPanel() {
                 .filter(([, n]) => n > 0)
                 .map(([p, n]) => `${n} ${p === 'other' ? 'untouched (no float math)' : p.toUpperCase()}`)
                 .join(' · ')}{' '}
-              · {v.castsInserted} casts inserted · {v.weightsConverted} weights converted
+              · {v.recipe.precision === 'int8' ? `${v.qdqPairs} Q/DQ pairs` : `${v.castsInserted} casts inserted`} ·{' '}
+              {v.weightsConverted} weights converted
             </p>
             {v.notes.map((n) => (
               <p key={n} className="profile-warnings">
