@@ -13,7 +13,7 @@ import { directClient } from '../../electron/api/direct';
 import { KilnError } from '../../electron/api/errors';
 import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { checkEngine, exportEngine, readSidecar } from '../../electron/core/backends/tensorrt/sidecar';
-import { buildTrt, profileTrt } from '../../electron/core/backends/tensorrt/trt-backend';
+import { buildTrt, profileTrt, runTrt } from '../../electron/core/backends/tensorrt/trt-backend';
 import { createCallHandler } from '../../electron/host/dispatch';
 import { forkSpawner } from '../../electron/host/fork-spawner';
 import { HostSupervisor } from '../../electron/host/supervisor';
@@ -84,6 +84,32 @@ describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
     expect(Object.keys(r.perNodeMs).some((n) => n.startsWith('p2o.Conv.'))).toBe(true);
     const parsed = ProfileReportSchema.omit({ build: true }).safeParse(r);
     expect(parsed.success).toBe(true);
+  });
+
+  it('runs an engine on given inputs: bytes go in and come back through files', async () => {
+    const a = await buildTrt(CLS, trt({ steps: 1, stepMs: 1 }), ctx());
+    const data = Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => (i % 7) * 0.5);
+    const out = await runTrt(a, { x: { dims: [1, 3, 48, 192], data } }, ctx());
+    const sum = new Float32Array(out.sum!.data.buffer.slice(0, 4))[0]!;
+    expect(sum).toBeCloseTo(
+      data.reduce((s, v) => s + v, 0),
+      0,
+    );
+    expect(out.sum!.dims).toEqual([1]);
+  });
+
+  it('a real plugin built here (npm run build:trt) says which TensorRT library is missing', async () => {
+    const real = path.resolve(__dirname, '../../native/build/plugins/libkiln_trt11.so');
+    if (!fs.existsSync(real)) return; // built only where TensorRT headers are at hand
+    const saved = process.env.KILN_TRT_PLUGIN;
+    process.env.KILN_TRT_PLUGIN = real;
+    try {
+      const err = await buildTrt(CLS, trt({ tag: 'real' }), ctx()).catch((e: unknown) => e);
+      expect((err as KilnError).code).toBe('UNAVAILABLE');
+      expect((err as KilnError).message).toMatch(/libnvinfer\.so\.11/);
+    } finally {
+      process.env.KILN_TRT_PLUGIN = saved;
+    }
   });
 
   it('cancel stops a build and leaves no engine behind', async () => {

@@ -203,8 +203,38 @@ int profile(const char* request, kiln_trt_progress_fn progress, void* user, vola
   return KILN_TRT_OK;
 }
 
-int run(const char*, kiln_trt_progress_fn, void*, volatile int*, char** out) {
-  return fail(out, KILN_TRT_UNAVAILABLE, "UNAVAILABLE", "the fake plugin does not run engines on data");
+// Runs "on data": reads every input's raw float32 file and writes one output, [1] float32, holding
+// the sum of all input values, so tests can check that bytes went in and out where they should.
+int run(const char* request, kiln_trt_progress_fn progress, void* user, volatile int* cancel, char** out) {
+  Json req;
+  try {
+    req = Json::parse(request);
+  } catch (const std::exception& e) {
+    return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", std::string("bad request: ") + e.what());
+  }
+  progress(user, "Running", -1);
+  double sum = 0;
+  for (const auto& kv : req["inputs"].members()) {
+    std::string data;
+    const std::string file = kv.second["file"].string();
+    if (!readFile(file, data)) return fail(out, KILN_TRT_ERROR, "FILE_NOT_FOUND", "cannot read input " + kv.first + " from " + file);
+    if (data.size() % 4 != 0)
+      return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", "input " + kv.first + " is not whole float32 values");
+    for (size_t i = 0; i + 4 <= data.size(); i += 4) {
+      float v;
+      std::memcpy(&v, data.data() + i, 4);
+      sum += v;
+    }
+  }
+  if (*cancel) return fail(out, KILN_TRT_CANCELLED, "CANCELLED", "run cancelled");
+  const float result = static_cast<float>(sum);
+  const std::string file = req["outputDir"].string() + "/output0.bin";
+  if (!writeAtomically(file, std::string(reinterpret_cast<const char*>(&result), 4)))
+    return fail(out, KILN_TRT_ERROR, "FILE_UNREADABLE", "cannot write " + file);
+  Json outputs = Json::object().set(
+      "sum", Json::object().set("dims", Json::array().push(1)).set("dtype", "float32").set("file", file));
+  *out = dup(Json::object().set("outputs", outputs).dump());
+  return KILN_TRT_OK;
 }
 
 void freeString(char* s) { std::free(s); }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../../api/errors';
 import { KILN_VERSION } from '../../version';
@@ -201,4 +202,44 @@ export async function profileTrt(
       .sort((x, y) => y.ms - x.ms),
     perNodeMs,
   };
+}
+
+interface RunReply {
+  outputs: Record<string, { dims: number[]; dtype: string; file: string }>;
+}
+
+/**
+ * Runs an engine once on given inputs (float32 arrays with their dims), for accuracy comparison.
+ * Inputs and outputs cross the seam as raw little-endian files in a private temp folder.
+ */
+export async function runTrt(
+  artifact: BuildArtifact,
+  inputs: Record<string, { dims: number[]; data: Float32Array }>,
+  ctx: JobContext,
+): Promise<Record<string, { dims: number[]; dtype: string; data: Uint8Array }>> {
+  const plugin = loadPlugin();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-run-'));
+  try {
+    const request: Record<string, { dims: number[]; dtype: string; file: string }> = {};
+    for (const [name, t] of Object.entries(inputs)) {
+      const file = path.join(dir, `input-${Object.keys(request).length}.bin`);
+      fs.writeFileSync(file, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      request[name] = { dims: t.dims, dtype: 'float32', file };
+    }
+    const reply = await callPlugin<RunReply>(
+      plugin,
+      'run',
+      { engine: artifact.artifactPath, inputs: request, outputDir: dir },
+      ctx,
+    );
+    const out: Record<string, { dims: number[]; dtype: string; data: Uint8Array }> = {};
+    for (const [name, o] of Object.entries(reply.outputs)) {
+      if (path.dirname(path.resolve(o.file)) !== dir)
+        throw new KilnError('INTERNAL', `the TensorRT plugin wrote output ${name} outside its folder`);
+      out[name] = { dims: o.dims, dtype: o.dtype, data: new Uint8Array(fs.readFileSync(o.file)) };
+    }
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
