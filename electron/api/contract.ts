@@ -452,6 +452,8 @@ export const ProfileOptionsSchema = z.object({
   seed: z.number().int().default(1),
   intraOpThreads: z.number().int().min(1).max(256).optional(),
   layerRuns: z.number().int().min(0).max(1000).default(10),
+  /** Inputs from a .npy/.npz file (input name -> array, the first sample is used) instead of seeded data. */
+  inputs: ModelSourceSchema.optional(),
 });
 
 const LatencySchema = z.object({

@@ -22,7 +22,7 @@ const USAGE = `Usage: kiln <command> [options]
 Commands:
   inspect <model.onnx> [--json] [--nodes]   summary of a model: inputs, outputs, ops, parameters
   profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
-          [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--json]
+          [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--inputs data.npz] [--json]
                                             build with ONNX Runtime (CPU) and time it like trtexec
   check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)
@@ -325,6 +325,7 @@ async function profile(args: string[]): Promise<number> {
       level: { type: 'string' },
       threads: { type: 'string' },
       'layer-runs': { type: 'string' },
+      inputs: { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -352,6 +353,7 @@ async function profile(args: string[]): Promise<number> {
           seed: 1,
           ...(threads ? { intraOpThreads: Math.round(threads) } : {}),
           layerRuns: Math.round(positiveNumber(values['layer-runs'], '--layer-runs') ?? 10),
+          ...(values.inputs ? { inputs: { kind: 'path' as const, path: path.resolve(values.inputs) } } : {}),
         },
       },
       {

@@ -101,7 +101,9 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       }
       case 'model.profile': {
         const { source, build, profile } = params as ParsedRequestOf<'model.profile'>;
-        return options.supervisor.run('model.profile', { ...resolveSource(source), build, profile }, run);
+        const { inputs, ...rest } = profile;
+        const withInputs = inputs ? { ...rest, inputFile: resolveSource(inputs).path } : rest;
+        return options.supervisor.run('model.profile', { ...resolveSource(source), build, profile: withInputs }, run);
       }
       case 'native.probe':
         return options.supervisor.run('native.probe', {}, run);

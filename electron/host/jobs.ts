@@ -70,7 +70,10 @@ const SearchParams = OpenParams.extend({
   shapes: z.record(z.string(), z.array(z.number().int())),
 });
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
-const ProfileParams = OpenParams.extend({ build: BuildOptionsSchema, profile: ProfileOptionsSchema });
+const ProfileParams = OpenParams.extend({
+  build: BuildOptionsSchema,
+  profile: ProfileOptionsSchema.omit({ inputs: true }).extend({ inputFile: z.string().optional() }),
+});
 
 /** What the UI and CLI need to know about a build: the fused nodes, not the whole node map. */
 /** The backend the options name builds the model (both cache their artifacts). */

@@ -115,6 +115,24 @@ describe('kiln CLI', () => {
     expect(kiln('compare', CLS, '--target', 'speed>=9').code).toBe(2);
   });
 
+  it('profile --inputs feeds a .npz sample and names the file when it does not fit', () => {
+    const npz = path.join(tmp, 'x.npz');
+    const bad = path.join(tmp, 'bad.npz');
+    const py = (code: string) => spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' }).status === 0;
+    if (
+      !py(
+        `import numpy as np; np.savez(${JSON.stringify(npz)}, x=np.ones((1,3,48,192),'float32')); np.savez(${JSON.stringify(bad)}, y=np.ones((1,3,48,192),'float32'))`,
+      )
+    )
+      return; // numpy comes with python3-onnx; without it there is nothing to write the files with
+    const ok = kiln('profile', CLS, '--inputs', npz, '--iterations', '5', '--layer-runs', '0', '--json');
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.stdout) as { shapes: Record<string, number[]> }).shapes).toEqual({ x: [1, 3, 48, 192] });
+    const r = kiln('profile', CLS, '--inputs', bad, '--iterations', '5');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('bad.npz');
+  });
+
   it('inspect prints a readable summary', () => {
     const r = kiln('inspect', CLS);
     expect(r.code).toBe(0);

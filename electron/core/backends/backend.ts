@@ -63,6 +63,8 @@ export interface ProfileOptions {
   intraOpThreads?: number;
   /** Per-layer time from a separate profiled run (profiling adds overhead, as in trtexec). */
   layerRuns: number;
+  /** A .npy/.npz file whose first sample feeds the runs (instead of seeded data). */
+  inputFile?: string;
 }
 
 export interface LatencyStats {

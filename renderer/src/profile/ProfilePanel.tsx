@@ -8,6 +8,7 @@ import type { ProfileReport } from '../../../electron/api/contract';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { errorShape, useApp } from '../state/app';
+import { fileSource } from '../frame/open';
 import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
 import { timeOverlay } from './overlay';
 import { parseDims, shapeFields } from './shapes';
@@ -80,6 +81,7 @@ export function ProfilePanel() {
   );
   const [formError, setFormError] = useState<string | null>(null);
   const [exports, setExports] = useState<ExportResult[]>([]);
+  const [inputFile, setInputFile] = useState<File | null>(null);
   const variants = useVariants((s) => s.variants);
   const [target, setTarget] = useState('');
   const variant = variants.find((v) => v.id === target);
@@ -97,9 +99,10 @@ export function ProfilePanel() {
 
   if (!summary || !client || !source) return null;
 
-  const start = () => {
+  const start = async () => {
     const dims: Record<string, number[]> = {};
-    for (const f of fields) {
+    // With an input file, its arrays give the shapes.
+    for (const f of inputFile ? [] : fields) {
       const parsed = parseDims(shapes[f.name] ?? '', f.name);
       if (typeof parsed === 'string') return setFormError(parsed);
       dims[f.name] = parsed;
@@ -112,6 +115,7 @@ export function ProfilePanel() {
     if (t !== undefined && (!Number.isInteger(t) || t < 1)) return setFormError('threads must be a whole number ≥ 1');
     setFormError(null);
     const trt = backend === 'tensorrt';
+    const inputs = inputFile ? await fileSource(inputFile) : undefined;
     const label = `#${runs.length + 1} ${trt ? 'TRT ' : ''}${variant ? `${variant.recipe.precision} ` : ''}${trt ? `L${builderLevel}` : level}${t ? ` ${t}t` : ''}`;
     void run(
       client,
@@ -131,6 +135,7 @@ export function ProfilePanel() {
           seed: 1,
           layerRuns: 10,
           ...(t ? { intraOpThreads: t } : {}),
+          ...(inputs ? { inputs } : {}),
         },
       },
       label,
@@ -174,7 +179,7 @@ export function ProfilePanel() {
         className="profile-form"
         onSubmit={(e) => {
           e.preventDefault();
-          start();
+          void start();
         }}
       >
         <h3>Build &amp; profile</h3>
@@ -249,6 +254,15 @@ export function ProfilePanel() {
         <label>
           Threads
           <input value={threads} placeholder="auto" onChange={(e) => setThreads(e.target.value)} inputMode="numeric" />
+        </label>
+        <label>
+          Inputs from .npy/.npz (optional)
+          <input
+            type="file"
+            accept=".npy,.npz"
+            aria-label="Input data file"
+            onChange={(e) => setInputFile(e.target.files?.[0] ?? null)}
+          />
         </label>
         {fields.map((f) => (
           <label key={f.name} title={`declared: ${f.hint}`}>

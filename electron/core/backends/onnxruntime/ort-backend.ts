@@ -24,6 +24,7 @@ import type {
 import { randomData, resolveShapes, rng } from '../inputs';
 import type { InputSpec } from '../inputs';
 import { latencyStats, thinSamples } from '../stats';
+import { calibrationSamples } from '../../precision/calibrate';
 import { mapOptimizedNodes } from './node-map';
 
 const VERSION = ort.env.versions.node ?? 'unknown';
@@ -162,8 +163,18 @@ export async function profileOrt(
   }
   const coldStartMs = performance.now() - t0;
   const inputs = specs(session);
-  const shapes = resolveShapes(inputs, options.shapes);
-  const feeds = makeFeeds(inputs, shapes, options.seed);
+  let feeds: Record<string, ort.Tensor>;
+  let shapes: Record<string, number[]>;
+  if (options.inputFile) {
+    // The file's first sample, checked against the inputs (names, ranks, dtypes) by the reader.
+    const first = calibrationSamples(inputs, { kind: 'npz', paths: [options.inputFile] }, file).next();
+    if (first.done) throw new KilnError('INVALID_ARGUMENT', `${path.basename(options.inputFile)} holds no sample`);
+    feeds = first.value;
+    shapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dims.map(Number)]));
+  } else {
+    shapes = resolveShapes(inputs, options.shapes);
+    feeds = makeFeeds(inputs, shapes, options.seed);
+  }
   const run = async () => {
     try {
       await session.run(feeds);
