@@ -73,6 +73,9 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
 ]);
 export type ModelSource = z.infer<typeof ModelSourceSchema>;
 
+/** Concrete dims per input name, as trtexec's --shapes gives them. */
+export const ShapesSchema = z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16));
+
 export const NativeProbeSchema = z.object({
   addon: z.object({ loaded: z.boolean(), path: z.string().nullable(), error: z.string().nullable() }),
   tensorrt: z.object({
@@ -296,7 +299,7 @@ export const Fp16RecipeSchema = z.object({
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   /** Seeded random calibration samples for the activation check (0: weights only). */
   calibrationSamples: z.number().int().min(0).max(10_000).default(8),
-  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+  shapes: ShapesSchema.default({}),
 });
 
 export const Int8RecipeSchema = z.object({
@@ -309,7 +312,7 @@ export const Int8RecipeSchema = z.object({
   /** Seeded random calibration samples, used when no calibration files are given. */
   samples: z.number().int().min(1).max(100_000).default(32),
   seed: z.number().int().default(1),
-  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+  shapes: ShapesSchema.default({}),
   /** .npy/.npz files in ModelOpt's layout (input name -> array). */
   calibrationFiles: z.array(ModelSourceSchema).max(10_000).default([]),
   includeOps: z.array(z.string().max(200)).max(500).default([]),
@@ -448,7 +451,7 @@ export const ProfileOptionsSchema = z.object({
   warmupMs: z.number().int().min(0).max(600_000).default(200),
   iterations: z.number().int().min(1).max(1_000_000).optional(),
   durationS: z.number().min(0.05).max(3600).optional(),
-  shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+  shapes: ShapesSchema.default({}),
   seed: z.number().int().default(1),
   intraOpThreads: z.number().int().min(1).max(256).optional(),
   layerRuns: z.number().int().min(0).max(1000).default(10),
@@ -582,7 +585,7 @@ export const api = {
           .max(16),
         samples: z.number().int().min(1).max(10_000).default(8),
         seed: z.number().int().default(1),
-        shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+        shapes: ShapesSchema.default({}),
         thresholds: ThresholdsSchema.default({ atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 }),
         layerwise: z.boolean().default(true),
       })
@@ -623,7 +626,7 @@ export const api = {
         thresholds: ThresholdsSchema,
         samples: z.number().int().min(1).max(1000).default(4),
         seed: z.number().int().default(1),
-        shapes: z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16)).default({}),
+        shapes: ShapesSchema.default({}),
       })
       .strict(),
     reply: z.object({

@@ -4,7 +4,7 @@
  * the Build & profile tab), and the layerwise error curve, with the first layer that loses accuracy
  * one click away on the graph.
  */
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import {
   Bar,
   BarChart,
@@ -26,7 +26,7 @@ import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
 import { useVariants } from '../precision/store';
 import { runColour } from '../profile/charts';
-import { parseDims, shapeFields } from '../profile/shapes';
+import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useProfiles } from '../profile/store';
 import { errorShape, useApp } from '../state/app';
 
@@ -47,6 +47,8 @@ const ROWS: [string, (m: Metrics) => string][] = [
   ['Top-5 agreement', (m) => (m.top5 === null ? '–' : `${(m.top5 * 100).toFixed(1)}%`)],
 ];
 
+const NO_INPUTS: never[] = [];
+
 export function ComparePanel() {
   const client = useApp((s) => s.client);
   const source = useApp((s) => s.source);
@@ -55,13 +57,10 @@ export function ComparePanel() {
   const runs = useProfiles((s) => s.runs);
   const setOverlay = useGraphStore((s) => s.setOverlay);
   const jumpTo = useGraphStore((s) => s.jumpTo);
-  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const shapeState = useShapeFields(summary?.inputs ?? NO_INPUTS);
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [samples, setSamples] = useState('8');
   const [cosine, setCosine] = useState('0.997');
-  const [shapes, setShapes] = useState<Record<string, string>>(() =>
-    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
-  );
   const [result, setResult] = useState<Comparison | null>(null);
   const [running, setRunning] = useState<AbortController | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -74,12 +73,8 @@ export function ComparePanel() {
   const chosen = variants.filter((v) => picked.has(v.id) || picked.size === 0);
 
   const start = async () => {
-    const dims: Record<string, number[]> = {};
-    for (const f of fields) {
-      const d = parseDims(shapes[f.name] ?? '', f.name);
-      if (typeof d === 'string') return setError(d);
-      dims[f.name] = d;
-    }
+    const dims = shapeState.parse();
+    if (typeof dims === 'string') return setError(dims);
     const n = Number(samples);
     const c = Number(cosine);
     if (!Number.isInteger(n) || n < 1) return setError('samples must be a whole number ≥ 1');
@@ -113,12 +108,8 @@ export function ComparePanel() {
   };
 
   const findMixed = async () => {
-    const dims: Record<string, number[]> = {};
-    for (const f of fields) {
-      const d = parseDims(shapes[f.name] ?? '', f.name);
-      if (typeof d === 'string') return setError(d);
-      dims[f.name] = d;
-    }
+    const dims = shapeState.parse();
+    if (typeof dims === 'string') return setError(dims);
     const c = Number(target);
     if (!(c > 0 && c <= 1)) return setError('the target cosine must be in (0, 1]');
     const recipes = chosen.map((v) => v.recipe);
@@ -243,16 +234,7 @@ export function ComparePanel() {
           Cosine threshold
           <input value={cosine} onChange={(e) => setCosine(e.target.value)} aria-label="Cosine threshold" />
         </label>
-        {fields.map((f) => (
-          <label key={f.name}>
-            Shape of {f.name}
-            <input
-              value={shapes[f.name] ?? ''}
-              onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
-              aria-label={`Compare shape of ${f.name}`}
-            />
-          </label>
-        ))}
+        <ShapeFields state={shapeState} labelPrefix="Compare " />
         {running ? (
           <button type="button" className="ghost" onClick={() => running.abort()}>
             Cancel comparison

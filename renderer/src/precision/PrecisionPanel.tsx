@@ -2,10 +2,10 @@
  * Precision variants made in Kiln (no Python): FP16 autocast with FP32 fallbacks, each variant
  * listed with what changed and why, ready to profile side by side with the original.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
-import { parseDims, shapeFields } from '../profile/shapes';
+import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useApp } from '../state/app';
 import { useVariants } from './store';
 
@@ -14,6 +14,8 @@ const list = (s: string) =>
     .split(/[,\s]+/)
     .map((x) => x.trim())
     .filter(Boolean);
+
+const NO_INPUTS: never[] = [];
 
 export function PrecisionPanel() {
   const client = useApp((s) => s.client);
@@ -27,13 +29,10 @@ export function PrecisionPanel() {
   const [excludeOps, setExcludeOps] = useState('');
   const [excludeNodes, setExcludeNodes] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
-  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const shapeState = useShapeFields(summary?.inputs ?? NO_INPUTS);
   const [flavour, setFlavour] = useState<'tensorrt' | 'onnxruntime'>('tensorrt');
   const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('max');
   const [samples, setSamples] = useState('32');
-  const [shapes, setShapes] = useState<Record<string, string>>(() =>
-    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
-  );
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
@@ -55,12 +54,8 @@ export function PrecisionPanel() {
     });
   };
   const startInt8 = () => {
-    const dims: Record<string, number[]> = {};
-    for (const f of fields) {
-      const d = parseDims(shapes[f.name] ?? '', f.name);
-      if (typeof d === 'string') return setFormError(d);
-      dims[f.name] = d;
-    }
+    const dims = shapeState.parse();
+    if (typeof dims === 'string') return setFormError(dims);
     const n = Number(samples);
     if (!Number.isInteger(n) || n < 1) return setFormError('calibration samples must be a whole number ≥ 1');
     setFormError(null);
@@ -149,16 +144,7 @@ export function PrecisionPanel() {
               Calibration samples (seeded random)
               <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Calibration samples" />
             </label>
-            {fields.map((f) => (
-              <label key={f.name}>
-                Shape of {f.name}
-                <input
-                  value={shapes[f.name] ?? ''}
-                  onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
-                  aria-label={`INT8 shape of ${f.name}`}
-                />
-              </label>
-            ))}
+            <ShapeFields state={shapeState} labelPrefix="INT8 " />
             <button type="button" className="primary" onClick={startInt8}>
               Make INT8 variant
             </button>
@@ -185,7 +171,10 @@ export function PrecisionPanel() {
             <p>
               {Object.entries(v.nodesByPrecision)
                 .filter(([, n]) => n > 0)
-                .map(([p, n]) => `${n} ${p === 'other' ? 'untouched (no float math)' : p.toUpperCase()}`)
+                .map(
+                  ([p, n]) =>
+                    `${n} ${p === 'other' ? (v.recipe.precision === 'int8' ? 'left as they were (float)' : 'untouched (no float math)') : p.toUpperCase()}`,
+                )
                 .join(' · ')}{' '}
               · {v.recipe.precision === 'int8' ? `${v.qdqPairs} Q/DQ pairs` : `${v.castsInserted} casts inserted`} ·{' '}
               {v.weightsConverted} weights converted

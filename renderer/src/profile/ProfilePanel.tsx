@@ -3,7 +3,7 @@
  * (a percentile table, the latency distribution, slowest layers, time by op type) and per-node time
  * painted on the graph.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ProfileReport } from '../../../electron/api/contract';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
@@ -11,9 +11,11 @@ import { errorShape, useApp } from '../state/app';
 import { fileSource } from '../frame/open';
 import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
 import { timeOverlay } from './overlay';
-import { parseDims, shapeFields } from './shapes';
+import { ShapeFields, useShapeFields } from './ShapeFields';
 import { useProfiles, type ProfileRun } from './store';
 import { useVariants } from '../precision/store';
+
+const NO_INPUTS: never[] = [];
 
 type Level = 'disabled' | 'basic' | 'extended' | 'all';
 const LEVELS: Level[] = ['disabled', 'basic', 'extended', 'all'];
@@ -66,7 +68,7 @@ export function ProfilePanel() {
   const probe = useApp((s) => s.probe);
   const setOverlay = useGraphStore((s) => s.setOverlay);
 
-  const fields = useMemo(() => shapeFields(summary?.inputs ?? []), [summary]);
+  const shapeState = useShapeFields(summary?.inputs ?? NO_INPUTS);
   const [level, setLevel] = useState<Level>('extended');
   const [backend, setBackend] = useState<'onnxruntime' | 'tensorrt'>('onnxruntime');
   const [builderLevel, setBuilderLevel] = useState(3);
@@ -75,10 +77,6 @@ export function ProfilePanel() {
   const [mode, setMode] = useState<'duration' | 'iterations'>('duration');
   const [amount, setAmount] = useState('3');
   const [threads, setThreads] = useState('');
-  // The panel is keyed by model, so these start afresh for each one.
-  const [shapes, setShapes] = useState<Record<string, string>>(() =>
-    Object.fromEntries(fields.map((f) => [f.name, f.initial])),
-  );
   const [formError, setFormError] = useState<string | null>(null);
   const [exports, setExports] = useState<ExportResult[]>([]);
   const [inputFile, setInputFile] = useState<File | null>(null);
@@ -100,13 +98,9 @@ export function ProfilePanel() {
   if (!summary || !client || !source) return null;
 
   const start = async () => {
-    const dims: Record<string, number[]> = {};
     // With an input file, its arrays give the shapes.
-    for (const f of inputFile ? [] : fields) {
-      const parsed = parseDims(shapes[f.name] ?? '', f.name);
-      if (typeof parsed === 'string') return setFormError(parsed);
-      dims[f.name] = parsed;
-    }
+    const dims = inputFile ? {} : shapeState.parse();
+    if (typeof dims === 'string') return setFormError(dims);
     const n = Number(amount);
     const warm = Number(warmupMs);
     if (!Number.isFinite(n) || n <= 0) return setFormError(`${mode} must be a positive number`);
@@ -264,17 +258,7 @@ export function ProfilePanel() {
             onChange={(e) => setInputFile(e.target.files?.[0] ?? null)}
           />
         </label>
-        {fields.map((f) => (
-          <label key={f.name} title={`declared: ${f.hint}`}>
-            <span className="kg-break">Shape of {f.name}</span>
-            <input
-              value={shapes[f.name] ?? ''}
-              onChange={(e) => setShapes({ ...shapes, [f.name]: e.target.value })}
-              aria-label={`Shape of ${f.name}`}
-              placeholder={f.hint}
-            />
-          </label>
-        ))}
+        <ShapeFields state={shapeState} />
         {running ? (
           <JobProgress
             className="profile-running"
