@@ -27,7 +27,7 @@ Commands:
   check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)
   convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
-          fp16: [--no-keep-io] [--data-max N]
+          fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
           int8: [--calib a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
                 [--samples N] [--shapes x:1x3x224x224]
                                             make a precision variant (recipe in metadata_props)
@@ -80,7 +80,11 @@ function fp16Recipe(values: {
   'exclude-ops'?: string;
   'exclude-nodes'?: string;
   'data-max'?: string;
+  samples?: string;
+  shapes?: string;
 }) {
+  // Activation ranges are measured only when asked: --samples N runs the model on N seeded samples.
+  const samples = positiveNumber(values.samples, '--samples');
   const dataMax = values['data-max'] === undefined ? 512 : Number(values['data-max']);
   if (!(dataMax > 0 && dataMax <= 65504)) throw new UsageError('--data-max must be a number in (0, 65504]');
   return {
@@ -89,7 +93,8 @@ function fp16Recipe(values: {
     dataMax,
     excludeOps: list(values['exclude-ops']),
     excludeNodes: list(values['exclude-nodes']),
-    calibrationSamples: 0,
+    calibrationSamples: samples ? Math.max(1, Math.round(samples)) : 0,
+    shapes: values.shapes ? parseShapes(values.shapes) : {},
   };
 }
 
@@ -222,7 +227,8 @@ async function compare(args: string[]): Promise<number> {
         (
           await c.call('variant.make', {
             source,
-            recipe: p === 'int8' ? { ...int8Recipe({}), shapes } : fp16Recipe({}),
+            recipe:
+              p === 'int8' ? { ...int8Recipe({}), shapes } : { ...fp16Recipe({}), calibrationSamples: samples, shapes },
           })
         ).id,
       );

@@ -71,9 +71,24 @@ describe('kiln CLI', () => {
 
   it('convert writes an FP16 variant with its recipe; compare gates on thresholds and writes an HTML report', () => {
     const out = path.join(tmp, 'cls.fp16.onnx');
-    const conv = kiln('convert', CLS, '--precision', 'fp16', '-o', out, '--exclude-ops', 'Softmax', '--json');
+    const conv = kiln(
+      'convert',
+      CLS,
+      '--precision',
+      'fp16',
+      '-o',
+      out,
+      '--exclude-ops',
+      'Softmax',
+      '--samples',
+      '2',
+      '--shapes',
+      'x:1x3x48x192',
+      '--json',
+    );
     expect(conv.code).toBe(0);
-    const v = JSON.parse(conv.stdout) as { kept: { op: string }[]; recipe: { precision: string } };
+    const v = JSON.parse(conv.stdout) as { kept: { op: string }[]; recipe: { precision: string }; notes: string[] };
+    expect(v.notes).toContain('activation ranges measured on 2 seeded random samples');
     expect(v.recipe.precision).toBe('fp16');
     expect(v.kept.map((k) => k.op)).toEqual(['Softmax']);
     const inspected = JSON.parse(kiln('inspect', out, '--json').stdout) as { metadata: Record<string, string> };

@@ -14,6 +14,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
+import { collectActivationStats } from './calibrate';
 import { resolveShapes } from '../backends/inputs';
 
 export function variantsDir(): string {
@@ -66,12 +67,32 @@ interface Target {
   t0: number;
 }
 
-function fp16Variant(
+async function fp16Variant(
   a: ModelAnalysis,
   recipe: Extract<Recipe, { precision: 'fp16' }>,
   t: Target,
   ctx: JobContext,
-): Variant {
+): Promise<Variant> {
+  const notes: string[] = [];
+  // Activation ranges on seeded samples: nodes whose outputs pass dataMax stay FP32.
+  let activationAbsMax: Map<string, number> | undefined;
+  if (recipe.calibrationSamples > 0) {
+    let shapes: Record<string, number[]> | null = null;
+    try {
+      shapes = resolveShapes(a.summary.inputs, recipe.shapes);
+    } catch (err) {
+      notes.push(`activation ranges were not measured (${(err as Error).message}): only weights were checked`);
+    }
+    if (shapes) {
+      const stats = await collectActivationStats(
+        a.opened.path,
+        { kind: 'random', samples: recipe.calibrationSamples, seed: 1, shapes },
+        { signal: ctx.signal, onProgress: (fraction, stage) => ctx.progress({ fraction, stage }) },
+      );
+      activationAbsMax = new Map([...stats].map(([k, v]) => [k, v.absMax]));
+      notes.push(`activation ranges measured on ${recipe.calibrationSamples} seeded random samples`);
+    }
+  }
   ctx.progress({ fraction: null, stage: `Converting ${a.summary.fileName} to FP16` });
   const report = autocastFp16(a, {
     dataMax: recipe.dataMax,
@@ -81,12 +102,8 @@ function fp16Variant(
     excludeNodes: recipe.excludeNodes,
     includeOps: recipe.includeOps,
     includeNodes: recipe.includeNodes,
+    ...(activationAbsMax ? { activationAbsMax } : {}),
   });
-  const notes: string[] = [];
-  if (recipe.calibrationSamples > 0)
-    notes.push(
-      'activation ranges were not measured: calibration is not wired into FP16 yet, only weights were checked',
-    );
   notes.push(CPU_FP16);
   if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'Making the variant was cancelled');
   const model = a.opened.model;

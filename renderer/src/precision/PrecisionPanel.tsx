@@ -40,6 +40,7 @@ export function PrecisionPanel() {
   if (!client || !source || !summary) return null;
 
   const start = () => {
+    const dims = shapeState.parse();
     const max = Number(dataMax);
     if (!Number.isFinite(max) || max <= 0 || max > 65504)
       return setFormError('the activation limit must be in (0, 65504]');
@@ -50,7 +51,8 @@ export function PrecisionPanel() {
       keepIOTypes: keepIO,
       excludeOps: list(excludeOps),
       excludeNodes: list(excludeNodes),
-      calibrationSamples: 0,
+      // With concrete input shapes, activation ranges are measured on 8 seeded samples.
+      ...(typeof dims === 'string' ? { calibrationSamples: 0 } : { calibrationSamples: 8, shapes: dims }),
     });
   };
   const startInt8 = () => {
@@ -102,6 +104,8 @@ export function PrecisionPanel() {
           Keep these nodes FP32
           <input value={excludeNodes} onChange={(e) => setExcludeNodes(e.target.value)} aria-label="Exclude nodes" />
         </label>
+        {/* Concrete shapes let Kiln run the model: FP16 measures activation ranges, INT8 calibrates. */}
+        <ShapeFields state={shapeState} labelPrefix="Variant " />
         {making ? (
           <JobProgress
             className="profile-running"
@@ -144,7 +148,6 @@ export function PrecisionPanel() {
               Calibration samples (seeded random)
               <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Calibration samples" />
             </label>
-            <ShapeFields state={shapeState} labelPrefix="INT8 " />
             <button type="button" className="primary" onClick={startInt8}>
               Make INT8 variant
             </button>
