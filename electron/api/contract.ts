@@ -302,6 +302,21 @@ export const Fp16RecipeSchema = z.object({
   shapes: ShapesSchema.default({}),
 });
 
+/** How calibration images become tensors: resize to the input's H×W, then (pixel·scale − mean)/std per channel. */
+export const ImagePreprocessSchema = z.object({
+  /** stretch: to H×W ignoring aspect; crop: cover H×W, centre crop; pad: fit inside H×W, pad with black. */
+  resize: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
+  scale: z
+    .number()
+    .positive()
+    .default(1 / 255),
+  mean: z.array(z.number()).min(1).max(4).default([0, 0, 0]),
+  std: z.array(z.number().positive()).min(1).max(4).default([1, 1, 1]),
+  layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+  channels: z.enum(['RGB', 'BGR']).default('RGB'),
+});
+export type ImagePreprocess = z.infer<typeof ImagePreprocessSchema>;
+
 export const Int8RecipeSchema = z.object({
   precision: z.literal('int8'),
   /** Q/DQ placement: TensorRT's explicit quantization (symmetric INT8), or ONNX Runtime's CPU flavour (UINT8 activations). */
@@ -313,8 +328,12 @@ export const Int8RecipeSchema = z.object({
   samples: z.number().int().min(1).max(100_000).default(32),
   seed: z.number().int().default(1),
   shapes: ShapesSchema.default({}),
-  /** .npy/.npz files in ModelOpt's layout (input name -> array). */
+  /** .npy/.npz files in ModelOpt's layout (input name -> array), or images (files or folders of them). */
   calibrationFiles: z.array(ModelSourceSchema).max(10_000).default([]),
+  /** ONNX Runtime flavour: time INT8 against FP32 here and keep float the layer kinds where int8 loses. */
+  speedGuard: z.boolean().default(true),
+  /** How images among calibrationFiles are preprocessed. */
+  preprocess: ImagePreprocessSchema.prefault({}),
   includeOps: z.array(z.string().max(200)).max(500).default([]),
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   excludeOps: z.array(z.string().max(200)).max(500).default([]),
@@ -588,11 +607,14 @@ export const api = {
         shapes: ShapesSchema.default({}),
         thresholds: ThresholdsSchema.default({ atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 }),
         layerwise: z.boolean().default(true),
+        /** Real inputs (images, or .npy/.npz in ModelOpt's layout) instead of seeded random ones. */
+        inputs: z.array(ModelSourceSchema).max(10_000).default([]),
+        preprocess: ImagePreprocessSchema.prefault({}),
       })
       .strict(),
     reply: ComparisonSchema,
     job: true,
-    doc: 'Run variants and the FP32 reference on the same seeded inputs (ONNX Runtime): output error metrics, pass/fail, and layerwise error in topological order.',
+    doc: 'Run variants and the FP32 reference on the same inputs, seeded or real (ONNX Runtime): output error metrics, pass/fail, and layerwise error in topological order.',
   }),
   'model.export': call({
     request: z
@@ -622,11 +644,15 @@ export const api = {
     request: z
       .object({
         source: ModelSourceSchema,
-        base: Fp16RecipeSchema,
+        /** FP16 or INT8: layers are pinned to FP32 from this recipe (INT8 calibrates on its calibrationFiles). */
+        base: RecipeSchema,
         thresholds: ThresholdsSchema,
         samples: z.number().int().min(1).max(1000).default(4),
         seed: z.number().int().default(1),
         shapes: ShapesSchema.default({}),
+        /** Real inputs to judge accuracy on (images or .npy/.npz); keep them apart from the calibration data. */
+        inputs: z.array(ModelSourceSchema).max(10_000).default([]),
+        preprocess: ImagePreprocessSchema.prefault({}),
       })
       .strict(),
     reply: z.object({

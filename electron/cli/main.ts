@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../api/client';
-import type { ModelSummary } from '../api/contract';
+import { ImagePreprocessSchema, type ImagePreprocess, type ModelSummary } from '../api/contract';
 import { directClient } from '../api/direct';
 import { KilnError } from '../api/errors';
 import { createCallHandler } from '../host/dispatch';
@@ -28,11 +28,15 @@ Commands:
                                             (exit 1 when a node is unsupported: gate CI on it)
   convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
           fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
-          int8: [--calib a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
+          int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
                 [--samples N] [--shapes x:1x3x224x224]
+          images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
+                [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] [--layout NCHW|NHWC] [--bgr]
                                             make a precision variant (recipe in metadata_props)
   compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
           [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
+          [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
+          [--calib DIR|a.npz]   calibration data for the INT8 variant
                                             accuracy of variants against FP32 (exit 1 when one fails)
   probe [--json]                            look for TensorRT and CUDA on this machine
   serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
@@ -115,6 +119,7 @@ async function convert(args: string[]): Promise<number> {
       samples: { type: 'string' },
       shapes: { type: 'string' },
       json: { type: 'boolean' },
+      ...PREPROCESS_OPTIONS,
     },
     allowPositionals: true,
   });
@@ -162,6 +167,12 @@ function int8Recipe(values: {
   shapes?: string;
   'exclude-ops'?: string;
   'exclude-nodes'?: string;
+  resize?: string;
+  mean?: string;
+  std?: string;
+  scale?: string;
+  layout?: string;
+  bgr?: boolean;
 }) {
   const calibrator = values.calibrator ?? 'max';
   if (!['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
@@ -177,9 +188,50 @@ function int8Recipe(values: {
     ...(samples ? { samples: Math.max(1, Math.round(samples)) } : {}),
     shapes: values.shapes ? parseShapes(values.shapes) : {},
     calibrationFiles: list(values.calib).map((p) => ({ kind: 'path' as const, path: path.resolve(p) })),
+    preprocess: imagePreprocess(values),
     excludeOps: list(values['exclude-ops']),
     excludeNodes: list(values['exclude-nodes']),
   };
+}
+
+const PREPROCESS_OPTIONS = {
+  resize: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  scale: { type: 'string' },
+  layout: { type: 'string' },
+  bgr: { type: 'boolean' },
+} as const;
+
+/** --resize/--mean/--std/--scale/--layout/--bgr -> how images become tensors. */
+function imagePreprocess(values: {
+  resize?: string;
+  mean?: string;
+  std?: string;
+  scale?: string;
+  layout?: string;
+  bgr?: boolean;
+}): ImagePreprocess {
+  const numbers = (v: string | undefined, flag: string) => {
+    if (v === undefined) return undefined;
+    const xs = list(v).map(Number);
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x)))
+      throw new UsageError(`${flag} must be numbers separated by commas, like 0.485,0.456,0.406`);
+    return xs;
+  };
+  const r = ImagePreprocessSchema.safeParse({
+    ...(values.resize !== undefined ? { resize: values.resize } : {}),
+    ...(values.mean !== undefined ? { mean: numbers(values.mean, '--mean') } : {}),
+    ...(values.std !== undefined ? { std: numbers(values.std, '--std') } : {}),
+    ...(values.scale !== undefined ? { scale: Number(values.scale) } : {}),
+    ...(values.layout !== undefined ? { layout: values.layout.toUpperCase() } : {}),
+    channels: values.bgr ? 'BGR' : 'RGB',
+  });
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new UsageError(`--${String(issue.path[0] ?? 'preprocess')}: ${issue.message}`);
+  }
+  return r.data;
 }
 
 /** "cosine>=0.999,snr>=25" -> thresholds. */
@@ -207,10 +259,15 @@ async function compare(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       report: { type: 'string' },
       layerwise: { type: 'boolean' },
+      inputs: { type: 'string' },
+      calib: { type: 'string' },
+      ...PREPROCESS_OPTIONS,
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('compare takes exactly one model file');
+  const preprocess = imagePreprocess(values);
+  const inputs = list(values.inputs).map((p) => ({ kind: 'path' as const, path: path.resolve(p) }));
   const wanted = list(values.variants).filter((v) => v !== 'fp32');
   for (const v of wanted)
     if (v !== 'fp16' && v !== 'int8')
@@ -228,7 +285,20 @@ async function compare(args: string[]): Promise<number> {
           await c.call('variant.make', {
             source,
             recipe:
-              p === 'int8' ? { ...int8Recipe({}), shapes } : { ...fp16Recipe({}), calibrationSamples: samples, shapes },
+              p === 'int8'
+                ? {
+                    ...int8Recipe({
+                      calib: values.calib,
+                      resize: values.resize,
+                      mean: values.mean,
+                      std: values.std,
+                      scale: values.scale,
+                      layout: values.layout,
+                      bgr: values.bgr,
+                    }),
+                    shapes,
+                  }
+                : { ...fp16Recipe({}), calibrationSamples: samples, shapes },
           })
         ).id,
       );
@@ -241,6 +311,8 @@ async function compare(args: string[]): Promise<number> {
         shapes: values.shapes ? parseShapes(values.shapes) : {},
         thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
         layerwise: values.layerwise ?? Boolean(values.report),
+        inputs,
+        preprocess,
       },
       { onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.stage}      `) },
     );

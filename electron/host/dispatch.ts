@@ -79,11 +79,16 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         return options.supervisor.run('variant.make', { ...resolveSource(source), recipe, calibrationPaths }, run);
       }
       case 'model.compare': {
-        const { source, variants, ...options2 } = params as ParsedRequestOf<'model.compare'>;
+        const { source, variants, inputs, ...options2 } = params as ParsedRequestOf<'model.compare'>;
         const resolved = variants.map((id) => ({ id, ...resolveSource({ kind: 'variant', variantId: id }) }));
         return options.supervisor.run(
           'model.compare',
-          { ...resolveSource(source), variants: resolved, ...options2 },
+          {
+            ...resolveSource(source),
+            variants: resolved,
+            inputPaths: inputs.map((f) => resolveSource(f).path),
+            ...options2,
+          },
           run,
         );
       }
@@ -92,8 +97,19 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         return options.supervisor.run('model.export', { ...resolveSource(source), ...rest }, run);
       }
       case 'variant.search': {
-        const { source, ...rest } = params as ParsedRequestOf<'variant.search'>;
-        return options.supervisor.run('variant.search', { ...resolveSource(source), ...rest }, run);
+        const { source, inputs, ...rest } = params as ParsedRequestOf<'variant.search'>;
+        const calibrationPaths =
+          rest.base.precision === 'int8' ? rest.base.calibrationFiles.map((f) => resolveSource(f).path) : [];
+        return options.supervisor.run(
+          'variant.search',
+          {
+            ...resolveSource(source),
+            ...rest,
+            inputPaths: inputs.map((f) => resolveSource(f).path),
+            calibrationPaths,
+          },
+          run,
+        );
       }
       case 'model.build': {
         const { source, options: build } = params as ParsedRequestOf<'model.build'>;

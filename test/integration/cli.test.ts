@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeTextLines } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -128,6 +129,30 @@ describe('kiln CLI', () => {
     expect(loose.code).toBe(0);
     expect((JSON.parse(loose.stdout) as { variants: { pass: boolean }[] }).variants[0]!.pass).toBe(true);
     expect(kiln('compare', CLS, '--target', 'speed>=9').code).toBe(2);
+  });
+
+  it('convert --calib DIR calibrates INT8 on images; compare --inputs judges on held-back images', async () => {
+    const calib = path.join(tmp, 'calib-images');
+    const held = path.join(tmp, 'held-images');
+    await writeTextLines(calib, 8, { width: 192, height: 48, seed: 3, flipHalf: true });
+    await writeTextLines(held, 3, { width: 192, height: 48, seed: 77, flipHalf: true });
+    const flags = ['--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--shapes', 'x:1x3x48x192'];
+    const out = path.join(tmp, 'cls.int8.onnx');
+    const conv = kiln('convert', CLS, '--precision', 'int8', '--calib', calib, ...flags, '-o', out, '--json');
+    expect(conv.stderr).toBe('');
+    const v = JSON.parse(conv.stdout) as { notes: string[]; recipe: { preprocess: { mean: number[] } } };
+    expect(v.notes.join('\n')).toMatch(/calibrated on 8 images/);
+    expect(v.recipe.preprocess.mean).toEqual([0.5, 0.5, 0.5]);
+    const cmp = kiln('compare', CLS, '--variants', 'int8', '--calib', calib, '--inputs', held, ...flags, '--json');
+    const r = JSON.parse(cmp.stdout) as {
+      samples: number;
+      variants: { perOutput: { metrics: { cosine: number } }[] }[];
+    };
+    expect(r.samples).toBe(3);
+    expect(r.variants[0]!.perOutput[0]!.metrics.cosine).toBeGreaterThan(0.9);
+    const bad = kiln('convert', CLS, '--precision', 'int8', '--calib', calib, '--layout', 'NWHC', '-o', out);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--layout/);
   });
 
   it('profile --inputs feeds a .npz sample and names the file when it does not fit', () => {

@@ -14,6 +14,7 @@ import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { resolveShapes } from '../backends/inputs';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
+import { calibrationFeeds, type CalibrationData } from '../precision/calibrate';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
@@ -32,6 +33,8 @@ export interface CompareOptions {
   shapes: Record<string, number[]>;
   thresholds: Thresholds;
   layerwise: boolean;
+  /** Real inputs (images or .npy/.npz): used instead of seeded random ones, up to `samples` of them. */
+  data?: CalibrationData;
 }
 
 /** Tensors exposed for the layerwise pass; beyond this, the largest models are sampled evenly. */
@@ -122,13 +125,23 @@ export async function compareModels(
     const refOut = outNames.map(() => [] as number[]);
     const vOut = vSessions.map(() => outNames.map(() => [] as number[]));
     const lastDim = outNames.map(() => 1);
+    const real = opts.data ? calibrationFeeds(ref.summary.inputs, opts.data, reference.name) : null;
+    let firstFeeds: Record<string, ort.Tensor> | null = null;
+    let used = 0;
     for (let s = 0; s < opts.samples; s++) {
       cancelled();
       ctx.progress({
         fraction: (s / opts.samples) * (opts.layerwise ? 0.6 : 1),
         stage: `Sample ${s + 1} of ${opts.samples}`,
       });
-      const feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+      let feeds: Record<string, ort.Tensor>;
+      if (real) {
+        const next = await real.next();
+        if (next.done) break;
+        feeds = next.value;
+      } else feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+      firstFeeds ??= feeds;
+      used++;
       const r = await refSession.run(feeds);
       outNames.forEach((n, k) => {
         const t = r[n]!;
@@ -145,9 +158,10 @@ export async function compareModels(
       }
     }
 
+    if (used === 0) throw new KilnError('INVALID_ARGUMENT', `the inputs given for ${reference.name} hold no samples`);
     const result: Comparison = {
       reference: reference.name,
-      samples: opts.samples,
+      samples: used,
       shapes,
       thresholds: opts.thresholds,
       outputs: [...outNames],
@@ -174,7 +188,7 @@ export async function compareModels(
     if (opts.layerwise && variants.length > 0) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-layerwise-'));
       try {
-        await layerwise(ref, reference, variants, result, opts, dir, ctx);
+        await layerwise(ref, reference, variants, result, opts, firstFeeds!, dir, ctx);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -192,6 +206,7 @@ async function layerwise(
   variants: CompareModel[],
   result: Comparison,
   opts: CompareOptions,
+  feeds: Record<string, ort.Tensor>,
   dir: string,
   ctx: JobContext,
 ): Promise<void> {
@@ -209,7 +224,6 @@ async function layerwise(
   }
   const step = Math.max(1, candidates.length / MAX_LAYER_TENSORS);
   const chosen = candidates.filter((_, i) => Math.floor(i % step) === 0);
-  const feeds = makeFeeds(ref.summary.inputs, result.shapes, opts.seed);
   for (const [i, v] of variants.entries()) {
     const va = await analyzeModel(v.path, v.name);
     const present = new Set<string>();

@@ -1,6 +1,6 @@
 /**
- * Mixed-precision search: the fewest layers to keep in FP32 so a variant meets the user's accuracy
- * target. Layers are ranked by the error each one adds (layerwise comparison: the jump in
+ * Mixed-precision search: the fewest layers to keep in FP32 so an FP16 or INT8 variant meets the
+ * user's accuracy target. Layers are ranked by the error each one adds (layerwise comparison: the jump in
  * 1 − cosine from the tensor before it, in topological order), then pinned to FP32 in growing
  * batches (1, 2, 4, …) until the target is met, and the last batch is trimmed one layer at a time
  * while the target still holds. Each candidate is a real variant, measured on the same inputs.
@@ -30,9 +30,11 @@ const MAX_EVALUATIONS = 24;
 
 export async function searchMixed(
   model: { path: string; name: string },
-  base: Extract<Recipe, { precision: 'fp16' }>,
+  base: Recipe,
   opts: Omit<CompareOptions, 'layerwise'>,
   ctx: JobContext,
+  /** INT8: the calibration files (images or .npy/.npz) each candidate is calibrated on. */
+  extra: { calibrationPaths?: string[] } = {},
 ): Promise<SearchResult> {
   const inner: JobContext = { signal: ctx.signal, progress: () => undefined };
   const steps: SearchStep[] = [];
@@ -46,7 +48,7 @@ export async function searchMixed(
       stage: `Trying ${pinned.length} layer(s) in FP32`,
     });
     const recipe = { ...base, excludeNodes: [...base.excludeNodes, ...pinned] };
-    const v = await makeVariant(model.path, model.name, recipe, inner);
+    const v = await makeVariant(model.path, model.name, recipe, inner, extra);
     const c = await compareModels(
       { ...model, id: 'reference' },
       [{ path: variantPath(v.id), name: v.name, id: v.id }],
@@ -76,7 +78,7 @@ export async function searchMixed(
     .sort((a, b) => b.added - a.added)
     .map((g) => g.node);
   // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
-  const nodeOf = await tensorProducers(model.path);
+  const nodeOf = await tensorProducers(model.path, base.precision === 'int8');
   const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n))];
   if (candidates.length === 0) return { variant: first.v, met: false, pinnedNodes: [], steps };
 
@@ -104,9 +106,30 @@ export async function searchMixed(
   return { variant: best.v, met: true, pinnedNodes: candidates.slice(0, best.n), steps };
 }
 
-async function tensorProducers(modelPath: string): Promise<Map<string, string>> {
+/** Ops INT8 quantizes: only these change when pinned to float. */
+const QUANTIZED = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
+/** How far back a tensor's error is traced to the quantized node that made it. */
+const TRACE_DEPTH = 6;
+
+/**
+ * Tensor name -> the node to pin for it. For INT8, error seen at a tensor comes from the nearest
+ * quantized node upstream (BatchNorm folded into a Conv, an activation or a LayerNorm after a
+ * MatMul): follow first inputs back to it, so pinning changes something.
+ */
+async function tensorProducers(modelPath: string, int8: boolean): Promise<Map<string, string>> {
   const a = await analyzeModel(modelPath);
+  const nodes = a.opened.model.graph?.node ?? [];
+  const producer = new Map<string, (typeof nodes)[number]>();
+  for (const n of nodes) for (const t of n.output) producer.set(t, n);
   const out = new Map<string, string>();
-  for (const n of a.opened.model.graph?.node ?? []) for (const t of n.output) if (n.name) out.set(t, n.name);
+  for (const n of nodes) {
+    let target: (typeof nodes)[number] | undefined = n;
+    if (int8) {
+      for (let d = 0; target && !QUANTIZED.has(target.opType) && d < TRACE_DEPTH; d++)
+        target = producer.get(target.input[0] ?? '');
+      if (target && !QUANTIZED.has(target.opType)) target = undefined;
+    }
+    if (target?.name) for (const t of n.output) out.set(t, target.name);
+  }
   return out;
 }

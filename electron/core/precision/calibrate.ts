@@ -26,13 +26,17 @@ import type { GraphProto, ValueInfoProto } from '../onnx/model';
 import { dtypeName } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfBitsToNumber } from './half';
+import { imageSamples } from './images';
+import type { ImagePreprocess } from '../../api/contract';
 
 // ---- calibration data --------------------------------------------------------------------------
 
 export type CalibrationData =
   | { kind: 'random'; samples: number; seed: number; shapes: Record<string, number[]> }
   /** .npy or .npz files; an .npz maps input name → array (ModelOpt's layout), a .npy feeds the single input. */
-  | { kind: 'npz'; paths: string[] };
+  | { kind: 'npz'; paths: string[] }
+  /** Image files for a single image input, preprocessed to the resolved shape. */
+  | { kind: 'images'; paths: string[]; preprocess: ImagePreprocess; shapes: Record<string, number[]> };
 
 /** An array read from a .npy file, C order, little-endian. */
 export interface NpyArray {
@@ -276,7 +280,25 @@ export function modelInputs(graph: GraphProto): InputSpec[] {
 
 /** How many samples the data holds, without reading array contents twice for random data. */
 export function sampleCount(data: CalibrationData): number | null {
-  return data.kind === 'random' ? data.samples : null;
+  if (data.kind === 'random') return data.samples;
+  if (data.kind === 'images') {
+    const batch = Object.values(data.shapes)[0]?.[0] ?? 1;
+    return Math.floor(data.paths.length / Math.max(1, batch));
+  }
+  return null;
+}
+
+/** Every kind of calibration data as one stream of feeds (images decode asynchronously). */
+export async function* calibrationFeeds(
+  inputs: readonly InputSpec[],
+  data: CalibrationData,
+  modelName: string,
+): AsyncGenerator<Record<string, ort.Tensor>> {
+  if (data.kind === 'images') {
+    yield* imageSamples(inputs, data.paths, resolveShapes(inputs, data.shapes), data.preprocess, modelName);
+    return;
+  }
+  yield* calibrationSamples(inputs, data, modelName);
 }
 
 /**
@@ -286,7 +308,7 @@ export function sampleCount(data: CalibrationData): number | null {
  */
 export function* calibrationSamples(
   inputs: readonly InputSpec[],
-  data: CalibrationData,
+  data: Exclude<CalibrationData, { kind: 'images' }>,
   modelName: string,
 ): Generator<Record<string, ort.Tensor>> {
   if (data.kind === 'random') {
@@ -556,7 +578,7 @@ export async function collectActivationStats(
       for (let pass = 0; pass < passes; pass++) {
         if (pass === 1) startHistograms(fromFeeds);
         let k = 0;
-        for (const feeds of calibrationSamples(inputs, data, file)) {
+        for await (const feeds of calibrationFeeds(inputs, data, file)) {
           cancelled(opts.signal, what);
           for (const name of fromFeeds) {
             const v = floatView(feeds[name] as ort.Tensor);
@@ -604,7 +626,7 @@ export async function collectActivationStats(
           if (pass === 1) startHistograms([...group, ...inputsHere]);
           const stage = `${pass === 0 ? 'Measuring ranges' : 'Filling histograms'}${groups.length > 1 ? ` (tensors ${g * perPass + 1}–${g * perPass + group.length} of ${exposed.length})` : ''}`;
           let k = 0;
-          for (const feeds of calibrationSamples(inputs, data, file)) {
+          for await (const feeds of calibrationFeeds(inputs, data, file)) {
             cancelled(opts.signal, what);
             let out: ort.InferenceSession.ReturnType;
             try {

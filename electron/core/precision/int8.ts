@@ -44,6 +44,7 @@ import { writeModelFile } from '../onnx/write';
 import {
   calibratedThreshold,
   collectActivationStats,
+  sampleCount as calibrationSampleCount,
   type ActivationStats,
   type CalibrationData,
   type CalibratorKind,
@@ -968,7 +969,15 @@ function recipeOf(opts: Int8Options): Record<string, unknown> {
   const data =
     opts.data.kind === 'random'
       ? { kind: 'random', samples: opts.data.samples, seed: opts.data.seed, shapes: opts.data.shapes }
-      : { kind: 'npz', files: opts.data.paths.map((p) => path.basename(p)) };
+      : opts.data.kind === 'images'
+        ? {
+            kind: 'images',
+            images: opts.data.paths.length,
+            first: path.basename(opts.data.paths[0] ?? ''),
+            preprocess: opts.data.preprocess,
+            shapes: opts.data.shapes,
+          }
+        : { kind: 'npz', files: opts.data.paths.map((p) => path.basename(p)) };
   return {
     precision: 'int8',
     flavour: opts.flavour,
@@ -1305,7 +1314,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     }
 
     const label = (id: number) => ir.nodeName[id] || `${(ir.nodes[id] as NodeProto).opType}_${id}`;
-    const sampleCount = opts.data.kind === 'random' ? opts.data.samples : null;
+    const sampleCount = opts.data.kind === 'npz' ? null : calibrationSampleCount(opts.data);
     progress(1, 'Done');
     return {
       outPath: written.path,

@@ -14,7 +14,10 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
-import { collectActivationStats } from './calibrate';
+import { collectActivationStats, type CalibrationData } from './calibrate';
+import { classifyCalibrationFiles } from './images';
+import { guardInt8Speed, layerKind } from './speed-guard';
+import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
 
 export function variantsDir(): string {
@@ -140,23 +143,85 @@ async function int8Variant(
   ctx: JobContext,
 ): Promise<Variant> {
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
-  const r = await quantizeInt8(a.opened.path, t.out, {
-    data: t.calibrationPaths.length
-      ? { kind: 'npz', paths: t.calibrationPaths }
-      : { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes },
-    calibrator: recipe.calibrator,
-    percentile: recipe.percentile,
-    flavour: recipe.flavour,
-    perChannel: recipe.perChannel,
-    include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
-    exclude: { ops: recipe.excludeOps, nodes: recipe.excludeNodes },
-    signal: ctx.signal,
-    onProgress: (fraction, stage) => ctx.progress({ fraction, stage }),
-    // TensorRT 10's implicit INT8 reads this next to the FP32 model.
-    calibrationCachePath: `${t.out}.calib.cache`,
-  });
-  const notes = [...r.notes];
-  if (!t.calibrationPaths.length)
+  const files = t.calibrationPaths.length ? classifyCalibrationFiles(t.calibrationPaths) : null;
+  const data: CalibrationData = !files
+    ? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes }
+    : files.kind === 'images'
+      ? { kind: 'images', paths: files.paths, preprocess: recipe.preprocess, shapes }
+      : files;
+  const quantize = (out: string, floatNodes: string[], final: boolean) =>
+    quantizeInt8(a.opened.path, out, {
+      data,
+      calibrator: recipe.calibrator,
+      percentile: recipe.percentile,
+      flavour: recipe.flavour,
+      perChannel: recipe.perChannel,
+      include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
+      exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...floatNodes] },
+      signal: ctx.signal,
+      ...(final
+        ? {
+            onProgress: (fraction: number, stage: string) => ctx.progress({ fraction, stage }),
+            // TensorRT 10's implicit INT8 reads this next to the FP32 model.
+            calibrationCachePath: `${t.out}.calib.cache`,
+          }
+        : {}),
+    });
+  let r = await quantize(t.out, [], true);
+  const guardNotes: string[] = [];
+  const slower = new Map<string, string>();
+  // ONNX Runtime CPU is the backend this flavour targets, and it is here: measure, keep float where int8 loses.
+  if (recipe.flavour === 'onnxruntime' && recipe.speedGuard && r.quantizedNodes.length > 0) {
+    const byName = new Map((a.opened.model.graph?.node ?? []).map((n) => [n.name, n]));
+    const quantized = r.quantizedNodes.map((n) => byName.get(n)).filter((n) => n !== undefined);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-speed-'));
+    try {
+      let k = 0;
+      const g = await guardInt8Speed(
+        a.opened.path,
+        t.out,
+        quantized,
+        makeFeeds(a.summary.inputs, shapes, 7),
+        async (excluded) => (await quantize(path.join(dir, `try-${k++}.onnx`), excluded, false)).outPath,
+        { signal: ctx.signal, onStep: (stage) => ctx.progress({ fraction: null, stage }) },
+      );
+      const ms = (v: number) => `${v.toFixed(2)} ms`;
+      for (const step of g.steps)
+        guardNotes.push(
+          `speed check: ${step.nodes} ${step.group} node(s) in float ${step.kept ? 'is faster: kept float' : 'is not faster: stay INT8'}`,
+        );
+      if (g.excluded.length > 0) {
+        for (const n of quantized)
+          if (g.excluded.includes(n.name))
+            slower.set(n.name, `INT8 ${layerKind(n)} measured slower than float on this CPU`);
+        r = await quantize(t.out, g.excluded, true);
+      }
+      // INT8 never pays here: the variant is the FP32 model itself (the rewrite's opset upgrade and folding add nothing).
+      if (g.allFloat) {
+        const model = a.opened.model;
+        model.metadataProps = [
+          ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
+          { key: 'kiln.recipe', value: JSON.stringify(recipe) },
+          { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
+        ];
+        r = { ...r, bytes: writeModelFile(model, t.out, { source: a.opened.bytes }).bytes };
+      }
+      guardNotes.push(
+        g.allFloat
+          ? `measured on this CPU: INT8 ${ms(g.int8Ms)} against FP32 ${ms(g.fp32Ms)}, and no layer group made it faster: every layer stays float`
+          : `measured on this CPU: FP32 ${ms(g.fp32Ms)}, INT8 ${ms(g.int8Ms)}${g.excluded.length ? `, ${ms(g.finalMs)} with the slower layers in float` : ''}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // All float: the rewrite's own notes (opset upgrade, nothing quantized) describe a file that was not kept.
+  const notes = r.qdqPairs === 0 && slower.size > 0 ? guardNotes : [...r.notes, ...guardNotes];
+  if (files?.kind === 'images')
+    notes.push(
+      `calibrated on ${files.paths.length} images (${recipe.preprocess.resize} to the input size, ${recipe.preprocess.layout} ${recipe.preprocess.channels})`,
+    );
+  if (!files)
     notes.push(
       `calibrated on ${recipe.samples} seeded random samples: calibrate on real inputs (.npy/.npz) for an accuracy that means something`,
     );
@@ -176,7 +241,7 @@ async function int8Variant(
       fp32: r.skipped.length,
       other: a.summary.nodes - quantized.size - r.skipped.length,
     },
-    kept: r.skipped.map((k) => ({ ...k, precision: 'fp32' })),
+    kept: r.skipped.map((k) => ({ ...k, reason: slower.get(k.node) ?? k.reason, precision: 'fp32' })),
     castsInserted: 0,
     weightsConverted: Object.keys(r.weights).length,
     qdqPairs: r.qdqPairs,

@@ -3,6 +3,7 @@
  * listed with what changed and why, ready to profile side by side with the original.
  */
 import { useEffect, useState } from 'react';
+import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
@@ -33,6 +34,13 @@ export function PrecisionPanel() {
   const [flavour, setFlavour] = useState<'tensorrt' | 'onnxruntime'>('tensorrt');
   const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('max');
   const [samples, setSamples] = useState('32');
+  const [calibFiles, setCalibFiles] = useState<File[]>([]);
+  const [resize, setResize] = useState<'stretch' | 'crop' | 'pad'>('stretch');
+  const [mean, setMean] = useState('0, 0, 0');
+  const [std, setStd] = useState('1, 1, 1');
+  const [layout, setLayout] = useState<'NCHW' | 'NHWC'>('NCHW');
+  const [bgr, setBgr] = useState(false);
+  const hasImages = calibFiles.some((f) => !/\.(npy|npz)$/i.test(f.name));
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
@@ -55,18 +63,38 @@ export function PrecisionPanel() {
       ...(typeof dims === 'string' ? { calibrationSamples: 0 } : { calibrationSamples: 8, shapes: dims }),
     });
   };
-  const startInt8 = () => {
+  const numbers = (text: string, what: string): number[] | string => {
+    const xs = list(text).map(Number);
+    return xs.length >= 1 && xs.length <= 4 && xs.every(Number.isFinite)
+      ? xs
+      : `${what} must be 1 to 4 numbers, like 0.485, 0.456, 0.406`;
+  };
+  const startInt8 = async () => {
     const dims = shapeState.parse();
     if (typeof dims === 'string') return setFormError(dims);
     const n = Number(samples);
     if (!Number.isInteger(n) || n < 1) return setFormError('calibration samples must be a whole number ≥ 1');
+    const m = numbers(mean, 'the mean');
+    const sd = numbers(std, 'the std');
+    if (typeof m === 'string') return setFormError(m);
+    if (typeof sd === 'string') return setFormError(sd);
+    if (sd.some((x) => x <= 0)) return setFormError('the std must be positive');
     setFormError(null);
+    let calibrationFiles;
+    try {
+      // Each file reaches the engine host as a path (Electron) or an upload (browser mode).
+      calibrationFiles = await Promise.all(calibFiles.map((f) => fileSource(f)));
+    } catch (err) {
+      return setFormError(err instanceof Error ? err.message : String(err));
+    }
     void make(client, source, {
       precision: 'int8',
       flavour,
       calibrator,
       samples: n,
       shapes: dims,
+      calibrationFiles,
+      preprocess: { resize, scale: 1 / 255, mean: m, std: sd, layout, channels: bgr ? 'BGR' : 'RGB' },
       excludeOps: list(excludeOps),
       excludeNodes: list(excludeNodes),
     });
@@ -145,10 +173,56 @@ export function PrecisionPanel() {
               </select>
             </label>
             <label>
-              Calibration samples (seeded random)
-              <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Calibration samples" />
+              Calibration data: images or .npy/.npz (optional)
+              <input
+                type="file"
+                multiple
+                accept="image/png,image/jpeg,image/webp,image/tiff,.npy,.npz"
+                aria-label="Calibration files"
+                onChange={(e) => setCalibFiles([...(e.target.files ?? [])])}
+              />
             </label>
-            <button type="button" className="primary" onClick={startInt8}>
+            {calibFiles.length === 0 ? (
+              <label>
+                Calibration samples (seeded random)
+                <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Calibration samples" />
+              </label>
+            ) : (
+              <p className="muted">{calibFiles.length} calibration file(s)</p>
+            )}
+            {hasImages && (
+              <fieldset className="preprocess" aria-label="Image preprocessing">
+                <legend>Images → tensors: (pixel/255 − mean) / std</legend>
+                <label>
+                  Resize
+                  <select value={resize} onChange={(e) => setResize(e.target.value as 'crop')} aria-label="Resize">
+                    <option value="stretch">stretch to the input size</option>
+                    <option value="crop">cover, centre crop</option>
+                    <option value="pad">fit, pad with black</option>
+                  </select>
+                </label>
+                <label>
+                  Mean
+                  <input value={mean} onChange={(e) => setMean(e.target.value)} aria-label="Mean" />
+                </label>
+                <label>
+                  Std
+                  <input value={std} onChange={(e) => setStd(e.target.value)} aria-label="Std" />
+                </label>
+                <label>
+                  Layout
+                  <select value={layout} onChange={(e) => setLayout(e.target.value as 'NHWC')} aria-label="Layout">
+                    <option>NCHW</option>
+                    <option>NHWC</option>
+                  </select>
+                </label>
+                <label className="inline">
+                  <input type="checkbox" checked={bgr} onChange={(e) => setBgr(e.target.checked)} />
+                  BGR channel order
+                </label>
+              </fieldset>
+            )}
+            <button type="button" className="primary" onClick={() => void startInt8()}>
               Make INT8 variant
             </button>
           </>

@@ -1,0 +1,118 @@
+/**
+ * INT8 must not be slower than FP32 on the backend it targets. On ONNX Runtime's CPU, int8 kernels
+ * lose for some layers (depthwise convolutions, small matmuls) and the Q/DQ around them costs more
+ * than it saves. This measures instead of guessing: quantized layers are grouped by kind, each group
+ * is tried in float, and it stays float when the whole model gets faster. If INT8 still loses to
+ * FP32, every layer stays float and the variant says so.
+ */
+import * as ort from 'onnxruntime-node';
+import type { NodeProto } from '../onnx/model';
+import { ATTR } from '../onnx/model';
+
+export interface GuardStep {
+  group: string;
+  nodes: number;
+  ms: number;
+  kept: boolean;
+}
+
+export interface GuardResult {
+  /** Nodes to keep in float (names). */
+  excluded: string[];
+  fp32Ms: number;
+  int8Ms: number;
+  finalMs: number;
+  steps: GuardStep[];
+  /** INT8 lost at every grouping: the model stays float. */
+  allFloat: boolean;
+}
+
+/** The kind of a quantized node, as int8 kernels see it. */
+export function layerKind(n: NodeProto): string {
+  if (n.opType === 'Conv') {
+    const group = n.attribute.find((a) => a.name === 'group' && a.type === ATTR.INT)?.i ?? 1;
+    if (Number(group) > 1) return 'grouped Conv';
+    const k = n.attribute.find((a) => a.name === 'kernel_shape')?.ints ?? [];
+    return k.length > 0 && k.every((d) => Number(d) === 1) ? '1×1 Conv' : 'Conv';
+  }
+  return n.opType;
+}
+
+async function session(file: string): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+}
+
+/** Median ms of each model, runs alternating so machine noise hits both alike. */
+export async function medianLatencies(
+  files: string[],
+  feeds: Record<string, ort.Tensor>,
+  opts: { budgetMs?: number; signal?: AbortSignal } = {},
+): Promise<number[]> {
+  const sessions = await Promise.all(files.map(session));
+  try {
+    for (const s of sessions) await s.run(feeds); // warm-up
+    const times = sessions.map(() => [] as number[]);
+    const t0 = performance.now();
+    const budget = opts.budgetMs ?? 1500;
+    for (let r = 0; r < 200 && (r < 5 || performance.now() - t0 < budget); r++) {
+      if (opts.signal?.aborted) break;
+      for (const [k, s] of sessions.entries()) {
+        const t = performance.now();
+        await s.run(feeds);
+        times[k]!.push(performance.now() - t);
+      }
+    }
+    return times.map((v) => [...v].sort((a, b) => a - b)[v.length >> 1]!);
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+/**
+ * `quantize(excluded)` writes an INT8 model keeping `excluded` in float and returns its path.
+ * Groups are tried largest first; a group stays float when that is ≥ 3% faster than the best so far.
+ */
+export async function guardInt8Speed(
+  fp32Path: string,
+  int8Path: string,
+  quantized: NodeProto[],
+  feeds: Record<string, ort.Tensor>,
+  quantize: (excluded: string[]) => Promise<string>,
+  opts: { signal?: AbortSignal; onStep?: (stage: string) => void } = {},
+): Promise<GuardResult> {
+  const [fp32Ms, int8Ms] = (await medianLatencies([fp32Path, int8Path], feeds, opts)) as [number, number];
+  const groups = new Map<string, string[]>();
+  for (const n of quantized) {
+    const k = layerKind(n);
+    groups.set(k, [...(groups.get(k) ?? []), n.name]);
+  }
+  const order = [...groups].sort((a, b) => b[1].length - a[1].length);
+  let excluded: string[] = [];
+  let bestPath = int8Path;
+  let bestMs = int8Ms;
+  const steps: GuardStep[] = [];
+  for (const [group, names] of order) {
+    if (opts.signal?.aborted) break;
+    // Everything in float is FP32 itself: no need to measure it again.
+    if (excluded.length + names.length >= quantized.length) continue;
+    opts.onStep?.(`Timing INT8 with ${group} in float`);
+    const candidate = await quantize([...excluded, ...names]);
+    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
+    const kept = ms < best * 0.97;
+    steps.push({ group, nodes: names.length, ms, kept });
+    if (kept) {
+      excluded = [...excluded, ...names];
+      bestPath = candidate;
+      bestMs = ms * (bestMs / best); // on the scale of the first measurement
+    }
+  }
+  const allFloat = bestMs > fp32Ms;
+  return {
+    excluded: allFloat ? quantized.map((n) => n.name) : excluded,
+    fp32Ms,
+    int8Ms,
+    finalMs: allFloat ? fp32Ms : bestMs,
+    steps,
+    allFloat,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Calibration from images: folders are expanded and classified, pixels are preprocessed exactly
+ * (resize, scale, mean/std, layout, channel order), bad images are named, and an INT8 variant of
+ * the real classifier calibrated on rendered text agrees with FP32 on held-back rendered text.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImagePreprocessSchema } from '../../electron/api/contract';
+import { errorMetrics } from '../../electron/core/compare/metrics';
+import { classifyCalibrationFiles, imageSamples } from '../../electron/core/precision/images';
+import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { writeTextLines } from '../builders/text-images';
+
+const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-calib-img-'));
+const saved = process.env.KILN_VARIANTS_DIR;
+beforeAll(() => {
+  process.env.KILN_VARIANTS_DIR = path.join(tmp, 'variants');
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
+  else process.env.KILN_VARIANTS_DIR = saved;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A 2×1 PNG: a red pixel, then a pixel (10, 20, 30). */
+async function twoPixels(file: string): Promise<string> {
+  await sharp(Buffer.from([255, 0, 0, 10, 20, 30]), { raw: { width: 2, height: 1, channels: 3 } })
+    .png()
+    .toFile(file);
+  return file;
+}
+
+async function first(gen: AsyncGenerator<Record<string, ort.Tensor>>): Promise<ort.Tensor> {
+  const r = await gen.next();
+  return Object.values(r.value as Record<string, ort.Tensor>)[0] as ort.Tensor;
+}
+
+describe('image preprocessing', () => {
+  it('scales, normalizes and lays out pixels as the recipe says', async () => {
+    const file = await twoPixels(path.join(tmp, 'px.png'));
+    const input = [{ name: 'x', dtype: 'float32', dims: [1, 3, 1, 2] as (number | string | null)[] }];
+    const pre = ImagePreprocessSchema.parse({ scale: 1, mean: [1, 2, 3], std: [2, 2, 2] });
+    const nchw = await first(imageSamples(input, [file], { x: [1, 3, 1, 2] }, pre, 'm.onnx'));
+    expect(nchw.dims).toEqual([1, 3, 1, 2]);
+    // R plane, G plane, B plane: (v - mean) / std.
+    expect([...(nchw.data as Float32Array)]).toEqual([127, 4.5, -1, 9, -1.5, 13.5]);
+
+    const nhwcInput = [{ name: 'x', dtype: 'float32', dims: [1, 1, 2, 3] as (number | string | null)[] }];
+    const bgr = ImagePreprocessSchema.parse({ scale: 1 / 255, layout: 'NHWC', channels: 'BGR' });
+    const nhwc = await first(imageSamples(nhwcInput, [file], { x: [1, 1, 2, 3] }, bgr, 'm.onnx'));
+    const v = [...(nhwc.data as Float32Array)].map((x) => Math.round(x * 255));
+    expect(v).toEqual([0, 0, 255, 30, 20, 10]);
+  });
+
+  it('resizes to the input size, to grey for one channel, and batches', async () => {
+    const file = await twoPixels(path.join(tmp, 'px2.png'));
+    const input = [{ name: 'x', dtype: 'float32', dims: ['N', 1, 4, 8] as (number | string | null)[] }];
+    const pre = ImagePreprocessSchema.parse({ resize: 'pad' });
+    const gen = imageSamples(input, [file, file, file], { x: [2, 1, 4, 8] }, pre, 'm.onnx');
+    const t = await first(gen);
+    expect(t.dims).toEqual([2, 1, 4, 8]);
+    expect((t.data as Float32Array).length).toBe(64);
+    // The third image does not fill a batch of 2: dropped.
+    expect((await gen.next()).done).toBe(true);
+  });
+
+  it('names an image that does not decode, and refuses mixed or unknown files', async () => {
+    const bad = path.join(tmp, 'broken.png');
+    fs.writeFileSync(bad, Buffer.from('\x89PNG\r\n\x1a\nthis is not a png'));
+    const input = [{ name: 'x', dtype: 'float32', dims: [1, 3, 4, 4] as (number | string | null)[] }];
+    const pre = ImagePreprocessSchema.parse({});
+    await expect(first(imageSamples(input, [bad], { x: [1, 3, 4, 4] }, pre, 'm.onnx'))).rejects.toThrow(
+      /calibration image broken\.png cannot be decoded/,
+    );
+    const two = [input[0]!, { name: 'y', dtype: 'float32', dims: [1] as (number | string | null)[] }];
+    await expect(first(imageSamples(two, [bad], {}, pre, 'm.onnx'))).rejects.toThrow(/m\.onnx has 2 \(x, y\)/);
+
+    const mixed = path.join(tmp, 'mixed');
+    fs.mkdirSync(mixed);
+    await twoPixels(path.join(mixed, 'a.png'));
+    fs.writeFileSync(path.join(mixed, 'b.npy'), '');
+    expect(() => classifyCalibrationFiles([mixed])).toThrow(/mixes images and \.npy\/\.npz/);
+    fs.writeFileSync(path.join(tmp, 'notes.txt'), 'x');
+    expect(() => classifyCalibrationFiles([path.join(tmp, 'notes.txt')])).toThrow(/notes\.txt is neither/);
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    expect(() => classifyCalibrationFiles([empty])).toThrow(/folder empty holds no images/);
+    expect(() => classifyCalibrationFiles([path.join(tmp, 'nope')])).toThrow(/nope does not exist/);
+  });
+});
+
+it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 on held-back text', async () => {
+  const calib = path.join(tmp, 'calib');
+  await writeTextLines(calib, 32, { width: 192, height: 48, seed: 11, flipHalf: true });
+  const held = await writeTextLines(path.join(tmp, 'held'), 6, { width: 192, height: 48, seed: 99, flipHalf: true });
+  expect(classifyCalibrationFiles([calib]).kind).toBe('images');
+  // PaddleOCR's classifier preprocessing: (pixel/255 − 0.5)/0.5, RGB, NCHW.
+  const preprocess = ImagePreprocessSchema.parse({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  const recipe = {
+    precision: 'int8' as const,
+    flavour: 'onnxruntime' as const,
+    calibrator: 'max' as const,
+    percentile: 99.99,
+    perChannel: true,
+    samples: 32,
+    seed: 1,
+    shapes: { x: [1, 3, 48, 192] },
+    calibrationFiles: [],
+    preprocess,
+    includeOps: [],
+    includeNodes: [],
+    excludeOps: [],
+    excludeNodes: [],
+  };
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx, { calibrationPaths: [calib] });
+  expect(v.notes.join('\n')).toMatch(/calibrated on 32 images \(stretch to the input size, NCHW RGB\)/);
+  expect(v.qdqPairs).toBeGreaterThan(0);
+
+  const fp32 = await ort.InferenceSession.create(CLS);
+  const int8 = await ort.InferenceSession.create(variantPath(v.id));
+  const inputs = [{ name: 'x', dtype: 'float32', dims: [null, 3, 48, null] as (number | string | null)[] }];
+  let worst = 1;
+  let sameClass = 0;
+  for await (const feeds of imageSamples(inputs, held, { x: [1, 3, 48, 192] }, preprocess, 'cls.onnx')) {
+    const a = (await fp32.run(feeds))[fp32.outputNames[0]!]!.data as Float32Array;
+    const b = (await int8.run(feeds))[int8.outputNames[0]!]!.data as Float32Array;
+    worst = Math.min(worst, errorMetrics(a, b).cosine);
+    if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) sameClass++;
+  }
+  console.log(`cls INT8 on rendered text: worst cosine ${worst.toFixed(5)}, same class ${sameClass}/${held.length}`);
+  expect(worst).toBeGreaterThanOrEqual(0.99);
+  expect(sameClass).toBe(held.length);
+  await fp32.release();
+  await int8.release();
+});
+
+it('ONNX Runtime INT8 is timed against FP32 here: layer kinds where int8 loses stay float, and the variant says so', async () => {
+  const recipe = {
+    precision: 'int8' as const,
+    flavour: 'onnxruntime' as const,
+    calibrator: 'max' as const,
+    percentile: 99.99,
+    perChannel: true,
+    samples: 4,
+    seed: 1,
+    shapes: { x: [1, 3, 48, 192] },
+    calibrationFiles: [],
+    preprocess: ImagePreprocessSchema.parse({}),
+    speedGuard: true,
+    includeOps: [],
+    includeNodes: [],
+    excludeOps: [],
+    excludeNodes: [],
+  };
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx);
+  const text = v.notes.join('\n');
+  console.log(text);
+  expect(text).toMatch(/measured on this CPU: (FP32 [\d.]+ ms, INT8 [\d.]+ ms|INT8 [\d.]+ ms against FP32)/);
+  const slower = v.kept.filter((k) => /measured slower than float on this CPU/.test(k.reason));
+  if (/every layer stays float/.test(text)) {
+    expect(v.qdqPairs).toBe(0);
+    expect(slower.length).toBeGreaterThan(0);
+  } else {
+    expect(v.nodesByPrecision.int8).toBeGreaterThan(0);
+    // Every node the check moved to float is of a kind it reported faster in float.
+    for (const k of slower)
+      expect(text).toMatch(new RegExp(`${k.reason.match(/INT8 (.+) measured/)![1]!} node\\(s\\) in float is faster`));
+  }
+});
