@@ -63,6 +63,17 @@ export async function makeVariant(
     : fp16Variant(a, recipe, { id, name, out, t0 }, ctx);
 }
 
+/** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
+function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, out: string) {
+  const model = a.opened.model;
+  model.metadataProps = [
+    ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
+    { key: 'kiln.recipe', value: JSON.stringify(recipe) },
+    { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
+  ];
+  return writeModelFile(model, out, { source: a.opened.bytes });
+}
+
 interface Target {
   id: string;
   name: string;
@@ -109,13 +120,7 @@ async function fp16Variant(
   });
   notes.push(CPU_FP16);
   if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'Making the variant was cancelled');
-  const model = a.opened.model;
-  model.metadataProps = [
-    ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
-    { key: 'kiln.recipe', value: JSON.stringify(recipe) },
-    { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
-  ];
-  const written = writeModelFile(model, t.out, { source: a.opened.bytes });
+  const written = writeWithRecipe(a, recipe, t.out);
   const nodes = a.summary.nodes;
   return {
     id: t.id,
@@ -198,13 +203,7 @@ async function int8Variant(
       }
       // INT8 never pays here: the variant is the FP32 model itself (the rewrite's opset upgrade and folding add nothing).
       if (g.allFloat) {
-        const model = a.opened.model;
-        model.metadataProps = [
-          ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
-          { key: 'kiln.recipe', value: JSON.stringify(recipe) },
-          { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
-        ];
-        r = { ...r, bytes: writeModelFile(model, t.out, { source: a.opened.bytes }).bytes };
+        r = { ...r, bytes: writeWithRecipe(a, recipe, t.out).bytes };
       }
       guardNotes.push(
         g.allFloat
