@@ -28,7 +28,7 @@ import {
 } from '../api/contract';
 import type { BuildInfo, ImagePreprocess } from '../api/contract';
 import type { CalibrationData } from '../core/precision/calibrate';
-import { classifyCalibrationFiles } from '../core/precision/images';
+import { filesAsData } from '../core/precision/images';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
 import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';
@@ -83,9 +83,7 @@ function realInputs(
   preprocess: ImagePreprocess,
   shapes: Record<string, number[]>,
 ): CalibrationData | undefined {
-  if (paths.length === 0) return undefined;
-  const files = classifyCalibrationFiles(paths);
-  return files.kind === 'images' ? { kind: 'images', paths: files.paths, preprocess, shapes } : files;
+  return paths.length === 0 ? undefined : filesAsData(paths, preprocess, shapes);
 }
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });
 const ProfileParams = OpenParams.extend({

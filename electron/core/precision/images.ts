@@ -164,3 +164,15 @@ export async function* imageSamples(
     yield { [input.name]: new ort.Tensor('float32', data, dims) };
   }
 }
+
+/** Calibration or evaluation files as data: images carry their preprocessing and the input shapes. */
+export function filesAsData(
+  paths: readonly string[],
+  preprocess: ImagePreprocess,
+  shapes: Record<string, number[]>,
+):
+  | { kind: 'npz'; paths: string[] }
+  | { kind: 'images'; paths: string[]; preprocess: ImagePreprocess; shapes: Record<string, number[]> } {
+  const files = classifyCalibrationFiles(paths);
+  return files.kind === 'images' ? { ...files, preprocess, shapes } : files;
+}

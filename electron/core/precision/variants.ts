@@ -15,7 +15,7 @@ import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
 import { collectActivationStats, type CalibrationData } from './calibrate';
-import { classifyCalibrationFiles } from './images';
+import { filesAsData } from './images';
 import { guardInt8Speed, layerKind } from './speed-guard';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
@@ -148,12 +148,8 @@ async function int8Variant(
   ctx: JobContext,
 ): Promise<Variant> {
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
-  const files = t.calibrationPaths.length ? classifyCalibrationFiles(t.calibrationPaths) : null;
-  const data: CalibrationData = !files
-    ? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes }
-    : files.kind === 'images'
-      ? { kind: 'images', paths: files.paths, preprocess: recipe.preprocess, shapes }
-      : files;
+  const files = t.calibrationPaths.length ? filesAsData(t.calibrationPaths, recipe.preprocess, shapes) : null;
+  const data: CalibrationData = files ?? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes };
   const quantize = (out: string, floatNodes: string[], final: boolean) =>
     quantizeInt8(a.opened.path, out, {
       data,
