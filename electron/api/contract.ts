@@ -401,6 +401,8 @@ export const ComparisonSchema = z.object({
         z.object({
           output: z.string(),
           metrics: ErrorMetricsSchema,
+          /** Cosine of the sample that agrees least (thresholds hold per sample, as in Polygraphy). */
+          worstSample: z.object({ index: z.number().int(), cosine: z.number() }),
           top1: z.number().nullable(),
           top5: z.number().nullable(),
           pass: z.boolean(),

@@ -325,7 +325,7 @@ async function compare(args: string[]): Promise<number> {
     for (const v of named.variants)
       for (const o of v.perOutput)
         process.stdout.write(
-          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}  cosine ${o.metrics.cosine.toFixed(6)}  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
+          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}  cosine ${o.metrics.cosine.toFixed(6)} (worst sample ${o.worstSample.cosine.toFixed(6)})  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
         );
     if (values.report) process.stdout.write(`report: ${values.report}\n`);
   }

@@ -4,7 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareModels } from '../../electron/core/compare/compare';
-import { DEFAULT_THRESHOLDS, errorMetrics, topKAgreement } from '../../electron/core/compare/metrics';
+import {
+  DEFAULT_THRESHOLDS,
+  errorMetrics,
+  passes,
+  topKAgreement,
+  worstSampleCosine,
+} from '../../electron/core/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { tensorValues } from '../../electron/core/onnx/values';
 import { writeModelFile } from '../../electron/core/onnx/write';
@@ -26,6 +32,22 @@ describe('metrics', () => {
     expect(off.mismatched).toBe(1);
     expect(off.snr).toBeCloseTo(10 * Math.log10(30 / 0.01), 6);
     expect(topKAgreement([0.1, 0.9, 0.8, 0.2], [0.2, 0.7, 0.1, 0.9], 2, 1)).toBe(0.5);
+  });
+
+  it('a small sample that disagrees fails the cosine threshold even when the pooled cosine passes', () => {
+    // Sample 1 is large and exact; sample 2 is small and has its sign flipped.
+    const ref = [100, 200, 300, 1, 2];
+    const got = [100, 200, 300, -1, -2];
+    const t = { atol: 1e9, rtol: 1e9, cosine: 0.99, psnr: 0, snr: 0 };
+    const pooled = errorMetrics(ref, got, t);
+    expect(pooled.cosine).toBeGreaterThan(0.99);
+    const worst = worstSampleCosine(ref, got, [0, 3, 5]);
+    expect(worst.index).toBe(1);
+    expect(worst.cosine).toBeCloseTo(-1, 12);
+    expect(passes(pooled, t)).toEqual({ pass: true, failed: [] });
+    expect(passes(pooled, t, worst)).toEqual({ pass: false, failed: ['cosine of sample 2 -1.00000 < 0.99'] });
+    // A NaN sample stays the worst, whatever comes after it.
+    expect(worstSampleCosine(ref, [NaN, 200, 300, -1, -2], [0, 3, 5])).toEqual({ index: 0, cosine: NaN });
   });
 });
 

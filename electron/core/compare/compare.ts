@@ -19,7 +19,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfBitsToNumber, toHalfBits } from '../precision/half';
-import { errorMetrics, passes, topKAgreement, type Thresholds } from './metrics';
+import { errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
 
 export interface CompareModel {
   path: string;
@@ -125,6 +125,8 @@ export async function compareModels(
     const refOut = outNames.map(() => [] as number[]);
     const vOut = vSessions.map(() => outNames.map(() => [] as number[]));
     const lastDim = outNames.map(() => 1);
+    // Where each sample starts in the pooled outputs: thresholds also hold per sample.
+    const bounds = outNames.map(() => [0]);
     const real = opts.data ? calibrationFeeds(ref.summary.inputs, opts.data, reference.name) : null;
     let firstFeeds: Record<string, ort.Tensor> | null = null;
     let used = 0;
@@ -147,6 +149,7 @@ export async function compareModels(
         const t = r[n]!;
         lastDim[k] = Number(t.dims[t.dims.length - 1] ?? 1);
         for (const x of numbers(t)) refOut[k]!.push(x);
+        bounds[k]!.push(refOut[k]!.length);
       });
       for (const [i, { s: vs, types, v }] of vSessions.entries()) {
         const o = await vs.run(adapt(feeds, vs, types));
@@ -170,12 +173,14 @@ export async function compareModels(
     for (const [i, { v }] of vSessions.entries()) {
       const perOutput = outNames.map((n, k) => {
         const m = errorMetrics(refOut[k]!, vOut[i]![k]!, opts.thresholds);
-        const verdict = passes(m, opts.thresholds);
+        const worstSample = worstSampleCosine(refOut[k]!, vOut[i]![k]!, bounds[k]!);
+        const verdict = passes(m, opts.thresholds, worstSample);
         const classes = lastDim[k]!;
         const classifier = classes >= 2 && classes <= 100_000 && refOut[k]!.length / classes <= 10_000;
         return {
           output: n,
           metrics: m,
+          worstSample,
           top1: classifier ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 1) : null,
           top5: classifier && classes > 5 ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 5) : null,
           pass: verdict.pass,

@@ -114,9 +114,40 @@ export function topKAgreement(ref: ArrayLike<number>, got: ArrayLike<number>, cl
   return same / rows;
 }
 
-export function passes(m: ErrorMetrics, t: Thresholds): { pass: boolean; failed: string[] } {
+/** Cosine of each sample's slice (`bounds`: where each sample starts, and the end) and the lowest. */
+export function worstSampleCosine(
+  ref: ArrayLike<number>,
+  got: ArrayLike<number>,
+  bounds: readonly number[],
+): { index: number; cosine: number } {
+  let worst = { index: 0, cosine: 1 };
+  for (let s = 0; s + 1 < bounds.length; s++) {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = bounds[s]!; i < bounds[s + 1]!; i++) {
+      const a = ref[i]!;
+      const b = got[i]!;
+      ab += a * b;
+      aa += a * a;
+      bb += b * b;
+    }
+    // Both all zero agree; NaN/Inf give NaN, which fails every comparison below.
+    const c = aa === 0 && bb === 0 ? 1 : ab / Math.sqrt(aa * bb);
+    if (Number.isNaN(c) ? !Number.isNaN(worst.cosine) : c < worst.cosine) worst = { index: s, cosine: c };
+  }
+  return worst;
+}
+
+export function passes(
+  m: ErrorMetrics,
+  t: Thresholds,
+  worst?: { index: number; cosine: number },
+): { pass: boolean; failed: string[] } {
   const failed: string[] = [];
   if (m.cosine < t.cosine) failed.push(`cosine ${m.cosine.toFixed(5)} < ${t.cosine}`);
+  else if (worst && !(worst.cosine >= t.cosine))
+    failed.push(`cosine of sample ${worst.index + 1} ${worst.cosine.toFixed(5)} < ${t.cosine}`);
   if (m.psnr < t.psnr) failed.push(`PSNR ${m.psnr.toFixed(1)} dB < ${t.psnr}`);
   if (m.snr < t.snr) failed.push(`SNR ${m.snr.toFixed(1)} dB < ${t.snr}`);
   if (m.mismatched > 0)

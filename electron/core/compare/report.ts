@@ -71,6 +71,7 @@ export function comparisonHtml(
         m.pass ? '<b class="ok">pass</b>' : `<b class="bad">fail</b><br><small>${esc(m.failed.join('; '))}</small>`,
     ],
     ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
+    ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
     ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
     ['SNR (dB)', (m) => fmt(m.metrics.snr)],
     ['Max |err|', (m) => fmt(m.metrics.maxAbs)],

@@ -39,6 +39,7 @@ export async function searchMixed(
   const inner: JobContext = { signal: ctx.signal, progress: () => undefined };
   const steps: SearchStep[] = [];
   let evaluations = 0;
+  let recipe0 = base;
   const evaluate = async (pinned: string[], layerwise: boolean): Promise<{ v: Variant; c: Comparison }> => {
     if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
     if (++evaluations > MAX_EVALUATIONS)
@@ -47,7 +48,7 @@ export async function searchMixed(
       fraction: Math.min(0.99, evaluations / MAX_EVALUATIONS),
       stage: `Trying ${pinned.length} layer(s) in FP32`,
     });
-    const recipe = { ...base, excludeNodes: [...base.excludeNodes, ...pinned] };
+    const recipe = { ...recipe0, excludeNodes: [...recipe0.excludeNodes, ...pinned] };
     const v = await makeVariant(model.path, model.name, recipe, inner, extra);
     const c = await compareModels(
       { ...model, id: 'reference' },
@@ -58,7 +59,7 @@ export async function searchMixed(
     const r = c.variants[0]!;
     steps.push({
       pinned: pinned.length,
-      cosine: Math.min(...r.perOutput.map((o) => o.metrics.cosine)),
+      cosine: Math.min(...r.perOutput.map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine))),
       pass: r.pass,
       variant: v.id,
     });
@@ -67,6 +68,13 @@ export async function searchMixed(
 
   const first = await evaluate([], true);
   if (first.c.variants[0]!.pass) return { variant: first.v, met: true, pinnedNodes: [], steps };
+  // INT8 with the speed check: what it measured stands (layer kinds where int8 lost stay float), and
+  // candidates are not timed again — pinning a layer to float only removes int8 work.
+  const float = new Set(first.v.kept.map((k) => k.node));
+  if (base.precision === 'int8' && base.speedGuard) {
+    const slower = first.v.kept.filter((k) => k.reason.includes('measured slower')).map((k) => k.node);
+    recipe0 = { ...base, speedGuard: false, excludeNodes: [...base.excludeNodes, ...slower] };
+  }
   // Rank by the error each tensor adds over the one before it (its producer's inputs come earlier).
   const tensors = first.c.variants[0]!.layers?.tensors ?? [];
   const gains = tensors.map((t, i) => ({
@@ -79,7 +87,11 @@ export async function searchMixed(
     .map((g) => g.node);
   // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
   const nodeOf = await tensorProducers(model.path, base.precision === 'int8');
-  const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n))];
+  const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n && !float.has(n)))];
+  // INT8: quantized layers whose error the layerwise pass did not single out come last, so the
+  // search can always go on to the target (every layer pinned is the float model).
+  if (base.precision === 'int8')
+    for (const n of new Set(nodeOf.values())) if (!float.has(n) && !candidates.includes(n)) candidates.push(n);
   if (candidates.length === 0) return { variant: first.v, met: false, pinnedNodes: [], steps };
 
   let lo = 0;

@@ -111,7 +111,12 @@ export interface Int8Result {
   int32Biases: string[];
   qdqPairs: number;
   opset: { from: number; to: number; converted: { node: string; op: string; change: string }[] };
-  prepared: { constantsToInitializers: number; batchNormsFolded: number };
+  prepared: {
+    constantsToInitializers: number;
+    batchNormsFolded: number;
+    affineFolded: number;
+    hardSigmoidsFused: number;
+  };
   calibrationCachePath: string | null;
   /** Samples calibrated on (null when counted from files). */
   calibrationSamples: number | null;
@@ -662,6 +667,170 @@ export function foldBatchNorms(model: ModelProto, src: TensorSource): number {
   return folded;
 }
 
+/**
+ * Folds a constant Mul/Div/Add/Sub that alone reads a Conv's output into the Conv's weights and
+ * bias (PaddleOCR's "learnable affine" blocks, scale layers): y = conv(x)·s + t becomes one Conv.
+ * Only constants that broadcast along the output channel (one value, or C values on the channel
+ * axis) are folded; the Conv takes the folded node's output name. Exact up to float rounding, and
+ * it saves a whole pass over the feature map per node — on CPU these passes cost as much as the
+ * convolutions, and between quantized Convs each one also needs its own Q/DQ.
+ */
+export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): number {
+  const g = model.graph;
+  if (!g) return 0;
+  const names = new Names(model);
+  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const graphOutputs = new Set(g.output.map((o) => o.name));
+  let folded = 0;
+  for (;;) {
+    const reads = readCounts(g);
+    const consumer = new Map<string, NodeProto>();
+    for (const n of g.node) for (const x of n.input) if (x) consumer.set(x, n);
+    let changed = false;
+    const removed = new Set<NodeProto>();
+    for (const conv of g.node) {
+      if (conv.opType !== 'Conv' || !isDefaultDomain(conv) || conv.output.length !== 1) continue;
+      const y = conv.output[0] ?? '';
+      const op = consumer.get(y);
+      if (!op || !isDefaultDomain(op) || reads.get(y) !== 1 || graphOutputs.has(y) || removed.has(op)) continue;
+      if (!['Mul', 'Div', 'Add', 'Sub'].includes(op.opType) || op.input.length !== 2) continue;
+      const other = op.input[0] === y ? op.input[1] : op.input[0];
+      // Div and Sub fold only with the constant second.
+      if ((op.opType === 'Div' || op.opType === 'Sub') && op.input[1] !== other) continue;
+      const c = other ? inits.get(other) : undefined;
+      const w = conv.input[1] ? inits.get(conv.input[1]) : undefined;
+      const b = conv.input[2] ? inits.get(conv.input[2]) : undefined;
+      if (!c || c.dataType !== FLOAT || !w || w.dataType !== FLOAT || reads.get(w.name) !== 1) continue;
+      if (conv.input[2] && (!b || b.dataType !== FLOAT || reads.get(b.name) !== 1)) continue;
+      const channels = w.dims[0] ?? 0;
+      const cv = tensorValues(c, src);
+      // Broadcast along the channel axis only: one value, or C values at output axis 1.
+      const k = c.dims.length;
+      const rank = w.dims.length;
+      const perChannel =
+        cv.length === channels &&
+        k <= rank &&
+        k >= rank - 1 &&
+        c.dims.every((d, j) => (j === k - rank + 1 ? d === channels : d === 1));
+      if (cv.length !== 1 && !perChannel) continue;
+      const at = (o: number) => (cv.length === 1 ? (cv[0] as number) : (cv[o] as number));
+      const wv = tensorValues(w, src);
+      const bias = b ? tensorValues(b, src) : new Float64Array(channels);
+      if (bias.length !== channels) continue;
+      const per = wv.length / channels;
+      let newW: Float32Array | null = null;
+      let newB: Float32Array;
+      if (op.opType === 'Mul' || op.opType === 'Div') {
+        const s = (o: number) => (op.opType === 'Mul' ? at(o) : 1 / at(o));
+        newW = Float32Array.from(wv, (v, i) => v * s(Math.floor(i / per)));
+        newB = Float32Array.from(bias, (v, o) => v * s(o));
+      } else newB = Float32Array.from(bias, (v, o) => v + (op.opType === 'Add' ? at(o) : -at(o)));
+      if (newW) {
+        w.data = { kind: 'bytes', bytes: bytesOf(newW) };
+        w.externalData = [];
+      }
+      const biasName = b ? b.name : names.fresh(`${conv.name || y}_bias`);
+      if (b) {
+        b.data = { kind: 'bytes', bytes: bytesOf(newB) };
+        b.externalData = [];
+      } else {
+        const t = f32Tensor(biasName, [channels], newB);
+        g.initializer.push(t);
+        inits.set(biasName, t);
+      }
+      conv.input = [conv.input[0] ?? '', w.name, biasName];
+      conv.output = [op.output[0] ?? ''];
+      removed.add(op);
+      folded++;
+      changed = true;
+    }
+    if (!changed) break;
+    g.node = g.node.filter((n) => !removed.has(n));
+  }
+  if (folded > 0) {
+    const live = new Set<string>();
+    for (const n of g.node) for (const o of n.output) live.add(o);
+    for (const v of g.input) live.add(v.name);
+    g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
+    dropUnusedInitializers(g);
+  }
+  return folded;
+}
+
+/**
+ * Hard-sigmoid written out as Add(x, 3) → Clip(0, 6) → Div(6) (as PaddlePaddle and some PyTorch
+ * exports spell hard-swish) becomes one HardSigmoid(α = 1/6, β = 0.5): the same values in one
+ * pass instead of three. Hard-swish spelled Add → Clip → Mul(x, ·) → Div(6) becomes
+ * HardSigmoid → Mul. Returns the number of patterns replaced.
+ */
+export function fuseHardSigmoids(model: ModelProto, src: TensorSource): number {
+  const g = model.graph;
+  if (!g) return 0;
+  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const graphOutputs = new Set(g.output.map((o) => o.name));
+  const reads = readCounts(g);
+  const consumer = new Map<string, NodeProto>();
+  for (const n of g.node) for (const x of n.input) if (x) consumer.set(x, n);
+  const scalar = (name: string | undefined): number | null => {
+    const t = name ? inits.get(name) : undefined;
+    if (!t || t.dataType !== FLOAT || elementCount(t.dims) !== 1) return null;
+    return tensorValues(t, src)[0] as number;
+  };
+  const single = (t: string | undefined, op: string): NodeProto | null => {
+    const n = t ? consumer.get(t) : undefined;
+    return n && t && isDefaultDomain(n) && n.opType === op && reads.get(t) === 1 && !graphOutputs.has(t) ? n : null;
+  };
+  const near = (v: number | null, want: number) => v !== null && Math.abs(v - want) <= 1e-6 * Math.abs(want);
+  const clipBound = (clip: NodeProto, i: 1 | 2): number | null => {
+    const a = attrOf(clip, i === 1 ? 'min' : 'max');
+    if (a?.f !== undefined) return a.f;
+    return scalar(clip.input[i]);
+  };
+  const removed = new Set<NodeProto>();
+  let fused = 0;
+  for (const add of g.node) {
+    if (add.opType !== 'Add' || !isDefaultDomain(add) || add.input.length !== 2 || removed.has(add)) continue;
+    const xi = near(scalar(add.input[1]), 3) ? 0 : near(scalar(add.input[0]), 3) ? 1 : -1;
+    if (xi < 0) continue;
+    const x = add.input[xi] ?? '';
+    const clip = single(add.output[0], 'Clip');
+    if (!clip || !near(clipBound(clip, 1), 0) || !near(clipBound(clip, 2), 6)) continue;
+    const hs = (output: string) =>
+      node('HardSigmoid', [x], [output], `${add.name || output}_hardsigmoid`, [
+        { name: 'alpha', type: ATTR.FLOAT, f: 1 / 6, refAttrName: '', docString: '' },
+        { name: 'beta', type: ATTR.FLOAT, f: 0.5, refAttrName: '', docString: '' },
+      ]);
+    const div = single(clip.output[0], 'Div');
+    if (div && div.input[0] === clip.output[0] && near(scalar(div.input[1]), 6)) {
+      // Hard-sigmoid: Add → Clip → Div becomes HardSigmoid (in the Div's place, keeping its output).
+      Object.assign(div, hs(div.output[0] ?? ''));
+      removed.add(add).add(clip);
+      fused++;
+      continue;
+    }
+    const mul = single(clip.output[0], 'Mul');
+    if (!mul || !mul.input.includes(x) || mul.input.length !== 2) continue;
+    const div2 = single(mul.output[0], 'Div');
+    if (!div2 || div2.input[0] !== mul.output[0] || !near(scalar(div2.input[1]), 6)) continue;
+    // Hard-swish: Add → Clip → Mul(x) → Div becomes HardSigmoid → Mul(x), the Mul keeping the Div's output.
+    const h = `${clip.output[0]}_hardsigmoid`;
+    Object.assign(clip, hs(h));
+    mul.input = [x, h];
+    mul.output = [div2.output[0] ?? ''];
+    removed.add(add).add(div2);
+    fused++;
+  }
+  if (fused > 0) {
+    g.node = g.node.filter((n) => !removed.has(n));
+    const live = new Set<string>();
+    for (const n of g.node) for (const o of n.output) live.add(o);
+    for (const v of g.input) live.add(v.name);
+    g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
+    dropUnusedInitializers(g);
+  }
+  return fused;
+}
+
 // ---- placement ----------------------------------------------------------------------------------
 
 const WEIGHTED = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
@@ -1033,7 +1202,15 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     );
   const model = a.opened.model;
   const constants = constantsToInitializers(model);
-  const folded = foldBatchNorms(model, { path: a.opened.path, bytes: a.opened.bytes });
+  const source = { path: a.opened.path, bytes: a.opened.bytes };
+  const folded = foldBatchNorms(model, source);
+  // Hard-sigmoids first: folding their "+3" into a Conv's bias would hide the pattern.
+  const hardSigmoids = fuseHardSigmoids(model, source);
+  const affine = foldAffineIntoConvs(model, source);
+  if (affine + hardSigmoids > 0)
+    notes.push(
+      `exact rewrites before quantizing: ${affine} Mul/Add folded into the Conv before, ${hardSigmoids} Add→Clip→Div hard-sigmoid${hardSigmoids === 1 ? '' : 's'} fused into HardSigmoid`,
+    );
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
   try {
     const prepPath = path.join(tmp, 'prepared.onnx');
@@ -1329,7 +1506,12 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
       int32Biases,
       qdqPairs: qList.length,
       opset,
-      prepared: { constantsToInitializers: constants, batchNormsFolded: folded },
+      prepared: {
+        constantsToInitializers: constants,
+        batchNormsFolded: folded,
+        affineFolded: affine,
+        hardSigmoidsFused: hardSigmoids,
+      },
       calibrationCachePath: cachePath,
       calibrationSamples: sampleCount,
       notes,

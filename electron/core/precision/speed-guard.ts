@@ -3,7 +3,7 @@
  * lose for some layers (depthwise convolutions, small matmuls) and the Q/DQ around them costs more
  * than it saves. This measures instead of guessing: quantized layers are grouped by kind, each group
  * is tried in float, and it stays float when the whole model gets faster. If INT8 still loses to
- * FP32, every layer stays float and the variant says so.
+ * float, every layer stays float and the variant says so.
  */
 import * as ort from 'onnxruntime-node';
 import type { NodeProto } from '../onnx/model';
@@ -19,7 +19,10 @@ export interface GuardStep {
 export interface GuardResult {
   /** Nodes to keep in float (names). */
   excluded: string[];
+  /** The source model, as given. */
   fp32Ms: number;
+  /** The quantizer's graph with nothing quantized (exact folds only). */
+  floatMs: number;
   int8Ms: number;
   finalMs: number;
   steps: GuardStep[];
@@ -38,23 +41,33 @@ export function layerKind(n: NodeProto): string {
   return n.opType;
 }
 
-async function session(file: string): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+/**
+ * Sessions for timing side by side. Spinning is off: ONNX Runtime's idle intra-op threads spin
+ * after each run, and with sessions alternating on few cores they steal the next session's CPU
+ * (on 2 cores that inflated a 14 ms model to 25–38 ms, at random).
+ */
+async function session(file: string, threads: number | undefined): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, {
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
 }
 
-/** Median ms of each model, runs alternating so machine noise hits both alike. */
+/** Median ms of each model, runs alternating so machine noise hits all alike. */
 export async function medianLatencies(
   files: string[],
   feeds: Record<string, ort.Tensor>,
-  opts: { budgetMs?: number; signal?: AbortSignal } = {},
+  opts: { budgetMs?: number; maxRuns?: number; threads?: number; signal?: AbortSignal } = {},
 ): Promise<number[]> {
-  const sessions = await Promise.all(files.map(session));
+  const sessions = await Promise.all(files.map((f) => session(f, opts.threads)));
   try {
     for (const s of sessions) await s.run(feeds); // warm-up
     const times = sessions.map(() => [] as number[]);
     const t0 = performance.now();
     const budget = opts.budgetMs ?? 1500;
-    for (let r = 0; r < 200 && (r < 5 || performance.now() - t0 < budget); r++) {
+    for (let r = 0; r < (opts.maxRuns ?? 200) && (r < 5 || performance.now() - t0 < budget); r++) {
       if (opts.signal?.aborted) break;
       for (const [k, s] of sessions.entries()) {
         const t = performance.now();
@@ -71,6 +84,8 @@ export async function medianLatencies(
 /**
  * `quantize(excluded)` writes an INT8 model keeping `excluded` in float and returns its path.
  * Groups are tried largest first; a group stays float when that is ≥ 3% faster than the best so far.
+ * The float to beat is the quantizer's own graph with nothing quantized (the same exact folds,
+ * no Q/DQ), so INT8 is kept only where int8 kernels themselves pay.
  */
 export async function guardInt8Speed(
   fp32Path: string,
@@ -80,7 +95,13 @@ export async function guardInt8Speed(
   quantize: (excluded: string[]) => Promise<string>,
   opts: { signal?: AbortSignal; onStep?: (stage: string) => void } = {},
 ): Promise<GuardResult> {
-  const [fp32Ms, int8Ms] = (await medianLatencies([fp32Path, int8Path], feeds, opts)) as [number, number];
+  opts.onStep?.('Timing INT8 against float');
+  const floatPath = await quantize(quantized.map((n) => n.name));
+  const [fp32Ms, floatMs, int8Ms] = (await medianLatencies([fp32Path, floatPath, int8Path], feeds, opts)) as [
+    number,
+    number,
+    number,
+  ];
   const groups = new Map<string, string[]>();
   for (const n of quantized) {
     const k = layerKind(n);
@@ -93,25 +114,26 @@ export async function guardInt8Speed(
   const steps: GuardStep[] = [];
   for (const [group, names] of order) {
     if (opts.signal?.aborted) break;
-    // Everything in float is FP32 itself: no need to measure it again.
+    // Everything in float is the float graph itself: measured above.
     if (excluded.length + names.length >= quantized.length) continue;
     opts.onStep?.(`Timing INT8 with ${group} in float`);
     const candidate = await quantize([...excluded, ...names]);
     const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
     const kept = ms < best * 0.97;
-    steps.push({ group, nodes: names.length, ms, kept });
+    steps.push({ group, nodes: names.length, ms: ms * (bestMs / best), kept });
     if (kept) {
       excluded = [...excluded, ...names];
       bestPath = candidate;
       bestMs = ms * (bestMs / best); // on the scale of the first measurement
     }
   }
-  const allFloat = bestMs > fp32Ms;
+  const allFloat = bestMs > floatMs;
   return {
     excluded: allFloat ? quantized.map((n) => n.name) : excluded,
     fp32Ms,
+    floatMs,
     int8Ms,
-    finalMs: allFloat ? fp32Ms : bestMs,
+    finalMs: allFloat ? floatMs : bestMs,
     steps,
     allFloat,
   };

@@ -34,6 +34,7 @@ type Metrics = Comparison['variants'][number]['perOutput'][number];
 const ROWS: [string, (m: Metrics) => string][] = [
   ['Verdict', (m) => (m.pass ? 'pass' : 'fail')],
   ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
+  ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
   ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
   ['SNR (dB)', (m) => fmt(m.metrics.snr)],
   ['Max |err|', (m) => fmt(m.metrics.maxAbs)],
