@@ -302,7 +302,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   const cmp = page.getByTestId('compare-table');
   await expect(cmp).toBeVisible({ timeout: 60_000 });
-  await expect(cmp.locator('tr', { hasText: 'Cosine' })).toContainText('0.99');
+  await expect(cmp.locator('tr', { hasText: /^Cosine/ })).toContainText('0.99');
   await expect(cmp.locator('tr', { hasText: 'Top-1 agreement' })).toContainText('100.0%');
   await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter')).toHaveCount(2);
   await expect(page.getByTestId('layerwise-chart')).toBeVisible();
