@@ -29,8 +29,8 @@ it('finds the fewest FP32 layers that meet a target plain FP16 misses', async ()
     calibrationSamples: 0,
     shapes: {},
   };
-  // Plain FP16 reaches cosine ~0.999995 on this model; ask for more.
-  const thresholds = { atol: 1, rtol: 1, cosine: 0.9999985, psnr: 0, snr: 0 };
+  // Plain FP16's worst sample reaches cosine ~0.99998 on this model; ask for more.
+  const thresholds = { atol: 1, rtol: 1, cosine: 0.99999, psnr: 0, snr: 0 };
   const r = await searchMixed(
     { path: CLS, name: 'cls.onnx' },
     base,
