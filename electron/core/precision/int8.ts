@@ -231,6 +231,15 @@ function readCounts(g: GraphProto): Map<string, number> {
   return m;
 }
 
+/** After nodes were removed: value infos of tensors nothing makes, and initializers nothing reads. */
+function dropDead(g: GraphProto): void {
+  const live = new Set<string>();
+  for (const n of g.node) for (const o of n.output) live.add(o);
+  for (const v of g.input) live.add(v.name);
+  g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
+  dropUnusedInitializers(g);
+}
+
 /** Drops initializers nothing reads any more. */
 function dropUnusedInitializers(g: GraphProto): void {
   const reads = readCounts(g);
@@ -658,11 +667,7 @@ export function foldBatchNorms(model: ModelProto, src: TensorSource): number {
   }
   if (folded > 0) {
     g.node = g.node.filter((n) => !removed.has(n));
-    const live = new Set<string>();
-    for (const n of g.node) for (const o of n.output) live.add(o);
-    for (const v of g.input) live.add(v.name);
-    g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
-    dropUnusedInitializers(g);
+    dropDead(g);
   }
   return folded;
 }
@@ -748,11 +753,7 @@ export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): numbe
     g.node = g.node.filter((n) => !removed.has(n));
   }
   if (folded > 0) {
-    const live = new Set<string>();
-    for (const n of g.node) for (const o of n.output) live.add(o);
-    for (const v of g.input) live.add(v.name);
-    g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
-    dropUnusedInitializers(g);
+    dropDead(g);
   }
   return folded;
 }
@@ -822,11 +823,7 @@ export function fuseHardSigmoids(model: ModelProto, src: TensorSource): number {
   }
   if (fused > 0) {
     g.node = g.node.filter((n) => !removed.has(n));
-    const live = new Set<string>();
-    for (const n of g.node) for (const o of n.output) live.add(o);
-    for (const v of g.input) live.add(v.name);
-    g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
-    dropUnusedInitializers(g);
+    dropDead(g);
   }
   return fused;
 }
