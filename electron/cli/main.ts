@@ -127,7 +127,7 @@ async function convert(args: string[]): Promise<number> {
   if (values.precision !== 'fp16' && values.precision !== 'int8')
     throw new UsageError('--precision must be fp16 or int8');
   if (!values.out) throw new UsageError('convert needs -o out.onnx');
-  const recipe = values.precision === 'int8' ? int8Recipe(values) : fp16Recipe(values);
+  const recipe = values.precision === 'int8' ? int8Recipe(values, imagePreprocess(values)) : fp16Recipe(values);
   const variant = await withClient((c) =>
     c.call(
       'variant.make',
@@ -159,21 +159,18 @@ async function convert(args: string[]): Promise<number> {
   return 0;
 }
 
-function int8Recipe(values: {
-  calib?: string;
-  calibrator?: string;
-  target?: string;
-  samples?: string;
-  shapes?: string;
-  'exclude-ops'?: string;
-  'exclude-nodes'?: string;
-  resize?: string;
-  mean?: string;
-  std?: string;
-  scale?: string;
-  layout?: string;
-  bgr?: boolean;
-}) {
+function int8Recipe(
+  values: {
+    calib?: string;
+    calibrator?: string;
+    target?: string;
+    samples?: string;
+    shapes?: string;
+    'exclude-ops'?: string;
+    'exclude-nodes'?: string;
+  },
+  preprocess: ImagePreprocess,
+) {
   const calibrator = values.calibrator ?? 'max';
   if (!['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
     throw new UsageError('--calibrator must be max, percentile, entropy or mse');
@@ -188,7 +185,7 @@ function int8Recipe(values: {
     ...(samples ? { samples: Math.max(1, Math.round(samples)) } : {}),
     shapes: values.shapes ? parseShapes(values.shapes) : {},
     calibrationFiles: list(values.calib).map((p) => ({ kind: 'path' as const, path: path.resolve(p) })),
-    preprocess: imagePreprocess(values),
+    preprocess,
     excludeOps: list(values['exclude-ops']),
     excludeNodes: list(values['exclude-nodes']),
   };
@@ -205,12 +202,7 @@ const PREPROCESS_OPTIONS = {
 
 /** --resize/--mean/--std/--scale/--layout/--bgr -> how images become tensors. */
 function imagePreprocess(values: {
-  resize?: string;
-  mean?: string;
-  std?: string;
-  scale?: string;
-  layout?: string;
-  bgr?: boolean;
+  [K in keyof typeof PREPROCESS_OPTIONS]?: (typeof PREPROCESS_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
 }): ImagePreprocess {
   const numbers = (v: string | undefined, flag: string) => {
     if (v === undefined) return undefined;
@@ -276,9 +268,9 @@ async function compare(args: string[]): Promise<number> {
   const samples = positiveNumber(values.samples, '--samples') ?? 8;
   const targets = parseTargets(values.target);
   const source = { kind: 'path' as const, path: positionals[0] as string };
+  const shapes = values.shapes ? parseShapes(values.shapes) : {};
   const result = await withClient(async (c) => {
     const ids: string[] = [];
-    const shapes = values.shapes ? parseShapes(values.shapes) : {};
     for (const p of wanted)
       ids.push(
         (
@@ -287,15 +279,7 @@ async function compare(args: string[]): Promise<number> {
             recipe:
               p === 'int8'
                 ? {
-                    ...int8Recipe({
-                      calib: values.calib,
-                      resize: values.resize,
-                      mean: values.mean,
-                      std: values.std,
-                      scale: values.scale,
-                      layout: values.layout,
-                      bgr: values.bgr,
-                    }),
+                    ...int8Recipe({ calib: values.calib }, preprocess),
                     shapes,
                   }
                 : { ...fp16Recipe({}), calibrationSamples: samples, shapes },
@@ -308,7 +292,7 @@ async function compare(args: string[]): Promise<number> {
         source,
         variants: ids,
         samples: Math.max(1, Math.round(samples)),
-        shapes: values.shapes ? parseShapes(values.shapes) : {},
+        shapes,
         thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
         layerwise: values.layerwise ?? Boolean(values.report),
         inputs,

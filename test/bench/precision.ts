@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ImagePreprocessSchema, type ImagePreprocess } from '../../electron/api/contract';
+import { ImagePreprocessSchema, Int8RecipeSchema, type ImagePreprocess } from '../../electron/api/contract';
 import { errorMetrics } from '../../electron/core/compare/metrics';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
@@ -114,23 +114,7 @@ async function main(): Promise<void> {
       const guarded = await makeVariant(
         model,
         `${m.name}.onnx`,
-        {
-          precision: 'int8',
-          flavour: 'onnxruntime',
-          calibrator: 'max',
-          percentile: 99.99,
-          perChannel: true,
-          samples: 32,
-          seed: 1,
-          shapes,
-          calibrationFiles: [],
-          preprocess: pre,
-          speedGuard: true,
-          includeOps: [],
-          includeNodes: [],
-          excludeOps: [],
-          excludeNodes: [],
-        },
+        Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', shapes, preprocess: pre }),
         ctx,
         { calibrationPaths: calib },
       );

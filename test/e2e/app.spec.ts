@@ -310,6 +310,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await cmp.getByRole('button', { name: 'Paint' }).first().click();
   await expect(page.getByTestId('graph-legend')).toContainText('1 − cosine vs FP32');
   await page.screenshot({ path: path.join(SHOTS, 'compare-fp16.png') });
+  await cmp.screenshot({ path: path.join(SHOTS, 'compare-table.png') });
 
   // A target plain FP16 misses: the search pins layers to FP32 and adds the mixed variant.
   await page.getByLabel('Target cosine').fill('0.99999');

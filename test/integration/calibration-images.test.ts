@@ -4,28 +4,19 @@
  * the real classifier calibrated on rendered text agrees with FP32 on held-back rendered text.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImagePreprocessSchema } from '../../electron/api/contract';
+import { describe, expect, it } from 'vitest';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/api/contract';
 import { errorMetrics } from '../../electron/core/compare/metrics';
 import { classifyCalibrationFiles, imageSamples } from '../../electron/core/precision/images';
 import { makeVariant, variantPath } from '../../electron/core/precision/variants';
 import { writeTextLines } from '../builders/text-images';
+import { suiteTempDir } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-calib-img-'));
-const saved = process.env.KILN_VARIANTS_DIR;
-beforeAll(() => {
-  process.env.KILN_VARIANTS_DIR = path.join(tmp, 'variants');
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
-  else process.env.KILN_VARIANTS_DIR = saved;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = suiteTempDir('kiln-calib-img-');
 
 /** A 2×1 PNG: a red pixel, then a pixel (10, 20, 30). */
 async function twoPixels(file: string): Promise<string> {
@@ -101,22 +92,13 @@ it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 o
   expect(classifyCalibrationFiles([calib]).kind).toBe('images');
   // PaddleOCR's classifier preprocessing: (pixel/255 − 0.5)/0.5, RGB, NCHW.
   const preprocess = ImagePreprocessSchema.parse({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
-  const recipe = {
-    precision: 'int8' as const,
-    flavour: 'onnxruntime' as const,
-    calibrator: 'max' as const,
-    percentile: 99.99,
-    perChannel: true,
-    samples: 32,
-    seed: 1,
+  const recipe = Int8RecipeSchema.parse({
+    precision: 'int8',
+    flavour: 'onnxruntime',
     shapes: { x: [1, 3, 48, 192] },
-    calibrationFiles: [],
     preprocess,
-    includeOps: [],
-    includeNodes: [],
-    excludeOps: [],
-    excludeNodes: [],
-  };
+    speedGuard: false,
+  });
   const ctx = { signal: new AbortController().signal, progress: () => undefined };
   const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx, { calibrationPaths: [calib] });
   expect(v.notes.join('\n')).toMatch(/calibrated on 32 images \(stretch to the input size, NCHW RGB\)/);
@@ -141,23 +123,13 @@ it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 o
 });
 
 it('ONNX Runtime INT8 is timed against FP32 here: layer kinds where int8 loses stay float, and the variant says so', async () => {
-  const recipe = {
-    precision: 'int8' as const,
-    flavour: 'onnxruntime' as const,
-    calibrator: 'max' as const,
-    percentile: 99.99,
-    perChannel: true,
+  const recipe = Int8RecipeSchema.parse({
+    precision: 'int8',
+    flavour: 'onnxruntime',
     samples: 4,
-    seed: 1,
     shapes: { x: [1, 3, 48, 192] },
-    calibrationFiles: [],
-    preprocess: ImagePreprocessSchema.parse({}),
     speedGuard: true,
-    includeOps: [],
-    includeNodes: [],
-    excludeOps: [],
-    excludeNodes: [],
-  };
+  });
   const ctx = { signal: new AbortController().signal, progress: () => undefined };
   const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx);
   const text = v.notes.join('\n');

@@ -1,22 +1,13 @@
 /** FP16 variants measure activation ranges on seeded samples: a node whose output passes dataMax stays FP32. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { makeVariant, variantPath } from '../../electron/core/precision/variants';
 import { DT, GraphBuilder, model } from '../builders/graph';
+import { suiteTempDir } from './helpers';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-fp16-cal-'));
-const saved = process.env.KILN_VARIANTS_DIR;
-beforeAll(() => {
-  process.env.KILN_VARIANTS_DIR = path.join(tmp, 'variants');
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
-  else process.env.KILN_VARIANTS_DIR = saved;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = suiteTempDir('kiln-fp16-cal-');
 
 const recipe = {
   precision: 'fp16' as const,

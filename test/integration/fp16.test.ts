@@ -2,7 +2,6 @@
  * FP16 autocast on real models: the result passes the reference onnx checker, runs on ONNX Runtime,
  * and agrees with FP32; nodes are kept FP32 for the reasons the recipe names.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,33 +13,11 @@ import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
 import { halfBitsToNumber, toHalfBits } from '../../electron/core/precision/half';
 import { DT, GraphBuilder, model } from '../builders/graph';
+import { checker, cosine, hasOnnx, seededInput } from './helpers';
 import { REAL_MODELS } from '../unit/onnx/real-models';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-fp16-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const PY = '/usr/bin/python3';
-const hasOnnx = spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-
-function checker(file: string): string {
-  const r = spawnSync(
-    PY,
-    ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return r.status === 0 ? 'ok' : r.stderr.trim().split('\n').slice(-1)[0]!;
-}
-
-function seededInput(dims: number[], seed: number): Float32Array {
-  const out = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'disabled' });
@@ -50,18 +27,6 @@ async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Flo
   } finally {
     await session.release();
   }
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! ** 2;
-    bb += b[i]! ** 2;
-  }
-  return ab / Math.sqrt(aa * bb || 1);
 }
 
 describe('FP16 bits', () => {

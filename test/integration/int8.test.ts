@@ -5,7 +5,6 @@
  * calibration cache has TensorRT's format. Prints FP32 vs Kiln INT8 vs onnxruntime's own INT8
  * latency (not asserted).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,36 +20,13 @@ import { writeModelFile } from '../../electron/core/onnx/write';
 import type { CalibrationData } from '../../electron/core/precision/calibrate';
 import { quantizeInt8, upgradeToOpset13, type Int8Options } from '../../electron/core/precision/int8';
 import { DT, GraphBuilder, model } from '../builders/graph';
+import { checker, cosine, hasOnnx, seededInput } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const BASELINE = '/work/shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx';
 const SHAPE = [1, 3, 48, 192];
-const PY = '/usr/bin/python3';
-const hasOnnx = spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-const CALIBRATION: CalibrationData = { kind: 'random', samples: 32, seed: 1, shapes: { x: SHAPE } };
-const EVAL_SAMPLES = 50;
-
-function checker(file: string): string {
-  const r = spawnSync(
-    PY,
-    ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file],
-    { encoding: 'utf8' },
-  );
-  return r.status === 0 ? 'ok' : r.stderr.trim().split('\n').slice(-1)[0]!;
-}
-
-/** Seeded uniform [-1, 1) values from a generator unrelated to the calibration data's. */
-function seededInput(dims: number[], seed: number): Float32Array {
-  const out = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 async function outputsOf(file: string, feeds: Record<string, ort.Tensor>[]): Promise<Float32Array[][]> {
   const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
@@ -64,18 +40,6 @@ async function outputsOf(file: string, feeds: Record<string, ort.Tensor>[]): Pro
   } finally {
     await session.release();
   }
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! ** 2;
-    bb += b[i]! ** 2;
-  }
-  return ab / Math.sqrt(aa * bb || 1);
 }
 
 const argmax = (v: Float32Array) => v.reduce((best, x, i) => (x > v[best]! ? i : best), 0);

@@ -1,21 +1,11 @@
 /** Mixed-precision search on a real model: a target plain FP16 misses, met by pinning a few layers to FP32. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { searchMixed } from '../../electron/core/compare/search';
+import { suiteTempDir } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-search-'));
-const saved = process.env.KILN_VARIANTS_DIR;
-beforeAll(() => {
-  process.env.KILN_VARIANTS_DIR = tmp;
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
-  else process.env.KILN_VARIANTS_DIR = saved;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+suiteTempDir('kiln-search-');
 
 it('finds the fewest FP32 layers that meet a target plain FP16 misses', async () => {
   const base = {

@@ -339,15 +339,21 @@ int probe(char** out) {
   return KILN_TRT_OK;
 }
 
-int build(const char* request, kiln_trt_progress_fn progressFn, void* user, volatile int* cancel, char** out) {
-  Libs& L = libs();
-  if (!L.ok) return fail(out, KILN_TRT_UNAVAILABLE, "UNAVAILABLE", L.why);
-  Json req;
+/** What every call does first: TensorRT's libraries loaded, the JSON request parsed. 0 = go on. */
+int start(const Libs& lib, const char* request, Json& req, char** out) {
+  if (!lib.ok) return fail(out, KILN_TRT_UNAVAILABLE, "UNAVAILABLE", lib.why);
   try {
     req = Json::parse(request);
   } catch (const std::exception& e) {
     return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", std::string("bad request: ") + e.what());
   }
+  return 0;
+}
+
+int build(const char* request, kiln_trt_progress_fn progressFn, void* user, volatile int* cancel, char** out) {
+  Libs& L = libs();
+  Json req;
+  if (const int code = start(L, request, req, out)) return code;
   const auto t0 = std::chrono::steady_clock::now();
   Logger logger;
   Ptr<IBuilder> builder(static_cast<IBuilder*>(L.createBuilder(&logger, NV_TENSORRT_VERSION)));
@@ -575,13 +581,8 @@ class LayerProfiler : public IProfiler {
 
 int profile(const char* request, kiln_trt_progress_fn progressFn, void* user, volatile int* cancel, char** out) {
   Libs& Lb = libs();
-  if (!Lb.ok) return fail(out, KILN_TRT_UNAVAILABLE, "UNAVAILABLE", Lb.why);
   Json req;
-  try {
-    req = Json::parse(request);
-  } catch (const std::exception& e) {
-    return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", std::string("bad request: ") + e.what());
-  }
+  if (const int code = start(Lb, request, req, out)) return code;
   Cuda& c = Lb.cuda;
   Loaded L;
   const std::string error = load(req["engine"].string(), req["shapes"], L);
@@ -684,13 +685,8 @@ int profile(const char* request, kiln_trt_progress_fn progressFn, void* user, vo
 
 int run(const char* request, kiln_trt_progress_fn progressFn, void* user, volatile int* cancel, char** out) {
   Libs& Lb = libs();
-  if (!Lb.ok) return fail(out, KILN_TRT_UNAVAILABLE, "UNAVAILABLE", Lb.why);
   Json req;
-  try {
-    req = Json::parse(request);
-  } catch (const std::exception& e) {
-    return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", std::string("bad request: ") + e.what());
-  }
+  if (const int code = start(Lb, request, req, out)) return code;
   Json shapes = Json::object();
   for (const auto& kv : req["inputs"].members()) shapes.set(kv.first, kv.second["dims"]);
   Loaded L;

@@ -1,0 +1,62 @@
+/** What several integration suites share: the reference onnx checker, seeded inputs, cosine, a private variants folder. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+
+const PY = '/usr/bin/python3';
+/** Debian's python3-onnx (installed by .ci/run); without it the checker assertions are skipped. */
+export const hasOnnx = spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+
+/** 'ok', or the last line of what onnx.checker (full check) says is wrong with `file`. */
+export function checker(file: string): string {
+  const r = spawnSync(
+    PY,
+    ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file],
+    { encoding: 'utf8' },
+  );
+  return r.status === 0 ? 'ok' : r.stderr.trim().split('\n').slice(-1)[0]!;
+}
+
+/** Seeded uniform [-1, 1) values from a generator unrelated to the calibration data's. */
+export function seededInput(dims: number[], seed: number): Float32Array {
+  const out = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+/** Cosine similarity (0 when either side is all zeros). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! ** 2;
+    bb += b[i]! ** 2;
+  }
+  return ab / Math.sqrt(aa * bb || 1);
+}
+
+/**
+ * A temp folder for the suite, with KILN_VARIANTS_DIR pointed at `variants/` inside it while the
+ * suite runs (variants are written there), restored and removed afterwards.
+ */
+export function suiteTempDir(prefix: string): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const saved = process.env.KILN_VARIANTS_DIR;
+  beforeAll(() => {
+    process.env.KILN_VARIANTS_DIR = path.join(tmp, 'variants');
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
+    else process.env.KILN_VARIANTS_DIR = saved;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  return tmp;
+}
