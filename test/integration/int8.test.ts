@@ -27,6 +27,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const BASELINE = '/work/shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx';
 const SHAPE = [1, 3, 48, 192];
+const CALIBRATION: CalibrationData = { kind: 'random', samples: 32, seed: 1, shapes: { x: SHAPE } };
+const EVAL_SAMPLES = 50;
 
 async function outputsOf(file: string, feeds: Record<string, ort.Tensor>[]): Promise<Float32Array[][]> {
   const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
