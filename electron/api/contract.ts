@@ -299,7 +299,12 @@ export const Fp16RecipeSchema = z.object({
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   /** Seeded random calibration samples for the activation check (0: weights only). */
   calibrationSamples: z.number().int().min(0).max(10_000).default(8),
-  shapes: ShapesSchema.default({}),
+  shapes: ShapesSchema.default(
+    {},
+  ) /** Input values the variant is made for (silero VAD's sr=16000); they imply `specialize`. */,
+  fixedInputs: z.record(z.string().max(4096), z.number().finite()).default({}),
+  /** Fix the shapes, freeze fixedInputs and replace each If they decide by the branch taken (see precision/specialize.ts). */
+  specialize: z.boolean().default(false),
 });
 
 /** How calibration images become tensors: resize to the input's H×W, then (pixel·scale − mean)/std per channel. */
@@ -338,6 +343,10 @@ export const Int8RecipeSchema = z.object({
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   excludeOps: z.array(z.string().max(200)).max(500).default([]),
   excludeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
+  /** Input values the variant is made for (silero VAD's sr=16000); they imply `specialize`. */
+  fixedInputs: z.record(z.string().max(4096), z.number().finite()).default({}),
+  /** Fix the shapes, freeze fixedInputs and replace each If they decide by the branch taken (see precision/specialize.ts). */
+  specialize: z.boolean().default(false),
 });
 
 export const RecipeSchema = z.discriminatedUnion('precision', [Fp16RecipeSchema, Int8RecipeSchema]);

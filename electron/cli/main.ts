@@ -30,6 +30,7 @@ Commands:
           fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
           int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
                 [--samples N] [--shapes x:1x3x224x224]
+          both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
           images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
                 [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] [--layout NCHW|NHWC] [--bgr]
                                             make a precision variant (recipe in metadata_props)
@@ -78,6 +79,18 @@ const list = (v: string | undefined) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** --specialize and --fix sr=16000,... -> the recipe's specialization fields. */
+function specialization(values: { specialize?: boolean; fix?: string }) {
+  const fixedInputs: Record<string, number> = {};
+  for (const part of list(values.fix)) {
+    const m = /^(.+)=([^=]+)$/.exec(part);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) throw new UsageError(`--fix "${part}" must look like name=value, e.g. sr=16000`);
+    fixedInputs[(m[1] as string).trim()] = v;
+  }
+  return { fixedInputs, specialize: Boolean(values.specialize) || Object.keys(fixedInputs).length > 0 };
+}
+
 function fp16Recipe(values: {
   'keep-io'?: boolean;
   'no-keep-io'?: boolean;
@@ -86,6 +99,8 @@ function fp16Recipe(values: {
   'data-max'?: string;
   samples?: string;
   shapes?: string;
+  specialize?: boolean;
+  fix?: string;
 }) {
   // Activation ranges are measured only when asked: --samples N runs the model on N seeded samples.
   const samples = positiveNumber(values.samples, '--samples');
@@ -99,6 +114,7 @@ function fp16Recipe(values: {
     excludeNodes: list(values['exclude-nodes']),
     calibrationSamples: samples ? Math.max(1, Math.round(samples)) : 0,
     shapes: values.shapes ? parseShapes(values.shapes) : {},
+    ...specialization(values),
   };
 }
 
@@ -118,6 +134,8 @@ async function convert(args: string[]): Promise<number> {
       target: { type: 'string' },
       samples: { type: 'string' },
       shapes: { type: 'string' },
+      specialize: { type: 'boolean' },
+      fix: { type: 'string' },
       json: { type: 'boolean' },
       ...PREPROCESS_OPTIONS,
     },
@@ -168,6 +186,8 @@ function int8Recipe(
     shapes?: string;
     'exclude-ops'?: string;
     'exclude-nodes'?: string;
+    specialize?: boolean;
+    fix?: string;
   },
   preprocess: ImagePreprocess,
 ) {
@@ -188,6 +208,7 @@ function int8Recipe(
     preprocess,
     excludeOps: list(values['exclude-ops']),
     excludeNodes: list(values['exclude-nodes']),
+    ...specialization(values),
   };
 }
 

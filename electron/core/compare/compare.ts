@@ -50,6 +50,29 @@ function numbers(t: ort.Tensor): Float64Array {
   return Float64Array.from(d as ArrayLike<number>);
 }
 
+/** The fixedInputs of the recipe a variant carries in metadata_props (`kiln.recipe`), if any. */
+function fixedInputsOf(a: ModelAnalysis): Record<string, number> {
+  const text = a.opened.model.metadataProps.find((p) => p.key === 'kiln.recipe')?.value;
+  if (!text) return {};
+  try {
+    const r = JSON.parse(text) as { fixedInputs?: unknown };
+    const f = r.fixedInputs;
+    if (!f || typeof f !== 'object') return {};
+    return Object.fromEntries(Object.entries(f).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  } catch {
+    return {};
+  }
+}
+
+/** A tensor's data with every element set to x, in its own type. */
+function fillLike(t: ort.Tensor, x: number): ort.Tensor['data'] {
+  const d = t.data;
+  if (d instanceof BigInt64Array) return d.slice().fill(BigInt(Math.trunc(x)));
+  if (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array || d instanceof Uint8Array)
+    return d.slice().fill(x);
+  return d;
+}
+
 /** The same values in the dtype a session expects (a variant may take FP16 inputs). */
 function adapt(feeds: Record<string, ort.Tensor>, session: ort.InferenceSession, types: Map<string, string>) {
   const out: Record<string, ort.Tensor> = {};
@@ -117,9 +140,20 @@ export async function compareModels(
   const refSession = await session(reference.path, true);
   const vSessions: { v: CompareModel; s: ort.InferenceSession; types: Map<string, string> }[] = [];
   try {
+    // Inputs a specialized variant was frozen for (its recipe says): seeded samples use those values.
+    const fixed: Record<string, number> = {};
     for (const v of variants) {
       const a = await analyzeModel(v.path, v.name);
       vSessions.push({ v, s: await session(v.path, true), types: inputTypes(a) });
+      for (const [k, x] of Object.entries(fixedInputsOf(a))) {
+        if (fixed[k] !== undefined && fixed[k] !== x)
+          throw new KilnError(
+            'INVALID_ARGUMENT',
+            `${v.name} is specialized for ${k}=${x}, another variant for ${k}=${fixed[k]}: compare them separately`,
+            { file: v.name },
+          );
+        fixed[k] = x;
+      }
     }
     const outNames = refSession.outputNames;
     const refOut = outNames.map(() => [] as number[]);
@@ -141,7 +175,13 @@ export async function compareModels(
         const next = await real.next();
         if (next.done) break;
         feeds = next.value;
-      } else feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+      } else {
+        feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+        for (const [k, x] of Object.entries(fixed)) {
+          const t = feeds[k];
+          if (t) feeds[k] = new ort.Tensor(t.type, fillLike(t, x), t.dims);
+        }
+      }
       firstFeeds ??= feeds;
       used++;
       const r = await refSession.run(feeds);

@@ -5,10 +5,15 @@
  * batches (1, 2, 4, …) until the target is met, and the last batch is trimmed one layer at a time
  * while the target still holds. Each candidate is a real variant, measured on the same inputs.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Comparison, Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel } from '../onnx/analyze';
+import { resolveShapes } from '../backends/inputs';
+import { specializeModel } from '../precision/specialize';
 import { makeVariant, variantPath } from '../precision/variants';
 import { compareModels, type CompareOptions } from './compare';
 
@@ -36,6 +41,32 @@ export async function searchMixed(
   /** INT8: the calibration files (images or .npy/.npz) each candidate is calibrated on. */
   extra: { calibrationPaths?: string[] } = {},
 ): Promise<SearchResult> {
+  if (!base.specialize && Object.keys(base.fixedInputs).length === 0)
+    return search(model, model, base, opts, ctx, extra);
+  // A specialized recipe: the layerwise pass and the candidates come from the specialized FP32
+  // model (exact, tested), since the nodes to pin live in the If branches it inlines.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-search-'));
+  try {
+    const a = await analyzeModel(model.path, model.name);
+    const spec = specializeModel(a, path.join(dir, 'reference.onnx'), {
+      shapes: resolveShapes(a.summary.inputs, base.shapes),
+      values: base.fixedInputs,
+    });
+    return await search(model, { path: spec.outPath, name: model.name }, base, opts, ctx, extra);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function search(
+  model: { path: string; name: string },
+  /** The FP32 model compared against and ranked on (the source, or its specialized form). */
+  ref: { path: string; name: string },
+  base: Recipe,
+  opts: Omit<CompareOptions, 'layerwise'>,
+  ctx: JobContext,
+  extra: { calibrationPaths?: string[] },
+): Promise<SearchResult> {
   const inner: JobContext = { signal: ctx.signal, progress: () => undefined };
   const steps: SearchStep[] = [];
   let evaluations = 0;
@@ -51,7 +82,7 @@ export async function searchMixed(
     const recipe = { ...recipe0, excludeNodes: [...recipe0.excludeNodes, ...pinned] };
     const v = await makeVariant(model.path, model.name, recipe, inner, extra);
     const c = await compareModels(
-      { ...model, id: 'reference' },
+      { ...ref, id: 'reference' },
       [{ path: variantPath(v.id), name: v.name, id: v.id }],
       { ...opts, layerwise },
       inner,
@@ -86,7 +117,7 @@ export async function searchMixed(
     .sort((a, b) => b.added - a.added)
     .map((g) => g.node);
   // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
-  const nodeOf = await tensorProducers(model.path, base.precision === 'int8');
+  const nodeOf = await tensorProducers(ref.path, base.precision === 'int8');
   const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n && !float.has(n)))];
   // INT8: quantized layers whose error the layerwise pass did not single out come last, so the
   // search can always go on to the target (every layer pinned is the float model).

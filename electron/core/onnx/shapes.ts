@@ -38,6 +38,8 @@ export interface ShapeResult {
   unknownOps: Map<string, number>;
   /** Places where the inferred type disagrees with the declared one (first few). */
   conflicts: string[];
+  /** Small constant values known per tensor id (shape arithmetic, If conditions), as last inferred. */
+  consts: Map<number, ConstValue>;
 }
 
 /** Float constants this small are decoded too (Clip bounds, Resize scales, Pad values). */
@@ -341,5 +343,5 @@ export function inferShapes(model: ModelProto, ir: ModelIR, src: TensorSource): 
     for (const t of (ir.graphs[g] as ModelIR['graphs'][number]).inputs) types[t] ??= declaredType(t);
     runGraph(g, opsetsFor(g), false);
   }
-  return { types, nodeMacs, nodeFlops, nodeParams, stats: stats.result(), unknownOps, conflicts };
+  return { types, nodeMacs, nodeFlops, nodeParams, stats: stats.result(), unknownOps, conflicts, consts };
 }

@@ -365,6 +365,17 @@ export function* calibrationSamples(
           );
         }
       });
+      if (rank === 0) {
+        // A scalar input (silero VAD's sample rate): one value for every sample of the file.
+        const conv = a.shape.length === 0 ? convertTo(a, input.dtype) : undefined;
+        if (!conv)
+          throw new KilnError(
+            'INVALID_ARGUMENT',
+            `${fileName}: input ${input.name} of ${modelName} is a scalar ${input.dtype}, array ${input.name} is ${a.dtype} [${a.shape.join(', ')}]`,
+            { file: fileName },
+          );
+        return { input, count: -1, dims: [] as number[], per: 1, conv };
+      }
       const d0 = dims?.[0];
       const batch = typeof d0 === 'number' && d0 > 0 ? d0 : 1;
       const first = shape[0] ?? 1;
@@ -387,12 +398,13 @@ export function* calibrationSamples(
       const per = sampleDims.reduce((x, y) => x * y, 1);
       return { input, count: first / batch, dims: sampleDims, per, conv };
     });
-    const count = split[0]?.count ?? 0;
-    const uneven = split.find((s) => s.count !== count);
+    const first = split.find((s) => s.count >= 0);
+    const count = first?.count ?? 1;
+    const uneven = split.find((s) => s.count >= 0 && s.count !== count);
     if (uneven) {
       throw new KilnError(
         'INVALID_ARGUMENT',
-        `${fileName}: input ${uneven.input.name} has ${uneven.count} samples, ${(split[0] as (typeof split)[0]).input.name} has ${count}`,
+        `${fileName}: input ${uneven.input.name} has ${uneven.count} samples, ${first?.input.name} has ${count}`,
         { file: fileName },
       );
     }
@@ -401,7 +413,7 @@ export function* calibrationSamples(
       for (const s of split) {
         feeds[s.input.name] = new ort.Tensor(
           s.conv.type as 'float32',
-          sliceAxis0(s.conv.data, s.per, k) as Float32Array,
+          sliceAxis0(s.conv.data, s.per, s.count < 0 ? 0 : k) as Float32Array,
           s.dims,
         );
       }

@@ -57,6 +57,8 @@ const INT32 = 6;
 const INT64 = 7;
 
 export interface Int8Options {
+  /** What metadata_props names as the source (`name sha256:…`); the input file by default. */
+  source?: string;
   data: CalibrationData;
   calibrator: CalibratorKind;
   /** For the percentile calibrator (default 99.99). */
@@ -962,7 +964,7 @@ function plan(a: ModelAnalysis, opts: Int8Options): Plan {
         xDims.slice(2).every((d) => d === 1)
       ) {
         skip(
-          'runs on a 1×1 feature map (a squeeze-excitation gate): on CPU its Q/DQ costs more than INT8 saves; include the node to force it',
+          `runs on a ${xDims.slice(2).join('×')} feature map (one position, like a squeeze-excitation gate): on CPU its Q/DQ costs more than INT8 saves; include the node to force it`,
         );
         continue;
       }
@@ -1459,7 +1461,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     pm.metadataProps = [
       ...pm.metadataProps.filter((e) => e.key !== 'kiln.recipe' && e.key !== 'kiln.source'),
       { key: 'kiln.recipe', value: recipe },
-      { key: 'kiln.source', value: `${file} sha256:${a.opened.sha256}` },
+      { key: 'kiln.source', value: opts.source ?? `${file} sha256:${a.opened.sha256}` },
     ];
     check();
     progress(0.95, `Writing ${path.basename(outPath)}`);

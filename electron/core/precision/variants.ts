@@ -16,6 +16,7 @@ import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
 import { collectActivationStats, type CalibrationData } from './calibrate';
 import { filesAsData } from './images';
+import { specializeModel } from './specialize';
 import { guardInt8Speed, layerKind } from './speed-guard';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
@@ -58,20 +59,44 @@ export async function makeVariant(
   const out = variantPath(id);
   const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  return recipe.precision === 'int8'
-    ? int8Variant(a, recipe, { id, name, out, t0, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
-    : fp16Variant(a, recipe, { id, name, out, t0 }, ctx);
+  const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
+  if (!recipe.specialize && Object.keys(recipe.fixedInputs).length === 0)
+    return recipe.precision === 'int8'
+      ? int8Variant(a, recipe, { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
+      : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
+  // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-specialized-'));
+  try {
+    ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
+    const spec = specializeModel(a, path.join(dir, 'specialized.onnx'), {
+      shapes: resolveShapes(a.summary.inputs, recipe.shapes),
+      values: recipe.fixedInputs,
+    });
+    const s = await analyzeModel(spec.outPath, displayName);
+    const v =
+      recipe.precision === 'int8'
+        ? await int8Variant(
+            s,
+            recipe,
+            { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] },
+            ctx,
+          )
+        : await fp16Variant(s, recipe, { id, name, out, t0, source }, ctx);
+    return { ...v, notes: [spec.note, ...v.notes] };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
-function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, out: string) {
+function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {
   const model = a.opened.model;
   model.metadataProps = [
     ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
     { key: 'kiln.recipe', value: JSON.stringify(recipe) },
-    { key: 'kiln.source', value: `${a.summary.fileName} sha256:${a.summary.sha256}` },
+    { key: 'kiln.source', value: t.source },
   ];
-  return writeModelFile(model, out, { source: a.opened.bytes });
+  return writeModelFile(model, t.out, { source: a.opened.bytes });
 }
 
 interface Target {
@@ -79,6 +104,8 @@ interface Target {
   name: string;
   out: string;
   t0: number;
+  /** The source model as `name sha256:…`, for metadata_props. */
+  source: string;
 }
 
 async function fp16Variant(
@@ -120,7 +147,7 @@ async function fp16Variant(
   });
   notes.push(CPU_FP16);
   if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'Making the variant was cancelled');
-  const written = writeWithRecipe(a, recipe, t.out);
+  const written = writeWithRecipe(a, recipe, t);
   const nodes = a.summary.nodes;
   return {
     id: t.id,
@@ -160,6 +187,7 @@ async function int8Variant(
       include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
       exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...floatNodes] },
       signal: ctx.signal,
+      source: t.source,
       ...(final
         ? {
             onProgress: (fraction: number, stage: string) => ctx.progress({ fraction, stage }),
