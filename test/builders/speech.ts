@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as ort from 'onnxruntime-node';
+import { rng } from '../../electron/core/backends/inputs';
 
 export const SAMPLE_RATE = 16_000;
 
@@ -72,16 +73,6 @@ function resample(x: Float32Array, from: number, to: number): Float32Array {
     y[i] = (x[k] ?? 0) * (1 - f) + (x[k + 1] ?? 0) * f;
   }
   return y;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

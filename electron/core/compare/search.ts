@@ -41,7 +41,7 @@ export async function searchMixed(
   /** INT8: the calibration files (images or .npy/.npz) each candidate is calibrated on. */
   extra: { calibrationPaths?: string[] } = {},
 ): Promise<SearchResult> {
-  if (!base.specialize && Object.keys(base.fixedInputs).length === 0)
+  if (!base.specialize && Object.keys(base.fixedInputs ?? {}).length === 0)
     return search(model, model, base, opts, ctx, extra);
   // A specialized recipe: the layerwise pass and the candidates come from the specialized FP32
   // model (exact, tested), since the nodes to pin live in the If branches it inlines.

@@ -1077,11 +1077,32 @@ function plan(a: ModelAnalysis, opts: Int8Options): Plan {
 
 // ---- weights -----------------------------------------------------------------------------------
 
+/**
+ * ONNX Runtime's x86 int8 kernels without VNNI (AVX2, AVX-512 without VNNI) multiply u8×s8 pairs
+ * with vpmaddubsw, which saturates at int16: full-range weights overflow and accuracy collapses
+ * (the classifier's top-1 fell to 0.66 on an AVX2 EPYC). As onnxruntime's own reduce_range does,
+ * weights get 7 bits there. With VNNI, or off x86, they keep 8.
+ */
+export function ortWeightMax(cpuinfo = readCpuinfo()): number {
+  if (process.arch !== 'x64' && process.arch !== 'ia32') return 127;
+  return /\b(avx512_vnni|avx_vnni)\b/.test(cpuinfo) ? 127 : 63;
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return ''; // not Linux: assume no VNNI, the safe side
+  }
+}
+
 /** Symmetric INT8 quantization of `values` (shape `dims`) along `axis` (null: one scale). */
 export function quantizeWeights(
   values: ArrayLike<number>,
   dims: readonly number[],
   axis: number | null,
+  /** 127, or 63 where u8×s8 kernels saturate (reduce range: see WEIGHT_MAX). */
+  qmax = 127,
 ): { q: Int8Array; scales: Float32Array } {
   const channels = axis === null ? 1 : (dims[axis] as number);
   const inner = axis === null ? values.length : elementCount(dims.slice(axis + 1));
@@ -1092,11 +1113,11 @@ export function quantizeWeights(
     const v = Math.abs(values[i] as number);
     if (v > (absMax[c] as number)) absMax[c] = v;
   }
-  const scales = Float32Array.from(absMax, (m) => (m > 0 ? m / 127 : 1));
+  const scales = Float32Array.from(absMax, (m) => (m > 0 ? m / qmax : 1));
   const q = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = scales[chanOf(i)] as number;
-    q[i] = Math.max(-127, Math.min(127, roundHalfEven((values[i] as number) / s)));
+    q[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven((values[i] as number) / s)));
   }
   return { q, scales };
 }
@@ -1314,7 +1335,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
       let done = weightDq.get(key);
       if (!done) {
         const values = tensorValues(init, src);
-        const { q, scales } = quantizeWeights(values, init.dims, w.axis);
+        const { q, scales } = quantizeWeights(values, init.dims, w.axis, ort ? ortWeightMax() : 127);
         const base = init.name;
         const qName = fresh.fresh(`${base}_quantized`);
         const sName = fresh.fresh(`${base}_scale`);

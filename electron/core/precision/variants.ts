@@ -60,7 +60,8 @@ export async function makeVariant(
   const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
-  if (!recipe.specialize && Object.keys(recipe.fixedInputs).length === 0)
+  // Recipes built in code (not parsed from the API) may lack the newer fields.
+  if (!recipe.specialize && Object.keys(recipe.fixedInputs ?? {}).length === 0)
     return recipe.precision === 'int8'
       ? int8Variant(a, recipe, { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
       : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
