@@ -304,7 +304,9 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await expect(cmp).toBeVisible({ timeout: 60_000 });
   await expect(cmp.locator('tr', { hasText: /^Cosine/ })).toContainText('0.99');
   await expect(cmp.locator('tr', { hasText: 'Top-1 agreement' })).toContainText('100.0%');
-  await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter')).toHaveCount(2);
+  // One point per model, plus the Pareto line when the measured latencies put both on the front.
+  await expect(page.getByTestId('tradeoff-chart').locator('.recharts-scatter').nth(1)).toBeVisible();
+  expect(await page.getByTestId('tradeoff-chart').locator('.recharts-scatter').count()).toBeLessThanOrEqual(3);
   await expect(page.getByTestId('layerwise-chart')).toBeVisible();
   await expect(page.getByTestId('error-histograms').locator('.recharts-bar-rectangle').first()).toBeVisible();
   await cmp.getByRole('button', { name: 'Paint' }).first().click();
