@@ -287,6 +287,14 @@ export type EngineView = z.infer<typeof EngineViewSchema>;
 
 // ---- precision variants ----------------------------------------------------------------------
 
+/** Both recipes: the inputs and shapes a variant is made for (see precision/specialize.ts). */
+const SpecializeFields = {
+  /** Input values the variant is made for (silero VAD's sr=16000); they imply `specialize`. */
+  fixedInputs: z.record(z.string().max(4096), z.number().finite()).default({}),
+  /** Fix the shapes, freeze fixedInputs and replace each If they decide by the branch taken. */
+  specialize: z.boolean().default(false),
+};
+
 export const Fp16RecipeSchema = z.object({
   precision: z.literal('fp16'),
   /** Keep a node FP32 when its activations exceed this on calibration data (ModelOpt's data_max). */
@@ -299,12 +307,8 @@ export const Fp16RecipeSchema = z.object({
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   /** Seeded random calibration samples for the activation check (0: weights only). */
   calibrationSamples: z.number().int().min(0).max(10_000).default(8),
-  shapes: ShapesSchema.default(
-    {},
-  ) /** Input values the variant is made for (silero VAD's sr=16000); they imply `specialize`. */,
-  fixedInputs: z.record(z.string().max(4096), z.number().finite()).default({}),
-  /** Fix the shapes, freeze fixedInputs and replace each If they decide by the branch taken (see precision/specialize.ts). */
-  specialize: z.boolean().default(false),
+  shapes: ShapesSchema.default({}),
+  ...SpecializeFields,
 });
 
 /** How calibration images become tensors: resize to the input's H×W, then (pixel·scale − mean)/std per channel. */
@@ -343,10 +347,7 @@ export const Int8RecipeSchema = z.object({
   includeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
   excludeOps: z.array(z.string().max(200)).max(500).default([]),
   excludeNodes: z.array(z.string().max(4096)).max(10_000).default([]),
-  /** Input values the variant is made for (silero VAD's sr=16000); they imply `specialize`. */
-  fixedInputs: z.record(z.string().max(4096), z.number().finite()).default({}),
-  /** Fix the shapes, freeze fixedInputs and replace each If they decide by the branch taken (see precision/specialize.ts). */
-  specialize: z.boolean().default(false),
+  ...SpecializeFields,
 });
 
 export const RecipeSchema = z.discriminatedUnion('precision', [Fp16RecipeSchema, Int8RecipeSchema]);

@@ -5,15 +5,11 @@
  * batches (1, 2, 4, …) until the target is met, and the last batch is trimmed one layer at a time
  * while the target still holds. Each candidate is a real variant, measured on the same inputs.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Comparison, Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel } from '../onnx/analyze';
-import { resolveShapes } from '../backends/inputs';
-import { specializeModel } from '../precision/specialize';
+import { asksToSpecialize, withSpecialized } from '../precision/specialize';
 import { makeVariant, variantPath } from '../precision/variants';
 import { compareModels, type CompareOptions } from './compare';
 
@@ -41,21 +37,13 @@ export async function searchMixed(
   /** INT8: the calibration files (images or .npy/.npz) each candidate is calibrated on. */
   extra: { calibrationPaths?: string[] } = {},
 ): Promise<SearchResult> {
-  if (!base.specialize && Object.keys(base.fixedInputs ?? {}).length === 0)
-    return search(model, model, base, opts, ctx, extra);
+  if (!asksToSpecialize(base)) return search(model, model, base, opts, ctx, extra);
   // A specialized recipe: the layerwise pass and the candidates come from the specialized FP32
   // model (exact, tested), since the nodes to pin live in the If branches it inlines.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-search-'));
-  try {
-    const a = await analyzeModel(model.path, model.name);
-    const spec = specializeModel(a, path.join(dir, 'reference.onnx'), {
-      shapes: resolveShapes(a.summary.inputs, base.shapes),
-      values: base.fixedInputs,
-    });
-    return await search(model, { path: spec.outPath, name: model.name }, base, opts, ctx, extra);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const a = await analyzeModel(model.path, model.name);
+  return withSpecialized(a, base, (spec) =>
+    search(model, { path: spec.outPath, name: model.name }, base, opts, ctx, extra),
+  );
 }
 
 async function search(

@@ -1083,10 +1083,15 @@ function plan(a: ModelAnalysis, opts: Int8Options): Plan {
  * (the classifier's top-1 fell to 0.66 on an AVX2 EPYC). As onnxruntime's own reduce_range does,
  * weights get 7 bits there. With VNNI, or off x86, they keep 8.
  */
-export function ortWeightMax(cpuinfo = readCpuinfo()): number {
-  if (process.arch !== 'x64' && process.arch !== 'ia32') return 127;
-  return /\b(avx512_vnni|avx_vnni)\b/.test(cpuinfo) ? 127 : 63;
+export function ortWeightMax(): number {
+  if (weightMax === undefined) {
+    const x86 = process.arch === 'x64' || process.arch === 'ia32';
+    weightMax = !x86 || /\b(avx512_vnni|avx_vnni)\b/.test(readCpuinfo()) ? 127 : 63;
+  }
+  return weightMax;
 }
+/** Read once per process: the CPU does not change. */
+let weightMax: number | undefined;
 
 function readCpuinfo(): string {
   try {
@@ -1101,7 +1106,7 @@ export function quantizeWeights(
   values: ArrayLike<number>,
   dims: readonly number[],
   axis: number | null,
-  /** 127, or 63 where u8×s8 kernels saturate (reduce range: see WEIGHT_MAX). */
+  /** 127, or 63 where u8×s8 kernels saturate (reduce range: see ortWeightMax). */
   qmax = 127,
 ): { q: Int8Array; scales: Float32Array } {
   const channels = axis === null ? 1 : (dims[axis] as number);

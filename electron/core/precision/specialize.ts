@@ -9,8 +9,11 @@
  * callers feed it as before, but the variant answers only for the values and shapes it was
  * specialized for (its notes say which).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../api/errors';
+import { resolveShapes } from '../backends/inputs';
 import { analyzeModelBytes, type ModelAnalysis } from '../onnx/analyze';
 import { encodeModel } from '../onnx/encode';
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/model';
@@ -119,7 +122,7 @@ function inline(g: GraphProto, decided: Map<NodeProto, GraphProto>): void {
     g.valueInfo.push(...body.valueInfo);
     n.output.forEach((out, k) => {
       const from = (body.output[k] as ValueInfoProto).name;
-      if (out) nodes.push({ ...identity(from, out, `${n.name || out}_branch_output_${k}`) });
+      if (out) nodes.push(identity(from, out, `${n.name || out}_branch_output_${k}`));
     });
   }
   g.node = nodes;
@@ -171,8 +174,8 @@ function dropDeadNodes(g: GraphProto): number {
 }
 
 /**
- * Writes `modelPath` specialized for `opts` to `outPath`. Throws KilnError naming the file when an
- * input named in `opts` does not exist or cannot be frozen.
+ * Writes the model of `a` specialized for `opts` to `outPath` (`a`'s model is changed on the way).
+ * Throws KilnError naming the file when an input named in `opts` does not exist or cannot be frozen.
  */
 export function specializeModel(a: ModelAnalysis, outPath: string, opts: SpecializeOptions): SpecializeResult {
   const file = a.opened.displayName;
@@ -194,21 +197,19 @@ export function specializeModel(a: ModelAnalysis, outPath: string, opts: Special
   for (const [name, value] of Object.entries(opts.values)) freeze(g0, inputs.get(name) as ValueInfoProto, value, file);
 
   // Each round re-infers (inlined branches expose the Ifs nested in them) and inlines what is decided.
-  let model = a.opened.model;
-  let bytes = encodeModel(model, { source: a.opened.bytes });
+  let bytes = encodeModel(a.opened.model, { source: a.opened.bytes });
+  let b = analyzeModelBytes(bytes, a.opened.path, file);
   let ifsInlined = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const b = analyzeModelBytes(bytes, a.opened.path, file);
     const decided = decidedIfs(b);
     if (decided.size === 0) break;
-    model = b.opened.model;
-    inline(model.graph as GraphProto, decided);
+    inline(b.opened.model.graph as GraphProto, decided);
     ifsInlined += decided.size;
-    bytes = encodeModel(model, { source: b.opened.bytes });
+    bytes = encodeModel(b.opened.model, { source: b.opened.bytes });
+    b = analyzeModelBytes(bytes, a.opened.path, file);
   }
-  const final = analyzeModelBytes(bytes, a.opened.path, file);
-  const deadNodes = dropDeadNodes(final.opened.model.graph as GraphProto);
-  writeModelFile(final.opened.model, outPath, { source: bytes });
+  const deadNodes = dropDeadNodes(b.opened.model.graph as GraphProto);
+  writeModelFile(b.opened.model, outPath, { source: bytes });
 
   const what = [
     ...Object.entries(opts.shapes)
@@ -221,4 +222,33 @@ export function specializeModel(a: ModelAnalysis, outPath: string, opts: Special
     (deadNodes ? `, ${deadNodes} node${deadNodes === 1 ? '' : 's'} nothing read any more dropped` : '') +
     `; the variant answers only for these${Object.keys(opts.values).length ? ' (frozen inputs are still accepted, and ignored)' : ''}`;
   return { outPath: path.resolve(outPath), ifsInlined, deadNodes, note };
+}
+
+/** What a recipe says about specialization (recipes built in code may lack the fields). */
+interface SpecializingRecipe {
+  shapes: Record<string, number[]>;
+  specialize?: boolean;
+  fixedInputs?: Record<string, number>;
+}
+
+export function asksToSpecialize(r: SpecializingRecipe): boolean {
+  return Boolean(r.specialize) || Object.keys(r.fixedInputs ?? {}).length > 0;
+}
+
+/** Runs `fn` on a temp copy of `a`'s model specialized as `recipe` says; the copy is removed afterwards. */
+export async function withSpecialized<T>(
+  a: ModelAnalysis,
+  recipe: SpecializingRecipe,
+  fn: (spec: SpecializeResult) => Promise<T>,
+): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-specialized-'));
+  try {
+    const spec = specializeModel(a, path.join(dir, 'specialized.onnx'), {
+      shapes: resolveShapes(a.summary.inputs, recipe.shapes),
+      values: recipe.fixedInputs ?? {},
+    });
+    return await fn(spec);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

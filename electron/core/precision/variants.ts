@@ -16,7 +16,7 @@ import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
 import { collectActivationStats, type CalibrationData } from './calibrate';
 import { filesAsData } from './images';
-import { specializeModel } from './specialize';
+import { asksToSpecialize, withSpecialized } from './specialize';
 import { guardInt8Speed, layerKind } from './speed-guard';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
@@ -60,19 +60,13 @@ export async function makeVariant(
   const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
-  // Recipes built in code (not parsed from the API) may lack the newer fields.
-  if (!recipe.specialize && Object.keys(recipe.fixedInputs ?? {}).length === 0)
+  if (!asksToSpecialize(recipe))
     return recipe.precision === 'int8'
       ? int8Variant(a, recipe, { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
       : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
   // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-specialized-'));
-  try {
-    ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
-    const spec = specializeModel(a, path.join(dir, 'specialized.onnx'), {
-      shapes: resolveShapes(a.summary.inputs, recipe.shapes),
-      values: recipe.fixedInputs,
-    });
+  ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
+  return withSpecialized(a, recipe, async (spec) => {
     const s = await analyzeModel(spec.outPath, displayName);
     const v =
       recipe.precision === 'int8'
@@ -84,9 +78,7 @@ export async function makeVariant(
           )
         : await fp16Variant(s, recipe, { id, name, out, t0, source }, ctx);
     return { ...v, notes: [spec.note, ...v.notes] };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
