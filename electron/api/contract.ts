@@ -402,6 +402,8 @@ export const ComparisonSchema = z.object({
   shapes: z.record(z.string(), z.array(z.number())),
   thresholds: ThresholdsSchema,
   outputs: z.array(z.string()),
+  /** The outputs whose verdict decides a variant's pass/fail (the others are measured, not judged). */
+  judged: z.array(z.string()),
   variants: z.array(
     z.object({
       id: z.string(),
@@ -417,6 +419,7 @@ export const ComparisonSchema = z.object({
           top5: z.number().nullable(),
           pass: z.boolean(),
           failed: z.array(z.string()),
+          judged: z.boolean(),
         }),
       ),
       /** Per exposed tensor in topological order (reference's main-graph node index), and the first past the thresholds. */
@@ -426,13 +429,18 @@ export const ComparisonSchema = z.object({
             z.object({
               name: z.string(),
               node: z.number().int(),
+              /** Over every sample pooled (loud samples weigh most). */
               cosine: z.number(),
+              /** The mean of each sample's cosine (a quiet sample weighs as much as a loud one). */
+              meanSampleCosine: z.number(),
               maxAbs: z.number(),
               meanAbs: z.number(),
               snr: z.number(),
             }),
           ),
           firstBad: z.object({ name: z.string(), node: z.number().int() }).nullable(),
+          /** Samples the layerwise error is pooled over (all of the comparison's, within a memory budget). */
+          samples: z.number().int(),
         })
         .nullable(),
     }),
@@ -620,6 +628,8 @@ export const api = {
         thresholds: ThresholdsSchema.default({ atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 }),
         layerwise: z.boolean().default(true),
         /** Real inputs (images, or .npy/.npz in ModelOpt's layout) instead of seeded random ones. */
+        /** Outputs whose verdict decides pass/fail (empty: all), e.g. a VAD's probability and not its recurrent state. */
+        judge: z.array(z.string().min(1).max(4096)).max(1024).default([]),
         inputs: z.array(ModelSourceSchema).max(10_000).default([]),
         preprocess: ImagePreprocessSchema.prefault({}),
       })
@@ -662,6 +672,8 @@ export const api = {
         samples: z.number().int().min(1).max(1000).default(4),
         seed: z.number().int().default(1),
         shapes: ShapesSchema.default({}),
+        /** Outputs whose verdict decides pass/fail (empty: all), e.g. a VAD's probability and not its recurrent state. */
+        judge: z.array(z.string().min(1).max(4096)).max(1024).default([]),
         /** Real inputs to judge accuracy on (images or .npy/.npz); keep them apart from the calibration data. */
         inputs: z.array(ModelSourceSchema).max(10_000).default([]),
         preprocess: ImagePreprocessSchema.prefault({}),
@@ -671,6 +683,8 @@ export const api = {
       variant: VariantSchema,
       met: z.boolean(),
       pinnedNodes: z.array(z.string()),
+      /** Cancelled: `variant` is the best found before that (met or closest to the target). */
+      cancelled: z.boolean(),
       steps: z.array(
         z.object({ pinned: z.number().int(), cosine: z.number(), pass: z.boolean(), variant: z.string() }),
       ),

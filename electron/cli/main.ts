@@ -37,6 +37,8 @@ Commands:
   compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
           [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
           [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
+          [--outputs out1,out2] judge only these outputs (the others are measured, not judged)
+          [--specialize] [--fix sr=16000]  variants specialized as convert makes them
           [--calib DIR|a.npz]   calibration data for the INT8 variant
                                             accuracy of variants against FP32 (exit 1 when one fails)
   probe [--json]                            look for TensorRT and CUDA on this machine
@@ -274,11 +276,16 @@ async function compare(args: string[]): Promise<number> {
       layerwise: { type: 'boolean' },
       inputs: { type: 'string' },
       calib: { type: 'string' },
+      outputs: { type: 'string' },
+      specialize: { type: 'boolean' },
+      fix: { type: 'string' },
       ...PREPROCESS_OPTIONS,
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('compare takes exactly one model file');
+  if (values.outputs !== undefined && list(values.outputs).length === 0)
+    throw new UsageError('--outputs needs output names, e.g. --outputs output');
   const preprocess = imagePreprocess(values);
   const inputs = list(values.inputs).map((p) => ({ kind: 'path' as const, path: path.resolve(p) }));
   const wanted = list(values.variants).filter((v) => v !== 'fp32');
@@ -300,10 +307,14 @@ async function compare(args: string[]): Promise<number> {
             recipe:
               p === 'int8'
                 ? {
-                    ...int8Recipe({ calib: values.calib }, preprocess),
+                    ...int8Recipe({ calib: values.calib, specialize: values.specialize, fix: values.fix }, preprocess),
                     shapes,
                   }
-                : { ...fp16Recipe({}), calibrationSamples: samples, shapes },
+                : {
+                    ...fp16Recipe({ specialize: values.specialize, fix: values.fix }),
+                    calibrationSamples: samples,
+                    shapes,
+                  },
           })
         ).id,
       );
@@ -316,6 +327,7 @@ async function compare(args: string[]): Promise<number> {
         shapes,
         thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
         layerwise: values.layerwise ?? Boolean(values.report),
+        judge: list(values.outputs),
         inputs,
         preprocess,
       },
@@ -330,7 +342,7 @@ async function compare(args: string[]): Promise<number> {
     for (const v of named.variants)
       for (const o of v.perOutput)
         process.stdout.write(
-          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}  cosine ${o.metrics.cosine.toFixed(6)} (worst sample ${o.worstSample.cosine.toFixed(6)})  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
+          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}${o.judged ? '' : ' (not judged)'}  cosine ${o.metrics.cosine.toFixed(6)} (worst sample ${o.worstSample.cosine.toFixed(6)})  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
         );
     if (values.report) process.stdout.write(`report: ${values.report}\n`);
   }

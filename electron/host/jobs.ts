@@ -56,6 +56,7 @@ const CompareParams = OpenParams.extend({
   layerwise: z.boolean(),
   inputPaths: z.array(z.string()).default([]),
   preprocess: ImagePreprocessSchema.prefault({}),
+  judge: z.array(z.string()).default([]),
 });
 const ExportParams = OpenParams.extend({
   build: BuildOptionsSchema,
@@ -74,6 +75,7 @@ const SearchParams = OpenParams.extend({
   shapes: z.record(z.string(), z.array(z.number().int())),
   inputPaths: z.array(z.string()).default([]),
   preprocess: ImagePreprocessSchema.prefault({}),
+  judge: z.array(z.string()).default([]),
   calibrationPaths: z.array(z.string()).default([]),
 });
 
@@ -193,6 +195,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
         thresholds: p.thresholds,
         layerwise: p.layerwise,
         data: realInputs(p.inputPaths, p.preprocess, p.shapes),
+        judge: p.judge,
       },
       ctx,
     );
@@ -230,6 +233,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
         shapes: p.shapes,
         thresholds: p.thresholds,
         data: realInputs(p.inputPaths, p.preprocess, p.shapes),
+        judge: p.judge,
       },
       ctx,
       { calibrationPaths: p.calibrationPaths },

@@ -123,7 +123,8 @@ async function audio(dir: string): Promise<void> {
       { calibrationPaths: calib },
     );
     // Issue 8's search: windows of 4 other clips (each with the FP32 state), pooled cosine of the
-    // speech probability ≥ 0.999 (a window's output is one number, so the pooled cosine is the one that means something).
+    // speech probability ≥ 0.999, judged on `output` alone (a window's output is one number, so the
+    // pooled cosine is the one that means something; stateN is measured, not judged).
     const searchSet = await writeVadWindows(model, path.join(dir, `${name}-search`), [50, 51, 52, 53], 8);
     const t1 = performance.now();
     const searched = await searchMixed(
@@ -135,6 +136,7 @@ async function audio(dir: string): Promise<void> {
         shapes,
         thresholds: { cosine: 0.999, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
         data: { kind: 'npz', paths: searchSet },
+        judge: ['output'],
       },
       ctx,
       { calibrationPaths: calib },

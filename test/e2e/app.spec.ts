@@ -314,14 +314,17 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.screenshot({ path: path.join(SHOTS, 'compare-fp16.png') });
   await cmp.screenshot({ path: path.join(SHOTS, 'compare-table.png') });
 
-  // A target plain FP16 misses: the search pins layers to FP32 and adds the mixed variant.
+  // A target the variants miss: the search starts from the one that misses most (INT8 here), pins
+  // layers to FP32 and adds the mixed variant.
   await page.getByLabel('Target cosine').fill('0.99999');
   await page.getByRole('button', { name: 'Find mixed precision' }).click();
-  await expect(page.getByTestId('search-result')).toContainText('meet cosine ≥ 0.99999', { timeout: 60_000 });
+  const found = page.getByTestId('search-result');
+  await expect(found).toContainText('meet cosine ≥ 0.99999', { timeout: 60_000 });
+  await expect(found).toContainText('(from ch_ppocr_mobile_v2.0_cls_infer.int8-trt-max.onnx)');
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   await expect(cmp.locator('thead th')).toHaveCount(4, { timeout: 60_000 });
-  await expect(cmp.locator('thead')).toContainText('fp16-mixed');
-  await expect(cmp.locator('thead')).toContainText('int8-trt-max');
+  await expect(cmp.locator('thead')).toContainText('int8-trt-max-mixed');
+  await expect(cmp.locator('tr', { hasText: 'Variant verdict' }).locator('td').nth(2)).toHaveText('pass');
   await page.getByTestId('tradeoff-chart').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'compare-mixed.png') });
 });
@@ -383,6 +386,45 @@ test('TensorRT through the fake plugin: build, profile, export an engine and Tri
   await expect(page.getByTestId('triton-config').first()).toContainText('platform: "onnxruntime_onnx"');
   await expect(page.getByTestId('triton-config').first()).toContainText('max_batch_size: 8');
   await page.screenshot({ path: path.join(SHOTS, 'trt-fake-export.png') });
+});
+
+test('silero VAD: specialized for 16 kHz in the Precision tab, compared on its speech probability alone', async ({
+  page,
+}) => {
+  const vad = path.join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+  await drop(page, vad);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await page.getByLabel('Variant shape of input').fill('1x512');
+  await page.getByLabel('Variant shape of state').fill('2x1x128');
+  await page.getByLabel('Freeze sr').fill('16k');
+  await page.getByRole('button', { name: 'Make FP16 variant' }).click();
+  await expect(page.getByRole('alert')).toContainText('the value to freeze sr to must be a number');
+  await page.getByLabel('Freeze sr').fill('16000');
+  await expect(page.getByLabel('Specialize')).toBeChecked();
+  await page.getByRole('button', { name: 'Make FP16 variant' }).click();
+  const variant = page.getByTestId('variant').first();
+  await expect(variant).toContainText('specialized for input:1x512, state:2x1x128, sr=16000', { timeout: 60_000 });
+  await expect(variant).toContainText('If nodes replaced');
+  // The network was inside the If branches: now FP16 reaches it.
+  await expect(variant).toContainText(/[1-9]\d* FP16/);
+  await page.getByTestId('specialize').screenshot({ path: path.join(SHOTS, 'precision-specialize-form.png') });
+  await variant.screenshot({ path: path.join(SHOTS, 'precision-specialized.png') });
+
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Compare shape of input').fill('1x512');
+  await page.getByLabel('Compare shape of state').fill('2x1x128');
+  await page.getByLabel('Samples').fill('3');
+  const judge = page.getByTestId('judge-outputs');
+  await expect(judge.getByRole('checkbox')).toHaveCount(2);
+  await judge.getByLabel('stateN').uncheck();
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  const cmp = page.getByTestId('compare-table');
+  await expect(cmp).toBeVisible({ timeout: 60_000 });
+  await expect(cmp.locator('tr', { hasText: 'Variant verdict' })).toContainText('(on output)');
+  await page.getByLabel('Output', { exact: true }).selectOption('stateN');
+  await expect(cmp.locator('tr', { hasText: 'Verdict (this output)' })).toContainText('not judged');
+  await page.screenshot({ path: path.join(SHOTS, 'compare-judged.png') });
 });
 
 test('follow an If body into its subgraph and back', async ({ page }) => {

@@ -246,7 +246,7 @@ describe('kiln CLI', () => {
 
 describe('kiln convert --fix (specialized variants)', () => {
   const VAD = path.join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
-  it('specializes silero VAD for sr=16000 so FP16 reaches the network, and says so', () => {
+  it('specializes silero VAD for sr=16000 so FP16 reaches the network, says so, and compares on the speech probability', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-fix-'));
     try {
       const out = path.join(dir, 'vad.fp16.onnx');
@@ -279,6 +279,47 @@ describe('kiln convert --fix (specialized variants)', () => {
       );
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('silero_vad_v5.onnx has no input "rate"');
+      // compare: the same specialization, judged on the speech probability only (stateN measured, not judged).
+      const cmp = kiln(
+        'compare',
+        VAD,
+        '--variants',
+        'fp16',
+        '--fix',
+        'sr=16000',
+        '--shapes',
+        'input:1x512,state:2x1x128',
+        '--samples',
+        '3',
+        '--outputs',
+        'output',
+        '--target',
+        'cosine>=0.99,atol=1,rtol=1,psnr=0,snr=0',
+        '--json',
+      );
+      expect(cmp.stderr).not.toMatch(/error/i);
+      const c = JSON.parse(cmp.stdout) as {
+        judged: string[];
+        variants: { pass: boolean; perOutput: { output: string; judged: boolean }[] }[];
+      };
+      expect(c.judged).toEqual(['output']);
+      expect(c.variants[0]!.perOutput.map((o) => [o.output, o.judged])).toEqual([
+        ['output', true],
+        ['stateN', false],
+      ]);
+      expect(cmp.code).toBe(c.variants[0]!.pass ? 0 : 1);
+      const wrong = kiln(
+        'compare',
+        VAD,
+        '--fix',
+        'sr=16000',
+        '--shapes',
+        'input:1x512,state:2x1x128',
+        '--outputs',
+        'prob',
+      );
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('silero_vad_v5.onnx has no output prob to judge (its outputs: output, stateN)');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -12,9 +12,11 @@ import {
   worstSampleCosine,
 } from '../../electron/core/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { encodeModel } from '../../electron/core/onnx/encode';
 import { tensorValues } from '../../electron/core/onnx/values';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
+import { DT, GraphBuilder, model } from '../builders/graph';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-compare-'));
@@ -72,6 +74,8 @@ describe('compareModels', () => {
     expect(out.metrics.count).toBe(6 * 2);
     const layers = r.variants[0]!.layers!;
     expect(layers.tensors.length).toBeGreaterThan(100);
+    // The layerwise error is pooled over every sample, not the first alone.
+    expect(layers.samples).toBe(6);
     // Topological order: node indices of exposed tensors follow the reference's order.
     expect(layers.tensors[0]!.cosine).toBeGreaterThan(0.999);
   });
@@ -99,5 +103,41 @@ describe('compareModels', () => {
     const bad = r.variants[0]!.layers!.firstBad!;
     expect(bad.name).toBe(victim.output[0]);
     expect(r.variants[0]!.pass).toBe(false);
+  });
+
+  it('judges only the outputs asked for: the others are measured and shown, not counted; unknown names are refused', async () => {
+    // Two outputs, `prob` and `state`; the variant's state is off by a factor of 1.5, its prob exact.
+    const two = (stateScale: number) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', DT.float32, [1, 8]);
+      b.node('Sigmoid', [x], { outputs: ['prob'] });
+      b.node('Mul', [x, b.init('k', DT.float32, [1], [stateScale])], { outputs: ['state'] });
+      b.output('prob', DT.float32, [1, 8]);
+      b.output('state', DT.float32, [1, 8]);
+      return encodeModel(model(b.graph(), { opset: 13 }));
+    };
+    const ref = path.join(tmp, 'two.onnx');
+    const off = path.join(tmp, 'two.off.onnx');
+    fs.writeFileSync(ref, two(1));
+    fs.writeFileSync(off, two(-1.5));
+    const run = (judge?: string[]) =>
+      compareModels(
+        { path: ref, name: 'two.onnx', id: 'reference' },
+        [{ path: off, name: 'two.off.onnx', id: 'off' }],
+        { samples: 3, seed: 1, shapes: {}, thresholds: DEFAULT_THRESHOLDS, layerwise: false, judge },
+        ctx,
+      );
+    const all = await run();
+    expect(all.judged).toEqual(['prob', 'state']);
+    expect(all.variants[0]!.pass).toBe(false);
+    const onProb = await run(['prob']);
+    const [prob, state] = onProb.variants[0]!.perOutput;
+    expect(onProb.judged).toEqual(['prob']);
+    expect([prob!.judged, prob!.pass, state!.judged, state!.pass]).toEqual([true, true, false, false]);
+    expect(state!.metrics.cosine).toBeCloseTo(-1, 6);
+    expect(onProb.variants[0]!.pass).toBe(true);
+    await expect(run(['stateN'])).rejects.toThrow(
+      /two.onnx has no output stateN to judge \(its outputs: prob, state\)/,
+    );
   });
 });

@@ -7,20 +7,21 @@ import { suiteTempDir } from './helpers';
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 suiteTempDir('kiln-search-');
 
+const base = {
+  precision: 'fp16' as const,
+  dataMax: 512,
+  keepIOTypes: true,
+  excludeOps: [],
+  excludeNodes: [],
+  includeOps: [],
+  includeNodes: [],
+  calibrationSamples: 0,
+  shapes: {},
+};
+// Plain FP16's worst sample reaches cosine ~0.99998 on this model; ask for more.
+const thresholds = { atol: 1, rtol: 1, cosine: 0.99999, psnr: 0, snr: 0 };
+
 it('finds the fewest FP32 layers that meet a target plain FP16 misses', async () => {
-  const base = {
-    precision: 'fp16' as const,
-    dataMax: 512,
-    keepIOTypes: true,
-    excludeOps: [],
-    excludeNodes: [],
-    includeOps: [],
-    includeNodes: [],
-    calibrationSamples: 0,
-    shapes: {},
-  };
-  // Plain FP16's worst sample reaches cosine ~0.99998 on this model; ask for more.
-  const thresholds = { atol: 1, rtol: 1, cosine: 0.99999, psnr: 0, snr: 0 };
   const r = await searchMixed(
     { path: CLS, name: 'cls.onnx' },
     base,
@@ -35,4 +36,25 @@ it('finds the fewest FP32 layers that meet a target plain FP16 misses', async ()
   expect(r.pinnedNodes.length).toBeGreaterThan(0);
   expect(r.variant.kept.filter((k) => k.reason === 'excluded by the recipe').length).toBe(r.pinnedNodes.length);
   expect(r.variant.name).toMatch(/fp16-mixed\d+/);
+});
+
+it('a cancelled search returns the best variant found so far, not an error', async () => {
+  const controller = new AbortController();
+  const r = await searchMixed(
+    { path: CLS, name: 'cls.onnx' },
+    base,
+    { samples: 4, seed: 1, shapes: { x: [1, 3, 48, 192] }, thresholds },
+    {
+      signal: controller.signal,
+      // Cancel as the second candidate starts: plain FP16 (the first) is all there is to keep.
+      progress: (p) => {
+        if (p.stage.startsWith('Trying 1 layer')) controller.abort();
+      },
+    },
+  );
+  expect(r.cancelled).toBe(true);
+  expect(r.steps.length).toBe(1);
+  expect(r.met).toBe(false);
+  expect(r.pinnedNodes).toEqual([]);
+  expect(r.variant.id).toBe(r.steps[0]!.variant);
 });

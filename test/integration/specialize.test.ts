@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Fp16RecipeSchema, Int8RecipeSchema } from '../../electron/api/contract';
+import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { specializeModel } from '../../electron/core/precision/specialize';
 import { makeVariant, variantPath } from '../../electron/core/precision/variants';
@@ -148,5 +149,35 @@ describe.skipIf(!hasEspeak())('precision variants of silero VAD on synthesized s
     // Quantizing the STFT of the raw waveform is what loses accuracy (silence falls below one step).
     expect(kept).toBeGreaterThanOrEqual(0.99);
     expect(kept).toBeGreaterThan(all);
+  }, 120_000);
+
+  it('the search, judged on the speech probability alone, finds the layers to keep float by itself', async () => {
+    const calib = await writeVadWindows(VAD(name), path.join(tmp, 'calib-s'), [0, 1, 2, 3], 8);
+    const judgeOn = await writeVadWindows(VAD(name), path.join(tmp, 'judge'), [50, 51], 8);
+    const r = await searchMixed(
+      { path: VAD(name), name: `${name}.onnx` },
+      Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', speedGuard: false, ...fixed }),
+      {
+        samples: judgeOn.length,
+        seed: 1,
+        shapes: fixed.shapes,
+        thresholds: { cosine: 0.999, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+        data: { kind: 'npz', paths: judgeOn },
+        judge: ['output'],
+      },
+      ctx,
+      { calibrationPaths: calib },
+    );
+    console.log(
+      `VAD search: pinned ${r.pinnedNodes.join(', ')}; steps ${r.steps.map((x) => `${x.pinned}: ${x.cosine.toFixed(5)}`).join(', ')}`,
+    );
+    // Plain INT8 misses; the mix meets the target with some of the 4 quantized layers still int8.
+    expect(r.steps[0]!.pass).toBe(false);
+    expect(r.met).toBe(true);
+    expect(r.variant.nodesByPrecision.int8).toBeGreaterThan(0);
+    expect(r.pinnedNodes).toContain('If_0_then_branch__Inline_0__/stft/Conv');
+    expect(cosine(await probabilities(VAD(name)), await probabilities(variantPath(r.variant.id)))).toBeGreaterThan(
+      0.995,
+    );
   }, 120_000);
 });

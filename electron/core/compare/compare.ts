@@ -35,12 +35,25 @@ export interface CompareOptions {
   layerwise: boolean;
   /** Real inputs (images or .npy/.npz): used instead of seeded random ones, up to `samples` of them. */
   data?: CalibrationData;
+  /**
+   * The outputs whose verdict decides pass/fail (all when empty or absent). The others are still
+   * measured and shown: a recurrent state or an auxiliary head can be left out of the target.
+   */
+  judge?: string[];
 }
 
 /** Tensors exposed for the layerwise pass; beyond this, the largest models are sampled evenly. */
 const MAX_LAYER_TENSORS = 3000;
 /** Tensors exposed per layerwise pass. */
 const CHUNK = 64;
+/** Input bytes kept for the layerwise passes; samples beyond it are left out of the layerwise error (and counted). */
+const LAYERWISE_FEED_BYTES = 256 * 2 ** 20;
+
+function feedBytes(feeds: Record<string, ort.Tensor>): number {
+  let n = 0;
+  for (const t of Object.values(feeds)) n += (t.data as { byteLength?: number }).byteLength ?? 0;
+  return n;
+}
 
 function numbers(t: ort.Tensor): Float64Array {
   const d = t.data;
@@ -156,13 +169,23 @@ export async function compareModels(
       }
     }
     const outNames = refSession.outputNames;
+    const judge = opts.judge?.length ? opts.judge : [...outNames];
+    const unknown = judge.filter((n) => !outNames.includes(n));
+    if (unknown.length > 0)
+      throw new KilnError(
+        'INVALID_ARGUMENT',
+        `${reference.name} has no output ${unknown.join(', ')} to judge (its outputs: ${outNames.join(', ')})`,
+        { file: reference.name },
+      );
     const refOut = outNames.map(() => [] as number[]);
     const vOut = vSessions.map(() => outNames.map(() => [] as number[]));
     const lastDim = outNames.map(() => 1);
     // Where each sample starts in the pooled outputs: thresholds also hold per sample.
     const bounds = outNames.map(() => [0]);
     const real = opts.data ? calibrationFeeds(ref.summary.inputs, opts.data, reference.name) : null;
-    let firstFeeds: Record<string, ort.Tensor> | null = null;
+    // The samples the layerwise passes run again (all of them, up to a memory budget).
+    const layerFeeds: Record<string, ort.Tensor>[] = [];
+    let layerBytes = 0;
     let used = 0;
     for (let s = 0; s < opts.samples; s++) {
       cancelled();
@@ -182,7 +205,10 @@ export async function compareModels(
           if (t) feeds[k] = new ort.Tensor(t.type, fillLike(t, x), t.dims);
         }
       }
-      firstFeeds ??= feeds;
+      if (opts.layerwise && (layerFeeds.length === 0 || layerBytes + feedBytes(feeds) <= LAYERWISE_FEED_BYTES)) {
+        layerFeeds.push(feeds);
+        layerBytes += feedBytes(feeds);
+      }
       used++;
       const r = await refSession.run(feeds);
       outNames.forEach((n, k) => {
@@ -208,6 +234,7 @@ export async function compareModels(
       shapes,
       thresholds: opts.thresholds,
       outputs: [...outNames],
+      judged: judge,
       variants: [],
     };
     for (const [i, { v }] of vSessions.entries()) {
@@ -225,15 +252,17 @@ export async function compareModels(
           top5: classifier && classes > 5 ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 5) : null,
           pass: verdict.pass,
           failed: verdict.failed,
+          judged: judge.includes(n),
         };
       });
-      result.variants.push({ id: v.id, name: v.name, perOutput, pass: perOutput.every((p) => p.pass), layers: null });
+      const pass = perOutput.every((p) => p.pass || !p.judged);
+      result.variants.push({ id: v.id, name: v.name, perOutput, pass, layers: null });
     }
 
     if (opts.layerwise && variants.length > 0) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-layerwise-'));
       try {
-        await layerwise(ref, reference, variants, result, opts, firstFeeds!, dir, ctx);
+        await layerwise(ref, reference, variants, result, opts, layerFeeds, dir, ctx);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -251,7 +280,7 @@ async function layerwise(
   variants: CompareModel[],
   result: Comparison,
   opts: CompareOptions,
-  feeds: Record<string, ort.Tensor>,
+  samples: Record<string, ort.Tensor>[],
   dir: string,
   ctx: JobContext,
 ): Promise<void> {
@@ -283,30 +312,91 @@ async function layerwise(
         fraction: 0.6 + 0.4 * ((i + start / Math.max(1, shared.length)) / variants.length),
         stage: `Layerwise error of ${v.name}`,
       });
-      const chunk = shared.slice(start, start + CHUNK).map((c) => c.name);
+      const part = shared.slice(start, start + CHUNK);
+      const chunk = part.map((c) => c.name);
       const rs = await session(exposed(ref, chunk, dir, 'reference'), false);
       const vs = await session(exposed(va, chunk, dir, `variant-${i}`), false);
       try {
-        const refValues = await rs.run(feeds);
-        const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
-        for (const c of shared.slice(start, start + CHUNK)) {
-          if (!out[c.name] || !refValues[c.name]) continue;
-          const m = errorMetrics(numbers(refValues[c.name]!), numbers(out[c.name]!), opts.thresholds);
-          tensors.push({
-            name: c.name,
-            node: c.node,
-            cosine: m.cosine,
-            maxAbs: m.maxAbs,
-            meanAbs: m.meanAbs,
-            snr: m.snr,
+        // Pooled over every sample, one sample's tensors held at a time.
+        const acc = part.map(() => new TensorError());
+        for (const feeds of samples) {
+          if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+          const refValues = await rs.run(feeds);
+          const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
+          part.forEach((c, k) => {
+            if (out[c.name] && refValues[c.name]) acc[k]!.add(numbers(refValues[c.name]!), numbers(out[c.name]!));
           });
         }
+        part.forEach((c, k) => {
+          const e = acc[k]!;
+          if (e.count > 0) tensors.push({ name: c.name, node: c.node, ...e.summary() });
+        });
       } finally {
         await rs.release();
         await vs.release();
       }
     }
     const first = tensors.find((t) => t.cosine < opts.thresholds.cosine || t.snr < opts.thresholds.snr) ?? null;
-    result.variants[i]!.layers = { tensors, firstBad: first ? { name: first.name, node: first.node } : null };
+    result.variants[i]!.layers = {
+      tensors,
+      firstBad: first ? { name: first.name, node: first.node } : null,
+      samples: samples.length,
+    };
   }
+}
+
+/**
+ * One tensor's error against the reference, accumulated sample by sample: cosine, SNR and the
+ * absolute errors over everything seen (NaN/Inf make the cosine NaN, never a number that looks fine).
+ */
+class TensorError {
+  count = 0;
+  private samples = 0;
+  /** Σ over samples of 1 − that sample's cosine: quiet samples count as much as loud ones. */
+  private deficit = 0;
+  private dot = 0;
+  private rr = 0;
+  private gg = 0;
+  private se = 0;
+  private sumAbs = 0;
+  private maxAbs = 0;
+
+  add(ref: Float64Array, got: Float64Array): void {
+    const n = Math.min(ref.length, got.length);
+    let dot = 0;
+    let rr = 0;
+    let gg = 0;
+    for (let j = 0; j < n; j++) {
+      const r = ref[j]!;
+      const g = got[j]!;
+      const e = Math.abs(g - r);
+      dot += r * g;
+      rr += r * r;
+      gg += g * g;
+      this.se += e * e;
+      this.sumAbs += e;
+      if (!(e <= this.maxAbs)) this.maxAbs = Number.isNaN(e) ? Infinity : e;
+    }
+    this.dot += dot;
+    this.rr += rr;
+    this.gg += gg;
+    this.deficit += 1 - cosineOf(dot, rr, gg);
+    this.samples++;
+    this.count += n;
+  }
+
+  summary(): { cosine: number; meanSampleCosine: number; maxAbs: number; meanAbs: number; snr: number } {
+    const { rr, se } = this;
+    return {
+      cosine: cosineOf(this.dot, rr, this.gg),
+      meanSampleCosine: this.samples ? 1 - this.deficit / this.samples : 1,
+      maxAbs: this.maxAbs,
+      meanAbs: this.count ? this.sumAbs / this.count : 0,
+      snr: se === 0 ? Infinity : 10 * Math.log10(rr / se),
+    };
+  }
+}
+
+function cosineOf(dot: number, rr: number, gg: number): number {
+  return rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
 }

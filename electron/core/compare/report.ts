@@ -68,7 +68,8 @@ export function comparisonHtml(
     [
       'Verdict',
       (m) =>
-        m.pass ? '<b class="ok">pass</b>' : `<b class="bad">fail</b><br><small>${esc(m.failed.join('; '))}</small>`,
+        (m.pass ? '<b class="ok">pass</b>' : `<b class="bad">fail</b><br><small>${esc(m.failed.join('; '))}</small>`) +
+        (m.judged ? '' : '<br><small>not judged</small>'),
     ],
     ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
     ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
@@ -110,7 +111,7 @@ export function comparisonHtml(
   const layers = layered.length
     ? `<h2>Layerwise error</h2>${lineChart(
         layered.map((v) => ({ name: v.name, values: v.layers!.tensors.map((t) => 1 - t.cosine) })),
-        '1 − cosine per tensor, in topological order (log scale)',
+        `1 − cosine per tensor, in topological order (log scale), over ${layered[0]!.layers!.samples} sample(s)`,
       )}<ul>${layered
         .map(
           (v) =>
@@ -121,7 +122,7 @@ export function comparisonHtml(
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#1c2026}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}th{text-align:left;font-weight:500}.ok{color:#2b8a3e}.bad{color:#c92a2a}.hists{display:flex;flex-wrap:wrap;gap:16px}figure{margin:12px 0}figcaption{color:#66707d;font-size:12px}code{font-size:12px}</style>
 </head><body><h1>${esc(title)}</h1>
-<p>${c.samples} samples, shapes ${esc(JSON.stringify(c.shapes))}; thresholds cosine ≥ ${c.thresholds.cosine}, PSNR ≥ ${c.thresholds.psnr} dB, SNR ≥ ${c.thresholds.snr} dB, atol = ${c.thresholds.atol}, rtol = ${c.thresholds.rtol}. Reference: ${esc(c.reference)} (FP32, ONNX Runtime).</p>
+<p>${c.samples} samples, shapes ${esc(JSON.stringify(c.shapes))}; judged on ${c.judged.length < c.outputs.length ? esc(c.judged.join(', ')) : 'every output'}; thresholds cosine ≥ ${c.thresholds.cosine}, PSNR ≥ ${c.thresholds.psnr} dB, SNR ≥ ${c.thresholds.snr} dB, atol = ${c.thresholds.atol}, rtol = ${c.thresholds.rtol}. Reference: ${esc(c.reference)} (FP32, ONNX Runtime).</p>
 ${outputs}${layers}
 <p><small>Made by Kiln. This file is self-contained.</small></p></body></html>
 `;

@@ -1,9 +1,13 @@
 /**
  * Mixed-precision search: the fewest layers to keep in FP32 so an FP16 or INT8 variant meets the
- * user's accuracy target. Layers are ranked by the error each one adds (layerwise comparison: the jump in
- * 1 − cosine from the tensor before it, in topological order), then pinned to FP32 in growing
- * batches (1, 2, 4, …) until the target is met, and the last batch is trimmed one layer at a time
- * while the target still holds. Each candidate is a real variant, measured on the same inputs.
+ * user's accuracy target. Layers are ranked by the error each one adds (layerwise comparison over
+ * the search's samples: the jump in 1 − cosine from the tensor before it, in topological order),
+ * then pinned to FP32 in growing batches (1, 2, 4, …) until the target is met; the last batch is
+ * trimmed by bisection, and then each pinned layer is tried back in low precision, least suspected
+ * first (accuracy is not monotonic in the pinned set, so bisection alone can keep layers that are
+ * not needed). Each candidate is a real variant, measured on the same inputs. An INT8 mix is then
+ * timed like any INT8 variant (the speed check) and kept that way when it still meets the target.
+ * A cancelled search returns the best variant found so far.
  */
 import type { Comparison, Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
@@ -25,6 +29,8 @@ export interface SearchResult {
   met: boolean;
   pinnedNodes: string[];
   steps: SearchStep[];
+  /** The search was cancelled: `variant` is the best found before that. */
+  cancelled: boolean;
 }
 
 const MAX_EVALUATIONS = 24;
@@ -55,86 +61,141 @@ async function search(
   ctx: JobContext,
   extra: { calibrationPaths?: string[] },
 ): Promise<SearchResult> {
-  const inner: JobContext = { signal: ctx.signal, progress: () => undefined };
-  const steps: SearchStep[] = [];
-  let evaluations = 0;
-  let recipe0 = base;
-  const evaluate = async (pinned: string[], layerwise: boolean): Promise<{ v: Variant; c: Comparison }> => {
-    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
-    if (++evaluations > MAX_EVALUATIONS)
-      throw new KilnError('UNSUPPORTED', 'the search ran out of its evaluation budget');
-    ctx.progress({
-      fraction: Math.min(0.99, evaluations / MAX_EVALUATIONS),
+  const s = new Candidates(model, ref, base, opts, ctx, extra);
+  try {
+    return await s.run();
+  } catch (err) {
+    const best = s.bestSoFar;
+    if (!(err instanceof KilnError && err.code === 'CANCELLED') || !best) throw err;
+    return { variant: best.v, met: best.pass, pinnedNodes: best.pinned, steps: s.steps, cancelled: true };
+  }
+}
+
+/** The search's state: each candidate variant made and measured, and the best one so far. */
+class Candidates {
+  readonly steps: SearchStep[] = [];
+  /** The passing variant with the fewest pins, else the closest one: what a cancelled search returns. */
+  bestSoFar: { v: Variant; pinned: string[]; pass: boolean; cosine: number } | null = null;
+  private evaluations = 0;
+  private recipe: Recipe;
+  private readonly inner: JobContext;
+
+  constructor(
+    private readonly model: { path: string; name: string },
+    private readonly ref: { path: string; name: string },
+    private readonly base: Recipe,
+    private readonly opts: Omit<CompareOptions, 'layerwise'>,
+    private readonly ctx: JobContext,
+    private readonly extra: { calibrationPaths?: string[] },
+  ) {
+    this.recipe = base;
+    this.inner = { signal: ctx.signal, progress: () => undefined };
+  }
+
+  private get budgetLeft(): boolean {
+    return this.evaluations < MAX_EVALUATIONS;
+  }
+
+  /** A real variant with `pinned` in FP32, compared with the reference on the search's inputs. */
+  private async evaluate(pinned: string[], layerwise: boolean): Promise<{ v: Variant; pass: boolean; c: Comparison }> {
+    if (this.ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
+    this.evaluations++;
+    this.ctx.progress({
+      fraction: Math.min(0.99, this.evaluations / MAX_EVALUATIONS),
       stage: `Trying ${pinned.length} layer(s) in FP32`,
     });
-    const recipe = { ...recipe0, excludeNodes: [...recipe0.excludeNodes, ...pinned] };
-    const v = await makeVariant(model.path, model.name, recipe, inner, extra);
+    const recipe = { ...this.recipe, excludeNodes: [...this.recipe.excludeNodes, ...pinned] };
+    const v = await makeVariant(this.model.path, this.model.name, recipe, this.inner, this.extra);
     const c = await compareModels(
-      { ...ref, id: 'reference' },
+      { ...this.ref, id: 'reference' },
       [{ path: variantPath(v.id), name: v.name, id: v.id }],
-      { ...opts, layerwise },
-      inner,
+      { ...this.opts, layerwise },
+      this.inner,
     );
     const r = c.variants[0]!;
-    steps.push({
-      pinned: pinned.length,
-      cosine: Math.min(...r.perOutput.map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine))),
-      pass: r.pass,
-      variant: v.id,
+    const cosine = Math.min(
+      ...r.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)),
+    );
+    this.steps.push({ pinned: pinned.length, cosine, pass: r.pass, variant: v.id });
+    const b = this.bestSoFar;
+    if (!b || (r.pass && (!b.pass || pinned.length < b.pinned.length)) || (!r.pass && !b.pass && cosine > b.cosine))
+      this.bestSoFar = { v, pinned, pass: r.pass, cosine };
+    return { v, pass: r.pass, c };
+  }
+
+  async run(): Promise<SearchResult> {
+    const { base } = this;
+    const done = (variant: Variant, met: boolean, pinnedNodes: string[]): SearchResult => ({
+      variant,
+      met,
+      pinnedNodes,
+      steps: this.steps,
+      cancelled: false,
     });
-    return { v, c };
-  };
-
-  const first = await evaluate([], true);
-  if (first.c.variants[0]!.pass) return { variant: first.v, met: true, pinnedNodes: [], steps };
-  // INT8 with the speed check: what it measured stands (layer kinds where int8 lost stay float), and
-  // candidates are not timed again — pinning a layer to float only removes int8 work.
-  const float = new Set(first.v.kept.map((k) => k.node));
-  if (base.precision === 'int8' && base.speedGuard) {
-    const slower = first.v.kept.filter((k) => k.reason.includes('measured slower')).map((k) => k.node);
-    recipe0 = { ...base, speedGuard: false, excludeNodes: [...base.excludeNodes, ...slower] };
-  }
-  // Rank by the error each tensor adds over the one before it (its producer's inputs come earlier).
-  const tensors = first.c.variants[0]!.layers?.tensors ?? [];
-  const gains = tensors.map((t, i) => ({
-    node: t.name,
-    added: 1 - t.cosine - (i > 0 ? 1 - tensors[i - 1]!.cosine : 0),
-  }));
-  const ranked = gains
-    .filter((g) => g.added > 0)
-    .sort((a, b) => b.added - a.added)
-    .map((g) => g.node);
-  // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
-  const nodeOf = await tensorProducers(ref.path, base.precision === 'int8');
-  const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n && !float.has(n)))];
-  // INT8: quantized layers whose error the layerwise pass did not single out come last, so the
-  // search can always go on to the target (every layer pinned is the float model).
-  if (base.precision === 'int8')
-    for (const n of new Set(nodeOf.values())) if (!float.has(n) && !candidates.includes(n)) candidates.push(n);
-  if (candidates.length === 0) return { variant: first.v, met: false, pinnedNodes: [], steps };
-
-  let lo = 0;
-  let best: { v: Variant; n: number } | null = null;
-  for (let n = 1; ; n = Math.min(candidates.length, n * 2)) {
-    const { v, c } = await evaluate(candidates.slice(0, n), false);
-    if (c.variants[0]!.pass) {
-      best = { v, n };
-      break;
+    const first = await this.evaluate([], true);
+    if (first.pass) return done(first.v, true, []);
+    // INT8 with the speed check: what it measured stands (layer kinds where int8 lost stay float), and
+    // candidates are not timed again — pinning a layer to float only removes int8 work.
+    const float = new Set(first.v.kept.map((k) => k.node));
+    if (base.precision === 'int8' && base.speedGuard) {
+      const slower = first.v.kept.filter((k) => k.reason.includes('measured slower')).map((k) => k.node);
+      this.recipe = { ...base, speedGuard: false, excludeNodes: [...base.excludeNodes, ...slower] };
     }
-    lo = n;
-    if (n === candidates.length) return { variant: v, met: false, pinnedNodes: candidates.slice(0, n), steps };
+    // Rank by the error each tensor adds over the one before it (its producer's inputs come earlier),
+    // sample by sample: a layer that ruins quiet samples matters as much as one that shifts loud ones.
+    const tensors = first.c.variants[0]!.layers?.tensors ?? [];
+    const ranked = tensors
+      .map((t, i) => ({
+        node: t.name,
+        added: 1 - t.meanSampleCosine - (i > 0 ? 1 - tensors[i - 1]!.meanSampleCosine : 0),
+      }))
+      .filter((g) => g.added > 0)
+      .sort((a, b) => b.added - a.added)
+      .map((g) => g.node);
+    // Tensor names to node names: the variant keeps the reference's names, and excludeNodes takes nodes.
+    const nodeOf = await tensorProducers(this.ref.path, base.precision === 'int8');
+    const candidates = [...new Set(ranked.map((t) => nodeOf.get(t)).filter((n): n is string => !!n && !float.has(n)))];
+    // INT8: quantized layers whose error the layerwise pass did not single out come last, so the
+    // search can always go on to the target (every layer pinned is the float model).
+    if (base.precision === 'int8')
+      for (const n of new Set(nodeOf.values())) if (!float.has(n) && !candidates.includes(n)) candidates.push(n);
+    if (candidates.length === 0) return done(first.v, false, []);
+
+    let lo = 0;
+    let best: { v: Variant; pinned: string[] } | null = null;
+    for (let n = 1; !best; n = Math.min(candidates.length, n * 2)) {
+      const { v, pass } = await this.evaluate(candidates.slice(0, n), false);
+      if (pass) best = { v, pinned: candidates.slice(0, n) };
+      else if (n === candidates.length) return done(v, false, candidates.slice(0, n));
+      else lo = n;
+    }
+    // Trim: the fewest of the last batch that still meet the target (binary search on the count).
+    let hi = best.pinned.length;
+    while (hi - lo > 1 && this.budgetLeft) {
+      const mid = Math.floor((lo + hi) / 2);
+      const { v, pass } = await this.evaluate(candidates.slice(0, mid), false);
+      if (pass) {
+        hi = mid;
+        best = { v, pinned: candidates.slice(0, mid) };
+      } else lo = mid;
+    }
+    // Then each pinned layer back in low precision, least suspected first, while the target holds.
+    const pinnedOnce: string[] = [...best.pinned];
+    for (const layer of pinnedOnce.reverse()) {
+      if (best.pinned.length <= 1 || !this.budgetLeft) break;
+      const fewer: string[] = best.pinned.filter((x) => x !== layer);
+      const { v, pass } = await this.evaluate(fewer, false);
+      if (pass) best = { v, pinned: fewer };
+    }
+    // INT8 with the speed check: the mix found is timed on this machine like any variant (pinned
+    // layers leave int8 islands whose Q/DQ can cost more than they save; those kinds go float).
+    if (base.precision === 'int8' && base.speedGuard && this.recipe.precision === 'int8' && best.pinned.length > 0) {
+      this.recipe = { ...this.recipe, speedGuard: true };
+      const { v, pass } = await this.evaluate(best.pinned, false);
+      if (pass) best = { v, pinned: best.pinned };
+    }
+    return done(best.v, true, best.pinned);
   }
-  // Trim: the fewest of the last batch that still meet the target (binary search on the count).
-  let hi = best.n;
-  while (hi - lo > 1 && evaluations < MAX_EVALUATIONS) {
-    const mid = Math.floor((lo + hi) / 2);
-    const { v, c } = await evaluate(candidates.slice(0, mid), false);
-    if (c.variants[0]!.pass) {
-      hi = mid;
-      best = { v, n: mid };
-    } else lo = mid;
-  }
-  return { variant: best.v, met: true, pinnedNodes: candidates.slice(0, best.n), steps };
 }
 
 /** Ops INT8 quantizes: only these change when pinned to float. */

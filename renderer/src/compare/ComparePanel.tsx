@@ -32,7 +32,7 @@ import { errorShape, useApp } from '../state/app';
 
 type Metrics = Comparison['variants'][number]['perOutput'][number];
 const ROWS: [string, (m: Metrics) => string][] = [
-  ['Verdict', (m) => (m.pass ? 'pass' : 'fail')],
+  ['Verdict (this output)', (m) => `${m.pass ? 'pass' : 'fail'}${m.judged ? '' : ', not judged'}`],
   ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
   ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
   ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
@@ -49,6 +49,11 @@ const ROWS: [string, (m: Metrics) => string][] = [
 ];
 
 const NO_INPUTS: never[] = [];
+
+/** The lowest cosine (pooled or worst sample) over the outputs a variant is judged on. */
+function judgedCosine(v: Comparison['variants'][number]): number {
+  return Math.min(...v.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)));
+}
 
 export function ComparePanel() {
   const client = useApp((s) => s.client);
@@ -67,7 +72,12 @@ export function ComparePanel() {
   const [error, setError] = useState<string | null>(null);
   const [output, setOutput] = useState(0);
   const [target, setTarget] = useState('0.99999');
-  const [search, setSearch] = useState<{ running: boolean; text: string | null }>({ running: false, text: null });
+  // Outputs the verdict is judged on; empty = all (a recurrent state can be left out).
+  const [judge, setJudge] = useState<Set<string>>(new Set());
+  const [search, setSearch] = useState<{ running: AbortController | null; text: string | null }>({
+    running: null,
+    text: null,
+  });
   const addVariant = useVariants((s) => s.add);
 
   if (!client || !source || !summary) return null;
@@ -94,6 +104,7 @@ export function ComparePanel() {
           shapes: dims,
           thresholds: { atol: 1e-5, rtol: 1e-5, cosine: c, psnr: 30, snr: 20 },
           layerwise: true,
+          judge: [...judge],
         },
         { signal: controller.signal },
       );
@@ -113,31 +124,47 @@ export function ComparePanel() {
     if (typeof dims === 'string') return setError(dims);
     const c = Number(target);
     if (!(c > 0 && c <= 1)) return setError('the target cosine must be in (0, 1]');
-    const recipes = chosen.map((v) => v.recipe);
-    const base = recipes.find(
-      (r): r is Extract<(typeof recipes)[number], { precision: 'fp16' }> => r.precision === 'fp16',
+    // Search from the variant that misses most in the last comparison (INT8 or FP16), else the first
+    // chosen FP16/INT8 variant, else a plain FP16 recipe. Its own pins stay; the search adds to them.
+    const worstFirst = [...(result?.variants ?? [])]
+      .filter((r) => !r.pass)
+      .sort((a, b) => judgedCosine(a) - judgedCosine(b))
+      .map((r) => variants.find((v) => v.id === r.id));
+    const from = [...worstFirst, ...chosen].find(
+      (v) => v && (v.recipe.precision === 'fp16' || v.recipe.precision === 'int8'),
     );
-    setSearch({ running: true, text: null });
+    const controller = new AbortController();
+    setSearch({ running: controller, text: null });
     setError(null);
     try {
-      const r = await client.call('variant.search', {
-        source,
-        base: base ? { ...base, excludeNodes: [] } : { precision: 'fp16' },
-        thresholds: { atol: 1, rtol: 1, cosine: c, psnr: 0, snr: 0 },
-        samples: Math.max(1, Math.min(16, Number(samples) || 4)),
-        shapes: dims,
-      });
+      const r = await client.call(
+        'variant.search',
+        {
+          source,
+          base: from?.recipe ?? { precision: 'fp16' },
+          thresholds: { atol: 1, rtol: 1, cosine: c, psnr: 0, snr: 0 },
+          samples: Math.max(1, Math.min(16, Number(samples) || 4)),
+          shapes: dims,
+          judge: [...judge],
+        },
+        { signal: controller.signal },
+      );
       addVariant(r.variant);
       setPicked(new Set());
+      const origin = from?.name ?? 'FP16';
+      const tried = `${r.steps.length} variant(s) tried`;
       setSearch({
-        running: false,
-        text: r.met
-          ? `${r.variant.name}: ${r.pinnedNodes.length} layer(s) kept in FP32 meet cosine ≥ ${c} (${r.steps.length} variants tried). Compare again to see it side by side.`
-          : `No mix met cosine ≥ ${c}; the closest kept ${r.pinnedNodes.length} layer(s) in FP32.`,
+        running: null,
+        text: r.cancelled
+          ? `Cancelled after ${tried}; kept the best so far, ${r.variant.name}: ${r.pinnedNodes.length} more layer(s) in FP32, ${r.met ? `meets cosine ≥ ${c}` : `short of cosine ≥ ${c}`}.`
+          : r.met
+            ? `${r.variant.name} (from ${origin}): ${r.pinnedNodes.length} more layer(s) kept in FP32 meet cosine ≥ ${c} (${tried}). Compare again to see it side by side.`
+            : `No mix from ${origin} met cosine ≥ ${c}; the closest kept ${r.pinnedNodes.length} more layer(s) in FP32.`,
       });
     } catch (err) {
-      setSearch({ running: false, text: null });
-      setError(errorShape(err).message);
+      setSearch({ running: null, text: null });
+      const e = errorShape(err);
+      if (e.code !== 'CANCELLED') setError(e.message);
     }
   };
 
@@ -235,6 +262,27 @@ export function ComparePanel() {
           Cosine threshold
           <input value={cosine} onChange={(e) => setCosine(e.target.value)} aria-label="Cosine threshold" />
         </label>
+        {summary.outputs.length > 1 && (
+          <fieldset className="judge" data-testid="judge-outputs">
+            <legend>Judge outputs</legend>
+            {summary.outputs.map((o) => (
+              <label key={o.name} className="inline">
+                <input
+                  type="checkbox"
+                  checked={judge.size === 0 || judge.has(o.name)}
+                  onChange={(e) => {
+                    const next = new Set(judge.size === 0 ? summary.outputs.map((x) => x.name) : judge);
+                    if (e.target.checked) next.add(o.name);
+                    else next.delete(o.name);
+                    // None ticked means nothing to judge: back to all.
+                    setJudge(next.size === summary.outputs.length ? new Set() : next);
+                  }}
+                />
+                {o.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <ShapeFields state={shapeState} labelPrefix="Compare " />
         {running ? (
           <button type="button" className="ghost" onClick={() => running.abort()}>
@@ -250,9 +298,15 @@ export function ComparePanel() {
           Target cosine
           <input value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Target cosine" />
         </label>
-        <button type="button" className="ghost" disabled={search.running} onClick={() => void findMixed()}>
-          {search.running ? 'Searching…' : 'Find mixed precision'}
-        </button>
+        {search.running ? (
+          <button type="button" className="ghost" onClick={() => search.running?.abort()}>
+            Cancel search (keep the best so far)
+          </button>
+        ) : (
+          <button type="button" className="ghost" onClick={() => void findMixed()}>
+            Find mixed precision
+          </button>
+        )}
         {search.text && <p data-testid="search-result">{search.text}</p>}
         {error && (
           <p className="profile-error" role="alert">
@@ -313,13 +367,25 @@ export function ComparePanel() {
                 </tr>
               </thead>
               <tbody>
+                <tr>
+                  <th scope="row">Variant verdict</th>
+                  {result.variants.map((v) => (
+                    <td key={v.id} className={v.pass ? 'best' : 'bad'}>
+                      {v.pass ? 'pass' : 'fail'}
+                      {result.judged.length < result.outputs.length && ` (on ${result.judged.join(', ')})`}
+                    </td>
+                  ))}
+                </tr>
                 {ROWS.map(([label, value]) => (
                   <tr key={label}>
                     <th scope="row">{label}</th>
                     {result.variants.map((v) => {
                       const m = v.perOutput[output];
                       return (
-                        <td key={v.id} className={label === 'Verdict' ? (m?.pass ? 'best' : 'bad') : undefined}>
+                        <td
+                          key={v.id}
+                          className={label.startsWith('Verdict') && m?.judged ? (m.pass ? 'best' : 'bad') : undefined}
+                        >
                           {m ? value(m) : '–'}
                         </td>
                       );
@@ -417,7 +483,10 @@ export function ComparePanel() {
               </figure>
               {curve.length > 0 && (
                 <figure className="chart" data-testid="layerwise-chart">
-                  <figcaption>Layerwise error (1 − cosine, log) in topological order</figcaption>
+                  <figcaption>
+                    Layerwise error (1 − cosine, log) in topological order, over{' '}
+                    {result.variants[0]?.layers?.samples ?? 0} sample(s)
+                  </figcaption>
                   <ResponsiveContainer width="100%" height={220}>
                     <LineChart data={curve} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
                       <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />

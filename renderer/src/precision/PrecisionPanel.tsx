@@ -41,19 +41,40 @@ export function PrecisionPanel() {
   const [layout, setLayout] = useState<'NCHW' | 'NHWC'>('NCHW');
   const [bgr, setBgr] = useState(false);
   const hasImages = calibFiles.some((f) => !/\.(npy|npz)$/i.test(f.name));
+  const [specialize, setSpecialize] = useState(false);
+  const [frozen, setFrozen] = useState<Record<string, string>>({});
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
   }, [summary, forModel]);
   if (!client || !source || !summary) return null;
 
+  // Scalar inputs (silero VAD's sample rate) can be frozen to the value the deployment feeds.
+  const scalars = summary.inputs.filter((i) => i.dims !== null && i.dims.length === 0);
+  /** The recipe's specialization fields, or what is wrong with the form. */
+  const specialization = (): { specialize: boolean; fixedInputs: Record<string, number> } | string => {
+    const fixedInputs: Record<string, number> = {};
+    for (const i of scalars) {
+      const text = (frozen[i.name] ?? '').trim();
+      if (text === '') continue;
+      const x = Number(text);
+      if (!Number.isFinite(x)) return `the value to freeze ${i.name} to must be a number`;
+      fixedInputs[i.name] = x;
+    }
+    return { specialize: specialize || Object.keys(fixedInputs).length > 0, fixedInputs };
+  };
+
   const start = () => {
     const dims = shapeState.parse();
     const max = Number(dataMax);
     if (!Number.isFinite(max) || max <= 0 || max > 65504)
       return setFormError('the activation limit must be in (0, 65504]');
+    const spec = specialization();
+    if (typeof spec === 'string') return setFormError(spec);
+    if (spec.specialize && typeof dims === 'string') return setFormError(dims);
     setFormError(null);
     void make(client, source, {
+      ...spec,
       precision: 'fp16',
       dataMax: max,
       keepIOTypes: keepIO,
@@ -79,6 +100,8 @@ export function PrecisionPanel() {
     if (typeof m === 'string') return setFormError(m);
     if (typeof sd === 'string') return setFormError(sd);
     if (sd.some((x) => x <= 0)) return setFormError('the std must be positive');
+    const spec = specialization();
+    if (typeof spec === 'string') return setFormError(spec);
     setFormError(null);
     let calibrationFiles;
     try {
@@ -88,6 +111,7 @@ export function PrecisionPanel() {
       return setFormError(err instanceof Error ? err.message : String(err));
     }
     void make(client, source, {
+      ...spec,
       precision: 'int8',
       flavour,
       calibrator,
@@ -134,6 +158,33 @@ export function PrecisionPanel() {
         </label>
         {/* Concrete shapes let Kiln run the model: FP16 measures activation ranges, INT8 calibrates. */}
         <ShapeFields state={shapeState} labelPrefix="Variant " />
+        <fieldset className="specialize" data-testid="specialize">
+          <legend>Specialize for deployment</legend>
+          <label className="inline">
+            <input
+              type="checkbox"
+              checked={specialize || scalars.some((i) => (frozen[i.name] ?? '').trim() !== '')}
+              onChange={(e) => setSpecialize(e.target.checked)}
+              aria-label="Specialize"
+            />
+            Fix these shapes and inline the If branches they decide
+          </label>
+          {scalars.map((i) => (
+            <label key={i.name}>
+              Freeze {i.name} to
+              <input
+                value={frozen[i.name] ?? ''}
+                placeholder="fed as it comes"
+                onChange={(e) => setFrozen({ ...frozen, [i.name]: e.target.value })}
+                aria-label={`Freeze ${i.name}`}
+              />
+            </label>
+          ))}
+          <p className="muted">
+            PyTorch exports such as silero VAD keep their network inside If branches (on the sample rate, the batch
+            size), out of reach of FP16 and INT8 until the model is specialized.
+          </p>
+        </fieldset>
         {making ? (
           <JobProgress
             className="profile-running"
