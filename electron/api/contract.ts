@@ -341,6 +341,8 @@ export const Int8RecipeSchema = z.object({
   calibrationFiles: z.array(ModelSourceSchema).max(10_000).default([]),
   /** ONNX Runtime flavour: time INT8 against FP32 here and keep float the layer kinds where int8 loses. */
   speedGuard: z.boolean().default(true),
+  /** Equalize Conv input channels before quantizing (absent: on for TensorRT, off for ONNX Runtime, as measured). */
+  equalize: z.boolean().optional(),
   /** How images among calibrationFiles are preprocessed. */
   preprocess: ImagePreprocessSchema.prefault({}),
   includeOps: z.array(z.string().max(200)).max(500).default([]),

@@ -29,7 +29,8 @@ Commands:
   convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
           fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
           int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
-                [--samples N] [--shapes x:1x3x224x224]
+                [--samples N] [--shapes x:1x3x224x224] [--equalize | --no-equalize]
+                (channel equalization: on by default for tensorrt, off for onnxruntime)
           both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
           images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
                 [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] [--layout NCHW|NHWC] [--bgr]
@@ -138,6 +139,8 @@ async function convert(args: string[]): Promise<number> {
       shapes: { type: 'string' },
       specialize: { type: 'boolean' },
       fix: { type: 'string' },
+      equalize: { type: 'boolean' },
+      'no-equalize': { type: 'boolean' },
       json: { type: 'boolean' },
       ...PREPROCESS_OPTIONS,
     },
@@ -190,9 +193,12 @@ function int8Recipe(
     'exclude-nodes'?: string;
     specialize?: boolean;
     fix?: string;
+    equalize?: boolean;
+    'no-equalize'?: boolean;
   },
   preprocess: ImagePreprocess,
 ) {
+  if (values.equalize && values['no-equalize']) throw new UsageError('--equalize and --no-equalize contradict');
   const calibrator = values.calibrator ?? 'max';
   if (!['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
     throw new UsageError('--calibrator must be max, percentile, entropy or mse');
@@ -210,6 +216,7 @@ function int8Recipe(
     preprocess,
     excludeOps: list(values['exclude-ops']),
     excludeNodes: list(values['exclude-nodes']),
+    ...(values.equalize ? { equalize: true } : values['no-equalize'] ? { equalize: false } : {}),
     ...specialization(values),
   };
 }

@@ -432,6 +432,8 @@ export interface ActivationStats {
   count: number;
   /** Histogram of |x| over [0, absMax] (bins of equal width). */
   histogram?: { bins: Float64Array; absMax: number };
+  /** max |x| per channel (axis 1), for the tensors CollectOptions.channels names. */
+  channelAbsMax?: Float64Array;
 }
 
 export interface CollectOptions {
@@ -444,6 +446,8 @@ export interface CollectOptions {
   onProgress?: (fraction: number, stage: string) => void;
   /** Tensors exposed per ONNX Runtime session (default 200): bounds memory on big models. */
   maxTensorsPerPass?: number;
+  /** Of the tensors measured, those whose max |x| is also kept per channel (axis 1). */
+  channels?: string[];
 }
 
 const FLOAT_TYPES: Record<string, number> = { float32: 1, float16: 10, float64: 11 };
@@ -479,6 +483,19 @@ function accumulate(s: ActivationStats, v: ArrayLike<number>): void {
   s.max = max;
   s.absMax = Math.max(Math.abs(min), Math.abs(max), s.absMax);
   s.count += n;
+}
+
+/** max |x| per index of axis 1 (NCHW channels, or the features of [N, C]). */
+function accumulateChannels(s: ActivationStats, v: ArrayLike<number>, dims: readonly number[]): void {
+  const channels = dims[1] ?? 1;
+  const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+  const m = (s.channelAbsMax ??= new Float64Array(channels));
+  if (m.length !== channels) return;
+  for (let i = 0; i < v.length; i++) {
+    const x = Math.abs(v[i] as number);
+    const c = Math.floor(i / inner) % channels;
+    if (x > (m[c] as number) && x !== Infinity) m[c] = x;
+  }
 }
 
 function fillHistogram(h: { bins: Float64Array; absMax: number }, v: ArrayLike<number>): void {
@@ -560,6 +577,7 @@ export async function collectActivationStats(
   for (let i = 0; i < exposed.length; i += perPass) groups.push(exposed.slice(i, i + perPass));
   const histogram = opts.histogram ?? false;
   const passes = histogram ? 2 : 1;
+  const perChannel = new Set(opts.channels ?? []);
   // Samples per pass: known for random data; counted on the first pass for files.
   let samples = sampleCount(data);
   const totalPasses = Math.max(1, groups.length) * passes;
@@ -654,6 +672,8 @@ export async function collectActivationStats(
               const t = out[name];
               const v = t ? floatView(t) : null;
               if (v) observe(name, v, pass);
+              if (v && t && pass === 0 && perChannel.has(name))
+                accumulateChannels(stats.get(name) as ActivationStats, v, t.dims);
               t?.dispose();
             }
             for (const name of inputsHere) {

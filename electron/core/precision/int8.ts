@@ -41,6 +41,8 @@ import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } f
 import { ATTR, elementCount } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import { writeModelFile } from '../onnx/write';
+import { equalizationCandidates, equalizeChannels } from './equalize';
+import { attrOf, bytesOf, f32Tensor, isDefaultDomain, Names, readCounts, tensor } from './graph-edit';
 import {
   calibratedThreshold,
   collectActivationStats,
@@ -81,6 +83,8 @@ export interface Int8Options {
   trtVersion?: number;
   /** Tensors exposed per calibration pass (default 200). */
   maxTensorsPerPass?: number;
+  /** Equalize Conv inputs per channel before quantizing (default: for TensorRT only, as measured; see equalize.ts). */
+  equalize?: boolean;
 }
 
 export interface ActivationScale {
@@ -118,6 +122,8 @@ export interface Int8Result {
     batchNormsFolded: number;
     affineFolded: number;
     hardSigmoidsFused: number;
+    /** Conv inputs whose channels were equalized (their scale moved into the ops before). */
+    channelsEqualized: string[];
   };
   calibrationCachePath: string | null;
   /** Samples calibrated on (null when counted from files). */
@@ -127,10 +133,6 @@ export interface Int8Result {
 }
 
 // ---- small builders ----------------------------------------------------------------------------
-
-function attrOf(n: NodeProto, name: string): AttributeProto | undefined {
-  return n.attribute.find((a) => a.name === name);
-}
 
 const intAttr = (name: string, i: number): AttributeProto => ({
   name,
@@ -165,15 +167,6 @@ function node(
   return { input, output, name, opType, domain: '', overload: '', attribute, docString: '' };
 }
 
-function tensor(name: string, dataType: number, dims: number[], bytes: Uint8Array): TensorProto {
-  return { name, dataType, dims, data: { kind: 'bytes', bytes }, externalData: [], docString: '' };
-}
-
-const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array): Uint8Array =>
-  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-const f32Tensor = (name: string, dims: number[], v: ArrayLike<number>) =>
-  tensor(name, FLOAT, dims, bytesOf(Float32Array.from(v)));
 const i64Tensor = (name: string, v: readonly number[]) =>
   tensor(name, INT64, [v.length], bytesOf(BigInt64Array.from(v.map((x) => BigInt(x)))));
 
@@ -181,56 +174,6 @@ const i64Tensor = (name: string, v: readonly number[]) =>
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-const isDefaultDomain = (n: NodeProto) => n.domain === '' || n.domain === 'ai.onnx';
-
-/** Every name in a graph and its bodies (tensors, nodes), for picking new unique names. */
-function collectNames(g: GraphProto, into: Set<string>): void {
-  for (const v of [...g.input, ...g.output, ...g.valueInfo]) into.add(v.name);
-  for (const t of g.initializer) into.add(t.name);
-  for (const n of g.node) {
-    into.add(n.name);
-    for (const x of [...n.input, ...n.output]) into.add(x);
-    for (const a of n.attribute) {
-      if (a.g) collectNames(a.g, into);
-      for (const sg of a.graphs ?? []) collectNames(sg, into);
-    }
-  }
-}
-
-class Names {
-  private used = new Set<string>();
-  constructor(model: ModelProto) {
-    if (model.graph) collectNames(model.graph, this.used);
-  }
-  fresh(base: string): string {
-    let name = base;
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-}
-
-/** Names read by the nodes of `g` and of every body inside it (outer-scope reads included). */
-function readsIn(g: GraphProto, into: Map<string, number>): void {
-  for (const n of g.node) {
-    for (const x of n.input) if (x) into.set(x, (into.get(x) ?? 0) + 1);
-    for (const a of n.attribute) {
-      if (a.g) readsIn(a.g, into);
-      for (const sg of a.graphs ?? []) readsIn(sg, into);
-      // A body's outputs may name outer tensors directly.
-      for (const sg of a.g ? [a.g] : (a.graphs ?? []))
-        for (const o of sg.output) into.set(o.name, (into.get(o.name) ?? 0) + 1);
-    }
-  }
-}
-
-function readCounts(g: GraphProto): Map<string, number> {
-  const m = new Map<string, number>();
-  readsIn(g, m);
-  for (const o of g.output) m.set(o.name, (m.get(o.name) ?? 0) + 1);
-  return m;
 }
 
 /** After nodes were removed: value infos of tensors nothing makes, and initializers nothing reads. */
@@ -1178,6 +1121,7 @@ function recipeOf(opts: Int8Options): Record<string, unknown> {
     calibrator: opts.calibrator,
     ...(opts.calibrator === 'percentile' ? { percentile: opts.percentile ?? 99.99 } : {}),
     perChannel: opts.perChannel ?? true,
+    equalize: opts.equalize ?? opts.flavour === 'tensorrt',
     include: opts.include ?? {},
     exclude: opts.exclude ?? {},
     data,
@@ -1239,6 +1183,28 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
   try {
     const prepPath = path.join(tmp, 'prepared.onnx');
+    let equalized: string[] = [];
+    if (opts.equalize ?? opts.flavour === 'tensorrt') {
+      const excludedOps = new Set(opts.exclude?.ops ?? []);
+      const excludedNodes = new Set(opts.exclude?.nodes ?? []);
+      const candidates = equalizationCandidates(model, (c) => !excludedOps.has(c.opType) && !excludedNodes.has(c.name));
+      if (candidates.length > 0) {
+        // One max-only pass for the per-channel ranges, on the folded model.
+        writeModelFile(model, prepPath, { source: a.opened.bytes });
+        const names = candidates.map((c) => c.tensor);
+        const channelStats = await collectActivationStats(prepPath, opts.data, {
+          tensors: names,
+          channels: names,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: (f) => progress(0.05 * f, 'Measuring channel ranges'),
+        });
+        equalized = equalizeChannels(model, source, candidates, channelStats);
+        if (equalized.length > 0)
+          notes.push(
+            `${equalized.length} Conv input${equalized.length === 1 ? '' : 's'} equalized per channel before quantizing (the scale moved into the ops before, exact in float)`,
+          );
+      }
+    }
     writeModelFile(model, prepPath, { source: a.opened.bytes });
     const p = await analyzeModel(prepPath, file);
     check();
@@ -1536,6 +1502,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
         batchNormsFolded: folded,
         affineFolded: affine,
         hardSigmoidsFused: hardSigmoids,
+        channelsEqualized: equalized,
       },
       calibrationCachePath: cachePath,
       calibrationSamples: sampleCount,

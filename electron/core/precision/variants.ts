@@ -177,6 +177,7 @@ async function int8Variant(
       percentile: recipe.percentile,
       flavour: recipe.flavour,
       perChannel: recipe.perChannel,
+      ...(recipe.equalize !== undefined ? { equalize: recipe.equalize } : {}),
       include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
       exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...floatNodes] },
       signal: ctx.signal,

@@ -32,6 +32,8 @@ export function PrecisionPanel() {
   const [formError, setFormError] = useState<string | null>(null);
   const shapeState = useShapeFields(summary?.inputs ?? NO_INPUTS);
   const [flavour, setFlavour] = useState<'tensorrt' | 'onnxruntime'>('tensorrt');
+  // Channel equalization: helps TensorRT's symmetric INT8, not ONNX Runtime's UINT8 (measured), so it follows the flavour.
+  const [equalize, setEqualize] = useState(true);
   const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('max');
   const [samples, setSamples] = useState('32');
   const [calibFiles, setCalibFiles] = useState<File[]>([]);
@@ -114,6 +116,7 @@ export function PrecisionPanel() {
       ...spec,
       precision: 'int8',
       flavour,
+      equalize,
       calibrator,
       samples: n,
       shapes: dims,
@@ -203,12 +206,28 @@ export function PrecisionPanel() {
               For
               <select
                 value={flavour}
-                onChange={(e) => setFlavour(e.target.value as 'tensorrt')}
+                onChange={(e) => {
+                  const f = e.target.value as 'tensorrt' | 'onnxruntime';
+                  setFlavour(f);
+                  setEqualize(f === 'tensorrt');
+                }}
                 aria-label="INT8 flavour"
               >
                 <option value="tensorrt">TensorRT (symmetric INT8)</option>
                 <option value="onnxruntime">ONNX Runtime CPU (UINT8 activations)</option>
               </select>
+            </label>
+            <label
+              className="inline"
+              title="Scale each channel of a Conv's input to an even range, the scale moved into the op before (exact in float)"
+            >
+              <input
+                type="checkbox"
+                checked={equalize}
+                onChange={(e) => setEqualize(e.target.checked)}
+                aria-label="Equalize channels"
+              />
+              Equalize Conv input channels
             </label>
             <label>
               Calibrator

@@ -1,0 +1,70 @@
+/**
+ * Small helpers for rewriting an ONNX graph in place: attributes, float initializers, fresh
+ * names, read counts. Shared by the precision rewrites (INT8 preparation, channel equalization).
+ */
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+
+export const FLOAT = 1;
+
+export function attrOf(n: NodeProto, name: string): AttributeProto | undefined {
+  return n.attribute.find((a) => a.name === name);
+}
+
+export function tensor(name: string, dataType: number, dims: number[], bytes: Uint8Array): TensorProto {
+  return { name, dataType, dims, data: { kind: 'bytes', bytes }, externalData: [], docString: '' };
+}
+
+export const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array): Uint8Array =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export const f32Tensor = (name: string, dims: number[], v: ArrayLike<number>) =>
+  tensor(name, FLOAT, dims, bytesOf(Float32Array.from(v)));
+export const isDefaultDomain = (n: NodeProto) => n.domain === '' || n.domain === 'ai.onnx';
+
+/** Every name in a graph and its bodies (tensors, nodes), for picking new unique names. */
+function collectNames(g: GraphProto, into: Set<string>): void {
+  for (const v of [...g.input, ...g.output, ...g.valueInfo]) into.add(v.name);
+  for (const t of g.initializer) into.add(t.name);
+  for (const n of g.node) {
+    into.add(n.name);
+    for (const x of [...n.input, ...n.output]) into.add(x);
+    for (const a of n.attribute) {
+      if (a.g) collectNames(a.g, into);
+      for (const sg of a.graphs ?? []) collectNames(sg, into);
+    }
+  }
+}
+
+export class Names {
+  private used = new Set<string>();
+  constructor(model: ModelProto) {
+    if (model.graph) collectNames(model.graph, this.used);
+  }
+  fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** Names read by the nodes of `g` and of every body inside it (outer-scope reads included). */
+function readsIn(g: GraphProto, into: Map<string, number>): void {
+  for (const n of g.node) {
+    for (const x of n.input) if (x) into.set(x, (into.get(x) ?? 0) + 1);
+    for (const a of n.attribute) {
+      if (a.g) readsIn(a.g, into);
+      for (const sg of a.graphs ?? []) readsIn(sg, into);
+      // A body's outputs may name outer tensors directly.
+      for (const sg of a.g ? [a.g] : (a.graphs ?? []))
+        for (const o of sg.output) into.set(o.name, (into.get(o.name) ?? 0) + 1);
+    }
+  }
+}
+
+export function readCounts(g: GraphProto): Map<string, number> {
+  const m = new Map<string, number>();
+  readsIn(g, m);
+  for (const o of g.output) m.set(o.name, (m.get(o.name) ?? 0) + 1);
+  return m;
+}
