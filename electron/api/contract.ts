@@ -330,7 +330,8 @@ export const Int8RecipeSchema = z.object({
   precision: z.literal('int8'),
   /** Q/DQ placement: TensorRT's explicit quantization (symmetric INT8), or ONNX Runtime's CPU flavour (UINT8 activations). */
   flavour: z.enum(['tensorrt', 'onnxruntime']).default('tensorrt'),
-  calibrator: z.enum(['max', 'percentile', 'entropy', 'mse']).default('max'),
+  /** Absent: MSE for TensorRT, max for ONNX Runtime (what measured best on each; see README). */
+  calibrator: z.enum(['max', 'percentile', 'entropy', 'mse']).optional(),
   percentile: z.number().min(50).max(100).default(99.99),
   perChannel: z.boolean().default(true),
   /** Seeded random calibration samples, used when no calibration files are given. */

@@ -28,7 +28,8 @@ Commands:
                                             (exit 1 when a node is unsupported: gate CI on it)
   convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
           fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
-          int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] [--target tensorrt|onnxruntime]
+          int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] (mse for tensorrt, max for onnxruntime)
+                [--target tensorrt|onnxruntime]
                 [--samples N] [--shapes x:1x3x224x224] [--equalize | --no-equalize]
                 (channel equalization: on by default for tensorrt, off for onnxruntime)
           both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
@@ -199,8 +200,8 @@ function int8Recipe(
   preprocess: ImagePreprocess,
 ) {
   if (values.equalize && values['no-equalize']) throw new UsageError('--equalize and --no-equalize contradict');
-  const calibrator = values.calibrator ?? 'max';
-  if (!['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
+  const calibrator = values.calibrator;
+  if (calibrator !== undefined && !['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
     throw new UsageError('--calibrator must be max, percentile, entropy or mse');
   const flavour = values.target ?? 'tensorrt';
   if (flavour !== 'tensorrt' && flavour !== 'onnxruntime')
@@ -209,7 +210,7 @@ function int8Recipe(
   return {
     precision: 'int8' as const,
     flavour: flavour as 'tensorrt' | 'onnxruntime',
-    calibrator: calibrator as 'max',
+    ...(calibrator ? { calibrator: calibrator as 'max' } : {}),
     ...(samples ? { samples: Math.max(1, Math.round(samples)) } : {}),
     shapes: values.shapes ? parseShapes(values.shapes) : {},
     calibrationFiles: list(values.calib).map((p) => ({ kind: 'path' as const, path: path.resolve(p) })),

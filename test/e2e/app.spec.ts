@@ -278,7 +278,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByLabel('Calibration samples').fill('8');
   await page.getByRole('button', { name: 'Make INT8 variant' }).click();
   await expect(page.getByTestId('variant')).toHaveCount(2, { timeout: 60_000 });
-  await expect(page.getByTestId('variant').nth(1)).toContainText('int8-trt-max');
+  await expect(page.getByTestId('variant').nth(1)).toContainText('int8-trt-mse');
   await expect(page.getByTestId('variant').nth(1)).toContainText('Q/DQ pairs');
   await page.screenshot({ path: path.join(SHOTS, 'precision-fp16.png') });
 
@@ -320,12 +320,18 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.getByRole('button', { name: 'Find mixed precision' }).click();
   const found = page.getByTestId('search-result');
   await expect(found).toContainText('meet cosine ≥ 0.99999', { timeout: 60_000 });
-  await expect(found).toContainText('(from ch_ppocr_mobile_v2.0_cls_infer.int8-trt-max.onnx)');
+  await expect(found).toContainText('(from ch_ppocr_mobile_v2.0_cls_infer.int8-trt-mse.onnx)');
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   await expect(cmp.locator('thead th')).toHaveCount(4, { timeout: 60_000 });
-  await expect(cmp.locator('thead')).toContainText('int8-trt-max-mixed');
+  await expect(cmp.locator('thead')).toContainText('int8-trt-mse-mixed');
   // On the same seeded samples the comparison sees what the search measured.
-  const mixedCosine = Number(await cmp.locator('tr', { hasText: /^Cosine/ }).locator('td').nth(2).textContent());
+  const mixedCosine = Number(
+    await cmp
+      .locator('tr', { hasText: /^Cosine/ })
+      .locator('td')
+      .nth(2)
+      .textContent(),
+  );
   expect(mixedCosine).toBeGreaterThanOrEqual(0.99999);
   await page.getByTestId('tradeoff-chart').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'compare-mixed.png') });

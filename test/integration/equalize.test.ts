@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ImagePreprocessSchema } from '../../electron/api/contract';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/api/contract';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
@@ -21,6 +21,7 @@ import {
   quantizeInt8,
 } from '../../electron/core/precision/int8';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
+import { makeVariant } from '../../electron/core/precision/variants';
 import { writeTextPages } from '../builders/text-images';
 import { cosine, seededInput, suiteTempDir } from './helpers';
 
@@ -134,4 +135,27 @@ describe('equalizeChannels', () => {
     );
     expect(equalized).toBeGreaterThan(plain + 0.03);
   }, 120_000);
+});
+
+describe('what an INT8 recipe defaults to, per flavour', () => {
+  const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  const base = { precision: 'int8', samples: 4, shapes: { x: [1, 3, 48, 192] }, speedGuard: false } as const;
+
+  it('TensorRT: MSE calibration and equalized channels; ONNX Runtime: max, not equalized; a recipe can say otherwise', async () => {
+    const trt = await makeVariant(CLS, 'cls.onnx', Int8RecipeSchema.parse({ ...base, flavour: 'tensorrt' }), ctx);
+    expect(trt.name).toBe('cls.int8-trt-mse.onnx');
+    expect(trt.notes.join('\n')).toMatch(/\d+ Conv inputs equalized per channel/);
+    const ortV = await makeVariant(CLS, 'cls.onnx', Int8RecipeSchema.parse({ ...base, flavour: 'onnxruntime' }), ctx);
+    expect(ortV.name).toBe('cls.int8-ort-max.onnx');
+    expect(ortV.notes.join('\n')).not.toMatch(/equalized/);
+    const asked = await makeVariant(
+      CLS,
+      'cls.onnx',
+      Int8RecipeSchema.parse({ ...base, flavour: 'tensorrt', calibrator: 'max', equalize: false }),
+      ctx,
+    );
+    expect(asked.name).toBe('cls.int8-trt-max.onnx');
+    expect(asked.notes.join('\n')).not.toMatch(/equalized/);
+  });
 });

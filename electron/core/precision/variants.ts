@@ -14,7 +14,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
 import { quantizeInt8 } from './int8';
-import { collectActivationStats, type CalibrationData } from './calibrate';
+import { collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
 import { filesAsData } from './images';
 import { asksToSpecialize, withSpecialized } from './specialize';
 import { guardInt8Speed, layerKind } from './speed-guard';
@@ -34,9 +34,19 @@ export function variantPath(id: string): string {
   return path.join(variantsDir(), m[1]!, `${m[2]}.onnx`);
 }
 
+/**
+ * The calibrator an INT8 recipe uses: its own, else MSE for TensorRT and max for ONNX Runtime.
+ * Measured on rendered text (24 held-back images, mean cosine to FP32, TensorRT's flavour with
+ * channel equalization): MSE gave cls 0.99996, rec 0.987, det 0.985 where max gave 0.9978, 0.969,
+ * 0.973; ONNX Runtime's UINT8 flavour did not gain (cls 0.9997 with max, 0.9978 with MSE).
+ */
+export function calibratorOf(r: Extract<Recipe, { precision: 'int8' }>): CalibratorKind {
+  return r.calibrator ?? (r.flavour === 'tensorrt' ? 'mse' : 'max');
+}
+
 function recipeName(r: Recipe): string {
   const base =
-    r.precision === 'int8' ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${r.calibrator}` : r.precision;
+    r.precision === 'int8' ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${calibratorOf(r)}` : r.precision;
   // A recipe with pinned nodes is a mixed variant: say how many are pinned.
   return r.excludeNodes.length > 0 ? `${base}-mixed${r.excludeNodes.length}` : base;
 }
@@ -173,7 +183,7 @@ async function int8Variant(
   const quantize = (out: string, floatNodes: string[], final: boolean) =>
     quantizeInt8(a.opened.path, out, {
       data,
-      calibrator: recipe.calibrator,
+      calibrator: calibratorOf(recipe),
       percentile: recipe.percentile,
       flavour: recipe.flavour,
       perChannel: recipe.perChannel,

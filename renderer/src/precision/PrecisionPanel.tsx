@@ -34,7 +34,8 @@ export function PrecisionPanel() {
   const [flavour, setFlavour] = useState<'tensorrt' | 'onnxruntime'>('tensorrt');
   // Channel equalization: helps TensorRT's symmetric INT8, not ONNX Runtime's UINT8 (measured), so it follows the flavour.
   const [equalize, setEqualize] = useState(true);
-  const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('max');
+  // Follows the flavour too (MSE for TensorRT, max for ONNX Runtime: what measured best), until changed.
+  const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('mse');
   const [samples, setSamples] = useState('32');
   const [calibFiles, setCalibFiles] = useState<File[]>([]);
   const [resize, setResize] = useState<'stretch' | 'crop' | 'pad'>('stretch');
@@ -210,6 +211,7 @@ export function PrecisionPanel() {
                   const f = e.target.value as 'tensorrt' | 'onnxruntime';
                   setFlavour(f);
                   setEqualize(f === 'tensorrt');
+                  setCalibrator(f === 'tensorrt' ? 'mse' : 'max');
                 }}
                 aria-label="INT8 flavour"
               >
