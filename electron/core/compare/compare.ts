@@ -18,7 +18,7 @@ import { calibrationFeeds, type CalibrationData } from '../precision/calibrate';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
-import { halfBitsToNumber, toHalfBits } from '../precision/half';
+import { halfArrayToFloat32, toHalfBits } from '../precision/half';
 import { errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
 
 export interface CompareModel {
@@ -57,10 +57,17 @@ function feedBytes(feeds: Record<string, ort.Tensor>): number {
 
 function numbers(t: ort.Tensor): Float64Array {
   const d = t.data;
-  if (t.type === 'float16' && d instanceof Uint16Array) return Float64Array.from(d, halfBitsToNumber);
+  if (t.type === 'float16' && d instanceof Uint16Array) return Float64Array.from(halfArrayToFloat32(d));
   if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float64Array.from(d, Number);
   if (Array.isArray(d)) return new Float64Array(0);
   return Float64Array.from(d as ArrayLike<number>);
+}
+
+/** A tensor's values without a copy when they are float32 (the layerwise pass reads hundreds per sample). */
+function floats(t: ort.Tensor): ArrayLike<number> {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16' && t.data instanceof Uint16Array) return halfArrayToFloat32(t.data);
+  return numbers(t);
 }
 
 /** The fixedInputs of the recipe a variant carries in metadata_props (`kiln.recipe`), if any. */
@@ -324,7 +331,10 @@ async function layerwise(
           const refValues = await rs.run(feeds);
           const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
           part.forEach((c, k) => {
-            if (out[c.name] && refValues[c.name]) acc[k]!.add(numbers(refValues[c.name]!), numbers(out[c.name]!));
+            const [r, v] = [refValues[c.name], out[c.name]];
+            if (r && v) acc[k]!.add(floats(r), floats(v));
+            r?.dispose();
+            v?.dispose();
           });
         }
         part.forEach((c, k) => {
@@ -361,7 +371,7 @@ class TensorError {
   private sumAbs = 0;
   private maxAbs = 0;
 
-  add(ref: Float64Array, got: Float64Array): void {
+  add(ref: ArrayLike<number>, got: ArrayLike<number>): void {
     const n = Math.min(ref.length, got.length);
     let dot = 0;
     let rr = 0;

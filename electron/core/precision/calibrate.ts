@@ -25,7 +25,7 @@ import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
 import type { GraphProto, ValueInfoProto } from '../onnx/model';
 import { dtypeName } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
-import { halfBitsToNumber } from './half';
+import { halfArrayToFloat32 } from './half';
 import { imageSamples } from './images';
 import type { ImagePreprocess } from '../../api/contract';
 
@@ -456,10 +456,7 @@ const FLOAT_TYPES: Record<string, number> = { float32: 1, float16: 10, float64: 
 function floatView(t: ort.Tensor): ArrayLike<number> | null {
   if (t.type === 'float32' || t.type === 'float64') return t.data as Float32Array | Float64Array;
   if (t.type === 'float16') {
-    const raw = t.data as Uint16Array;
-    const out = new Float32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) out[i] = halfBitsToNumber(raw[i] as number);
-    return out;
+    return halfArrayToFloat32(t.data as Uint16Array);
   }
   return null;
 }

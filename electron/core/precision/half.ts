@@ -45,6 +45,24 @@ export function halfBitsToNumber(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+let table: Float32Array | null = null;
+
+/**
+ * FP16 bits to float32 for a whole array through a 65,536-entry table (256 KB, built once): the
+ * layerwise comparison of an FP16 variant decodes hundreds of feature maps per sample, and a call
+ * per element was most of its time.
+ */
+export function halfArrayToFloat32(bits: Uint16Array): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = halfBitsToNumber(h);
+  }
+  const t = table;
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i] as number] as number;
+  return out;
+}
+
 /** Little-endian FP16 bytes of `values`. */
 export function toHalfBytes(values: ArrayLike<number>): Uint8Array {
   const out = new Uint16Array(values.length);
