@@ -633,6 +633,11 @@ export const api = {
         /** Real inputs (images, or .npy/.npz in ModelOpt's layout) instead of seeded random ones. */
         /** Outputs whose verdict decides pass/fail (empty: all), e.g. a VAD's probability and not its recurrent state. */
         judge: z.array(z.string().min(1).max(4096)).max(1024).default([]),
+        /** Run as a stream: each output fed back as the input on the next sample, per model (a VAD's stateN → state). */
+        stream: z
+          .array(z.object({ output: z.string().min(1).max(4096), input: z.string().min(1).max(4096) }).strict())
+          .max(64)
+          .default([]),
         inputs: z.array(ModelSourceSchema).max(10_000).default([]),
         preprocess: ImagePreprocessSchema.prefault({}),
       })
@@ -677,6 +682,11 @@ export const api = {
         shapes: ShapesSchema.default({}),
         /** Outputs whose verdict decides pass/fail (empty: all), e.g. a VAD's probability and not its recurrent state. */
         judge: z.array(z.string().min(1).max(4096)).max(1024).default([]),
+        /** Run as a stream: each output fed back as the input on the next sample, per model (a VAD's stateN → state). */
+        stream: z
+          .array(z.object({ output: z.string().min(1).max(4096), input: z.string().min(1).max(4096) }).strict())
+          .max(64)
+          .default([]),
         /** Real inputs to judge accuracy on (images or .npy/.npz); keep them apart from the calibration data. */
         inputs: z.array(ModelSourceSchema).max(10_000).default([]),
         preprocess: ImagePreprocessSchema.prefault({}),

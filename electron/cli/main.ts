@@ -40,6 +40,7 @@ Commands:
           [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
           [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
           [--outputs out1,out2] judge only these outputs (the others are measured, not judged)
+          [--stream stateN:state] run the samples as one stream, each model feeding back its own state
           [--specialize] [--fix sr=16000]  variants specialized as convert makes them
           [--calib DIR|a.npz]   calibration data for the INT8 variant
                                             accuracy of variants against FP32 (exit 1 when one fails)
@@ -285,6 +286,7 @@ async function compare(args: string[]): Promise<number> {
       inputs: { type: 'string' },
       calib: { type: 'string' },
       outputs: { type: 'string' },
+      stream: { type: 'string' },
       specialize: { type: 'boolean' },
       fix: { type: 'string' },
       ...PREPROCESS_OPTIONS,
@@ -303,6 +305,11 @@ async function compare(args: string[]): Promise<number> {
   if (wanted.length === 0) throw new UsageError('--variants needs at least one of fp16, int8');
   const samples = positiveNumber(values.samples, '--samples') ?? 8;
   const targets = parseTargets(values.target);
+  const stream = list(values.stream).map((pair) => {
+    const m = /^([^:]+):([^:]+)$/.exec(pair);
+    if (!m) throw new UsageError(`--stream "${pair}" must look like output:input, e.g. stateN:state`);
+    return { output: m[1] as string, input: m[2] as string };
+  });
   const source = { kind: 'path' as const, path: positionals[0] as string };
   const shapes = values.shapes ? parseShapes(values.shapes) : {};
   const result = await withClient(async (c) => {
@@ -336,6 +343,7 @@ async function compare(args: string[]): Promise<number> {
         thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
         layerwise: values.layerwise ?? Boolean(values.report),
         judge: list(values.outputs),
+        stream,
         inputs,
         preprocess,
       },

@@ -57,6 +57,7 @@ const CompareParams = OpenParams.extend({
   inputPaths: z.array(z.string()).default([]),
   preprocess: ImagePreprocessSchema.prefault({}),
   judge: z.array(z.string()).default([]),
+  stream: z.array(z.object({ output: z.string(), input: z.string() })).default([]),
 });
 const ExportParams = OpenParams.extend({
   build: BuildOptionsSchema,
@@ -76,6 +77,7 @@ const SearchParams = OpenParams.extend({
   inputPaths: z.array(z.string()).default([]),
   preprocess: ImagePreprocessSchema.prefault({}),
   judge: z.array(z.string()).default([]),
+  stream: z.array(z.object({ output: z.string(), input: z.string() })).default([]),
   calibrationPaths: z.array(z.string()).default([]),
 });
 
@@ -196,6 +198,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
         layerwise: p.layerwise,
         data: realInputs(p.inputPaths, p.preprocess, p.shapes),
         judge: p.judge,
+        stream: p.stream,
       },
       ctx,
     );
@@ -234,6 +237,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
         thresholds: p.thresholds,
         data: realInputs(p.inputPaths, p.preprocess, p.shapes),
         judge: p.judge,
+        stream: p.stream,
       },
       ctx,
       { calibrationPaths: p.calibrationPaths },

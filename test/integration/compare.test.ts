@@ -140,4 +140,39 @@ describe('compareModels', () => {
       /two.onnx has no output stateN to judge \(its outputs: prob, state\)/,
     );
   });
+
+  it('streams a recurrent model: each model carries its own state, so a state that drifts is caught', async () => {
+    // y = x + h, and the state carried on is y (reference) or y / 2 (variant): alike sample by sample.
+    const acc = (decay: number) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', DT.float32, [1, 4]);
+      const h = b.input('h', DT.float32, [1, 4]);
+      const y = b.node('Add', [x, h], { outputs: ['y'] });
+      b.node('Mul', [y, b.init('k', DT.float32, [1], [decay])], { outputs: ['hN'] });
+      b.output('y', DT.float32, [1, 4]);
+      b.output('hN', DT.float32, [1, 4]);
+      return encodeModel(model(b.graph(), { opset: 13 }));
+    };
+    const ref = path.join(tmp, 'acc.onnx');
+    const half = path.join(tmp, 'acc.half.onnx');
+    fs.writeFileSync(ref, acc(1));
+    fs.writeFileSync(half, acc(0.5));
+    const run = (stream?: { output: string; input: string }[]) =>
+      compareModels(
+        { path: ref, name: 'acc.onnx', id: 'reference' },
+        [{ path: half, name: 'acc.half.onnx', id: 'half' }],
+        { samples: 6, seed: 2, shapes: {}, thresholds: DEFAULT_THRESHOLDS, layerwise: true, judge: ['y'], stream },
+        ctx,
+      );
+    const alone = await run();
+    expect(alone.variants[0]!.pass).toBe(true);
+    expect(alone.variants[0]!.perOutput[0]!.metrics.maxAbs).toBe(0);
+    const streamed = await run([{ output: 'hN', input: 'h' }]);
+    expect(streamed.variants[0]!.pass).toBe(false);
+    // Sample 1 starts from the data's state, so it agrees; the drift shows from sample 2 on.
+    expect(streamed.variants[0]!.perOutput[0]!.metrics.maxAbs).toBeGreaterThan(0.1);
+    await expect(run([{ output: 'state', input: 'h' }])).rejects.toThrow(
+      /acc.onnx cannot stream state → h: it has no output state \(its outputs: y, hN\)/,
+    );
+  });
 });

@@ -151,9 +151,10 @@ describe.skipIf(!hasEspeak())('precision variants of silero VAD on synthesized s
     expect(kept).toBeGreaterThan(all);
   }, 120_000);
 
-  it('the search, judged on the speech probability alone, finds the layers to keep float by itself', async () => {
+  it('the search, streaming a clip and judged on the speech probability alone, finds the layers to keep float', async () => {
     const calib = await writeVadWindows(VAD(name), path.join(tmp, 'calib-s'), [0, 1, 2, 3], 8);
-    const judgeOn = await writeVadWindows(VAD(name), path.join(tmp, 'judge'), [50, 51], 8);
+    // Every window of two clips in order: streamed, each variant carries its own state as an application does.
+    const judgeOn = await writeVadWindows(VAD(name), path.join(tmp, 'judge'), [50, 51], 1);
     const r = await searchMixed(
       { path: VAD(name), name: `${name}.onnx` },
       Int8RecipeSchema.parse({ precision: 'int8', flavour: 'onnxruntime', speedGuard: false, ...fixed }),
@@ -164,6 +165,7 @@ describe.skipIf(!hasEspeak())('precision variants of silero VAD on synthesized s
         thresholds: { cosine: 0.999, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
         data: { kind: 'npz', paths: judgeOn },
         judge: ['output'],
+        stream: [{ output: 'stateN', input: 'state' }],
       },
       ctx,
       { calibrationPaths: calib },

@@ -40,6 +40,12 @@ export interface CompareOptions {
    * measured and shown: a recurrent state or an auxiliary head can be left out of the target.
    */
   judge?: string[];
+  /**
+   * Recurrent models run as a stream: each pair's output is fed back as its input on the next
+   * sample, every model carrying its own (a VAD's stateN → state). The data's value for that input
+   * starts the stream. Absent or empty: every sample stands alone.
+   */
+  stream?: { output: string; input: string }[];
 }
 
 /** Tensors exposed for the layerwise pass; beyond this, the largest models are sampled evenly. */
@@ -184,6 +190,23 @@ export async function compareModels(
         `${reference.name} has no output ${unknown.join(', ')} to judge (its outputs: ${outNames.join(', ')})`,
         { file: reference.name },
       );
+    const stream = opts.stream ?? [];
+    const refInputs = ref.summary.inputs.map((x) => x.name);
+    for (const pair of stream)
+      if (!outNames.includes(pair.output) || !refInputs.includes(pair.input))
+        throw new KilnError(
+          'INVALID_ARGUMENT',
+          `${reference.name} cannot stream ${pair.output} → ${pair.input}: ${!outNames.includes(pair.output) ? `it has no output ${pair.output} (its outputs: ${outNames.join(', ')})` : `it has no input ${pair.input} (its inputs: ${refInputs.join(', ')})`}`,
+          { file: reference.name },
+        );
+    // Each model's own carried state (reference first), fed in place of the data's after sample 1.
+    const carried: Record<string, ort.Tensor>[] = [{}, ...vSessions.map(() => ({}))];
+    const carry = (k: number, out: ort.InferenceSession.ReturnType) => {
+      for (const pair of stream) {
+        const t = out[pair.output];
+        if (t) carried[k]![pair.input] = t;
+      }
+    };
     const refOut = outNames.map(() => [] as number[]);
     const vOut = vSessions.map(() => outNames.map(() => [] as number[]));
     const lastDim = outNames.map(() => 1);
@@ -212,12 +235,15 @@ export async function compareModels(
           if (t) feeds[k] = new ort.Tensor(t.type, fillLike(t, x), t.dims);
         }
       }
-      if (opts.layerwise && (layerFeeds.length === 0 || layerBytes + feedBytes(feeds) <= LAYERWISE_FEED_BYTES)) {
-        layerFeeds.push(feeds);
-        layerBytes += feedBytes(feeds);
+      const refFeeds = { ...feeds, ...carried[0] };
+      // Layerwise passes replay the reference's stream: both models see the same state there.
+      if (opts.layerwise && (layerFeeds.length === 0 || layerBytes + feedBytes(refFeeds) <= LAYERWISE_FEED_BYTES)) {
+        layerFeeds.push(refFeeds);
+        layerBytes += feedBytes(refFeeds);
       }
       used++;
-      const r = await refSession.run(feeds);
+      const r = await refSession.run(refFeeds);
+      carry(0, r);
       outNames.forEach((n, k) => {
         const t = r[n]!;
         lastDim[k] = Number(t.dims[t.dims.length - 1] ?? 1);
@@ -225,7 +251,8 @@ export async function compareModels(
         bounds[k]!.push(refOut[k]!.length);
       });
       for (const [i, { s: vs, types, v }] of vSessions.entries()) {
-        const o = await vs.run(adapt(feeds, vs, types));
+        const o = await vs.run(adapt({ ...feeds, ...carried[i + 1] }, vs, types));
+        carry(i + 1, o);
         outNames.forEach((n, k) => {
           const t = o[n];
           if (!t) throw new KilnError('UNSUPPORTED', `${v.name} has no output ${n}`);
