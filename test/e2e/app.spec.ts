@@ -426,6 +426,9 @@ test('silero VAD: specialized for 16 kHz in the Precision tab, compared on its s
   const judge = page.getByTestId('judge-outputs');
   await expect(judge.getByRole('checkbox')).toHaveCount(2);
   await judge.getByLabel('stateN').uncheck();
+  // The state pair is recognized: the samples can run as a stream.
+  await expect(page.getByText('Run as a stream (stateN → state)')).toBeVisible();
+  await page.getByLabel('Run as a stream').check();
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   const cmp = page.getByTestId('compare-table');
   await expect(cmp).toBeVisible({ timeout: 60_000 });

@@ -22,6 +22,7 @@ import {
 } from 'recharts';
 import type { Comparison } from '../../../electron/api/contract';
 import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
+import { statePairs } from '../../../electron/core/compare/state-pairs';
 import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
 import { useVariants } from '../precision/store';
@@ -74,6 +75,8 @@ export function ComparePanel() {
   const [target, setTarget] = useState('0.99999');
   // Outputs the verdict is judged on; empty = all (a recurrent state can be left out).
   const [judge, setJudge] = useState<Set<string>>(new Set());
+  // A recurrent model (state → stateN) can be compared as a stream: each model feeds back its own state.
+  const [streamed, setStreamed] = useState(false);
   const [search, setSearch] = useState<{ running: AbortController | null; text: string | null }>({
     running: null,
     text: null,
@@ -82,6 +85,8 @@ export function ComparePanel() {
 
   if (!client || !source || !summary) return null;
   const chosen = variants.filter((v) => picked.has(v.id) || picked.size === 0);
+  const pairs = statePairs(summary.inputs, summary.outputs);
+  const stream = streamed ? pairs : [];
 
   const start = async () => {
     const dims = shapeState.parse();
@@ -105,6 +110,7 @@ export function ComparePanel() {
           thresholds: { atol: 1e-5, rtol: 1e-5, cosine: c, psnr: 30, snr: 20 },
           layerwise: true,
           judge: [...judge],
+          stream,
         },
         { signal: controller.signal },
       );
@@ -146,6 +152,7 @@ export function ComparePanel() {
           samples: Math.max(1, Math.min(16, Number(samples) || 4)),
           shapes: dims,
           judge: [...judge],
+          stream,
         },
         { signal: controller.signal },
       );
@@ -282,6 +289,20 @@ export function ComparePanel() {
               </label>
             ))}
           </fieldset>
+        )}
+        {pairs.length > 0 && (
+          <label
+            className="inline"
+            title="Samples run in order; each model feeds its own outputs back as its next inputs"
+          >
+            <input
+              type="checkbox"
+              checked={streamed}
+              onChange={(e) => setStreamed(e.target.checked)}
+              aria-label="Run as a stream"
+            />
+            Run as a stream ({pairs.map((p) => `${p.output} → ${p.input}`).join(', ')})
+          </label>
         )}
         <ShapeFields state={shapeState} labelPrefix="Compare " />
         {running ? (
