@@ -23,6 +23,7 @@ import {
 import type { Comparison } from '../../../electron/api/contract';
 import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
 import { statePairs } from '../../../electron/core/compare/state-pairs';
+import { Toggle } from '../frame/Toggle';
 import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
 import { useVariants } from '../precision/store';
@@ -291,18 +292,14 @@ export function ComparePanel() {
           </fieldset>
         )}
         {pairs.length > 0 && (
-          <label
-            className="inline"
+          <Toggle
+            checked={streamed}
+            onChange={setStreamed}
+            label="Run as a stream"
             title="Samples run in order; each model feeds its own outputs back as its next inputs"
           >
-            <input
-              type="checkbox"
-              checked={streamed}
-              onChange={(e) => setStreamed(e.target.checked)}
-              aria-label="Run as a stream"
-            />
             Run as a stream ({pairs.map((p) => `${p.output} → ${p.input}`).join(', ')})
-          </label>
+          </Toggle>
         )}
         <ShapeFields state={shapeState} labelPrefix="Compare " />
         {running ? (

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';
+import { Toggle } from '../frame/Toggle';
 import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useApp } from '../state/app';
@@ -219,18 +220,14 @@ export function PrecisionPanel() {
                 <option value="onnxruntime">ONNX Runtime CPU (UINT8 activations)</option>
               </select>
             </label>
-            <label
-              className="inline"
+            <Toggle
+              checked={equalize}
+              onChange={setEqualize}
+              label="Equalize channels"
               title="Scale each channel of a Conv's input to an even range, the scale moved into the op before (exact in float)"
             >
-              <input
-                type="checkbox"
-                checked={equalize}
-                onChange={(e) => setEqualize(e.target.checked)}
-                aria-label="Equalize channels"
-              />
               Equalize Conv input channels
-            </label>
+            </Toggle>
             <label>
               Calibrator
               <select
