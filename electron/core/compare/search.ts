@@ -1,8 +1,9 @@
 /**
  * Mixed-precision search: the fewest layers to keep in FP32 so an FP16 or INT8 variant meets the
  * user's accuracy target. Layers are ranked by the error each one adds (layerwise comparison over
- * the search's samples: the jump in 1 − cosine from the tensor before it, in topological order),
- * then pinned to FP32 in growing batches (1, 2, 4, …) until the target is met; the last batch is
+ * the search's samples: the jump in 1 − cosine from the tensor before it, in topological order);
+ * for INT8, by measured sensitivity first (each layer alone kept float, calibration reused), then
+ * pinned to FP32 in growing batches (1, 2, 4, …) until the target is met; the last batch is
  * trimmed by bisection, and then each pinned layer is tried back in low precision, least suspected
  * first (accuracy is not monotonic in the pinned set, so bisection alone can keep layers that are
  * not needed). Each candidate is a real variant, measured on the same inputs. An INT8 mix is then
@@ -10,9 +11,11 @@
  * A cancelled search returns the best variant found so far.
  */
 import type { Comparison, Recipe, Variant } from '../../api/contract';
+import * as fs from 'node:fs';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel } from '../onnx/analyze';
+import type { CalibrationReuse } from '../precision/int8';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
 import { makeVariant, variantPath } from '../precision/variants';
 import { compareModels, type CompareOptions } from './compare';
@@ -34,6 +37,13 @@ export interface SearchResult {
 }
 
 const MAX_EVALUATIONS = 24;
+/** Layers measured one by one for INT8 (each a rewrite and a comparison, calibration reused). */
+const MAX_SENSITIVITY = 128;
+
+/** The lowest cosine (pooled or worst sample) over the outputs a variant is judged on. */
+function judgedCosine(r: Comparison['variants'][number]): number {
+  return Math.min(...r.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)));
+}
 
 export async function searchMixed(
   model: { path: string; name: string },
@@ -86,10 +96,12 @@ class Candidates {
     private readonly base: Recipe,
     private readonly opts: Omit<CompareOptions, 'layerwise'>,
     private readonly ctx: JobContext,
-    private readonly extra: { calibrationPaths?: string[] },
+    private extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse },
   ) {
     this.recipe = base;
     this.inner = { signal: ctx.signal, progress: () => undefined };
+    // Candidates differ only in the layers left float: INT8 calibrates once for all of them.
+    this.extra = { ...extra, reuse: { channels: new Map(), ranges: new Map() } };
   }
 
   private get budgetLeft(): boolean {
@@ -113,14 +125,36 @@ class Candidates {
       this.inner,
     );
     const r = c.variants[0]!;
-    const cosine = Math.min(
-      ...r.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)),
-    );
+    const cosine = judgedCosine(r);
     this.steps.push({ pinned: pinned.length, cosine, pass: r.pass, variant: v.id });
     const b = this.bestSoFar;
     if (!b || (r.pass && (!b.pass || pinned.length < b.pinned.length)) || (!r.pass && !b.pass && cosine > b.cosine))
       this.bestSoFar = { v, pinned, pass: r.pass, cosine };
     return { v, pass: r.pass, c };
+  }
+
+  /** Output cosine with each layer alone kept float; files of variants that are not the best are removed. */
+  private async sensitivity(layers: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [k, layer] of layers.entries()) {
+      if (this.ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
+      this.ctx.progress({ fraction: null, stage: `Sensitivity: layer ${k + 1} of ${layers.length} kept float alone` });
+      const recipe = { ...this.recipe, excludeNodes: [...this.recipe.excludeNodes, layer] };
+      const v = await makeVariant(this.model.path, this.model.name, recipe, this.inner, this.extra);
+      const c = await compareModels(
+        { ...this.ref, id: 'reference' },
+        [{ path: variantPath(v.id), name: v.name, id: v.id }],
+        { ...this.opts, layerwise: false },
+        this.inner,
+      );
+      const r = c.variants[0]!;
+      const cosine = judgedCosine(r);
+      out.set(layer, cosine);
+      const b = this.bestSoFar;
+      if (r.pass && (!b?.pass || b.pinned.length > 1)) this.bestSoFar = { v, pinned: [layer], pass: true, cosine };
+      else fs.rmSync(variantPath(v.id), { force: true });
+    }
+    return out;
   }
 
   async run(): Promise<SearchResult> {
@@ -160,6 +194,16 @@ class Candidates {
     if (base.precision === 'int8')
       for (const n of new Set(nodeOf.values())) if (!float.has(n) && !candidates.includes(n)) candidates.push(n);
     if (candidates.length === 0) return done(first.v, false, []);
+    // INT8 sensitivity: each candidate alone kept float, measured (calibration is reused, so each
+    // costs a rewrite and a comparison). The layers whose float copy helps most come first; one that
+    // meets the target alone ends the search.
+    if (base.precision === 'int8') {
+      const gain = await this.sensitivity(candidates.slice(0, MAX_SENSITIVITY));
+      const alone = this.bestSoFar;
+      if (alone?.pass && alone.pinned.length === 1) return done(alone.v, true, alone.pinned);
+      const order = new Map(candidates.map((c, i) => [c, i]));
+      candidates.sort((a, b) => (gain.get(b) ?? -1) - (gain.get(a) ?? -1) || order.get(a)! - order.get(b)!);
+    }
 
     let lo = 0;
     let best: { v: Variant; pinned: string[] } | null = null;

@@ -85,6 +85,39 @@ export interface Int8Options {
   maxTensorsPerPass?: number;
   /** Equalize Conv inputs per channel before quantizing (default: for TensorRT only, as measured; see equalize.ts). */
   equalize?: boolean;
+  /**
+   * Statistics kept across calls that differ only in the nodes left float (the speed check, the
+   * mixed search): a call whose tensors were all measured before does not run the data again.
+   * Leaving a node float changes no other tensor's values, so the statistics stay valid.
+   */
+  reuse?: CalibrationReuse;
+}
+
+/** Per-tensor statistics already measured on one model, data and calibrator. */
+export interface CalibrationReuse {
+  /** Per-channel ranges before equalization. */
+  channels: Map<string, ActivationStats>;
+  /** Ranges (and histograms) of the tensors that get Q/DQ, after equalization. */
+  ranges: Map<string, ActivationStats>;
+  /** `ranges` holds every float activation (measured for a TensorRT calibration cache). */
+  complete?: boolean;
+}
+
+/** Statistics for `names`: from `cache` when it has them all, else measured (and cached). */
+async function measured(
+  cache: Map<string, ActivationStats> | undefined,
+  names: string[],
+  collect: () => Promise<Map<string, ActivationStats>>,
+  needHistograms = false,
+): Promise<Map<string, ActivationStats>> {
+  const have = (n: string) => {
+    const s = cache?.get(n);
+    return s !== undefined && (!needHistograms || s.histogram !== undefined);
+  };
+  if (cache && names.length > 0 && names.every(have)) return cache;
+  const stats = await collect();
+  if (cache) for (const [k, v] of stats) cache.set(k, v);
+  return stats;
 }
 
 export interface ActivationScale {
@@ -1192,12 +1225,14 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
         // One max-only pass for the per-channel ranges, on the folded model.
         writeModelFile(model, prepPath, { source: a.opened.bytes });
         const names = candidates.map((c) => c.tensor);
-        const channelStats = await collectActivationStats(prepPath, opts.data, {
-          tensors: names,
-          channels: names,
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          onProgress: (f) => progress(0.05 * f, 'Measuring channel ranges'),
-        });
+        const channelStats = await measured(opts.reuse?.channels, names, () =>
+          collectActivationStats(prepPath, opts.data, {
+            tensors: names,
+            channels: names,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onProgress: (f) => progress(0.05 * f, 'Measuring channel ranges'),
+          }),
+        );
         equalized = equalizeChannels(model, source, candidates, channelStats);
         if (equalized.length > 0)
           notes.push(
@@ -1215,18 +1250,27 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     if (pl.quantized.size === 0)
       notes.push('no node was quantized: the model has no float32 Conv, ConvTranspose, MatMul or Gemm to quantize');
     const ort = opts.flavour === 'onnxruntime';
-    const measured = new Set<string>();
-    for (const t of pl.qTensors.keys()) if (!pl.shareFrom.has(t)) measured.add(ir.tensorName[t] as string);
+    const toMeasure = new Set<string>();
+    for (const t of pl.qTensors.keys()) if (!pl.shareFrom.has(t)) toMeasure.add(ir.tensorName[t] as string);
     const wantCache = opts.calibrationCachePath !== undefined;
-    const stats =
-      measured.size > 0 || wantCache
-        ? await collectActivationStats(prepPath, opts.data, {
-            ...(wantCache ? {} : { tensors: [...measured] }),
-            histogram: opts.calibrator !== 'max',
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            onProgress: (f, stage) => progress(0.05 + 0.85 * f, stage),
-            ...(opts.maxTensorsPerPass ? { maxTensorsPerPass: opts.maxTensorsPerPass } : {}),
+    const collect = () =>
+      collectActivationStats(prepPath, opts.data, {
+        ...(wantCache ? {} : { tensors: [...toMeasure] }),
+        histogram: opts.calibrator !== 'max',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (f, stage) => progress(0.05 + 0.85 * f, stage),
+        ...(opts.maxTensorsPerPass ? { maxTensorsPerPass: opts.maxTensorsPerPass } : {}),
+      });
+    // The calibration cache covers every float activation: measured once, then reused whole.
+    const stats = wantCache
+      ? opts.reuse?.complete
+        ? opts.reuse.ranges
+        : await measured(opts.reuse?.ranges, [], collect).then((m) => {
+            if (opts.reuse) opts.reuse.complete = true;
+            return m;
           })
+      : toMeasure.size > 0
+        ? await measured(opts.reuse?.ranges, [...toMeasure], collect, opts.calibrator !== 'max')
         : new Map<string, ActivationStats>();
     check();
     progress(0.9, 'Inserting Q/DQ');

@@ -13,7 +13,7 @@ import type { JobContext } from '../backends/backend';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
-import { quantizeInt8 } from './int8';
+import { quantizeInt8, type CalibrationReuse } from './int8';
 import { collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
 import { filesAsData } from './images';
 import { asksToSpecialize, withSpecialized } from './specialize';
@@ -59,7 +59,7 @@ export async function makeVariant(
   displayName: string,
   recipe: Recipe,
   ctx: JobContext,
-  extra: { calibrationPaths?: string[] } = {},
+  extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse } = {},
 ): Promise<Variant> {
   const t0 = performance.now();
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
@@ -72,7 +72,12 @@ export async function makeVariant(
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
   if (!asksToSpecialize(recipe))
     return recipe.precision === 'int8'
-      ? int8Variant(a, recipe, { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] }, ctx)
+      ? int8Variant(
+          a,
+          recipe,
+          { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [], reuse: extra.reuse },
+          ctx,
+        )
       : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
   // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
   ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
@@ -83,7 +88,7 @@ export async function makeVariant(
         ? await int8Variant(
             s,
             recipe,
-            { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [] },
+            { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [], reuse: extra.reuse },
             ctx,
           )
         : await fp16Variant(s, recipe, { id, name, out, t0, source }, ctx);
@@ -174,9 +179,11 @@ async function fp16Variant(
 async function int8Variant(
   a: ModelAnalysis,
   recipe: Extract<Recipe, { precision: 'int8' }>,
-  t: Target & { calibrationPaths: string[] },
+  t: Target & { calibrationPaths: string[]; reuse?: CalibrationReuse | undefined },
   ctx: JobContext,
 ): Promise<Variant> {
+  // The speed check quantizes again with layer groups float: the same statistics serve every try.
+  const reuse = t.reuse ?? { channels: new Map(), ranges: new Map() };
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
   const files = t.calibrationPaths.length ? filesAsData(t.calibrationPaths, recipe.preprocess, shapes) : null;
   const data: CalibrationData = files ?? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes };
@@ -187,6 +194,7 @@ async function int8Variant(
       percentile: recipe.percentile,
       flavour: recipe.flavour,
       perChannel: recipe.perChannel,
+      reuse,
       ...(recipe.equalize !== undefined ? { equalize: recipe.equalize } : {}),
       include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
       exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...floatNodes] },
