@@ -261,6 +261,8 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
 });
 
 test('make an FP16 variant, see what changed, and profile it next to the original', async ({ page }) => {
+  // Two profiles, two comparisons and an INT8 search (each layer's sensitivity measured) in one go.
+  test.setTimeout(150_000);
   await drop(page, CLS);
   await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Precision' }).click();
