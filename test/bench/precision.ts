@@ -16,6 +16,7 @@ import {
   ImagePreprocessSchema,
   Int8RecipeSchema,
   type ImagePreprocess,
+  type Recipe,
 } from '../../electron/api/contract';
 import { errorMetrics } from '../../electron/core/compare/metrics';
 import { searchMixed } from '../../electron/core/compare/search';
@@ -216,6 +217,27 @@ async function audio(dir: string): Promise<void> {
   }
 }
 
+/** Issue 8's search to a worst-sample cosine ≥ 0.99 on 8 rendered-text images. */
+function searchOnImages(
+  model: { path: string; name: string },
+  recipe: Recipe,
+  d: { images: string[]; calib: string[]; pre: ImagePreprocess; shapes: Record<string, number[]> },
+) {
+  return searchMixed(
+    model,
+    recipe,
+    {
+      samples: d.images.length,
+      seed: 1,
+      shapes: d.shapes,
+      thresholds: { cosine: 0.99, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+      data: { kind: 'images', paths: d.images, preprocess: d.pre, shapes: d.shapes },
+    },
+    ctx,
+    { calibrationPaths: d.calib },
+  );
+}
+
 /**
  * The mixed search from Kiln's default TensorRT recipe (MSE, equalized) on rec and det: pinned to a
  * worst-sample cosine ≥ 0.99 on 8 rendered-text images, then judged on the 24 held-back ones.
@@ -232,18 +254,10 @@ async function trtSearch(dir: string): Promise<void> {
     const searchSet = await write(path.join(dir, `${m.name}-trt-search`), 8, { ...size, seed: 55 });
     const held = await write(path.join(dir, `${m.name}-trt-held`), 24, { ...size, seed: 99 });
     const t0 = performance.now();
-    const r = await searchMixed(
+    const r = await searchOnImages(
       { path: model, name: `${m.name}.onnx` },
       Int8RecipeSchema.parse({ precision: 'int8', flavour: 'tensorrt', shapes, preprocess: pre }),
-      {
-        samples: 8,
-        seed: 1,
-        shapes,
-        thresholds: { cosine: 0.99, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
-        data: { kind: 'images', paths: searchSet, preprocess: pre, shapes },
-      },
-      ctx,
-      { calibrationPaths: calib },
+      { images: searchSet, calib, pre, shapes },
     );
     const seconds = (performance.now() - t0) / 1000;
     const sessions = [await session(model), await session(variantPath(r.variant.id))];
@@ -322,19 +336,12 @@ async function main(): Promise<void> {
         flipHalf: m.name.includes('cls'),
       });
       const t1 = performance.now();
-      const searched = await searchMixed(
-        { path: model, name: `${m.name}.onnx` },
-        { ...guarded.recipe },
-        {
-          samples: 8,
-          seed: 1,
-          shapes,
-          thresholds: { cosine: 0.99, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
-          data: { kind: 'images', paths: searchSet, preprocess: pre, shapes },
-        },
-        ctx,
-        { calibrationPaths: calib },
-      );
+      const searched = await searchOnImages({ path: model, name: `${m.name}.onnx` }, guarded.recipe, {
+        images: searchSet,
+        calib,
+        pre,
+        shapes,
+      });
       const searchS = (performance.now() - t1) / 1000;
       // TensorRT's flavour (symmetric INT8): max calibration as before, then Kiln's defaults for it
       // (channel equalization, MSE). Accuracy only: ONNX Runtime on CPU runs its Q/DQ as float convolutions.
