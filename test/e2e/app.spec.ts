@@ -251,6 +251,20 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   await expect(variant).toContainText('int8-ort-max', { timeout: 60_000 });
   await expect(variant).toContainText('calibrated on 6 images (stretch to the input size, NCHW RGB)');
   await page.screenshot({ path: path.join(SHOTS, 'precision-int8-images.png') });
+  // Compared with FP32 on other images, preprocessed as the variant's calibration images were.
+  const held = await writeTextLines(path.join(dir, 'held'), 3, { width: 192, height: 48, seed: 77, flipHalf: true });
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Comparison inputs').setInputFiles(held);
+  await expect(page.getByTestId('compare-preprocess')).toContainText(
+    "int8-ort-max.onnx's calibration (stretch, mean 0.5, 0.5, 0.5, std 0.5, 0.5, 0.5)",
+  );
+  await page.getByLabel('Compare shape of x').fill('1x3x48x192');
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await expect(page.getByTestId('compare-table')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('compare-panel')).toContainText('3 samples');
+  await page.screenshot({ path: path.join(SHOTS, 'compare-real-inputs.png') });
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await page.getByLabel('Variant shape of x').fill('1x3x48x192'); // the tab's fields start afresh
   // A file that is not an image is named, and the panel keeps working.
   await page
     .getByLabel('Calibration files')

@@ -23,6 +23,7 @@ import {
 import type { Comparison } from '../../../electron/api/contract';
 import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
 import { statePairs } from '../../../electron/core/compare/state-pairs';
+import { fileSource } from '../frame/open';
 import { Toggle } from '../frame/Toggle';
 import { download } from '../graph/export';
 import { useGraphStore } from '../graph/store';
@@ -78,6 +79,8 @@ export function ComparePanel() {
   const [judge, setJudge] = useState<Set<string>>(new Set());
   // A recurrent model (state → stateN) can be compared as a stream: each model feeds back its own state.
   const [streamed, setStreamed] = useState(false);
+  // Real inputs (images or .npy/.npz) instead of seeded random samples.
+  const [inputFiles, setInputFiles] = useState<File[]>([]);
   const [search, setSearch] = useState<{ running: AbortController | null; text: string | null }>({
     running: null,
     text: null,
@@ -88,6 +91,15 @@ export function ComparePanel() {
   const chosen = variants.filter((v) => picked.has(v.id) || picked.size === 0);
   const pairs = statePairs(summary.inputs, summary.outputs);
   const stream = streamed ? pairs : [];
+  // Images are preprocessed as the chosen INT8 variant's calibration images were (else Kiln's default).
+  const calibrated = chosen.find((v) => v.recipe.precision === 'int8' && v.recipe.calibrationFiles.length > 0);
+  const preprocess = calibrated?.recipe.precision === 'int8' ? calibrated.recipe.preprocess : undefined;
+  const hasImages = inputFiles.some((f) => !/\.(npy|npz)$/i.test(f.name));
+  /** The picked files as sources the engine host can read (paths in Electron, uploads in browser mode). */
+  const realInputs = async () => ({
+    inputs: await Promise.all(inputFiles.map((f) => fileSource(f))),
+    ...(preprocess ? { preprocess } : {}),
+  });
 
   const start = async () => {
     const dims = shapeState.parse();
@@ -101,6 +113,7 @@ export function ComparePanel() {
     setRunning(controller);
     setError(null);
     try {
+      const real = await realInputs();
       const r = await client.call(
         'model.compare',
         {
@@ -112,6 +125,7 @@ export function ComparePanel() {
           layerwise: true,
           judge: [...judge],
           stream,
+          ...real,
         },
         { signal: controller.signal },
       );
@@ -144,6 +158,7 @@ export function ComparePanel() {
     setSearch({ running: controller, text: null });
     setError(null);
     try {
+      const real = await realInputs();
       const r = await client.call(
         'variant.search',
         {
@@ -154,6 +169,7 @@ export function ComparePanel() {
           shapes: dims,
           judge: [...judge],
           stream,
+          ...real,
         },
         { signal: controller.signal },
       );
@@ -263,7 +279,25 @@ export function ComparePanel() {
           </label>
         ))}
         <label>
-          Samples (seeded random)
+          Inputs: images or .npy/.npz (optional; seeded random without)
+          <input
+            type="file"
+            multiple
+            accept="image/png,image/jpeg,image/webp,image/tiff,.npy,.npz"
+            aria-label="Comparison inputs"
+            onChange={(e) => setInputFiles([...(e.target.files ?? [])])}
+          />
+        </label>
+        {hasImages && (
+          <p className="muted" data-testid="compare-preprocess">
+            Images preprocessed as{' '}
+            {preprocess && calibrated
+              ? `${calibrated.name}'s calibration (${preprocess.resize}, mean ${preprocess.mean.join(', ')}, std ${preprocess.std.join(', ')})`
+              : "Kiln's default (stretch, pixel/255)"}
+          </p>
+        )}
+        <label>
+          {inputFiles.length > 0 ? 'Samples (at most)' : 'Samples (seeded random)'}
           <input value={samples} onChange={(e) => setSamples(e.target.value)} aria-label="Samples" />
         </label>
         <label>
