@@ -147,7 +147,7 @@ test('build and profile twice, side by side, paint time on the graph, and cancel
   await expect(panel).toBeVisible();
 
   // The input's symbolic dims need values: a "?" left in is refused, by name, before any job runs.
-  const shape = page.getByLabel('Shape of x');
+  const shape = page.getByLabel('Shape of x', { exact: true });
   await expect(shape).toHaveValue('1x3x?x?');
   await page.getByRole('button', { name: 'Build & profile' }).click();
   await expect(panel.getByRole('alert')).toContainText('x: "?" is not a whole number');
@@ -264,7 +264,9 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   await expect(page.getByTestId('compare-panel')).toContainText('3 samples');
   await page.screenshot({ path: path.join(SHOTS, 'compare-real-inputs.png') });
   await page.getByRole('tab', { name: 'Precision' }).click();
-  await page.getByLabel('Variant shape of x').fill('1x3x48x192'); // the tab's fields start afresh
+  // The tab kept what the user typed while another was shown.
+  await expect(page.getByLabel('Variant shape of x')).toHaveValue('1x3x48x192');
+  await expect(page.getByLabel('Mean')).toHaveValue('0.5, 0.5, 0.5');
   // A file that is not an image is named, and the panel keeps working.
   await page
     .getByLabel('Calibration files')
@@ -299,7 +301,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   await page.screenshot({ path: path.join(SHOTS, 'precision-fp16.png') });
 
   await page.getByRole('tab', { name: 'Build & profile' }).click();
-  await page.getByLabel('Shape of x').fill('1x3x48x192');
+  await page.getByLabel('Shape of x', { exact: true }).fill('1x3x48x192');
   await page.getByLabel('Run for').selectOption('iterations');
   await page.getByLabel('Amount').fill('30');
   await page.getByRole('button', { name: 'Build & profile' }).click();
@@ -314,7 +316,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   // Compare: accuracy against FP32, latency from the two profiles, layerwise error on the graph.
   await page.getByRole('tab', { name: 'Compare' }).click();
   await page.getByLabel('Compare shape of x').fill('1x3x48x192');
-  await page.getByLabel('Samples').fill('4');
+  await page.getByLabel('Samples', { exact: true }).fill('4');
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   const cmp = page.getByTestId('compare-table');
   await expect(cmp).toBeVisible({ timeout: 60_000 });
@@ -387,7 +389,7 @@ test('TensorRT through the fake plugin: build, profile, export an engine and Tri
   await drop(page, CLS);
   await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Build & profile' }).click();
-  await page.getByLabel('Shape of x').fill('1x3x48x192');
+  await page.getByLabel('Shape of x', { exact: true }).fill('1x3x48x192');
   await page.getByLabel('Run for').selectOption('iterations');
   await page.getByLabel('Amount').fill('20');
   await page.getByRole('button', { name: 'Build & profile' }).click();
@@ -438,7 +440,7 @@ test('silero VAD: specialized for 16 kHz in the Precision tab, compared on its s
   await page.getByRole('tab', { name: 'Compare' }).click();
   await page.getByLabel('Compare shape of input').fill('1x512');
   await page.getByLabel('Compare shape of state').fill('2x1x128');
-  await page.getByLabel('Samples').fill('3');
+  await page.getByLabel('Samples', { exact: true }).fill('3');
   const judge = page.getByTestId('judge-outputs');
   await expect(judge.getByRole('checkbox')).toHaveCount(2);
   await judge.getByLabel('stateN').uncheck();

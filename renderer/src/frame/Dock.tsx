@@ -9,7 +9,13 @@ export interface DockTab {
 
 export function Dock({ tabs }: { tabs: DockTab[] }) {
   const [active, setActive] = useState<string | null>(null);
+  // Tabs stay mounted once opened (hidden when not shown): their forms keep what the user typed.
+  const [visited, setVisited] = useState<ReadonlySet<string>>(new Set());
   const tab = tabs.find((t) => t.id === active);
+  const show = (id: string | null) => {
+    setActive(id);
+    if (id && !visited.has(id)) setVisited(new Set([...visited, id]));
+  };
   return (
     <div className={`dock ${tab ? 'open' : ''}`} data-testid="dock">
       <div className="dock-tabs" role="tablist">
@@ -19,22 +25,24 @@ export function Dock({ tabs }: { tabs: DockTab[] }) {
             role="tab"
             aria-selected={t.id === active}
             className={t.id === active ? 'active' : ''}
-            onClick={() => setActive(t.id === active ? null : t.id)}
+            onClick={() => show(t.id === active ? null : t.id)}
           >
             {t.label}
           </button>
         ))}
         {tab && (
-          <button className="ghost dock-close" aria-label="Close panel" onClick={() => setActive(null)}>
+          <button className="ghost dock-close" aria-label="Close panel" onClick={() => show(null)}>
             ▾
           </button>
         )}
       </div>
-      {tab && (
-        <div className="dock-body" role="tabpanel">
-          {tab.render()}
-        </div>
-      )}
+      {tabs
+        .filter((t) => visited.has(t.id))
+        .map((t) => (
+          <div key={t.id} className="dock-body" role="tabpanel" hidden={t.id !== active}>
+            {t.render()}
+          </div>
+        ))}
     </div>
   );
 }
