@@ -154,3 +154,10 @@ export function passes(
     failed.push(`${m.mismatched} of ${m.count} elements outside atol ${t.atol} + rtol ${t.rtol}·|ref|`);
   return { pass: failed.length === 0, failed };
 }
+
+/** The lowest cosine (pooled or worst sample) over the outputs a variant is judged on. */
+export function judgedCosine(v: {
+  perOutput: { judged: boolean; metrics: { cosine: number }; worstSample: { cosine: number } }[];
+}): number {
+  return Math.min(...v.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)));
+}

@@ -19,6 +19,7 @@ import type { CalibrationReuse } from '../precision/int8';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
 import { makeVariant, variantPath } from '../precision/variants';
 import { compareModels, type CompareOptions } from './compare';
+import { judgedCosine } from './metrics';
 
 export interface SearchStep {
   pinned: number;
@@ -39,11 +40,6 @@ export interface SearchResult {
 const MAX_EVALUATIONS = 24;
 /** Layers measured one by one for INT8 (each a rewrite and a comparison, calibration reused). */
 const MAX_SENSITIVITY = 128;
-
-/** The lowest cosine (pooled or worst sample) over the outputs a variant is judged on. */
-function judgedCosine(r: Comparison['variants'][number]): number {
-  return Math.min(...r.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)));
-}
 
 export async function searchMixed(
   model: { path: string; name: string },
@@ -109,13 +105,8 @@ class Candidates {
   }
 
   /** A real variant with `pinned` in FP32, compared with the reference on the search's inputs. */
-  private async evaluate(pinned: string[], layerwise: boolean): Promise<{ v: Variant; pass: boolean; c: Comparison }> {
+  private async measure(pinned: string[], layerwise: boolean) {
     if (this.ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
-    this.evaluations++;
-    this.ctx.progress({
-      fraction: Math.min(0.99, this.evaluations / MAX_EVALUATIONS),
-      stage: `Trying ${pinned.length} layer(s) in FP32`,
-    });
     const recipe = { ...this.recipe, excludeNodes: [...this.recipe.excludeNodes, ...pinned] };
     const v = await makeVariant(this.model.path, this.model.name, recipe, this.inner, this.extra);
     const c = await compareModels(
@@ -125,33 +116,33 @@ class Candidates {
       this.inner,
     );
     const r = c.variants[0]!;
-    const cosine = judgedCosine(r);
-    this.steps.push({ pinned: pinned.length, cosine, pass: r.pass, variant: v.id });
+    return { v, c, pass: r.pass, cosine: judgedCosine(r) };
+  }
+
+  /** One step of the search: measured, recorded, and kept when it is the best so far. */
+  private async evaluate(pinned: string[], layerwise: boolean): Promise<{ v: Variant; pass: boolean; c: Comparison }> {
+    this.evaluations++;
+    this.ctx.progress({
+      fraction: Math.min(0.99, this.evaluations / MAX_EVALUATIONS),
+      stage: `Trying ${pinned.length} layer(s) in FP32`,
+    });
+    const { v, c, pass, cosine } = await this.measure(pinned, layerwise);
+    this.steps.push({ pinned: pinned.length, cosine, pass, variant: v.id });
     const b = this.bestSoFar;
-    if (!b || (r.pass && (!b.pass || pinned.length < b.pinned.length)) || (!r.pass && !b.pass && cosine > b.cosine))
-      this.bestSoFar = { v, pinned, pass: r.pass, cosine };
-    return { v, pass: r.pass, c };
+    if (!b || (pass && (!b.pass || pinned.length < b.pinned.length)) || (!pass && !b.pass && cosine > b.cosine))
+      this.bestSoFar = { v, pinned, pass, cosine };
+    return { v, pass, c };
   }
 
   /** Output cosine with each layer alone kept float; files of variants that are not the best are removed. */
   private async sensitivity(layers: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const [k, layer] of layers.entries()) {
-      if (this.ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
       this.ctx.progress({ fraction: null, stage: `Sensitivity: layer ${k + 1} of ${layers.length} kept float alone` });
-      const recipe = { ...this.recipe, excludeNodes: [...this.recipe.excludeNodes, layer] };
-      const v = await makeVariant(this.model.path, this.model.name, recipe, this.inner, this.extra);
-      const c = await compareModels(
-        { ...this.ref, id: 'reference' },
-        [{ path: variantPath(v.id), name: v.name, id: v.id }],
-        { ...this.opts, layerwise: false },
-        this.inner,
-      );
-      const r = c.variants[0]!;
-      const cosine = judgedCosine(r);
+      const { v, pass, cosine } = await this.measure([layer], false);
       out.set(layer, cosine);
       const b = this.bestSoFar;
-      if (r.pass && (!b?.pass || b.pinned.length > 1)) this.bestSoFar = { v, pinned: [layer], pass: true, cosine };
+      if (pass && (!b?.pass || b.pinned.length > 1)) this.bestSoFar = { v, pinned: [layer], pass: true, cosine };
       else fs.rmSync(variantPath(v.id), { force: true });
     }
     return out;

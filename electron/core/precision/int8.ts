@@ -1222,17 +1222,17 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
       const excludedNodes = new Set(opts.exclude?.nodes ?? []);
       const candidates = equalizationCandidates(model, (c) => !excludedOps.has(c.opType) && !excludedNodes.has(c.name));
       if (candidates.length > 0) {
-        // One max-only pass for the per-channel ranges, on the folded model.
-        writeModelFile(model, prepPath, { source: a.opened.bytes });
+        // One max-only pass for the per-channel ranges, on the folded model (written only when measured).
         const names = candidates.map((c) => c.tensor);
-        const channelStats = await measured(opts.reuse?.channels, names, () =>
-          collectActivationStats(prepPath, opts.data, {
+        const channelStats = await measured(opts.reuse?.channels, names, () => {
+          writeModelFile(model, prepPath, { source: a.opened.bytes });
+          return collectActivationStats(prepPath, opts.data, {
             tensors: names,
             channels: names,
             ...(opts.signal ? { signal: opts.signal } : {}),
             onProgress: (f) => progress(0.05 * f, 'Measuring channel ranges'),
-          }),
-        );
+          });
+        });
         equalized = equalizeChannels(model, source, candidates, channelStats);
         if (equalized.length > 0)
           notes.push(
@@ -1261,17 +1261,13 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
         onProgress: (f, stage) => progress(0.05 + 0.85 * f, stage),
         ...(opts.maxTensorsPerPass ? { maxTensorsPerPass: opts.maxTensorsPerPass } : {}),
       });
-    // The calibration cache covers every float activation: measured once, then reused whole.
-    const stats = wantCache
-      ? opts.reuse?.complete
-        ? opts.reuse.ranges
-        : await measured(opts.reuse?.ranges, [], collect).then((m) => {
-            if (opts.reuse) opts.reuse.complete = true;
-            return m;
-          })
-      : toMeasure.size > 0
-        ? await measured(opts.reuse?.ranges, [...toMeasure], collect, opts.calibrator !== 'max')
-        : new Map<string, ActivationStats>();
+    let stats = new Map<string, ActivationStats>();
+    if (wantCache) {
+      // The calibration cache covers every float activation: measured once, then reused whole.
+      stats = opts.reuse?.complete ? opts.reuse.ranges : await measured(opts.reuse?.ranges, [], collect);
+      if (opts.reuse) opts.reuse.complete = true;
+    } else if (toMeasure.size > 0)
+      stats = await measured(opts.reuse?.ranges, [...toMeasure], collect, opts.calibrator !== 'max');
     check();
     progress(0.9, 'Inserting Q/DQ');
 

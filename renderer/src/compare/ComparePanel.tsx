@@ -21,6 +21,7 @@ import {
   ZAxis,
 } from 'recharts';
 import type { Comparison } from '../../../electron/api/contract';
+import { judgedCosine } from '../../../electron/core/compare/metrics';
 import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
 import { statePairs } from '../../../electron/core/compare/state-pairs';
 import { fileSource } from '../frame/open';
@@ -52,11 +53,6 @@ const ROWS: [string, (m: Metrics) => string][] = [
 ];
 
 const NO_INPUTS: never[] = [];
-
-/** The lowest cosine (pooled or worst sample) over the outputs a variant is judged on. */
-function judgedCosine(v: Comparison['variants'][number]): number {
-  return Math.min(...v.perOutput.filter((o) => o.judged).map((o) => Math.min(o.metrics.cosine, o.worstSample.cosine)));
-}
 
 export function ComparePanel() {
   const client = useApp((s) => s.client);
