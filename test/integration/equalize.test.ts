@@ -13,13 +13,8 @@ import { writeModelFile } from '../../electron/core/onnx/write';
 import { collectActivationStats } from '../../electron/core/precision/calibrate';
 import { equalizationCandidates, equalizeChannels } from '../../electron/core/precision/equalize';
 import { imageSamples } from '../../electron/core/precision/images';
-import {
-  constantsToInitializers,
-  foldAffineIntoConvs,
-  foldBatchNorms,
-  fuseHardSigmoids,
-  quantizeInt8,
-} from '../../electron/core/precision/int8';
+import { foldAffineIntoConvs, foldBatchNorms, fuseHardSigmoids } from '../../electron/core/precision/folds';
+import { constantsToInitializers, quantizeInt8 } from '../../electron/core/precision/int8';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { writeTextPages } from '../builders/text-images';

@@ -14,12 +14,8 @@ import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { writeModelFile } from '../../electron/core/onnx/write';
-import {
-  constantsToInitializers,
-  foldAffineIntoConvs,
-  fuseHardSigmoids,
-  upgradeToOpset13,
-} from '../../electron/core/precision/int8';
+import { foldAffineIntoConvs, foldAffineIntoNextConvs, fuseHardSigmoids } from '../../electron/core/precision/folds';
+import { constantsToInitializers, upgradeToOpset13 } from '../../electron/core/precision/int8';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-folds-'));
@@ -43,17 +39,27 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-/** Opens `file`, applies both rewrites as quantizeInt8 does, writes the result. */
-async function rewrite(file: string) {
+/**
+ * Opens `file`, applies the rewrites as quantizeInt8 does (the forward fold as for ONNX Runtime
+ * when `forward` is set), writes the result.
+ */
+async function rewrite(file: string, forward?: { asBatchNorm: boolean }) {
   const a = await analyzeModel(file);
   upgradeToOpset13(a);
   constantsToInitializers(a.opened.model);
   const src = { path: a.opened.path, bytes: a.opened.bytes };
   const hardSigmoids = fuseHardSigmoids(a.opened.model, src);
   const affine = foldAffineIntoConvs(a.opened.model, src);
+  const next = forward ? foldAffineIntoNextConvs(a.opened.model, src, forward) : { folded: 0, batchNorms: 0 };
   const out = file.replace(/\.onnx$/, '.rewritten.onnx');
   writeModelFile(a.opened.model, out, { source: a.opened.bytes });
-  return { affine, hardSigmoids, out, ops: (a.opened.model as ModelProto).graph!.node.map((n) => n.opType) };
+  return {
+    affine,
+    hardSigmoids,
+    next,
+    out,
+    ops: (a.opened.model as ModelProto).graph!.node.map((n) => n.opType),
+  };
 }
 
 const input = (dims: number[], seed: number) =>
@@ -114,12 +120,89 @@ describe('exact rewrites before quantizing', () => {
     expect(maxAbsDiff(want!, got!)).toBeLessThan(1e-4);
   });
 
-  it('PP-OCRv4 detector: 56 affine nodes and 24 hard-swishes rewritten, same probability map', async () => {
+  it('folds an affine after an activation into the Convs that read it, per input channel and group', async () => {
+    const rand = seeded(4);
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 4, 6, 6]);
+    const w0 = b.init('w0', DT.float32, [4, 4, 1, 1], randomFloats(rand, 16, 0.5));
+    const c0 = b.node('Conv', [x, w0], { name: 'conv0' });
+    const h = b.node('Mul', [c0, b.node('HardSigmoid', [c0], { name: 'hsig' })], { name: 'hswish' });
+    // Per-channel scale, scalar shift (as the learnable affine after PP-LCNet's activations).
+    const m = b.node('Mul', [h, b.init('s', DT.float32, [1, 4, 1, 1], [0.5, -1.5, 2, 0.25])], { name: 'scale' });
+    const y = b.node('Add', [b.init('t', DT.float32, [1], [-0.7]), m], { name: 'shift' });
+    // Two unpadded readers: a plain 1×1 Conv with a bias, a grouped 1×1 Conv (2 groups) without.
+    const w1 = b.init('w1', DT.float32, [3, 4, 1, 1], randomFloats(rand, 12, 0.5));
+    const b1 = b.init('b1', DT.float32, [3], [0.1, 0.2, 0.3]);
+    b.node('Conv', [y, w1, b1], { name: 'conv1', outputs: ['y1'] });
+    const w2 = b.init('w2', DT.float32, [6, 2, 1, 1], randomFloats(rand, 12, 0.5));
+    b.node('Conv', [y, w2], { name: 'conv2', attrs: { group: 2 }, outputs: ['y2'] });
+    b.output('y1', DT.float32, [1, 3, 6, 6]);
+    b.output('y2', DT.float32, [1, 6, 6, 6]);
+    const file = path.join(tmp, 'forward.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
+
+    const r = await rewrite(file, { asBatchNorm: false });
+    expect(r.next).toEqual({ folded: 1, batchNorms: 0 });
+    expect(r.ops).toEqual(['Conv', 'HardSigmoid', 'Mul', 'Conv', 'Conv']);
+    const x0 = input([1, 4, 6, 6], 2);
+    const want = await run(file, x0);
+    const got = await run(r.out, x0);
+    for (const k of [0, 1]) expect(maxAbsDiff(want[k]!, got[k]!)).toBeLessThan(1e-5);
+  });
+
+  it('before a padded Conv the affine becomes one BatchNormalization (ONNX Runtime) or stays', async () => {
+    const rand = seeded(5);
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 4, 6, 6]);
+    const h = b.node('Relu', [x], { name: 'act' });
+    const m = b.node('Mul', [h, b.init('s', DT.float32, [1], [0.8])], { name: 'scale' });
+    const y = b.node('Add', [m, b.init('t', DT.float32, [4, 1, 1], [0.5, -0.5, 1, -1])], { name: 'shift' });
+    // Depthwise 3×3 with zero padding: its border reads 0, not the shift, so no fold into it.
+    const w = b.init('w', DT.float32, [4, 1, 3, 3], randomFloats(rand, 36, 0.5));
+    b.node('Conv', [y, w], { name: 'dw', attrs: { group: 4, pads: [1, 1, 1, 1] }, outputs: ['y'] });
+    b.output('y', DT.float32, [1, 4, 6, 6]);
+    const file = path.join(tmp, 'padded.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
+    const x0 = input([1, 4, 6, 6], 3);
+    const [want] = await run(file, x0);
+
+    const kept = await rewrite(file, { asBatchNorm: false });
+    expect(kept.next).toEqual({ folded: 0, batchNorms: 0 });
+    expect(kept.ops).toEqual(['Relu', 'Mul', 'Add', 'Conv']);
+
+    const bn = await rewrite(file, { asBatchNorm: true });
+    expect(bn.next).toEqual({ folded: 0, batchNorms: 1 });
+    expect(bn.ops).toEqual(['Relu', 'BatchNormalization', 'Conv']);
+    const [got] = await run(bn.out, x0);
+    expect(maxAbsDiff(want!, got!)).toBeLessThan(1e-5);
+  });
+
+  it('leaves an affine read by anything but a Conv', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 2, 4, 4]);
+    const h = b.node('Relu', [x], { name: 'act' });
+    const y = b.node('Mul', [h, b.init('s', DT.float32, [1], [3])], { name: 'scale' });
+    const w = b.init('w', DT.float32, [2, 2, 1, 1], [1, 0, 0, 1]);
+    b.node('Conv', [y, w], { name: 'conv', outputs: ['a'] });
+    b.node('Sigmoid', [y], { name: 'other', outputs: ['b'] });
+    b.output('a', DT.float32, [1, 2, 4, 4]);
+    b.output('b', DT.float32, [1, 2, 4, 4]);
+    const file = path.join(tmp, 'shared.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
+    const r = await rewrite(file, { asBatchNorm: true });
+    expect(r.next).toEqual({ folded: 0, batchNorms: 0 });
+    expect(r.ops).toEqual(['Relu', 'Mul', 'Conv', 'Sigmoid']);
+  });
+
+  it('PP-OCRv4 detector: affine nodes folded back and forward, hard-swishes fused, same probability map', async () => {
     const file = path.join(tmp, 'det.onnx');
     fs.copyFileSync(DET, file);
-    const r = await rewrite(file);
-    expect(r.affine).toBe(56);
+    const r = await rewrite(file, { asBatchNorm: true });
+    expect(r.affine).toBe(58); // 56 after Convs, 2 ConvTranspose biases written as an Add
     expect(r.hardSigmoids).toBe(24);
+    // The 24 learnable affines after the backbone's hard-swishes: 10 read only by 1×1 Convs, 13
+    // by padded depthwise ones, 1 by a pooling branch (left).
+    expect(r.next).toEqual({ folded: 10, batchNorms: 13 });
     const x0 = input([1, 3, 128, 128], 5);
     const [want] = await run(file, x0);
     const [got] = await run(r.out, x0);

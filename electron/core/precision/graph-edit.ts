@@ -68,3 +68,29 @@ export function readCounts(g: GraphProto): Map<string, number> {
   for (const o of g.output) m.set(o.name, (m.get(o.name) ?? 0) + 1);
   return m;
 }
+
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  name: string,
+  attribute: AttributeProto[] = [],
+): NodeProto {
+  return { input, output, name, opType, domain: '', overload: '', attribute, docString: '' };
+}
+
+/** After nodes were removed: value infos of tensors nothing makes, and initializers nothing reads. */
+export function dropDead(g: GraphProto): void {
+  const live = new Set<string>();
+  for (const n of g.node) for (const o of n.output) live.add(o);
+  for (const v of g.input) live.add(v.name);
+  g.valueInfo = g.valueInfo.filter((v) => live.has(v.name));
+  dropUnusedInitializers(g);
+}
+
+/** Drops initializers nothing reads any more. */
+export function dropUnusedInitializers(g: GraphProto): void {
+  const reads = readCounts(g);
+  const inputs = new Set(g.input.map((v) => v.name));
+  g.initializer = g.initializer.filter((t) => reads.has(t.name) || inputs.has(t.name));
+}

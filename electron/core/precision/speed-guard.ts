@@ -1,16 +1,21 @@
 /**
  * INT8 must not be slower than FP32 on the backend it targets. On ONNX Runtime's CPU, int8 kernels
  * lose for some layers (depthwise convolutions, small matmuls) and the Q/DQ around them costs more
- * than it saves. This measures instead of guessing: quantized layers are grouped by kind, each group
- * is tried in float, and it stays float when the whole model gets faster. If INT8 still loses to
- * float, every layer stays float and the variant says so.
+ * than it saves. This measures instead of guessing, in two passes: quantized layers are grouped by
+ * kind and each group is tried in float (it stays float when the whole model gets faster); then
+ * single layers, since one kind can hold both a 3-channel stem and a heavy 3×3 neck convolution:
+ * each layer still INT8 is tried in float (lightest first), and the heaviest float ones are tried
+ * in INT8 alone. If INT8 still loses to float, every layer stays float and the variant says so.
  */
 import * as ort from 'onnxruntime-node';
 import type { NodeProto } from '../onnx/model';
 import { ATTR } from '../onnx/model';
 
 export interface GuardStep {
+  /** A layer kind ('grouped Conv'), or one layer by name. */
   group: string;
+  /** True: the step tried this INT8 (from float); false: tried it float (from INT8). */
+  toInt8?: boolean;
   nodes: number;
   ms: number;
   kept: boolean;
@@ -93,7 +98,14 @@ export async function guardInt8Speed(
   quantized: NodeProto[],
   feeds: Record<string, ort.Tensor>,
   quantize: (excluded: string[]) => Promise<string>,
-  opts: { signal?: AbortSignal; onStep?: (stage: string) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onStep?: (stage: string) => void;
+    /** Multiply-accumulates per layer name (relative sizes are enough): orders the single-layer pass. */
+    macs?: ReadonlyMap<string, number>;
+    /** Most single-layer tries (each is a quantization and a timing). */
+    maxLayerTries?: number;
+  } = {},
 ): Promise<GuardResult> {
   opts.onStep?.('Timing INT8 against float');
   const floatPath = await quantize(quantized.map((n) => n.name));
@@ -127,7 +139,40 @@ export async function guardInt8Speed(
       bestMs = ms * (bestMs / best); // on the scale of the first measurement
     }
   }
-  const allFloat = bestMs > floatMs;
+  // From all float when no group paid, else from the groups' result.
+  if (bestMs > floatMs) {
+    excluded = quantized.map((n) => n.name);
+    bestPath = floatPath;
+    bestMs = floatMs;
+  }
+  const macs = (n: NodeProto) => opts.macs?.get(n.name) ?? 0;
+  const int8Now = quantized.filter((n) => !excluded.includes(n.name)).sort((x, y) => macs(x) - macs(y));
+  const heaviestFloat = quantized
+    .filter((n) => excluded.includes(n.name) && macs(n) > 0)
+    .sort((x, y) => macs(y) - macs(x))
+    .slice(0, 6);
+  const most = opts.maxLayerTries ?? 16;
+  const tries: { n: NodeProto; toInt8: boolean }[] = [
+    ...(int8Now.length > 1 ? int8Now.slice(0, most - heaviestFloat.length).map((n) => ({ n, toInt8: false })) : []),
+    ...heaviestFloat.map((n) => ({ n, toInt8: true })),
+  ].slice(0, most);
+  for (const { n, toInt8 } of tries) {
+    if (opts.signal?.aborted) break;
+    const next = toInt8 ? excluded.filter((x) => x !== n.name) : [...excluded, n.name];
+    // Everything float again is the float graph: measured above.
+    if (next.length >= quantized.length) continue;
+    opts.onStep?.(`Timing ${n.name} in ${toInt8 ? 'INT8' : 'float'}`);
+    const candidate = await quantize(next);
+    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
+    const kept = ms < best * 0.97;
+    steps.push({ group: n.name, toInt8, nodes: 1, ms: ms * (bestMs / best), kept });
+    if (kept) {
+      excluded = next;
+      bestPath = candidate;
+      bestMs = ms * (bestMs / best);
+    }
+  }
+  const allFloat = excluded.length >= quantized.length;
   return {
     excluded: allFloat ? quantized.map((n) => n.name) : excluded,
     fp32Ms,

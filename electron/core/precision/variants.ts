@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type * as ort from 'onnxruntime-node';
 import type { Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
@@ -14,10 +15,11 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16 } from './fp16';
 import { quantizeInt8, type CalibrationReuse } from './int8';
-import { collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
+import { calibrationFeeds, collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
 import { filesAsData } from './images';
 import { asksToSpecialize, withSpecialized } from './specialize';
-import { guardInt8Speed, layerKind } from './speed-guard';
+import { guardInt8Accuracy } from './accuracy-guard';
+import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
 
@@ -26,6 +28,11 @@ export function variantsDir(): string {
 }
 
 const ID = /^([a-f0-9]{16})-([a-f0-9]{16})$/;
+
+/** ONNX Runtime INT8 keeps a layer float when the variant's worst cosine to FP32 is under this (issue 7's goal). */
+const ACCURACY_FLOOR = 0.99;
+/** Calibration samples the accuracy check runs (each try runs them all). */
+const ACCURACY_SAMPLES = 8;
 
 /** Where variant `id` lives; refuses anything that is not an id Kiln made. */
 export function variantPath(id: string): string {
@@ -211,38 +218,90 @@ async function int8Variant(
   let r = await quantize(t.out, [], true);
   const guardNotes: string[] = [];
   const slower = new Map<string, string>();
-  // ONNX Runtime CPU is the backend this flavour targets, and it is here: measure, keep float where int8 loses.
+  // ONNX Runtime CPU is the backend this flavour targets, and it is here: measure, keep float where
+  // int8 loses time, then where it loses accuracy on the user's data.
   if (recipe.flavour === 'onnxruntime' && recipe.speedGuard && r.quantizedNodes.length > 0) {
     const byName = new Map((a.opened.model.graph?.node ?? []).map((n) => [n.name, n]));
     const quantized = r.quantizedNodes.map((n) => byName.get(n)).filter((n) => n !== undefined);
+    const all = quantized.map((n) => n.name);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-speed-'));
     try {
       let k = 0;
-      const g = await guardInt8Speed(
-        a.opened.path,
-        t.out,
-        quantized,
-        makeFeeds(a.summary.inputs, shapes, 7),
-        async (excluded) => (await quantize(path.join(dir, `try-${k++}.onnx`), excluded, false)).outPath,
-        { signal: ctx.signal, onStep: (stage) => ctx.progress({ fraction: null, stage }) },
-      );
+      const attempt = async (excluded: string[]) =>
+        (await quantize(path.join(dir, `try-${k++}.onnx`), excluded, false)).outPath;
+      const onStep = (stage: string) => ctx.progress({ fraction: null, stage });
+      const timingFeeds = makeFeeds(a.summary.inputs, shapes, 7);
+      const g = await guardInt8Speed(a.opened.path, t.out, quantized, timingFeeds, attempt, {
+        signal: ctx.signal,
+        onStep,
+        macs: new Map(a.ir.nodeName.map((name, id) => [name, a.shapes.nodeMacs[id] ?? 0])),
+      });
       const ms = (v: number) => `${v.toFixed(2)} ms`;
       for (const step of g.steps)
         guardNotes.push(
-          `speed check: ${step.nodes} ${step.group} node(s) in float ${step.kept ? 'is faster: kept float' : 'is not faster: stay INT8'}`,
+          step.toInt8 === undefined
+            ? `speed check: ${step.nodes} ${step.group} node(s) in float ${step.kept ? 'is faster: kept float' : 'is not faster: stay INT8'}`
+            : `speed check: ${step.group} in ${step.toInt8 ? 'INT8' : 'float'} ${step.kept ? `is faster: made ${step.toInt8 ? 'INT8' : 'float'}` : `is not faster: stays ${step.toInt8 ? 'float' : 'INT8'}`}`,
         );
-      if (g.excluded.length > 0) {
-        for (const n of quantized)
-          if (g.excluded.includes(n.name))
-            slower.set(n.name, `INT8 ${layerKind(n)} measured slower than float on this CPU`);
-        r = await quantize(t.out, g.excluded, true);
-      }
+      for (const n of quantized)
+        if (g.excluded.includes(n.name))
+          slower.set(n.name, `INT8 ${layerKind(n)} measured slower than float on this CPU`);
       const folds = g.floatMs < g.fp32Ms ? `, ${ms(g.floatMs)} with the exact folds alone` : '';
       guardNotes.push(
         g.allFloat
-          ? `measured on this CPU: FP32 ${ms(g.fp32Ms)}${folds}, INT8 ${ms(g.int8Ms)}, and no layer group made INT8 faster than float: every layer stays float`
+          ? `measured on this CPU: FP32 ${ms(g.fp32Ms)}${folds}, INT8 ${ms(g.int8Ms)}, and INT8 made no layer group nor single layer faster than float: every layer stays float`
           : `measured on this CPU: FP32 ${ms(g.fp32Ms)}${folds}, INT8 ${ms(g.int8Ms)}${g.excluded.length ? `, ${ms(g.finalMs)} with the slower layers in float` : ''}`,
       );
+      let excluded = g.excluded;
+      const int8Left = all.filter((n) => !excluded.includes(n));
+      // Accuracy on real samples only: agreement on seeded noise says nothing.
+      if (files && int8Left.length > 0 && !ctx.signal.aborted) {
+        const samples: Record<string, ort.Tensor>[] = [];
+        for await (const feeds of calibrationFeeds(a.summary.inputs, data, a.opened.displayName)) {
+          samples.push(feeds);
+          if (samples.length >= ACCURACY_SAMPLES) break;
+        }
+        const acc = await guardInt8Accuracy(
+          a.opened.path,
+          excluded.length ? await attempt(excluded) : t.out,
+          int8Left,
+          excluded,
+          samples,
+          attempt,
+          { floor: ACCURACY_FLOOR, signal: ctx.signal, onStep },
+        );
+        const cos = (v: number) => v.toFixed(4);
+        for (const step of acc.steps)
+          slower.set(
+            step.node,
+            `INT8 cost accuracy: worst cosine to FP32 on ${acc.samples} calibration samples ${cos(step.worst)} with it float`,
+          );
+        guardNotes.push(
+          acc.steps.length === 0
+            ? `accuracy check: worst cosine to FP32 on ${acc.samples} calibration samples ${cos(acc.before)} (floor ${ACCURACY_FLOOR})`
+            : `accuracy check: worst cosine to FP32 on ${acc.samples} calibration samples ${cos(acc.before)}, under the floor of ${ACCURACY_FLOOR}: ${acc.steps.map((x) => x.node).join(', ')} kept float, ${cos(acc.worst)}`,
+        );
+        if (acc.steps.length > 0) {
+          excluded = acc.excluded;
+          // Fewer INT8 layers can leave Q/DQ that no longer pays: time it against the folds alone.
+          if (excluded.length < all.length) {
+            const [floatMs, mixedMs] = (await medianLatencies(
+              [await attempt(all), await attempt(excluded)],
+              timingFeeds,
+              {
+                signal: ctx.signal,
+              },
+            )) as [number, number];
+            if (mixedMs > floatMs) {
+              excluded = all;
+              guardNotes.push(
+                `the INT8 layers left (${ms(mixedMs)}) are not faster than float (${ms(floatMs)}): every layer stays float`,
+              );
+            }
+          }
+        }
+      }
+      if (excluded.length > 0) r = await quantize(t.out, excluded, true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
