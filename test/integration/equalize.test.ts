@@ -103,6 +103,64 @@ describe('equalizeChannels', () => {
     expect(equalized).toBeLessThan(plain / 10);
   });
 
+  it('a tensor read by several Convs is equalized for all of them; one read by anything else is left', async () => {
+    // x → Conv (channel 0 a hundred times louder) → Mul/Add → a depthwise Conv and a 1×1 Conv (a
+    // backbone stage's output read by the next stage and by the neck).
+    const rand = seeded(6);
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 4, 12, 12]);
+    const stem = randomFloats(rand, 8 * 4 * 9, 0.3);
+    for (let i = 0; i < 4 * 9; i++) stem[i]! *= 100;
+    const y = b.node('Conv', [x, b.init('w1', DT.float32, [8, 4, 3, 3], stem)], { attrs: { pads: [1, 1, 1, 1] } });
+    const z = b.node('Mul', [y, b.init('s', DT.float32, [1], [0.7])]);
+    const u = b.node('Add', [z, b.init('t', DT.float32, [1], [0.1])]);
+    b.node('Conv', [u, b.init('w2', DT.float32, [8, 1, 3, 3], randomFloats(rand, 72, 0.3))], {
+      outputs: ['dw'],
+      attrs: { group: 8, pads: [1, 1, 1, 1] },
+    });
+    const pw = randomFloats(rand, 64, 0.3);
+    for (let o = 0; o < 8; o++) pw[o * 8]! /= 100; // the loud channel read quietly: FP32 balanced
+    b.node('Conv', [u, b.init('w3', DT.float32, [8, 8, 1, 1], pw)], { outputs: ['pw'] });
+    b.output('dw', DT.float32, [1, 8, 12, 12]);
+    b.output('pw', DT.float32, [1, 8, 12, 12]);
+    const file = at('two-readers.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
+    const data = { kind: 'random' as const, samples: 16, seed: 1, shapes: { x: [1, 4, 12, 12] } };
+    const feeds = { x: new ort.Tensor('float32', seededInput([1, 4, 12, 12], 9), [1, 4, 12, 12]) };
+    const outputs = async (f: string) => {
+      const s = await ort.InferenceSession.create(f);
+      const o = await s.run(feeds);
+      await s.release();
+      return [o.dw!.data as Float32Array, o.pw!.data as Float32Array];
+    };
+    const ref = await outputs(file);
+    const errors = async (equalize: boolean) => {
+      const out = at(`two-readers.${equalize}.onnx`);
+      const q = await quantizeInt8(file, out, { data, calibrator: 'max', flavour: 'tensorrt', equalize });
+      expect(q.prepared.channelsEqualized).toEqual(equalize ? [u] : []);
+      const got = await outputs(out);
+      // The depthwise output's quiet channels 1…7; the 1×1 output whole.
+      return [1 - cosine(ref[0]!.slice(144), got[0]!.slice(144)), 1 - cosine(ref[1]!, got[1]!)];
+    };
+    const plain = await errors(false);
+    const equalized = await errors(true);
+    console.log(
+      `two readers, 1 − cosine (dw, 1×1): plain ${plain.map((e) => e.toExponential(2))}, equalized ${equalized.map((e) => e.toExponential(2))}`,
+    );
+    expect(equalized[0]).toBeLessThan(plain[0]! / 10);
+    expect(equalized[1]).toBeLessThan(plain[1]!);
+
+    // A reader that is not a Conv (a residual Add here) keeps the tensor as it is.
+    const c = new GraphBuilder();
+    const cx = c.input('x', DT.float32, [1, 2, 4, 4]);
+    const cu = c.node('Mul', [cx, c.init('s', DT.float32, [1], [2])]);
+    c.node('Conv', [cu, c.init('w', DT.float32, [2, 2, 1, 1], [1, 0, 0, 1])], { outputs: ['a'] });
+    c.node('Add', [cu, cx], { outputs: ['r'] });
+    c.output('a', DT.float32, [1, 2, 4, 4]);
+    c.output('r', DT.float32, [1, 2, 4, 4]);
+    expect(equalizationCandidates(model(c.graph(), { opset: 13 }), () => true)).toEqual([]);
+  });
+
   it('TensorRT INT8 of PP-OCRv4 det agrees better with FP32 on held-back rendered text', async () => {
     const dir = tmp;
     const pre = ImagePreprocessSchema.parse({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });

@@ -12,6 +12,9 @@
  * Depthwise Convs take the full equalization (their weights are quantized per channel, so the
  * division is free); group-1 Convs split the range between activation and weight
  * (k_c = √(w_c / a_c), SmoothQuant's α = ½), since their weights share one scale per output channel.
+ * A tensor read by several Convs (a backbone stage's output, read by the next stage and the neck)
+ * is equalized once for all of them, split by the group-1 readers' weights when there are any
+ * (PP-OCRv4 det, TensorRT flavour with MSE: held-back mean/worst cosine 0.985/0.936 → 0.989/0.963).
  *
  * Measured on rendered text (24 held-back images, mean cosine to FP32): TensorRT's symmetric INT8
  * gains (PP-OCRv4 det 0.900 → 0.973, rec 0.956 → 0.969, cls 0.9974 → 0.9978); ONNX Runtime's
@@ -26,9 +29,10 @@ import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts }
 
 /** A Conv input that can be equalized, and where its scale goes. */
 export interface EqualizeCandidate {
-  /** The Conv's input tensor. */
+  /** The Conv input tensor. */
   tensor: string;
-  conv: NodeProto;
+  /** Every reader of the tensor: all Convs (a backbone stage's output read by the next stage and the neck). */
+  convs: NodeProto[];
   /** What absorbs k_c: the Mul (and Add) of an affine block, or a Conv's output channels. */
   upstream: { kind: 'affine'; mul: NodeProto; add: NodeProto | null } | { kind: 'conv'; conv: NodeProto };
 }
@@ -52,6 +56,9 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
   const reads = readCounts(g);
   const single = (t: string) => reads.get(t) === 1;
+  const readers = new Map<string, NodeProto[]>();
+  for (const n of g.node) for (const i of n.input) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const seen = new Set<string>();
   const constFloat = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;
     return t && t.dataType === FLOAT ? t : undefined;
@@ -60,9 +67,26 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   for (const conv of g.node) {
     if (conv.opType !== 'Conv' || !isDefaultDomain(conv) || !wanted(conv)) continue;
     const x = conv.input[0] ?? '';
+    if (!x || seen.has(x)) continue;
+    seen.add(x);
+    // Every reader a Conv taking it as its input only, with weights of its own and the same channels.
+    const convs = readers.get(x) ?? [];
+    if (convs.length !== reads.get(x)) continue;
+    const channelsOf = (c: NodeProto) => {
+      const cw = constFloat(c.input[1]);
+      const ok =
+        c.opType === 'Conv' &&
+        isDefaultDomain(c) &&
+        c.input[0] === x &&
+        !c.input.slice(1).includes(x) &&
+        cw &&
+        cw.dims.length >= 3 &&
+        single(cw.name);
+      return ok ? (cw.dims[1] ?? 0) * groupOf(c) : -1;
+    };
     const w = constFloat(conv.input[1]);
-    if (!x || !w || w.dims.length < 3 || !single(x) || !single(w.name)) continue;
-    const channels = (w.dims[1] ?? 0) * groupOf(conv);
+    const channels = channelsOf(conv);
+    if (!w || channels < 0 || convs.some((c) => channelsOf(c) !== channels)) continue;
     const p = producer.get(x);
     if (!p || !isDefaultDomain(p)) continue;
     // A per-channel (or scalar) constant on the channel axis of an NC… tensor.
@@ -82,10 +106,10 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
       const m = c ? producer.get(c.other) : undefined;
       const mc = m && m.opType === 'Mul' && isDefaultDomain(m) ? constOf(m) : null;
       if (c && onChannels(c.t) && m && mc && onChannels(mc.t) && single(c.other))
-        out.push({ tensor: x, conv, upstream: { kind: 'affine', mul: m, add: p } });
+        out.push({ tensor: x, convs, upstream: { kind: 'affine', mul: m, add: p } });
     } else if (p.opType === 'Mul') {
       const mc = constOf(p);
-      if (mc && onChannels(mc.t)) out.push({ tensor: x, conv, upstream: { kind: 'affine', mul: p, add: null } });
+      if (mc && onChannels(mc.t)) out.push({ tensor: x, convs, upstream: { kind: 'affine', mul: p, add: null } });
     } else {
       // A Conv, directly or through a Relu (relu(k·y) = k·relu(y) for k > 0).
       const through = p.opType === 'Relu' && single(p.input[0] ?? '') ? producer.get(p.input[0] ?? '') : p;
@@ -98,7 +122,7 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
         (!through.input[2] || (constFloat(through.input[2]) && single(through.input[2] ?? ''))) &&
         (constFloat(through.input[1])?.dims[0] ?? -1) === channels
       )
-        out.push({ tensor: x, conv, upstream: { kind: 'conv', conv: through } });
+        out.push({ tensor: x, convs, upstream: { kind: 'conv', conv: through } });
     }
   }
   return out;
@@ -120,29 +144,39 @@ export function equalizeChannels(
   const done: string[] = [];
   for (const cand of candidates) {
     const a = stats.get(cand.tensor)?.channelAbsMax;
-    const w = inits.get(cand.conv.input[1] ?? '');
-    if (!a || !w) continue;
-    const group = groupOf(cand.conv);
-    const perGroup = w.dims[1] ?? 0;
-    const channels = perGroup * group;
-    const outChannels = w.dims[0] ?? 0;
-    const inner = w.dims.slice(2).reduce((x, y) => x * y, 1);
-    if (a.length !== channels || channels < 2) continue;
-    const wv = tensorValues(w, src);
-    // Weight range per input channel (over the output channels that read it).
-    const outPerGroup = outChannels / group;
+    const readers = cand.convs.map((conv) => {
+      const w = inits.get(conv.input[1] ?? '') as TensorProto;
+      const group = groupOf(conv);
+      const perGroup = w.dims[1] ?? 0;
+      const outChannels = w.dims[0] ?? 0;
+      return {
+        w,
+        wv: tensorValues(w, src),
+        perGroup,
+        outChannels,
+        outPerGroup: outChannels / group,
+        inner: w.dims.slice(2).reduce((x, y) => x * y, 1),
+      };
+    });
+    const channels = readers[0] ? readers[0].perGroup * (readers[0].outChannels / readers[0].outPerGroup) : 0;
+    if (!a || a.length !== channels || channels < 2) continue;
+    // Weight range per input channel, over the group-1 readers' output channels that read it (a
+    // depthwise reader takes any k_c for free: its weights are quantized per channel).
+    const depthwise = readers.every((r) => r.perGroup === 1);
     const wmax = new Float64Array(channels);
-    for (let o = 0; o < outChannels; o++) {
-      const base = Math.floor(o / outPerGroup) * perGroup;
-      for (let j = 0; j < perGroup; j++)
-        for (let i = 0; i < inner; i++) {
-          const v = Math.abs(wv[(o * perGroup + j) * inner + i] as number);
-          if (v > (wmax[base + j] as number)) wmax[base + j] = v;
-        }
+    for (const r of readers) {
+      if (r.perGroup === 1 && !depthwise) continue;
+      for (let o = 0; o < r.outChannels; o++) {
+        const base = Math.floor(o / r.outPerGroup) * r.perGroup;
+        for (let j = 0; j < r.perGroup; j++)
+          for (let i = 0; i < r.inner; i++) {
+            const v = Math.abs(r.wv[(o * r.perGroup + j) * r.inner + i] as number);
+            if (v > (wmax[base + j] as number)) wmax[base + j] = v;
+          }
+      }
     }
     const top = Math.max(...a);
     if (!(top > 0) || !Number.isFinite(top)) continue;
-    const depthwise = perGroup === 1;
     const k = new Float64Array(channels);
     for (let c = 0; c < channels; c++) {
       const ac = a[c] as number;
@@ -161,7 +195,7 @@ export function equalizeChannels(
     if (k.every((x) => Math.abs(x - 1) < 1e-3)) continue;
 
     // Upstream: multiply channel c by k_c.
-    const rank = w.dims.length;
+    const rank = readers[0]!.w.dims.length;
     const channelDims = [1, channels, ...new Array<number>(rank - 2).fill(1)];
     const scaled = (t: TensorProto | undefined, base: string): string => {
       const v = t ? tensorValues(t, src) : new Float64Array([1]);
@@ -190,18 +224,20 @@ export function equalizeChannels(
         pb.externalData = [];
       }
     }
-    // Downstream: the Conv's weights for input channel c divided by k_c.
-    const nw = new Float32Array(wv.length);
-    for (let o = 0; o < outChannels; o++) {
-      const base = Math.floor(o / outPerGroup) * perGroup;
-      for (let j = 0; j < perGroup; j++)
-        for (let i = 0; i < inner; i++) {
-          const at = (o * perGroup + j) * inner + i;
-          nw[at] = (wv[at] as number) / (k[base + j] as number);
-        }
+    // Downstream: each reader's weights for input channel c divided by k_c.
+    for (const r of readers) {
+      const nw = new Float32Array(r.wv.length);
+      for (let o = 0; o < r.outChannels; o++) {
+        const base = Math.floor(o / r.outPerGroup) * r.perGroup;
+        for (let j = 0; j < r.perGroup; j++)
+          for (let i = 0; i < r.inner; i++) {
+            const at = (o * r.perGroup + j) * r.inner + i;
+            nw[at] = (r.wv[at] as number) / (k[base + j] as number);
+          }
+      }
+      r.w.data = { kind: 'bytes', bytes: bytesOf(nw) };
+      r.w.externalData = [];
     }
-    w.data = { kind: 'bytes', bytes: bytesOf(nw) };
-    w.externalData = [];
     done.push(cand.tensor);
   }
   return done;
