@@ -211,7 +211,7 @@ async function audio(dir: string): Promise<void> {
       `  Kiln INT8 searched: target ${searched.met ? 'met' : 'not met'} in ${searchS.toFixed(0)} s, pinned to float: ${searched.pinnedNodes.map((n) => n.replace(/^If_\d+_(then|else)_branch__Inline_\d+__/, '')).join(', ') || 'none'}; steps (pinned: cosine) ${searched.steps.map((x) => `${x.pinned}: ${x.cosine.toFixed(5)}`).join(', ')}`,
     );
     console.log(
-      `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU/.test(n)).join('; ')}`,
+      `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU|accuracy check|INT8 layers left/.test(n)).join('; ')}`,
     );
     for (const x of sessions) await x.release();
   }
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
         ),
       );
       console.log(
-        `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU/.test(n)).join('; ')}`,
+        `  Kiln INT8 (speed-checked): ${guarded.notes.filter((n) => /speed check|measured on this CPU|accuracy check|INT8 layers left/.test(n)).join('; ')}`,
       );
       console.log(
         `  Kiln INT8 searched: target ${searched.met ? 'met' : 'not met'} in ${searchS.toFixed(0)} s, ${searched.pinnedNodes.length} layer(s) pinned to float; steps (pinned: worst cosine) ${searched.steps.map((x) => `${x.pinned}: ${x.cosine.toFixed(4)}`).join(', ')}`,

@@ -4,7 +4,8 @@
  * cosine (any float output, any sample) is under the floor, each layer still INT8 is tried in
  * float and the one that helps most stays float. All float is exact, so the floor is always met in
  * the end; usually one or two layers do it (PP-OCRv4 rec: one 1×1 Conv took the worst held-back
- * sample from 1.0 to 0.94 for a 3% gain).
+ * sample from 1.0 to 0.94 for a 3% gain). Outputs too small for a per-sample cosine (a VAD's speech
+ * probability) are judged pooled over the samples.
  */
 import * as ort from 'onnxruntime-node';
 import { errorMetrics } from '../compare/metrics';
@@ -47,16 +48,46 @@ async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[]
   }
 }
 
-/** The lowest cosine to the reference over every sample and float output. */
+/** Per sample, an output this small (a VAD's speech probability: 1 value) is judged pooled. */
+const POOL_BELOW = 16;
+/** A sample whose reference is this much quieter (RMS) than the output's average is judged pooled too. */
+const QUIET = 0.1;
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const rms = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / Math.max(1, v.length));
+
+/**
+ * The lowest cosine to the reference, per float output: the worst sample's, and the cosine pooled
+ * over all samples. A sample is judged alone when the output is large enough for its cosine to mean
+ * something and its reference is not near silence (a recurrent state after quiet audio: there a
+ * cosine measures rounding noise against nothing).
+ */
 function worstCosine(ref: Float32Array[][], got: Float32Array[][]): number {
   let worst = 1;
-  ref.forEach((outs, i) =>
-    outs.forEach((r, k) => {
-      const g = got[i]?.[k];
-      worst = Math.min(worst, g && g.length === r.length ? errorMetrics(r, g).cosine : -1);
-    }),
-  );
-  return Number.isNaN(worst) ? -1 : worst;
+  const outputs = ref[0]?.length ?? 0;
+  for (let k = 0; k < outputs; k++) {
+    const r = ref.map((s) => s[k] ?? new Float32Array());
+    const g = got.map((s) => s[k] ?? new Float32Array());
+    if (g.some((x, i) => x.length !== r[i]!.length)) return -1;
+    const pooled = errorMetrics(concat(r), concat(g)).cosine;
+    worst = Math.min(worst, Number.isNaN(pooled) ? -1 : pooled);
+    const level = rms(concat(r));
+    r.forEach((x, i) => {
+      if (x.length < POOL_BELOW || rms(x) < QUIET * level) return;
+      const c = errorMetrics(x, g[i]!).cosine;
+      worst = Math.min(worst, Number.isNaN(c) ? -1 : c);
+    });
+  }
+  return worst;
 }
 
 /**
