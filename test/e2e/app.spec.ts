@@ -250,6 +250,12 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   const variant = page.getByTestId('variant').first();
   await expect(variant).toContainText('int8-ort-max', { timeout: 60_000 });
   await expect(variant).toContainText('calibrated on 6 images (stretch to the input size, NCHW RGB)');
+  // Timed here: the result is said in one line, each try of the speed check folded away.
+  await expect(variant).toContainText('measured on this CPU: FP32');
+  const steps = variant.locator('details.variant-steps');
+  await expect(steps.locator('summary')).toHaveText(/^Speed check: \d+ tries$/);
+  await steps.locator('summary').click();
+  await expect(steps.locator('li').first()).toContainText(/node\(s\) in float is (not )?faster/);
   await page.screenshot({ path: path.join(SHOTS, 'precision-int8-images.png') });
   // Compared with FP32 on other images, preprocessed as the variant's calibration images were.
   const held = await writeTextLines(path.join(dir, 'held'), 3, { width: 192, height: 48, seed: 77, flipHalf: true });

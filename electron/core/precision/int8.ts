@@ -960,10 +960,16 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     opts.flavour === 'onnxruntime'
       ? foldAffineIntoNextConvs(model, source, { asBatchNorm: true })
       : { folded: 0, batchNorms: 0 };
-  if (affine + hardSigmoids + foldedAfter + forward.folded + forward.batchNorms > 0)
-    notes.push(
-      `exact rewrites before quantizing: ${affine} Mul/Add folded into the Conv before, ${forward.folded} into the Convs after${forward.batchNorms ? `, ${forward.batchNorms} Mul→Add pair${forward.batchNorms === 1 ? '' : 's'} before padded Convs made one BatchNormalization` : ''}${foldedAfter ? `, ${foldedAfter} more BatchNormalization folded` : ''}, ${hardSigmoids} Add→Clip→Div hard-sigmoid${hardSigmoids === 1 ? '' : 's'} fused into HardSigmoid`,
-    );
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const rewrites = [
+    affine && `${plural(affine, 'Mul/Add')} folded into the Conv before`,
+    forward.folded && `${plural(forward.folded, 'affine')} after an activation folded into the Convs after`,
+    forward.batchNorms &&
+      `${plural(forward.batchNorms, 'Mul→Add pair')} before padded Convs made one BatchNormalization`,
+    foldedAfter && `${plural(foldedAfter, 'more BatchNormalization', 'more BatchNormalizations')} folded`,
+    hardSigmoids && `${plural(hardSigmoids, 'Add→Clip→Div hard-sigmoid')} fused into HardSigmoid`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (rewrites.length > 0) notes.push(`exact rewrites before quantizing: ${rewrites.join(', ')}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
   try {
     const prepPath = path.join(tmp, 'prepared.onnx');

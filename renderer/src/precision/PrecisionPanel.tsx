@@ -9,6 +9,9 @@ import { Toggle } from '../frame/Toggle';
 import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useApp } from '../state/app';
+
+/** The prefix of one try of ONNX Runtime's speed check in a variant's notes. */
+const SPEED_STEP = 'speed check: ';
 import { useVariants } from './store';
 
 const list = (s: string) =>
@@ -325,11 +328,26 @@ export function PrecisionPanel() {
               · {v.recipe.precision === 'int8' ? `${v.qdqPairs} Q/DQ pairs` : `${v.castsInserted} casts inserted`} ·{' '}
               {v.weightsConverted} weights converted
             </p>
-            {v.notes.map((n) => (
-              <p key={n} className="profile-warnings">
-                {n}
-              </p>
-            ))}
+            {v.notes
+              .filter((n) => !n.startsWith(SPEED_STEP))
+              .map((n) => (
+                <p key={n} className="profile-warnings">
+                  {n}
+                </p>
+              ))}
+            {v.notes.some((n) => n.startsWith(SPEED_STEP)) && (
+              // Each try of the speed check is one line: kept out of the way, there for who asks why.
+              <details className="variant-steps">
+                <summary>Speed check: {v.notes.filter((n) => n.startsWith(SPEED_STEP)).length} tries</summary>
+                <ul>
+                  {v.notes
+                    .filter((n) => n.startsWith(SPEED_STEP))
+                    .map((n) => (
+                      <li key={n}>{n.slice(SPEED_STEP.length)}</li>
+                    ))}
+                </ul>
+              </details>
+            )}
             {v.kept.length > 0 && (
               <details open={v.kept.length <= 12}>
                 <summary>{v.kept.length} node(s) kept in FP32</summary>
