@@ -156,6 +156,48 @@ describe('kiln CLI', () => {
     const bad = kiln('convert', CLS, '--precision', 'int8', '--calib', calib, '--layout', 'NWHC', '-o', out);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--layout/);
+    // ONNX Runtime's flavour is timed and checked here unless --no-check; TensorRT's never is.
+    const checked = kiln(
+      'convert',
+      CLS,
+      '--precision',
+      'int8',
+      '--target',
+      'onnxruntime',
+      '--calib',
+      calib,
+      ...flags,
+      '-o',
+      out,
+      '--json',
+    );
+    expect((JSON.parse(checked.stdout) as { notes: string[] }).notes.join('\n')).toMatch(/measured on this CPU: FP32/);
+    const raw = kiln(
+      'convert',
+      CLS,
+      '--precision',
+      'int8',
+      '--target',
+      'onnxruntime',
+      '--no-check',
+      '--calib',
+      calib,
+      ...flags,
+      '-o',
+      out,
+      '--json',
+    );
+    const rv = JSON.parse(raw.stdout) as {
+      notes: string[];
+      recipe: { speedGuard: boolean };
+      nodesByPrecision: { int8: number };
+    };
+    expect(rv.recipe.speedGuard).toBe(false);
+    expect(rv.notes.join('\n')).not.toMatch(/measured on this CPU|accuracy check/);
+    expect(rv.nodesByPrecision.int8).toBeGreaterThan(30);
+    const trt = kiln('convert', CLS, '--precision', 'int8', '--no-check', '-o', out);
+    expect(trt.code).toBe(2);
+    expect(trt.stderr).toMatch(/--no-check applies to --target onnxruntime/);
   });
 
   it('profile --inputs feeds a .npz sample and names the file when it does not fit', () => {
