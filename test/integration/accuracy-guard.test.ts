@@ -18,7 +18,8 @@ import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-accuracy-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function outlierModel(): string {
+/** `plain` well-behaved Conv+Relu layers (convA, conv1, conv2, …), then convB and convC. */
+function outlierModel(plain = 1): string {
   const rand = seeded(8);
   const b = new GraphBuilder();
   const x = b.input('x', DT.float32, [1, 8, 8, 8]);
@@ -26,14 +27,21 @@ function outlierModel(): string {
     b.node('Relu', [b.node('Conv', [input, b.init(`${name}_w`, DT.float32, [8, 8, 1, 1], w)], { name })], {
       name: `${name}_relu`,
     });
-  const a = conv('convA', x, randomFloats(rand, 64, 0.5));
+  let a = conv('convA', x, randomFloats(rand, 64, 0.5));
+  // Orthogonal-ish 1×1 layers keep the signal's scale: identity plus a little noise.
+  for (let i = 1; i < plain; i++)
+    a = conv(
+      `conv${i}`,
+      a,
+      randomFloats(rand, 64, 0.1).map((v, j) => (j % 9 === 0 ? 1 + v : v)),
+    );
   // convB's output channel 0 is 200× wider; convC reads it 200× smaller: the same FP32 result.
   const wb = randomFloats(rand, 64, 0.5).map((v, i) => (i < 8 ? v * 200 : v));
   const bOut = conv('convB', a, wb);
   const wc = randomFloats(rand, 64, 0.5).map((v, i) => (i % 8 === 0 ? v / 200 : v));
   b.node('Conv', [bOut, b.init('convC_w', DT.float32, [8, 8, 1, 1], wc)], { name: 'convC', outputs: ['y'] });
   b.output('y', DT.float32, [1, 8, 8, 8]);
-  const file = path.join(tmp, 'outlier.onnx');
+  const file = path.join(tmp, `outlier-${plain}.onnx`);
   fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
   return file;
 }
@@ -80,4 +88,38 @@ it('keeps float the layers whose INT8 costs accuracy, and only those', async () 
   expect(fine.steps).toEqual([]);
   expect(fine.excluded).toEqual(['convB', 'convC']);
   expect(fine.worst).toBe(fine.before);
+});
+
+it('with many INT8 layers it tries runs of neighbours, a bounded number per round', async () => {
+  const file = outlierModel(10);
+  const data = { kind: 'random', samples: 16, seed: 1, shapes: { x: [1, 8, 8, 8] } } as const;
+  let k = 0;
+  const quantize = async (excluded: string[]) => {
+    const out = path.join(tmp, `many-${k++}.onnx`);
+    await quantizeInt8(file, out, {
+      data,
+      calibrator: 'max',
+      flavour: 'onnxruntime',
+      exclude: { ops: [], nodes: excluded },
+    });
+    return out;
+  };
+  const layers = ['convA', ...Array.from({ length: 9 }, (_, i) => `conv${i + 1}`), 'convB', 'convC'];
+  const rand = seeded(2);
+  const samples = Array.from({ length: 6 }, () => ({
+    x: new ort.Tensor('float32', Float32Array.from(randomFloats(rand, 512, 1)), [1, 8, 8, 8]),
+  }));
+  const int8 = await quantize([]);
+  const steps: string[] = [];
+  const r = await guardInt8Accuracy(file, int8, layers, [], samples, quantize, {
+    floor: 0.99,
+    onStep: (s) => steps.push(s),
+  });
+  console.log(`12 layers: worst ${r.before.toFixed(4)} → ${r.worst.toFixed(4)}, float: ${r.excluded.join(', ')}`);
+  expect(r.before).toBeLessThan(0.99);
+  expect(r.worst).toBeGreaterThanOrEqual(0.99);
+  // 12 layers in runs of 2: convB and convC are one run, found in the first round of 6 tries.
+  expect(r.excluded.sort()).toEqual(['convB', 'convC']);
+  expect(steps.filter((s) => s.startsWith('Checking accuracy with'))).toHaveLength(6);
+  expect(steps).toContain('Checking accuracy with 2 layers in float');
 });

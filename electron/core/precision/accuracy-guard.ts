@@ -29,6 +29,9 @@ export interface AccuracyResult {
 
 type Feeds = Record<string, ort.Tensor>;
 
+/** Most candidates tried per round; more layers than this are tried in runs of neighbours. */
+const ROUND = 8;
+
 async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[][]> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   try {
@@ -92,9 +95,9 @@ function worstCosine(ref: Float32Array[][], got: Float32Array[][]): number {
 
 /**
  * `quantize(excluded)` writes the INT8 model with `excluded` float and returns its path; `int8Path`
- * is the variant with `excluded` as given. Stops at the floor, when cancelled, or after `maxTries`
- * evaluations (then every INT8 layer goes float: exact, and never slower than FP32 since the folds
- * alone are faster).
+ * is the variant with `excluded` as given; `int8Nodes` in graph order. Stops at the floor, when
+ * cancelled, or when `maxTries` evaluations are spent (then every INT8 layer goes float: exact, and
+ * never slower than FP32 since the folds alone are faster).
  */
 export async function guardInt8Accuracy(
   fp32Path: string,
@@ -115,7 +118,13 @@ export async function guardInt8Accuracy(
   let tries = 0;
   const most = opts.maxTries ?? 24;
   while (worst < opts.floor && left.length > 0 && !opts.signal?.aborted) {
-    if (left.length === 1 || tries + left.length > most) {
+    // Candidates: single layers, or, with many layers left, runs of neighbours in graph order
+    // (at most ROUND of them), so a round costs at most ROUND evaluations.
+    const size = Math.ceil(left.length / ROUND);
+    const candidates = Array.from({ length: Math.ceil(left.length / size) }, (_, i) =>
+      left.slice(i * size, (i + 1) * size),
+    );
+    if (left.length === 1 || tries + candidates.length > most) {
       // The last layer, or no budget for another round: all float (exact up to rounding).
       current = [...current, ...left];
       worst = worstCosine(ref, await outputsOf(await quantize(current), samples));
@@ -123,19 +132,20 @@ export async function guardInt8Accuracy(
       left = [];
       break;
     }
-    let best: { node: string; worst: number } | null = null;
-    for (const n of left) {
+    let best: { nodes: string[]; worst: number } | null = null;
+    for (const nodes of candidates) {
       if (opts.signal?.aborted) break;
-      opts.onStep?.(`Checking accuracy with ${n} in float`);
+      opts.onStep?.(`Checking accuracy with ${nodes.length === 1 ? nodes[0] : `${nodes.length} layers`} in float`);
       tries++;
-      const w = worstCosine(ref, await outputsOf(await quantize([...current, n]), samples));
-      if (!best || w > best.worst) best = { node: n, worst: w };
+      const w = worstCosine(ref, await outputsOf(await quantize([...current, ...nodes]), samples));
+      if (!best || w > best.worst) best = { nodes, worst: w };
     }
     if (!best) break;
-    current = [...current, best.node];
-    left = left.filter((n) => n !== best.node);
-    steps.push(best);
-    worst = best.worst;
+    const chosen = best;
+    current = [...current, ...chosen.nodes];
+    left = left.filter((n) => !chosen.nodes.includes(n));
+    for (const node of chosen.nodes) steps.push({ node, worst: chosen.worst });
+    worst = chosen.worst;
   }
   return { excluded: current, before, worst, steps, samples: samples.length };
 }
