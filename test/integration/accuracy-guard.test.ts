@@ -46,12 +46,12 @@ function outlierModel(plain = 1): string {
   return file;
 }
 
-it('keeps float the layers whose INT8 costs accuracy, and only those', async () => {
-  const file = outlierModel();
+/** What the accuracy check needs for `file`: a quantizer keeping `excluded` float, and 6 samples. */
+function setup(file: string) {
   const data = { kind: 'random', samples: 16, seed: 1, shapes: { x: [1, 8, 8, 8] } } as const;
   let k = 0;
   const quantize = async (excluded: string[]) => {
-    const out = path.join(tmp, `try-${k++}.onnx`);
+    const out = file.replace(/\.onnx$/, `.try-${k++}.onnx`);
     await quantizeInt8(file, out, {
       data,
       calibrator: 'max',
@@ -60,11 +60,17 @@ it('keeps float the layers whose INT8 costs accuracy, and only those', async () 
     });
     return out;
   };
-  const int8 = await quantize([]);
   const rand = seeded(2);
   const samples = Array.from({ length: 6 }, () => ({
     x: new ort.Tensor('float32', Float32Array.from(randomFloats(rand, 512, 1)), [1, 8, 8, 8]),
   }));
+  return { quantize, samples };
+}
+
+it('keeps float the layers whose INT8 costs accuracy, and only those', async () => {
+  const file = outlierModel();
+  const { quantize, samples } = setup(file);
+  const int8 = await quantize([]);
   const r = await guardInt8Accuracy(file, int8, ['convA', 'convB', 'convC'], [], samples, quantize, { floor: 0.99 });
   console.log(`worst cosine ${r.before.toFixed(4)} → ${r.worst.toFixed(4)}, float: ${r.excluded.join(', ')}`);
   expect(r.before).toBeLessThan(0.99);
@@ -92,23 +98,8 @@ it('keeps float the layers whose INT8 costs accuracy, and only those', async () 
 
 it('with many INT8 layers it tries runs of neighbours, a bounded number per round', async () => {
   const file = outlierModel(10);
-  const data = { kind: 'random', samples: 16, seed: 1, shapes: { x: [1, 8, 8, 8] } } as const;
-  let k = 0;
-  const quantize = async (excluded: string[]) => {
-    const out = path.join(tmp, `many-${k++}.onnx`);
-    await quantizeInt8(file, out, {
-      data,
-      calibrator: 'max',
-      flavour: 'onnxruntime',
-      exclude: { ops: [], nodes: excluded },
-    });
-    return out;
-  };
+  const { quantize, samples } = setup(file);
   const layers = ['convA', ...Array.from({ length: 9 }, (_, i) => `conv${i + 1}`), 'convB', 'convC'];
-  const rand = seeded(2);
-  const samples = Array.from({ length: 6 }, () => ({
-    x: new ort.Tensor('float32', Float32Array.from(randomFloats(rand, 512, 1)), [1, 8, 8, 8]),
-  }));
   const int8 = await quantize([]);
   const steps: string[] = [];
   const r = await guardInt8Accuracy(file, int8, layers, [], samples, quantize, {

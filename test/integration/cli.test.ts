@@ -157,36 +157,10 @@ describe('kiln CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--layout/);
     // ONNX Runtime's flavour is timed and checked here unless --no-check; TensorRT's never is.
-    const checked = kiln(
-      'convert',
-      CLS,
-      '--precision',
-      'int8',
-      '--target',
-      'onnxruntime',
-      '--calib',
-      calib,
-      ...flags,
-      '-o',
-      out,
-      '--json',
-    );
+    const ort8 = ['convert', CLS, '--precision', 'int8', '--target', 'onnxruntime', '--calib', calib, ...flags];
+    const checked = kiln(...ort8, '-o', out, '--json');
     expect((JSON.parse(checked.stdout) as { notes: string[] }).notes.join('\n')).toMatch(/measured on this CPU: FP32/);
-    const raw = kiln(
-      'convert',
-      CLS,
-      '--precision',
-      'int8',
-      '--target',
-      'onnxruntime',
-      '--no-check',
-      '--calib',
-      calib,
-      ...flags,
-      '-o',
-      out,
-      '--json',
-    );
+    const raw = kiln(...ort8, '--no-check', '-o', out, '--json');
     const rv = JSON.parse(raw.stdout) as {
       notes: string[];
       recipe: { speedGuard: boolean };
