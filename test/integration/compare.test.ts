@@ -36,6 +36,36 @@ describe('metrics', () => {
     expect(topKAgreement([0.1, 0.9, 0.8, 0.2], [0.2, 0.7, 0.1, 0.9], 2, 1)).toBe(0.5);
   });
 
+  it('top-k agreement matches sorting every row, ties included', () => {
+    // The reference: sort each row's classes by value (stable, so ties go to the lower class).
+    const bySort = (ref: number[], got: number[], classes: number, k: number) => {
+      const top = (x: number[], r: number) =>
+        Array.from({ length: classes }, (_, c) => c)
+          .sort((a, b) => x[r * classes + b]! - x[r * classes + a]!)
+          .slice(0, k)
+          .sort((a, b) => a - b)
+          .join();
+      let same = 0;
+      for (let r = 0; r < ref.length / classes; r++) if (top(ref, r) === top(got, r)) same++;
+      return same / (ref.length / classes);
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [classes, k] of [
+      [10, 1],
+      [10, 5],
+      [50, 5],
+      [3, 5],
+    ] as const) {
+      // Values on a coarse grid so that ties are common; got is ref with a few values moved.
+      const ref = Array.from({ length: classes * 40 }, () => Math.floor(next() * 8));
+      const got = ref.map((v) => (next() < 0.1 ? Math.floor(next() * 8) : v));
+      expect(topKAgreement(ref, got, classes, Math.min(k, classes))).toBe(
+        bySort(ref, got, classes, Math.min(k, classes)),
+      );
+    }
+  });
+
   it('a small sample that disagrees fails the cosine threshold even when the pooled cosine passes', () => {
     // Sample 1 is large and exact; sample 2 is small and has its sign flipped.
     const ref = [100, 200, 300, 1, 2];

@@ -99,18 +99,39 @@ export function errorMetrics(
   };
 }
 
+/**
+ * The k largest classes of one row, by one pass keeping a sorted list of k (a recognizer's rows
+ * have 6,625 classes: sorting each cost 80 % of a comparison). Ties go to the lower class.
+ */
+function topClasses(x: ArrayLike<number>, offset: number, classes: number, k: number): number[] {
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const v = x[offset + c] as number;
+    if (idx.length === k && !(v > (val[k - 1] as number))) continue;
+    let at = 0;
+    while (at < val.length && !((val[at] as number) < v)) at++;
+    idx.splice(at, 0, c);
+    val.splice(at, 0, v);
+    if (idx.length > k) {
+      idx.pop();
+      val.pop();
+    }
+  }
+  return idx.sort((a, b) => a - b);
+}
+
 /** Share of rows (last axis = classes) whose top-k classes agree as sets. */
 export function topKAgreement(ref: ArrayLike<number>, got: ArrayLike<number>, classes: number, k: number): number {
   const rows = Math.floor(Math.min(ref.length, got.length) / classes);
   if (rows === 0 || classes < 2) return 1;
-  const top = (x: ArrayLike<number>, row: number) =>
-    Array.from({ length: classes }, (_, c) => c)
-      .sort((a, b) => (x[row * classes + b] as number) - (x[row * classes + a] as number))
-      .slice(0, Math.min(k, classes))
-      .sort((a, b) => a - b)
-      .join(',');
+  const n = Math.min(k, classes);
   let same = 0;
-  for (let r = 0; r < rows; r++) if (top(ref, r) === top(got, r)) same++;
+  for (let r = 0; r < rows; r++) {
+    const a = topClasses(ref, r * classes, classes, n);
+    const b = topClasses(got, r * classes, classes, n);
+    if (a.every((c, i) => c === b[i])) same++;
+  }
   return same / rows;
 }
 
