@@ -201,6 +201,12 @@ describe('compareModels', () => {
     expect(streamed.variants[0]!.pass).toBe(false);
     // Sample 1 starts from the data's state, so it agrees; the drift shows from sample 2 on.
     expect(streamed.variants[0]!.perOutput[0]!.metrics.maxAbs).toBeGreaterThan(0.1);
+    // Top-k agreement is for class scores: y gets it (its last axis is 4 wide), the state fed back does not.
+    expect(streamed.variants[0]!.perOutput.map((p) => [p.output, p.top1 !== null])).toEqual([
+      ['y', true],
+      ['hN', false],
+    ]);
+    expect(alone.variants[0]!.perOutput[1]!.top1).not.toBeNull();
     await expect(run([{ output: 'state', input: 'h' }])).rejects.toThrow(
       /acc.onnx cannot stream state → h: it has no output state \(its outputs: y, hN\)/,
     );
