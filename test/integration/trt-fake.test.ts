@@ -13,6 +13,8 @@ import { directClient } from '../../electron/api/direct';
 import { KilnError } from '../../electron/api/errors';
 import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { checkEngine, exportEngine, readSidecar } from '../../electron/core/backends/tensorrt/sidecar';
+import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { writeModelFile } from '../../electron/core/onnx/write';
 import { buildTrt, profileTrt, runTrt } from '../../electron/core/backends/tensorrt/trt-backend';
 import { createCallHandler } from '../../electron/host/dispatch';
 import { forkSpawner } from '../../electron/host/fork-spawner';
@@ -70,6 +72,22 @@ describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
     expect(checkEngine(a.artifactPath, { tensorrt: 'fake-1.0', computeCapability: '8.6' }).plugin).toBe('fake');
     // Built once: the second build comes from the cache.
     expect((await buildTrt(CLS, trt({ steps: 3, stepMs: 2 }), ctx())).cached).toBe(true);
+  });
+
+  it("a model whose kiln.recipe is not JSON still builds; the sidecar has no recipe, and a variant's has its own", async () => {
+    const a = await analyzeModel(CLS);
+    a.opened.model.metadataProps = [{ key: 'kiln.recipe', value: '{"precision": "int8", broken' }];
+    const broken = path.join(tmp, 'broken-recipe.onnx');
+    writeModelFile(a.opened.model, broken, { source: a.opened.bytes });
+    const built = await buildTrt(broken, trt({ steps: 1, stepMs: 1 }), ctx());
+    expect(readSidecar(built.artifactPath).recipe).toBeNull();
+    a.opened.model.metadataProps = [{ key: 'kiln.recipe', value: '{"precision":"fp16","keepIO":true}' }];
+    const fp16 = path.join(tmp, 'fp16-recipe.onnx');
+    writeModelFile(a.opened.model, fp16, { source: a.opened.bytes });
+    expect(readSidecar((await buildTrt(fp16, trt({ steps: 1, stepMs: 1 }), ctx())).artifactPath).recipe).toEqual({
+      precision: 'fp16',
+      keepIO: true,
+    });
   });
 
   it('profiles into the same report shape as ONNX Runtime, layer time mapped to ONNX nodes', async () => {

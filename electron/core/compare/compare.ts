@@ -19,6 +19,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32, toHalfBits } from '../precision/half';
+import { recipeOf } from '../precision/recipe-meta';
 import { errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
 
 export interface CompareModel {
@@ -78,16 +79,9 @@ function floats(t: ort.Tensor): ArrayLike<number> {
 
 /** The fixedInputs of the recipe a variant carries in metadata_props (`kiln.recipe`), if any. */
 function fixedInputsOf(a: ModelAnalysis): Record<string, number> {
-  const text = a.opened.model.metadataProps.find((p) => p.key === 'kiln.recipe')?.value;
-  if (!text) return {};
-  try {
-    const r = JSON.parse(text) as { fixedInputs?: unknown };
-    const f = r.fixedInputs;
-    if (!f || typeof f !== 'object') return {};
-    return Object.fromEntries(Object.entries(f).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  } catch {
-    return {};
-  }
+  const f = recipeOf(a.opened.model)?.fixedInputs;
+  if (!f || typeof f !== 'object') return {};
+  return Object.fromEntries(Object.entries(f).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
 
 /** A tensor's data with every element set to x, in its own type. */

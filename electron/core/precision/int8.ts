@@ -44,6 +44,7 @@ import { writeModelFile } from '../onnx/write';
 import { equalizationCandidates, equalizeChannels } from './equalize';
 import { foldAffineIntoConvs, foldAffineIntoNextConvs, foldBatchNorms, fuseHardSigmoids } from './folds';
 import { attrOf, bytesOf, dropUnusedInitializers, f32Tensor, isDefaultDomain, Names, node, tensor } from './graph-edit';
+import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
 import {
   calibratedThreshold,
   collectActivationStats,
@@ -1248,9 +1249,9 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
 
     const recipe = JSON.stringify(recipeOf(opts));
     pm.metadataProps = [
-      ...pm.metadataProps.filter((e) => e.key !== 'kiln.recipe' && e.key !== 'kiln.source'),
-      { key: 'kiln.recipe', value: recipe },
-      { key: 'kiln.source', value: opts.source ?? `${file} sha256:${a.opened.sha256}` },
+      ...pm.metadataProps.filter((e) => e.key !== RECIPE_KEY && e.key !== SOURCE_KEY),
+      { key: RECIPE_KEY, value: recipe },
+      { key: SOURCE_KEY, value: opts.source ?? `${file} sha256:${a.opened.sha256}` },
     ];
     check();
     progress(0.95, `Writing ${path.basename(outPath)}`);

@@ -17,6 +17,7 @@ import { autocastFp16 } from './fp16';
 import { quantizeInt8, type CalibrationReuse } from './int8';
 import { calibrationFeeds, collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
 import { filesAsData } from './images';
+import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
 import { guardInt8Accuracy } from './accuracy-guard';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
@@ -107,9 +108,9 @@ export async function makeVariant(
 function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {
   const model = a.opened.model;
   model.metadataProps = [
-    ...model.metadataProps.filter((p) => p.key !== 'kiln.recipe' && p.key !== 'kiln.source'),
-    { key: 'kiln.recipe', value: JSON.stringify(recipe) },
-    { key: 'kiln.source', value: t.source },
+    ...model.metadataProps.filter((p) => p.key !== RECIPE_KEY && p.key !== SOURCE_KEY),
+    { key: RECIPE_KEY, value: JSON.stringify(recipe) },
+    { key: SOURCE_KEY, value: t.source },
   ];
   return writeModelFile(model, t.out, { source: a.opened.bytes });
 }

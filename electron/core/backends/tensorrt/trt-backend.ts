@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { KilnError } from '../../../api/errors';
 import { KILN_VERSION } from '../../version';
 import { analyzeModel } from '../../onnx/analyze';
+import { recipeOf } from '../../precision/recipe-meta';
 import { mapToOnnx, parseLayerInfo, parseLayerName } from '../../trt/engine-info';
 import type { BuildArtifact, BuildOptions, JobContext, NodeMapping, ProfileOptions, ProfileReport } from '../backend';
 import { cacheDir } from '../onnxruntime/ort-backend';
@@ -104,7 +105,8 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     cached: false,
     nodeMap,
   };
-  const recipe = a.opened.model.metadataProps.find((p) => p.key === 'kiln.recipe')?.value;
+  // A malformed recipe (the model is the user's) leaves the sidecar without one, not the build failed.
+  const recipe = recipeOf(a.opened.model);
   const sidecar: EngineSidecar = {
     kiln: KILN_VERSION,
     tensorrt: reply.tensorrt,
@@ -114,7 +116,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
       hardware: trt?.hardwareCompatibility ?? 'none',
       versionCompatible: trt?.versionCompatible ?? false,
     },
-    recipe: recipe ? (JSON.parse(recipe) as unknown) : null,
+    recipe,
     sourceModel: { name: a.summary.fileName, sha256: a.summary.sha256 },
     shapeProfiles: trt?.profiles ?? {},
     buildOptions: trt ?? {},
