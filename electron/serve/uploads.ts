@@ -16,11 +16,13 @@ export interface UploadRecord extends ResolvedSource {
 }
 
 /**
- * Keep only a few uploads, least recently used first out: a user works on one model at a time
- * (which every call touches, so it stays), plus small side files (trtexec JSON, calibration data),
- * and uploads can be gigabytes.
+ * Uploads are kept within a byte budget (twice the upload limit: the open model and one more, with
+ * room for side files) and a generous count, least recently used first out. A user works on one
+ * model at a time, which every call touches so it stays; side files (trtexec JSON, calibration
+ * images) can come a few hundred at once, with no call on the model between them, so a small count
+ * would evict the model and the first images before the variant that reads them is made.
  */
-const KEEP = 12;
+const KEEP_FILES = 10_000;
 
 export class UploadStore {
   readonly dir: string;
@@ -92,10 +94,19 @@ export class UploadStore {
     this.records.clear();
   }
 
+  /** Bytes kept before the least recently used uploads go. */
+  get budgetBytes(): number {
+    return 2 * this.maxBytes;
+  }
+
   private async prune(): Promise<void> {
-    const ids = [...this.records.keys()];
-    for (const id of ids.slice(0, Math.max(0, ids.length - KEEP))) {
+    let total = 0;
+    for (const r of this.records.values()) total += r.bytes;
+    // Oldest first; the upload just saved (the last) always stays.
+    for (const [id, r] of [...this.records].slice(0, -1)) {
+      if (this.records.size <= KEEP_FILES && total <= this.budgetBytes) break;
       this.records.delete(id);
+      total -= r.bytes;
       await fs.promises.rm(path.join(this.dir, id), { recursive: true, force: true });
     }
   }

@@ -235,7 +235,8 @@ test('trtexec files of both schemas import and map onto the graph; a bad file is
 
 test('INT8 calibrated on images the user picks, preprocessed as the model expects', async ({ page }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-calib-'));
-  const images = await writeTextLines(dir, 6, { width: 192, height: 48, seed: 5, flipHalf: true });
+  // More images than the model and a handful of side files: a burst of uploads must evict none of them.
+  const images = await writeTextLines(dir, 16, { width: 192, height: 48, seed: 5, flipHalf: true });
   await drop(page, CLS);
   await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Precision' }).click();
@@ -249,7 +250,7 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   await page.getByRole('button', { name: 'Make INT8 variant' }).click();
   const variant = page.getByTestId('variant').first();
   await expect(variant).toContainText('int8-ort-max', { timeout: 60_000 });
-  await expect(variant).toContainText('calibrated on 6 images (stretch to the input size, NCHW RGB)');
+  await expect(variant).toContainText('calibrated on 16 images (stretch to the input size, NCHW RGB)');
   // Timed here: the result is said in one line, each try of the speed check folded away.
   await expect(variant).toContainText('measured on this CPU: FP32');
   const steps = variant.locator('details.variant-steps');

@@ -1,4 +1,6 @@
-// Uploaded file names become one safe path component, whatever a browser sends.
+// Uploaded file names become one safe path component, whatever a browser sends; uploads are kept
+// within a byte budget, so a burst of calibration images evicts nothing still needed.
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { sanitizeName, UploadStore } from '../../../electron/serve/uploads';
@@ -20,17 +22,33 @@ describe('sanitizeName', () => {
 });
 
 describe('UploadStore eviction', () => {
-  it('the model in use survives many later side-file uploads; the least recently used goes', async () => {
+  it('a few hundred calibration images uploaded at once keep the model and one another', async () => {
     const store = new UploadStore(1 << 20);
     try {
-      const model = await store.save(Readable.from([Buffer.from('model bytes')]), 'model.onnx', undefined);
-      const first = await store.save(Readable.from([Buffer.from('{}')]), 'a.json', undefined);
-      for (let i = 0; i < 30; i++) {
-        expect(store.get(model.uploadId)?.displayName).toBe('model.onnx'); // every call touches the open model
-        await store.save(Readable.from([Buffer.from(`{"i":${i}}`)]), `f${i}.json`, undefined);
-      }
-      expect(store.get(model.uploadId)).toBeDefined();
-      expect(store.get(first.uploadId)).toBeUndefined();
+      const model = await store.save(Readable.from([Buffer.alloc(4096, 1)]), 'model.onnx', undefined);
+      const images = [];
+      for (let i = 0; i < 300; i++)
+        images.push(await store.save(Readable.from([Buffer.alloc(512, i)]), `page-${i}.png`, undefined));
+      // No call touched the model in between: it and every image are still there for variant.make.
+      expect(store.get(model.uploadId)?.displayName).toBe('model.onnx');
+      for (const im of images) expect(store.get(im.uploadId)).toBeDefined();
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('past the byte budget (twice the upload limit) the least recently used go, never the newest', async () => {
+    const store = new UploadStore(100);
+    try {
+      expect(store.budgetBytes).toBe(200);
+      const a = await store.save(Readable.from([Buffer.alloc(90)]), 'a.onnx', undefined);
+      const b = await store.save(Readable.from([Buffer.alloc(90)]), 'b.onnx', undefined);
+      expect(store.get(a.uploadId)).toBeDefined(); // a is now the most recently used
+      const c = await store.save(Readable.from([Buffer.alloc(90)]), 'c.onnx', undefined);
+      expect(store.get(b.uploadId)).toBeUndefined();
+      expect(store.get(a.uploadId)).toBeDefined();
+      expect(store.get(c.uploadId)).toBeDefined();
+      expect(fs.existsSync(b.path)).toBe(false);
     } finally {
       store.dispose();
     }
