@@ -124,6 +124,32 @@ it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 o
   await int8.release();
 });
 
+it('TensorRT INT8 made from images says at once how well it agrees with FP32 on them', async () => {
+  const calib = await writeTextLines(path.join(tmp, 'trt-calib'), 8, {
+    width: 192,
+    height: 48,
+    seed: 21,
+    flipHalf: true,
+  });
+  const preprocess = ImagePreprocessSchema.parse({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  const recipe = Int8RecipeSchema.parse({ precision: 'int8', shapes: { x: [1, 3, 48, 192] }, preprocess });
+  const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx, { calibrationPaths: calib });
+  const note = v.notes.find((n) => n.startsWith('agreement with FP32'));
+  expect(note).toMatch(
+    /^agreement with FP32 on 8 calibration samples \(its Q\/DQ run on ONNX Runtime\): worst cosine [01]\.\d{4}/,
+  );
+  // The classifier agrees well (0.999 on held-back text): no advice to search.
+  expect(Number(note!.match(/worst cosine ([\d.]+)/)![1])).toBeGreaterThan(0.99);
+  expect(note).not.toMatch(/Find mixed precision/);
+  // Made inside a search (which compares every candidate anyway), it is not measured twice.
+  const quiet = await makeVariant(CLS, 'cls.onnx', { ...recipe, excludeNodes: ['p2o.Conv.0'] }, ctx, {
+    calibrationPaths: calib,
+    agreement: false,
+  });
+  expect(quiet.notes.some((n) => n.startsWith('agreement with FP32'))).toBe(false);
+});
+
 it('ONNX Runtime INT8 is timed against FP32 here: layer kinds where int8 loses stay float, and the variant says so', async () => {
   const recipe = Int8RecipeSchema.parse({
     precision: 'int8',

@@ -92,12 +92,13 @@ class Candidates {
     private readonly base: Recipe,
     private readonly opts: Omit<CompareOptions, 'layerwise'>,
     private readonly ctx: JobContext,
-    private extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse },
+    private extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse; agreement?: boolean },
   ) {
     this.recipe = base;
     this.inner = { signal: ctx.signal, progress: () => undefined };
     // Candidates differ only in the layers left float: INT8 calibrates once for all of them.
-    this.extra = { ...extra, reuse: { channels: new Map(), ranges: new Map() } };
+    // Each candidate is compared next anyway: no agreement measured while making it.
+    this.extra = { ...extra, reuse: { channels: new Map(), ranges: new Map() }, agreement: false };
   }
 
   private get budgetLeft(): boolean {

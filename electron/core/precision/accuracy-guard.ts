@@ -93,6 +93,11 @@ function worstCosine(ref: Float32Array[][], got: Float32Array[][]): number {
   return worst;
 }
 
+/** Worst cosine of `variantPath` to `fp32Path` on `samples` (per output: worst sample and pooled). */
+export async function worstAgreement(fp32Path: string, variantPath: string, samples: Feeds[]): Promise<number> {
+  return worstCosine(await outputsOf(fp32Path, samples), await outputsOf(variantPath, samples));
+}
+
 /**
  * `quantize(excluded)` writes the INT8 model with `excluded` float and returns its path; `int8Path`
  * is the variant with `excluded` as given; `int8Nodes` in graph order. Stops at the floor, when

@@ -19,7 +19,7 @@ import { calibrationFeeds, collectActivationStats, type CalibrationData, type Ca
 import { filesAsData } from './images';
 import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
-import { guardInt8Accuracy } from './accuracy-guard';
+import { guardInt8Accuracy, worstAgreement } from './accuracy-guard';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { resolveShapes } from '../backends/inputs';
@@ -67,7 +67,8 @@ export async function makeVariant(
   displayName: string,
   recipe: Recipe,
   ctx: JobContext,
-  extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse } = {},
+  /** reuse: calibration statistics shared by a search's candidates; agreement: false skips measuring it (the search compares anyway). */
+  extra: { calibrationPaths?: string[]; reuse?: CalibrationReuse; agreement?: boolean } = {},
 ): Promise<Variant> {
   const t0 = performance.now();
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
@@ -83,7 +84,16 @@ export async function makeVariant(
       ? int8Variant(
           a,
           recipe,
-          { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [], reuse: extra.reuse },
+          {
+            id,
+            name,
+            out,
+            t0,
+            source,
+            calibrationPaths: extra.calibrationPaths ?? [],
+            reuse: extra.reuse,
+            agreement: extra.agreement ?? true,
+          },
           ctx,
         )
       : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
@@ -96,7 +106,16 @@ export async function makeVariant(
         ? await int8Variant(
             s,
             recipe,
-            { id, name, out, t0, source, calibrationPaths: extra.calibrationPaths ?? [], reuse: extra.reuse },
+            {
+              id,
+              name,
+              out,
+              t0,
+              source,
+              calibrationPaths: extra.calibrationPaths ?? [],
+              reuse: extra.reuse,
+              agreement: extra.agreement ?? true,
+            },
             ctx,
           )
         : await fp16Variant(s, recipe, { id, name, out, t0, source }, ctx);
@@ -184,10 +203,20 @@ async function fp16Variant(
   };
 }
 
+/** The first `n` samples of the calibration data, as feeds. */
+async function firstSamples(a: ModelAnalysis, data: CalibrationData, n: number): Promise<Record<string, ort.Tensor>[]> {
+  const samples: Record<string, ort.Tensor>[] = [];
+  for await (const feeds of calibrationFeeds(a.summary.inputs, data, a.opened.displayName)) {
+    samples.push(feeds);
+    if (samples.length >= n) break;
+  }
+  return samples;
+}
+
 async function int8Variant(
   a: ModelAnalysis,
   recipe: Extract<Recipe, { precision: 'int8' }>,
-  t: Target & { calibrationPaths: string[]; reuse?: CalibrationReuse | undefined },
+  t: Target & { calibrationPaths: string[]; reuse?: CalibrationReuse | undefined; agreement: boolean },
   ctx: JobContext,
 ): Promise<Variant> {
   // The speed check quantizes again with layer groups float: the same statistics serve every try.
@@ -257,11 +286,7 @@ async function int8Variant(
       const int8Left = all.filter((n) => !excluded.includes(n));
       // Accuracy on real samples only: agreement on seeded noise says nothing.
       if (files && int8Left.length > 0 && !ctx.signal.aborted) {
-        const samples: Record<string, ort.Tensor>[] = [];
-        for await (const feeds of calibrationFeeds(a.summary.inputs, data, a.opened.displayName)) {
-          samples.push(feeds);
-          if (samples.length >= ACCURACY_SAMPLES) break;
-        }
+        const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
         const acc = await guardInt8Accuracy(
           a.opened.path,
           excluded.length ? await attempt(excluded) : t.out,
@@ -306,6 +331,16 @@ async function int8Variant(
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+  // TensorRT's flavour cannot be timed here, but its agreement can be measured at once (its Q/DQ
+  // run on ONNX Runtime), so the user knows before building whether to search for a mix.
+  if (recipe.flavour === 'tensorrt' && t.agreement && files && r.quantizedNodes.length > 0 && !ctx.signal.aborted) {
+    ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });
+    const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
+    const worst = await worstAgreement(a.opened.path, t.out, samples);
+    guardNotes.push(
+      `agreement with FP32 on ${samples.length} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < ACCURACY_FLOOR ? `, under ${ACCURACY_FLOOR}: "Find mixed precision" in the Compare tab keeps the layers that cost it in FP32` : ''}`,
+    );
   }
   // All float by measurement: "nothing was quantized" would blame the model.
   const notes = [...r.notes.filter((n) => !(slower.size > 0 && n.startsWith('no node was quantized'))), ...guardNotes];
