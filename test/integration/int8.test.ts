@@ -358,3 +358,35 @@ describe('INT8 of the PaddleOCR classifier', () => {
     expect(fp32).toBeGreaterThan(0);
   });
 });
+
+describe('INT32 biases for ONNX Runtime', () => {
+  it('a channel whose weights are near zero gets its scale raised so its bias fits INT32, said once per weight', async () => {
+    // Channels 1 and 2 are pruned (weights ~1e-12) but keep a bias: bias / (x scale · w scale) overflows INT32.
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 2, 4, 4]);
+    const w = [0.5, -0.3, 1e-12, -1e-12, 2e-12, 1e-12, 0.4, 0.2];
+    b.node('Conv', [x, b.init('w', DT.float32, [4, 2, 1, 1], w), b.init('b', DT.float32, [4], [0.1, 5, -5, 0.1])], {
+      name: 'conv',
+      outputs: ['y'],
+    });
+    b.output('y', DT.float32, [1, 4, 4, 4]);
+    const file = path.join(tmp, 'pruned.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph(), { opset: 13 })));
+    const out = path.join(tmp, 'pruned.int8.onnx');
+    const r = await quantizeInt8(file, out, {
+      data: { kind: 'random', samples: 8, seed: 1, shapes: { x: [1, 2, 4, 4] } },
+      calibrator: 'max',
+      flavour: 'onnxruntime',
+    });
+    const raised = r.notes.filter((n) => n.includes('fits INT32'));
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatch(
+      /^weight w: 2 channels' scales \(1, 2\) raised to \d\.\d{3}e-\d+ or more so bias b fits INT32$/,
+    );
+    // The pruned channels still give their bias, the others their convolution.
+    const feeds = [{ x: new ort.Tensor('float32', seededInput([1, 2, 4, 4], 3), [1, 2, 4, 4]) }];
+    const [[want]] = await outputsOf(file, feeds);
+    const [[got]] = await outputsOf(out, feeds);
+    expect(cosine(want!, got!)).toBeGreaterThan(0.999);
+  });
+});

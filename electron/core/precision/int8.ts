@@ -1158,6 +1158,9 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
     }
     for (const job of biasJobs) {
       const { wq, values, xScale } = job;
+      // One note per weight, not per channel: a pruned layer can have hundreds of near-zero channels.
+      const raisedChannels: number[] = [];
+      let smallest = Infinity;
       for (let c = 0; c < values.length; c++) {
         const k = wq.axis === null ? 0 : c;
         const need = Math.abs(values[c] as number) / (xScale * INT32_MAX);
@@ -1166,8 +1169,15 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
         while (raised < need) raised = Math.fround(raised * (1 + 1e-6));
         wq.scales[k] = raised;
         requantizeChannel(wq.values, wq.dims, wq.axis, k, wq.q, raised);
+        raisedChannels.push(k);
+        smallest = Math.min(smallest, raised);
+      }
+      if (raisedChannels.length > 0) {
+        const list = raisedChannels.slice(0, 8).join(', ') + (raisedChannels.length > 8 ? ', …' : '');
         notes.push(
-          `weight ${wq.init}: channel ${k}'s scale raised to ${raised.toExponential(3)} so bias ${job.bias.name} fits INT32`,
+          raisedChannels.length === 1
+            ? `weight ${wq.init}: channel ${list}'s scale raised to ${smallest.toExponential(3)} so bias ${job.bias.name} fits INT32`
+            : `weight ${wq.init}: ${raisedChannels.length} channels' scales (${list}) raised to ${smallest.toExponential(3)} or more so bias ${job.bias.name} fits INT32`,
         );
       }
     }
