@@ -57,7 +57,7 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   const reads = readCounts(g);
   const single = (t: string) => reads.get(t) === 1;
   const readers = new Map<string, NodeProto[]>();
-  for (const n of g.node) for (const i of n.input) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of g.node) for (const i of n.input) if (i) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
   const seen = new Set<string>();
   const constFloat = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;

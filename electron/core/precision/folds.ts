@@ -286,7 +286,7 @@ export function foldAffineIntoNextConvs(
   const readers = new Map<string, NodeProto[]>();
   const producer = new Map<string, NodeProto>();
   for (const n of g.node) {
-    for (const x of n.input) if (x) readers.set(x, [...(readers.get(x) ?? []), n]);
+    for (const x of n.input) if (x) (readers.get(x) ?? readers.set(x, []).get(x)!).push(n);
     for (const o of n.output) if (o) producer.set(o, n);
   }
   const constOf = (n: NodeProto): { x: string; c: TensorProto } | null => {
