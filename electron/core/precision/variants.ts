@@ -320,6 +320,12 @@ async function int8Variant(
             )) as [number, number];
             if (mixedMs > floatMs) {
               excluded = all;
+              for (const n of all)
+                if (!slower.has(n))
+                  slower.set(
+                    n,
+                    'INT8 measured slower than float on this CPU once the accuracy check made others float',
+                  );
               guardNotes.push(
                 `the INT8 layers left (${ms(mixedMs)}) are not faster than float (${ms(floatMs)}): every layer stays float`,
               );
