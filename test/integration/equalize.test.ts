@@ -31,6 +31,16 @@ async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Flo
   return out;
 }
 
+/** x [1,4,12,12] → Conv (output channel 0 a hundred times louder) → Mul/Add: the affine's output. */
+function loudAffine(b: GraphBuilder, rand: () => number): string {
+  const x = b.input('x', DT.float32, [1, 4, 12, 12]);
+  const stem = randomFloats(rand, 8 * 4 * 9, 0.3);
+  for (let i = 0; i < 4 * 9; i++) stem[i]! *= 100;
+  const y = b.node('Conv', [x, b.init('w1', DT.float32, [8, 4, 3, 3], stem)], { attrs: { pads: [1, 1, 1, 1] } });
+  const z = b.node('Mul', [y, b.init('s', DT.float32, [1], [0.7])]);
+  return b.node('Add', [z, b.init('t', DT.float32, [1], [0.1])]);
+}
+
 describe('equalizeChannels', () => {
   it('on PP-OCRv4 det (after the folds) moves scales into affine blocks and Convs, and the outputs stay the same', async () => {
     const a = await analyzeModel(DET);
@@ -73,12 +83,7 @@ describe('equalizeChannels', () => {
     // x → Conv (channel 0 a hundred times louder) → Mul/Add (an affine block) → depthwise Conv.
     const rand = seeded(3);
     const b = new GraphBuilder();
-    const x = b.input('x', DT.float32, [1, 4, 12, 12]);
-    const stem = randomFloats(rand, 8 * 4 * 9, 0.3);
-    for (let i = 0; i < 4 * 9; i++) stem[i]! *= 100;
-    const y = b.node('Conv', [x, b.init('w1', DT.float32, [8, 4, 3, 3], stem)], { attrs: { pads: [1, 1, 1, 1] } });
-    const z = b.node('Mul', [y, b.init('s', DT.float32, [1], [0.7])]);
-    const u = b.node('Add', [z, b.init('t', DT.float32, [1], [0.1])]);
+    const u = loudAffine(b, rand);
     const dw = randomFloats(rand, 8 * 9, 0.3);
     b.node('Conv', [u, b.init('w2', DT.float32, [8, 1, 3, 3], dw)], {
       outputs: ['out'],
@@ -108,12 +113,7 @@ describe('equalizeChannels', () => {
     // backbone stage's output read by the next stage and by the neck).
     const rand = seeded(6);
     const b = new GraphBuilder();
-    const x = b.input('x', DT.float32, [1, 4, 12, 12]);
-    const stem = randomFloats(rand, 8 * 4 * 9, 0.3);
-    for (let i = 0; i < 4 * 9; i++) stem[i]! *= 100;
-    const y = b.node('Conv', [x, b.init('w1', DT.float32, [8, 4, 3, 3], stem)], { attrs: { pads: [1, 1, 1, 1] } });
-    const z = b.node('Mul', [y, b.init('s', DT.float32, [1], [0.7])]);
-    const u = b.node('Add', [z, b.init('t', DT.float32, [1], [0.1])]);
+    const u = loudAffine(b, rand);
     b.node('Conv', [u, b.init('w2', DT.float32, [8, 1, 3, 3], randomFloats(rand, 72, 0.3))], {
       outputs: ['dw'],
       attrs: { group: 8, pads: [1, 1, 1, 1] },

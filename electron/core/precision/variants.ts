@@ -79,46 +79,23 @@ export async function makeVariant(
   const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
+  const target = { id, name, out, t0, source };
+  const int8Target = {
+    ...target,
+    calibrationPaths: extra.calibrationPaths ?? [],
+    reuse: extra.reuse,
+    agreement: extra.agreement ?? true,
+  };
   if (!asksToSpecialize(recipe))
-    return recipe.precision === 'int8'
-      ? int8Variant(
-          a,
-          recipe,
-          {
-            id,
-            name,
-            out,
-            t0,
-            source,
-            calibrationPaths: extra.calibrationPaths ?? [],
-            reuse: extra.reuse,
-            agreement: extra.agreement ?? true,
-          },
-          ctx,
-        )
-      : fp16Variant(a, recipe, { id, name, out, t0, source }, ctx);
+    return recipe.precision === 'int8' ? int8Variant(a, recipe, int8Target, ctx) : fp16Variant(a, recipe, target, ctx);
   // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
   ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
   return withSpecialized(a, recipe, async (spec) => {
     const s = await analyzeModel(spec.outPath, displayName);
     const v =
       recipe.precision === 'int8'
-        ? await int8Variant(
-            s,
-            recipe,
-            {
-              id,
-              name,
-              out,
-              t0,
-              source,
-              calibrationPaths: extra.calibrationPaths ?? [],
-              reuse: extra.reuse,
-              agreement: extra.agreement ?? true,
-            },
-            ctx,
-          )
-        : await fp16Variant(s, recipe, { id, name, out, t0, source }, ctx);
+        ? await int8Variant(s, recipe, int8Target, ctx)
+        : await fp16Variant(s, recipe, target, ctx);
     return { ...v, notes: [spec.note, ...v.notes] };
   });
 }
