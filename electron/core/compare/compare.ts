@@ -276,7 +276,7 @@ export async function compareModels(
           classes >= 2 &&
           classes <= 100_000 &&
           refOut[k]!.length / classes <= 10_000 &&
-          !(opts.stream ?? []).some((p) => p.output === n);
+          !stream.some((p) => p.output === n);
         return {
           output: n,
           metrics: m,

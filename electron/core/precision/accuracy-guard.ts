@@ -31,6 +31,8 @@ type Feeds = Record<string, ort.Tensor>;
 
 /** Most candidates tried per round; more layers than this are tried in runs of neighbours. */
 const ROUND = 8;
+/** Most evaluations in all (each a quantization and a run of the samples). */
+const MAX_TRIES = 24;
 
 async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[][]> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
@@ -101,7 +103,7 @@ export async function worstAgreement(fp32Path: string, variantPath: string, samp
 /**
  * `quantize(excluded)` writes the INT8 model with `excluded` float and returns its path; `int8Path`
  * is the variant with `excluded` as given; `int8Nodes` in graph order. Stops at the floor, when
- * cancelled, or when `maxTries` evaluations are spent (then every INT8 layer goes float: exact, and
+ * cancelled, or when MAX_TRIES evaluations are spent (then every INT8 layer goes float: exact, and
  * never slower than FP32 since the folds alone are faster).
  */
 export async function guardInt8Accuracy(
@@ -111,7 +113,7 @@ export async function guardInt8Accuracy(
   excluded: string[],
   samples: Feeds[],
   quantize: (excluded: string[]) => Promise<string>,
-  opts: { floor: number; maxTries?: number; signal?: AbortSignal; onStep?: (stage: string) => void },
+  opts: { floor: number; signal?: AbortSignal; onStep?: (stage: string) => void },
 ): Promise<AccuracyResult> {
   opts.onStep?.(`Checking INT8 against FP32 on ${samples.length} calibration samples`);
   const ref = await outputsOf(fp32Path, samples);
@@ -121,7 +123,6 @@ export async function guardInt8Accuracy(
   let left = [...int8Nodes];
   const steps: AccuracyStep[] = [];
   let tries = 0;
-  const most = opts.maxTries ?? 24;
   while (worst < opts.floor && left.length > 0 && !opts.signal?.aborted) {
     // Candidates: single layers, or, with many layers left, runs of neighbours in graph order
     // (at most ROUND of them), so a round costs at most ROUND evaluations.
@@ -129,7 +130,7 @@ export async function guardInt8Accuracy(
     const candidates = Array.from({ length: Math.ceil(left.length / size) }, (_, i) =>
       left.slice(i * size, (i + 1) * size),
     );
-    if (left.length === 1 || tries + candidates.length > most) {
+    if (left.length === 1 || tries + candidates.length > MAX_TRIES) {
       // The last layer, or no budget for another round: all float (exact up to rounding).
       current = [...current, ...left];
       worst = worstCosine(ref, await outputsOf(await quantize(current), samples));

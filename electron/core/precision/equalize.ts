@@ -25,7 +25,7 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import type { ActivationStats } from './calibrate';
-import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts } from './graph-edit';
+import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts, readersOf } from './graph-edit';
 
 /** A Conv input that can be equalized, and where its scale goes. */
 export interface EqualizeCandidate {
@@ -56,8 +56,7 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
   const reads = readCounts(g);
   const single = (t: string) => reads.get(t) === 1;
-  const readers = new Map<string, NodeProto[]>();
-  for (const n of g.node) for (const i of n.input) if (i) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
+  const readers = readersOf(g);
   const seen = new Set<string>();
   const constFloat = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;

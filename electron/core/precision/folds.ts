@@ -6,7 +6,18 @@
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { ATTR, elementCount } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
-import { attrOf, bytesOf, dropDead, f32Tensor, FLOAT, isDefaultDomain, Names, node, readCounts } from './graph-edit';
+import {
+  attrOf,
+  bytesOf,
+  dropDead,
+  f32Tensor,
+  FLOAT,
+  isDefaultDomain,
+  Names,
+  node,
+  readCounts,
+  readersOf,
+} from './graph-edit';
 
 const CONVS = new Set(['Conv', 'ConvTranspose']);
 
@@ -283,12 +294,9 @@ export function foldAffineIntoNextConvs(
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
   const graphOutputs = new Set(g.output.map((o) => o.name));
   const reads = readCounts(g);
-  const readers = new Map<string, NodeProto[]>();
+  const readers = readersOf(g);
   const producer = new Map<string, NodeProto>();
-  for (const n of g.node) {
-    for (const x of n.input) if (x) (readers.get(x) ?? readers.set(x, []).get(x)!).push(n);
-    for (const o of n.output) if (o) producer.set(o, n);
-  }
+  for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
   const constOf = (n: NodeProto): { x: string; c: TensorProto } | null => {
     if (!isDefaultDomain(n) || (n.opType !== 'Mul' && n.opType !== 'Add') || n.input.length !== 2) return null;
     const [i0, i1] = [inits.get(n.input[0] ?? ''), inits.get(n.input[1] ?? '')];

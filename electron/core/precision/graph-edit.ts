@@ -62,6 +62,13 @@ function readsIn(g: GraphProto, into: Map<string, number>): void {
   }
 }
 
+/** The nodes of `g` that read each tensor (a node reading it twice is listed twice, as readCounts counts it). */
+export function readersOf(g: GraphProto): Map<string, NodeProto[]> {
+  const m = new Map<string, NodeProto[]>();
+  for (const n of g.node) for (const x of n.input) if (x) (m.get(x) ?? m.set(x, []).get(x)!).push(n);
+  return m;
+}
+
 export function readCounts(g: GraphProto): Map<string, number> {
   const m = new Map<string, number>();
   readsIn(g, m);

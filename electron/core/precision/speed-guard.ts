@@ -33,7 +33,14 @@ export interface GuardResult {
   steps: GuardStep[];
   /** INT8 lost at every grouping: the model stays float. */
   allFloat: boolean;
+  /** Files `quantize` wrote (they live as long as its folder): nothing quantized, and the result. */
+  floatPath: string;
+  finalPath: string;
 }
+
+/** Single-layer tries after the kinds (each is a quantization and a timing), of which heaviest float layers in INT8. */
+const LAYER_TRIES = 16;
+const HEAVIEST_TRIES = 6;
 
 /** The kind of a quantized node, as int8 kernels see it. */
 export function layerKind(n: NodeProto): string {
@@ -103,83 +110,78 @@ export async function guardInt8Speed(
     onStep?: (stage: string) => void;
     /** Multiply-accumulates per layer name (relative sizes are enough): orders the single-layer pass. */
     macs?: ReadonlyMap<string, number>;
-    /** Most single-layer tries (each is a quantization and a timing). */
-    maxLayerTries?: number;
   } = {},
 ): Promise<GuardResult> {
   opts.onStep?.('Timing INT8 against float');
-  const floatPath = await quantize(quantized.map((n) => n.name));
+  const all = quantized.map((n) => n.name);
+  const floatPath = await quantize(all);
   const [fp32Ms, floatMs, int8Ms] = (await medianLatencies([fp32Path, floatPath, int8Path], feeds, opts)) as [
     number,
     number,
     number,
   ];
+  let excluded: string[] = [];
+  let bestPath = int8Path;
+  let bestMs = int8Ms;
+  const steps: GuardStep[] = [];
+  /** Times `next` float against the best so far; it becomes the best when ≥ 3 % faster. */
+  const tryFloat = async (next: string[], step: Omit<GuardStep, 'ms' | 'kept'>, stage: string) => {
+    // Everything in float is the float graph itself: measured above.
+    if (opts.signal?.aborted || next.length >= quantized.length) return;
+    opts.onStep?.(stage);
+    const candidate = await quantize(next);
+    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
+    const kept = ms < best * 0.97;
+    steps.push({ ...step, ms: ms * (bestMs / best), kept });
+    if (kept) {
+      excluded = next;
+      bestPath = candidate;
+      bestMs = ms * (bestMs / best); // on the scale of the first measurement
+    }
+  };
+
   const groups = new Map<string, string[]>();
   for (const n of quantized) {
     const k = layerKind(n);
     groups.set(k, [...(groups.get(k) ?? []), n.name]);
   }
-  const order = [...groups].sort((a, b) => b[1].length - a[1].length);
-  let excluded: string[] = [];
-  let bestPath = int8Path;
-  let bestMs = int8Ms;
-  const steps: GuardStep[] = [];
-  for (const [group, names] of order) {
-    if (opts.signal?.aborted) break;
-    // Everything in float is the float graph itself: measured above.
-    if (excluded.length + names.length >= quantized.length) continue;
-    opts.onStep?.(`Timing INT8 with ${group} in float`);
-    const candidate = await quantize([...excluded, ...names]);
-    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
-    const kept = ms < best * 0.97;
-    steps.push({ group, nodes: names.length, ms: ms * (bestMs / best), kept });
-    if (kept) {
-      excluded = [...excluded, ...names];
-      bestPath = candidate;
-      bestMs = ms * (bestMs / best); // on the scale of the first measurement
-    }
-  }
+  for (const [group, names] of [...groups].sort((a, b) => b[1].length - a[1].length))
+    await tryFloat([...excluded, ...names], { group, nodes: names.length }, `Timing INT8 with ${group} in float`);
   // From all float when no group paid, else from the groups' result.
   if (bestMs > floatMs) {
-    excluded = quantized.map((n) => n.name);
+    excluded = all;
     bestPath = floatPath;
     bestMs = floatMs;
   }
+
   const macs = (n: NodeProto) => opts.macs?.get(n.name) ?? 0;
   const int8Now = quantized.filter((n) => !excluded.includes(n.name)).sort((x, y) => macs(x) - macs(y));
   const heaviestFloat = quantized
     .filter((n) => excluded.includes(n.name) && macs(n) > 0)
     .sort((x, y) => macs(y) - macs(x))
-    .slice(0, 6);
-  const most = opts.maxLayerTries ?? 16;
-  const tries: { n: NodeProto; toInt8: boolean }[] = [
-    ...(int8Now.length > 1 ? int8Now.slice(0, most - heaviestFloat.length).map((n) => ({ n, toInt8: false })) : []),
+    .slice(0, HEAVIEST_TRIES);
+  const tries = [
+    ...(int8Now.length > 1
+      ? int8Now.slice(0, LAYER_TRIES - heaviestFloat.length).map((n) => ({ n, toInt8: false }))
+      : []),
     ...heaviestFloat.map((n) => ({ n, toInt8: true })),
-  ].slice(0, most);
-  for (const { n, toInt8 } of tries) {
-    if (opts.signal?.aborted) break;
-    const next = toInt8 ? excluded.filter((x) => x !== n.name) : [...excluded, n.name];
-    // Everything float again is the float graph: measured above.
-    if (next.length >= quantized.length) continue;
-    opts.onStep?.(`Timing ${n.name} in ${toInt8 ? 'INT8' : 'float'}`);
-    const candidate = await quantize(next);
-    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
-    const kept = ms < best * 0.97;
-    steps.push({ group: n.name, toInt8, nodes: 1, ms: ms * (bestMs / best), kept });
-    if (kept) {
-      excluded = next;
-      bestPath = candidate;
-      bestMs = ms * (bestMs / best);
-    }
-  }
+  ];
+  for (const { n, toInt8 } of tries)
+    await tryFloat(
+      toInt8 ? excluded.filter((x) => x !== n.name) : [...excluded, n.name],
+      { group: n.name, toInt8, nodes: 1 },
+      `Timing ${n.name} in ${toInt8 ? 'INT8' : 'float'}`,
+    );
   const allFloat = excluded.length >= quantized.length;
   return {
-    excluded: allFloat ? quantized.map((n) => n.name) : excluded,
+    excluded: allFloat ? all : excluded,
     fp32Ms,
     floatMs,
     int8Ms,
     finalMs: allFloat ? floatMs : bestMs,
     steps,
     allFloat,
+    floatPath,
+    finalPath: allFloat ? floatPath : bestPath,
   };
 }

@@ -264,15 +264,11 @@ async function int8Variant(
       // Accuracy on real samples only: agreement on seeded noise says nothing.
       if (files && int8Left.length > 0 && !ctx.signal.aborted) {
         const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
-        const acc = await guardInt8Accuracy(
-          a.opened.path,
-          excluded.length ? await attempt(excluded) : t.out,
-          int8Left,
-          excluded,
-          samples,
-          attempt,
-          { floor: ACCURACY_FLOOR, signal: ctx.signal, onStep },
-        );
+        const acc = await guardInt8Accuracy(a.opened.path, g.finalPath, int8Left, excluded, samples, attempt, {
+          floor: ACCURACY_FLOOR,
+          signal: ctx.signal,
+          onStep,
+        });
         const cos = (v: number) => v.toFixed(4);
         for (const step of acc.steps)
           slower.set(
@@ -288,13 +284,9 @@ async function int8Variant(
           excluded = acc.excluded;
           // Fewer INT8 layers can leave Q/DQ that no longer pays: time it against the folds alone.
           if (excluded.length < all.length) {
-            const [floatMs, mixedMs] = (await medianLatencies(
-              [await attempt(all), await attempt(excluded)],
-              timingFeeds,
-              {
-                signal: ctx.signal,
-              },
-            )) as [number, number];
+            const [floatMs, mixedMs] = (await medianLatencies([g.floatPath, await attempt(excluded)], timingFeeds, {
+              signal: ctx.signal,
+            })) as [number, number];
             if (mixedMs > floatMs) {
               excluded = all;
               for (const n of all)
