@@ -5,7 +5,7 @@
  * kind and each group is tried in float (it stays float when the whole model gets faster); then
  * single layers, since one kind can hold both a 3-channel stem and a heavy 3×3 neck convolution:
  * each layer still INT8 is tried in float (lightest first), and the heaviest float ones are tried
- * in INT8 alone. If INT8 still loses to float, every layer stays float and the variant says so.
+ * in INT8 alone (those of kinds that held their own first). If INT8 still loses to float, every layer stays float and the variant says so.
  */
 import * as ort from 'onnxruntime-node';
 import type { NodeProto } from '../onnx/model';
@@ -145,8 +145,13 @@ export async function guardInt8Speed(
     const k = layerKind(n);
     groups.set(k, [...(groups.get(k) ?? []), n.name]);
   }
-  for (const [group, names] of [...groups].sort((a, b) => b[1].length - a[1].length))
+  // Layers of kinds whose float try was not faster: INT8 held its own there.
+  const heldUp = new Set<string>();
+  for (const [group, names] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+    const before = steps.length;
     await tryFloat([...excluded, ...names], { group, nodes: names.length }, `Timing INT8 with ${group} in float`);
+    if (steps.length > before && !steps[steps.length - 1]!.kept) for (const n of names) heldUp.add(n);
+  }
   // From all float when no group paid, else from the groups' result.
   if (bestMs > floatMs) {
     excluded = all;
@@ -156,9 +161,12 @@ export async function guardInt8Speed(
 
   const macs = (n: NodeProto) => opts.macs?.get(n.name) ?? 0;
   const int8Now = quantized.filter((n) => !excluded.includes(n.name)).sort((x, y) => macs(x) - macs(y));
+  // When the groups' result lost to float as a whole, the layers of kinds that held their own come
+  // first: by timing noise or one light layer among heavy ones, the whole kind may have lost.
+  const held = (n: NodeProto) => (heldUp.has(n.name) ? 1 : 0);
   const heaviestFloat = quantized
-    .filter((n) => excluded.includes(n.name) && macs(n) > 0)
-    .sort((x, y) => macs(y) - macs(x))
+    .filter((n) => excluded.includes(n.name) && (macs(n) > 0 || heldUp.has(n.name)))
+    .sort((x, y) => held(y) - held(x) || macs(y) - macs(x))
     .slice(0, HEAVIEST_TRIES);
   const tries = [
     ...(int8Now.length > 1
