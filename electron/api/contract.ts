@@ -345,6 +345,12 @@ export const Int8RecipeSchema = z.object({
    * time, then (with real calibration data) those that put the worst calibration sample under cosine 0.99.
    */
   speedGuard: z.boolean().default(true),
+  /**
+   * With real calibration data (images, .npy/.npz): keep float the INT8 layers that put the worst
+   * calibration sample under cosine 0.99 to FP32 (checked with a margin, at 0.993). Both flavours; the
+   * ONNX Runtime flavour runs it after its speed check.
+   */
+  accuracyCheck: z.boolean().default(true),
   /** Equalize Conv input channels before quantizing (absent: on for TensorRT, off for ONNX Runtime, as measured). */
   equalize: z.boolean().optional(),
   /** How images among calibrationFiles are preprocessed. */

@@ -258,6 +258,15 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   await steps.locator('summary').click();
   await expect(steps.locator('li').first()).toContainText(/node\(s\) in float is (not )?faster/);
   await page.screenshot({ path: path.join(SHOTS, 'precision-int8-images.png') });
+  // TensorRT's flavour on the same images: not timed here, but checked against FP32 on them.
+  await page.getByLabel('INT8 flavour').selectOption('tensorrt');
+  await expect(page.getByLabel('Check against FP32')).toBeChecked();
+  await page.getByRole('button', { name: 'Make INT8 variant' }).click();
+  const trt = page.getByTestId('variant').filter({ hasText: 'int8-trt-mse' });
+  await expect(trt).toContainText(/accuracy check: worst cosine to FP32 on 16 calibration samples \d\.\d{4}/, {
+    timeout: 60_000,
+  });
+  await page.screenshot({ path: path.join(SHOTS, 'precision-int8-trt-checked.png') });
   // Compared with FP32 on other images, preprocessed as the variant's calibration images were.
   const held = await writeTextLines(path.join(dir, 'held'), 3, { width: 192, height: 48, seed: 77, flipHalf: true });
   await page.getByRole('tab', { name: 'Compare' }).click();

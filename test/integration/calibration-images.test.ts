@@ -124,7 +124,7 @@ it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 o
   await int8.release();
 });
 
-it('TensorRT INT8 made from images says at once how well it agrees with FP32 on them', async () => {
+it('TensorRT INT8 made from images is checked against FP32 on them at once', async () => {
   const calib = await writeTextLines(path.join(tmp, 'trt-calib'), 8, {
     width: 192,
     height: 48,
@@ -135,19 +135,25 @@ it('TensorRT INT8 made from images says at once how well it agrees with FP32 on 
   const ctx = { signal: new AbortController().signal, progress: () => undefined };
   const recipe = Int8RecipeSchema.parse({ precision: 'int8', shapes: { x: [1, 3, 48, 192] }, preprocess });
   const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx, { calibrationPaths: calib });
-  const note = v.notes.find((n) => n.startsWith('agreement with FP32'));
-  expect(note).toMatch(
-    /^agreement with FP32 on 8 calibration samples \(its Q\/DQ run on ONNX Runtime\): worst cosine [01]\.\d{4}/,
+  const note = v.notes.find((n) => n.startsWith('accuracy check'));
+  expect(note).toMatch(/^accuracy check: worst cosine to FP32 on 8 calibration samples [01]\.\d{4} \(floor 0\.993/);
+  // The classifier agrees well (0.999 on held-back text): every layer stays INT8.
+  expect(Number(note!.match(/samples ([\d.]+)/)![1])).toBeGreaterThan(0.993);
+  expect(v.kept.some((k) => k.reason.startsWith('INT8 cost accuracy'))).toBe(false);
+  // Without the check, the agreement is still measured and said.
+  const unchecked = await makeVariant(CLS, 'cls.onnx', { ...recipe, accuracyCheck: false }, ctx, {
+    calibrationPaths: calib,
+  });
+  expect(unchecked.notes.find((n) => n.startsWith('agreement with FP32'))).toMatch(
+    /^agreement with FP32 on 8 calibration samples \(its Q\/DQ run on ONNX Runtime\): worst cosine [01]\.\d{4}$/,
   );
-  // The classifier agrees well (0.999 on held-back text): no advice to search.
-  expect(Number(note!.match(/worst cosine ([\d.]+)/)![1])).toBeGreaterThan(0.99);
-  expect(note).not.toMatch(/Find mixed precision/);
-  // Made inside a search (which compares every candidate anyway), it is not measured twice.
+  expect(unchecked.nodesByPrecision.int8).toBe(v.nodesByPrecision.int8);
+  // Made inside a search (which compares every candidate anyway), it is neither checked nor measured.
   const quiet = await makeVariant(CLS, 'cls.onnx', { ...recipe, excludeNodes: ['p2o.Conv.0'] }, ctx, {
     calibrationPaths: calib,
     agreement: false,
   });
-  expect(quiet.notes.some((n) => n.startsWith('agreement with FP32'))).toBe(false);
+  expect(quiet.notes.some((n) => /^(agreement with FP32|accuracy check)/.test(n))).toBe(false);
 });
 
 it('ONNX Runtime INT8 is timed against FP32 here: layer kinds where int8 loses stay float, and the variant says so', async () => {

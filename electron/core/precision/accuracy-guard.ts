@@ -33,6 +33,8 @@ type Feeds = Record<string, ort.Tensor>;
 const ROUND = 8;
 /** Most evaluations in all (each a quantization and a run of the samples). */
 const MAX_TRIES = 24;
+/** Most evaluations giving layers of a run back to INT8 once the floor is met. */
+const GIVE_BACK_TRIES = 16;
 
 async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[][]> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
@@ -152,6 +154,21 @@ export async function guardInt8Accuracy(
     left = left.filter((n) => !chosen.nodes.includes(n));
     for (const node of chosen.nodes) steps.push({ node, worst: chosen.worst });
     worst = chosen.worst;
+  }
+  // A run made float whole can hold layers that do not need it: each goes back to INT8 while the
+  // floor holds, the last chosen first (later runs mattered less).
+  if (worst >= opts.floor && steps.length > 1) {
+    let budget = GIVE_BACK_TRIES;
+    for (const step of [...steps].reverse()) {
+      if (budget-- <= 0 || opts.signal?.aborted) break;
+      opts.onStep?.(`Checking accuracy with ${step.node} back in INT8`);
+      const without = current.filter((n) => n !== step.node);
+      const w = worstCosine(ref, await outputsOf(await quantize(without), samples));
+      if (w < opts.floor) continue;
+      current = without;
+      worst = w;
+      steps.splice(steps.indexOf(step), 1);
+    }
   }
   return { excluded: current, before, worst, steps, samples: samples.length };
 }

@@ -40,6 +40,8 @@ export function PrecisionPanel() {
   const [equalize, setEqualize] = useState(true);
   // Follows the flavour too (MSE for TensorRT, max for ONNX Runtime: what measured best), until changed.
   const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('mse');
+  // The checks against FP32 (accuracy on real calibration data; time too for ONNX Runtime): off makes every layer INT8.
+  const [check, setCheck] = useState(true);
   const [samples, setSamples] = useState('32');
   const [calibFiles, setCalibFiles] = useState<File[]>([]);
   const [resize, setResize] = useState<'stretch' | 'crop' | 'pad'>('stretch');
@@ -123,6 +125,8 @@ export function PrecisionPanel() {
       flavour,
       equalize,
       calibrator,
+      speedGuard: check,
+      accuracyCheck: check,
       samples: n,
       shapes: dims,
       calibrationFiles,
@@ -230,6 +234,18 @@ export function PrecisionPanel() {
               title="Scale each channel of a Conv's input to an even range, the scale moved into the op before (exact in float)"
             >
               Equalize Conv input channels
+            </Toggle>
+            <Toggle
+              checked={check}
+              onChange={setCheck}
+              label="Check against FP32"
+              title={
+                flavour === 'onnxruntime'
+                  ? 'Time INT8 against FP32 here and, with real calibration data, check its agreement: layers that lose time or accuracy stay float'
+                  : 'With real calibration data, run the Q/DQ beside FP32 on up to 32 samples: layers that put the worst under cosine 0.993 stay float'
+              }
+            >
+              {flavour === 'onnxruntime' ? 'Check speed and accuracy against FP32' : 'Check accuracy against FP32'}
             </Toggle>
             <label>
               Calibrator
