@@ -55,8 +55,12 @@ async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[]
   }
 }
 
-/** Per sample, an output this small (a VAD's speech probability: 1 value) is judged pooled. */
-const POOL_BELOW = 16;
+/**
+ * Per sample, an output this small (a VAD's speech probability: 1 value, whose cosine is its sign)
+ * is judged pooled. Two values already mean something: a two-class classifier's near-ties (judged
+ * pooled, PP-OCR's direction classifier met the floor while a held-back tie fell to 0.966).
+ */
+const POOL_BELOW = 2;
 /** A sample whose reference is this much quieter (RMS) than the output's average is judged pooled too. */
 const QUIET = 0.1;
 
