@@ -261,6 +261,8 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   // TensorRT's flavour on the same images: not timed here, but checked against FP32 on them.
   await page.getByLabel('INT8 flavour').selectOption('tensorrt');
   await expect(page.getByLabel('Check against FP32')).toBeChecked();
+  await page.getByLabel('Check against FP32').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'precision-check-toggle.png') });
   await page.getByRole('button', { name: 'Make INT8 variant' }).click();
   const trt = page.getByTestId('variant').filter({ hasText: 'int8-trt-mse' });
   await expect(trt).toContainText(/accuracy check: worst cosine to FP32 on 16 calibration samples \d\.\d{4}/, {
