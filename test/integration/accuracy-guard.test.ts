@@ -101,6 +101,18 @@ it('keeps float the layers whose INT8 costs accuracy, and only those', async () 
   expect(fine.worst).toBe(fine.before);
 });
 
+it('holds FP32 outputs for as many samples as its byte budget allows', async () => {
+  const file = outlierModel();
+  const { quantize, samples } = setup(file);
+  // 2 KiB of output per sample (1×8×8×8 floats): a 5 KiB budget keeps 2 of the 6 samples.
+  const r = await guardInt8Accuracy(file, await quantize([]), ['convA', 'convB', 'convC'], [], samples, quantize, {
+    floor: 0.99,
+    referenceBytes: 5 * 1024,
+  });
+  expect(r.samples).toBe(2);
+  expect(r.worst).toBeGreaterThanOrEqual(0.99);
+});
+
 it('with many INT8 layers it tries runs of neighbours, a bounded number per round', async () => {
   const file = outlierModel(10);
   const { quantize, samples } = setup(file);

@@ -1,14 +1,13 @@
 /**
- * INT8 on ONNX Runtime must also agree with FP32 on the user's own data, not only be faster. After
- * the speed check, the variant runs beside FP32 on a few calibration samples; while its worst
- * cosine (any float output, any sample) is under the floor, each layer still INT8 is tried in
- * float and the one that helps most stays float. All float is exact, so the floor is always met in
- * the end; usually one or two layers do it (PP-OCRv4 rec: one 1×1 Conv took the worst held-back
- * sample from 1.0 to 0.94 for a 3% gain). Outputs too small for a per-sample cosine (a VAD's speech
- * probability) are judged pooled over the samples.
+ * INT8 must agree with FP32 on the user's own data. The variant runs beside FP32 on calibration
+ * samples (on ONNX Runtime: a TensorRT variant's Q/DQ too); while its worst cosine (any float output,
+ * any sample) is under the floor, the INT8 layer (or run of neighbours) whose float version helps
+ * most goes float, and then each layer of a run goes back to INT8 if the floor still holds. All float
+ * is exact, so the floor is always met in the end. The FP32 outputs are held once (up to
+ * REFERENCE_BYTES), the variant's are compared one sample at a time. Outputs too small for a
+ * per-sample cosine (a VAD's speech probability) are judged pooled over the samples.
  */
 import * as ort from 'onnxruntime-node';
-import { errorMetrics } from '../compare/metrics';
 
 export interface AccuracyStep {
   /** The layer made float. */
@@ -36,23 +35,15 @@ const MAX_TRIES = 24;
 /** Most evaluations giving layers of a run back to INT8 once the floor is met. */
 const GIVE_BACK_TRIES = 16;
 
-async function outputsOf(file: string, samples: Feeds[]): Promise<Float32Array[][]> {
-  const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-  try {
-    const all: Float32Array[][] = [];
-    for (const feeds of samples) {
-      const out = await s.run(feeds);
-      all.push(
-        s.outputNames
-          .map((n) => out[n]?.data)
-          .filter((d): d is Float32Array => d instanceof Float32Array)
-          .map((d) => Float32Array.from(d)),
-      );
-    }
-    return all;
-  } finally {
-    await s.release();
-  }
+/** FP32 outputs the check holds for its samples; past this, later samples are left out (bounds memory). */
+const REFERENCE_BYTES = 512 * 2 ** 20;
+
+const session = (file: string) =>
+  ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+
+/** Each float output of one run, in output order (a view: read it before the next run). */
+function floatOutputs(s: ort.InferenceSession, out: ort.InferenceSession.OnnxValueMapType): Float32Array[] {
+  return s.outputNames.map((n) => out[n]?.data).filter((d): d is Float32Array => d instanceof Float32Array);
 }
 
 /**
@@ -64,46 +55,105 @@ const POOL_BELOW = 2;
 /** A sample whose reference is this much quieter (RMS) than the output's average is judged pooled too. */
 const QUIET = 0.1;
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** FP32's outputs on the samples, and each output's RMS over all of them. */
+interface Reference {
+  outputs: Float32Array[][];
+  level: number[];
+  samples: Feeds[];
 }
 
-const rms = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / Math.max(1, v.length));
+/** Runs FP32 on the samples, as many as fit in REFERENCE_BYTES (at least one). */
+async function referenceOf(fp32Path: string, samples: Feeds[], budget = REFERENCE_BYTES): Promise<Reference> {
+  const s = await session(fp32Path);
+  try {
+    const outputs: Float32Array[][] = [];
+    let bytes = 0;
+    for (const feeds of samples) {
+      const got = floatOutputs(s, await s.run(feeds)).map((d) => Float32Array.from(d));
+      bytes += got.reduce((n, d) => n + d.byteLength, 0);
+      if (outputs.length > 0 && bytes > budget) break;
+      outputs.push(got);
+    }
+    const level = (outputs[0] ?? []).map((_, k) => {
+      let ss = 0;
+      let n = 0;
+      for (const o of outputs) {
+        const d = o[k] ?? new Float32Array();
+        for (const v of d) ss += v * v;
+        n += d.length;
+      }
+      return Math.sqrt(ss / Math.max(1, n));
+    });
+    return { outputs, level, samples: samples.slice(0, outputs.length) };
+  } finally {
+    await s.release();
+  }
+}
+
+/** dot, |r|², |g|² of two vectors (float64 sums). */
+function sums(r: Float32Array, g: Float32Array): [number, number, number] {
+  let dot = 0;
+  let rr = 0;
+  let gg = 0;
+  for (let i = 0; i < r.length; i++) {
+    const a = r[i] as number;
+    const b = g[i] as number;
+    dot += a * b;
+    rr += a * a;
+    gg += b * b;
+  }
+  return [dot, rr, gg];
+}
+
+/** Cosine as errorMetrics has it (two zero vectors agree); NaN (a NaN or inf output) counts as -1. */
+function cosineOf(dot: number, rr: number, gg: number): number {
+  const c = rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
+  return Number.isNaN(c) ? -1 : c;
+}
 
 /**
- * The lowest cosine to the reference, per float output: the worst sample's, and the cosine pooled
- * over all samples. A sample is judged alone when the output is large enough for its cosine to mean
- * something and its reference is not near silence (a recurrent state after quiet audio: there a
- * cosine measures rounding noise against nothing).
+ * The lowest cosine of `file` to the reference, per float output: the worst sample's, and the
+ * cosine pooled over all samples. A sample is judged alone when the output has more than one value
+ * and its reference is not near silence (a recurrent state after quiet audio: there a cosine
+ * measures rounding noise against nothing). The variant's outputs are read one sample at a time.
  */
-function worstCosine(ref: Float32Array[][], got: Float32Array[][]): number {
-  let worst = 1;
-  const outputs = ref[0]?.length ?? 0;
-  for (let k = 0; k < outputs; k++) {
-    const r = ref.map((s) => s[k] ?? new Float32Array());
-    const g = got.map((s) => s[k] ?? new Float32Array());
-    if (g.some((x, i) => x.length !== r[i]!.length)) return -1;
-    const pooled = errorMetrics(concat(r), concat(g)).cosine;
-    worst = Math.min(worst, Number.isNaN(pooled) ? -1 : pooled);
-    const level = rms(concat(r));
-    r.forEach((x, i) => {
-      if (x.length < POOL_BELOW || rms(x) < QUIET * level) return;
-      const c = errorMetrics(x, g[i]!).cosine;
-      worst = Math.min(worst, Number.isNaN(c) ? -1 : c);
-    });
+async function worstAgainst(ref: Reference, file: string): Promise<number> {
+  const s = await session(file);
+  try {
+    let worst = 1;
+    const pooled = ref.level.map(() => [0, 0, 0]);
+    for (let i = 0; i < ref.samples.length; i++) {
+      const got = floatOutputs(s, await s.run(ref.samples[i]!));
+      const want = ref.outputs[i]!;
+      if (got.length !== want.length) return -1;
+      for (let k = 0; k < want.length; k++) {
+        const r = want[k]!;
+        const g = got[k]!;
+        if (g.length !== r.length) return -1;
+        const [dot, rr, gg] = sums(r, g);
+        const p = pooled[k]!;
+        p[0]! += dot;
+        p[1]! += rr;
+        p[2]! += gg;
+        if (r.length >= POOL_BELOW && Math.sqrt(rr / r.length) >= QUIET * ref.level[k]!)
+          worst = Math.min(worst, cosineOf(dot, rr, gg));
+      }
+    }
+    for (const [dot, rr, gg] of pooled) worst = Math.min(worst, cosineOf(dot!, rr!, gg!));
+    return worst;
+  } finally {
+    await s.release();
   }
-  return worst;
 }
 
 /** Worst cosine of `variantPath` to `fp32Path` on `samples` (per output: worst sample and pooled). */
-export async function worstAgreement(fp32Path: string, variantPath: string, samples: Feeds[]): Promise<number> {
-  return worstCosine(await outputsOf(fp32Path, samples), await outputsOf(variantPath, samples));
+export async function worstAgreement(
+  fp32Path: string,
+  variantPath: string,
+  samples: Feeds[],
+): Promise<{ worst: number; samples: number }> {
+  const ref = await referenceOf(fp32Path, samples);
+  return { worst: await worstAgainst(ref, variantPath), samples: ref.samples.length };
 }
 
 /**
@@ -119,11 +169,18 @@ export async function guardInt8Accuracy(
   excluded: string[],
   samples: Feeds[],
   quantize: (excluded: string[]) => Promise<string>,
-  opts: { floor: number; signal?: AbortSignal; onStep?: (stage: string) => void },
+  opts: {
+    floor: number;
+    signal?: AbortSignal;
+    onStep?: (stage: string) => void;
+    /** FP32 output bytes held (default REFERENCE_BYTES): the samples beyond it are left out. */
+    referenceBytes?: number;
+  },
 ): Promise<AccuracyResult> {
-  opts.onStep?.(`Checking INT8 against FP32 on ${samples.length} calibration samples`);
-  const ref = await outputsOf(fp32Path, samples);
-  const before = worstCosine(ref, await outputsOf(int8Path, samples));
+  opts.onStep?.(`Running FP32 on ${samples.length} calibration samples`);
+  const ref = await referenceOf(fp32Path, samples, opts.referenceBytes);
+  opts.onStep?.(`Checking INT8 against FP32 on ${ref.samples.length} calibration samples`);
+  const before = await worstAgainst(ref, int8Path);
   let worst = before;
   let current = [...excluded];
   let left = [...int8Nodes];
@@ -139,7 +196,7 @@ export async function guardInt8Accuracy(
     if (left.length === 1 || tries + candidates.length > MAX_TRIES) {
       // The last layer, or no budget for another round: all float (exact up to rounding).
       current = [...current, ...left];
-      worst = worstCosine(ref, await outputsOf(await quantize(current), samples));
+      worst = await worstAgainst(ref, await quantize(current));
       for (const n of left) steps.push({ node: n, worst });
       left = [];
       break;
@@ -149,7 +206,7 @@ export async function guardInt8Accuracy(
       if (opts.signal?.aborted) break;
       opts.onStep?.(`Checking accuracy with ${nodes.length === 1 ? nodes[0] : `${nodes.length} layers`} in float`);
       tries++;
-      const w = worstCosine(ref, await outputsOf(await quantize([...current, ...nodes]), samples));
+      const w = await worstAgainst(ref, await quantize([...current, ...nodes]));
       if (!best || w > best.worst) best = { nodes, worst: w };
     }
     if (!best) break;
@@ -167,12 +224,12 @@ export async function guardInt8Accuracy(
       if (budget-- <= 0 || opts.signal?.aborted) break;
       opts.onStep?.(`Checking accuracy with ${step.node} back in INT8`);
       const without = current.filter((n) => n !== step.node);
-      const w = worstCosine(ref, await outputsOf(await quantize(without), samples));
+      const w = await worstAgainst(ref, await quantize(without));
       if (w < opts.floor) continue;
       current = without;
       worst = w;
       steps.splice(steps.indexOf(step), 1);
     }
   }
-  return { excluded: current, before, worst, steps, samples: samples.length };
+  return { excluded: current, before, worst, steps, samples: ref.samples.length };
 }

@@ -357,9 +357,9 @@ async function int8Variant(
     } else {
       ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });
       const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
-      const worst = await worstAgreement(a.opened.path, t.out, samples);
+      const { worst, samples: n } = await worstAgreement(a.opened.path, t.out, samples);
       guardNotes.push(
-        `agreement with FP32 on ${samples.length} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < ACCURACY_FLOOR ? `, under ${ACCURACY_FLOOR}: the accuracy check, or "Find mixed precision" in the Compare tab, keeps the layers that cost it in FP32` : ''}`,
+        `agreement with FP32 on ${n} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < ACCURACY_FLOOR ? `, under ${ACCURACY_FLOOR}: the accuracy check, or "Find mixed precision" in the Compare tab, keeps the layers that cost it in FP32` : ''}`,
       );
     }
   }
