@@ -340,15 +340,12 @@ export const Int8RecipeSchema = z.object({
   shapes: ShapesSchema.default({}),
   /** .npy/.npz files in ModelOpt's layout (input name -> array), or images (files or folders of them). */
   calibrationFiles: z.array(ModelSourceSchema).max(10_000).default([]),
-  /**
-   * ONNX Runtime flavour: time INT8 against FP32 here and keep float the layers where int8 loses
-   * time, then (with real calibration data) those that put the worst calibration sample under cosine 0.99.
-   */
+  /** ONNX Runtime flavour: time INT8 against FP32 here and keep float the layers where int8 loses time. */
   speedGuard: z.boolean().default(true),
   /**
    * With real calibration data (images, .npy/.npz): keep float the INT8 layers that put the worst
-   * calibration sample under cosine 0.99 to FP32 (checked with a margin, at 0.993). Both flavours; the
-   * ONNX Runtime flavour runs it after its speed check.
+   * calibration sample under cosine 0.99 to FP32 (checked with a margin, at 0.993). TensorRT flavour:
+   * always; ONNX Runtime flavour: after its speed check, so only with speedGuard.
    */
   accuracyCheck: z.boolean().default(true),
   /** Equalize Conv input channels before quantizing (absent: on for TensorRT, off for ONNX Runtime, as measured). */
