@@ -348,6 +348,14 @@ export const Int8RecipeSchema = z.object({
    * always; ONNX Runtime flavour: after its speed check, so only with speedGuard.
    */
   accuracyCheck: z.boolean().default(true),
+  /**
+   * TensorRT flavour: the precision of what is not INT8 (ModelOpt's high_precision_dtype). fp16 runs
+   * the float layers in FP16 (autocast, with its FP32 fallbacks), the Q/DQ and the ops reading them in
+   * FP32, Casts between; fp32Nodes stay FP32.
+   */
+  highPrecision: z.enum(['fp32', 'fp16']).default('fp32'),
+  /** Nodes pinned to FP32: never INT8, and not FP16 under highPrecision fp16. */
+  fp32Nodes: z.array(z.string().max(4096)).max(10_000).default([]),
   /** Equalize Conv input channels before quantizing (absent: on for TensorRT, off for ONNX Runtime, as measured). */
   equalize: z.boolean().optional(),
   /** How images among calibrationFiles are preprocessed. */

@@ -33,6 +33,8 @@ Commands:
                 here and layers that cost accuracy stay float; onnxruntime: timed too, layers that lose
                 time stay float; --no-check: every layer INT8)
                 [--samples N] [--shapes x:1x3x224x224] [--equalize | --no-equalize]
+                [--fp16] [--fp32-nodes n1,n2]  (tensorrt: what is not INT8 in FP16, as ModelOpt's
+                high_precision_dtype; --fp32-nodes pinned to FP32; --exclude-nodes: not INT8)
                 (channel equalization: on by default for tensorrt, off for onnxruntime)
           both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
           images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
@@ -146,6 +148,8 @@ async function convert(args: string[]): Promise<number> {
       equalize: { type: 'boolean' },
       'no-equalize': { type: 'boolean' },
       'no-check': { type: 'boolean' },
+      fp16: { type: 'boolean' },
+      'fp32-nodes': { type: 'string' },
       json: { type: 'boolean' },
       ...PREPROCESS_OPTIONS,
     },
@@ -201,6 +205,8 @@ function int8Recipe(
     equalize?: boolean;
     'no-equalize'?: boolean;
     'no-check'?: boolean;
+    fp16?: boolean;
+    'fp32-nodes'?: string;
   },
   preprocess: ImagePreprocess,
 ) {
@@ -211,9 +217,13 @@ function int8Recipe(
   const flavour = values.target ?? 'tensorrt';
   if (flavour !== 'tensorrt' && flavour !== 'onnxruntime')
     throw new UsageError('--target must be tensorrt or onnxruntime');
+  if (values.fp16 && flavour !== 'tensorrt')
+    throw new UsageError('--fp16 applies to --target tensorrt (ONNX Runtime on CPU runs FP16 by emulation)');
   const samples = positiveNumber(values.samples, '--samples');
   return {
     precision: 'int8' as const,
+    ...(values.fp16 ? { highPrecision: 'fp16' as const } : {}),
+    fp32Nodes: list(values['fp32-nodes']),
     ...(values['no-check'] ? { speedGuard: false, accuracyCheck: false } : {}),
     flavour: flavour as 'tensorrt' | 'onnxruntime',
     ...(calibrator ? { calibrator: calibrator as 'max' } : {}),

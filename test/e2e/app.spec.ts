@@ -269,6 +269,15 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
     timeout: 60_000,
   });
   await page.screenshot({ path: path.join(SHOTS, 'precision-int8-trt-checked.png') });
+  // The same with what is not INT8 in FP16, unchecked.
+  await page.getByLabel('Layers not in INT8').selectOption('fp16');
+  await page.getByLabel('Check against FP32').uncheck();
+  await page.getByRole('button', { name: 'Make INT8 variant' }).click();
+  const half = page.getByTestId('variant').filter({ hasText: 'int8-trt-mse-fp16' });
+  await expect(half).toContainText(/FP16 for what is not INT8: \d+ node\(s\) FP16/, { timeout: 60_000 });
+  await expect(half).toContainText(/agreement with FP32 on 16 calibration samples/);
+  await half.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'precision-int8-trt-fp16.png') });
   // Compared with FP32 on other images, preprocessed as the variant's calibration images were.
   const held = await writeTextLines(path.join(dir, 'held'), 3, { width: 192, height: 48, seed: 77, flipHalf: true });
   await page.getByRole('tab', { name: 'Compare' }).click();

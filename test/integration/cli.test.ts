@@ -188,6 +188,29 @@ describe('kiln CLI', () => {
     expect(tv.recipe.accuracyCheck).toBe(false);
     expect(tv.notes.join('\n')).toMatch(/agreement with FP32 on 8 calibration samples/);
     expect(tv.notes.join('\n')).not.toMatch(/accuracy check/);
+    // What is not INT8 in FP16 for TensorRT, a node pinned to FP32.
+    const mix = kiln(
+      'convert',
+      CLS,
+      '--precision',
+      'int8',
+      '--calib',
+      calib,
+      ...flags,
+      '--fp16',
+      '--fp32-nodes',
+      'p2o.Conv.0',
+      '-o',
+      out,
+      '--json',
+    );
+    const mv = JSON.parse(mix.stdout) as { name: string; notes: string[]; kept: { node: string; precision: string }[] };
+    expect(mv.name).toMatch(/int8-trt-mse-fp16-mixed1\.onnx$/);
+    expect(mv.notes.join('\n')).toMatch(/FP16 for what is not INT8/);
+    expect(mv.kept.find((k) => k.node === 'p2o.Conv.0')?.precision).toBe('fp32');
+    const bad16 = kiln('convert', CLS, '--precision', 'int8', '--target', 'onnxruntime', '--fp16', '-o', out);
+    expect(bad16.code).toBe(2);
+    expect(bad16.stderr).toMatch(/--fp16 applies to --target tensorrt/);
   });
 
   it('profile --inputs feeds a .npz sample and names the file when it does not fit', () => {

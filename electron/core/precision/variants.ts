@@ -13,7 +13,7 @@ import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
-import { autocastFp16 } from './fp16';
+import { autocastFp16, type Fp16Report } from './fp16';
 import { quantizeInt8, type CalibrationReuse } from './int8';
 import { calibrationFeeds, collectActivationStats, type CalibrationData, type CalibratorKind } from './calibrate';
 import { filesAsData } from './images';
@@ -63,9 +63,12 @@ export function calibratorOf(r: Extract<Recipe, { precision: 'int8' }>): Calibra
 
 function recipeName(r: Recipe): string {
   const base =
-    r.precision === 'int8' ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${calibratorOf(r)}` : r.precision;
+    r.precision === 'int8'
+      ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${calibratorOf(r)}${r.highPrecision === 'fp16' ? '-fp16' : ''}`
+      : r.precision;
   // A recipe with pinned nodes is a mixed variant: say how many are pinned.
-  return r.excludeNodes.length > 0 ? `${base}-mixed${r.excludeNodes.length}` : base;
+  const pinned = r.excludeNodes.length + (r.precision === 'int8' ? r.fp32Nodes.length : 0);
+  return pinned > 0 ? `${base}-mixed${pinned}` : base;
 }
 
 const CPU_FP16 =
@@ -241,6 +244,12 @@ async function int8Variant(
   t: Target & { calibrationPaths: string[]; reuse?: CalibrationReuse | undefined; agreement: boolean },
   ctx: JobContext,
 ): Promise<Variant> {
+  if (recipe.highPrecision === 'fp16' && recipe.flavour !== 'tensorrt')
+    throw new KilnError(
+      'INVALID_ARGUMENT',
+      `${a.summary.fileName}: FP16 for the layers not in INT8 applies to the TensorRT flavour (ONNX Runtime on CPU runs FP16 by emulation, slower than FP32)`,
+      { file: a.summary.fileName },
+    );
   // The speed check quantizes again with layer groups float: the same statistics serve every try.
   const reuse = t.reuse ?? { channels: new Map(), ranges: new Map() };
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
@@ -256,7 +265,7 @@ async function int8Variant(
       reuse,
       ...(recipe.equalize !== undefined ? { equalize: recipe.equalize } : {}),
       include: { ops: recipe.includeOps, nodes: recipe.includeNodes },
-      exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...floatNodes] },
+      exclude: { ops: recipe.excludeOps, nodes: [...recipe.excludeNodes, ...recipe.fp32Nodes, ...floatNodes] },
       signal: ctx.signal,
       source: t.source,
       ...(final
@@ -378,7 +387,8 @@ async function int8Variant(
       'TensorRT flavour: symmetric INT8 Q/DQ for TensorRT; on ONNX Runtime CPU it runs, but is not what a GPU gives',
     );
   const quantized = new Set(r.quantizedNodes);
-  return {
+  const kept = r.skipped.map((k) => ({ ...k, reason: slower.get(k.node) ?? k.reason, precision: 'fp32' }));
+  const base = {
     id: t.id,
     name: t.name,
     recipe,
@@ -389,10 +399,68 @@ async function int8Variant(
       fp32: r.skipped.length,
       other: a.summary.nodes - quantized.size - r.skipped.length,
     },
-    kept: r.skipped.map((k) => ({ ...k, reason: slower.get(k.node) ?? k.reason, precision: 'fp32' })),
+    kept,
     castsInserted: 0,
     weightsConverted: Object.keys(r.weights).length,
     qdqPairs: r.qdqPairs,
     notes,
   };
+  if (recipe.highPrecision === 'fp32' || ctx.signal.aborted) return base;
+  // What is not INT8 in FP16, as ModelOpt's high_precision_dtype=fp16 makes it.
+  const half = await floatToFp16(t.out, a.opened.displayName, recipe.fp32Nodes);
+  // The agreement said above was the FP32 float's: measure the file as delivered.
+  let agreed = '';
+  if (files && t.agreement && !ctx.signal.aborted) {
+    ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });
+    const m = await worstAgreement(a.opened.path, t.out, await firstSamples(a, data, ACCURACY_SAMPLES));
+    agreed = `; worst cosine to FP32 on ${m.samples} calibration samples with them in FP16: ${m.worst.toFixed(4)}`;
+  }
+  const fp32 = new Map(
+    half.report.fp32Nodes.filter((k) => !quantized.has(k.node) && !QDQ.has(k.op)).map((k) => [k.node, k]),
+  );
+  return {
+    ...base,
+    bytes: half.bytes,
+    nodesByPrecision: {
+      int8: quantized.size,
+      fp16: half.report.fp16Nodes,
+      fp32: fp32.size,
+      other: a.summary.nodes - quantized.size - half.report.fp16Nodes - fp32.size,
+    },
+    // The layers not INT8 say where they went; autocast's own FP32 fallbacks join them.
+    kept: [
+      ...kept.map((k) => (fp32.has(k.node) ? k : { ...k, precision: 'fp16' })),
+      ...[...fp32.values()]
+        .filter((k) => !r.skipped.some((s) => s.node === k.node))
+        .map((k) => ({ ...k, precision: 'fp32' })),
+    ],
+    castsInserted: half.report.castsInserted,
+    notes: [
+      ...notes,
+      `FP16 for what is not INT8: ${half.report.fp16Nodes} node(s) FP16, ${fp32.size} kept FP32, ${half.report.castsInserted} Casts; the Q/DQ and the ops reading them stay FP32 (TensorRT's INT8 pattern), with Casts around them${agreed}`,
+    ],
+  };
+}
+
+const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
+/**
+ * Rewrites the Q/DQ model at `file` so what is not INT8 computes in FP16: autocast (with its FP32
+ * fallbacks) where the ops that read a DequantizeLinear, the Q/DQ themselves and `fp32Nodes` stay
+ * FP32, so each quantized op keeps the DQ → op pattern TensorRT fuses into an INT8 kernel.
+ */
+async function floatToFp16(
+  file: string,
+  displayName: string,
+  fp32Nodes: string[],
+): Promise<{ report: Fp16Report; bytes: number }> {
+  const q = await analyzeModel(file, displayName);
+  const nodes = q.opened.model.graph?.node ?? [];
+  const dequantized = new Set(nodes.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+  const readers = nodes
+    .filter((n) => !QDQ.has(n.opType) && n.input.some((i) => dequantized.has(i)))
+    .map((n) => n.name)
+    .filter((n) => n !== '');
+  const report = autocastFp16(q, { excludeNodes: [...readers, ...fp32Nodes] });
+  return { report, bytes: writeModelFile(q.opened.model, file, { source: q.opened.bytes }).bytes };
 }

@@ -42,6 +42,8 @@ export function PrecisionPanel() {
   const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('mse');
   // The checks against FP32 (accuracy on real calibration data; time too for ONNX Runtime): off makes every layer INT8.
   const [check, setCheck] = useState(true);
+  // TensorRT: what is not INT8 runs in FP32 or FP16 (ModelOpt's high_precision_dtype).
+  const [highPrecision, setHighPrecision] = useState<'fp32' | 'fp16'>('fp32');
   const [samples, setSamples] = useState('32');
   const [calibFiles, setCalibFiles] = useState<File[]>([]);
   const [resize, setResize] = useState<'stretch' | 'crop' | 'pad'>('stretch');
@@ -127,6 +129,7 @@ export function PrecisionPanel() {
       calibrator,
       speedGuard: check,
       accuracyCheck: check,
+      ...(flavour === 'tensorrt' ? { highPrecision } : {}),
       samples: n,
       shapes: dims,
       calibrationFiles,
@@ -235,6 +238,20 @@ export function PrecisionPanel() {
             >
               Equalize Conv input channels
             </Toggle>
+            {flavour === 'tensorrt' && (
+              <label>
+                Layers not in INT8
+                <select
+                  value={highPrecision}
+                  onChange={(e) => setHighPrecision(e.target.value as 'fp32' | 'fp16')}
+                  aria-label="Layers not in INT8"
+                  title="FP16: the float layers compute in FP16 (with autocast's FP32 fallbacks); the Q/DQ and the ops reading them stay FP32, Casts between"
+                >
+                  <option value="fp32">FP32</option>
+                  <option value="fp16">FP16 (as ModelOpt's default)</option>
+                </select>
+              </label>
+            )}
             <Toggle
               checked={check}
               onChange={setCheck}
@@ -366,12 +383,13 @@ export function PrecisionPanel() {
             )}
             {v.kept.length > 0 && (
               <details open={v.kept.length <= 12}>
-                <summary>{v.kept.length} node(s) kept in FP32</summary>
+                <summary>{keptSummary(v.kept, v.recipe.precision)}</summary>
                 <table className="compat-table">
                   <tbody>
                     {v.kept.slice(0, 300).map((k) => (
                       <tr key={k.node}>
                         <td>{k.op}</td>
+                        {v.kept.some((x) => x.precision !== 'fp32') && <td>{k.precision.toUpperCase()}</td>}
                         <td>
                           {nodeIndex(k.node) >= 0 ? (
                             <button className="kg-link" onClick={() => jumpTo(nodeIndex(k.node))}>
@@ -393,4 +411,13 @@ export function PrecisionPanel() {
       </div>
     </section>
   );
+}
+
+/** "N node(s) kept in FP32", or, when they went to several precisions, how many went to each. */
+function keptSummary(kept: { precision: string }[], target: string): string {
+  const by = new Map<string, number>();
+  for (const k of kept) by.set(k.precision, (by.get(k.precision) ?? 0) + 1);
+  if (by.size === 1) return `${kept.length} node(s) kept in ${[...by.keys()][0]!.toUpperCase()}`;
+  const parts = [...by].map(([p, n]) => `${n} ${p.toUpperCase()}`).join(', ');
+  return `${kept.length} node(s) kept out of ${target.toUpperCase()}: ${parts}`;
 }
