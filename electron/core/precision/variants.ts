@@ -425,7 +425,7 @@ async function int8Variant(
       int8: quantized.size,
       fp16: half.report.fp16Nodes,
       fp32: fp32.size,
-      other: a.summary.nodes - quantized.size - half.report.fp16Nodes - fp32.size,
+      other: Math.max(0, a.summary.nodes - quantized.size - half.report.fp16Nodes - fp32.size),
     },
     // The layers not INT8 say where they went; autocast's own FP32 fallbacks join them.
     kept: [
