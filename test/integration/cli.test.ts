@@ -171,39 +171,14 @@ describe('kiln CLI', () => {
     expect(rv.nodesByPrecision.int8).toBeGreaterThan(30);
     // TensorRT's flavour is checked for accuracy (not timed); --no-check only measures its agreement.
     expect(v.notes.join('\n')).toMatch(/accuracy check: worst cosine to FP32 on 8 calibration samples/);
-    const trt = kiln(
-      'convert',
-      CLS,
-      '--precision',
-      'int8',
-      '--calib',
-      calib,
-      ...flags,
-      '--no-check',
-      '-o',
-      out,
-      '--json',
-    );
+    const trt8 = ['convert', CLS, '--precision', 'int8', '--calib', calib, ...flags];
+    const trt = kiln(...trt8, '--no-check', '-o', out, '--json');
     const tv = JSON.parse(trt.stdout) as { notes: string[]; recipe: { accuracyCheck: boolean } };
     expect(tv.recipe.accuracyCheck).toBe(false);
     expect(tv.notes.join('\n')).toMatch(/agreement with FP32 on 8 calibration samples/);
     expect(tv.notes.join('\n')).not.toMatch(/accuracy check/);
     // What is not INT8 in FP16 for TensorRT, a node pinned to FP32.
-    const mix = kiln(
-      'convert',
-      CLS,
-      '--precision',
-      'int8',
-      '--calib',
-      calib,
-      ...flags,
-      '--fp16',
-      '--fp32-nodes',
-      'p2o.Conv.0',
-      '-o',
-      out,
-      '--json',
-    );
+    const mix = kiln(...trt8, '--fp16', '--fp32-nodes', 'p2o.Conv.0', '-o', out, '--json');
     const mv = JSON.parse(mix.stdout) as { name: string; notes: string[]; kept: { node: string; precision: string }[] };
     expect(mv.name).toMatch(/int8-trt-mse-fp16-mixed1\.onnx$/);
     expect(mv.notes.join('\n')).toMatch(/FP16 for what is not INT8/);
