@@ -379,6 +379,8 @@ export const VariantSchema = z.object({
   /** Nodes per precision after the rewrite, and every node kept out of the target precision with why. */
   nodesByPrecision: z.record(z.string(), z.number().int()),
   kept: z.array(z.object({ node: z.string(), op: z.string(), precision: z.string(), reason: z.string() })),
+  /** Nodes converted, by precision (int8: Q/DQ on their inputs; fp16), for the diff on the graph. */
+  converted: z.record(z.string(), z.array(z.string())).default({}),
   castsInserted: z.number().int(),
   weightsConverted: z.number().int(),
   /** Q/DQ pairs inserted (INT8). */

@@ -276,6 +276,10 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
   const half = page.getByTestId('variant').filter({ hasText: 'int8-trt-mse-fp16' });
   await expect(half).toContainText(/FP16 for what is not INT8: \d+ node\(s\) FP16/, { timeout: 60_000 });
   await expect(half).toContainText(/agreement with FP32 on 16 calibration samples/);
+  // What it made of each node, painted on the graph.
+  await half.getByRole('button', { name: 'Show on graph' }).click();
+  await expect(page.getByTestId('graph-legend')).toContainText('INT8 (Q/DQ on its inputs)');
+  await expect(page.getByTestId('graph-legend')).toContainText('FP16');
   await half.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'precision-int8-trt-fp16.png') });
   // Compared with FP32 on other images, preprocessed as the variant's calibration images were.

@@ -45,6 +45,17 @@ it('TensorRT INT8 with FP16 for the rest keeps the Q/DQ pattern, pins FP32 where
   // Not INT8 by the recipe: p2o.Conv.0 in FP16, p2o.Conv.1 pinned to FP32.
   expect(v.kept.find((k) => k.node === 'p2o.Conv.0')?.precision).toBe('fp16');
   expect(v.kept.find((k) => k.node === 'p2o.Conv.1')?.precision).toBe('fp32');
+  // The diff shown on the graph: every INT8 node by name, and the FP16 ones.
+  expect(v.converted.int8).toHaveLength(v.nodesByPrecision.int8!);
+  expect(v.converted.fp16).toContain('p2o.Conv.0');
+  expect(v.converted.fp16).not.toContain('p2o.Conv.1');
+  // The BatchNormalizations folded into Convs and the Add → Clip → Div hard-sigmoids fused into
+  // HardSigmoid are gone from the variant, and said so.
+  const fused = v.converted.rewritten!;
+  expect(fused.length).toBeGreaterThanOrEqual(18 * 3);
+  const src = await analyzeModel(CLS);
+  const opOf = (n: string) => src.opened.model.graph!.node.find((x) => x.name === n)?.opType;
+  expect(new Set(fused.map(opOf))).toEqual(new Set(['BatchNormalization', 'Add', 'Clip', 'Div']));
 
   const file = variantPath(v.id);
   const a = await analyzeModel(file);

@@ -36,6 +36,8 @@ export interface Fp16Options {
 
 export interface Fp16Report {
   fp16Nodes: number;
+  /** The nodes converted (named ones), for the diff shown on the graph. */
+  fp16Names: string[];
   fp32Nodes: { node: string; op: string; reason: string }[];
   castsInserted: number;
   initializersConverted: number;
@@ -347,6 +349,10 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   }
   return {
     fp16Nodes: fp16.reduce((s, x) => s + x, 0),
+    fp16Names: Array.from(fp16.keys())
+      .filter((i) => fp16[i])
+      .map((i) => (ir.nodes[main.nodeStart + i] as NodeProto).name)
+      .filter((n) => n !== ''),
     fp32Nodes: fp32,
     castsInserted,
     initializersConverted,

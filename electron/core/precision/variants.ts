@@ -12,6 +12,7 @@ import type { Recipe, Variant } from '../../api/contract';
 import { KilnError } from '../../api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
+import { openModelFile } from '../onnx/open';
 import { writeModelFile } from '../onnx/write';
 import { autocastFp16, type Fp16Report } from './fp16';
 import { quantizeInt8, type CalibrationReuse } from './int8';
@@ -185,6 +186,7 @@ async function fp16Variant(
       other: nodes - report.fp16Nodes - report.fp32Nodes.length,
     },
     kept: report.fp32Nodes.map((k) => ({ ...k, precision: 'fp32' })),
+    converted: { fp16: report.fp16Names },
     castsInserted: report.castsInserted,
     weightsConverted: report.initializersConverted,
     qdqPairs: 0,
@@ -400,6 +402,7 @@ async function int8Variant(
       other: a.summary.nodes - quantized.size - r.skipped.length,
     },
     kept,
+    converted: { int8: r.quantizedNodes, rewritten: await rewrittenNodes(a, t.out) },
     castsInserted: 0,
     weightsConverted: Object.keys(r.weights).length,
     qdqPairs: r.qdqPairs,
@@ -434,6 +437,7 @@ async function int8Variant(
         .filter((k) => !r.skipped.some((s) => s.node === k.node))
         .map((k) => ({ ...k, precision: 'fp32' })),
     ],
+    converted: { ...base.converted, fp16: half.report.fp16Names },
     castsInserted: half.report.castsInserted,
     notes: [
       ...notes,
@@ -443,6 +447,12 @@ async function int8Variant(
 }
 
 const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
+/** The source's named nodes that the variant at `file` no longer has (folded or fused by a rewrite). */
+async function rewrittenNodes(a: ModelAnalysis, file: string): Promise<string[]> {
+  const out = new Set(((await openModelFile(file)).model.graph?.node ?? []).map((n) => n.name));
+  return a.ir.nodeName.filter((n, id) => n !== '' && a.ir.nodeGraph[id] === 0 && !out.has(n));
+}
 
 /**
  * Rewrites the Q/DQ model at `file` so what is not INT8 computes in FP16: autocast (with its FP32

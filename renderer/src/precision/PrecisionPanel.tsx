@@ -9,10 +9,11 @@ import { Toggle } from '../frame/Toggle';
 import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useApp } from '../state/app';
+import { precisionOverlay } from './overlay';
+import { useVariants } from './store';
 
 /** The prefix of one try of ONNX Runtime's speed check in a variant's notes. */
 const SPEED_STEP = 'speed check: ';
-import { useVariants } from './store';
 
 const list = (s: string) =>
   s
@@ -29,6 +30,7 @@ export function PrecisionPanel() {
   const { variants, making, error, make, forModel } = useVariants();
   const graphModel = useGraphStore((s) => s.model);
   const jumpTo = useGraphStore((s) => s.jumpTo);
+  const setOverlay = useGraphStore((s) => s.setOverlay);
   const [keepIO, setKeepIO] = useState(true);
   const [dataMax, setDataMax] = useState('512');
   const [excludeOps, setExcludeOps] = useState('');
@@ -348,7 +350,16 @@ export function PrecisionPanel() {
         {variants.map((v) => (
           <article key={v.id} className="variant" data-testid="variant">
             <h4>
-              {v.name} <span className="muted">· {(v.bytes / 2 ** 20).toFixed(2)} MiB</span>
+              {v.name} <span className="muted">· {(v.bytes / 2 ** 20).toFixed(2)} MiB</span>{' '}
+              {graphModel && (
+                <button
+                  className="ghost"
+                  title="Colour each node of the model by what this variant made of it"
+                  onClick={() => setOverlay(precisionOverlay(v, graphModel.payload.nodeName))}
+                >
+                  Show on graph
+                </button>
+              )}
             </h4>
             <p>
               {Object.entries(v.nodesByPrecision)
