@@ -59,6 +59,13 @@ it('TensorRT INT8 with FP16 for the rest keeps the Q/DQ pattern, pins FP32 where
 
   const file = variantPath(v.id);
   const a = await analyzeModel(file);
+  // The file says how it was made.
+  const meta = JSON.parse(a.opened.model.metadataProps.find((p) => p.key === 'kiln.recipe')!.value) as {
+    flavour: string;
+    highPrecision: string;
+    fp32Nodes: string[];
+  };
+  expect(meta).toMatchObject({ flavour: 'tensorrt', highPrecision: 'fp16', fp32Nodes: ['p2o.Conv.1'] });
   const nodes = a.opened.model.graph!.node;
   const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
   const elemType = (t: string) => a.shapes.types[a.ir.tensorName.indexOf(t)]?.dtype;

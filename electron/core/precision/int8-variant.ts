@@ -20,6 +20,7 @@ import { calibrationFeeds, type CalibrationData, type CalibratorKind } from './c
 import { autocastFp16, type Fp16Report } from './fp16';
 import { filesAsData } from './images';
 import { quantizeInt8, type CalibrationReuse } from './int8';
+import { RECIPE_KEY, recipeOf } from './recipe-meta';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import type { Target } from './variants';
 
@@ -261,7 +262,12 @@ export async function int8Variant(
     qdqPairs: r.qdqPairs,
     notes,
   };
-  if (recipe.highPrecision === 'fp32' || ctx.signal.aborted) return base;
+  if (recipe.highPrecision === 'fp32') return base;
+  if (ctx.signal.aborted) {
+    // Not the file the recipe names: do not leave it.
+    fs.rmSync(t.out, { force: true });
+    throw new KilnError('CANCELLED', 'Making the variant was cancelled');
+  }
   // What is not INT8 in FP16, as ModelOpt's high_precision_dtype=fp16 makes it.
   const half = await floatToFp16(t.out, a.opened.displayName, recipe.fp32Nodes);
   // The agreement said above was the FP32 float's: measure the file as delivered.
@@ -325,5 +331,10 @@ async function floatToFp16(
     .map((n) => n.name)
     .filter((n) => n !== '');
   const report = autocastFp16(q, { excludeNodes: [...readers, ...fp32Nodes] });
+  // The file says how it was made: the quantizer's recipe plus this step.
+  const model = q.opened.model;
+  const written = recipeOf(model);
+  for (const p of model.metadataProps)
+    if (p.key === RECIPE_KEY) p.value = JSON.stringify({ ...written, highPrecision: 'fp16', fp32Nodes });
   return { report, bytes: writeModelFile(q.opened.model, file, { source: q.opened.bytes }).bytes };
 }
