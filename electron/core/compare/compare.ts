@@ -20,7 +20,7 @@ import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32, toHalfBits } from '../precision/half';
 import { recipeOf } from '../precision/recipe-meta';
-import { errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
+import { cosineOf, errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
 
 export interface CompareModel {
   path: string;
@@ -431,8 +431,4 @@ class TensorError {
       snr: se === 0 ? Infinity : 10 * Math.log10(rr / se),
     };
   }
-}
-
-function cosineOf(dot: number, rr: number, gg: number): number {
-  return rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
 }

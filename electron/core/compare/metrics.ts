@@ -39,6 +39,11 @@ function percentileOfSorted(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
+/** Cosine from dot product and squared norms: two zero vectors agree, one zero vector does not; NaN stays NaN. */
+export function cosineOf(dot: number, rr: number, gg: number): number {
+  return rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
+}
+
 export function errorMetrics(
   ref: ArrayLike<number>,
   got: ArrayLike<number>,
@@ -81,7 +86,7 @@ export function errorMetrics(
   if (maxAbs > 0 && Number.isFinite(maxAbs))
     for (const e of abs) histogram[Math.min(BINS - 1, Math.floor((e / maxAbs) * BINS))]! += 1;
   else histogram[0] = n;
-  const cosine = rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
+  const cosine = cosineOf(dot, rr, gg);
   return {
     count: n,
     maxAbs,

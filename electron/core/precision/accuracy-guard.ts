@@ -8,6 +8,7 @@
  * per-sample cosine (a VAD's speech probability) are judged pooled over the samples.
  */
 import * as ort from 'onnxruntime-node';
+import { cosineOf } from '../compare/metrics';
 
 export interface AccuracyStep {
   /** The layer made float. */
@@ -105,9 +106,9 @@ function sums(r: Float32Array, g: Float32Array): [number, number, number] {
   return [dot, rr, gg];
 }
 
-/** Cosine as errorMetrics has it (two zero vectors agree); NaN (a NaN or inf output) counts as -1. */
-function cosineOf(dot: number, rr: number, gg: number): number {
-  const c = rr === 0 && gg === 0 ? 1 : rr === 0 || gg === 0 ? 0 : dot / Math.sqrt(rr * gg);
+/** The cosine the comparisons report; NaN (a NaN or inf output) counts as -1. */
+function judged(dot: number, rr: number, gg: number): number {
+  const c = cosineOf(dot, rr, gg);
   return Number.isNaN(c) ? -1 : c;
 }
 
@@ -136,10 +137,10 @@ async function worstAgainst(ref: Reference, file: string): Promise<number> {
         p[1]! += rr;
         p[2]! += gg;
         if (r.length >= POOL_BELOW && Math.sqrt(rr / r.length) >= QUIET * ref.level[k]!)
-          worst = Math.min(worst, cosineOf(dot, rr, gg));
+          worst = Math.min(worst, judged(dot, rr, gg));
       }
     }
-    for (const [dot, rr, gg] of pooled) worst = Math.min(worst, cosineOf(dot!, rr!, gg!));
+    for (const [dot, rr, gg] of pooled) worst = Math.min(worst, judged(dot!, rr!, gg!));
     return worst;
   } finally {
     await s.release();

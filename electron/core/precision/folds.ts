@@ -141,17 +141,10 @@ export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): numbe
       const inner = elementCount(w.dims.slice(2));
       const outChannel = (i: number) =>
         transposed ? Math.floor(i / inner) % channels : Math.floor(i / (inner * (w.dims[1] ?? 0)));
-      const cv = tensorValues(c, src);
       // Broadcast along the channel axis only: one value, or C values at output axis 1.
-      const k = c.dims.length;
-      const rank = w.dims.length;
-      const perChannel =
-        cv.length === channels &&
-        k <= rank &&
-        k >= rank - 1 &&
-        c.dims.every((d, j) => (j === k - rank + 1 ? d === channels : d === 1));
-      if (cv.length !== 1 && !perChannel) continue;
-      const at = (o: number) => (cv.length === 1 ? (cv[0] as number) : (cv[o] as number));
+      const cv = perChannelValues(c, src, channels, w.dims.length);
+      if (!cv) continue;
+      const at = (o: number) => cv[o] as number;
       const wv = tensorValues(w, src);
       const bias = b ? tensorValues(b, src) : new Float64Array(channels);
       if (bias.length !== channels) continue;

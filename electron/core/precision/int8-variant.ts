@@ -48,9 +48,11 @@ export function calibratorOf(r: Extract<Recipe, { precision: 'int8' }>): Calibra
   return r.calibrator ?? (r.flavour === 'tensorrt' ? 'mse' : 'max');
 }
 
+type Feeds = Record<string, ort.Tensor>;
+
 /** The first `n` samples of the calibration data, as feeds. */
-async function firstSamples(a: ModelAnalysis, data: CalibrationData, n: number): Promise<Record<string, ort.Tensor>[]> {
-  const samples: Record<string, ort.Tensor>[] = [];
+async function firstSamples(a: ModelAnalysis, data: CalibrationData, n: number): Promise<Feeds[]> {
+  const samples: Feeds[] = [];
   for await (const feeds of calibrationFeeds(a.summary.inputs, data, a.opened.displayName)) {
     samples.push(feeds);
     if (samples.length >= n) break;
@@ -64,14 +66,13 @@ async function firstSamples(a: ModelAnalysis, data: CalibrationData, n: number):
  */
 async function checkAccuracy(
   a: ModelAnalysis,
-  data: CalibrationData,
+  samples: Feeds[],
   int8Path: string,
   int8Nodes: string[],
   excluded: string[],
   quantize: (excluded: string[]) => Promise<string>,
   ctx: JobContext,
 ): Promise<{ result: AccuracyResult; reasons: Map<string, string>; note: string }> {
-  const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
   const result = await guardInt8Accuracy(a.opened.path, int8Path, int8Nodes, excluded, samples, quantize, {
     floor: CHECK_FLOOR,
     signal: ctx.signal,
@@ -111,6 +112,9 @@ export async function int8Variant(
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
   const files = t.calibrationPaths.length ? filesAsData(t.calibrationPaths, recipe.preprocess, shapes) : null;
   const data: CalibrationData = files ?? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes };
+  // The samples the checks run, read once for all of them.
+  let checkSamples: Promise<Feeds[]> | undefined;
+  const samplesForChecks = () => (checkSamples ??= firstSamples(a, data, ACCURACY_SAMPLES));
   const quantize = (out: string, floatNodes: string[], final: boolean) =>
     quantizeInt8(a.opened.path, out, {
       data,
@@ -173,7 +177,7 @@ export async function int8Variant(
       const int8Left = all.filter((n) => !excluded.includes(n));
       // Accuracy on real samples only: agreement on seeded noise says nothing.
       if (files && recipe.accuracyCheck && int8Left.length > 0 && !ctx.signal.aborted) {
-        const acc = await checkAccuracy(a, data, g.finalPath, int8Left, excluded, attempt, ctx);
+        const acc = await checkAccuracy(a, await samplesForChecks(), g.finalPath, int8Left, excluded, attempt, ctx);
         for (const [node, why] of acc.reasons) slower.set(node, why);
         guardNotes.push(acc.note);
         if (acc.result.steps.length > 0) {
@@ -212,7 +216,7 @@ export async function int8Variant(
         let k = 0;
         const attempt = async (excluded: string[]) =>
           (await quantize(path.join(dir, `try-${k++}.onnx`), excluded, false)).outPath;
-        const acc = await checkAccuracy(a, data, t.out, r.quantizedNodes, [], attempt, ctx);
+        const acc = await checkAccuracy(a, await samplesForChecks(), t.out, r.quantizedNodes, [], attempt, ctx);
         for (const [node, why] of acc.reasons) slower.set(node, why);
         guardNotes.push(acc.note);
         if (acc.result.steps.length > 0) r = await quantize(t.out, acc.result.excluded, true);
@@ -221,7 +225,7 @@ export async function int8Variant(
       }
     } else {
       ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });
-      const samples = await firstSamples(a, data, ACCURACY_SAMPLES);
+      const samples = await samplesForChecks();
       const { worst, samples: n } = await worstAgreement(a.opened.path, t.out, samples);
       guardNotes.push(
         `agreement with FP32 on ${n} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < ACCURACY_FLOOR ? `, under ${ACCURACY_FLOOR}: the accuracy check, or "Find mixed precision" in the Compare tab, keeps the layers that cost it in FP32` : ''}`,
@@ -274,7 +278,7 @@ export async function int8Variant(
   let agreed = '';
   if (files && t.agreement && !ctx.signal.aborted) {
     ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });
-    const m = await worstAgreement(a.opened.path, t.out, await firstSamples(a, data, ACCURACY_SAMPLES));
+    const m = await worstAgreement(a.opened.path, t.out, await samplesForChecks());
     agreed = `; worst cosine to FP32 on ${m.samples} calibration samples with them in FP16: ${m.worst.toFixed(4)}`;
   }
   const fp32 = new Map(
