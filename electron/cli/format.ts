@@ -1,5 +1,5 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, GraphPayload, ModelSummary, ProfileReport, TrtCheck, ValueInfo } from '../api/contract';
+import type { Dim, GraphPayload, ModelSummary, ProfileReport, TrtCheck, ValueInfo } from '../shared/api/contract';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

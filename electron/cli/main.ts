@@ -5,16 +5,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ApiClient } from '../api/client';
-import { ImagePreprocessSchema, type ImagePreprocess, type ModelSummary } from '../api/contract';
-import { directClient } from '../api/direct';
-import { KilnError } from '../api/errors';
-import { createCallHandler } from '../host/dispatch';
-import { forkSpawner } from '../host/fork-spawner';
-import { HostSupervisor } from '../host/supervisor';
+import type { ApiClient } from '../shared/api/client';
+import { ImagePreprocessSchema, type ImagePreprocess, type ModelSummary } from '../shared/api/contract';
+import { directClient } from '../shared/api/direct';
+import { KilnError } from '../shared/api/errors';
+import { createCallHandler } from '../dispatch/dispatch';
+import { forkSpawner } from '../dispatch/fork-spawner';
+import { HostSupervisor } from '../dispatch/supervisor';
 import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
-import { comparisonHtml } from '../core/compare/report';
-import { variantPath } from '../core/precision/variants';
+import { comparisonHtml } from '../shared/compare/report';
+import { variantPath } from '../platform/paths';
 import { parseShapes } from '../core/backends/inputs';
 
 const USAGE = `Usage: kiln <command> [options]

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import type { Progress } from '../api/contract';
-import { KilnError } from '../api/errors';
+import type { Progress } from '../shared/api/contract';
+import { KilnError } from '../shared/api/errors';
 import { summarizeModel } from '../core/onnx/summary';
 import { analyzeModelCached } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
@@ -17,7 +17,7 @@ import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
-import type { HostJob } from './messages';
+import type { HostJob } from '../shared/host-messages';
 import {
   BuildOptionsSchema,
   ImagePreprocessSchema,
@@ -25,8 +25,8 @@ import {
   RecipeSchema,
   ThresholdsSchema,
   TrtMajorSchema,
-} from '../api/contract';
-import type { BuildInfo, ImagePreprocess } from '../api/contract';
+} from '../shared/api/contract';
+import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { CalibrationData } from '../core/precision/calibrate';
 import { filesAsData } from '../core/precision/images';
 import type { BuildArtifact } from '../core/backends/backend';

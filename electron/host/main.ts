@@ -2,9 +2,9 @@
  * Entry point of the engine-host process. Under Electron it is a utilityProcess (messages via
  * process.parentPort); under `serve` and the CLI a forked Node child (process.send).
  */
-import { toErrorShape } from '../api/errors';
+import { toErrorShape } from '../shared/api/errors';
 import { jobs } from './jobs';
-import type { FromHost, ToHost } from './messages';
+import type { FromHost, ToHost } from '../shared/host-messages';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;

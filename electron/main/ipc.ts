@@ -4,8 +4,8 @@
  * from anything but our own page in our own window are dropped.
  */
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { CallHandler } from '../api/router';
-import { Router } from '../api/router';
+import type { CallHandler } from '../shared/api/router';
+import { Router } from '../shared/api/router';
 
 /** Channel names; the preload spells them again because a sandboxed preload cannot import. */
 export const CHANNELS = {

@@ -5,9 +5,9 @@
  */
 import { app, dialog, ipcMain, Menu, session } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { CallHandler } from '../api/router';
-import { createCallHandler } from '../host/dispatch';
-import { HostSupervisor } from '../host/supervisor';
+import type { CallHandler } from '../shared/api/router';
+import { createCallHandler } from '../dispatch/dispatch';
+import { HostSupervisor } from '../dispatch/supervisor';
 import { CHANNELS, attachIpc } from './ipc';
 import { secureSession } from './security';
 import { utilitySpawner } from './utility-spawner';

@@ -4,7 +4,7 @@
  * a strict Content-Security-Policy (the same one browser mode sends).
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
-import { CSP } from '../api/csp';
+import { CSP } from '../shared/api/csp';
 
 export function secureWebPreferences(
   preload: string,

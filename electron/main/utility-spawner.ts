@@ -1,7 +1,7 @@
 /** Starts the engine host as an Electron utilityProcess (a Node child the app supervises). */
 import { utilityProcess } from 'electron';
-import { hostEntryPath } from '../host/fork-spawner';
-import type { HostChannel, HostSpawner } from '../host/supervisor';
+import { hostEntryPath } from '../dispatch/fork-spawner';
+import type { HostChannel, HostSpawner } from '../dispatch/supervisor';
 
 export function utilitySpawner(): HostSpawner {
   return () => {

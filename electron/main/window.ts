@@ -2,7 +2,7 @@
 import { BrowserWindow } from 'electron';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { projectRoot, sampleModelPath } from '../core/paths';
+import { projectRoot, sampleModelPath } from '../platform/paths';
 import { lockDown, secureWebPreferences } from './security';
 
 export interface KilnWindow {

@@ -5,8 +5,8 @@
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import type { KilnBridge } from '../api/bridge';
-import type { ClientMessage } from '../api/protocol';
+import type { KilnBridge } from '../shared/api/bridge';
+import type { ClientMessage } from '../shared/api/protocol';
 
 const CALL = 'kiln:call';
 const MESSAGE = 'kiln:message';

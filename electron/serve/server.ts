@@ -10,14 +10,14 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { BROWSER_MODE } from '../api/bridge';
-import { CSP } from '../api/csp';
-import { toErrorShape } from '../api/errors';
-import { Router } from '../api/router';
-import { projectRoot, sampleModelPath } from '../core/paths';
-import { createCallHandler } from '../host/dispatch';
-import { forkSpawner } from '../host/fork-spawner';
-import { HostSupervisor } from '../host/supervisor';
+import { BROWSER_MODE } from '../shared/api/bridge';
+import { CSP } from '../shared/api/csp';
+import { toErrorShape } from '../shared/api/errors';
+import { Router } from '../shared/api/router';
+import { projectRoot, sampleModelPath } from '../platform/paths';
+import { createCallHandler } from '../dispatch/dispatch';
+import { forkSpawner } from '../dispatch/fork-spawner';
+import { HostSupervisor } from '../dispatch/supervisor';
 import { UploadStore } from './uploads';
 
 export interface ServeOptions {

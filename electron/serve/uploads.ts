@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { KilnError } from '../api/errors';
-import type { ResolvedSource } from '../host/dispatch';
+import { KilnError } from '../shared/api/errors';
+import type { ResolvedSource } from '../dispatch/dispatch';
 
 export interface UploadRecord extends ResolvedSource {
   uploadId: string;

@@ -17,8 +17,8 @@ import {
   Int8RecipeSchema,
   type ImagePreprocess,
   type Recipe,
-} from '../../electron/api/contract';
-import { errorMetrics } from '../../electron/core/compare/metrics';
+} from '../../electron/shared/api/contract';
+import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
@@ -27,7 +27,8 @@ import { autocastFp16 } from '../../electron/core/precision/fp16';
 import { imageSamples } from '../../electron/core/precision/images';
 import { quantizeInt8 } from '../../electron/core/precision/int8';
 import { medianLatencies } from '../../electron/core/precision/speed-guard';
-import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { makeVariant } from '../../electron/core/precision/variants';
+import { variantPath } from '../../electron/platform/paths';
 import { cnn } from '../builders/cnn';
 import { hasEspeak, SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '../builders/speech';
 import { writeTextLines, writeTextPages } from '../builders/text-images';

@@ -10,7 +10,7 @@ import {
   passes,
   topKAgreement,
   worstSampleCosine,
-} from '../../electron/core/compare/metrics';
+} from '../../electron/shared/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { tensorValues } from '../../electron/core/onnx/values';

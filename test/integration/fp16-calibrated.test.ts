@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { encodeModel } from '../../electron/core/onnx/encode';
-import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { makeVariant } from '../../electron/core/precision/variants';
+import { variantPath } from '../../electron/platform/paths';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { suiteTempDir } from './helpers';
 

@@ -2,12 +2,12 @@
 // restart the host, and leave the API working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import type { ApiClient } from '../../electron/api/client';
-import { directClient } from '../../electron/api/direct';
-import { KilnError } from '../../electron/api/errors';
-import { createCallHandler } from '../../electron/host/dispatch';
-import { forkSpawner } from '../../electron/host/fork-spawner';
-import { HostSupervisor } from '../../electron/host/supervisor';
+import type { ApiClient } from '../../electron/shared/api/client';
+import { directClient } from '../../electron/shared/api/direct';
+import { KilnError } from '../../electron/shared/api/errors';
+import { createCallHandler } from '../../electron/dispatch/dispatch';
+import { forkSpawner } from '../../electron/dispatch/fork-spawner';
+import { HostSupervisor } from '../../electron/dispatch/supervisor';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 

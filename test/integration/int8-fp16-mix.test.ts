@@ -7,11 +7,12 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { expect, it } from 'vitest';
-import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/api/contract';
-import { errorMetrics } from '../../electron/core/compare/metrics';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { imageSamples } from '../../electron/core/precision/images';
-import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { makeVariant } from '../../electron/core/precision/variants';
+import { variantPath } from '../../electron/platform/paths';
 import { writeTextLines } from '../builders/text-images';
 import { checker, hasOnnx, suiteTempDir } from './helpers';
 

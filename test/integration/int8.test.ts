@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KilnError } from '../../electron/api/errors';
+import { KilnError } from '../../electron/shared/api/errors';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import type { GraphProto, NodeProto, TensorProto } from '../../electron/core/onnx/model';

@@ -5,9 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ApiClient } from '../../electron/api/client';
-import type { Transport } from '../../electron/api/client';
-import type { ClientMessage } from '../../electron/api/protocol';
+import { ApiClient } from '../../electron/shared/api/client';
+import type { Transport } from '../../electron/shared/api/client';
+import type { ClientMessage } from '../../electron/shared/api/protocol';
 import type { RunningServer } from '../../electron/serve/server';
 import { startServer } from '../../electron/serve/server';
 

@@ -8,11 +8,12 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { Fp16RecipeSchema, Int8RecipeSchema } from '../../electron/api/contract';
+import { Fp16RecipeSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { specializeModel } from '../../electron/core/precision/specialize';
-import { makeVariant, variantPath } from '../../electron/core/precision/variants';
+import { makeVariant } from '../../electron/core/precision/variants';
+import { variantPath } from '../../electron/platform/paths';
 import { hasEspeak, SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '../builders/speech';
 import { checker, cosine, hasOnnx, suiteTempDir } from './helpers';
 

@@ -4,7 +4,7 @@
  * Each call takes a JobContext so the engine host can report progress and cancel.
  */
 import type { z } from 'zod';
-import type { Progress, TrtBuildOptionsSchema } from '../../api/contract';
+import type { Progress, TrtBuildOptionsSchema } from '../../shared/api/contract';
 
 type TrtBuildOptions = z.output<typeof TrtBuildOptionsSchema>;
 

@@ -2,8 +2,8 @@
  * Inputs for profiling and runs: concrete shapes for symbolic dims, and seeded random values in
  * ranges that suit each element type (so runs are repeatable and mean something).
  */
-import type { Dim } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { Dim } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 
 export interface InputSpec {
   name: string;

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Comparison } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { Comparison } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import type { JobContext } from '../backends/backend';
 import { resolveShapes } from '../backends/inputs';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
@@ -20,7 +20,14 @@ import type { GraphProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32, toHalfBits } from '../precision/half';
 import { recipeOf } from '../precision/recipe-meta';
-import { cosineOf, errorMetrics, passes, topKAgreement, worstSampleCosine, type Thresholds } from './metrics';
+import {
+  cosineOf,
+  errorMetrics,
+  passes,
+  topKAgreement,
+  worstSampleCosine,
+  type Thresholds,
+} from '../../shared/compare/metrics';
 
 export interface CompareModel {
   path: string;

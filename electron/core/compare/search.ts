@@ -10,16 +10,17 @@
  * timed like any INT8 variant (the speed check) and kept that way when it still meets the target.
  * A cancelled search returns the best variant found so far.
  */
-import type { Comparison, Recipe, Variant } from '../../api/contract';
+import type { Comparison, Recipe, Variant } from '../../shared/api/contract';
 import * as fs from 'node:fs';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import type { JobContext } from '../backends/backend';
 import { analyzeModel } from '../onnx/analyze';
 import type { CalibrationReuse } from '../precision/int8';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
-import { makeVariant, variantPath } from '../precision/variants';
+import { makeVariant } from '../precision/variants';
+import { variantPath } from '../../platform/paths';
 import { compareModels, type CompareOptions } from './compare';
-import { judgedCosine } from './metrics';
+import { judgedCosine } from '../../shared/compare/metrics';
 
 export interface SearchStep {
   pinned: number;

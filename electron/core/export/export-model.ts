@@ -5,8 +5,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import type { BuildOptionsSchema } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { BuildOptionsSchema } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import type { BuildArtifact, JobContext } from '../backends/backend';
 import { exportEngine, sidecarPath } from '../backends/tensorrt/sidecar';
 import { analyzeModel } from '../onnx/analyze';

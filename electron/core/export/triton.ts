@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Dim, ValueInfo } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { Dim, ValueInfo } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import { PbEnum, writePbtxt, type PbIn } from './pbtxt';
 
 /** Triton's data types for the dtypes Kiln names. */

@@ -3,10 +3,10 @@
  * ONNX reader, with the shapes and costs inferred when the model was opened (the view asks right after
  * model.open, so the analysis is the cached one).
  */
-import type { GraphPayload } from '../../api/contract';
+import type { GraphPayload } from '../../shared/api/contract';
 import type { GraphProto } from '../onnx/model';
 import { analyzeModelCached, type ModelAnalysis } from '../onnx/analyze';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { valueInfo } from '../onnx/summary';
 import { DTYPE_NAMES, buildGraphPayload } from './payload';
 import type { PayloadGraph, PayloadTensorType } from './payload';

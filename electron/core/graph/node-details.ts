@@ -2,8 +2,8 @@
  * What the inspector shows for one node beyond the graph payload: its attributes, its cost, and
  * statistics of the weights it reads (values read now, lazily, in bounded chunks).
  */
-import type { NodeDetails } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { NodeDetails } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';
 import type { AttributeProto, TensorProto } from '../onnx/model';

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NativeProbe } from '../../api/contract';
-import { projectRoot } from '../paths';
+import type { NativeProbe } from '../../shared/api/contract';
+import { projectRoot } from '../../platform/paths';
 
 interface AddonProbe {
   trtFound: boolean;

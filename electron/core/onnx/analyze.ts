@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ModelSummary } from '../../api/contract';
+import type { ModelSummary } from '../../shared/api/contract';
 import { buildIR, type ModelIR } from './ir';
 import { openModelBytes, openModelFile, type OpenedModel } from './open';
 import { inferShapes, type ShapeResult } from './shapes';

@@ -6,7 +6,7 @@
  * re-encodes to the same bytes and one that something changed loses nothing. Weights are copied
  * from the source file's bytes (or kept in their external file) by reference, never decoded.
  */
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import type {
   AttributeProto,
   Dimension,

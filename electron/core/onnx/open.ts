@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { decodeModel, ModelLimitError } from './decode';
 import type { GraphProto, ModelProto, TensorProto } from './model';
 import { WireError } from './wire';

@@ -5,7 +5,7 @@
  * in bounded chunks, so a 3 GiB weight file is never loaded whole.
  */
 import * as fs from 'node:fs';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import type { TensorProto } from './model';
 import { DTYPES, dtypeName, elementCount } from './model';
 import { WIRE_LEN, WireReader } from './wire';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { encodeModelChunks } from './encode';
 import { forEachTensor } from './open';
 import type { ModelProto, StringEntry, TensorProto } from './model';

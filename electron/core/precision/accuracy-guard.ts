@@ -8,7 +8,7 @@
  * per-sample cosine (a VAD's speech probability) are judged pooled over the samples.
  */
 import * as ort from 'onnxruntime-node';
-import { cosineOf } from '../compare/metrics';
+import { cosineOf } from '../../shared/compare/metrics';
 
 export interface AccuracyStep {
   /** The layer made float. */

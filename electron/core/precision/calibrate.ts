@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { resolveShapes, type InputSpec } from '../backends/inputs';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { analyzeModel } from '../onnx/analyze';
@@ -27,7 +27,7 @@ import { dtypeName } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32 } from './half';
 import { imageSamples } from './images';
-import type { ImagePreprocess } from '../../api/contract';
+import type { ImagePreprocess } from '../../shared/api/contract';
 
 // ---- calibration data --------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { ImagePreprocess } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { ImagePreprocess } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import type { InputSpec } from '../backends/inputs';
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif']);

@@ -33,7 +33,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import { resolveShapes } from '../backends/inputs';
 import { analyzeModelBytes, type ModelAnalysis } from '../onnx/analyze';
 import { encodeModel } from '../onnx/encode';

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Recipe, Variant } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { Recipe, Variant } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
+import { variantPath } from '../../platform/paths';
 import type { JobContext } from '../backends/backend';
 import { resolveShapes } from '../backends/inputs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
@@ -19,19 +19,6 @@ import type { CalibrationReuse } from './int8';
 import { calibratorOf, int8Variant } from './int8-variant';
 import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
-
-export function variantsDir(): string {
-  return process.env.KILN_VARIANTS_DIR ?? path.join(os.homedir(), '.cache', 'kiln', 'variants');
-}
-
-const ID = /^([a-f0-9]{16})-([a-f0-9]{16})$/;
-
-/** Where variant `id` lives; refuses anything that is not an id Kiln made. */
-export function variantPath(id: string): string {
-  const m = ID.exec(id);
-  if (!m) throw new KilnError('INVALID_ARGUMENT', `"${id}" is not a variant id`);
-  return path.join(variantsDir(), m[1]!, `${m[2]}.onnx`);
-}
 
 function recipeName(r: Recipe): string {
   const base =

@@ -12,7 +12,7 @@ import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
-import type { TrtCheck } from '../../api/contract';
+import type { TrtCheck } from '../../shared/api/contract';
 import type { FusionPrediction } from './fusion';
 import { supportTable, type SupportTable, type TrtMajor } from './support';
 

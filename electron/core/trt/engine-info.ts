@@ -23,7 +23,7 @@
  * is not JSON at all (or is empty) throws a KilnError naming the file.
  */
 import { z } from 'zod';
-import { KilnError } from '../../api/errors';
+import { KilnError } from '../../shared/api/errors';
 import type { LatencyStats } from '../backends/backend';
 import { latencyStats } from '../backends/stats';
 

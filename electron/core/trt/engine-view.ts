@@ -3,8 +3,8 @@
  * here or on another machine) joined into one view: every engine layer with its type, precision,
  * tactic and time, mapped to the main graph's node indices, with what could not be mapped listed.
  */
-import type { EngineView } from '../../api/contract';
-import { KilnError } from '../../api/errors';
+import type { EngineView } from '../../shared/api/contract';
+import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import {
   mapToOnnx,

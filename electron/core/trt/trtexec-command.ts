@@ -4,7 +4,7 @@
  * comes from the model itself (Kiln's variants), and networks are strongly typed.
  */
 import type { z } from 'zod';
-import type { TrtBuildOptionsSchema } from '../../api/contract';
+import type { TrtBuildOptionsSchema } from '../../shared/api/contract';
 
 type TrtOptions = z.output<typeof TrtBuildOptionsSchema>;
 

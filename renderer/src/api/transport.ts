@@ -2,11 +2,11 @@
  * Picks the transport: Electron's preload bridge when present, else the WebSocket of browser mode.
  * The rest of the renderer sees one ApiClient and never knows which.
  */
-import { ApiClient } from '../../../electron/api/client';
-import type { Transport } from '../../../electron/api/client';
-import type { KilnBridge } from '../../../electron/api/bridge';
-import { BROWSER_MODE } from '../../../electron/api/bridge';
-import type { ClientMessage } from '../../../electron/api/protocol';
+import { ApiClient } from '../../../electron/shared/api/client';
+import type { Transport } from '../../../electron/shared/api/client';
+import type { KilnBridge } from '../../../electron/shared/api/bridge';
+import { BROWSER_MODE } from '../../../electron/shared/api/bridge';
+import type { ClientMessage } from '../../../electron/shared/api/protocol';
 
 declare global {
   interface Window {

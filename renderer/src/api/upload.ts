@@ -1,7 +1,7 @@
 /** Browser mode: send a dropped file to the server, which streams it to a temp folder. */
-import { BROWSER_MODE } from '../../../electron/api/bridge';
-import { KilnError } from '../../../electron/api/errors';
-import type { KilnErrorShape } from '../../../electron/api/errors';
+import { BROWSER_MODE } from '../../../electron/shared/api/bridge';
+import { KilnError } from '../../../electron/shared/api/errors';
+import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import { token } from './transport';
 
 export interface Uploaded {

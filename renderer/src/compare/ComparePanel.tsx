@@ -20,10 +20,10 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
-import type { Comparison } from '../../../electron/api/contract';
-import { judgedCosine } from '../../../electron/core/compare/metrics';
-import { comparisonHtml, fmt } from '../../../electron/core/compare/report';
-import { statePairs } from '../../../electron/core/compare/state-pairs';
+import type { Comparison } from '../../../electron/shared/api/contract';
+import { judgedCosine } from '../../../electron/shared/compare/metrics';
+import { comparisonHtml, fmt } from '../../../electron/shared/compare/report';
+import { statePairs } from '../../../electron/shared/compare/state-pairs';
 import { fileSource } from '../frame/open';
 import { Toggle } from '../frame/Toggle';
 import { download } from '../graph/export';

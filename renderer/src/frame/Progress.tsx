@@ -1,5 +1,5 @@
 /** A job's stage, a progress bar (indeterminate without a fraction) and its Cancel button. */
-import type { Progress } from '../../../electron/api/contract';
+import type { Progress } from '../../../electron/shared/api/contract';
 
 export function JobProgress({
   label,

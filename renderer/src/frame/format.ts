@@ -1,5 +1,5 @@
 /** Numbers as people read them: bytes, counts, dims. */
-import type { Dim } from '../../../electron/api/contract';
+import type { Dim } from '../../../electron/shared/api/contract';
 
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -1,6 +1,6 @@
 /** Turning what the user gave (a dropped File, a dialog pick, the sample) into an open model. */
-import type { ModelSource } from '../../../electron/api/contract';
-import { KilnError } from '../../../electron/api/errors';
+import type { ModelSource } from '../../../electron/shared/api/contract';
+import { KilnError } from '../../../electron/shared/api/errors';
 import { bridge } from '../api/transport';
 import { uploadFile } from '../api/upload';
 import { useApp } from '../state/app';

@@ -3,9 +3,9 @@
  * overlays, export), search with jump-to, a legend, a minimap and a node inspector. Carries
  * `data-state="ready"` and `data-visible-nodes` once the first interactive frame is drawn.
  */
-import type { NodeDetails } from '../../../electron/api/contract';
+import type { NodeDetails } from '../../../electron/shared/api/contract';
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
-import type { GraphPayload } from '../../../electron/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/contract';
 import { GraphController } from './controller';
 import { GraphInspector } from './GraphInspector';
 import { buildModel, type GraphModel } from './model';

@@ -1,7 +1,7 @@
 /** Precision variants of the open model (each is a file the engine host made; we keep its report). */
 import { create } from 'zustand';
-import type { ApiClient } from '../../../electron/api/client';
-import type { ModelSource, Progress, RequestOf, Variant } from '../../../electron/api/contract';
+import type { ApiClient } from '../../../electron/shared/api/client';
+import type { ModelSource, Progress, RequestOf, Variant } from '../../../electron/shared/api/contract';
 import { errorShape } from '../state/app';
 
 export type RecipeInput = RequestOf<'variant.make'>['recipe'];

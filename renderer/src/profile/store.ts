@@ -4,8 +4,8 @@
  * are dropped when another model opens.
  */
 import { create } from 'zustand';
-import type { ApiClient } from '../../../electron/api/client';
-import type { ModelSource, Progress, ProfileReport, RequestOf } from '../../../electron/api/contract';
+import type { ApiClient } from '../../../electron/shared/api/client';
+import type { ModelSource, Progress, ProfileReport, RequestOf } from '../../../electron/shared/api/contract';
 import { errorShape } from '../state/app';
 
 export type ProfileRequest = RequestOf<'model.profile'>;

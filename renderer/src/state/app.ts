@@ -3,10 +3,16 @@
  * work happens behind the API; this only remembers what the user sees.
  */
 import { create } from 'zustand';
-import type { ApiClient } from '../../../electron/api/client';
-import type { GraphPayload, ModelSource, ModelSummary, NativeProbe, Progress } from '../../../electron/api/contract';
-import { KilnError } from '../../../electron/api/errors';
-import type { KilnErrorShape } from '../../../electron/api/errors';
+import type { ApiClient } from '../../../electron/shared/api/client';
+import type {
+  GraphPayload,
+  ModelSource,
+  ModelSummary,
+  NativeProbe,
+  Progress,
+} from '../../../electron/shared/api/contract';
+import { KilnError } from '../../../electron/shared/api/errors';
+import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import type { LinkState } from '../api/transport';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';

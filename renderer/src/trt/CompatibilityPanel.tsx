@@ -4,7 +4,7 @@
  * statuses on the graph.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { TrtCheck } from '../../../electron/api/contract';
+import type { TrtCheck } from '../../../electron/shared/api/contract';
 import type { NodeOverlay } from '../graph/overlay';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';

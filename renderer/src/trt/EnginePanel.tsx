@@ -4,7 +4,7 @@
  * and time, linked both ways to the ONNX graph, and predicted against actual kernel counts.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { EngineView } from '../../../electron/api/contract';
+import type { EngineView } from '../../../electron/shared/api/contract';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape, useApp } from '../state/app';

@@ -1,7 +1,7 @@
 /** TensorRT readiness results for the open model, per TensorRT major version (the check is cheap). */
 import { create } from 'zustand';
-import type { ApiClient } from '../../../electron/api/client';
-import type { ModelSource, TrtCheck } from '../../../electron/api/contract';
+import type { ApiClient } from '../../../electron/shared/api/client';
+import type { ModelSource, TrtCheck } from '../../../electron/shared/api/contract';
 import { errorShape } from '../state/app';
 
 export type TrtMajor = 10 | 11;

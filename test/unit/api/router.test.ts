@@ -1,12 +1,12 @@
 // The router is the single gate for every transport: it must refuse malformed envelopes, unknown
 // methods and bad arguments with typed errors, and route valid calls with progress and cancel.
 import { describe, expect, it } from 'vitest';
-import type { Method } from '../../../electron/api/contract';
-import type { ServerMessage } from '../../../electron/api/protocol';
-import { directClient } from '../../../electron/api/direct';
-import { KilnError } from '../../../electron/api/errors';
-import type { CallHandler } from '../../../electron/api/router';
-import { Router } from '../../../electron/api/router';
+import type { Method } from '../../../electron/shared/api/contract';
+import type { ServerMessage } from '../../../electron/shared/api/protocol';
+import { directClient } from '../../../electron/shared/api/direct';
+import { KilnError } from '../../../electron/shared/api/errors';
+import type { CallHandler } from '../../../electron/shared/api/router';
+import { Router } from '../../../electron/shared/api/router';
 
 function collect(handler: CallHandler) {
   const out: ServerMessage[] = [];

@@ -1,6 +1,6 @@
 /** Guessing which outputs of a recurrent model feed which inputs, from the names exporters use. */
 import { describe, expect, it } from 'vitest';
-import { statePairs } from '../../../electron/core/compare/state-pairs';
+import { statePairs } from '../../../electron/shared/compare/state-pairs';
 
 const names = (...xs: string[]) => xs.map((name) => ({ name }));
 

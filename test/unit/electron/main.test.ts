@@ -34,8 +34,8 @@ import type { IpcMainEvent, WebContents } from 'electron';
 import { attachIpc, CHANNELS } from '../../../electron/main/ipc';
 import { lockDown, secureSession, secureWebPreferences } from '../../../electron/main/security';
 import { utilitySpawner } from '../../../electron/main/utility-spawner';
-import { createCallHandler } from '../../../electron/host/dispatch';
-import { HostSupervisor } from '../../../electron/host/supervisor';
+import { createCallHandler } from '../../../electron/dispatch/dispatch';
+import { HostSupervisor } from '../../../electron/dispatch/supervisor';
 
 const APP_URL = 'file:///opt/kiln/dist/renderer/index.html';
 

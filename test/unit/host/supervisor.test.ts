@@ -1,9 +1,9 @@
 // The supervisor's bookkeeping, with a fake host channel: restarts, crash-loop back-off, cancel grace.
 import { describe, expect, it } from 'vitest';
-import { KilnError } from '../../../electron/api/errors';
-import type { HostChannel } from '../../../electron/host/supervisor';
-import { HostSupervisor } from '../../../electron/host/supervisor';
-import type { ToHost } from '../../../electron/host/messages';
+import { KilnError } from '../../../electron/shared/api/errors';
+import type { HostChannel } from '../../../electron/dispatch/supervisor';
+import { HostSupervisor } from '../../../electron/dispatch/supervisor';
+import type { ToHost } from '../../../electron/shared/host-messages';
 
 class FakeHost implements HostChannel {
   static started: FakeHost[] = [];

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KilnError } from '../../../electron/api/errors';
+import { KilnError } from '../../../electron/shared/api/errors';
 import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import type { GraphProto, ModelProto, TensorProto } from '../../../electron/core/onnx/model';

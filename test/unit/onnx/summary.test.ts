@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelSummarySchema } from '../../../electron/api/contract';
-import { KilnError } from '../../../electron/api/errors';
+import { ModelSummarySchema } from '../../../electron/shared/api/contract';
+import { KilnError } from '../../../electron/shared/api/errors';
 import { summarizeModel } from '../../../electron/core/onnx/summary';
 import { REAL_MODELS } from './real-models';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KilnError } from '../../../electron/api/errors';
+import { KilnError } from '../../../electron/shared/api/errors';
 import {
   mapToOnnx,
   normalizeDtype,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { KilnError } from '../../../api/errors';
+import { KilnError } from '../../../shared/api/errors';
 import { openModelFile } from '../../onnx/open';
 import type { GraphProto } from '../../onnx/model';
 import type {

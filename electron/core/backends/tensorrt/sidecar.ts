@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { KilnError } from '../../../api/errors';
+import { KilnError } from '../../../shared/api/errors';
 
 export const EngineSidecarSchema = z.object({
   kiln: z.string(),

@@ -2,13 +2,13 @@
  * The call handler every front door uses: answers the few calls that need no model work right
  * away, resolves where a model comes from, and sends everything else to the engine host as a job.
  */
-import { variantPath } from '../core/precision/variants';
+import { variantPath } from '../platform/paths';
 import * as path from 'node:path';
-import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../api/contract';
-import { KilnError } from '../api/errors';
-import type { CallHandler } from '../api/router';
-import { assertNever } from '../api/router';
-import { KILN_VERSION } from '../core/version';
+import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../shared/api/contract';
+import { KilnError } from '../shared/api/errors';
+import type { CallHandler } from '../shared/api/router';
+import { assertNever } from '../shared/api/router';
+import { KILN_VERSION } from '../platform/version';
 import type { HostSupervisor } from './supervisor';
 
 export interface ResolvedSource {

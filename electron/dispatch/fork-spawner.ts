@@ -6,7 +6,7 @@ import type { HostChannel, HostSpawner } from './supervisor';
 
 /** The compiled host entry. From sources (tests), use the build in dist/. */
 export function hostEntryPath(): string {
-  const beside = path.join(__dirname, 'main.js');
+  const beside = path.join(__dirname, '..', 'host', 'main.js');
   if (fs.existsSync(beside)) return beside;
   return path.resolve(__dirname, '../../dist/electron/host/main.js');
 }

@@ -2,7 +2,7 @@
  * A self-contained HTML report of a comparison: tables and charts (inline SVG, no scripts, no
  * network), so it opens in any browser on its own and can be attached to a release.
  */
-import type { Comparison } from '../../api/contract';
+import type { Comparison } from '../api/contract';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Numbers as a report shows them: 4 significant digits, exponent when tiny or huge, ∞. */

@@ -3,9 +3,9 @@
  * Runtime, TensorRT builds) can crash or run out of memory; when the host dies, every job it was
  * running fails with HOST_CRASHED naming the cause, a new host starts, and the app goes on.
  */
-import type { Progress } from '../api/contract';
-import { KilnError } from '../api/errors';
-import type { FromHost, HostJob, ToHost } from './messages';
+import type { Progress } from '../shared/api/contract';
+import { KilnError } from '../shared/api/errors';
+import type { FromHost, HostJob, ToHost } from '../shared/host-messages';
 
 /** A started host process, as the parent sees it. Node's fork and Electron's utilityProcess both fit. */
 export interface HostChannel {

@@ -1,6 +1,6 @@
 /** Messages between a front door (parent) and the engine-host process (child). */
-import type { Progress } from '../api/contract';
-import type { KilnErrorShape } from '../api/errors';
+import type { Progress } from './api/contract';
+import type { KilnErrorShape } from './api/errors';
 
 /** Host-side job names. They mirror the API's job calls, with sources already resolved to paths. */
 export type HostJob =
