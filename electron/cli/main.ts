@@ -2,13 +2,13 @@
  * The command line: `npx kiln <command>`. Every command goes through the same API contract and
  * engine host as the app, so the CLI and the UI can never disagree.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../shared/api/client';
 import { ImagePreprocessSchema, type ImagePreprocess, type ModelSummary } from '../shared/api/contract';
 import { directClient } from '../shared/api/direct';
 import { KilnError } from '../shared/api/errors';
+import { copyFileAtomic, writeFileAtomic } from '../platform/atomic-write';
 import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
@@ -175,7 +175,7 @@ async function convert(args: string[]): Promise<number> {
     ),
   );
   if (!values.json) process.stderr.write('\n');
-  copyAtomically(variantPath(variant.id), values.out);
+  copyFileAtomic(variantPath(variant.id), values.out);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...variant, path: path.resolve(values.out) }, null, 2)}\n`);
   else
     process.stdout.write(
@@ -366,7 +366,7 @@ async function compare(args: string[]): Promise<number> {
     );
   });
   const named = { ...result, variants: result.variants.map((v, i) => ({ ...v, name: wanted[i] ?? v.name })) };
-  if (values.report) writeTextAtomically(values.report, comparisonHtml(named));
+  if (values.report) writeFileAtomic(values.report, comparisonHtml(named));
   if (values.json) process.stdout.write(`${JSON.stringify(named, null, 2)}\n`);
   else {
     process.stderr.write('\n');
@@ -378,32 +378,6 @@ async function compare(args: string[]): Promise<number> {
     if (values.report) process.stdout.write(`report: ${values.report}\n`);
   }
   return named.variants.every((v) => v.pass) ? 0 : 1;
-}
-
-function copyAtomically(from: string, to: string): void {
-  const tmp = `${to}.${process.pid}.tmp`;
-  try {
-    fs.copyFileSync(from, tmp);
-    fs.renameSync(tmp, to);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${to}: ${(err as Error).message}`, {
-      file: path.basename(to),
-    });
-  }
-}
-
-function writeTextAtomically(to: string, text: string): void {
-  const tmp = `${to}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, to);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${to}: ${(err as Error).message}`, {
-      file: path.basename(to),
-    });
-  }
 }
 
 async function check(args: string[]): Promise<number> {

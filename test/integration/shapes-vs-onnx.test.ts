@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dtypeFromOnnx } from '../../electron/core/shapes/dtypes';
+import { dtypeFromOnnx } from '../../electron/core/onnx/dtypes';
 import { nodeCost } from '../../electron/core/shapes/cost';
 import { inferNode } from '../../electron/core/shapes/infer';
 import { symEval } from '../../electron/core/shapes/sym';

@@ -4,14 +4,9 @@
  * Each call takes a JobContext so the engine host can report progress and cancel.
  */
 import type { z } from 'zod';
-import type { Progress, TrtBuildOptionsSchema } from '../../shared/api/contract';
+import type { TrtBuildOptionsSchema } from '../../shared/api/contract';
 
 type TrtBuildOptions = z.output<typeof TrtBuildOptionsSchema>;
-
-export interface JobContext {
-  progress(p: Progress): void;
-  signal: AbortSignal;
-}
 
 export interface BackendProbe {
   backend: string;

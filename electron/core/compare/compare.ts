@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Comparison } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
-import type { JobContext } from '../backends/backend';
+import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { resolveShapes } from '../backends/inputs';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { calibrationFeeds, type CalibrationData } from '../precision/calibrate';
@@ -159,7 +159,7 @@ export async function compareModels(
   ctx: JobContext,
 ): Promise<Comparison> {
   const cancelled = () => {
-    if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+    throwIfCancelled(ctx, 'The comparison');
   };
   ctx.progress({ fraction: 0, stage: `Reading ${reference.name}` });
   const ref = await analyzeModel(reference.path, reference.name);
@@ -347,7 +347,7 @@ async function layerwise(
     // Tensors are exposed a chunk at a time and compared as they come: memory stays bounded by the
     // chunk, not the model (a pass per chunk costs runs, which are cheap next to holding everything).
     for (let start = 0; start < shared.length; start += CHUNK) {
-      if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+      throwIfCancelled(ctx, 'The comparison');
       ctx.progress({
         fraction: 0.6 + 0.4 * ((i + start / Math.max(1, shared.length)) / variants.length),
         stage: `Layerwise error of ${v.name}`,
@@ -360,7 +360,7 @@ async function layerwise(
         // Pooled over every sample, one sample's tensors held at a time.
         const acc = part.map(() => new TensorError());
         for (const feeds of samples) {
-          if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'The comparison was cancelled');
+          throwIfCancelled(ctx, 'The comparison');
           const refValues = await rs.run(feeds);
           const out = await vs.run(adapt(feeds, vs, inputTypes(va)));
           part.forEach((c, k) => {

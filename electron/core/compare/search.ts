@@ -13,7 +13,7 @@
 import type { Comparison, Recipe, Variant } from '../../shared/api/contract';
 import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
-import type { JobContext } from '../backends/backend';
+import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { analyzeModel } from '../onnx/analyze';
 import type { CalibrationReuse } from '../precision/int8';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
@@ -108,7 +108,7 @@ class Candidates {
 
   /** A real variant with `pinned` in FP32, compared with the reference on the search's inputs. */
   private async measure(pinned: string[], layerwise: boolean) {
-    if (this.ctx.signal.aborted) throw new KilnError('CANCELLED', 'The search was cancelled');
+    throwIfCancelled(this.ctx, 'The search');
     const recipe = { ...this.recipe, excludeNodes: [...this.recipe.excludeNodes, ...pinned] };
     const v = await makeVariant(this.model.path, this.model.name, recipe, this.inner, this.extra);
     const c = await compareModels(

@@ -4,11 +4,11 @@
  * sidecar. The folder is assembled under a temporary name and renamed into place, so a failed
  * export never leaves a half-written model that Triton would try to load.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dim, ValueInfo } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
+import { replaceFolderAtomically } from '../../platform/atomic-write';
 import { PbEnum, writePbtxt, type PbIn } from './pbtxt';
 
 /** Triton's data types for the dtypes Kiln names. */
@@ -100,27 +100,15 @@ export function exportTriton(o: TritonOptions): { folder: string; config: string
   const config = tritonConfig(o);
   fs.mkdirSync(o.repository, { recursive: true });
   const target = path.join(o.repository, o.name);
-  const staging = path.join(o.repository, `.${o.name}.${randomBytes(4).toString('hex')}.tmp`);
   const version = String(o.version ?? 1);
   const fileName = o.backend === 'tensorrt' ? 'model.plan' : 'model.onnx';
-  try {
+  // Replace an earlier export only once the new one is whole.
+  replaceFolderAtomically(target, (staging) => {
     fs.mkdirSync(path.join(staging, version), { recursive: true });
     fs.writeFileSync(path.join(staging, 'config.pbtxt'), config);
     fs.copyFileSync(o.artifact, path.join(staging, version, fileName));
     if (o.sidecar) fs.copyFileSync(o.sidecar, path.join(staging, version, `${fileName}.json`));
-    // Replace an earlier export only once the new one is whole.
-    const old = `${target}.${randomBytes(4).toString('hex')}.old`;
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(staging, target);
-    fs.rmSync(old, { recursive: true, force: true });
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (err instanceof KilnError) throw err;
-    throw new KilnError(
-      'FILE_UNREADABLE',
-      `cannot write the Triton repository at ${o.repository}: ${(err as Error).message}`,
-    );
-  }
+  });
   const files = [path.join(target, 'config.pbtxt'), path.join(target, version, fileName)];
   if (o.sidecar) files.push(path.join(target, version, `${fileName}.json`));
   return { folder: target, config, files };

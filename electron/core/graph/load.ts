@@ -8,7 +8,8 @@ import type { GraphProto } from '../onnx/model';
 import { analyzeModelCached, type ModelAnalysis } from '../onnx/analyze';
 import { KilnError } from '../../shared/api/errors';
 import { valueInfo } from '../onnx/summary';
-import { DTYPE_NAMES, buildGraphPayload } from './payload';
+import { dtypeName } from '../onnx/dtypes';
+import { buildGraphPayload } from './payload';
 import type { PayloadGraph, PayloadTensorType } from './payload';
 
 let cache: { analysis: ModelAnalysis; graphId: number; payload: GraphPayload } | null = null;
@@ -25,14 +26,14 @@ export function payloadGraphFromModel(g: GraphProto): PayloadGraph {
   for (const t of g.initializer) {
     if (!t.name) continue;
     initializers.push(t.name);
-    types.set(t.name, { dtype: DTYPE_NAMES[t.dataType] ?? `type${t.dataType}`, dims: t.dims });
+    types.set(t.name, { dtype: dtypeName(t.dataType), dims: t.dims });
   }
   // Constant nodes carry their value's type: weights exported as Constants get shapes too.
   for (const n of g.node) {
     const out = n.output[0];
     if (n.opType !== 'Constant' || !out || types.has(out)) continue;
     const t = n.attribute.find((a) => a.name === 'value')?.t;
-    if (t) types.set(out, { dtype: DTYPE_NAMES[t.dataType] ?? `type${t.dataType}`, dims: t.dims });
+    if (t) types.set(out, { dtype: dtypeName(t.dataType), dims: t.dims });
   }
   const initSet = new Set(initializers);
   return {

@@ -7,7 +7,8 @@ import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';
 import type { AttributeProto, TensorProto } from '../onnx/model';
-import { ATTR, dtypeName } from '../onnx/model';
+import { dtypeName } from '../onnx/dtypes';
+import { ATTR } from '../onnx/model';
 import { tensorStats } from '../onnx/values';
 
 const MAX_LIST = 16;

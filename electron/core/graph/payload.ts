@@ -6,6 +6,7 @@
  * harness can use it too. O(nodes + tensors).
  */
 import type { GraphPayload } from '../../shared/api/contract';
+import { dtypeName } from '../onnx/dtypes';
 
 export interface PayloadNode {
   name: string;
@@ -210,34 +211,6 @@ interface ValueInfoLike {
   } | null;
 }
 
-/** ONNX TensorProto.DataType -> lower-case name used across the API. */
-export const DTYPE_NAMES: Record<number, string> = {
-  0: 'undefined',
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  14: 'complex64',
-  15: 'complex128',
-  16: 'bfloat16',
-  17: 'float8e4m3fn',
-  18: 'float8e4m3fnuz',
-  19: 'float8e5m2',
-  20: 'float8e5m2fnuz',
-  21: 'uint4',
-  22: 'int4',
-  23: 'float4e2m1',
-};
-
 const num = (v: number | { toNumber(): number }): number => (typeof v === 'number' ? v : v.toNumber());
 
 export function payloadGraphFromProto(g: GraphProtoLike): PayloadGraph {
@@ -250,7 +223,7 @@ export function payloadGraphFromProto(g: GraphProtoLike): PayloadGraph {
           d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? num(d.dimValue) : null,
         )
       : null;
-    types.set(v.name, { dtype: DTYPE_NAMES[tt.elemType ?? 0] ?? `type${tt.elemType}`, dims });
+    types.set(v.name, { dtype: dtypeName(tt.elemType ?? 0), dims });
   };
   for (const v of g.valueInfo ?? []) addValueInfo(v);
   for (const v of g.input ?? []) addValueInfo(v);
@@ -259,7 +232,7 @@ export function payloadGraphFromProto(g: GraphProtoLike): PayloadGraph {
   for (const t of g.initializer ?? []) {
     if (!t.name) continue;
     initializers.push(t.name);
-    types.set(t.name, { dtype: DTYPE_NAMES[t.dataType ?? 0] ?? `type${t.dataType}`, dims: (t.dims ?? []).map(num) });
+    types.set(t.name, { dtype: dtypeName(t.dataType ?? 0), dims: (t.dims ?? []).map(num) });
   }
   // Constant nodes carry their value's type: weights exported as Constants get shapes too
   for (const n of g.node ?? []) {
@@ -267,7 +240,7 @@ export function payloadGraphFromProto(g: GraphProtoLike): PayloadGraph {
     const t = n.attribute?.find((a) => a.name === 'value')?.t;
     if (t)
       types.set(n.output[0], {
-        dtype: DTYPE_NAMES[t.dataType ?? 0] ?? `type${t.dataType}`,
+        dtype: dtypeName(t.dataType ?? 0),
         dims: (t.dims ?? []).map(num),
       });
   }

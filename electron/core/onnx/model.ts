@@ -3,6 +3,7 @@
  * follow onnx.proto. Every message keeps its original bytes' span and any fields this schema does
  * not know, so a model written back loses nothing — including fields newer than Kiln.
  */
+import { onnxDtypeBits } from './dtypes';
 
 /** Where a message came from in the original file, and fields Kiln does not know (raw wire bytes). */
 export interface Provenance {
@@ -182,37 +183,6 @@ export interface ModelProto extends Provenance {
   functions: FunctionProto[];
 }
 
-/** TensorProto.DataType names (lower case, as numpy/onnxruntime call them) and element sizes in bits. */
-export const DTYPES: Record<number, { name: string; bits: number }> = {
-  0: { name: 'undefined', bits: 0 },
-  1: { name: 'float32', bits: 32 },
-  2: { name: 'uint8', bits: 8 },
-  3: { name: 'int8', bits: 8 },
-  4: { name: 'uint16', bits: 16 },
-  5: { name: 'int16', bits: 16 },
-  6: { name: 'int32', bits: 32 },
-  7: { name: 'int64', bits: 64 },
-  8: { name: 'string', bits: 0 },
-  9: { name: 'bool', bits: 8 },
-  10: { name: 'float16', bits: 16 },
-  11: { name: 'float64', bits: 64 },
-  12: { name: 'uint32', bits: 32 },
-  13: { name: 'uint64', bits: 64 },
-  14: { name: 'complex64', bits: 64 },
-  15: { name: 'complex128', bits: 128 },
-  16: { name: 'bfloat16', bits: 16 },
-  17: { name: 'float8e4m3fn', bits: 8 },
-  18: { name: 'float8e4m3fnuz', bits: 8 },
-  19: { name: 'float8e5m2', bits: 8 },
-  20: { name: 'float8e5m2fnuz', bits: 8 },
-  21: { name: 'uint4', bits: 4 },
-  22: { name: 'int4', bits: 4 },
-  23: { name: 'float4e2m1', bits: 4 },
-  24: { name: 'float8e8m0', bits: 8 },
-};
-
-export const dtypeName = (t: number): string => DTYPES[t]?.name ?? `dtype${t}`;
-
 /** Number of elements of a tensor with these dims (1 for a scalar). */
 export function elementCount(dims: readonly number[]): number {
   let n = 1;
@@ -225,6 +195,6 @@ export function tensorBytes(t: TensorProto): number {
   if (t.data.kind === 'external' && t.data.length !== null) return t.data.length;
   if (t.data.kind === 'raw') return t.data.length;
   if (t.data.kind === 'bytes') return t.data.bytes.length;
-  const bits = DTYPES[t.dataType]?.bits ?? 0;
+  const bits = onnxDtypeBits(t.dataType);
   return Math.ceil((elementCount(t.dims) * bits) / 8);
 }

@@ -4,12 +4,12 @@
  * bodies and local functions on demand, and refines what it infers with the types the model
  * declares. Small integer constants (shape arithmetic) are decoded and carried; weights are not.
  */
-import { ATTR, DTYPES, elementCount } from './model';
+import { ATTR, elementCount } from './model';
 import type { AttributeProto, FunctionProto, ModelProto, NodeProto, TensorProto, TypeProto } from './model';
 import type { ModelIR } from './ir';
 import { TENSOR_INITIALIZER } from './ir';
 import { tensorValues, type TensorSource } from './values';
-import { dtypeFromOnnx } from '../shapes/dtypes';
+import { dtypeFromOnnx, onnxDtypeBits } from './dtypes';
 import { inferNode } from '../shapes/infer';
 import { nodeCost } from '../shapes/cost';
 import { refineType } from '../shapes/merge';
@@ -65,7 +65,7 @@ function isInteger(dataType: number): boolean {
 function constOf(t: TensorProto, src: TensorSource): ConstValue | undefined {
   const n = elementCount(t.dims);
   if (!Number.isSafeInteger(n) || n < 0) return undefined;
-  const bits = DTYPES[t.dataType]?.bits ?? 0;
+  const bits = onnxDtypeBits(t.dataType);
   if (bits === 0 || t.dataType === 14 || t.dataType === 15) return undefined;
   if (!(isInteger(t.dataType) ? n <= MAX_CONST_ELEMENTS : n <= SMALL_FLOAT_CONST)) return undefined;
   try {

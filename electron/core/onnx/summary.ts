@@ -1,7 +1,8 @@
 /** The model summary the app shows first and `kiln inspect` prints. */
 import type { Dim, ModelSummary, ValueInfo } from '../../shared/api/contract';
 import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } from './model';
-import { DTYPES, dtypeName, elementCount, tensorBytes } from './model';
+import { dtypeName, onnxDtypeBits } from './dtypes';
+import { elementCount, tensorBytes } from './model';
 import type { OpenedModel } from './open';
 import { forEachTensor } from './open';
 import { analyzeModelCached } from './analyze';
@@ -95,7 +96,7 @@ export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): Mode
     const bytes = tensorBytes(t);
     parameterBytes += bytes;
     if (t.data.kind === 'external')
-      externalDataBytes += t.data.length ?? Math.ceil((n * (DTYPES[t.dataType]?.bits ?? 0)) / 8);
+      externalDataBytes += t.data.length ?? Math.ceil((n * onnxDtypeBits(t.dataType)) / 8);
   });
 
   // IR < 4 lists initializers among the inputs; a user's inputs are the ones without a value.

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
 import type { TensorProto } from './model';
-import { DTYPES, dtypeName, elementCount } from './model';
+import { dtypeName, onnxDtypeBits } from './dtypes';
+import { elementCount } from './model';
 import { WIRE_LEN, WireReader } from './wire';
 
 /** Where a decoded tensor's offsets point: the model file and, if still in memory, its bytes. */
@@ -54,7 +55,7 @@ function fromSource(src: TensorSource, offset: number, length: number, what: str
 
 /** Bytes per element as stored little-endian in raw_data (sub-byte types: 0, packed two per byte). */
 function storedBits(dataType: number): number {
-  return DTYPES[dataType]?.bits ?? 0;
+  return onnxDtypeBits(dataType);
 }
 
 /**

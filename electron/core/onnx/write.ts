@@ -4,10 +4,10 @@
  * embedded (raw_data) or go to one external data file next to the model; external weights of the
  * source are copied in bounded chunks, never loaded whole.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
+import { tempPathBeside } from '../../platform/atomic-write';
 import { encodeModelChunks } from './encode';
 import { forEachTensor } from './open';
 import type { ModelProto, StringEntry, TensorProto } from './model';
@@ -34,13 +34,6 @@ export interface WriteResult {
 /** protobuf's hard limit on one message: bigger models need external data. */
 const MAX_MESSAGE = 2 ** 31 - 1;
 const COPY_CHUNK = 16 << 20;
-
-function tempNameFor(target: string): string {
-  return path.join(
-    path.dirname(target),
-    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-}
 
 function writeChunks(fd: number, chunks: Uint8Array[]): number {
   let total = 0;
@@ -93,7 +86,7 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
         );
       }
       externalPath = path.resolve(outDir, loc);
-      const tmp = tempNameFor(externalPath);
+      const tmp = tempPathBeside(externalPath);
       cleanup.push(tmp);
       renames.push([tmp, externalPath]);
       extFd = fs.openSync(tmp, 'w');
@@ -174,7 +167,7 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
         { file: path.basename(target) },
       );
     }
-    const tmp = tempNameFor(target);
+    const tmp = tempPathBeside(target);
     cleanup.push(tmp);
     const fd = fs.openSync(tmp, 'w');
     try {

@@ -23,7 +23,7 @@ import { analyzeModel } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
 import type { GraphProto, ValueInfoProto } from '../onnx/model';
-import { dtypeName } from '../onnx/model';
+import { dtypeName } from '../onnx/dtypes';
 import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32 } from './half';
 import { imageSamples } from './images';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { Recipe, Variant } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
-import type { JobContext } from '../backends/backend';
+import type { JobContext } from '../jobs/context';
 import { resolveShapes } from '../backends/inputs';
 import { makeFeeds } from '../backends/onnxruntime/ort-backend';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';

@@ -7,9 +7,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Recipe, Variant } from '../../shared/api/contract';
-import { KilnError } from '../../shared/api/errors';
 import { variantPath } from '../../platform/paths';
-import type { JobContext } from '../backends/backend';
+import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { resolveShapes } from '../backends/inputs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
@@ -129,7 +128,7 @@ async function fp16Variant(
     ...(activationAbsMax ? { activationAbsMax } : {}),
   });
   notes.push(CPU_FP16);
-  if (ctx.signal.aborted) throw new KilnError('CANCELLED', 'Making the variant was cancelled');
+  throwIfCancelled(ctx, 'Making the variant');
   const written = writeWithRecipe(a, recipe, t);
   const nodes = a.summary.nodes;
   return {

@@ -4,7 +4,7 @@
  * raw_data is little-endian as onnx.proto specifies. Larger tensors, strings and sub-byte types
  * give undefined: their values never matter for shapes.
  */
-import { dtypeFromOnnx } from './dtypes';
+import { dtypeFromOnnx } from '../onnx/dtypes';
 import { MAX_CONST_ELEMENTS } from './types';
 import type { ConstValue, SymDim } from './types';
 

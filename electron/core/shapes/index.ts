@@ -26,7 +26,7 @@ export { nodeCost, tensorBytes } from './cost';
 export { StatsAccumulator, type ModelStats, type OpTypeStats } from './stats';
 export { mergeTypes, refineType, sameType, type Refined } from './merge';
 export { constFromRaw, constFromNumbers } from './consts';
-export { dtypeFromOnnx, dtypeToOnnx, dtypeBits, isIntegerDtype, ONNX_DTYPE_NAMES } from './dtypes';
+export { dtypeFromOnnx, dtypeToOnnx, dtypeBits, isIntegerDtype, ONNX_DTYPE_NAMES } from '../onnx/dtypes';
 export {
   symAdd,
   symSub,

@@ -8,7 +8,7 @@
  * dims count as 1 and clear `exact`, as in cost.ts.
  */
 import { tensorBytes } from './cost';
-import { dtypeBits } from './dtypes';
+import { dtypeBits } from '../onnx/dtypes';
 import type { NodeCost, TensorType } from './types';
 
 export interface OpTypeStats {

@@ -9,13 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { KilnError } from '../../../shared/api/errors';
+import { writeFileAtomic } from '../../../platform/atomic-write';
+import { throwIfCancelled, type JobContext } from '../../jobs/context';
 import { openModelFile } from '../../onnx/open';
 import type { GraphProto } from '../../onnx/model';
 import type {
   BackendProbe,
   BuildArtifact,
   BuildOptions,
-  JobContext,
   LayerTime,
   NodeMapping,
   ProfileOptions,
@@ -37,10 +38,6 @@ export function probeOrt(): BackendProbe {
 /** Where built artifacts are kept: KILN_CACHE_DIR, else the user's cache folder. */
 export function cacheDir(): string {
   return process.env.KILN_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kiln', 'builds');
-}
-
-function cancelled(ctx: JobContext, what: string): void {
-  if (ctx.signal.aborted) throw new KilnError('CANCELLED', `${what} was cancelled`);
 }
 
 /** ORT's error text names the node; keep it, and name the file. */
@@ -83,7 +80,7 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
   }
   const buildMs = performance.now() - start;
   try {
-    cancelled(ctx, 'The build');
+    throwIfCancelled(ctx, 'The build');
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
@@ -104,9 +101,7 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
     cached: false,
     nodeMap,
   };
-  const metaTmp = `${metaPath}.${process.pid}.tmp`;
-  fs.writeFileSync(metaTmp, JSON.stringify(artifact));
-  fs.renameSync(metaTmp, metaPath);
+  writeFileAtomic(metaPath, JSON.stringify(artifact));
   return artifact;
 }
 
@@ -194,7 +189,7 @@ export async function profileOrt(
     const warmEnd = performance.now() + options.warmupMs;
     do await run();
     while (performance.now() < warmEnd && !ctx.signal.aborted);
-    cancelled(ctx, 'Profiling');
+    throwIfCancelled(ctx, 'Profiling');
 
     const samples: number[] = [];
     const limitMs = (options.durationS ?? 0) * 1000;
@@ -207,7 +202,7 @@ export async function profileOrt(
       const elapsed = performance.now() - start;
       if (options.iterations === undefined && elapsed >= limitMs) break;
       if ((samples.length & 7) === 0) {
-        cancelled(ctx, 'Profiling');
+        throwIfCancelled(ctx, 'Profiling');
         ctx.progress({
           fraction: options.iterations ? samples.length / options.iterations : Math.min(1, elapsed / limitMs),
           stage: 'Timing',
@@ -278,7 +273,7 @@ async function layerTimes(
     });
     await session.run(feeds); // the first run allocates; it is recorded like the others
     for (let i = 0; i < runs; i++) {
-      cancelled(ctx, 'Profiling');
+      throwIfCancelled(ctx, 'Profiling');
       await session.run(feeds);
     }
     session.endProfiling();

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError, type ErrorCode } from '../../../shared/api/errors';
 import { addonPath, loadAddon, probeNative, type Addon } from '../../native/probe';
-import type { JobContext } from '../backend';
+import type { JobContext } from '../../jobs/context';
 
 export interface LoadedPlugin {
   addon: Addon;

@@ -4,11 +4,12 @@
  * engine hash). Opening an engine checks it before anything is deserialized: a plan is tied to its
  * TensorRT version and GPU, and a version-compatible plan can carry code.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { KilnError } from '../../../shared/api/errors';
+import { writeFileAtomic } from '../../../platform/atomic-write';
 
 export const EngineSidecarSchema = z.object({
   kiln: z.string(),
@@ -28,28 +29,15 @@ export type EngineSidecar = z.infer<typeof EngineSidecarSchema>;
 
 export const sidecarPath = (enginePath: string) => `${enginePath}.json`;
 
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(file)}: ${(err as Error).message}`, {
-      file: path.basename(file),
-    });
-  }
-}
-
 export function writeSidecar(enginePath: string, sidecar: EngineSidecar): void {
-  writeAtomically(sidecarPath(enginePath), `${JSON.stringify(EngineSidecarSchema.parse(sidecar), null, 2)}\n`);
+  writeFileAtomic(sidecarPath(enginePath), `${JSON.stringify(EngineSidecarSchema.parse(sidecar), null, 2)}\n`);
 }
 
 /** Copies an engine and its sidecar to `outPath` (+ `.json`), each atomically, sidecar last. */
 export function exportEngine(enginePath: string, outPath: string): { engine: string; sidecar: string } {
   const sidecar = readSidecar(enginePath);
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
-  writeAtomically(outPath, fs.readFileSync(enginePath));
+  writeFileAtomic(outPath, fs.readFileSync(enginePath));
   writeSidecar(outPath, sidecar);
   return { engine: outPath, sidecar: sidecarPath(outPath) };
 }

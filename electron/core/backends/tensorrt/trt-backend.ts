@@ -9,10 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../../shared/api/errors';
 import { KILN_VERSION } from '../../../platform/version';
+import { writeFileAtomic } from '../../../platform/atomic-write';
 import { analyzeModel } from '../../onnx/analyze';
 import { recipeOf } from '../../precision/recipe-meta';
 import { mapToOnnx, parseLayerInfo, parseLayerName } from '../../trt/engine-info';
-import type { BuildArtifact, BuildOptions, JobContext, NodeMapping, ProfileOptions, ProfileReport } from '../backend';
+import type { BuildArtifact, BuildOptions, NodeMapping, ProfileOptions, ProfileReport } from '../backend';
+import type { JobContext } from '../../jobs/context';
 import { cacheDir } from '../onnxruntime/ort-backend';
 import { latencyStats, thinSamples } from '../stats';
 import { callPlugin, loadPlugin, type LoadedPlugin } from './plugin';
@@ -125,9 +127,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     createdAt: new Date().toISOString(),
   };
   writeSidecar(enginePath, sidecar);
-  const tmp = `${metaPath}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(artifact));
-  fs.renameSync(tmp, metaPath);
+  writeFileAtomic(metaPath, JSON.stringify(artifact));
   return artifact;
 }
 

@@ -3,7 +3,7 @@
  * (multidirectional numpy rules, symbolic dims too). Small integer constants fold, so shape
  * arithmetic (Shape -> Mul -> Concat) keeps its values and symbols.
  */
-import { dtypeFromOnnx } from '../dtypes';
+import { dtypeFromOnnx } from '../../onnx/dtypes';
 import {
   attrInt,
   broadcastShapes,

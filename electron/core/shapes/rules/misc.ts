@@ -2,7 +2,7 @@
  * Less common ops with simple shapes: Det, signal windows, MelWeightMatrix, AffineGrid,
  * CenterCropPad, Col2Im, the loss ops, and com.microsoft BiasSplitGelu.
  */
-import { dtypeFromOnnx } from '../dtypes';
+import { dtypeFromOnnx } from '../../onnx/dtypes';
 import { attrInt, attrString, constInts, dimsOf, dtypeOf, inp, normAxes, tensor, type Rule } from '../helpers';
 import { symAdd, symDivExact, symFloorDiv, symProduct } from '../sym';
 import type { SymDim } from '../types';

@@ -2,7 +2,7 @@
  * Normalisations. Y keeps X's type; the optional statistics outputs have their documented shapes.
  */
 import { attrInt, dtypeOf, inp, normAxis, tensor, type Rule } from '../helpers';
-import { dtypeFromOnnx } from '../dtypes';
+import { dtypeFromOnnx } from '../../onnx/dtypes';
 import type { SymDim, TensorType } from '../types';
 
 /**

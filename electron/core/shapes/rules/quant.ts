@@ -2,7 +2,7 @@
  * Quantization: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, and the com.microsoft
  * QLinear* elementwise ops. Shapes pass through; only element types change.
  */
-import { dtypeFromOnnx } from '../dtypes';
+import { dtypeFromOnnx } from '../../onnx/dtypes';
 import { attrInt, broadcastShapes, dimsOf, dtypeOf, has, inp, tensor, type Rule } from '../helpers';
 
 /** QuantizeLinear(x, y_scale, y_zero_point?): the zero point's type, `output_dtype` (opset 21), else uint8. */

@@ -3,7 +3,7 @@
  * EyeLike, RandomNormal/Uniform(+Like), Multinomial, Bernoulli. Shape and Size fold to constants
  * whose elements may be symbolic, which is what lets Reshape targets built from Shape resolve.
  */
-import { dtypeFromOnnx } from '../dtypes';
+import { dtypeFromOnnx } from '../../onnx/dtypes';
 import {
   attrInt,
   attrInts,

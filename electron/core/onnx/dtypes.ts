@@ -1,8 +1,39 @@
 /**
- * Element types: TensorProto.DataType numbers <-> Kiln's names, and their storage width.
- * Cast's `to`, ConstantOfShape's value and RandomNormal's `dtype` carry the ONNX numbers.
+ * Element types, in one table: TensorProto.DataType numbers (named, for rewrites that write Cast's
+ * `to` or a Q/DQ's zero point), Kiln's names for them (lower case, as numpy and onnxruntime call
+ * them), and their storage width. Cast's `to`, ConstantOfShape's value and RandomNormal's `dtype`
+ * carry the ONNX numbers; the API, the shape rules and the UI speak the names.
  */
-import type { DType } from './types';
+import type { DType } from '../shapes/types';
+
+/** TensorProto.DataType (onnx.proto3) by name, for code that writes types into a model. */
+export const DataType = {
+  UNDEFINED: 0,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
+  FLOAT8E4M3FN: 17,
+  FLOAT8E4M3FNUZ: 18,
+  FLOAT8E5M2: 19,
+  FLOAT8E5M2FNUZ: 20,
+  UINT4: 21,
+  INT4: 22,
+  FLOAT4E2M1: 23,
+  FLOAT8E8M0: 24,
+} as const;
 
 /** Index = TensorProto.DataType (onnx.proto3); '' where the number has no type. */
 export const ONNX_DTYPE_NAMES: readonly DType[] = [
@@ -36,6 +67,17 @@ export const ONNX_DTYPE_NAMES: readonly DType[] = [
 /** The name for a TensorProto.DataType number ('' when out of range). */
 export function dtypeFromOnnx(code: number): DType {
   return ONNX_DTYPE_NAMES[code] ?? '';
+}
+
+/** The name for a TensorProto.DataType number as shown to users ('undefined' for 0, `dtypeN` past the table). */
+export function dtypeName(code: number): string {
+  if (code === 0) return 'undefined';
+  return ONNX_DTYPE_NAMES[code] || `dtype${code}`;
+}
+
+/** Storage bits per element of a TensorProto.DataType number (0 for strings and unknown types). */
+export function onnxDtypeBits(code: number): number {
+  return dtypeBits(dtypeFromOnnx(code));
 }
 
 /** The TensorProto.DataType number for a name (0 when unknown). */
