@@ -6,15 +6,10 @@
 import type { EngineView } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
-import {
-  mapToOnnx,
-  parseEngineJsonText,
-  parseLayerName,
-  type EngineLayer,
-  type EngineLayerInfo,
-  type EngineProfile,
-  type EngineTimes,
-} from './engine-info';
+import { parseEngineJsonText } from './engine-files/detect';
+import { parseLayerName } from './engine-files/layer-names';
+import { mapToOnnx } from './engine-files/onnx-mapping';
+import type { EngineLayer, EngineLayerInfo, EngineProfile, EngineTimes } from './engine-files/types';
 
 export interface EngineFile {
   name: string;

@@ -4,20 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../electron/shared/api/errors';
-import {
-  mapToOnnx,
-  normalizeDtype,
-  parseEngineJsonText,
-  parseLayerInfo,
-  parseLayerName,
-  parseMetadata,
-  parseProfile,
-  parseTimes,
-  type EngineJson,
-  type EngineLayerInfo,
-  type EngineProfile,
-  type EngineTimes,
-} from '../../../electron/core/trt/engine-info';
+import { normalizeDtype } from '../../../electron/core/trt/engine-files/data-types';
+import { parseEngineJsonText } from '../../../electron/core/trt/engine-files/detect';
+import { parseLayerInfo } from '../../../electron/core/trt/engine-files/layer-info';
+import { parseLayerName, parseMetadata } from '../../../electron/core/trt/engine-files/layer-names';
+import { mapToOnnx } from '../../../electron/core/trt/engine-files/onnx-mapping';
+import { parseProfile } from '../../../electron/core/trt/engine-files/profile';
+import { parseTimes } from '../../../electron/core/trt/engine-files/times';
+import type {
+  EngineJson,
+  EngineLayerInfo,
+  EngineProfile,
+  EngineTimes,
+} from '../../../electron/core/trt/engine-files/types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'trtexec');
 const text = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
