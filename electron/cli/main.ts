@@ -5,7 +5,13 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../shared/api/client';
-import { ImagePreprocessSchema, type ImagePreprocess, type ModelSummary } from '../shared/api/contract';
+import {
+  CALIBRATORS,
+  CalibratorSchema,
+  ImagePreprocessSchema,
+  type ImagePreprocess,
+  type ModelSummary,
+} from '../shared/api/contract';
 import { directClient } from '../shared/api/direct';
 import { KilnError } from '../shared/api/errors';
 import { copyFileAtomic, writeFileAtomic } from '../platform/atomic-write';
@@ -211,9 +217,10 @@ function int8Recipe(
   preprocess: ImagePreprocess,
 ) {
   if (values.equalize && values['no-equalize']) throw new UsageError('--equalize and --no-equalize contradict');
-  const calibrator = values.calibrator;
-  if (calibrator !== undefined && !['max', 'percentile', 'entropy', 'mse'].includes(calibrator))
-    throw new UsageError('--calibrator must be max, percentile, entropy or mse');
+  const parsedCalibrator = CalibratorSchema.safeParse(values.calibrator);
+  if (values.calibrator !== undefined && !parsedCalibrator.success)
+    throw new UsageError(`--calibrator must be ${CALIBRATORS.slice(0, -1).join(', ')} or ${CALIBRATORS.at(-1)}`);
+  const calibrator = parsedCalibrator.data;
   const flavour = values.target ?? 'tensorrt';
   if (flavour !== 'tensorrt' && flavour !== 'onnxruntime')
     throw new UsageError('--target must be tensorrt or onnxruntime');
@@ -226,7 +233,7 @@ function int8Recipe(
     fp32Nodes: list(values['fp32-nodes']),
     ...(values['no-check'] ? { speedGuard: false, accuracyCheck: false } : {}),
     flavour: flavour as 'tensorrt' | 'onnxruntime',
-    ...(calibrator ? { calibrator: calibrator as 'max' } : {}),
+    ...(calibrator ? { calibrator } : {}),
     ...(samples ? { samples: Math.max(1, Math.round(samples)) } : {}),
     shapes: values.shapes ? parseShapes(values.shapes) : {},
     calibrationFiles: list(values.calib).map((p) => ({ kind: 'path' as const, path: path.resolve(p) })),

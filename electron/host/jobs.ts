@@ -30,8 +30,7 @@ import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { CalibrationData } from '../core/precision/calibrate';
 import { filesAsData } from '../core/precision/images';
 import type { BuildArtifact } from '../core/backends/backend';
-import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
-import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';
+import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
@@ -91,13 +90,6 @@ const ProfileParams = OpenParams.extend({
 });
 
 /** What the UI and CLI need to know about a build: the fused nodes, not the whole node map. */
-/** The backend the options name builds the model (both cache their artifacts). */
-function buildWith(path: string, build: z.output<typeof BuildOptionsSchema>, ctx: JobContext): Promise<BuildArtifact> {
-  return build.backend === 'tensorrt'
-    ? buildTrt(path, { optimizationLevel: build.optimizationLevel, ...(build.trt ? { trt: build.trt } : {}) }, ctx)
-    : buildOrt(path, { optimizationLevel: build.optimizationLevel }, ctx);
-}
-
 function buildInfo(a: BuildArtifact): BuildInfo {
   return {
     backend: a.backend,
@@ -107,10 +99,7 @@ function buildInfo(a: BuildArtifact): BuildInfo {
     artifactBytes: a.artifactBytes,
     buildMs: a.buildMs,
     cached: a.cached,
-    optimizationLevel:
-      a.backend === 'tensorrt'
-        ? `builder level ${a.options.trt?.builderOptimizationLevel ?? 3}`
-        : a.options.optimizationLevel,
+    optimizationLevel: backendNamed(a.backend).optimizationLabel(a.options),
     nodes: a.nodeMap.length,
     fusedNodes: a.nodeMap.filter((m) => m.originals.length > 1),
   };
@@ -202,18 +191,16 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
 
   'model.profile': async (raw, ctx) => {
     const { path, build, profile } = ProfileParams.parse(raw);
-    const artifact = await buildWith(path, build, ctx);
+    const { backend, options } = backendFor(build);
+    const artifact = await backend.build(path, options, ctx);
     throwIfCancelled(ctx, 'Profiling');
-    const report =
-      build.backend === 'tensorrt'
-        ? await profileTrt(artifact, profile, ctx)
-        : await profileOrt(artifact, profile, ctx);
+    const report = await backend.profile(artifact, profile, ctx);
     return { ...report, build: buildInfo(artifact) };
   },
 
   'model.export': async (raw, ctx) => {
     const p = ExportParams.parse(raw);
-    return exportModel(p.path, p.displayName, p.build, p, ctx, buildWith);
+    return exportModel(p.path, p.displayName, p.build, p, ctx);
   },
 
   'variant.search': async (raw, ctx) => {

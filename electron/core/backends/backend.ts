@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { TrtBuildOptionsSchema } from '../../shared/api/contract';
+import type { JobContext } from '../jobs/context';
 
 type TrtBuildOptions = z.output<typeof TrtBuildOptionsSchema>;
 
@@ -32,8 +33,11 @@ export interface NodeMapping {
   originals: string[];
 }
 
+/** The backends Kiln builds with (see registry.ts). */
+export type BackendName = 'onnxruntime' | 'tensorrt';
+
 export interface BuildArtifact {
-  backend: string;
+  backend: BackendName;
   backendVersion: string;
   device: string;
   modelPath: string;
@@ -101,4 +105,17 @@ export interface ProfileReport {
   byOpType: Array<{ op: string; ms: number; share: number; count: number }>;
   /** Per original ONNX node: milliseconds (a fused layer's time is split evenly over the nodes it covers). */
   perNodeMs: Record<string, number>;
+}
+
+/**
+ * One backend as the engine host sees it: build a model into an artifact (cached), then profile the
+ * artifact. The host picks a backend by the name in the request's build options and never branches
+ * on which one it got (Polygraphy's loader/runner split: the job code is the same for every runner).
+ */
+export interface Backend {
+  readonly name: BackendName;
+  build(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact>;
+  profile(artifact: BuildArtifact, options: ProfileOptions, ctx: JobContext): Promise<ProfileReport>;
+  /** How the artifact was optimized, in words for the build card ("extended", "builder level 3"). */
+  optimizationLabel(options: BuildOptions): string;
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import type { BuildOptionsSchema } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
-import type { BuildArtifact } from '../backends/backend';
+import { buildWith } from '../backends/registry';
 import type { JobContext } from '../jobs/context';
 import { exportEngine, sidecarPath } from '../backends/tensorrt/sidecar';
 import { analyzeModel } from '../onnx/analyze';
@@ -35,7 +35,6 @@ export async function exportModel(
   build: Build,
   req: ExportRequest,
   ctx: JobContext,
-  buildWith: (path: string, build: Build, ctx: JobContext) => Promise<BuildArtifact>,
 ): Promise<{ folder: string; files: string[]; config: string | null; trtexec: string | null }> {
   const trt = build.backend === 'tensorrt';
   if (req.target === 'engine' && !trt)

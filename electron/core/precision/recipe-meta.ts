@@ -18,3 +18,12 @@ export function recipeOf(model: ModelProto): Record<string, unknown> | null {
     return null;
   }
 }
+
+/** Stamps `model` with the recipe (as JSON) and the source it was made from, replacing earlier stamps. */
+export function stampRecipe(model: ModelProto, recipe: unknown, source: string): void {
+  model.metadataProps = [
+    ...model.metadataProps.filter((p) => p.key !== RECIPE_KEY && p.key !== SOURCE_KEY),
+    { key: RECIPE_KEY, value: JSON.stringify(recipe) },
+    { key: SOURCE_KEY, value: source },
+  ];
+}

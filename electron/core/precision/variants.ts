@@ -16,7 +16,7 @@ import { collectActivationStats } from './calibrate';
 import { autocastFp16 } from './fp16';
 import type { CalibrationReuse } from './int8';
 import { calibratorOf, int8Variant } from './int8-variant';
-import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
+import { stampRecipe } from './recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
 
 function recipeName(r: Recipe): string {
@@ -73,11 +73,7 @@ export async function makeVariant(
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
 function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {
   const model = a.opened.model;
-  model.metadataProps = [
-    ...model.metadataProps.filter((p) => p.key !== RECIPE_KEY && p.key !== SOURCE_KEY),
-    { key: RECIPE_KEY, value: JSON.stringify(recipe) },
-    { key: SOURCE_KEY, value: t.source },
-  ];
+  stampRecipe(model, recipe, t.source);
   return writeModelFile(model, t.out, { source: a.opened.bytes });
 }
 

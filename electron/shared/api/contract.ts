@@ -326,12 +326,17 @@ export const ImagePreprocessSchema = z.object({
 });
 export type ImagePreprocess = z.infer<typeof ImagePreprocessSchema>;
 
+/** INT8 calibrators: max, a percentile of |x|, entropy (TensorRT's KL divergence), MSE. */
+export const CALIBRATORS = ['max', 'percentile', 'entropy', 'mse'] as const;
+export const CalibratorSchema = z.enum(CALIBRATORS);
+export type Calibrator = z.infer<typeof CalibratorSchema>;
+
 export const Int8RecipeSchema = z.object({
   precision: z.literal('int8'),
   /** Q/DQ placement: TensorRT's explicit quantization (symmetric INT8), or ONNX Runtime's CPU flavour (UINT8 activations). */
   flavour: z.enum(['tensorrt', 'onnxruntime']).default('tensorrt'),
   /** Absent: MSE for TensorRT, max for ONNX Runtime (what measured best on each; see README). */
-  calibrator: z.enum(['max', 'percentile', 'entropy', 'mse']).optional(),
+  calibrator: CalibratorSchema.optional(),
   percentile: z.number().min(50).max(100).default(99.99),
   perChannel: z.boolean().default(true),
   /** Seeded random calibration samples, used when no calibration files are given. */
