@@ -32,7 +32,8 @@ import { useVariants } from '../precision/store';
 import { runColour } from '../profile/charts';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useProfiles } from '../profile/store';
-import { errorShape, useApp } from '../state/app';
+import { errorShape } from '../api/error-shape';
+import { useApp } from '../state/app';
 
 type Metrics = Comparison['variants'][number]['perOutput'][number];
 const ROWS: [string, (m: Metrics) => string][] = [
