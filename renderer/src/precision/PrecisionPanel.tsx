@@ -206,7 +206,7 @@ export function PrecisionPanel() {
           <JobProgress
             className="profile-running"
             testId="variant-progress"
-            label="Making the variant"
+            label={making.label}
             progress={making.progress}
             onCancel={making.cancel}
           />

@@ -1,15 +1,16 @@
 /** Precision variants of the open model (each is a file the engine host made; we keep its report). */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { ModelSource, Progress, RequestOf, Variant } from '../../../electron/shared/api/contract';
-import { errorShape } from '../state/app';
+import type { ModelSource, RequestOf, Variant } from '../../../electron/shared/api/contract';
+import { runJob } from '../state/job';
+import type { RunningJob } from '../state/job';
 
 export type RecipeInput = RequestOf<'variant.make'>['recipe'];
 
 interface VariantState {
   model: string | null;
   variants: Variant[];
-  making: { progress: Progress | null; cancel: () => void } | null;
+  making: RunningJob | null;
   error: string | null;
   forModel(sha256: string): void;
   make(client: ApiClient, source: ModelSource, recipe: RecipeInput): Promise<void>;
@@ -33,23 +34,19 @@ export const useVariants = create<VariantState>((set, get) => ({
   async make(client, source, recipe) {
     if (get().making) return;
     const model = get().model;
-    const controller = new AbortController();
-    set({ making: { progress: null, cancel: () => controller.abort() }, error: null });
-    try {
-      const v = await client.call(
-        'variant.make',
-        { source, recipe },
-        {
-          signal: controller.signal,
-          onProgress: (p) => set((s) => (s.making ? { making: { ...s.making, progress: p } } : {})),
+    set({ error: null });
+    await runJob(
+      { get: () => get().making, set: (making) => set({ making }) },
+      'Making the variant',
+      ({ signal, onProgress }) => client.call('variant.make', { source, recipe }, { signal, onProgress }),
+      {
+        done: (v) => {
+          if (get().model === model) set((s) => ({ variants: [...s.variants.filter((x) => x.id !== v.id), v] }));
         },
-      );
-      if (get().model === model) set((s) => ({ variants: [...s.variants.filter((x) => x.id !== v.id), v] }));
-    } catch (err) {
-      const e = errorShape(err);
-      if (e.code !== 'CANCELLED' && get().model === model) set({ error: e.message });
-    } finally {
-      if (get().model === model) set({ making: null });
-    }
+        failed: (e) => {
+          if (get().model === model) set({ error: e.message });
+        },
+      },
+    );
   },
 }));

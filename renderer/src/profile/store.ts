@@ -5,8 +5,9 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { ModelSource, Progress, ProfileReport, RequestOf } from '../../../electron/shared/api/contract';
-import { errorShape } from '../state/app';
+import type { ModelSource, ProfileReport, RequestOf } from '../../../electron/shared/api/contract';
+import { runJob } from '../state/job';
+import type { RunningJob } from '../state/job';
 
 export type ProfileRequest = RequestOf<'model.profile'>;
 
@@ -17,16 +18,10 @@ export interface ProfileRun {
   report: ProfileReport;
 }
 
-interface Running {
-  label: string;
-  progress: Progress | null;
-  cancel: () => void;
-}
-
 export interface ProfileState {
   model: string | null;
   runs: ProfileRun[];
-  running: Running | null;
+  running: RunningJob | null;
   error: string | null;
   /** Run id whose per-node time is painted on the graph. */
   onGraph: number | null;
@@ -52,21 +47,22 @@ export const useProfiles = create<ProfileState>((set, get) => ({
   async run(client, source, request, label) {
     if (get().running) return;
     const model = get().model;
-    const controller = new AbortController();
-    set({ running: { label, progress: null, cancel: () => controller.abort() }, error: null });
-    try {
-      const full: ProfileRequest = { source, ...request };
-      const report = await client.call('model.profile', full, {
-        signal: controller.signal,
-        onProgress: (p) => set((s) => (s.running ? { running: { ...s.running, progress: p } } : {})),
-      });
-      if (get().model === model) set((s) => ({ runs: [...s.runs, { id: nextId++, label, request: full, report }] }));
-    } catch (err) {
-      const e = errorShape(err);
-      if (e.code !== 'CANCELLED' && get().model === model) set({ error: e.message });
-    } finally {
-      if (get().model === model) set({ running: null });
-    }
+    set({ error: null });
+    const full: ProfileRequest = { source, ...request };
+    await runJob(
+      { get: () => get().running, set: (running) => set({ running }) },
+      label,
+      ({ signal, onProgress }) => client.call('model.profile', full, { signal, onProgress }),
+      {
+        done: (report) => {
+          if (get().model === model)
+            set((s) => ({ runs: [...s.runs, { id: nextId++, label, request: full, report }] }));
+        },
+        failed: (e) => {
+          if (get().model === model) set({ error: e.message });
+        },
+      },
+    );
   },
   remove(id) {
     set((s) => ({ runs: s.runs.filter((r) => r.id !== id), onGraph: s.onGraph === id ? null : s.onGraph }));

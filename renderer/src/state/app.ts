@@ -11,9 +11,11 @@ import type {
   NativeProbe,
   Progress,
 } from '../../../electron/shared/api/contract';
-import { KilnError } from '../../../electron/shared/api/errors';
 import type { KilnErrorShape } from '../../../electron/shared/api/errors';
+import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
+import { runJob } from './job';
+import type { RunningJob } from './job';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
@@ -22,12 +24,6 @@ export interface RecentFile {
   /** Only in Electron: browser-mode files are uploads and cannot be reopened by path. */
   path?: string;
   openedAt: number;
-}
-
-export interface Job {
-  label: string;
-  progress: Progress | null;
-  cancel: () => void;
 }
 
 export interface AppState {
@@ -43,7 +39,7 @@ export interface AppState {
   openSubgraph(id: number, label: string): Promise<void>;
   /** Back to depth `n` (0: the main graph). */
   closeSubgraphs(n: number): void;
-  job: Job | null;
+  job: RunningJob | null;
   error: KilnErrorShape | null;
   theme: ThemeChoice;
   recent: RecentFile[];
@@ -85,11 +81,6 @@ export function addRecent(list: RecentFile[], entry: RecentFile): RecentFile[] {
   return [entry, ...list.filter((r) => !same(r))].slice(0, MAX_RECENT);
 }
 
-export function errorShape(err: unknown): KilnErrorShape {
-  if (err instanceof KilnError) return err.toJSON();
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-}
-
 export const useApp = create<AppState>((set, get) => ({
   client: null,
   link: 'connecting',
@@ -129,32 +120,30 @@ export const useApp = create<AppState>((set, get) => ({
     const client = get().client;
     if (!client) return;
     get().job?.cancel();
-    const controller = new AbortController();
-    const progress = (p: Progress) => set((s) => (s.job ? { job: { ...s.job, progress: p } } : {}));
-    set({ job: { label: `Opening ${name}`, progress: null, cancel: () => controller.abort() }, error: null });
-    try {
-      const source = prepare ? await prepare({ signal: controller.signal, progress }) : initial;
-      const summary = await client.call('model.open', { source }, { signal: controller.signal, onProgress: progress });
-      const recent = addRecent(get().recent, {
-        name: summary.fileName,
-        ...(source.kind === 'path' ? { path: source.path } : {}),
-        openedAt: Date.now(),
-      });
-      save(RECENT_KEY, recent);
-      set({ summary, source, graph: null, graphError: null, recent, subgraphs: [] });
-      set((s) => ({ job: s.job ? { ...s.job, label: `Laying out ${summary.fileName}`, progress: null } : null }));
-      try {
-        const graph = await client.call('model.graph', { source }, { signal: controller.signal, onProgress: progress });
-        if (get().source === source) set({ graph });
-      } catch (err) {
-        // The summary stands on its own; say why the graph is missing instead of hiding it.
-        if (get().source === source) set({ graphError: errorShape(err).message });
-      }
-    } catch (err) {
-      const shape = errorShape(err);
-      if (shape.code !== 'CANCELLED') set({ error: { ...shape, file: shape.file ?? name } });
-    } finally {
-      set({ job: null });
-    }
+    set({ error: null });
+    await runJob(
+      { get: () => get().job, set: (job) => set({ job }) },
+      `Opening ${name}`,
+      async ({ signal, onProgress: progress, relabel }) => {
+        const source = prepare ? await prepare({ signal, progress }) : initial;
+        const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
+        const recent = addRecent(get().recent, {
+          name: summary.fileName,
+          ...(source.kind === 'path' ? { path: source.path } : {}),
+          openedAt: Date.now(),
+        });
+        save(RECENT_KEY, recent);
+        set({ summary, source, graph: null, graphError: null, recent, subgraphs: [] });
+        relabel(`Laying out ${summary.fileName}`);
+        try {
+          const graph = await client.call('model.graph', { source }, { signal, onProgress: progress });
+          if (get().source === source) set({ graph });
+        } catch (err) {
+          // The summary stands on its own; say why the graph is missing instead of hiding it.
+          if (get().source === source) set({ graphError: errorShape(err).message });
+        }
+      },
+      { failed: (shape) => set({ error: { ...shape, file: shape.file ?? name } }) },
+    );
   },
 }));

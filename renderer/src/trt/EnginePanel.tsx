@@ -7,7 +7,8 @@ import { useMemo, useRef, useState } from 'react';
 import type { EngineView } from '../../../electron/shared/api/contract';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
-import { errorShape, useApp } from '../state/app';
+import { errorShape } from '../api/error-shape';
+import { useApp } from '../state/app';
 import { useTrt } from './store';
 
 const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);

@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
 import type { ModelSource, TrtCheck } from '../../../electron/shared/api/contract';
-import { errorShape } from '../state/app';
+import { errorShape } from '../api/error-shape';
 
 export type TrtMajor = 10 | 11;
 

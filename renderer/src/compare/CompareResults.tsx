@@ -1,0 +1,71 @@
+/**
+ * Compare's results side: a note while the comparison runs, then the last comparison — the output
+ * shown, the thresholds it was judged by, JSON and HTML exports, the variant × metric table and the
+ * charts.
+ */
+import { comparisonHtml } from '../../../electron/shared/compare/report';
+import { download } from '../graph/export';
+import { useProfiles } from '../profile/store';
+import { ErrorHistograms } from './ErrorHistograms';
+import { latencies } from './latency';
+import { LayerwiseChart } from './LayerwiseChart';
+import { ResultsTable } from './ResultsTable';
+import { useCompare } from './store';
+import { TradeoffChart } from './TradeoffChart';
+
+export function CompareResults({ fileName }: { fileName: string }) {
+  const { result, output, comparing, edit } = useCompare();
+  const runs = useProfiles((s) => s.runs);
+  return (
+    <div className="profile-results">
+      {comparing && <p className="muted">{comparing.label}…</p>}
+      {result && (
+        <>
+          <div className="compat-head">
+            {result.outputs.length > 1 && (
+              <select value={output} onChange={(e) => edit({ output: Number(e.target.value) })} aria-label="Output">
+                {result.outputs.map((o, i) => (
+                  <option key={o} value={i}>
+                    {o}
+                  </option>
+                ))}
+              </select>
+            )}
+            <span className="muted">
+              {result.samples} samples · thresholds cosine ≥ {result.thresholds.cosine}, PSNR ≥ {result.thresholds.psnr}{' '}
+              dB, SNR ≥ {result.thresholds.snr} dB, atol = rtol = {result.thresholds.atol}
+            </span>
+            <button
+              className="ghost"
+              onClick={() =>
+                download(
+                  new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }),
+                  `${fileName}.comparison.json`,
+                )
+              }
+            >
+              Export JSON
+            </button>
+            <button
+              className="ghost"
+              onClick={() =>
+                download(
+                  new Blob([comparisonHtml(result, { latencyMs: latencies(runs, result) })], { type: 'text/html' }),
+                  `${fileName}.comparison.html`,
+                )
+              }
+            >
+              Export HTML report
+            </button>
+          </div>
+          <ResultsTable result={result} output={output} />
+          <div className="profile-charts">
+            <TradeoffChart result={result} output={output} />
+            <ErrorHistograms result={result} output={output} />
+            <LayerwiseChart result={result} />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * The variant × metric table of a comparison, for the output shown: each variant's verdict, the
+ * error metrics against FP32, and the first layer past the threshold — one click to it on the graph,
+ * or its whole layerwise error painted there.
+ */
+import type { Comparison } from '../../../electron/shared/api/contract';
+import { fmt } from '../../../electron/shared/compare/report';
+import { useGraphStore } from '../graph/store';
+import { runColour } from '../profile/charts';
+import { layerwiseOverlay } from './overlay';
+
+type Metrics = Comparison['variants'][number]['perOutput'][number];
+const ROWS: [string, (m: Metrics) => string][] = [
+  ['Verdict (this output)', (m) => `${m.pass ? 'pass' : 'fail'}${m.judged ? '' : ', not judged'}`],
+  ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
+  ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
+  ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
+  ['SNR (dB)', (m) => fmt(m.metrics.snr)],
+  ['Max |err|', (m) => fmt(m.metrics.maxAbs)],
+  ['Mean |err|', (m) => fmt(m.metrics.meanAbs)],
+  ['Median |err|', (m) => fmt(m.metrics.medianAbs)],
+  ['p99 |err|', (m) => fmt(m.metrics.p99Abs)],
+  ['Max rel err', (m) => fmt(m.metrics.maxRel)],
+  ['L2', (m) => fmt(m.metrics.l2)],
+  ['Outside atol/rtol', (m) => `${m.metrics.mismatched} / ${m.metrics.count}`],
+  ['Top-1 agreement', (m) => (m.top1 === null ? '–' : `${(m.top1 * 100).toFixed(1)}%`)],
+  ['Top-5 agreement', (m) => (m.top5 === null ? '–' : `${(m.top5 * 100).toFixed(1)}%`)],
+];
+
+export function ResultsTable({ result, output }: { result: Comparison; output: number }) {
+  const setOverlay = useGraphStore((s) => s.setOverlay);
+  const jumpTo = useGraphStore((s) => s.jumpTo);
+
+  const paint = (v: Comparison['variants'][number]) => {
+    const model = useGraphStore.getState().model;
+    if (!model) return;
+    const overlay = layerwiseOverlay(v, model.N);
+    if (overlay) setOverlay(overlay);
+  };
+
+  return (
+    <table className="profile-table" data-testid="compare-table">
+      <thead>
+        <tr>
+          <th />
+          {result.variants.map((v, i) => (
+            <th key={v.id} style={{ borderTopColor: runColour(i) }}>
+              {v.name}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th scope="row">Variant verdict</th>
+          {result.variants.map((v) => (
+            <td key={v.id} className={v.pass ? 'best' : 'bad'}>
+              {v.pass ? 'pass' : 'fail'}
+              {result.judged.length < result.outputs.length && ` (on ${result.judged.join(', ')})`}
+            </td>
+          ))}
+        </tr>
+        {ROWS.map(([label, value]) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            {result.variants.map((v) => {
+              const m = v.perOutput[output];
+              return (
+                <td
+                  key={v.id}
+                  className={label.startsWith('Verdict') && m?.judged ? (m.pass ? 'best' : 'bad') : undefined}
+                >
+                  {m ? value(m) : '–'}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">First layer past threshold</th>
+          {result.variants.map((v) => (
+            <td key={v.id}>
+              {v.layers?.firstBad ? (
+                <button className="kg-link" onClick={() => jumpTo(v.layers!.firstBad!.node)}>
+                  {v.layers.firstBad.name}
+                </button>
+              ) : (
+                'none'
+              )}{' '}
+              {v.layers && (
+                <button className="ghost" onClick={() => paint(v)}>
+                  Paint
+                </button>
+              )}
+            </td>
+          ))}
+        </tr>
+      </tbody>
+    </table>
+  );
+}
