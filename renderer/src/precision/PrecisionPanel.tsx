@@ -3,6 +3,7 @@
  * listed with what changed and why, ready to profile side by side with the original.
  */
 import { useEffect, useState } from 'react';
+import { CalibratorSchema, type Calibrator } from '../../../electron/shared/api/contract';
 import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';
 import { Toggle } from '../frame/Toggle';
@@ -41,7 +42,7 @@ export function PrecisionPanel() {
   // Channel equalization: helps TensorRT's symmetric INT8, not ONNX Runtime's UINT8 (measured), so it follows the flavour.
   const [equalize, setEqualize] = useState(true);
   // Follows the flavour too (MSE for TensorRT, max for ONNX Runtime: what measured best), until changed.
-  const [calibrator, setCalibrator] = useState<'max' | 'percentile' | 'entropy' | 'mse'>('mse');
+  const [calibrator, setCalibrator] = useState<Calibrator>('mse');
   // The checks against FP32 (accuracy on real calibration data; time too for ONNX Runtime): off makes every layer INT8.
   const [check, setCheck] = useState(true);
   // TensorRT: what is not INT8 runs in FP32 or FP16 (ModelOpt's high_precision_dtype).
@@ -270,7 +271,7 @@ export function PrecisionPanel() {
               Calibrator
               <select
                 value={calibrator}
-                onChange={(e) => setCalibrator(e.target.value as 'max')}
+                onChange={(e) => setCalibrator(CalibratorSchema.parse(e.target.value))}
                 aria-label="Calibrator"
               >
                 <option value="max">max</option>
