@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostChannel, HostSpawner } from './supervisor';
+import type { HostChannel, HostSpawner } from './host-lane';
 
 /** The compiled host entry. From sources (tests), use the build in dist/. */
 export function hostEntryPath(): string {

@@ -1,174 +1,153 @@
 /**
- * Runs jobs in the engine-host process and keeps that process alive. Model work (parsing, ONNX
- * Runtime, TensorRT builds) can crash or run out of memory; when the host dies, every job it was
- * running fails with HOST_CRASHED naming the cause, a new host starts, and the app goes on.
+ * Every front door's one handle on model work. Jobs run in engine-host processes, in two lanes, so
+ * a two-minute calibration never holds up opening a graph: the interactive lane takes what a user
+ * waits on while looking at a model (open, graph, node details, the TensorRT check, engine imports,
+ * the machine probe), the work lane everything long (variants, comparisons, builds, profiles,
+ * exports). Timing jobs — profiles, builds, and variant making and search, whose speed checks time
+ * the model — run one at a time in the order asked, so two of them never time each other; a queued
+ * job says how many are ahead of it, and a cancel takes it out of the queue at once.
  */
 import type { Progress } from '../shared/api/contract';
 import { KilnError } from '../shared/api/errors';
-import type { FromHost, HostJob, ToHost } from '../shared/host-messages';
+import type { HostJob } from '../shared/host-messages';
+import { HostLane, type HostSpawner, type SupervisorOptions } from './host-lane';
 
-/** A started host process, as the parent sees it. Node's fork and Electron's utilityProcess both fit. */
-export interface HostChannel {
-  readonly pid: number | undefined;
-  send(message: ToHost): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** Called once when the process is gone; `reason` reads like "exit code 1" or "signal SIGKILL". */
-  onExit(listener: (reason: string) => void): void;
-  kill(): void;
+type LaneName = 'interactive' | 'work';
+
+const LANE_OF: Record<HostJob, LaneName> = {
+  'model.open': 'interactive',
+  'model.graph': 'interactive',
+  'model.node': 'interactive',
+  'model.check': 'interactive',
+  'engine.import': 'interactive',
+  'native.probe': 'interactive',
+  'model.compare': 'work',
+  'variant.search': 'work',
+  'model.export': 'work',
+  'variant.make': 'work',
+  'model.build': 'work',
+  'model.profile': 'work',
+  'host.diagnose': 'work',
+};
+
+/** Jobs whose results are timings (or depend on them): they must not share the CPU or GPU with each other. */
+export const TIMING_JOBS: ReadonlySet<HostJob> = new Set<HostJob>([
+  'model.profile',
+  'model.build',
+  'variant.make',
+  'variant.search',
+]);
+
+interface RunOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
 }
-export type HostSpawner = () => HostChannel;
 
-interface RunningJob {
+interface Queued {
   job: HostJob;
-  resolve: (value: unknown) => void;
+  opts: RunOptions;
+  begin: () => void;
   reject: (error: KilnError) => void;
-  onProgress: ((progress: Progress) => void) | undefined;
-  cancelTimer?: ReturnType<typeof setTimeout>;
-}
-
-export interface SupervisorOptions {
-  /** How long a cancelled job may take to stop before it is failed anyway. */
-  cancelGraceMs?: number;
-  /** Crashes within `crashWindowMs` beyond which restarts are delayed, so a crash loop cannot spin. */
-  maxQuickCrashes?: number;
-  crashWindowMs?: number;
-  log?: (line: string) => void;
 }
 
 export class HostSupervisor {
-  private channel: HostChannel | undefined;
-  private readonly jobs = new Map<string, RunningJob>();
-  private nextId = 1;
-  private crashTimes: number[] = [];
-  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly lanes: Record<LaneName, HostLane>;
+  private timingRunning = false;
+  private readonly timingQueue: Queued[] = [];
   private disposed = false;
-  private readyWaiters: Array<() => void> = [];
-  private readyPid: number | undefined;
-  /** How many times the host has been started (1 after the first start). */
-  starts = 0;
 
-  constructor(
-    private readonly spawn: HostSpawner,
-    private readonly options: SupervisorOptions = {},
-  ) {}
+  constructor(spawn: HostSpawner, options: SupervisorOptions = {}) {
+    this.lanes = { interactive: new HostLane(spawn, options), work: new HostLane(spawn, options) };
+  }
 
-  /** The host's pid once it has said it is ready (tests kill it through this). */
+  /** The work lane's host pid once it is ready (tests kill it through this). */
   get pid(): number | undefined {
-    return this.readyPid;
+    return this.lanes.work.pid;
   }
 
-  /** Resolves when a host process is up and has said so. */
-  ready(): Promise<number> {
-    this.ensureStarted();
-    if (this.readyPid !== undefined) return Promise.resolve(this.readyPid);
-    return new Promise((resolve) => this.readyWaiters.push(() => resolve(this.readyPid as number)));
+  /** How many host processes have been started, in both lanes. */
+  get starts(): number {
+    return this.lanes.interactive.starts + this.lanes.work.starts;
   }
 
-  run(
-    job: HostJob,
-    params: unknown,
-    opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
-  ): Promise<unknown> {
-    if (this.disposed) return Promise.reject(new KilnError('UNAVAILABLE', 'The engine host has been shut down'));
-    if (opts.signal?.aborted) return Promise.reject(new KilnError('CANCELLED', `${job} was cancelled`));
-    const channel = this.ensureStarted();
-    const id = String(this.nextId++);
+  /** The lane a job runs in (for tests and diagnostics). */
+  laneOf(job: HostJob): HostLane {
+    return this.lanes[LANE_OF[job]];
+  }
+
+  /** How many timing jobs wait behind the one running. */
+  get queuedTimingJobs(): number {
+    return this.timingQueue.length;
+  }
+
+  /** Starts both lanes' hosts; resolves with the work lane's pid once both are up. */
+  async ready(): Promise<number> {
+    const [, work] = await Promise.all([this.lanes.interactive.ready(), this.lanes.work.ready()]);
+    return work;
+  }
+
+  run(job: HostJob, params: unknown, opts: RunOptions = {}): Promise<unknown> {
+    const lane = this.laneOf(job);
+    if (this.disposed || !TIMING_JOBS.has(job)) return lane.run(job, params, opts);
     return new Promise((resolve, reject) => {
-      const running: RunningJob = { job, resolve, reject, onProgress: opts.onProgress };
-      this.jobs.set(id, running);
+      const entry: Queued = {
+        job,
+        opts,
+        reject,
+        begin: () => {
+          lane
+            .run(job, params, opts)
+            .then(resolve, reject)
+            .finally(() => this.startNextTiming());
+        },
+      };
+      if (!this.timingRunning) {
+        this.timingRunning = true;
+        entry.begin();
+        return;
+      }
+      this.timingQueue.push(entry);
+      this.announceQueue();
       opts.signal?.addEventListener(
         'abort',
         () => {
-          if (!this.jobs.has(id)) return;
-          this.channel?.send({ type: 'cancel', id });
-          // A job stuck in synchronous work cannot hear the cancel; do not keep the caller waiting.
-          running.cancelTimer = setTimeout(() => {
-            if (this.jobs.delete(id)) reject(new KilnError('CANCELLED', `${job} was cancelled`));
-          }, this.options.cancelGraceMs ?? 5_000);
+          const i = this.timingQueue.indexOf(entry);
+          if (i < 0) return;
+          this.timingQueue.splice(i, 1);
+          reject(new KilnError('CANCELLED', `${job} was cancelled while it waited its turn`));
+          this.announceQueue();
         },
         { once: true },
       );
-      channel.send({ type: 'run', id, job, params });
     });
   }
 
-  /** Stops the host and fails what is still running. */
+  /** Stops both hosts and fails what is running or queued. */
   dispose(): void {
     this.disposed = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.failAll('The engine host was shut down');
-    const channel = this.channel;
-    this.channel = undefined;
-    channel?.kill();
+    const queued = this.timingQueue.splice(0);
+    for (const q of queued) q.reject(new KilnError('UNAVAILABLE', `${q.job}: the engine host was shut down`));
+    this.lanes.interactive.dispose();
+    this.lanes.work.dispose();
   }
 
-  private ensureStarted(): HostChannel {
-    if (this.channel) return this.channel;
-    const channel = this.spawn();
-    this.channel = channel;
-    this.starts += 1;
-    this.readyPid = undefined;
-    channel.onMessage((message) => this.receive(channel, message));
-    channel.onExit((reason) => this.exited(channel, reason));
-    return channel;
-  }
-
-  private receive(channel: HostChannel, raw: unknown): void {
-    if (channel !== this.channel || !raw || typeof raw !== 'object') return;
-    const message = raw as FromHost;
-    if (message.type === 'ready') {
-      this.readyPid = message.pid;
-      const waiters = this.readyWaiters;
-      this.readyWaiters = [];
-      for (const w of waiters) w();
+  private startNextTiming(): void {
+    const next = this.timingQueue.shift();
+    if (!next) {
+      this.timingRunning = false;
       return;
     }
-    const running = this.jobs.get(message.id);
-    if (!running) return;
-    if (message.type === 'progress') {
-      running.onProgress?.(message.progress);
-      return;
-    }
-    if (message.type === 'result') {
-      this.jobs.delete(message.id);
-      if (running.cancelTimer) clearTimeout(running.cancelTimer);
-      if (message.ok) running.resolve(message.value);
-      else running.reject(KilnError.from(message.error));
-    }
+    this.announceQueue();
+    next.begin();
   }
 
-  private exited(channel: HostChannel, reason: string): void {
-    if (channel !== this.channel) return;
-    this.channel = undefined;
-    this.readyPid = undefined;
-    if (this.disposed) return;
-    this.options.log?.(`engine host stopped (${reason}); restarting`);
-    this.failAll(
-      `The engine host stopped (${reason}) while running this job, so the job failed. ` +
-        'Kiln restarted the host; you can try again. If it happens again, the model may need more memory than this machine has.',
-      reason,
-    );
-    const now = Date.now();
-    const windowMs = this.options.crashWindowMs ?? 10_000;
-    this.crashTimes = this.crashTimes.filter((t) => now - t < windowMs);
-    this.crashTimes.push(now);
-    const delay = this.crashTimes.length > (this.options.maxQuickCrashes ?? 5) ? 2_000 : 0;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (!this.disposed && !this.channel) this.ensureStarted();
-    }, delay);
-  }
-
-  private failAll(message: string, reason?: string): void {
-    const jobs = [...this.jobs.values()];
-    this.jobs.clear();
-    for (const running of jobs) {
-      if (running.cancelTimer) clearTimeout(running.cancelTimer);
-      running.reject(
-        new KilnError(reason === undefined ? 'UNAVAILABLE' : 'HOST_CRASHED', `${running.job}: ${message}`, {
-          details: reason === undefined ? {} : { reason },
-        }),
-      );
-    }
+  private announceQueue(): void {
+    this.timingQueue.forEach((q, i) => {
+      const ahead = i + 1;
+      q.opts.onProgress?.({
+        fraction: null,
+        stage: `Waiting: ${ahead} timing job${ahead === 1 ? '' : 's'} ahead (timing jobs run one at a time, so they do not slow each other's measurements)`,
+      });
+    });
   }
 }

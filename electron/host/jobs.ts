@@ -105,7 +105,7 @@ function buildInfo(a: BuildArtifact): BuildInfo {
   };
 }
 
-const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw']) });
+const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw', 'hang']) });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -228,6 +228,13 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'host.diagnose': async (raw, ctx) => {
     const params = DiagnoseParams.parse(raw);
     const start = performance.now();
+    if (params.crash === 'hang') {
+      // Synchronous work that cannot hear a cancel, as a stuck parser or native call would be.
+      ctx.progress({ fraction: null, stage: 'hanging' });
+      await sleep(50);
+      while (performance.now() - start < params.ms);
+      return { pid: process.pid, ranMs: performance.now() - start };
+    }
     const step = 20;
     for (let t = 0; t < params.ms; t += step) {
       throwIfCancelled(ctx, 'host.diagnose');

@@ -1,7 +1,7 @@
 /** Starts the engine host as an Electron utilityProcess (a Node child the app supervises). */
 import { utilityProcess } from 'electron';
 import { hostEntryPath } from '../dispatch/fork-spawner';
-import type { HostChannel, HostSpawner } from '../dispatch/supervisor';
+import type { HostChannel, HostSpawner } from '../dispatch/host-lane';
 
 export function utilitySpawner(): HostSpawner {
   return () => {

@@ -81,6 +81,25 @@ describe('engine host crash recovery', () => {
     expect(await supervisor.ready()).toBe(pid);
   });
 
+  it('a job that ignores cancel gets its host restarted by the watchdog, and later jobs are answered', async () => {
+    const pid = await supervisor.ready();
+    const controller = new AbortController();
+    const started = performance.now();
+    const job = client.call(
+      'host.diagnose',
+      { ms: 120_000, crash: 'hang' },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    );
+    const err = await failureOf(job);
+    expect(err.code).toBe('CANCELLED');
+    expect(err.message).toContain('so Kiln restarted the engine host');
+    expect(performance.now() - started).toBeLessThan(60_000);
+    const summary = await client.call('model.open', { source: { kind: 'path', path: CLS } });
+    expect(summary.nodes).toBe(471);
+    await expect(client.call('host.diagnose', { ms: 0 })).resolves.toMatchObject({ ranMs: expect.any(Number) });
+    expect(await supervisor.ready()).not.toBe(pid);
+  });
+
   it('bad files fail with a clear error naming the file, and the host survives', async () => {
     const pid = await supervisor.ready();
     const err = await failureOf(

@@ -757,11 +757,14 @@ export const api = {
   }),
   'host.diagnose': call({
     request: z
-      .object({ ms: z.number().int().min(0).max(600_000), crash: z.enum(['none', 'exit', 'throw']).default('none') })
+      .object({
+        ms: z.number().int().min(0).max(600_000),
+        crash: z.enum(['none', 'exit', 'throw', 'hang']).default('none'),
+      })
       .strict(),
     reply: z.object({ pid: z.number().int(), ranMs: z.number() }),
     job: true,
-    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash).',
+    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash, or a hang that ignores cancel).',
   }),
 } as const;
 

@@ -1,7 +1,7 @@
 // The supervisor's bookkeeping, with a fake host channel: restarts, crash-loop back-off, cancel grace.
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../electron/shared/api/errors';
-import type { HostChannel } from '../../../electron/dispatch/supervisor';
+import type { HostChannel } from '../../../electron/dispatch/host-lane';
 import { HostSupervisor } from '../../../electron/dispatch/supervisor';
 import type { ToHost } from '../../../electron/shared/host-messages';
 
@@ -62,7 +62,7 @@ describe('HostSupervisor', () => {
   it('fails running jobs with HOST_CRASHED when the host dies, then starts a new host', async () => {
     const sup = new HostSupervisor(spawn);
     const a = sup.run('host.diagnose', {});
-    const b = sup.run('model.open', {});
+    const b = sup.run('model.compare', {});
     const host = FakeHost.started.at(-1) as FakeHost;
     await sup.ready();
     host.die('exit code 137');
@@ -74,18 +74,91 @@ describe('HostSupervisor', () => {
     }
     const pid = await sup.ready();
     expect(pid).not.toBe(host.pid);
-    expect(sup.starts).toBe(2);
+    expect(sup.laneOf('host.diagnose').starts).toBe(2);
     sup.dispose();
   });
 
-  it('a cancelled job that never answers is failed after the grace period', async () => {
+  it('a cancelled job that never answers is failed after the grace period, and its host is restarted', async () => {
     const sup = new HostSupervisor(spawn, { cancelGraceMs: 20 });
+    const controller = new AbortController();
+    const p = sup.run('host.diagnose', {}, { signal: controller.signal });
+    const bystander = sup.run('model.compare', {});
+    const host = FakeHost.started.at(-1) as FakeHost;
+    await sup.ready();
+    controller.abort();
+    expect(host.sent.at(-1)).toMatchObject({ type: 'cancel' });
+    const err = (await p.catch((e: unknown) => e)) as KilnError;
+    expect(err).toMatchObject({ code: 'CANCELLED' });
+    expect(err.message).toMatch(/did not stop within 20 ms, so Kiln restarted the engine host/);
+    // The stuck host is gone; what else ran in it says why, and a fresh host answers later jobs.
+    expect(host.killed).toBe(true);
+    const other = (await bystander.catch((e: unknown) => e)) as KilnError;
+    expect(other).toMatchObject({ code: 'HOST_CRASHED' });
+    expect(other.message).toContain('host.diagnose did not stop within 20 ms of being cancelled');
+    const later = sup.run('host.diagnose', {});
+    const fresh = FakeHost.started.at(-1) as FakeHost;
+    expect(fresh).not.toBe(host);
+    fresh.emit({ type: 'result', id: fresh.lastRunId(), ok: true, value: 'answered' });
+    await expect(later).resolves.toBe('answered');
+    sup.dispose();
+  });
+
+  it('a cancelled job that stops in time leaves its host alone', async () => {
+    const sup = new HostSupervisor(spawn, { cancelGraceMs: 50 });
     const controller = new AbortController();
     const p = sup.run('host.diagnose', {}, { signal: controller.signal });
     const host = FakeHost.started.at(-1) as FakeHost;
     controller.abort();
-    expect(host.sent.at(-1)).toMatchObject({ type: 'cancel' });
-    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    host.emit({ type: 'result', id: host.lastRunId(), ok: false, error: { code: 'CANCELLED', message: 'stopped' } });
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED', message: 'stopped' });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(host.killed).toBe(false);
+    sup.dispose();
+  });
+
+  it('interactive jobs run in their own host, so a long job does not hold up opening a model', async () => {
+    const sup = new HostSupervisor(spawn);
+    void sup.run('variant.make', {}).catch(() => undefined);
+    const work = FakeHost.started.at(-1) as FakeHost;
+    const open = sup.run('model.open', {});
+    const interactive = FakeHost.started.at(-1) as FakeHost;
+    expect(interactive).not.toBe(work);
+    expect(interactive.sent.at(-1)).toMatchObject({ type: 'run', job: 'model.open' });
+    interactive.emit({ type: 'result', id: interactive.lastRunId(), ok: true, value: 'opened' });
+    await expect(open).resolves.toBe('opened');
+    expect(sup.laneOf('model.graph')).toBe(sup.laneOf('model.open'));
+    expect(sup.laneOf('model.profile')).toBe(sup.laneOf('variant.make'));
+    sup.dispose();
+  });
+
+  it('timing jobs run one at a time, in order; a queued one says how many are ahead and can be cancelled', async () => {
+    const sup = new HostSupervisor(spawn);
+    const first = sup.run('model.profile', {});
+    const host = FakeHost.started.at(-1) as FakeHost;
+    const stages: string[] = [];
+    const second = sup.run('model.build', {}, { onProgress: (p) => stages.push(p.stage) });
+    const controller = new AbortController();
+    const third = sup.run('variant.make', {}, { signal: controller.signal, onProgress: (p) => stages.push(p.stage) });
+    const runs = () => host.sent.filter((m) => m.type === 'run').map((m) => (m.type === 'run' ? m.job : ''));
+    expect(runs()).toEqual(['model.profile']);
+    expect(sup.queuedTimingJobs).toBe(2);
+    expect(stages).toContain(
+      "Waiting: 2 timing jobs ahead (timing jobs run one at a time, so they do not slow each other's measurements)",
+    );
+    // A job that times nothing is not queued behind them.
+    void sup.run('model.compare', {}).catch(() => undefined);
+    expect(runs()).toEqual(['model.profile', 'model.compare']);
+    controller.abort();
+    await expect(third).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(sup.queuedTimingJobs).toBe(1);
+    const profileRun = host.sent.find((m) => m.type === 'run' && m.job === 'model.profile');
+    host.emit({ type: 'result', id: profileRun?.id, ok: true, value: 'p' });
+    await expect(first).resolves.toBe('p');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runs()).toEqual(['model.profile', 'model.compare', 'model.build']);
+    host.emit({ type: 'result', id: host.lastRunId(), ok: true, value: 'b' });
+    await expect(second).resolves.toBe('b');
+    expect(runs()).not.toContain('variant.make');
     sup.dispose();
   });
 
