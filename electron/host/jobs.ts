@@ -27,8 +27,8 @@ import {
   TrtMajorSchema,
 } from '../shared/api/contract';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
-import type { CalibrationData } from '../core/precision/calibrate';
-import { filesAsData } from '../core/precision/images';
+import type { InputData as CalibrationData } from '../core/inputs/feeds';
+import { filesAsData } from '../core/inputs/files';
 import type { BuildArtifact } from '../core/backends/backend';
 import { buildOrt, profileOrt } from '../core/backends/onnxruntime/ort-backend';
 import { buildTrt, profileTrt } from '../core/backends/tensorrt/trt-backend';

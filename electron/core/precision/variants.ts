@@ -10,7 +10,7 @@ import type { Recipe, Variant } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import { variantPath } from '../../platform/paths';
 import type { JobContext } from '../backends/backend';
-import { resolveShapes } from '../backends/inputs';
+import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { collectActivationStats } from './calibrate';
