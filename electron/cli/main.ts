@@ -21,7 +21,7 @@ import { HostSupervisor } from '../dispatch/supervisor';
 import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
 import { comparisonHtml } from '../shared/compare/report';
 import { variantPath } from '../platform/paths';
-import { parseShapes } from '../core/backends/inputs';
+import { parseShapes } from '../core/inputs/specs';
 
 const USAGE = `Usage: kiln <command> [options]
 

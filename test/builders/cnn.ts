@@ -1,5 +1,5 @@
 /** A plain CNN of a given width (Conv 3×3 + Relu, stride 2 every other layer, pool, Gemm): ~5 MB at the defaults. */
-import { rng } from '../../electron/core/backends/inputs';
+import { rng } from '../../electron/core/inputs/generate';
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { DT, GraphBuilder, model, randomFloats } from './graph';
 

@@ -2,7 +2,7 @@
  * A small DSL for building ONNX models in tests and benchmarks, on Kiln's own model types and
  * encoder (electron/core/onnx). Values are deterministic: weights come from a seeded generator.
  */
-import { rng } from '../../electron/core/backends/inputs';
+import { rng } from '../../electron/core/inputs/generate';
 import { ATTR } from '../../electron/core/onnx/model';
 import type {
   AttributeProto,

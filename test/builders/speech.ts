@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as ort from 'onnxruntime-node';
-import { rng } from '../../electron/core/backends/inputs';
+import { rng } from '../../electron/core/inputs/generate';
 
 export const SAMPLE_RATE = 16_000;
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { rng } from '../../electron/core/backends/inputs';
+import { rng } from '../../electron/core/inputs/generate';
 
 const WORDS = (
   'kiln model engine tensor layer batch shape graph node kernel latency throughput precision ' +

@@ -12,7 +12,7 @@ import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { collectActivationStats } from '../../electron/core/precision/calibrate';
 import { equalizationCandidates, equalizeChannels } from '../../electron/core/precision/equalize';
-import { imageSamples } from '../../electron/core/precision/images';
+import { imageSamples } from '../../electron/core/inputs/images';
 import { foldAffineIntoConvs, foldBatchNorms, fuseHardSigmoids } from '../../electron/core/precision/folds';
 import { constantsToInitializers, quantizeInt8 } from '../../electron/core/precision/int8';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';

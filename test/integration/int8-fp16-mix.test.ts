@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
-import { imageSamples } from '../../electron/core/precision/images';
+import { imageSamples } from '../../electron/core/inputs/images';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';
 import { writeTextLines } from '../builders/text-images';

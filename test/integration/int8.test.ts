@@ -17,7 +17,7 @@ import type { GraphProto, NodeProto, TensorProto } from '../../electron/core/onn
 import { openModelFile } from '../../electron/core/onnx/open';
 import { tensorValues } from '../../electron/core/onnx/values';
 import { writeModelFile } from '../../electron/core/onnx/write';
-import type { CalibrationData } from '../../electron/core/precision/calibrate';
+import type { InputData as CalibrationData } from '../../electron/core/inputs/feeds';
 import { ortWeightMax, quantizeInt8, upgradeToOpset13, type Int8Options } from '../../electron/core/precision/int8';
 
 /** ONNX Runtime's u8×s8 kernels keep full-range weights exact only with VNNI (or off x86). */

@@ -12,12 +12,11 @@ import * as ort from 'onnxruntime-node';
 import type { Comparison } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
-import { resolveShapes } from '../backends/inputs';
-import { makeFeeds } from '../backends/onnxruntime/ort-backend';
-import { calibrationFeeds, type CalibrationData } from '../precision/calibrate';
+import { openExposed, openSession, tensorOutput } from '../backends/onnxruntime/session';
+import { inputFeeds, randomFeeds, type InputData } from '../inputs/feeds';
+import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
-import { writeModelFile } from '../onnx/write';
 import { halfArrayToFloat32, toHalfBits } from '../precision/half';
 import { recipeOf } from '../precision/recipe-meta';
 import {
@@ -42,7 +41,7 @@ export interface CompareOptions {
   thresholds: Thresholds;
   layerwise: boolean;
   /** Real inputs (images or .npy/.npz): used instead of seeded random ones, up to `samples` of them. */
-  data?: CalibrationData;
+  data?: InputData;
   /**
    * The outputs whose verdict decides pass/fail (all when empty or absent). The others are still
    * measured and shown: a recurrent state or an auxiliary head can be left out of the target.
@@ -118,38 +117,36 @@ function inputTypes(a: ModelAnalysis): Map<string, string> {
   return new Map(a.summary.inputs.map((i) => [i.name, i.dtype]));
 }
 
+/** ONNX Runtime's refusal to load `file`, naming it. */
+function cannotLoad(file: string, err: unknown): KilnError {
+  return new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${path.basename(file)}: ${(err as Error).message}`);
+}
+
 async function session(file: string, optimized: boolean): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(file, { graphOptimizationLevel: optimized ? 'all' : 'disabled' });
+    return await openSession(file, { optimization: optimized ? 'all' : 'disabled' });
   } catch (err) {
-    throw new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${path.basename(file)}: ${(err as Error).message}`);
+    throw cannotLoad(file, err);
   }
 }
 
-/** A copy of `a` with `names` added as graph outputs, typed as the analysis inferred them. */
-function exposed(a: ModelAnalysis, names: string[], dir: string, tag: string): string {
+/**
+ * An unoptimized session on a copy of `a` with `names` added as graph outputs, typed as the
+ * analysis inferred them, written to `<dir>/<tag>.onnx`.
+ */
+function exposed(a: ModelAnalysis, names: string[], dir: string, tag: string): Promise<ort.InferenceSession> {
   const g = a.opened.model.graph as GraphProto;
   const have = new Set(g.output.map((o) => o.name));
   const byName = new Map<string, number>();
   for (let t = 0; t < a.ir.tensorCount; t++) if (a.ir.tensorGraph[t] === 0) byName.set(a.ir.tensorName[t]!, t);
-  const saved = g.output;
-  g.output = [...g.output];
+  const outputs = [...g.output];
   for (const n of names) {
     if (have.has(n)) continue;
     const dtype = a.shapes.types[byName.get(n) ?? -1]?.dtype;
-    g.output.push({
-      name: n,
-      type: { kind: 'tensor', elemType: dtype === 'float16' ? 10 : 1, shape: null, denotation: '' },
-      docString: '',
-    });
+    outputs.push(tensorOutput(n, dtype === 'float16' ? 10 : 1));
   }
   const file = path.join(dir, `${tag}.onnx`);
-  try {
-    writeModelFile(a.opened.model, file, { source: a.opened.bytes });
-  } finally {
-    g.output = saved;
-  }
-  return file;
+  return openExposed(a.opened, outputs, file, { optimization: 'disabled' }, (err) => cannotLoad(file, err));
 }
 
 export async function compareModels(
@@ -213,7 +210,7 @@ export async function compareModels(
     const lastDim = outNames.map(() => 1);
     // Where each sample starts in the pooled outputs: thresholds also hold per sample.
     const bounds = outNames.map(() => [0]);
-    const real = opts.data ? calibrationFeeds(ref.summary.inputs, opts.data, reference.name) : null;
+    const real = opts.data ? inputFeeds(ref.summary.inputs, opts.data, reference.name) : null;
     // The samples the layerwise passes run again (all of them, up to a memory budget).
     const layerFeeds: Record<string, ort.Tensor>[] = [];
     let layerBytes = 0;
@@ -230,7 +227,7 @@ export async function compareModels(
         if (next.done) break;
         feeds = next.value;
       } else {
-        feeds = makeFeeds(ref.summary.inputs, shapes, opts.seed + s);
+        feeds = randomFeeds(ref.summary.inputs, shapes, opts.seed + s);
         for (const [k, x] of Object.entries(fixed)) {
           const t = feeds[k];
           if (t) feeds[k] = new ort.Tensor(t.type, fillLike(t, x), t.dims);
@@ -354,8 +351,8 @@ async function layerwise(
       });
       const part = shared.slice(start, start + CHUNK);
       const chunk = part.map((c) => c.name);
-      const rs = await session(exposed(ref, chunk, dir, 'reference'), false);
-      const vs = await session(exposed(va, chunk, dir, `variant-${i}`), false);
+      const rs = await exposed(ref, chunk, dir, 'reference');
+      const vs = await exposed(va, chunk, dir, `variant-${i}`);
       try {
         // Pooled over every sample, one sample's tensors held at a time.
         const acc = part.map(() => new TensorError());

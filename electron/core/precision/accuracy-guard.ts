@@ -7,8 +7,9 @@
  * REFERENCE_BYTES), the variant's are compared one sample at a time. Outputs too small for a
  * per-sample cosine (a VAD's speech probability) are judged pooled over the samples.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { cosineOf } from '../../shared/compare/metrics';
+import { openSession } from '../backends/onnxruntime/session';
 
 export interface AccuracyStep {
   /** The layer made float. */
@@ -39,8 +40,7 @@ const GIVE_BACK_TRIES = 16;
 /** FP32 outputs the check holds for its samples; past this, later samples are left out (bounds memory). */
 const REFERENCE_BYTES = 512 * 2 ** 20;
 
-const session = (file: string) =>
-  ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+const session = (file: string) => openSession(file, { optimization: 'all', quiet: true });
 
 /** Each float output of one run, in output order (a view: read it before the next run). */
 function floatOutputs(s: ort.InferenceSession, out: ort.InferenceSession.OnnxValueMapType): Float32Array[] {

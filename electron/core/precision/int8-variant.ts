@@ -10,15 +10,15 @@ import type * as ort from 'onnxruntime-node';
 import type { Recipe, Variant } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import type { JobContext } from '../jobs/context';
-import { resolveShapes } from '../backends/inputs';
-import { makeFeeds } from '../backends/onnxruntime/ort-backend';
+import { filesAsData } from '../inputs/files';
+import { inputFeeds, randomFeeds, type InputData } from '../inputs/feeds';
+import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { openModelFile } from '../onnx/open';
 import { writeModelFile } from '../onnx/write';
 import { guardInt8Accuracy, worstAgreement, type AccuracyResult } from './accuracy-guard';
-import { calibrationFeeds, type CalibrationData, type CalibratorKind } from './calibrate';
+import type { CalibratorKind } from './calibrate';
 import { autocastFp16, type Fp16Report } from './fp16';
-import { filesAsData } from './images';
 import { quantizeInt8, type CalibrationReuse } from './int8';
 import { RECIPE_KEY, recipeOf } from './recipe-meta';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
@@ -51,9 +51,9 @@ export function calibratorOf(r: Extract<Recipe, { precision: 'int8' }>): Calibra
 type Feeds = Record<string, ort.Tensor>;
 
 /** The first `n` samples of the calibration data, as feeds. */
-async function firstSamples(a: ModelAnalysis, data: CalibrationData, n: number): Promise<Feeds[]> {
+async function firstSamples(a: ModelAnalysis, data: InputData, n: number): Promise<Feeds[]> {
   const samples: Feeds[] = [];
-  for await (const feeds of calibrationFeeds(a.summary.inputs, data, a.opened.displayName)) {
+  for await (const feeds of inputFeeds(a.summary.inputs, data, a.opened.displayName)) {
     samples.push(feeds);
     if (samples.length >= n) break;
   }
@@ -111,7 +111,7 @@ export async function int8Variant(
   const reuse = t.reuse ?? { channels: new Map(), ranges: new Map() };
   const shapes = resolveShapes(a.summary.inputs, recipe.shapes);
   const files = t.calibrationPaths.length ? filesAsData(t.calibrationPaths, recipe.preprocess, shapes) : null;
-  const data: CalibrationData = files ?? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes };
+  const data: InputData = files ?? { kind: 'random', samples: recipe.samples, seed: recipe.seed, shapes };
   // The samples the checks run, read once for all of them.
   let checkSamples: Promise<Feeds[]> | undefined;
   const samplesForChecks = () => (checkSamples ??= firstSamples(a, data, ACCURACY_SAMPLES));
@@ -151,7 +151,7 @@ export async function int8Variant(
       const attempt = async (excluded: string[]) =>
         (await quantize(path.join(dir, `try-${k++}.onnx`), excluded, false)).outPath;
       const onStep = (stage: string) => ctx.progress({ fraction: null, stage });
-      const timingFeeds = makeFeeds(a.summary.inputs, shapes, 7);
+      const timingFeeds = randomFeeds(a.summary.inputs, shapes, 7);
       const g = await guardInt8Speed(a.opened.path, t.out, quantized, timingFeeds, attempt, {
         signal: ctx.signal,
         onStep,

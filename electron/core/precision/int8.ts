@@ -45,14 +45,8 @@ import { equalizationCandidates, equalizeChannels } from './equalize';
 import { foldAffineIntoConvs, foldAffineIntoNextConvs, foldBatchNorms, fuseHardSigmoids } from './folds';
 import { attrOf, bytesOf, dropUnusedInitializers, f32Tensor, isDefaultDomain, Names, node, tensor } from './graph-edit';
 import { RECIPE_KEY, SOURCE_KEY } from './recipe-meta';
-import {
-  calibratedThreshold,
-  collectActivationStats,
-  sampleCount as calibrationSampleCount,
-  type ActivationStats,
-  type CalibrationData,
-  type CalibratorKind,
-} from './calibrate';
+import { sampleCount as calibrationSampleCount, type InputData as CalibrationData } from '../inputs/feeds';
+import { calibratedThreshold, collectActivationStats, type ActivationStats, type CalibratorKind } from './calibrate';
 
 const FLOAT = 1;
 const UINT8 = 2;

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
-import { resolveShapes } from '../backends/inputs';
+import { resolveShapes } from '../inputs/specs';
 import { analyzeModelBytes, type ModelAnalysis } from '../onnx/analyze';
 import { encodeModel } from '../onnx/encode';
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/model';

@@ -7,7 +7,8 @@
  * each layer still INT8 is tried in float (lightest first), and the heaviest float ones are tried
  * in INT8 alone (those of kinds that held their own first). If INT8 still loses to float, every layer stays float and the variant says so.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { openSession } from '../backends/onnxruntime/session';
 import type { NodeProto } from '../onnx/model';
 import { ATTR } from '../onnx/model';
 
@@ -59,12 +60,7 @@ export function layerKind(n: NodeProto): string {
  * (on 2 cores that inflated a 14 ms model to 25–38 ms, at random).
  */
 async function session(file: string, threads: number | undefined): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, {
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  return openSession(file, { optimization: 'all', quiet: true, threads, noSpinning: true });
 }
 
 /** Median ms of each model, runs alternating so machine noise hits all alike. */

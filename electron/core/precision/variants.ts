@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Recipe, Variant } from '../../shared/api/contract';
 import { variantPath } from '../../platform/paths';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
-import { resolveShapes } from '../backends/inputs';
+import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { collectActivationStats } from './calibrate';

@@ -12,16 +12,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { openModelFile } from '../../../electron/core/onnx/open';
+import { inputSamples as calibrationSamples } from '../../../electron/core/inputs/feeds';
+import { readNpy } from '../../../electron/core/inputs/npy';
+import { readArrayFile } from '../../../electron/core/inputs/npz';
+import { modelInputs } from '../../../electron/core/inputs/specs';
 import {
   calibratedThreshold,
-  calibrationSamples,
   collectActivationStats,
   entropyThreshold,
-  modelInputs,
   mseThreshold,
   percentileThreshold,
-  readArrayFile,
-  readNpy,
   type ActivationStats,
 } from '../../../electron/core/precision/calibrate';
 import { DT, GraphBuilder, model } from '../../builders/graph';

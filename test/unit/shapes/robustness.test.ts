@@ -2,7 +2,7 @@
  * Malformed models must not crash or allocate without bound: a seeded fuzz over every rule with
  * random (often nonsensical) inputs, constants and attributes.
  */
-import { rng } from '../../../electron/core/backends/inputs';
+import { rng } from '../../../electron/core/inputs/generate';
 import { describe, expect, it } from 'vitest';
 import { inferNode } from '../../../electron/core/shapes/infer';
 import { nodeCost } from '../../../electron/core/shapes/cost';

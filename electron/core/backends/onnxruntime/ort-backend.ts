@@ -22,11 +22,11 @@ import type {
   ProfileOptions,
   ProfileReport,
 } from '../backend';
-import { randomData, resolveShapes, rng } from '../inputs';
-import type { InputSpec } from '../inputs';
+import { inputSamples, randomFeeds } from '../../inputs/feeds';
+import { resolveShapes, type InputSpec } from '../../inputs/specs';
 import { latencyStats, thinSamples } from '../stats';
-import { calibrationSamples } from '../../precision/calibrate';
 import { mapOptimizedNodes } from './node-map';
+import { openSession, runFeeds, type SessionSettings } from './session';
 
 const VERSION = ort.env.versions.node ?? 'unknown';
 const DEVICE = 'CPU (CPUExecutionProvider)';
@@ -67,11 +67,11 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
   const tmp = path.join(dir, `.model.${process.pid}.${Date.now()}.tmp.onnx`);
   const start = performance.now();
   try {
-    const session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: options.optimizationLevel,
-      optimizedModelFilePath: tmp,
-      logSeverityLevel: 3,
+    const session = await openSession(modelPath, {
+      cpu: true,
+      optimization: options.optimizationLevel,
+      optimizedModelPath: tmp,
+      quiet: true,
     });
     await session.release();
   } catch (err) {
@@ -113,22 +113,6 @@ function specs(session: ort.InferenceSession): InputSpec[] {
   }));
 }
 
-export function makeFeeds(
-  inputs: readonly InputSpec[],
-  shapes: Record<string, number[]>,
-  seed: number,
-): Record<string, ort.Tensor> {
-  const next = rng(seed);
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const input of inputs) {
-    const dims = shapes[input.name] as number[];
-    const size = dims.reduce((a, b) => a * b, 1);
-    const data = randomData(input.dtype, size, next);
-    feeds[input.name] = new ort.Tensor(input.dtype as 'float32', data as Float32Array, dims);
-  }
-  return feeds;
-}
-
 interface TraceEvent {
   cat?: string;
   name?: string;
@@ -142,17 +126,17 @@ export async function profileOrt(
   ctx: JobContext,
 ): Promise<ProfileReport> {
   const file = path.basename(artifact.modelPath);
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+  const settings: SessionSettings = {
+    cpu: true,
     // The artifact is already optimized; loading it as-is keeps its node names for the mapping.
-    graphOptimizationLevel: 'disabled',
-    logSeverityLevel: 3,
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    optimization: 'disabled',
+    quiet: true,
+    threads: options.intraOpThreads,
   };
   const t0 = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(artifact.artifactPath, sessionOptions);
+    session = await openSession(artifact.artifactPath, settings);
   } catch (err) {
     throw ortError(err, file);
   }
@@ -162,27 +146,16 @@ export async function profileOrt(
   let shapes: Record<string, number[]>;
   if (options.inputFile) {
     // The file's first sample, checked against the inputs (names, ranks, dtypes) by the reader.
-    const first = calibrationSamples(inputs, { kind: 'npz', paths: [options.inputFile] }, file).next();
+    const first = inputSamples(inputs, { kind: 'npz', paths: [options.inputFile] }, file).next();
     if (first.done) throw new KilnError('INVALID_ARGUMENT', `${path.basename(options.inputFile)} holds no sample`);
     feeds = first.value;
     shapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dims.map(Number)]));
   } else {
     shapes = resolveShapes(inputs, options.shapes);
-    feeds = makeFeeds(inputs, shapes, options.seed);
+    feeds = randomFeeds(inputs, shapes, options.seed);
   }
-  const run = async () => {
-    try {
-      await session.run(feeds);
-    } catch (err) {
-      throw new KilnError(
-        'UNSUPPORTED',
-        `ONNX Runtime failed to run ${file} with inputs ${JSON.stringify(shapes)}: ${err instanceof Error ? err.message : String(err)}`,
-        {
-          file,
-        },
-      );
-    }
-  };
+  const ran = `with inputs ${JSON.stringify(shapes)}`;
+  const run = () => runFeeds(session, feeds, file, ran);
 
   try {
     ctx.progress({ fraction: 0, stage: 'Warming up' });
@@ -217,8 +190,7 @@ export async function profileOrt(
         `latency is unstable: coefficient of variation ${(cov * 100).toFixed(1)}% is above 2.5% (other load on this machine?)`,
       );
     }
-    const layers =
-      options.layerRuns > 0 ? await layerTimes(artifact, sessionOptions, feeds, options.layerRuns, ctx) : [];
+    const layers = options.layerRuns > 0 ? await layerTimes(artifact, settings, feeds, options.layerRuns, ctx) : [];
     const byOp = new Map<string, { ms: number; count: number }>();
     const perNodeMs: Record<string, number> = {};
     for (const l of layers) {
@@ -258,7 +230,7 @@ export async function profileOrt(
 /** Per-node time from ONNX Runtime's profiler, averaged over `runs`, mapped to original nodes. */
 async function layerTimes(
   artifact: BuildArtifact,
-  base: ort.InferenceSession.SessionOptions,
+  base: SessionSettings,
   feeds: Record<string, ort.Tensor>,
   runs: number,
   ctx: JobContext,
@@ -266,11 +238,7 @@ async function layerTimes(
   ctx.progress({ fraction: null, stage: 'Per-layer profile' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-profile-'));
   try {
-    const session = await ort.InferenceSession.create(artifact.artifactPath, {
-      ...base,
-      enableProfiling: true,
-      profileFilePrefix: path.join(dir, 'run'),
-    });
+    const session = await openSession(artifact.artifactPath, { ...base, profilePrefix: path.join(dir, 'run') });
     await session.run(feeds); // the first run allocates; it is recorded like the others
     for (let i = 0; i < runs; i++) {
       throwIfCancelled(ctx, 'Profiling');

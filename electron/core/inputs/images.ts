@@ -1,72 +1,13 @@
 /**
- * Calibration images: files or folders of images, decoded with sharp (libvips) and preprocessed
- * the way the model was trained (resize, crop or pad, scale, mean/std, layout, channel order).
+ * Images as model inputs: decoded with sharp (libvips) and preprocessed the way the model was
+ * trained (resize, crop or pad, scale, mean/std, layout, channel order), one batch at a time.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImagePreprocess } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
-import type { InputSpec } from '../backends/inputs';
-
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif']);
-const ARRAY_EXTENSIONS = new Set(['.npy', '.npz']);
-
-export type CalibrationFiles = { kind: 'npz'; paths: string[] } | { kind: 'images'; paths: string[] };
-
-/**
- * Expands folders (their images or arrays, sorted by name, not recursive) and tells arrays from
- * images. One kind per recipe: a mix is refused, as is anything that is neither.
- */
-export function classifyCalibrationFiles(paths: readonly string[]): CalibrationFiles {
-  const files: string[] = [];
-  for (const p of paths) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      throw new KilnError('FILE_NOT_FOUND', `calibration data ${path.basename(p)} does not exist`, {
-        file: path.basename(p),
-      });
-    }
-    if (st.isDirectory()) {
-      const inside = fs
-        .readdirSync(p)
-        .filter((f) => {
-          const ext = path.extname(f).toLowerCase();
-          return IMAGE_EXTENSIONS.has(ext) || ARRAY_EXTENSIONS.has(ext);
-        })
-        .sort()
-        .map((f) => path.join(p, f));
-      if (inside.length === 0)
-        throw new KilnError(
-          'INVALID_ARGUMENT',
-          `calibration folder ${path.basename(p)} holds no images (${[...IMAGE_EXTENSIONS].join(' ')}) and no .npy/.npz files`,
-          { file: path.basename(p) },
-        );
-      files.push(...inside);
-    } else files.push(p);
-  }
-  const kinds = new Set<'npz' | 'images'>();
-  for (const f of files) {
-    const ext = path.extname(f).toLowerCase();
-    if (ARRAY_EXTENSIONS.has(ext)) kinds.add('npz');
-    else if (IMAGE_EXTENSIONS.has(ext)) kinds.add('images');
-    else
-      throw new KilnError(
-        'INVALID_ARGUMENT',
-        `calibration file ${path.basename(f)} is neither .npy/.npz nor an image (${[...IMAGE_EXTENSIONS].join(' ')})`,
-        { file: path.basename(f) },
-      );
-  }
-  if (kinds.size > 1)
-    throw new KilnError(
-      'INVALID_ARGUMENT',
-      'calibration data mixes images and .npy/.npz files: give one kind (images are preprocessed, arrays are fed as they are)',
-    );
-  return { kind: kinds.has('images') ? 'images' : 'npz', paths: files };
-}
+import type { InputSpec } from './specs';
 
 /** Where batch, channels, height and width sit in the image input. */
 function geometry(input: InputSpec, dims: number[], layout: ImagePreprocess['layout'], modelName: string) {
@@ -163,16 +104,4 @@ export async function* imageSamples(
     for (let b = 0; b < g.batch; b++) await decodeInto(files[start + b] as string, g, pre, data, b * per);
     yield { [input.name]: new ort.Tensor('float32', data, dims) };
   }
-}
-
-/** Calibration or evaluation files as data: images carry their preprocessing and the input shapes. */
-export function filesAsData(
-  paths: readonly string[],
-  preprocess: ImagePreprocess,
-  shapes: Record<string, number[]>,
-):
-  | { kind: 'npz'; paths: string[] }
-  | { kind: 'images'; paths: string[]; preprocess: ImagePreprocess; shapes: Record<string, number[]> } {
-  const files = classifyCalibrationFiles(paths);
-  return files.kind === 'images' ? { ...files, preprocess, shapes } : files;
 }

@@ -1,9 +1,11 @@
 /**
- * Inputs for profiling and runs: concrete shapes for symbolic dims, and seeded random values in
- * ranges that suit each element type (so runs are repeatable and mean something).
+ * What a model's inputs are (name, element type, dims that may be symbolic) and the concrete shapes
+ * they are fed at: symbolic dims resolved from the user's --shapes, a symbolic batch defaulting to 1.
  */
 import type { Dim } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
+import type { GraphProto } from '../onnx/model';
+import { dtypeName } from '../onnx/dtypes';
 
 export interface InputSpec {
   name: string;
@@ -78,73 +80,21 @@ export function resolveShapes(inputs: readonly InputSpec[], given: Record<string
   return out;
 }
 
-/** mulberry32: small, fast, good enough for test data, and the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export type TensorData =
-  Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Int16Array;
-
-/** Seeded values: floats in [-1, 1), integers in [0, 8), booleans half true. */
-export function randomData(dtype: string, size: number, next: () => number): TensorData {
-  switch (dtype) {
-    case 'float32': {
-      const a = new Float32Array(size);
-      for (let i = 0; i < size; i++) a[i] = next() * 2 - 1;
-      return a;
-    }
-    case 'float64': {
-      const a = new Float64Array(size);
-      for (let i = 0; i < size; i++) a[i] = next() * 2 - 1;
-      return a;
-    }
-    case 'int64': {
-      const a = new BigInt64Array(size);
-      for (let i = 0; i < size; i++) a[i] = BigInt(Math.floor(next() * 8));
-      return a;
-    }
-    case 'int32': {
-      const a = new Int32Array(size);
-      for (let i = 0; i < size; i++) a[i] = Math.floor(next() * 8);
-      return a;
-    }
-    case 'bool':
-    case 'uint8': {
-      const a = new Uint8Array(size);
-      for (let i = 0; i < size; i++) a[i] = dtype === 'bool' ? (next() < 0.5 ? 1 : 0) : Math.floor(next() * 256);
-      return a;
-    }
-    case 'int8': {
-      const a = new Int8Array(size);
-      for (let i = 0; i < size; i++) a[i] = Math.floor(next() * 256) - 128;
-      return a;
-    }
-    case 'float16': {
-      // IEEE half bits for values in [-1, 1).
-      const a = new Uint16Array(size);
-      const f = new Float32Array(1);
-      const u = new Uint32Array(f.buffer);
-      for (let i = 0; i < size; i++) {
-        f[0] = next() * 2 - 1;
-        const x = u[0] as number;
-        const sign = (x >>> 16) & 0x8000;
-        const exp = ((x >>> 23) & 0xff) - 127 + 15;
-        a[i] = exp <= 0 ? sign : sign | (exp << 10) | ((x >>> 13) & 0x3ff);
-      }
-      return a;
-    }
-    default:
-      throw new KilnError(
-        'UNSUPPORTED',
-        `inputs of type ${dtype} cannot be generated yet; provide them from a .npy file`,
-      );
-  }
+/** The model's real inputs (graph inputs that are not initializers), as InputSpecs. */
+export function modelInputs(graph: GraphProto): InputSpec[] {
+  const inits = new Set(graph.initializer.map((t) => t.name));
+  return graph.input
+    .filter((v) => !inits.has(v.name))
+    .map((v) => {
+      const t = v.type;
+      const tensor = t && t.kind === 'tensor';
+      return {
+        name: v.name,
+        dtype: tensor ? dtypeName(t.elemType) : 'non-tensor',
+        dims:
+          tensor && t.shape
+            ? t.shape.map((d) => (d.value !== undefined && d.value > 0 ? d.value : d.param ? d.param : null))
+            : null,
+      };
+    });
 }
