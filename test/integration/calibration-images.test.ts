@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { classifyCalibrationFiles, imageSamples } from '../../electron/core/precision/images';
-import { ortWeightMax } from '../../electron/core/precision/int8';
+import { ortWeightMax } from '../../electron/core/precision/int8/scales';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';
 import { writeTextLines } from '../builders/text-images';
