@@ -27,7 +27,7 @@ import {
   TrtMajorSchema,
 } from '../shared/api/contract';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
-import type { InputData as CalibrationData } from '../core/inputs/feeds';
+import type { InputData } from '../core/inputs/feeds';
 import { filesAsData } from '../core/inputs/files';
 import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
@@ -80,7 +80,7 @@ function realInputs(
   paths: string[],
   preprocess: ImagePreprocess,
   shapes: Record<string, number[]>,
-): CalibrationData | undefined {
+): InputData | undefined {
   return paths.length === 0 ? undefined : filesAsData(paths, preprocess, shapes);
 }
 const BuildParams = OpenParams.extend({ build: BuildOptionsSchema });

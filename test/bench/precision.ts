@@ -25,7 +25,7 @@ import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
 import { imageSamples } from '../../electron/core/inputs/images';
-import { quantizeInt8 } from '../../electron/core/precision/int8';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { medianLatencies } from '../../electron/core/precision/speed-guard';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, expect, it } from 'vitest';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { guardInt8Accuracy } from '../../electron/core/precision/accuracy-guard';
-import { quantizeInt8 } from '../../electron/core/precision/int8';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { Int8RecipeSchema } from '../../electron/shared/api/contract';
 import { writeNpz } from '../builders/speech';

@@ -12,7 +12,7 @@ import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/a
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { classifyInputFiles as classifyCalibrationFiles } from '../../electron/core/inputs/files';
 import { imageSamples } from '../../electron/core/inputs/images';
-import { ortWeightMax } from '../../electron/core/precision/int8';
+import { ortWeightMax } from '../../electron/core/precision/int8/scales';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';
 import { writeTextLines } from '../builders/text-images';

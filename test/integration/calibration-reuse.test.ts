@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { expect, it } from 'vitest';
-import { quantizeInt8, type CalibrationReuse } from '../../electron/core/precision/int8';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
+import type { CalibrationReuse } from '../../electron/core/precision/int8/types';
 import { seededInput, suiteTempDir } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');

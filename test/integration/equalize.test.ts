@@ -14,7 +14,8 @@ import { collectActivationStats } from '../../electron/core/precision/calibrate'
 import { equalizationCandidates, equalizeChannels } from '../../electron/core/precision/equalize';
 import { imageSamples } from '../../electron/core/inputs/images';
 import { foldAffineIntoConvs, foldBatchNorms, fuseHardSigmoids } from '../../electron/core/precision/folds';
-import { constantsToInitializers, quantizeInt8 } from '../../electron/core/precision/int8';
+import { constantsToInitializers } from '../../electron/core/precision/int8/prepare';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { writeTextPages } from '../builders/text-images';

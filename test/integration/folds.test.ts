@@ -13,9 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import type { ModelProto } from '../../electron/core/onnx/model';
+import { upgradeToOpset13 } from '../../electron/core/onnx/opset';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { foldAffineIntoConvs, foldAffineIntoNextConvs, fuseHardSigmoids } from '../../electron/core/precision/folds';
-import { constantsToInitializers, upgradeToOpset13 } from '../../electron/core/precision/int8';
+import { constantsToInitializers } from '../../electron/core/precision/int8/prepare';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 import { checker, hasOnnx } from './helpers';
 

@@ -18,7 +18,10 @@ import { openModelFile } from '../../electron/core/onnx/open';
 import { tensorValues } from '../../electron/core/onnx/values';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import type { InputData as CalibrationData } from '../../electron/core/inputs/feeds';
-import { ortWeightMax, quantizeInt8, upgradeToOpset13, type Int8Options } from '../../electron/core/precision/int8';
+import { upgradeToOpset13 } from '../../electron/core/onnx/opset';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
+import { ortWeightMax } from '../../electron/core/precision/int8/scales';
+import type { Int8Options } from '../../electron/core/precision/int8/types';
 
 /** ONNX Runtime's u8×s8 kernels keep full-range weights exact only with VNNI (or off x86). */
 const VNNI = ortWeightMax() === 127;

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { analyzeModel } from '../onnx/analyze';
-import type { CalibrationReuse } from '../precision/int8';
+import type { CalibrationReuse } from '../precision/int8/types';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
 import { makeVariant } from '../precision/variants';
 import { variantPath } from '../../platform/paths';

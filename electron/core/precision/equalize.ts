@@ -25,7 +25,8 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import type { ActivationStats } from './calibrate';
-import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts, readersOf } from './graph-edit';
+import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts } from '../onnx/graph-edit';
+import { producersOf, readersOf } from '../onnx/graph-index';
 
 /** A Conv input that can be equalized, and where its scale goes. */
 export interface EqualizeCandidate {
@@ -52,8 +53,7 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   const g = model.graph;
   if (!g) return [];
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
-  const producer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
+  const producer = producersOf(g);
   const reads = readCounts(g);
   const single = (t: string) => reads.get(t) === 1;
   const readers = readersOf(g);

@@ -16,8 +16,8 @@ import {
   Names,
   node,
   readCounts,
-  readersOf,
-} from './graph-edit';
+} from '../onnx/graph-edit';
+import { producersOf, readersOf } from '../onnx/graph-index';
 
 const CONVS = new Set(['Conv', 'ConvTranspose']);
 
@@ -31,8 +31,7 @@ export function foldBatchNorms(model: ModelProto, src: TensorSource): number {
   if (!g) return 0;
   const names = new Names(model);
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
-  const producer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
+  const producer = producersOf(g);
   const reads = readCounts(g);
   const floatInit = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;
@@ -116,8 +115,7 @@ export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): numbe
   let folded = 0;
   for (;;) {
     const reads = readCounts(g);
-    const consumer = new Map<string, NodeProto>();
-    for (const n of g.node) for (const x of n.input) if (x) consumer.set(x, n);
+    const readers = readersOf(g);
     let changed = false;
     const removed = new Set<NodeProto>();
     for (const conv of g.node) {
@@ -125,7 +123,7 @@ export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): numbe
       const transposed = conv.opType === 'ConvTranspose';
       if (transposed && (attrOf(conv, 'group')?.i ?? 1) !== 1) continue;
       const y = conv.output[0] ?? '';
-      const op = consumer.get(y);
+      const op = readers.get(y)?.[0]; // the only reader, as the read count checks
       if (!op || !isDefaultDomain(op) || reads.get(y) !== 1 || graphOutputs.has(y) || removed.has(op)) continue;
       if (!['Mul', 'Div', 'Add', 'Sub'].includes(op.opType) || op.input.length !== 2) continue;
       const other = op.input[0] === y ? op.input[1] : op.input[0];
@@ -195,15 +193,14 @@ export function fuseHardSigmoids(model: ModelProto, src: TensorSource): number {
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
   const graphOutputs = new Set(g.output.map((o) => o.name));
   const reads = readCounts(g);
-  const consumer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const x of n.input) if (x) consumer.set(x, n);
+  const readers = readersOf(g);
   const scalar = (name: string | undefined): number | null => {
     const t = name ? inits.get(name) : undefined;
     if (!t || t.dataType !== FLOAT || elementCount(t.dims) !== 1) return null;
     return tensorValues(t, src)[0] as number;
   };
   const single = (t: string | undefined, op: string): NodeProto | null => {
-    const n = t ? consumer.get(t) : undefined;
+    const n = t ? readers.get(t)?.[0] : undefined; // the only reader, as the read count checks
     return n && t && isDefaultDomain(n) && n.opType === op && reads.get(t) === 1 && !graphOutputs.has(t) ? n : null;
   };
   const near = (v: number | null, want: number) => v !== null && Math.abs(v - want) <= 1e-6 * Math.abs(want);
@@ -288,8 +285,7 @@ export function foldAffineIntoNextConvs(
   const graphOutputs = new Set(g.output.map((o) => o.name));
   const reads = readCounts(g);
   const readers = readersOf(g);
-  const producer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
+  const producer = producersOf(g);
   const constOf = (n: NodeProto): { x: string; c: TensorProto } | null => {
     if (!isDefaultDomain(n) || (n.opType !== 'Mul' && n.opType !== 'Add') || n.input.length !== 2) return null;
     const [i0, i1] = [inits.get(n.input[0] ?? ''), inits.get(n.input[1] ?? '')];

@@ -8,6 +8,8 @@
  * between FP32 neighbours stay FP32 (two casts cost more than they save).
  */
 import type { ModelAnalysis } from '../onnx/analyze';
+import { attrOf } from '../onnx/graph-edit';
+import { consumersOf, inputsOf, nodeLabel, outputsOf, producerOf } from '../onnx/graph-index';
 import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INPUT, TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from '../onnx/model';
@@ -70,8 +72,6 @@ const POINTWISE = new Set([
 ]); // prettier-ignore
 const REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceSumSquare', 'ReduceL2', 'ReduceLogSumExp', 'ReduceL1']);
 
-const attrOf = (n: NodeProto, name: string) => n.attribute.find((a) => a.name === name);
-
 function elems(dims: readonly (number | string | null)[] | null | undefined): number | null {
   if (!dims) return null;
   let n = 1;
@@ -113,13 +113,10 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   const keepIO = opts.keepIOTypes ?? true;
   const src = { path: a.opened.path, bytes: a.opened.bytes };
   const isFloat = (t: number) => t >= 0 && shapes.types[t]?.dtype === 'float32';
-  const inputs = (id: number) => Array.from(ir.nodeInputs.subarray(ir.nodeInputStart[id], ir.nodeInputStart[id + 1]));
-  const outputs = (id: number) =>
-    Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]));
   const constantValue = (t: number): TensorProto | undefined => {
     const init = ir.tensorInitializer[t] as number;
     if (init >= 0) return ir.initializers[init];
-    const p = ir.tensorProducer[t] as number;
+    const p = producerOf(ir, t);
     return p >= 0 && ir.nodes[p]?.opType === 'Constant' ? attrOf(ir.nodes[p] as NodeProto, 'value')?.t : undefined;
   };
   const absMaxCache = new Map<number, number>();
@@ -147,12 +144,12 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const id = main.nodeStart + i;
     const node = ir.nodes[id] as NodeProto;
     const op = node.opType;
-    const ins = inputs(id);
-    const outs = outputs(id);
+    const ins = inputsOf(ir, id);
+    const outs = outputsOf(ir, id);
     if (node.domain !== '' && node.domain !== 'ai.onnx') continue; // custom ops: untouched
     if (op === 'Constant' || ANY_INPUT.has(op)) continue; // not compute: follow their consumers
     if (!ins.some(isFloat) && !outs.some(isFloat)) continue;
-    const keep = (reason: string) => fp32.push({ node: node.name || `${op}_${i}`, op, reason });
+    const keep = (reason: string) => fp32.push({ node: nodeLabel(ir, id), op, reason });
     const forced = includeOps.has(op) || includeNodes.has(node.name);
     const bigWeight = ins.find((t) => isFloat(t) && constantValue(t) && weightAbsMax(t) > FP16_MAX);
     if (bigWeight !== undefined) {
@@ -192,26 +189,21 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     fp16[i] = 1;
   }
 
-  // Consumers within the main graph, as node indices (subgraph consumers count as FP32).
-  const consumersOf = (t: number): number[] =>
-    Array.from(ir.consumers.subarray(ir.consumerStart[t], ir.consumerStart[t + 1]), (c) =>
-      c >= main.nodeStart && c < main.nodeEnd ? c - main.nodeStart : -1,
-    );
-  const producerOf = (t: number) => {
-    const p = ir.tensorProducer[t] as number;
-    return p >= main.nodeStart && p < main.nodeEnd ? p - main.nodeStart : -1;
-  };
+  // Consumers and producers within the main graph, as node indices (subgraph consumers count as FP32).
+  const inMain = (id: number) => (id >= main.nodeStart && id < main.nodeEnd ? id - main.nodeStart : -1);
+  const mainConsumers = (t: number): number[] => consumersOf(ir, t).map(inMain);
+  const mainProducer = (t: number) => inMain(producerOf(ir, t));
 
   // 2. An FP16 pointwise node with only FP32 neighbours would cost two casts for nothing.
   for (let i = 0; i < N; i++) {
     const id = main.nodeStart + i;
     const node = ir.nodes[id] as NodeProto;
     if (!fp16[i] || !POINTWISE.has(node.opType)) continue;
-    const fedBy16 = inputs(id).some((t) => isFloat(t) && producerOf(t) >= 0 && fp16[producerOf(t)]);
-    const feeds16 = outputs(id).some((t) => consumersOf(t).some((c) => c >= 0 && fp16[c]));
+    const fedBy16 = inputsOf(ir, id).some((t) => isFloat(t) && mainProducer(t) >= 0 && fp16[mainProducer(t)]);
+    const feeds16 = outputsOf(ir, id).some((t) => mainConsumers(t).some((c) => c >= 0 && fp16[c]));
     if (!fedBy16 && !feeds16) {
       fp16[i] = 0;
-      fp32.push({ node: node.name || `${node.opType}_${i}`, op: node.opType, reason: 'isolated between FP32 nodes' });
+      fp32.push({ node: nodeLabel(ir, id), op: node.opType, reason: 'isolated between FP32 nodes' });
     }
   }
 
@@ -225,15 +217,16 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     return !(FLOAT_ONLY_INPUTS[node.opType] ?? []).includes(at);
   };
   const half = new Uint8Array(ir.tensorCount);
-  for (let i = 0; i < N; i++) if (fp16[i]) for (const t of outputs(main.nodeStart + i)) if (isFloat(t)) half[t] = 1;
+  for (let i = 0; i < N; i++)
+    if (fp16[i]) for (const t of outputsOf(ir, main.nodeStart + i)) if (isFloat(t)) half[t] = 1;
   // A Cast to FP32 read only by FP16 nodes can cast to FP16 instead: no second Cast behind it.
   for (let i = 0; i < N; i++) {
     const node = ir.nodes[main.nodeStart + i] as NodeProto;
     const to = attrOf(node, 'to');
-    const t = outputs(main.nodeStart + i)[0] ?? -1;
+    const t = outputsOf(ir, main.nodeStart + i)[0] ?? -1;
     if (node.opType !== 'Cast' || !to || to.i !== FLOAT || t < 0 || (ir.tensorFlags[t] as number) & TENSOR_OUTPUT)
       continue;
-    const cons = consumersOf(t);
+    const cons = mainConsumers(t);
     if (cons.length > 0 && cons.every((c) => wantsHalf(c, t))) {
       to.i = FLOAT16;
       half[t] = 1;
@@ -255,7 +248,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   for (let t = 0; t < ir.tensorCount; t++) {
     if (ir.tensorGraph[t] !== 0 || !isFloat(t)) continue;
     const flags = ir.tensorFlags[t] as number;
-    const cons = consumersOf(t);
+    const cons = mainConsumers(t);
     const proto = constantValue(t);
     if (proto && proto.dataType === FLOAT && !(flags & TENSOR_INPUT) && !(flags & TENSOR_OUTPUT)) {
       if (cons.length > 0 && cons.every((c) => wantsHalf(c, t))) {
@@ -284,7 +277,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   for (let i = 0; i < N; i++) {
     const id = main.nodeStart + i;
     const node = graph.node[i] as NodeProto;
-    const ins = inputs(id);
+    const ins = inputsOf(ir, id);
     if (!ANY_INPUT.has(node.opType)) {
       ins.forEach((t, k) => {
         if (t < 0 || !isFloat(t)) return;
@@ -303,7 +296,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     out.push(node);
     if (fp16[i] && keepIO) {
       node.output.forEach((name, k) => {
-        const t = outputs(id)[k] ?? -1;
+        const t = outputsOf(ir, id)[k] ?? -1;
         if (t >= 0 && isFloat(t) && (ir.tensorFlags[t] as number) & TENSOR_OUTPUT) {
           const inner = `${name}_fp16`;
           renamedOutputs.set(name, inner);
@@ -317,9 +310,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   // FP16 tensors read inside If/Loop/Scan bodies (outer-scope names) must be FP32 there.
   for (let t = 0; t < ir.tensorCount; t++) {
     if (!half[t] || ir.tensorGraph[t] !== 0) continue;
-    const inner = Array.from(ir.consumers.subarray(ir.consumerStart[t], ir.consumerStart[t + 1])).some(
-      (c) => c < main.nodeStart || c >= main.nodeEnd,
-    );
+    const inner = consumersOf(ir, t).some((c) => c < main.nodeStart || c >= main.nodeEnd);
     if (inner) {
       const name = ir.tensorName[t] as string;
       // Rename the FP16 tensor and give the outer name back as FP32.

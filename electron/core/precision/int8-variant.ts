@@ -1,5 +1,5 @@
 /**
- * An INT8 variant made: calibrated and quantized (int8.ts), then checked against FP32 on this
+ * An INT8 variant made: calibrated and quantized (int8/quantize.ts), then checked against FP32 on this
  * machine — for time on ONNX Runtime (speed-guard.ts), for accuracy on the user's data in both
  * flavours (accuracy-guard.ts) — and, for TensorRT, what is not INT8 optionally in FP16.
  */
@@ -19,7 +19,8 @@ import { writeModelFile } from '../onnx/write';
 import { guardInt8Accuracy, worstAgreement, type AccuracyResult } from './accuracy-guard';
 import type { CalibratorKind } from './calibrate';
 import { autocastFp16, type Fp16Report } from './fp16';
-import { quantizeInt8, type CalibrationReuse } from './int8';
+import { quantizeInt8 } from './int8/quantize';
+import type { CalibrationReuse } from './int8/types';
 import { RECIPE_KEY, recipeOf } from './recipe-meta';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import type { Target } from './variants';

@@ -14,7 +14,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import { writeModelFile } from '../onnx/write';
 import { collectActivationStats } from './calibrate';
 import { autocastFp16 } from './fp16';
-import type { CalibrationReuse } from './int8';
+import type { CalibrationReuse } from './int8/types';
 import { calibratorOf, int8Variant } from './int8-variant';
 import { stampRecipe } from './recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';

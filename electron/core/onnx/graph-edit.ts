@@ -1,13 +1,39 @@
 /**
- * Small helpers for rewriting an ONNX graph in place: attributes, float initializers, fresh
- * names, read counts. Shared by the precision rewrites (INT8 preparation, channel equalization).
+ * Small helpers for rewriting an ONNX graph in place: attributes, float and int64 initializers,
+ * fresh names, read counts. Shared by the graph rewrites (opset conversion, INT8 preparation and
+ * Q/DQ, channel equalization, folds).
  */
-import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './model';
+import { ATTR } from './model';
 
 export const FLOAT = 1;
+const INT64 = 7;
 
 export function attrOf(n: NodeProto, name: string): AttributeProto | undefined {
   return n.attribute.find((a) => a.name === name);
+}
+
+export const intAttr = (name: string, i: number): AttributeProto => ({
+  name,
+  type: ATTR.INT,
+  i,
+  refAttrName: '',
+  docString: '',
+});
+export const strAttr = (name: string, s: string): AttributeProto => ({
+  name,
+  type: ATTR.STRING,
+  s: new TextEncoder().encode(s),
+  refAttrName: '',
+  docString: '',
+});
+
+export function setAttr(n: NodeProto, a: AttributeProto): void {
+  n.attribute = [...n.attribute.filter((x) => x.name !== a.name), a];
+}
+
+export function dropAttr(n: NodeProto, ...names: string[]): void {
+  n.attribute = n.attribute.filter((x) => !names.includes(x.name));
 }
 
 export function tensor(name: string, dataType: number, dims: number[], bytes: Uint8Array): TensorProto {
@@ -19,6 +45,8 @@ export const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array | 
 
 export const f32Tensor = (name: string, dims: number[], v: ArrayLike<number>) =>
   tensor(name, FLOAT, dims, bytesOf(Float32Array.from(v)));
+export const i64Tensor = (name: string, v: readonly number[]) =>
+  tensor(name, INT64, [v.length], bytesOf(BigInt64Array.from(v.map((x) => BigInt(x)))));
 export const isDefaultDomain = (n: NodeProto) => n.domain === '' || n.domain === 'ai.onnx';
 
 /** Every name in a graph and its bodies (tensors, nodes), for picking new unique names. */
@@ -60,13 +88,6 @@ function readsIn(g: GraphProto, into: Map<string, number>): void {
         for (const o of sg.output) into.set(o.name, (into.get(o.name) ?? 0) + 1);
     }
   }
-}
-
-/** The nodes of `g` that read each tensor (a node reading it twice is listed twice, as readCounts counts it). */
-export function readersOf(g: GraphProto): Map<string, NodeProto[]> {
-  const m = new Map<string, NodeProto[]>();
-  for (const n of g.node) for (const x of n.input) if (x) (m.get(x) ?? m.set(x, []).get(x)!).push(n);
-  return m;
 }
 
 export function readCounts(g: GraphProto): Map<string, number> {
