@@ -5,9 +5,7 @@
  */
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './model';
 import { ATTR } from './model';
-
-export const FLOAT = 1;
-const INT64 = 7;
+import { DataType } from './dtypes';
 
 export function attrOf(n: NodeProto, name: string): AttributeProto | undefined {
   return n.attribute.find((a) => a.name === name);
@@ -44,9 +42,9 @@ export const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array | 
   new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export const f32Tensor = (name: string, dims: number[], v: ArrayLike<number>) =>
-  tensor(name, FLOAT, dims, bytesOf(Float32Array.from(v)));
+  tensor(name, DataType.FLOAT, dims, bytesOf(Float32Array.from(v)));
 export const i64Tensor = (name: string, v: readonly number[]) =>
-  tensor(name, INT64, [v.length], bytesOf(BigInt64Array.from(v.map((x) => BigInt(x)))));
+  tensor(name, DataType.INT64, [v.length], bytesOf(BigInt64Array.from(v.map((x) => BigInt(x)))));
 export const isDefaultDomain = (n: NodeProto) => n.domain === '' || n.domain === 'ai.onnx';
 
 /** Every name in a graph and its bodies (tensors, nodes), for picking new unique names. */

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
+import type { Calibrator } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import { openExposed, runFeeds, tensorOutput } from '../backends/onnxruntime/session';
 import { inputFeeds, sampleCount, type InputData } from '../inputs/feeds';
@@ -280,7 +281,7 @@ export async function collectActivationStats(
 
 // ---- thresholds from histograms ---------------------------------------------------------------
 
-export type CalibratorKind = 'max' | 'percentile' | 'entropy' | 'mse';
+export type CalibratorKind = Calibrator;
 
 /**
  * Threshold covering `percentile` % of the values: the upper edge of the first bin where the

@@ -25,8 +25,9 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import type { ActivationStats } from './calibrate';
-import { attrOf, bytesOf, f32Tensor, FLOAT, isDefaultDomain, Names, readCounts } from '../onnx/graph-edit';
+import { attrOf, bytesOf, f32Tensor, isDefaultDomain, Names, readCounts } from '../onnx/graph-edit';
 import { producersOf, readersOf } from '../onnx/graph-index';
+import { DataType } from '../onnx/dtypes';
 
 /** A Conv input that can be equalized, and where its scale goes. */
 export interface EqualizeCandidate {
@@ -60,7 +61,7 @@ export function equalizationCandidates(model: ModelProto, wanted: (conv: NodePro
   const seen = new Set<string>();
   const constFloat = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;
-    return t && t.dataType === FLOAT ? t : undefined;
+    return t && t.dataType === DataType.FLOAT ? t : undefined;
   };
   const out: EqualizeCandidate[] = [];
   for (const conv of g.node) {

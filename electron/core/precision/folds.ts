@@ -6,18 +6,9 @@
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { ATTR, elementCount } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
-import {
-  attrOf,
-  bytesOf,
-  dropDead,
-  f32Tensor,
-  FLOAT,
-  isDefaultDomain,
-  Names,
-  node,
-  readCounts,
-} from '../onnx/graph-edit';
+import { attrOf, bytesOf, dropDead, f32Tensor, isDefaultDomain, Names, node, readCounts } from '../onnx/graph-edit';
 import { producersOf, readersOf } from '../onnx/graph-index';
+import { DataType } from '../onnx/dtypes';
 
 const CONVS = new Set(['Conv', 'ConvTranspose']);
 
@@ -35,7 +26,7 @@ export function foldBatchNorms(model: ModelProto, src: TensorSource): number {
   const reads = readCounts(g);
   const floatInit = (name: string | undefined): TensorProto | undefined => {
     const t = name ? inits.get(name) : undefined;
-    return t && t.dataType === FLOAT ? t : undefined;
+    return t && t.dataType === DataType.FLOAT ? t : undefined;
   };
   const removed = new Set<NodeProto>();
   let folded = 0;
@@ -132,8 +123,9 @@ export function foldAffineIntoConvs(model: ModelProto, src: TensorSource): numbe
       const c = other ? inits.get(other) : undefined;
       const w = conv.input[1] ? inits.get(conv.input[1]) : undefined;
       const b = conv.input[2] ? inits.get(conv.input[2]) : undefined;
-      if (!c || c.dataType !== FLOAT || !w || w.dataType !== FLOAT || reads.get(w.name) !== 1) continue;
-      if (conv.input[2] && (!b || b.dataType !== FLOAT || reads.get(b.name) !== 1)) continue;
+      if (!c || c.dataType !== DataType.FLOAT || !w || w.dataType !== DataType.FLOAT || reads.get(w.name) !== 1)
+        continue;
+      if (conv.input[2] && (!b || b.dataType !== DataType.FLOAT || reads.get(b.name) !== 1)) continue;
       // Output channels: axis 0 of a Conv's weights, axis 1 of a ConvTranspose's ([C_in, C_out, k…]).
       const channels = (transposed ? w.dims[1] : w.dims[0]) ?? 0;
       const inner = elementCount(w.dims.slice(2));
@@ -196,7 +188,7 @@ export function fuseHardSigmoids(model: ModelProto, src: TensorSource): number {
   const readers = readersOf(g);
   const scalar = (name: string | undefined): number | null => {
     const t = name ? inits.get(name) : undefined;
-    if (!t || t.dataType !== FLOAT || elementCount(t.dims) !== 1) return null;
+    if (!t || t.dataType !== DataType.FLOAT || elementCount(t.dims) !== 1) return null;
     return tensorValues(t, src)[0] as number;
   };
   const single = (t: string | undefined, op: string): NodeProto | null => {
@@ -290,7 +282,7 @@ export function foldAffineIntoNextConvs(
     if (!isDefaultDomain(n) || (n.opType !== 'Mul' && n.opType !== 'Add') || n.input.length !== 2) return null;
     const [i0, i1] = [inits.get(n.input[0] ?? ''), inits.get(n.input[1] ?? '')];
     const c = i1 ?? i0;
-    if (!c || (i0 && i1) || c.dataType !== FLOAT) return null;
+    if (!c || (i0 && i1) || c.dataType !== DataType.FLOAT) return null;
     return { x: (i1 ? n.input[0] : n.input[1]) ?? '', c };
   };
   const removed = new Set<NodeProto>();
@@ -325,7 +317,8 @@ export function foldAffineIntoNextConvs(
     )
       continue;
     const weights = convs.map((c) => inits.get(c.input[1] ?? ''));
-    if (weights.some((w) => !w || w.dataType !== FLOAT || w.dims.length < 3 || reads.get(w.name) !== 1)) continue;
+    if (weights.some((w) => !w || w.dataType !== DataType.FLOAT || w.dims.length < 3 || reads.get(w.name) !== 1))
+      continue;
     const channelsOf = (c: NodeProto, w: TensorProto) => (w.dims[1] ?? 0) * Number(attrOf(c, 'group')?.i ?? 1);
     const channels = channelsOf(convs[0]!, weights[0]!);
     if (convs.some((c, k) => channelsOf(c, weights[k]!) !== channels)) continue;

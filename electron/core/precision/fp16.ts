@@ -16,9 +16,7 @@ import type { AttributeProto, GraphProto, NodeProto, TensorProto, TypeProto, Val
 import { ATTR } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import { FP16_MAX, toHalfBytes } from './half';
-
-const FLOAT = 1;
-const FLOAT16 = 10;
+import { DataType } from '../onnx/dtypes';
 
 export interface Fp16Options {
   /** Keep a node in FP32 when an output's |activation| on calibration data exceeds this (default 512). */
@@ -125,7 +123,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     if (m === undefined) {
       const proto = constantValue(t);
       m = 0;
-      if (proto && proto.dataType === FLOAT)
+      if (proto && proto.dataType === DataType.FLOAT)
         for (const v of tensorValues(proto, src)) if (Math.abs(v) > m) m = Math.abs(v);
       absMaxCache.set(t, m);
     }
@@ -224,11 +222,17 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const node = ir.nodes[main.nodeStart + i] as NodeProto;
     const to = attrOf(node, 'to');
     const t = outputsOf(ir, main.nodeStart + i)[0] ?? -1;
-    if (node.opType !== 'Cast' || !to || to.i !== FLOAT || t < 0 || (ir.tensorFlags[t] as number) & TENSOR_OUTPUT)
+    if (
+      node.opType !== 'Cast' ||
+      !to ||
+      to.i !== DataType.FLOAT ||
+      t < 0 ||
+      (ir.tensorFlags[t] as number) & TENSOR_OUTPUT
+    )
       continue;
     const cons = mainConsumers(t);
     if (cons.length > 0 && cons.every((c) => wantsHalf(c, t))) {
-      to.i = FLOAT16;
+      to.i = DataType.FLOAT16;
       half[t] = 1;
     }
   }
@@ -239,7 +243,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     if (converted.has(proto)) return;
     converted.add(proto);
     const values = tensorValues(proto, src);
-    proto.dataType = FLOAT16;
+    proto.dataType = DataType.FLOAT16;
     proto.data = { kind: 'bytes', bytes: toHalfBytes(values) };
     proto.externalData = [];
     initializersConverted++;
@@ -250,7 +254,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const flags = ir.tensorFlags[t] as number;
     const cons = mainConsumers(t);
     const proto = constantValue(t);
-    if (proto && proto.dataType === FLOAT && !(flags & TENSOR_INPUT) && !(flags & TENSOR_OUTPUT)) {
+    if (proto && proto.dataType === DataType.FLOAT && !(flags & TENSOR_INPUT) && !(flags & TENSOR_OUTPUT)) {
       if (cons.length > 0 && cons.every((c) => wantsHalf(c, t))) {
         convertConstant(proto);
         half[t] = 1;
@@ -266,7 +270,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
   const castedName = (t: number, to: number, map: Map<number, string>): string => {
     let name = map.get(t);
     if (!name) {
-      name = `${ir.tensorName[t]}_${to === FLOAT16 ? 'fp16' : 'fp32'}`;
+      name = `${ir.tensorName[t]}_${to === DataType.FLOAT16 ? 'fp16' : 'fp32'}`;
       map.set(t, name);
       out.push(castNode(ir.tensorName[t] as string, name, to));
       castsInserted++;
@@ -288,8 +292,8 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
           if (need16) node.input[k] = inner;
           return;
         }
-        if (need16 && !half[t]) node.input[k] = castedName(t, FLOAT16, castTo16);
-        else if (!need16 && half[t]) node.input[k] = castedName(t, FLOAT, castTo32);
+        if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
+        else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
       });
     }
     // Subgraph bodies may read outer FP16 tensors by name: give them FP32 copies.
@@ -301,7 +305,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
           const inner = `${name}_fp16`;
           renamedOutputs.set(name, inner);
           node.output[k] = inner;
-          out.push(castNode(inner, name, FLOAT));
+          out.push(castNode(inner, name, DataType.FLOAT));
           castsInserted++;
         }
       });
@@ -320,7 +324,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
         n.output = n.output.map((x) => (x === name ? h : x));
       }
       const at = out.findIndex((n) => n.output.includes(h));
-      out.splice(at + 1, 0, castNode(h, name, FLOAT));
+      out.splice(at + 1, 0, castNode(h, name, DataType.FLOAT));
       castsInserted++;
     }
   }
@@ -332,7 +336,7 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     if (half[t] && ir.tensorGraph[t] === 0) halfNames.add(ir.tensorName[t] as string);
   graph.valueInfo = graph.valueInfo.filter((v) => !halfNames.has(v.name));
   const retype = (v: ValueInfoProto) => {
-    if (halfNames.has(v.name) && !renamedOutputs.has(v.name)) v.type = tensorType(FLOAT16, v.type);
+    if (halfNames.has(v.name) && !renamedOutputs.has(v.name)) v.type = tensorType(DataType.FLOAT16, v.type);
   };
   if (!keepIO) {
     graph.input.forEach(retype);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { KilnError } from '../../../shared/api/errors';
-import { writeFileAtomic } from '../../../platform/atomic-write';
+import { replaceAtomically, writeFileAtomic } from '../../../platform/atomic-write';
 import { throwIfCancelled, type JobContext } from '../../jobs/context';
 import { openModelFile } from '../../onnx/open';
 import type { GraphProto } from '../../onnx/model';
@@ -64,30 +64,26 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
   ctx.progress({ fraction: null, stage: `Optimizing ${opened.displayName} (${options.optimizationLevel})` });
   fs.mkdirSync(dir, { recursive: true });
   // Written under a temporary name and renamed: a cancelled or failed build leaves nothing half-made.
-  const tmp = path.join(dir, `.model.${process.pid}.${Date.now()}.tmp.onnx`);
   const start = performance.now();
-  try {
-    const session = await openSession(modelPath, {
-      cpu: true,
-      optimization: options.optimizationLevel,
-      optimizedModelPath: tmp,
-      quiet: true,
-    });
-    await session.release();
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw ortError(err, opened.displayName);
-  }
-  const buildMs = performance.now() - start;
-  try {
+  let buildMs = 0;
+  let nodeMap: NodeMapping[] = [];
+  await replaceAtomically(artifactPath, async (tmp) => {
+    try {
+      const session = await openSession(modelPath, {
+        cpu: true,
+        optimization: options.optimizationLevel,
+        optimizedModelPath: tmp,
+        quiet: true,
+      });
+      await session.release();
+    } catch (err) {
+      throw ortError(err, opened.displayName);
+    }
+    buildMs = performance.now() - start;
     throwIfCancelled(ctx, 'The build');
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  const built = await openModelFile(tmp, 'optimized model');
-  const nodeMap: NodeMapping[] = mapOptimizedNodes(opened.model.graph as GraphProto, built.model.graph as GraphProto);
-  fs.renameSync(tmp, artifactPath);
+    const built = await openModelFile(tmp, 'optimized model');
+    nodeMap = mapOptimizedNodes(opened.model.graph as GraphProto, built.model.graph as GraphProto);
+  });
   const artifact: BuildArtifact = {
     backend: 'onnxruntime',
     backendVersion: VERSION,

@@ -4,9 +4,8 @@
  * format: a header (TRT-<version>-EntropyCalibration2), then one symmetric scale per float
  * activation, as the hex bits of a float32.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KilnError } from '../../../shared/api/errors';
+import { writeFileAtomic } from '../../../platform/atomic-write';
 import { calibratedThreshold, type ActivationStats } from '../calibrate';
 import type { Int8Options } from './types';
 
@@ -39,15 +38,6 @@ export function writeCalibrationCache(
     scales.set(name, t > 0 ? t / 127 : 0);
   }
   const cachePath = path.resolve(file);
-  const tmpCache = `${cachePath}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmpCache, calibrationCacheText(scales, opts.trtVersion));
-    fs.renameSync(tmpCache, cachePath);
-  } catch (err) {
-    fs.rmSync(tmpCache, { force: true });
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(cachePath)}: ${(err as Error).message}`, {
-      file: path.basename(cachePath),
-    });
-  }
+  writeFileAtomic(cachePath, calibrationCacheText(scales, opts.trtVersion));
   return cachePath;
 }

@@ -12,13 +12,9 @@ import type { IRGraph } from '../../onnx/ir';
 import type { GraphProto, NodeProto, TensorProto } from '../../onnx/model';
 import { weightKey, type Int32Bias, type QuantizedWeight } from './scales';
 import type { ActivationScale, Plan } from './types';
+import { DataType } from '../../onnx/dtypes';
 
-const FLOAT = 1;
-const UINT8 = 2;
-const INT8 = 3;
-const INT32 = 6;
-
-/** What step 3 computed: quantized weights (by weightKey), INT32 biases, activation scales and their order. */
+/** What step 3 computed: quantized weights (by weightKey), DataType.INT32 biases, activation scales and their order. */
 export interface Quantities {
   weights: ReadonlyMap<string, QuantizedWeight>;
   biases: Int32Bias[];
@@ -35,10 +31,10 @@ export function emitQdq(p: ModelAnalysis, pl: Plan, q: Quantities, ort: boolean)
   const fresh = new Names(pm);
   const head: NodeProto[] = [];
   const newInits: TensorProto[] = [];
-  const qType = ort ? UINT8 : INT8;
+  const qType = ort ? DataType.UINT8 : DataType.INT8;
   const scalar = (name: string, dataType: number, v: number): TensorProto => {
-    if (dataType === FLOAT) return f32Tensor(name, [], [v]);
-    return tensor(name, dataType, [], dataType === INT8 ? bytesOf(Int8Array.of(v)) : Uint8Array.of(v));
+    if (dataType === DataType.FLOAT) return f32Tensor(name, [], [v]);
+    return tensor(name, dataType, [], dataType === DataType.INT8 ? bytesOf(Int8Array.of(v)) : Uint8Array.of(v));
   };
 
   // Weights (shared weights with the same axis are written once).
@@ -59,11 +55,13 @@ export function emitQdq(p: ModelAnalysis, pl: Plan, q: Quantities, ort: boolean)
       const sName = fresh.fresh(`${base}_scale`);
       const zName = fresh.fresh(`${base}_zero_point`);
       dqOut = fresh.fresh(`${base}_dequantized`);
-      newInits.push(tensor(qName, INT8, wq.dims.slice(), bytesOf(wq.q)));
+      newInits.push(tensor(qName, DataType.INT8, wq.dims.slice(), bytesOf(wq.q)));
       const perAxis = w.axis !== null;
-      newInits.push(tensor(sName, FLOAT, perAxis ? [wq.scales.length] : [], bytesOf(wq.scales)));
+      newInits.push(tensor(sName, DataType.FLOAT, perAxis ? [wq.scales.length] : [], bytesOf(wq.scales)));
       newInits.push(
-        perAxis ? tensor(zName, INT8, [wq.scales.length], new Uint8Array(wq.scales.length)) : scalar(zName, INT8, 0),
+        perAxis
+          ? tensor(zName, DataType.INT8, [wq.scales.length], new Uint8Array(wq.scales.length))
+          : scalar(zName, DataType.INT8, 0),
       );
       head.push(
         node(
@@ -86,9 +84,9 @@ export function emitQdq(p: ModelAnalysis, pl: Plan, q: Quantities, ort: boolean)
     const sName = fresh.fresh(`${base}_scale`);
     const zName = fresh.fresh(`${base}_zero_point`);
     const dqOut = fresh.fresh(`${base}_dequantized`);
-    newInits.push(tensor(qName, INT32, [channels], bytesOf(codes)));
+    newInits.push(tensor(qName, DataType.INT32, [channels], bytesOf(codes)));
     newInits.push(f32Tensor(sName, [channels], bScales));
-    newInits.push(tensor(zName, INT32, [channels], new Uint8Array(4 * channels)));
+    newInits.push(tensor(zName, DataType.INT32, [channels], new Uint8Array(4 * channels)));
     head.push(
       node('DequantizeLinear', [qName, sName, zName], [dqOut], fresh.fresh(`${base}_DequantizeLinear`), [
         intAttr('axis', 0),
@@ -106,7 +104,7 @@ export function emitQdq(p: ModelAnalysis, pl: Plan, q: Quantities, ort: boolean)
     const zName = fresh.fresh(`${name}_zero_point`);
     const qOut = fresh.fresh(`${name}_quantized`);
     const dqOut = fresh.fresh(`${name}_dequantized`);
-    newInits.push(scalar(sName, FLOAT, s.scale), scalar(zName, qType, s.zeroPoint));
+    newInits.push(scalar(sName, DataType.FLOAT, s.scale), scalar(zName, qType, s.zeroPoint));
     const pair = [
       node('QuantizeLinear', [name, sName, zName], [qOut], fresh.fresh(`${name}_QuantizeLinear`)),
       node('DequantizeLinear', [qOut, sName, zName], [dqOut], fresh.fresh(`${name}_DequantizeLinear`)),

@@ -23,7 +23,7 @@ import { emitQdq } from './emit';
 import { measureActivations } from './measure';
 import { plan } from './plan';
 import { equalizeInputs, prepareGraph } from './prepare';
-import { stampRecipe, validateOptions } from './recipe';
+import { stampInt8Recipe, validateOptions } from './recipe';
 import { activationScales, int32Biases, quantizedWeights, weightScales } from './scales';
 import type { Int8Options, Int8Result } from './types';
 
@@ -75,7 +75,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
 
     // 4. Rewrite the prepared model.
     emitQdq(p, pl, { weights, biases, activations, qList }, ort);
-    stampRecipe(p.opened.model, opts, `${file} sha256:${a.opened.sha256}`);
+    stampInt8Recipe(p.opened.model, opts, `${file} sha256:${a.opened.sha256}`);
     check();
     progress(0.95, `Writing ${path.basename(outPath)}`);
     const written = writeModelFile(p.opened.model, outPath, { source: p.opened.bytes });

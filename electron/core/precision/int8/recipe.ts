@@ -4,9 +4,10 @@
  * the file says how it was made wherever it goes.
  */
 import * as path from 'node:path';
+import { CALIBRATORS, CalibratorSchema } from '../../../shared/api/contract';
 import { KilnError } from '../../../shared/api/errors';
 import type { ModelProto } from '../../onnx/model';
-import { RECIPE_KEY, SOURCE_KEY } from '../recipe-meta';
+import { stampRecipe } from '../recipe-meta';
 import type { Int8Options } from './types';
 
 /** Throws INVALID_ARGUMENT for a flavour, calibrator or percentile Kiln does not have. */
@@ -16,10 +17,10 @@ export function validateOptions(opts: Int8Options): void {
       'INVALID_ARGUMENT',
       `flavour must be 'tensorrt' or 'onnxruntime', not '${String(opts.flavour)}'`,
     );
-  if (!['max', 'percentile', 'entropy', 'mse'].includes(opts.calibrator))
+  if (!CalibratorSchema.safeParse(opts.calibrator).success)
     throw new KilnError(
       'INVALID_ARGUMENT',
-      `calibrator must be max, percentile, entropy or mse, not '${String(opts.calibrator)}'`,
+      `calibrator must be ${CALIBRATORS.join(', ')}, not '${String(opts.calibrator)}'`,
     );
   const p = opts.percentile ?? 99.99;
   if (!(p > 0 && p <= 100)) throw new KilnError('INVALID_ARGUMENT', `percentile must be in (0, 100], not ${p}`);
@@ -53,11 +54,6 @@ export function recipeOfOptions(opts: Int8Options): Record<string, unknown> {
 }
 
 /** Writes the recipe and the source (`name sha256:…` unless the options name one) into `pm`'s metadata_props. */
-export function stampRecipe(pm: ModelProto, opts: Int8Options, source: string): void {
-  const recipe = JSON.stringify(recipeOfOptions(opts));
-  pm.metadataProps = [
-    ...pm.metadataProps.filter((e) => e.key !== RECIPE_KEY && e.key !== SOURCE_KEY),
-    { key: RECIPE_KEY, value: recipe },
-    { key: SOURCE_KEY, value: opts.source ?? source },
-  ];
+export function stampInt8Recipe(pm: ModelProto, opts: Int8Options, source: string): void {
+  stampRecipe(pm, recipeOfOptions(opts), opts.source ?? source);
 }

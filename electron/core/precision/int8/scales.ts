@@ -15,8 +15,7 @@ import { elementCount } from '../../onnx/model';
 import { tensorValues, type TensorSource } from '../../onnx/values';
 import { calibratedThreshold, type ActivationStats } from '../calibrate';
 import type { ActivationScale, Int8Options, Int8Result, Plan, WeightUse } from './types';
-
-const FLOAT = 1;
+import { DataType } from '../../onnx/dtypes';
 
 /** Round half to even, as QuantizeLinear (and numpy) round. */
 export function roundHalfEven(x: number): number {
@@ -50,7 +49,7 @@ function readCpuinfo(): string {
   }
 }
 
-/** Symmetric INT8 quantization of `values` (shape `dims`) along `axis` (null: one scale). */
+/** Symmetric DataType.INT8 quantization of `values` (shape `dims`) along `axis` (null: one scale). */
 export function quantizeWeights(
   values: ArrayLike<number>,
   dims: readonly number[],
@@ -162,7 +161,7 @@ export function activationScales(
 
 // ---- weights and INT32 biases ------------------------------------------------------------------
 
-/** A weight quantized to INT8 (shared weights with the same axis are quantized once). */
+/** A weight quantized to DataType.INT8 (shared weights with the same axis are quantized once). */
 export interface QuantizedWeight {
   init: string;
   axis: number | null;
@@ -202,7 +201,7 @@ export function weightScales(weightDq: ReadonlyMap<string, QuantizedWeight>): In
   return weightResult;
 }
 
-/** A Conv/Gemm bias stored as INT32: the node input it replaces, its name, codes and per-channel scales. */
+/** A Conv/Gemm bias stored as DataType.INT32: the node input it replaces, its name, codes and per-channel scales. */
 export interface Int32Bias {
   id: number;
   index: number;
@@ -240,7 +239,7 @@ export function int32Biases(
     if (!xs || !wUse) continue;
     const wq = weightDq.get(weightKey(ir, wUse));
     const bias = ir.initializers[ir.tensorInitializer[ins[index] as number] as number] as TensorProto;
-    if (!wq || bias.dataType !== FLOAT) continue;
+    if (!wq || bias.dataType !== DataType.FLOAT) continue;
     const values = tensorValues(bias, src);
     if (wq.axis !== null && wq.scales.length !== values.length) continue;
     biasJobs.push({ id, index, xScale: xs.scale, wq, bias, values });
