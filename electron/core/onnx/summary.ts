@@ -4,7 +4,6 @@ import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } fro
 import { DTYPES, dtypeName, elementCount, tensorBytes } from './model';
 import type { OpenedModel } from './open';
 import { forEachTensor } from './open';
-import { analyzeModelCached } from './analyze';
 import type { ModelIR } from './ir';
 import type { ShapeResult } from './shapes';
 
@@ -152,11 +151,6 @@ function shapeWarnings(shapes: ShapeResult | undefined): string[] {
     );
   }
   return out;
-}
-
-/** Reads a model and returns its summary with statistics (the `model.open` job). */
-export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
-  return (await analyzeModelCached(filePath, displayName)).summary;
 }
 
 export type { ModelProto };
