@@ -146,6 +146,16 @@ const noHeavy = [
   'onnxruntime-node and sharp load in the engine host only (through electron/core).',
 ];
 
+// Node's own globals: code that must run without Node (shared, renderer) may not lean on them either.
+// (The DOM in shared is caught by the root tsconfig, which has no DOM lib.)
+const noNodeGlobals = [
+  'error',
+  ...['process', 'Buffer', 'global', '__dirname', '__filename', 'require', 'module', 'setImmediate'].map((name) => ({
+    name,
+    message: 'A Node global: this code must run without Node.',
+  })),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -194,6 +204,7 @@ export default tseslint.config(
   { files: TEMPORARY_CYCLE_EXCEPTIONS, rules: { 'import-x/no-cycle': 'off' } },
 
   // Layers by import name: packages and Node builtins.
+  { files: [...SHARED, ...RENDERER], rules: { 'no-restricted-globals': noNodeGlobals } },
   {
     files: SHARED,
     rules: banned([

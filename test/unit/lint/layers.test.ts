@@ -34,6 +34,7 @@ async function errorsOf(file: string, code: string): Promise<string[]> {
 const PATHS = 'import-x/no-restricted-paths';
 const NAMES = 'no-restricted-imports';
 const CALLS = 'no-restricted-syntax';
+const GLOBALS = 'no-restricted-globals';
 
 // [what, file it is linted as, code, the rule that must fire]
 const leaks: Array<[string, string, string, string]> = [
@@ -49,6 +50,8 @@ const leaks: Array<[string, string, string, string]> = [
     "import * as os from 'os';\nexport const x = os;",
     NAMES,
   ],
+  ['shared using a Node global', 'electron/shared/probe.ts', 'export const x = process.env.HOME;', GLOBALS],
+  ['renderer using a Node global', 'renderer/src/probe.ts', "export const x = Buffer.from('');", GLOBALS],
   [
     'shared importing core',
     'electron/shared/api/probe.ts',
