@@ -71,3 +71,8 @@ export async function analyzeModelCached(
   if (stat) last = { path: filePath, mtimeMs: stat.mtimeMs, size: stat.size, analysis };
   return analysis;
 }
+
+/** Reads a model and returns its summary with statistics (the `model.open` job). */
+export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
+  return (await analyzeModelCached(filePath, displayName)).summary;
+}

@@ -5,7 +5,6 @@ import { dtypeName, onnxDtypeBits } from './dtypes';
 import { elementCount, tensorBytes } from './model';
 import type { OpenedModel } from './open';
 import { forEachTensor } from './open';
-import { analyzeModelCached } from './analyze';
 import type { ModelIR } from './ir';
 import type { ShapeResult } from './shapes';
 
@@ -153,11 +152,6 @@ function shapeWarnings(shapes: ShapeResult | undefined): string[] {
     );
   }
   return out;
-}
-
-/** Reads a model and returns its summary with statistics (the `model.open` job). */
-export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
-  return (await analyzeModelCached(filePath, displayName)).summary;
 }
 
 export type { ModelProto };

@@ -9,7 +9,7 @@ import { onnx } from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelSummarySchema } from '../../../electron/shared/api/contract';
 import { KilnError } from '../../../electron/shared/api/errors';
-import { summarizeModel } from '../../../electron/core/onnx/summary';
+import { summarizeModel } from '../../../electron/core/onnx/analyze';
 import { REAL_MODELS } from './real-models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-summary-'));
