@@ -127,17 +127,6 @@ const zones = [
   },
 ];
 
-/**
- * TEMPORARY: the value-import cycle ort-backend.ts <-> precision/calibrate.ts (makeFeeds one way,
- * calibrationSamples the other) goes when input data moves to electron/core/inputs/ (the calibrate.ts
- * split). Until then no-cycle is off for these two files only; layers.test.ts fails once the cycle is
- * gone, so this list is deleted then rather than left to hide a new cycle.
- */
-export const TEMPORARY_CYCLE_EXCEPTIONS = [
-  'electron/core/backends/onnxruntime/ort-backend.ts',
-  'electron/core/precision/calibrate.ts',
-];
-
 // Name rules per layer: [regex, why].
 const noNodeBuiltins = [NODE_BUILTIN, 'No Node builtins here: this code must run without Node.'];
 const noElectron = [pkg('electron'), "Only electron/main and electron/preload may import 'electron'."];
@@ -200,8 +189,6 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
-
-  { files: TEMPORARY_CYCLE_EXCEPTIONS, rules: { 'import-x/no-cycle': 'off' } },
 
   // Layers by import name: packages and Node builtins.
   { files: [...SHARED, ...RENDERER], rules: { 'no-restricted-globals': noNodeGlobals } },

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEMPORARY_CYCLE_EXCEPTIONS } from '../../eslint.config.mjs';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const config = 'test/eslint.config.mjs';
@@ -283,17 +282,5 @@ describe('import cycles', () => {
   it('a cycle closed only by a type-only import is not one', async () => {
     const results = await unignored.lintFiles([path.join(dir, 'c.ts'), path.join(dir, 'd.ts')]);
     expect(results.flatMap((r) => r.messages)).toEqual([]);
-  });
-
-  it('the temporary cycle exceptions are still needed (delete them from the config once not)', async () => {
-    const strict = new ESLint({
-      cwd: root,
-      overrideConfigFile: config,
-      overrideConfig: { files: TEMPORARY_CYCLE_EXCEPTIONS, rules: { 'import-x/no-cycle': 'error' } },
-    });
-    for (const file of TEMPORARY_CYCLE_EXCEPTIONS) {
-      const [result] = await strict.lintFiles([path.join(root, file)]);
-      expect(result?.messages.map((m) => m.ruleId)).toContain('import-x/no-cycle');
-    }
   });
 });
