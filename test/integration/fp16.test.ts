@@ -11,7 +11,7 @@ import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';
-import { halfBitsToNumber, toHalfBits } from '../../electron/core/precision/half';
+import { halfBitsToNumber, toHalfBits } from '../../electron/core/onnx/half';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { checker, cosine, hasOnnx, seededInput } from './helpers';
 import { REAL_MODELS } from '../unit/onnx/real-models';

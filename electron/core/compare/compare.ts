@@ -17,8 +17,8 @@ import { inputFeeds, randomFeeds, type InputData } from '../inputs/feeds';
 import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
-import { halfArrayToFloat32, toHalfBits } from '../precision/half';
-import { recipeOf } from '../precision/recipe-meta';
+import { halfArrayToFloat32, toHalfBits } from '../onnx/half';
+import { recipeOf } from '../onnx/recipe-meta';
 import {
   cosineOf,
   errorMetrics,

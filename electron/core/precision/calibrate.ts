@@ -24,7 +24,7 @@ import { analyzeModel } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
 import type { ValueInfoProto } from '../onnx/model';
-import { halfArrayToFloat32 } from './half';
+import { halfArrayToFloat32 } from '../onnx/half';
 
 // ---- activation statistics ---------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import { TENSOR_INPUT, TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from '../onnx/model';
 import { ATTR } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
-import { FP16_MAX, toHalfBytes } from './half';
+import { FP16_MAX, toHalfBytes } from '../onnx/half';
 import { DataType } from '../onnx/dtypes';
 
 export interface Fp16Options {

@@ -21,7 +21,7 @@ import type { CalibratorKind } from './calibrate';
 import { autocastFp16, type Fp16Report } from './fp16';
 import { quantizeInt8 } from './int8/quantize';
 import type { CalibrationReuse } from './int8/types';
-import { RECIPE_KEY, recipeOf } from './recipe-meta';
+import { RECIPE_KEY, recipeOf } from '../onnx/recipe-meta';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import type { Target } from './variants';
 

@@ -16,7 +16,7 @@ import { collectActivationStats } from './calibrate';
 import { autocastFp16 } from './fp16';
 import type { CalibrationReuse } from './int8/types';
 import { calibratorOf, int8Variant } from './int8-variant';
-import { stampRecipe } from './recipe-meta';
+import { stampRecipe } from '../onnx/recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
 
 function recipeName(r: Recipe): string {

@@ -1,6 +1,6 @@
 /** FP16 decoding: the table the comparison and calibration use gives what the bit-level decoder gives, for every pattern. */
 import { describe, expect, it } from 'vitest';
-import { halfArrayToFloat32, halfBitsToNumber, toHalfBits } from '../../../electron/core/precision/half';
+import { halfArrayToFloat32, halfBitsToNumber, toHalfBits } from '../../../electron/core/onnx/half';
 
 describe('half', () => {
   it('decodes all 65,536 FP16 patterns as the bit-level decoder does (NaN stays NaN, ±0 and ±Inf kept)', () => {

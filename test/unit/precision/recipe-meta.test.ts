@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from '../../../electron/core/onnx/model';
-import { RECIPE_KEY, recipeOf } from '../../../electron/core/precision/recipe-meta';
+import { RECIPE_KEY, recipeOf } from '../../../electron/core/onnx/recipe-meta';
 import { GraphBuilder, model } from '../../builders/graph';
 
 const withMeta = (value?: string): ModelProto => {

@@ -11,7 +11,7 @@ import { KilnError } from '../../../shared/api/errors';
 import { KILN_VERSION } from '../../../platform/version';
 import { writeFileAtomic } from '../../../platform/atomic-write';
 import { analyzeModel } from '../../onnx/analyze';
-import { recipeOf } from '../../precision/recipe-meta';
+import { recipeOf } from '../../onnx/recipe-meta';
 import { parseLayerInfo } from '../../trt/engine-files/layer-info';
 import { parseLayerName } from '../../trt/engine-files/layer-names';
 import { mapToOnnx } from '../../trt/engine-files/onnx-mapping';

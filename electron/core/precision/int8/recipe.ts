@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { CALIBRATORS, CalibratorSchema } from '../../../shared/api/contract';
 import { KilnError } from '../../../shared/api/errors';
 import type { ModelProto } from '../../onnx/model';
-import { stampRecipe } from '../recipe-meta';
+import { stampRecipe } from '../../onnx/recipe-meta';
 import type { Int8Options } from './types';
 
 /** Throws INVALID_ARGUMENT for a flavour, calibrator or percentile Kiln does not have. */

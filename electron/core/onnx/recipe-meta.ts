@@ -2,7 +2,7 @@
  * The recipe a Kiln variant carries in its metadata_props, so the file says how it was made wherever
  * it goes (a comparison reads its frozen inputs, an engine's sidecar copies it).
  */
-import type { ModelProto } from '../onnx/model';
+import type { ModelProto } from './model';
 
 export const RECIPE_KEY = 'kiln.recipe';
 export const SOURCE_KEY = 'kiln.source';
