@@ -11,10 +11,13 @@
  * `has(...)` answers the same question for an assertion inside a test (the onnx checker on a file
  * a larger test wrote): under CI a missing non-optional prerequisite throws instead of answering false.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestOptions } from 'vitest';
+import { fakePluginPath } from '../electron/core/backends/tensorrt/plugin';
+import { addonPath } from '../electron/core/native/probe';
+import { hasEspeak } from './builders/speech';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -46,30 +49,18 @@ export const ONNX_TESTDATA: Prerequisite = {
   present: () => fs.existsSync(path.join(ONNX_TESTDATA_DIR, 'node')),
 };
 /** espeak-ng: synthesized speech for the audio models (.ci/run installs it). */
-export const ESPEAK: Prerequisite = {
-  what: 'espeak-ng',
-  present: () => {
-    try {
-      execFileSync('espeak-ng', ['--version'], { stdio: 'pipe' });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
+export const ESPEAK: Prerequisite = { what: 'espeak-ng', present: hasEspeak };
 /** The native addon and the fake TensorRT plugin built beside it (`npm run build:native`). */
 export const NATIVE_ADDON: Prerequisite = {
-  what: 'the native addon (native/build/Release: kiln_native.node, libkiln_trt_fake.so)',
-  present: () =>
-    ['kiln_native.node', 'libkiln_trt_fake.so'].every((f) => fs.existsSync(path.join(root, 'native/build/Release', f))),
-  optional:
-    'the README calls the addon optional (Kiln runs without it); native/build.js fails CI when it does not build',
+  what: 'the native addon and the fake TensorRT plugin (native/build/Release, from npm run build:native)',
+  present: () => fs.existsSync(addonPath()) && fs.existsSync(fakePluginPath()),
+  optional: 'optional, as the README says (Kiln runs without it); native/build.js fails CI when it does not build',
 };
 /** A real TensorRT plugin, built against TensorRT headers (`npm run build:trt`). */
 export const REAL_TRT_PLUGIN: Prerequisite = {
   what: 'a real TensorRT plugin (native/build/plugins/libkiln_trt11.so, from npm run build:trt)',
   present: () => fs.existsSync(path.join(root, 'native/build/plugins/libkiln_trt11.so')),
-  optional: 'built only where TensorRT headers are at hand (native/README.md)',
+  optional: 'built only where TensorRT headers are at hand, see native/README.md',
 };
 
 const known = new Map<Prerequisite, boolean>();
@@ -89,7 +80,7 @@ function missing(ps: Prerequisite[]): string | null {
     throw new Error(
       `CI needs ${required.map((p) => p.what).join(', ')}, which .ci/run installs: under CI such a test fails rather than skip`,
     );
-  return gone.map((p) => `${p.what} is not on this machine${p.optional ? ` (${p.optional})` : ''}`).join('; ');
+  return gone.map((p) => `${p.what} is not on this machine${p.optional ? `: ${p.optional}` : ''}`).join('; ');
 }
 
 /** Test options for `it`/`describe`: run when every prerequisite is there, else skip saying why (see above). */
