@@ -9,6 +9,8 @@ export default defineConfig({
   testDir: '.',
   timeout: 60_000,
   workers: 1,
+  // Under CI a stray test.only is an error, not a run of one test that reports success.
+  forbidOnly: !!process.env.CI,
   reporter: [['list']],
   outputDir: '../../test-results/playwright',
   use: {

@@ -112,16 +112,29 @@ it('INT8 of the real classifier, calibrated on rendered text, agrees with FP32 o
   const inputs = [{ name: 'x', dtype: 'float32', dims: [null, 3, 48, null] as (number | string | null)[] }];
   let worst = 1;
   let sameClass = 0;
+  const reference: Float32Array[] = [];
   for await (const feeds of imageSamples(inputs, held, { x: [1, 3, 48, 192] }, preprocess, 'cls.onnx')) {
     const a = (await fp32.run(feeds))[fp32.outputNames[0]!]!.data as Float32Array;
     const b = (await int8.run(feeds))[int8.outputNames[0]!]!.data as Float32Array;
+    reference.push(Float32Array.from(a));
     worst = Math.min(worst, errorMetrics(a, b).cosine);
     if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) sameClass++;
   }
-  console.log(`cls INT8 on rendered text: worst cosine ${worst.toFixed(5)}, same class ${sameClass}/${held.length}`);
+  // A model that ignores its input (the mean output over these images) scores this much: half of
+  // them are upside down, so it gets about half the classes, and a worst cosine near 0.7.
+  const mean = reference[0]!.map((_, j) => reference.reduce((s, r) => s + r[j]!, 0) / reference.length);
+  const argmax = (v: ArrayLike<number>) => Array.from(v).indexOf(Math.max(...Array.from(v)));
+  const constantSame = reference.filter((r) => argmax(r) === argmax(mean)).length;
+  const constantWorst = Math.min(...reference.map((r) => errorMetrics(r, mean).cosine));
+  console.log(
+    `cls INT8 on rendered text: worst cosine ${worst.toFixed(5)}, same class ${sameClass}/${held.length} (a constant output: ${constantWorst.toFixed(5)}, ${constantSame}/${held.length})`,
+  );
   // Without VNNI, ONNX Runtime's int8 kernels need 7-bit weights (ortWeightMax): measured 0.81 there.
   expect(worst).toBeGreaterThanOrEqual(ortWeightMax() === 127 ? 0.99 : 0.78);
+  expect(worst).toBeGreaterThan(constantWorst);
+  // Every class right, where the constant misses at least a third of them.
   expect(sameClass).toBe(held.length);
+  expect(constantSame).toBeLessThanOrEqual((held.length * 2) / 3);
   await fp32.release();
   await int8.release();
 });
@@ -180,11 +193,14 @@ it('ONNX Runtime INT8 is timed against FP32 here: layer kinds where int8 loses s
   } else {
     expect(v.nodesByPrecision.int8).toBeGreaterThan(0);
     // Every node the check moved to float is of a kind it reported faster in float, or was
-    // itself reported faster in float in the single-layer pass.
+    // itself reported faster in float in the single-layer pass, or went float when INT8 as the
+    // kinds left it lost to all float (and the single-layer pass then brought others back).
+    const fellBack =
+      /INT8 as the layer kinds left it \([\d.]+ ms\) is slower than every layer in float \([\d.]+ ms\): every layer made float/;
     for (const k of slower) {
       const kind = `${k.reason.match(/INT8 (.+) measured/)![1]!} node\\(s\\) in float is faster`;
       const layer = `${k.node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in float is faster: made float`;
-      expect(text).toMatch(new RegExp(`${kind}|${layer}`));
+      expect(text).toMatch(new RegExp(`${kind}|${layer}|${fellBack.source}`));
     }
   }
 });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { uint8QdqClassifier } from '../builders/qdq';
 import { writeTextLines } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -56,12 +57,11 @@ describe('kiln CLI', () => {
     expect(firstConv.outputs[0]!.dims).toHaveLength(4);
   });
 
-  it('check exits 1 on an unsupported node, with findings CI can read, and 0 on a supported model', () => {
-    const qdq = path.resolve(ROOT, '../shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx');
+  it('check exits 1 on an unsupported node, with findings CI can read, and 0 on a supported model', async () => {
+    const qdq = await uint8QdqClassifier(path.join(tmp, 'cls.uint8-qdq.onnx'));
     const ok = kiln('check', CLS, '--trt', '10');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('471 of 471 nodes supported');
-    if (!fs.existsSync(qdq)) return;
     const r = kiln('check', qdq, '--trt', '11', '--json');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as { findings: Record<string, string>[]; unsupported: number };
@@ -149,10 +149,13 @@ describe('kiln CLI', () => {
     const cmp = kiln('compare', CLS, '--variants', 'int8', '--calib', calib, '--inputs', held, ...flags, '--json');
     const r = JSON.parse(cmp.stdout) as {
       samples: number;
-      variants: { perOutput: { metrics: { cosine: number } }[] }[];
+      variants: { perOutput: { metrics: { cosine: number }; top1: number }[] }[];
     };
     expect(r.samples).toBe(3);
     expect(r.variants[0]!.perOutput[0]!.metrics.cosine).toBeGreaterThan(0.9);
+    // Every held-back image's direction right: a constant output (the held-back images are half
+    // upside down) gets at most two of the three.
+    expect(r.variants[0]!.perOutput[0]!.top1).toBe(1);
     const bad = kiln('convert', CLS, '--precision', 'int8', '--calib', calib, '--layout', 'NWHC', '-o', out);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--layout/);

@@ -1,9 +1,11 @@
 /**
  * INT8 by Q/DQ rewrite: the opset-13 conversion keeps a model's outputs, and the classifier
  * quantized in both flavours with every calibrator passes the reference onnx checker, runs on ONNX
- * Runtime and agrees with FP32; the placement follows each flavour's rules; the TensorRT
- * calibration cache has TensorRT's format. Prints FP32 vs Kiln INT8 vs onnxruntime's own INT8
- * latency (not asserted).
+ * Runtime and agrees with FP32 — far better than a model that ignores its input would (the mean
+ * output over the samples: top-1 0.74 and cosine 0.974 on these inputs, which the old absolute
+ * floors let pass); the placement follows each flavour's rules; the TensorRT calibration cache has
+ * TensorRT's format. Prints FP32 vs Kiln INT8 latency (not asserted: npm run bench:precision
+ * measures latency, against onnxruntime's own quantizer too).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,13 +33,21 @@ import { checker, cosine, hasOnnx, seededInput } from './helpers';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-const BASELINE = '/work/shared/baselines/ch_ppocr_mobile_v2.0_cls_infer.ort_minmax_qdq.onnx';
 const SHAPE = [1, 3, 48, 192];
 const CALIBRATION: CalibrationData = { kind: 'random', samples: 32, seed: 1, shapes: { x: SHAPE } };
 const EVAL_SAMPLES = 50;
 
-async function outputsOf(file: string, feeds: Record<string, ort.Tensor>[]): Promise<Float32Array[][]> {
-  const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
+/**
+ * Every output of `file` on each feed. `level` 'basic' keeps ONNX Runtime from fusing Q/DQ into its
+ * int8 kernels, so a TensorRT-flavour model computes as its Q/DQ say (what TensorRT's kernels match
+ * up to rounding), not as x86 u8×s8 kernels without VNNI do (which saturate: see ortWeightMax).
+ */
+async function outputsOf(
+  file: string,
+  feeds: Record<string, ort.Tensor>[],
+  level: 'basic' | 'all' = 'all',
+): Promise<Float32Array[][]> {
+  const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3, graphOptimizationLevel: level });
   try {
     const all: Float32Array[][] = [];
     for (const f of feeds) {
@@ -154,26 +164,58 @@ describe('opset 13 conversion', () => {
 describe('INT8 of the PaddleOCR classifier', () => {
   let feeds: Record<string, ort.Tensor>[];
   let reference: Float32Array[][];
+  /** What a model that ignores its input scores: every output the mean output over the samples. */
+  let constant: Agreement;
   const measured: string[] = [];
   beforeAll(async () => {
     feeds = Array.from({ length: EVAL_SAMPLES }, (_, i) => ({
       x: new ort.Tensor('float32', seededInput(SHAPE, 1000 + i), SHAPE),
     }));
     reference = await outputsOf(CLS, feeds);
+    const mean = reference[0]!.map((o, k) =>
+      o.map((_, j) => reference.reduce((a, r) => a + r[k]![j]!, 0) / EVAL_SAMPLES),
+    );
+    constant = agreement(
+      reference,
+      reference.map(() => mean),
+    );
+    measured.push(
+      `  ${'constant (mean output)'.padEnd(24)} top-1 ${(constant.top1 * 100).toFixed(0)}%  cosine ${constant.cosine.toFixed(5)} (min ${constant.minCosine.toFixed(4)})`,
+    );
   });
-  afterAll(() => console.log(`classifier INT8 vs FP32 on ${EVAL_SAMPLES} seeded inputs:\n${measured.join('\n')}`));
+  afterAll(() =>
+    console.log(
+      `classifier INT8 vs FP32 on ${EVAL_SAMPLES} seeded inputs (TensorRT flavour run as its Q/DQ say; onnxruntime flavour on this CPU's int8 kernels, ${VNNI ? 'VNNI' : 'no VNNI: 7-bit weights'}):\n${measured.join('\n')}`,
+    ),
+  );
+
+  /**
+   * An accuracy floor means something only well above the constant: INT8 must get right at least
+   * half of the samples the constant gets wrong, and have at most half its cosine error (here:
+   * top-1 ≥ 0.87, cosine ≥ 0.987; measured 0.92–0.98 and 0.9985–0.9991).
+   */
+  function expectFarBeyondConstant(acc: Agreement) {
+    expect(acc.top1 - constant.top1).toBeGreaterThanOrEqual((1 - constant.top1) / 2);
+    expect(1 - acc.cosine).toBeLessThanOrEqual((1 - constant.cosine) / 2);
+  }
 
   async function quantize(name: string, opts: Omit<Int8Options, 'data'> & { data?: CalibrationData }) {
     const out = path.join(tmp, `${name}.onnx`);
     const result = await quantizeInt8(CLS, out, { data: CALIBRATION, ...opts });
     if (hasOnnx) expect(checker(out)).toBe('ok');
-    const acc = agreement(reference, await outputsOf(out, feeds));
+    const acc = agreement(reference, await outputsOf(out, feeds, opts.flavour === 'tensorrt' ? 'basic' : 'all'));
     measured.push(
       `  ${name.padEnd(24)} top-1 ${(acc.top1 * 100).toFixed(0)}%  cosine ${acc.cosine.toFixed(5)} (min ${acc.minCosine.toFixed(4)})  ${result.qdqPairs} Q/DQ pairs, ${Math.round(result.ms)} ms`,
     );
     const graph = (await openModelFile(out)).model.graph!;
     return { out, result, acc, graph };
   }
+
+  it('the accuracy bar refuses a model that ignores its input (the constant), which the absolute floors let pass', () => {
+    expect(constant.top1).toBeGreaterThanOrEqual(0.6); // the old TensorRT-flavour floors…
+    expect(constant.cosine).toBeGreaterThanOrEqual(0.95);
+    expect(() => expectFarBeyondConstant(constant)).toThrow(); // …and the bar now
+  });
 
   const producers = (g: GraphProto) => new Map(g.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
   const inits = (g: GraphProto) => new Map(g.initializer.map((t) => [t.name, t]));
@@ -185,6 +227,7 @@ describe('INT8 of the PaddleOCR classifier', () => {
     });
     expect(acc.top1).toBeGreaterThanOrEqual(0.9);
     expect(acc.cosine).toBeGreaterThanOrEqual(0.98);
+    expectFarBeyondConstant(acc);
     expect(result.opset).toMatchObject({ from: 9, to: 13 });
     expect(result.prepared.batchNormsFolded).toBe(35);
     // 35 Conv + the MatMul; the 18 squeeze-excitation Convs on 1×1 maps stay float (Q/DQ would cost more).
@@ -234,10 +277,12 @@ describe('INT8 of the PaddleOCR classifier', () => {
       calibrator: 'max',
       calibrationCachePath: cache,
     });
-    // The TensorRT flavour's full-range weights, run on ONNX Runtime's x86 kernels without VNNI,
-    // saturate in int16 (see ortWeightMax): measured there top-1 0.70, cosine 0.97.
-    expect(acc.top1).toBeGreaterThanOrEqual(VNNI ? 0.9 : 0.6);
-    expect(acc.cosine).toBeGreaterThanOrEqual(VNNI ? 0.98 : 0.95);
+    // Run as its Q/DQ say (outputsOf 'basic'): on ONNX Runtime's x86 int8 kernels without VNNI its
+    // full-range weights would saturate in int16 (see ortWeightMax: top-1 0.70, cosine 0.97, worse
+    // than the constant), which says nothing about TensorRT.
+    expect(acc.top1).toBeGreaterThanOrEqual(0.9);
+    expect(acc.cosine).toBeGreaterThanOrEqual(0.98);
+    expectFarBeyondConstant(acc);
     const prod = producers(graph);
     const init = inits(graph);
     // Q/DQ only where a quantized layer (or a residual Add) reads: TensorRT propagates scales to outputs.
@@ -277,7 +322,8 @@ describe('INT8 of the PaddleOCR classifier', () => {
     for (const calibrator of ['percentile', 'entropy', 'mse'] as const) {
       it(`${flavour} flavour, ${calibrator} calibrator: valid, runs, close to FP32`, async () => {
         const { acc, result } = await quantize(`${flavour}-${calibrator}`, { flavour, calibrator });
-        expect(acc.cosine).toBeGreaterThanOrEqual(flavour === 'tensorrt' && !VNNI ? 0.95 : 0.98);
+        expect(acc.cosine).toBeGreaterThanOrEqual(0.98);
+        expectFarBeyondConstant(acc);
         for (const s of Object.values(result.activations))
           expect(s.threshold).toBeLessThanOrEqual(Math.max(-s.min, s.max) + 1e-6);
       });
@@ -319,14 +365,13 @@ describe('INT8 of the PaddleOCR classifier', () => {
     expect(fs.existsSync(cancelledOut)).toBe(false);
   });
 
-  it('latency on ONNX Runtime (CPU, 2 threads): FP32 vs Kiln INT8 vs onnxruntime quantizer INT8', async () => {
+  it('times FP32 and Kiln INT8 side by side on ONNX Runtime (CPU, 2 threads): printed, not judged', async () => {
     const kiln = path.join(tmp, 'onnxruntime-max.onnx');
     if (!fs.existsSync(kiln))
       await quantizeInt8(CLS, kiln, { data: CALIBRATION, calibrator: 'max', flavour: 'onnxruntime' });
     const files = [
       ['FP32', CLS],
       ['Kiln INT8 (onnxruntime, max)', kiln],
-      ...(fs.existsSync(BASELINE) ? [['ORT quantizer INT8 (minmax)', BASELINE]] : []),
     ] as [string, string][];
     const sessions: ort.InferenceSession[] = [];
     for (const [, f] of files)
@@ -358,7 +403,11 @@ describe('INT8 of the PaddleOCR classifier', () => {
         )
         .join('\n')}`,
     );
-    expect(fp32).toBeGreaterThan(0);
+    // Timing on a shared machine is not a verdict; that every run of both models was timed is.
+    for (const t of times) {
+      expect(t).toHaveLength(300);
+      expect(t.every((ms) => Number.isFinite(ms) && ms > 0)).toBe(true);
+    }
   });
 });
 

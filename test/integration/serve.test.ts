@@ -25,8 +25,10 @@ afterAll(async () => {
   fs.rmSync(rendererDir, { recursive: true, force: true });
 });
 
-function connect(opts: { token?: string; origin?: string } = {}): Promise<WebSocket> {
-  const url = `ws://127.0.0.1:${server.port}/api?token=${encodeURIComponent(opts.token ?? server.token)}`;
+/** `token: null` sends no token at all (no `token` parameter). */
+function connect(opts: { token?: string | null; origin?: string } = {}): Promise<WebSocket> {
+  const token = opts.token === undefined ? server.token : opts.token;
+  const url = `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
   const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -48,10 +50,11 @@ function wsClient(ws: WebSocket): ApiClient {
   return new ApiClient(transport);
 }
 
-async function upload(body: Buffer, name: string, token = server.token) {
+/** `token: null` sends no token header at all. */
+async function upload(body: Buffer, name: string, token: string | null = server.token) {
   const res = await fetch(`${server.origin}/upload`, {
     method: 'POST',
-    headers: { 'x-kiln-token': token, 'x-kiln-filename': encodeURIComponent(name) },
+    headers: { ...(token === null ? {} : { 'x-kiln-token': token }), 'x-kiln-filename': encodeURIComponent(name) },
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -70,7 +73,9 @@ describe('browser mode', () => {
     expect(res.status).toBe(404);
   });
 
-  it('refuses a WebSocket without the right token, or from another origin', async () => {
+  it('refuses a WebSocket with no token, an empty or a wrong one, or from another origin', async () => {
+    await expect(connect({ token: null })).rejects.toThrow('403');
+    await expect(connect({ token: '' })).rejects.toThrow('403');
     await expect(connect({ token: 'wrong-token' })).rejects.toThrow('403');
     await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow('403');
     const ok = await connect({ origin: server.origin });
@@ -103,8 +108,12 @@ describe('browser mode', () => {
     ws.close();
   });
 
-  it('refuses uploads without a token, over the limit, or empty — and leaves no file behind', async () => {
-    expect((await upload(Buffer.from('x'), 'a.onnx', 'nope-nope')).status).toBe(401);
+  it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {
+    for (const token of [null, '', 'nope-nope', `${server.token}x`]) {
+      const refused = await upload(Buffer.from('x'), 'a.onnx', token);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatchObject({ message: 'missing or wrong token' });
+    }
     const big = await upload(Buffer.alloc(3 * 1024 * 1024, 1), 'huge.onnx');
     expect(big.status).toBe(413);
     expect(big.body.error).toMatchObject({ code: 'TOO_LARGE', file: 'huge.onnx' });

@@ -25,19 +25,10 @@ import type {
   SymDim,
   TensorType,
 } from '../../electron/core/shapes/types';
+import { needs, ONNX_TESTDATA, ONNX_TESTDATA_DIR, PYTHON_ONNX } from '../prerequisites';
 
 const PYTHON = '/usr/bin/python3';
-const NODE_DATA = '/usr/include/onnx/backend/test/data/node';
-
-function hasOnnx(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const ONNX_OK = existsSync(PYTHON) && hasOnnx();
+const NODE_DATA = join(ONNX_TESTDATA_DIR, 'node');
 
 /** Dumps each single-node backend test: op, attributes, input types and values, declared outputs. */
 const DUMP_NODES = String.raw`
@@ -196,7 +187,7 @@ function knownDims(t: TensorType | undefined): number {
   return t && t.dims ? t.dims.filter((d) => typeof d === 'number').length : 0;
 }
 
-describe.skipIf(!ONNX_OK || !existsSync(NODE_DATA))('shapes vs ONNX backend node tests', () => {
+describe('shapes vs ONNX backend node tests', needs(PYTHON_ONNX, ONNX_TESTDATA), () => {
   it('agree with every declared output shape Kiln can infer', () => {
     const cases = JSON.parse(runPython(DUMP_NODES, [NODE_DATA])) as NodeCase[];
     expect(cases.length).toBeGreaterThan(700);
@@ -261,11 +252,11 @@ export const REAL_MODELS = [
   'node_modules/openwakeword-js/models/hello_deepa.onnx',
 ].map((p) => resolve(p));
 
+/** The real models (npm dev dependencies: all of them, always), and any ONNX test-suite real model on disk (Debian's package ships only their download links). */
 export function listRealModels(): string[] {
-  const extra = '/usr/include/onnx/backend/test/data/real';
-  const out = REAL_MODELS.filter((p) => existsSync(p));
-  if (existsSync(extra)) for (const d of readdirSync(extra)) out.push(join(extra, d, 'model.onnx'));
-  return out.filter((p) => existsSync(p));
+  const extra = join(ONNX_TESTDATA_DIR, 'real');
+  const found = existsSync(extra) ? readdirSync(extra).map((d) => join(extra, d, 'model.onnx')) : [];
+  return [...REAL_MODELS, ...found.filter((p) => existsSync(p))];
 }
 
 /** Dumps a whole model (graph, subgraphs, small initializer values) and onnx's inferred types. */
@@ -584,7 +575,7 @@ function feedFor(name: string, t: TensorType): ort.Tensor {
   );
 }
 
-describe.skipIf(!ONNX_OK)('real models: Kiln vs onnx.shape_inference vs an onnxruntime run', () => {
+describe('real models: Kiln vs onnx.shape_inference vs an onnxruntime run', needs(PYTHON_ONNX), () => {
   const files = listRealModels();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-run-'));
   let dumps: PyModel[] | undefined;
@@ -679,10 +670,11 @@ describe.skipIf(!ONNX_OK)('real models: Kiln vs onnx.shape_inference vs an onnxr
   });
 });
 
-const TESTDATA = '/usr/include/onnx/backend/test/data';
+const TESTDATA = ONNX_TESTDATA_DIR;
 
-describe.skipIf(!ONNX_OK || !existsSync(TESTDATA))(
+describe(
   'ONNX test-suite models (pytorch-converted, pytorch-operator, simple)',
+  needs(PYTHON_ONNX, ONNX_TESTDATA),
   () => {
     it('agree with onnx wherever both know a dim', () => {
       const files: string[] = [];
@@ -825,7 +817,7 @@ m.ir_version = 8
 onnx.save(m, sys.argv[1])
 `;
 
-describe.skipIf(!ONNX_OK)('generated transformer with PyTorch-style dynamic shapes', () => {
+describe('generated transformer with PyTorch-style dynamic shapes', needs(PYTHON_ONNX), () => {
   it('Kiln knows every dim symbolically, and the symbols evaluate to the run-time dims', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-bert-'));
     try {

@@ -14,7 +14,8 @@ import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { specializeModel } from '../../electron/core/precision/specialize';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';
-import { hasEspeak, SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '../builders/speech';
+import { SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '../builders/speech';
+import { ESPEAK, needs } from '../prerequisites';
 import { checker, cosine, hasOnnx, suiteTempDir } from './helpers';
 
 const VAD = (name: string) => path.resolve(__dirname, '../../node_modules/@ricky0123/vad-web/dist', `${name}.onnx`);
@@ -96,7 +97,7 @@ describe('specializing silero VAD for sr=16000', () => {
   });
 });
 
-describe.skipIf(!hasEspeak())('precision variants of silero VAD on synthesized speech (espeak-ng)', () => {
+describe('precision variants of silero VAD on synthesized speech (espeak-ng)', needs(ESPEAK), () => {
   const name = 'silero_vad_v5';
   const fixed = { shapes: SHAPES[name]!, fixedInputs: { sr: SAMPLE_RATE } };
 

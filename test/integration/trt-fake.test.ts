@@ -19,11 +19,11 @@ import { buildTrt, profileTrt, runTrt } from '../../electron/core/backends/tenso
 import { createCallHandler } from '../../electron/dispatch/dispatch';
 import { forkSpawner } from '../../electron/dispatch/fork-spawner';
 import { HostSupervisor } from '../../electron/dispatch/supervisor';
+import { NATIVE_ADDON, needs, REAL_TRT_PLUGIN } from '../prerequisites';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-fake-'));
 const saved = { plugin: process.env.KILN_TRT_PLUGIN, cache: process.env.KILN_CACHE_DIR };
-const hasFake = fs.existsSync(fakePluginPath());
 
 beforeAll(() => {
   process.env.KILN_TRT_PLUGIN = fakePluginPath();
@@ -52,7 +52,7 @@ const trt = (fake: Record<string, number | string | boolean>) => ({
   },
 });
 
-describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
+describe('TensorRT backend with the fake plugin', needs(NATIVE_ADDON), () => {
   it('builds: progress in order, layers fused and mapped to ONNX nodes, a sidecar that checks out', async () => {
     const events: [string, number | null][] = [];
     const a = await buildTrt(
@@ -116,19 +116,22 @@ describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
     expect(out.sum!.dims).toEqual([1]);
   });
 
-  it('a real plugin built here (npm run build:trt) says which TensorRT library is missing', async () => {
-    const real = path.resolve(__dirname, '../../native/build/plugins/libkiln_trt11.so');
-    if (!fs.existsSync(real)) return; // built only where TensorRT headers are at hand
-    const saved = process.env.KILN_TRT_PLUGIN;
-    process.env.KILN_TRT_PLUGIN = real;
-    try {
-      const err = await buildTrt(CLS, trt({ tag: 'real' }), ctx()).catch((e: unknown) => e);
-      expect((err as KilnError).code).toBe('UNAVAILABLE');
-      expect((err as KilnError).message).toMatch(/libnvinfer\.so\.11/);
-    } finally {
-      process.env.KILN_TRT_PLUGIN = saved;
-    }
-  });
+  it(
+    'a real plugin built here (npm run build:trt) says which TensorRT library is missing',
+    needs(REAL_TRT_PLUGIN),
+    async () => {
+      const real = path.resolve(__dirname, '../../native/build/plugins/libkiln_trt11.so');
+      const saved = process.env.KILN_TRT_PLUGIN;
+      process.env.KILN_TRT_PLUGIN = real;
+      try {
+        const err = await buildTrt(CLS, trt({ tag: 'real' }), ctx()).catch((e: unknown) => e);
+        expect((err as KilnError).code).toBe('UNAVAILABLE');
+        expect((err as KilnError).message).toMatch(/libnvinfer\.so\.11/);
+      } finally {
+        process.env.KILN_TRT_PLUGIN = saved;
+      }
+    },
+  );
 
   it('cancel stops a build and leaves no engine behind', async () => {
     const engines = () =>
@@ -183,7 +186,7 @@ describe.skipIf(!hasFake)('TensorRT backend with the fake plugin', () => {
   });
 });
 
-describe.skipIf(!hasFake)('a crashing TensorRT plugin', () => {
+describe('a crashing TensorRT plugin', needs(NATIVE_ADDON), () => {
   let supervisor: HostSupervisor;
   let client: ApiClient;
   beforeAll(async () => {

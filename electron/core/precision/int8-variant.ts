@@ -161,9 +161,11 @@ export async function int8Variant(
       const ms = (v: number) => `${v.toFixed(2)} ms`;
       for (const step of g.steps)
         guardNotes.push(
-          step.toInt8 === undefined
-            ? `speed check: ${step.nodes} ${step.group} node(s) in float ${step.kept ? 'is faster: kept float' : 'is not faster: stay INT8'}`
-            : `speed check: ${step.group} in ${step.toInt8 ? 'INT8' : 'float'} ${step.kept ? `is faster: made ${step.toInt8 ? 'INT8' : 'float'}` : `is not faster: stays ${step.toInt8 ? 'float' : 'INT8'}`}`,
+          step.fallback
+            ? `speed check: INT8 as the layer kinds left it (${ms(step.fallback.int8Ms)}) is slower than every layer in float (${ms(step.ms)}): every layer made float`
+            : step.toInt8 === undefined
+              ? `speed check: ${step.nodes} ${step.group} node(s) in float ${step.kept ? 'is faster: kept float' : 'is not faster: stay INT8'}`
+              : `speed check: ${step.group} in ${step.toInt8 ? 'INT8' : 'float'} ${step.kept ? `is faster: made ${step.toInt8 ? 'INT8' : 'float'}` : `is not faster: stays ${step.toInt8 ? 'float' : 'INT8'}`}`,
         );
       for (const n of quantized)
         if (g.excluded.includes(n.name))

@@ -20,6 +20,11 @@ export interface GuardStep {
   nodes: number;
   ms: number;
   kept: boolean;
+  /**
+   * Set on the step that made every layer float because INT8, as the kinds left it, lost to the
+   * float graph (`ms`): what INT8 took then. The single-layer tries start from there.
+   */
+  fallback?: { int8Ms: number };
 }
 
 export interface GuardResult {
@@ -106,16 +111,15 @@ export async function guardInt8Speed(
     onStep?: (stage: string) => void;
     /** Multiply-accumulates per layer name (relative sizes are enough): orders the single-layer pass. */
     macs?: ReadonlyMap<string, number>;
+    /** How files are timed (median ms of each): medianLatencies on `feeds` unless a test says otherwise. */
+    time?: (files: string[]) => Promise<number[]>;
   } = {},
 ): Promise<GuardResult> {
   opts.onStep?.('Timing INT8 against float');
+  const time = opts.time ?? ((files: string[]) => medianLatencies(files, feeds, opts));
   const all = quantized.map((n) => n.name);
   const floatPath = await quantize(all);
-  const [fp32Ms, floatMs, int8Ms] = (await medianLatencies([fp32Path, floatPath, int8Path], feeds, opts)) as [
-    number,
-    number,
-    number,
-  ];
+  const [fp32Ms, floatMs, int8Ms] = (await time([fp32Path, floatPath, int8Path])) as [number, number, number];
   let excluded: string[] = [];
   let bestPath = int8Path;
   let bestMs = int8Ms;
@@ -126,7 +130,7 @@ export async function guardInt8Speed(
     if (opts.signal?.aborted || next.length >= quantized.length) return;
     opts.onStep?.(stage);
     const candidate = await quantize(next);
-    const [best, ms] = (await medianLatencies([bestPath, candidate], feeds, opts)) as [number, number];
+    const [best, ms] = (await time([bestPath, candidate])) as [number, number];
     const kept = ms < best * 0.97;
     steps.push({ ...step, ms: ms * (bestMs / best), kept });
     if (kept) {
@@ -148,8 +152,15 @@ export async function guardInt8Speed(
     await tryFloat([...excluded, ...names], { group, nodes: names.length }, `Timing INT8 with ${group} in float`);
     if (steps.length > before && !steps[steps.length - 1]!.kept) for (const n of names) heldUp.add(n);
   }
-  // From all float when no group paid, else from the groups' result.
+  // From all float when no group paid, else from the groups' result; the step says which.
   if (bestMs > floatMs) {
+    steps.push({
+      group: 'every layer',
+      nodes: quantized.length,
+      ms: floatMs,
+      kept: true,
+      fallback: { int8Ms: bestMs },
+    });
     excluded = all;
     bestPath = floatPath;
     bestMs = floatMs;

@@ -158,8 +158,8 @@ export function worstSampleCosine(
       aa += a * a;
       bb += b * b;
     }
-    // Both all zero agree; NaN/Inf give NaN, which fails every comparison below.
-    const c = aa === 0 && bb === 0 ? 1 : ab / Math.sqrt(aa * bb);
+    // Both all zero agree, one all zero does not; NaN/Inf give NaN, which fails every comparison below.
+    const c = cosineOf(ab, aa, bb);
     if (Number.isNaN(c) ? !Number.isNaN(worst.cosine) : c < worst.cosine) worst = { index: s, cosine: c };
   }
   return worst;

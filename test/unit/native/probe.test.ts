@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeProbeSchema } from '../../../electron/shared/api/contract';
-import { addonPath, probeNative } from '../../../electron/core/native/probe';
+import { probeNative } from '../../../electron/core/native/probe';
+import { NATIVE_ADDON, needs } from '../../prerequisites';
 
 const tmp = path.resolve(__dirname, '../../.tmp/native');
-const built = fs.existsSync(addonPath());
 
 afterEach(() => {
   delete process.env.KILN_TENSORRT_DIR;
@@ -23,7 +23,7 @@ function compileLib(name: string, source: string): string {
 }
 
 describe('native probe', () => {
-  it.runIf(built)('reports what this machine has, listing every place searched', () => {
+  it('reports what this machine has, listing every place searched', needs(NATIVE_ADDON), () => {
     const p = NativeProbeSchema.parse(probeNative());
     expect(p.addon.loaded).toBe(true);
     const hasTrt = ['/usr/lib/x86_64-linux-gnu', '/usr/local/tensorrt/lib', '/opt/tensorrt/lib'].some((d) =>
@@ -50,7 +50,7 @@ describe('native probe', () => {
     }
   });
 
-  it.runIf(built)('finds a TensorRT library in KILN_TENSORRT_DIR and reads its version', () => {
+  it('finds a TensorRT library in KILN_TENSORRT_DIR and reads its version', needs(NATIVE_ADDON), () => {
     const dir = compileLib('libnvinfer.so.10', 'extern "C" int getInferLibVersion() { return 101300; }');
     compileLib('libnvonnxparser.so.10', 'extern "C" int getNvOnnxParserVersion() { return 101300; }');
     process.env.KILN_TENSORRT_DIR = dir;
@@ -65,7 +65,7 @@ describe('native probe', () => {
     expect(p.searched.find((s) => s.path === dir && s.library === 'libnvinfer.so.10')?.result).toBe('loaded');
   });
 
-  it.runIf(built)('refuses a library that does not export the version entry point', () => {
+  it('refuses a library that does not export the version entry point', needs(NATIVE_ADDON), () => {
     const dir = compileLib('libnvinfer.so.11', 'extern "C" int somethingElse() { return 1; }');
     fs.rmSync(path.join(dir, 'libnvinfer.so.10'), { force: true });
     process.env.KILN_TENSORRT_DIR = dir;

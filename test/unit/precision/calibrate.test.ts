@@ -25,11 +25,11 @@ import {
   type ActivationStats,
 } from '../../../electron/core/precision/calibrate';
 import { DT, GraphBuilder, model } from '../../builders/graph';
+import { needs, NUMPY } from '../../prerequisites';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-calib-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const PY = '/usr/bin/python3';
-const hasNumpy = spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 function python(code: string, ...args: string[]): string {
   const r = spawnSync(PY, ['-c', code, ...args], { encoding: 'utf8' });
@@ -67,7 +67,7 @@ function expected(values: number[], bins?: number): ActivationStats {
 }
 
 describe('.npy and .npz files', () => {
-  it.skipIf(!hasNumpy)('reads every supported dtype, header versions 1 and 2, stored and deflated .npz', () => {
+  it('reads every supported dtype, header versions 1 and 2, stored and deflated .npz', needs(NUMPY), () => {
     const dir = path.join(tmp, 'npy');
     fs.mkdirSync(dir);
     python(
@@ -128,7 +128,7 @@ np.savez_compressed(os.path.join(d, 'deflated.npz'), x=np.linspace(0, 1, 1000, d
     expect(() => readArrayFile(missing)).toThrow(/cannot read calibration data nope\.npz/);
   });
 
-  it.skipIf(!hasNumpy)('splits arrays into samples of the input batch along axis 0', () => {
+  it('splits arrays into samples of the input batch along axis 0', needs(NUMPY), () => {
     const { file: fixed } = tinyModel(2);
     const npz = path.join(tmp, 'six.npz');
     python(`import numpy as np, sys; np.savez(sys.argv[1], x=np.arange(24, dtype='<f8').reshape(6, 4))`, npz);
@@ -209,7 +209,7 @@ describe('activation statistics', () => {
     await expect(collectActivationStats(file, data, { tensors: ['nope'] })).rejects.toThrow(/has no tensor "nope"/);
   });
 
-  it.skipIf(!hasNumpy)('reads .npz samples ModelOpt-style (input name → array)', async () => {
+  it('reads .npz samples ModelOpt-style (input name → array)', needs(NUMPY), async () => {
     const { file, w } = tinyModel();
     const npz = path.join(tmp, 'cal.npz');
     python(
@@ -261,7 +261,7 @@ describe('calibrator thresholds', () => {
     expect(t).toBeLessThan(400);
   });
 
-  it.skipIf(!hasNumpy)("entropy matches NVIDIA's reference (pytorch-quantization _compute_amax_entropy)", () => {
+  it("entropy matches NVIDIA's reference (pytorch-quantization _compute_amax_entropy)", needs(NUMPY), () => {
     // The reference, as NVIDIA publishes it, run on seeded histograms of |normal|, ReLU'd normal and |Student-t|.
     const out = python(`
 import numpy as np, json

@@ -19,6 +19,45 @@ describe('convolution', () => {
     expect(dims(r)).toEqual([1, 64, 112, 112]);
   });
 
+  it('asymmetric pads: each axis adds its own begin and end (pads = [x1_begin, x2_begin, x1_end, x2_end])', () => {
+    // H: 10 + 0 + 2 - 3 + 1 = 10; W: 10 + 1 + 4 - 3 + 1 = 13 (end read as begin would give 8 and 10).
+    const r = inferNode(
+      ctx({
+        op: 'Conv',
+        inputs: [
+          [1, 2, 10, 10],
+          [4, 2, 3, 3],
+        ],
+        attrs: { pads: [0, 1, 2, 4] },
+      }),
+    );
+    expect(dims(r)).toEqual([1, 4, 10, 13]);
+    // Strided: floor((9 + 0 + 1 - 3) / 2) + 1 = 4 (TensorFlow's SAME exported as explicit end padding).
+    const strided = inferNode(
+      ctx({
+        op: 'Conv',
+        inputs: [
+          [1, 2, 9],
+          [4, 2, 3],
+        ],
+        attrs: { strides: [2], pads: [0, 1] },
+      }),
+    );
+    expect(dims(strided)).toEqual([1, 4, 4]);
+    // Symbolic: H + 0 + 2 - 3 + 1 = H.
+    const sym = inferNode(
+      ctx({
+        op: 'Conv',
+        inputs: [
+          ['N', 2, 'H'],
+          [4, 2, 3],
+        ],
+        attrs: { pads: [0, 2] },
+      }),
+    );
+    expect(dims(sym)).toEqual(['N', 4, 'H']);
+  });
+
   it('reads the kernel from the weight when kernel_shape is absent, and honours dilations', () => {
     // 3x3 dilation 2: effective 5, so 10 - 5 + 1 = 6.
     const r = inferNode(
@@ -157,6 +196,21 @@ describe('convolution', () => {
     expect(dims(tooBig)).toEqual([1, 4, null, null]); // kernel larger than the input
   });
 
+  it('ConvTranspose with asymmetric pads takes begin and end of each axis off its own size', () => {
+    // H: 2*(4-1) + 3 - (0 + 2) = 7; W: 2*(4-1) + 3 - (1 + 0) = 8.
+    const r = inferNode(
+      ctx({
+        op: 'ConvTranspose',
+        inputs: [
+          [1, 4, 4, 4],
+          [4, 2, 3, 3],
+        ],
+        attrs: { strides: [2, 2], pads: [0, 1, 2, 0] },
+      }),
+    );
+    expect(dims(r)).toEqual([1, 2, 7, 8]);
+  });
+
   it('ConvTranspose: s*(in-1) + k - pads, output_padding, group, SAME and output_shape', () => {
     // (8-1)*2 + 4 - 2 = 16; W [Cin=16, Cout/group=8, 4, 4], group 2 -> 16 channels
     const r = inferNode(
@@ -248,6 +302,27 @@ describe('pooling', () => {
     );
     expect(dims(r)).toEqual([1, 64, 56, 56]);
     expect(r.outputs[1]).toEqual({ dtype: 'int64', dims: [1, 64, 56, 56] });
+  });
+
+  it('asymmetric pads: padding only at the end of each axis (TensorFlow SAME exported as explicit pads)', () => {
+    // floor((5 + 0 + 1 - 2) / 2) + 1 = 3 on both axes; end read as begin would give 2.
+    const r = inferNode(
+      ctx({
+        op: 'MaxPool',
+        inputs: [[1, 8, 5, 5]],
+        attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] },
+      }),
+    );
+    expect(dims(r)).toEqual([1, 8, 3, 3]);
+    const avg = inferNode(
+      ctx({
+        op: 'AveragePool',
+        inputs: [[1, 8, 6, 6]],
+        attrs: { kernel_shape: [3, 3], pads: [2, 0, 0, 1] },
+      }),
+    );
+    // H: 6 + 2 + 0 - 3 + 1 = 6; W: 6 + 0 + 1 - 3 + 1 = 5.
+    expect(dims(avg)).toEqual([1, 8, 6, 5]);
   });
 
   it('ceil_mode rounds up, but drops a window that would start in the padding', () => {
