@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { quantizeInt8 } from '../../electron/core/precision/int8';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 
 /** The sample model: PaddleOCR's direction classifier (471 nodes, input x [1, 3, 48, 192]). */
 export const SAMPLE_CLASSIFIER = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');

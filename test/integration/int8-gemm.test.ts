@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { openModelFile } from '../../electron/core/onnx/open';
-import { ortWeightMax, quantizeInt8 } from '../../electron/core/precision/int8';
+import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
+import { ortWeightMax } from '../../electron/core/precision/int8/scales';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { seededInput, suiteTempDir } from './helpers';
 
