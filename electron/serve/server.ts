@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { BROWSER_MODE } from '../shared/api/bridge';
@@ -93,13 +94,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 
   const server = http.createServer((req, res) => {
-    handleHttp(req, res).catch((err: unknown) => sendJson(res, 500, { error: toErrorShape(err) }));
+    handleHttp(req, res).catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: toErrorShape(err) });
+    });
   });
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostOk(req))
       return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestUrl(req);
+    if (!url) return sendJson(res, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
     if (url.pathname === BROWSER_MODE.uploadPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
@@ -139,10 +144,16 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     return sendFile(res, file, MIME[path.extname(file)] ?? 'application/octet-stream');
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // The socket takes what the client holds requests to (BROWSER_MODE.maxMessageBytes); a bigger
+  // frame closes that one connection with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: BROWSER_MODE.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    // Until ws takes the socket over nothing else listens for its errors, and one unheard error
+    // (a client resetting mid-handshake) would end the process.
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
     if (
+      !url ||
       url.pathname !== BROWSER_MODE.wsPath ||
       !hostOk(req) ||
       !originOk(req) ||
@@ -169,6 +180,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       }
       router.receive(parsed);
     });
+    // A malformed frame (invalid UTF-8, a reserved bit or opcode, unmasked, over the size limit)
+    // closes this connection with the code that names the fault; it must not reach the process.
+    ws.on('error', (err) => log(`closed a WebSocket connection after a malformed frame: ${err.message}`));
     ws.on('close', () => router.cancelAll());
   }
 
@@ -199,6 +213,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 }
 
+/** The request's URL, or null when it cannot be parsed (a hostile client's request target). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://local');
+  } catch {
+    return null;
+  }
+}
+
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -224,6 +247,10 @@ function sendFile(res: http.ServerResponse, file: string, type: string): void {
       headers['referrer-policy'] = 'no-referrer';
     }
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    // pipeline, not pipe: a read error (the file went away, or cannot be read) ends this response
+    // instead of reaching the process as an unheard 'error'.
+    pipeline(fs.createReadStream(file), res, (error) => {
+      if (error) res.destroy();
+    });
   });
 }
