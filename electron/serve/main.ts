@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     );
   }
   console.log(`Kiln is running at ${server.url}`);
+  // However serve ends (even on a crash), the uploaded models go with it.
+  process.on('exit', () => server.uploads.dispose());
   const stop = () => {
     server.close().finally(() => process.exit(0));
   };

@@ -205,8 +205,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before waiting: a client mid-request (a stalled upload) would otherwise hold the stop forever.
+      server.closeAllConnections();
+      await closed;
       supervisor.dispose();
       uploads.dispose();
     },
