@@ -16,6 +16,7 @@ import { CSP } from '../shared/api/csp';
 import { toErrorShape } from '../shared/api/errors';
 import { Router } from '../shared/api/router';
 import { projectRoot, sampleModelPath } from '../platform/paths';
+import { resolveRendererFile } from '../platform/renderer-files';
 import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
@@ -41,19 +42,6 @@ export interface RunningServer {
   uploads: UploadStore;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -95,8 +83,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const server = http.createServer((req, res) => {
     handleHttp(req, res).catch((err: unknown) => {
+      // Unforeseen: the details (which may name server paths) go to the log, not to the client.
+      log(`HTTP ${req.method} failed: ${err instanceof Error ? err.message : String(err)}`);
       if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { error: toErrorShape(err) });
+      else sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error; the server log says more' } });
     });
   });
 
@@ -132,16 +122,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'method not allowed' } });
     if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep))
-      return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
+    const found = resolveRendererFile(rendererDir, url.pathname);
+    if (!found.ok) {
+      const code = found.status === 400 ? 'INVALID_ARGUMENT' : 'FILE_NOT_FOUND';
+      return sendJson(res, found.status, { error: { code, message: found.message } });
+    }
     if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('The renderer has not been built. Run `npm run build` and start serve again.\n');
       return;
     }
-    return sendFile(res, file, MIME[path.extname(file)] ?? 'application/octet-stream');
+    return sendFile(res, found.file, found.type);
   }
 
   // The socket takes what the client holds requests to (BROWSER_MODE.maxMessageBytes); a bigger

@@ -24,6 +24,7 @@ export interface UploadRecord extends ResolvedSource {
  * would evict the model and the first images before the variant that reads them is made.
  */
 const KEEP_FILES = 10_000;
+const MAX_NAME_BYTES = 200;
 
 export class UploadStore {
   readonly dir: string;
@@ -159,13 +160,23 @@ function storeError(err: unknown, displayName: string): KilnError {
   );
 }
 
-/** A user's file name, made safe as a single path component. */
+/**
+ * A user's file name, made safe as a single path component: at most 200 UTF-8 bytes (file systems
+ * allow 255, and `.part` is added while it uploads), cut between characters, never inside one.
+ */
 export function sanitizeName(name: string): string {
-  const base = [...name]
+  let bytes = 0;
+  const kept: string[] = [];
+  const cleaned = [...name]
     .filter((c) => c.charCodeAt(0) >= 0x20) // control characters have no place in a file name
     .join('')
     .replace(/[/\\]/g, '_')
-    .trim()
-    .slice(0, 200);
+    .trim();
+  for (const c of cleaned) {
+    bytes += Buffer.byteLength(c);
+    if (bytes > MAX_NAME_BYTES) break;
+    kept.push(c);
+  }
+  const base = kept.join('');
   return base === '' || base === '.' || base === '..' ? 'model.onnx' : base;
 }
