@@ -20,10 +20,17 @@ import { resolveRendererFile } from '../platform/renderer-files';
 import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
+import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { UploadStore } from './uploads';
 
 export interface ServeOptions {
+  /** Address to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Names besides the local ones (and the bound address, unless a wildcard) that requests may be
+   * addressed to, in Host and Origin: how another machine opens Kiln. The token is still required.
+   */
+  allowHosts?: string[];
   port?: number;
   token?: string;
   maxUploadBytes?: number;
@@ -34,7 +41,10 @@ export interface ServeOptions {
 }
 
 export interface RunningServer {
+  /** The page's URL with its token, for this machine (127.0.0.1 when bound to a wildcard). */
   url: string;
+  /** The same for each --allow-host name, for other machines. */
+  remoteUrls: string[];
   origin: string;
   token: string;
   port: number;
@@ -51,6 +61,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const rendererDir = options.rendererDir ?? path.join(root, 'dist', 'renderer');
   const samplePath = options.sampleModelPath ?? sampleModelPath();
   const log = options.log ?? (() => {});
+  const allowHosts = parseAllowHosts(options.allowHosts ?? []);
 
   const supervisor = new HostSupervisor(forkSpawner(), { log });
   const uploads = new UploadStore(maxUploadBytes);
@@ -61,7 +72,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     resolveUpload: (id) => uploads.get(id),
   });
 
-  let allowedHosts = new Set<string>();
+  let allowedHosts = new Set<string>(); // filled in once the port is known
   const tokenOk = (given: string | null | undefined): boolean => {
     if (!given) return false;
     const a = Buffer.from(given);
@@ -69,7 +80,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     return a.length === b.length && timingSafeEqual(a, b);
   };
   // DNS rebinding defence: the Host header must name this server, and a browser Origin must too.
-  const hostOk = (req: http.IncomingMessage) => allowedHosts.has(req.headers.host ?? '');
+  const hostOk = (req: http.IncomingMessage) => allowedHosts.has((req.headers.host ?? '').toLowerCase());
   const originOk = (req: http.IncomingMessage) => {
     const origin = req.headers.origin;
     if (origin === undefined) return true; // non-browser clients (the CLI, tests) send none
@@ -182,12 +193,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  allowedHosts = new Set([`${hostForUrl}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
-  const origin = `http://${hostForUrl}:${port}`;
+  allowedHosts = allowedHostSet(host, port, allowHosts);
+  // A wildcard names no host to open; on this machine, 127.0.0.1 reaches it.
+  const origin = `http://${isWildcard(host) ? '127.0.0.1' : hostForUrl(host)}:${port}`;
+  const withToken = (base: string) => `${base}/?token=${encodeURIComponent(token)}`;
 
   return {
-    url: `${origin}/?token=${encodeURIComponent(token)}`,
+    url: withToken(origin),
+    remoteUrls: allowHosts.map((name) => withToken(`http://${name}:${port}`)),
     origin,
     token,
     port,
