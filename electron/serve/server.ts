@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { BROWSER_MODE } from '../shared/api/bridge';
-import { CSP } from '../shared/api/csp';
+import { browserModeCsp } from '../shared/api/csp';
 import { toErrorShape } from '../shared/api/errors';
 import { Router } from '../shared/api/router';
 import { projectRoot, sampleModelPath } from '../platform/paths';
@@ -132,7 +132,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'method not allowed' } });
-    if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream');
+    // A page may connect to its own server only (its Host was matched against the allowed names).
+    const csp = browserModeCsp(header(req, 'host') ?? '');
+    if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream', csp);
     const found = resolveRendererFile(rendererDir, url.pathname);
     if (!found.ok) {
       const code = found.status === 400 ? 'INVALID_ARGUMENT' : 'FILE_NOT_FOUND';
@@ -143,7 +145,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       res.end('The renderer has not been built. Run `npm run build` and start serve again.\n');
       return;
     }
-    return sendFile(res, found.file, found.type);
+    return sendFile(res, found.file, found.type, csp);
   }
 
   // The socket takes what the client holds requests to (BROWSER_MODE.maxMessageBytes); a bigger
@@ -238,7 +240,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(JSON.stringify(body));
 }
 
-function sendFile(res: http.ServerResponse, file: string, type: string): void {
+function sendFile(res: http.ServerResponse, file: string, type: string, csp: string): void {
   fs.stat(file, (err, stat) => {
     if (err || !stat.isFile()) return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
     const headers: Record<string, string | number> = {
@@ -248,7 +250,7 @@ function sendFile(res: http.ServerResponse, file: string, type: string): void {
       'cache-control': 'no-cache',
     };
     if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = CSP;
+      headers['content-security-policy'] = csp;
       headers['x-frame-options'] = 'DENY';
       headers['referrer-policy'] = 'no-referrer';
     }

@@ -86,6 +86,22 @@ describe('serve --host 0.0.0.0 --allow-host gpu-box.lan', () => {
     expect(await upload({ 'x-kiln-token': server.token, origin: `http://gpu-box.lan:${server.port}` })).toBe(200);
   });
 
+  it("the page's CSP lets it connect to the server it came from, and nowhere else (item 11)", async () => {
+    const csp = await new Promise<string>((resolve, reject) => {
+      http
+        .get(
+          { host: '127.0.0.1', port: server.port, path: '/', headers: { host: `gpu-box.lan:${server.port}` } },
+          (res) => {
+            res.resume();
+            resolve(String(res.headers['content-security-policy']));
+          },
+        )
+        .on('error', reject);
+    });
+    expect(csp).toContain(`connect-src 'self' ws://gpu-box.lan:${server.port};`);
+    expect(csp).not.toMatch(/\bwss?:(\s|;)/);
+  });
+
   it('prints a local URL that works, and one for each allowed name', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${encodeURIComponent(server.token)}`);
     expect(server.remoteUrls).toEqual([`http://gpu-box.lan:${server.port}/?token=${encodeURIComponent(server.token)}`]);
