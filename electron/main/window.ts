@@ -26,6 +26,6 @@ export function createWindow(): KilnWindow {
   });
   lockDown(window.webContents, appUrl);
   window.once('ready-to-show', () => window.show());
-  void window.loadURL(appUrl);
+  window.loadURL(appUrl).catch((err: Error) => console.error(`[kiln] the app page did not load: ${err.message}`));
   return { window, appUrl };
 }

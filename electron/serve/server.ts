@@ -190,10 +190,23 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     ws.on('close', () => router.cancelAll());
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // Nothing of a server that never started is left behind (its upload folder is already made).
+    supervisor.dispose();
+    uploads.dispose();
+    throw err;
+  }
+  // From now on an error of the listening socket (say, no descriptor left to accept with) is logged;
+  // unheard, it would end the process and every session with it.
+  server.on('error', (err) => log(`server error: ${err.message}`));
   const port = (server.address() as AddressInfo).port;
   allowedHosts = allowedHostSet(host, port, allowHosts);
   // A wildcard names no host to open; on this machine, 127.0.0.1 reaches it.

@@ -99,4 +99,19 @@ describe('bad uploads leave nothing open', () => {
     expect(closed).toBe('closed');
     expect(fs.existsSync(other.uploads.dir)).toBe(false);
   });
+
+  it('a server that cannot start (its port is taken) leaves no upload folder behind', async () => {
+    // A private temp folder, so that nothing else running on this machine can add to the count.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      await expect(startServer({ port: server.port, rendererDir })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
