@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 
-// The renderer bundle: one build serves Electron (file://, hence relative base) and browser mode.
+// The renderer bundle: one build serves Electron (kiln://app) and browser mode; a relative base suits both.
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',

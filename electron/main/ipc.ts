@@ -18,7 +18,7 @@ export const CHANNELS = {
 export interface IpcDeps {
   ipcMain: Pick<IpcMain, 'on' | 'removeListener' | 'handle' | 'removeHandler'>;
   contents: WebContents;
-  /** The page the app loads (file:///…/index.html); only it may call. */
+  /** The page the app loads (kiln://app/index.html); only it may call. */
   appUrl: string;
   handler: CallHandler;
   showOpenDialog: () => Promise<string | null>;

@@ -1,13 +1,14 @@
 /**
  * Electron main process: thin by design. It owns the window, menus, dialogs and security policy,
- * carries API calls over IPC to a Router, and runs model work in the engine host (a
- * utilityProcess that is restarted if it dies).
+ * serves the renderer bundle from kiln://app, carries API calls over IPC to a Router, and runs model
+ * work in the engine host (a utilityProcess that is restarted if it dies).
  */
-import { app, dialog, ipcMain, Menu, session } from 'electron';
+import { app, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { CallHandler } from '../shared/api/router';
 import { createCallHandler } from '../dispatch/dispatch';
 import { HostSupervisor } from '../dispatch/supervisor';
+import { APP_SCHEME_PRIVILEGES, rendererBundleDir, serveAppProtocol } from './app-protocol';
 import { CHANNELS, attachIpc } from './ipc';
 import { secureSession } from './security';
 import { utilitySpawner } from './utility-spawner';
@@ -65,6 +66,8 @@ function main(): void {
     app.quit();
     return;
   }
+  // Before the app is ready, as Electron requires: kiln:// as a standard, secure scheme.
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -72,6 +75,7 @@ function main(): void {
 
   void app.whenReady().then(() => {
     secureSession(session.defaultSession);
+    serveAppProtocol(protocol, rendererBundleDir());
     const supervisor = new HostSupervisor(utilitySpawner(), { log: (line) => console.error(`[kiln] ${line}`) });
     const handler = withRecentDocuments(createCallHandler({ supervisor, transport: 'ipc', maxUploadBytes: null }));
     const { window, appUrl } = createWindow();

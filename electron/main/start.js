@@ -41,4 +41,10 @@ if (!fs.existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
   process.exit(1);
 }
 const child = spawn(exe, [root], { stdio: 'inherit' });
+// A binary that cannot be started (not executable, a missing library) is said in plain words, not thrown.
+child.on('error', (err) => {
+  console.error(`Kiln: the Electron binary could not be started (${err.code ?? err.message}).`);
+  console.error('  Browser mode runs the same UI without it:  npm run serve');
+  process.exit(1);
+});
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -7,12 +7,18 @@ export function utilitySpawner(): HostSpawner {
   return () => {
     const child = utilityProcess.fork(hostEntryPath(), [], { serviceName: 'Kiln engine host', stdio: 'inherit' });
     let exited = false;
+    let fatal = '';
     const exitListeners: Array<(reason: string) => void> = [];
+    // A fatal V8 error comes as 'error' before the 'exit'. Unheard, an 'error' throws in the main
+    // process and takes the app down with the host; heard, it names the exit (not where: that is a path).
+    child.on('error', (type) => {
+      fatal = ` (${type})`;
+    });
     child.on('exit', (code) => {
       if (exited) return;
       exited = true;
       // utilityProcess reports a crash or kill as a non-zero code; there is no signal to name.
-      for (const l of exitListeners) l(`exit code ${code}`);
+      for (const l of exitListeners) l(`exit code ${code}${fatal}`);
     });
     const channel: HostChannel = {
       get pid() {

@@ -1,8 +1,8 @@
-/** The one Kiln window: secure preferences, locked navigation, the renderer bundle from disk. */
+/** The one Kiln window: secure preferences, locked navigation, the renderer bundle from kiln://app. */
 import { BrowserWindow } from 'electron';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { projectRoot, sampleModelPath } from '../platform/paths';
+import { APP_URL } from './app-protocol';
 import { lockDown, secureWebPreferences } from './security';
 
 export interface KilnWindow {
@@ -12,8 +12,7 @@ export interface KilnWindow {
 
 export function createWindow(): KilnWindow {
   const root = projectRoot();
-  const indexHtml = path.join(root, 'dist', 'renderer', 'index.html');
-  const appUrl = pathToFileURL(indexHtml).href;
+  const appUrl = APP_URL;
   const window = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -27,6 +26,6 @@ export function createWindow(): KilnWindow {
   });
   lockDown(window.webContents, appUrl);
   window.once('ready-to-show', () => window.show());
-  void window.loadURL(appUrl);
+  window.loadURL(appUrl).catch((err: Error) => console.error(`[kiln] the app page did not load: ${err.message}`));
   return { window, appUrl };
 }

@@ -8,20 +8,29 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { BROWSER_MODE } from '../shared/api/bridge';
-import { CSP } from '../shared/api/csp';
+import { browserModeCsp } from '../shared/api/csp';
 import { toErrorShape } from '../shared/api/errors';
 import { Router } from '../shared/api/router';
 import { projectRoot, sampleModelPath } from '../platform/paths';
+import { resolveRendererFile } from '../platform/renderer-files';
 import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
+import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { UploadStore } from './uploads';
 
 export interface ServeOptions {
+  /** Address to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Names besides the local ones (and the bound address, unless a wildcard) that requests may be
+   * addressed to, in Host and Origin: how another machine opens Kiln. The token is still required.
+   */
+  allowHosts?: string[];
   port?: number;
   token?: string;
   maxUploadBytes?: number;
@@ -32,7 +41,10 @@ export interface ServeOptions {
 }
 
 export interface RunningServer {
+  /** The page's URL with its token, for this machine (127.0.0.1 when bound to a wildcard). */
   url: string;
+  /** The same for each --allow-host name, for other machines. */
+  remoteUrls: string[];
   origin: string;
   token: string;
   port: number;
@@ -40,19 +52,6 @@ export interface RunningServer {
   uploads: UploadStore;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -62,6 +61,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const rendererDir = options.rendererDir ?? path.join(root, 'dist', 'renderer');
   const samplePath = options.sampleModelPath ?? sampleModelPath();
   const log = options.log ?? (() => {});
+  const allowHosts = parseAllowHosts(options.allowHosts ?? []);
 
   const supervisor = new HostSupervisor(forkSpawner(), { log });
   const uploads = new UploadStore(maxUploadBytes);
@@ -72,7 +72,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     resolveUpload: (id) => uploads.get(id),
   });
 
-  let allowedHosts = new Set<string>();
+  let allowedHosts = new Set<string>(); // filled in once the port is known
   const tokenOk = (given: string | null | undefined): boolean => {
     if (!given) return false;
     const a = Buffer.from(given);
@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     return a.length === b.length && timingSafeEqual(a, b);
   };
   // DNS rebinding defence: the Host header must name this server, and a browser Origin must too.
-  const hostOk = (req: http.IncomingMessage) => allowedHosts.has(req.headers.host ?? '');
+  const hostOk = (req: http.IncomingMessage) => allowedHosts.has((req.headers.host ?? '').toLowerCase());
   const originOk = (req: http.IncomingMessage) => {
     const origin = req.headers.origin;
     if (origin === undefined) return true; // non-browser clients (the CLI, tests) send none
@@ -93,13 +93,19 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 
   const server = http.createServer((req, res) => {
-    handleHttp(req, res).catch((err: unknown) => sendJson(res, 500, { error: toErrorShape(err) }));
+    handleHttp(req, res).catch((err: unknown) => {
+      // Unforeseen: the details (which may name server paths) go to the log, not to the client.
+      log(`HTTP ${req.method} failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error; the server log says more' } });
+    });
   });
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostOk(req))
       return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestUrl(req);
+    if (!url) return sendJson(res, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
     if (url.pathname === BROWSER_MODE.uploadPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
@@ -126,23 +132,32 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'method not allowed' } });
-    if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep))
-      return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
+    // A page may connect to its own server only (its Host was matched against the allowed names).
+    const csp = browserModeCsp(header(req, 'host') ?? '');
+    if (url.pathname === '/sample.onnx') return sendFile(res, samplePath, 'application/octet-stream', csp);
+    const found = resolveRendererFile(rendererDir, url.pathname);
+    if (!found.ok) {
+      const code = found.status === 400 ? 'INVALID_ARGUMENT' : 'FILE_NOT_FOUND';
+      return sendJson(res, found.status, { error: { code, message: found.message } });
+    }
     if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('The renderer has not been built. Run `npm run build` and start serve again.\n');
       return;
     }
-    return sendFile(res, file, MIME[path.extname(file)] ?? 'application/octet-stream');
+    return sendFile(res, found.file, found.type, csp);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // The socket takes what the client holds requests to (BROWSER_MODE.maxMessageBytes); a bigger
+  // frame closes that one connection with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: BROWSER_MODE.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    // Until ws takes the socket over nothing else listens for its errors, and one unheard error
+    // (a client resetting mid-handshake) would end the process.
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
     if (
+      !url ||
       url.pathname !== BROWSER_MODE.wsPath ||
       !hostOk(req) ||
       !originOk(req) ||
@@ -169,20 +184,38 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       }
       router.receive(parsed);
     });
+    // A malformed frame (invalid UTF-8, a reserved bit or opcode, unmasked, over the size limit)
+    // closes this connection with the code that names the fault; it must not reach the process.
+    ws.on('error', (err) => log(`closed a WebSocket connection after a malformed frame: ${err.message}`));
     ws.on('close', () => router.cancelAll());
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // Nothing of a server that never started is left behind (its upload folder is already made).
+    supervisor.dispose();
+    uploads.dispose();
+    throw err;
+  }
+  // From now on an error of the listening socket (say, no descriptor left to accept with) is logged;
+  // unheard, it would end the process and every session with it.
+  server.on('error', (err) => log(`server error: ${err.message}`));
   const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  allowedHosts = new Set([`${hostForUrl}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]);
-  const origin = `http://${hostForUrl}:${port}`;
+  allowedHosts = allowedHostSet(host, port, allowHosts);
+  // A wildcard names no host to open; on this machine, 127.0.0.1 reaches it.
+  const origin = `http://${isWildcard(host) ? '127.0.0.1' : hostForUrl(host)}:${port}`;
+  const withToken = (base: string) => `${base}/?token=${encodeURIComponent(token)}`;
 
   return {
-    url: `${origin}/?token=${encodeURIComponent(token)}`,
+    url: withToken(origin),
+    remoteUrls: allowHosts.map((name) => withToken(`http://${name}:${port}`)),
     origin,
     token,
     port,
@@ -191,12 +224,23 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before waiting: a client mid-request (a stalled upload) would otherwise hold the stop forever.
+      server.closeAllConnections();
+      await closed;
       supervisor.dispose();
       uploads.dispose();
     },
   };
+}
+
+/** The request's URL, or null when it cannot be parsed (a hostile client's request target). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://local');
+  } catch {
+    return null;
+  }
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -209,7 +253,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(JSON.stringify(body));
 }
 
-function sendFile(res: http.ServerResponse, file: string, type: string): void {
+function sendFile(res: http.ServerResponse, file: string, type: string, csp: string): void {
   fs.stat(file, (err, stat) => {
     if (err || !stat.isFile()) return sendJson(res, 404, { error: { code: 'FILE_NOT_FOUND', message: 'not found' } });
     const headers: Record<string, string | number> = {
@@ -219,11 +263,15 @@ function sendFile(res: http.ServerResponse, file: string, type: string): void {
       'cache-control': 'no-cache',
     };
     if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = CSP;
+      headers['content-security-policy'] = csp;
       headers['x-frame-options'] = 'DENY';
       headers['referrer-policy'] = 'no-referrer';
     }
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    // pipeline, not pipe: a read error (the file went away, or cannot be read) ends this response
+    // instead of reaching the process as an unheard 'error'.
+    pipeline(fs.createReadStream(file), res, (error) => {
+      if (error) res.destroy();
+    });
   });
 }

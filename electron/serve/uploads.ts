@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { finished } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { KilnError } from '../shared/api/errors';
 import type { ResolvedSource } from '../dispatch/dispatch';
@@ -23,6 +24,7 @@ export interface UploadRecord extends ResolvedSource {
  * would evict the model and the first images before the variant that reads them is made.
  */
 const KEEP_FILES = 10_000;
+const MAX_NAME_BYTES = 200;
 
 export class UploadStore {
   readonly dir: string;
@@ -51,36 +53,47 @@ export class UploadStore {
     }
     const uploadId = randomBytes(16).toString('hex');
     const folder = path.join(this.dir, uploadId);
-    await fs.promises.mkdir(folder);
     const finalPath = path.join(folder, displayName);
     const partPath = `${finalPath}.part`;
     let bytes = 0;
     try {
+      await fs.promises.mkdir(folder);
       await new Promise<void>((resolve, reject) => {
         const out = fs.createWriteStream(partPath, { flags: 'wx' });
+        let settled = false;
         const fail = (err: Error) => {
+          if (settled) return;
+          settled = true;
           body.unpipe(out);
-          body.resume();
+          body.resume(); // read the rest, so that the refusal can still be sent
           out.destroy();
-          reject(err);
+          // The descriptor is closed before the folder is removed and the upload answered.
+          if (out.closed) reject(err);
+          else out.once('close', () => reject(err));
         };
         body.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > this.maxBytes) fail(tooLarge(displayName, bytes, this.maxBytes));
         });
-        body.on('aborted', () =>
-          fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName })),
-        );
-        body.on('error', fail);
+        // finished() also answers for a request that ended badly before this listener existed: one
+        // cut short, or run past its Content-Length, can be destroyed while the folder is made.
+        finished(body, (err) => {
+          if (err)
+            fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName }));
+        });
         out.on('error', fail);
-        out.on('finish', resolve);
+        out.on('close', () => {
+          if (settled || !out.writableFinished) return;
+          settled = true;
+          resolve();
+        });
         body.pipe(out);
       });
       if (bytes === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
       await fs.promises.rename(partPath, finalPath);
     } catch (err) {
       await fs.promises.rm(folder, { recursive: true, force: true });
-      throw err;
+      throw storeError(err, displayName);
     }
     const record: UploadRecord = { uploadId, path: finalPath, displayName, bytes };
     this.records.set(uploadId, record);
@@ -123,13 +136,47 @@ function tooLarge(file: string, bytes: number, max: number): KilnError {
   );
 }
 
-/** A user's file name, made safe as a single path component. */
+/**
+ * What a failed upload says: its own KilnError, or a file-system failure in plain words that name
+ * the file but never the server's upload folder (Node's messages carry the full path).
+ */
+function storeError(err: unknown, displayName: string): KilnError {
+  if (err instanceof KilnError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
+  const why: Record<string, string> = {
+    ENOSPC: "the server's disk is full",
+    EDQUOT: "the server's disk quota is used up",
+    ENAMETOOLONG: 'its name is too long for the server',
+    EACCES: "the server's upload folder cannot be written",
+    EPERM: "the server's upload folder cannot be written",
+    EROFS: "the server's upload folder cannot be written",
+  };
+  return new KilnError(
+    'FILE_UNREADABLE',
+    `${displayName} could not be stored: ${why[code] ?? `a file error (${code || 'unknown'})`}`,
+    {
+      file: displayName,
+    },
+  );
+}
+
+/**
+ * A user's file name, made safe as a single path component: at most 200 UTF-8 bytes (file systems
+ * allow 255, and `.part` is added while it uploads), cut between characters, never inside one.
+ */
 export function sanitizeName(name: string): string {
-  const base = [...name]
+  let bytes = 0;
+  const kept: string[] = [];
+  const cleaned = [...name]
     .filter((c) => c.charCodeAt(0) >= 0x20) // control characters have no place in a file name
     .join('')
     .replace(/[/\\]/g, '_')
-    .trim()
-    .slice(0, 200);
+    .trim();
+  for (const c of cleaned) {
+    bytes += Buffer.byteLength(c);
+    if (bytes > MAX_NAME_BYTES) break;
+    kept.push(c);
+  }
+  const base = kept.join('');
   return base === '' || base === '.' || base === '..' ? 'model.onnx' : base;
 }

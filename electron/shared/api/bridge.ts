@@ -29,4 +29,10 @@ export const BROWSER_MODE = {
   fileNameHeader: 'x-kiln-filename', // encodeURIComponent(file.name)
   /** Default upload limit; `serve --max-upload-mb` changes it. */
   defaultMaxUploadBytes: 4 * 1024 ** 3,
+  /**
+   * The largest message (UTF-8 bytes of its JSON) the WebSocket carries. The server's socket takes
+   * no more (a bigger frame closes that connection with 1009), and the client refuses a bigger call
+   * with TOO_LARGE before sending it, so the two always agree.
+   */
+  maxMessageBytes: 1024 * 1024,
 } as const;

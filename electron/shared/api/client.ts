@@ -4,7 +4,7 @@
  */
 import type { Method, Progress, ReplyOf, RequestOf } from './contract';
 import { KilnError } from './errors';
-import type { ClientMessage, ServerMessage } from './protocol';
+import type { CallMessage, ClientMessage, ServerMessage } from './protocol';
 import { ServerMessageSchema } from './protocol';
 
 /** What a transport must offer: send a message, deliver incoming ones, report a broken link. */
@@ -13,6 +13,8 @@ export interface Transport {
   send(message: ClientMessage): void;
   onMessage(listener: (message: unknown) => void): () => void;
   onClose?(listener: (reason: string) => void): () => void;
+  /** The largest message this transport carries (UTF-8 bytes of its JSON); unlimited when absent. */
+  readonly maxMessageBytes?: number;
 }
 
 export interface CallOptions {
@@ -52,10 +54,30 @@ export class ApiClient {
         reject(new KilnError('CANCELLED', `${method} was cancelled`));
         return;
       }
+      const message: CallMessage = { type: 'call', id, method, params };
+      const tooLarge = this.oversize(message);
+      if (tooLarge) {
+        reject(tooLarge);
+        return;
+      }
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress });
       options.signal?.addEventListener('abort', () => this.transport.send({ type: 'cancel', id }), { once: true });
-      this.transport.send({ type: 'call', id, method, params });
+      this.transport.send(message);
     });
+  }
+
+  /** A call the transport could not carry is refused here, by name, instead of breaking the connection. */
+  private oversize(message: CallMessage): KilnError | null {
+    const limit = this.transport.maxMessageBytes;
+    if (limit === undefined) return null;
+    const bytes = new TextEncoder().encode(JSON.stringify(message)).byteLength;
+    if (bytes <= limit) return null;
+    const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MB`;
+    return new KilnError(
+      'TOO_LARGE',
+      `The ${message.method} request is too large for the Kiln server (${mb(bytes)}; at most ${mb(limit)} per request); send fewer items at once`,
+      { details: { bytes, limit } },
+    );
   }
 
   private receive(raw: unknown): void {

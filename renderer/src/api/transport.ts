@@ -54,9 +54,12 @@ function webSocketTransport(onState: (s: LinkState) => void): Transport {
       }
       for (const l of listeners) l(data);
     };
-    socket.onclose = () => {
+    socket.onclose = (e) => {
       onState('lost');
-      for (const l of closeListeners) l('the Kiln server closed the connection');
+      // 1009: a message over BROWSER_MODE.maxMessageBytes (the client refuses those before sending).
+      const reason =
+        e.code === 1009 ? 'a request was larger than the Kiln server accepts' : 'the Kiln server closed the connection';
+      for (const l of closeListeners) l(reason);
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 5_000);
     };
@@ -64,6 +67,7 @@ function webSocketTransport(onState: (s: LinkState) => void): Transport {
   connect();
   return {
     kind: 'websocket',
+    maxMessageBytes: BROWSER_MODE.maxMessageBytes,
     send(m) {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
       else queue.push(m);

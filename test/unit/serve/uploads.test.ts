@@ -19,6 +19,11 @@ describe('sanitizeName', () => {
     expect(sanitizeName('x'.repeat(1000))).toHaveLength(200);
     expect(sanitizeName('   ')).toBe('model.onnx');
   });
+  it('bounds the name in UTF-8 bytes, cutting between characters (issue 20: emoji names hit NAME_MAX)', () => {
+    const name = sanitizeName('😀'.repeat(150) + '.onnx');
+    expect(name).toBe('😀'.repeat(50)); // 4 bytes each: 200 bytes, and `.part` still fits in 255
+    expect(sanitizeName('é'.repeat(150))).toBe('é'.repeat(100));
+  });
 });
 
 describe('UploadStore eviction', () => {

@@ -1,0 +1,117 @@
+// Issue 20, item 3: an upload whose body ran past its Content-Length, was cut short or was aborted
+// got its 400 but left its file descriptor and its upload folder open (200 requests: 190
+// descriptors, 195 folders). After any number of such uploads the server must hold what it held
+// before, and still take a good upload.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../electron/serve/server';
+import { startServer } from '../../electron/serve/server';
+import { openDescriptors, rawExchange, settle, statusOf } from './raw-sockets';
+
+const N = 30;
+let server: RunningServer;
+let rendererDir: string;
+
+beforeAll(async () => {
+  rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-renderer-'));
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Kiln</title>');
+  server = await startServer({ port: 0, rendererDir, maxUploadBytes: 1024 * 1024 });
+});
+afterAll(async () => {
+  await server.close();
+  fs.rmSync(rendererDir, { recursive: true, force: true });
+});
+
+const head = (contentLength: number) =>
+  [
+    'POST /upload HTTP/1.1',
+    `Host: 127.0.0.1:${server.port}`,
+    `x-kiln-token: ${server.token}`,
+    'x-kiln-filename: model.onnx',
+    `content-length: ${contentLength}`,
+    'connection: close',
+    '',
+    '',
+  ].join('\r\n');
+const uploadFolders = () => fs.readdirSync(server.uploads.dir).length;
+
+/** Runs `n` bad uploads and returns what they left behind once the server has had time to clean up. */
+async function leftBehind(send: () => Promise<string>, expectStatus: number | null) {
+  const descriptors = openDescriptors();
+  const folders = uploadFolders();
+  for (let i = 0; i < N; i++) {
+    const reply = await send();
+    if (expectStatus !== null) expect(statusOf(reply)).toBe(expectStatus);
+  }
+  // Cleanup is asynchronous (a descriptor closes after its stream is destroyed): wait, don't guess.
+  const foldersAfter = await settle(uploadFolders, folders);
+  const descriptorsAfter = await settle(openDescriptors, descriptors);
+  return { folders: foldersAfter - folders, descriptors: Math.max(0, descriptorsAfter - descriptors) };
+}
+
+describe('bad uploads leave nothing open', () => {
+  it('a body that runs past its Content-Length', async () => {
+    const left = await leftBehind(() => rawExchange(server.port, head(10) + 'x'.repeat(200)), 400);
+    expect(left.folders).toBe(0);
+    expect(left.descriptors).toBeLessThanOrEqual(2); // the test runner's own, not one per upload
+  });
+
+  it('a body cut short (the client stops sending and half-closes)', async () => {
+    const left = await leftBehind(() => rawExchange(server.port, head(1000) + 'x'.repeat(100), { end: true }), 400);
+    expect(left.folders).toBe(0);
+    expect(left.descriptors).toBeLessThanOrEqual(2);
+  });
+
+  it('an upload aborted mid-body (the client resets the connection)', async () => {
+    const left = await leftBehind(
+      () => rawExchange(server.port, head(100_000) + 'x'.repeat(1000), { destroyAfterMs: 100 }),
+      null,
+    );
+    expect(left.folders).toBe(0);
+    expect(left.descriptors).toBeLessThanOrEqual(2);
+  });
+
+  it('a good upload still works afterwards and is kept', async () => {
+    const reply = await rawExchange(server.port, head(5) + 'hello');
+    expect(statusOf(reply)).toBe(200);
+    expect(uploadFolders()).toBe(1);
+  });
+
+  it('stopping the server mid-upload does not wait for the client, and removes the upload folder', async () => {
+    const other = await startServer({ port: 0, rendererDir });
+    const stalled = net.connect(other.port, '127.0.0.1');
+    stalled.on('error', () => {});
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    stalled.write(
+      `POST /upload HTTP/1.1\r\nHost: 127.0.0.1:${other.port}\r\nx-kiln-token: ${other.token}\r\n` +
+        'content-length: 100000\r\n\r\n' +
+        'x'.repeat(1000),
+    );
+    await settle(() => fs.readdirSync(other.uploads.dir).length, 1);
+    const closed = await Promise.race([
+      other.close().then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('still waiting'), 10_000)),
+    ]);
+    stalled.destroy();
+    expect(closed).toBe('closed');
+    expect(fs.existsSync(other.uploads.dir)).toBe(false);
+  });
+
+  it('a server that cannot start (its port is taken) leaves no upload folder behind', async () => {
+    // A private temp folder, so that nothing else running on this machine can add to the count.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      await expect(startServer({ port: server.port, rendererDir })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
