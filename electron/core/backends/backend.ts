@@ -44,6 +44,8 @@ export interface BuildArtifact {
   modelSha256: string;
   artifactPath: string;
   artifactBytes: number;
+  /** The artifact's external data file, where its weights are kept outside it. */
+  externalDataPath?: string;
   buildMs: number;
   options: BuildOptions;
   /** True when the artifact came from the build cache. */

@@ -3,7 +3,7 @@
  * optimization level whose optimized model is saved as the artifact; profile = trtexec-style timing
  * of that artifact plus per-node time from ONNX Runtime's profiler in a separate run.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,8 +42,11 @@ export function cacheDir(): string {
 
 /** ORT's error text names the node; keep it, and name the file. */
 function ortError(err: unknown, file: string): KilnError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${file}: ${message.replace(/^\[.*?\]\s*/, '')}`, {
+  const message = (err instanceof Error ? err.message : String(err))
+    .replace(/^\[.*?\]\s*/, '')
+    // Name files, never the folders they sit in (a cache or home path means nothing to a user).
+    .replace(/(?<=^|[\s"'(=])(?:[A-Za-z]:)?[\\/](?:[^\s"'\\/]+[\\/])+([^\s"'\\/]+)/g, '$1');
+  return new KilnError('UNSUPPORTED', `ONNX Runtime cannot load ${file}: ${message}`, {
     file,
   });
 }
@@ -57,10 +60,13 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
   const dir = path.join(cacheDir(), key);
   const artifactPath = path.join(dir, 'model.optimized.onnx');
   const metaPath = path.join(dir, 'build.json');
-  if (fs.existsSync(metaPath) && fs.existsSync(artifactPath)) {
-    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as BuildArtifact;
-    return { ...meta, modelPath: path.resolve(modelPath), cached: true };
-  }
+  const meta = cachedBuild(metaPath, artifactPath);
+  if (meta) return { ...meta, modelPath: path.resolve(modelPath), cached: true };
+  // A model whose weights are external data keeps them external in the optimized copy, in a file
+  // beside it named by the build (the original's relative path would not resolve from the cache).
+  const external = hasExternalData(opened.model.graph as GraphProto)
+    ? `model.optimized.${randomBytes(6).toString('hex')}.data`
+    : undefined;
   ctx.progress({ fraction: null, stage: `Optimizing ${opened.displayName} (${options.optimizationLevel})` });
   fs.mkdirSync(dir, { recursive: true });
   // Written under a temporary name and renamed: a cancelled or failed build leaves nothing half-made.
@@ -73,10 +79,12 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
         cpu: true,
         optimization: options.optimizationLevel,
         optimizedModelPath: tmp,
+        ...(external ? { optimizedExternalData: external } : {}),
         quiet: true,
       });
       await session.release();
     } catch (err) {
+      if (external) fs.rmSync(path.join(dir, external), { force: true });
       throw ortError(err, opened.displayName);
     }
     buildMs = performance.now() - start;
@@ -92,6 +100,7 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
     modelSha256: opened.sha256,
     artifactPath,
     artifactBytes: fs.statSync(artifactPath).size,
+    ...(external ? { externalDataPath: path.join(dir, external) } : {}),
     buildMs,
     options,
     cached: false,
@@ -99,6 +108,35 @@ export async function buildOrt(modelPath: string, options: BuildOptions, ctx: Jo
   };
   writeFileAtomic(metaPath, JSON.stringify(artifact));
   return artifact;
+}
+
+function hasExternalData(g: GraphProto): boolean {
+  return g.initializer.some((t) => t.data.kind === 'external');
+}
+
+/**
+ * The cached build in `metaPath`, or null when there is none or it is not whole: the artifact (and
+ * its external data) must be there at the size the build recorded. A broken entry is removed, so
+ * the build runs again instead of failing the same way every time.
+ */
+function cachedBuild(metaPath: string, artifactPath: string): BuildArtifact | null {
+  if (!fs.existsSync(metaPath)) return null;
+  try {
+    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as BuildArtifact;
+    const whole =
+      fs.statSync(artifactPath).size === meta.artifactBytes &&
+      (meta.externalDataPath === undefined || fs.statSync(meta.externalDataPath).isFile());
+    if (whole) return meta;
+  } catch {
+    // unreadable meta or a missing file: the entry is not whole
+  }
+  forgetBuild(metaPath);
+  return null;
+}
+
+/** Drops a cache entry's record, so the next build of it runs again. */
+function forgetBuild(metaPath: string): void {
+  fs.rmSync(metaPath, { force: true });
 }
 
 function specs(session: ort.InferenceSession): InputSpec[] {
@@ -134,6 +172,8 @@ export async function profileOrt(
   try {
     session = await openSession(artifact.artifactPath, settings);
   } catch (err) {
+    // A cached artifact ONNX Runtime cannot load is not served again.
+    forgetBuild(path.join(path.dirname(artifact.artifactPath), 'build.json'));
     throw ortError(err, file);
   }
   const coldStartMs = performance.now() - t0;

@@ -24,6 +24,12 @@ export interface SessionSettings {
   noSpinning?: boolean;
   /** Where ONNX Runtime saves the model as it optimized it. */
   optimizedModelPath?: string;
+  /**
+   * With optimizedModelPath: large initializers go to this file (a bare name, beside the saved
+   * model) instead of inside it, so a model whose weights were external data stays loadable from
+   * wherever the saved copy lives.
+   */
+  optimizedExternalData?: string;
   /** Records ONNX Runtime's per-node profile into files starting with this prefix. */
   profilePrefix?: string;
 }
@@ -35,7 +41,13 @@ function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions
   if (s.optimizedModelPath) o.optimizedModelFilePath = s.optimizedModelPath;
   if (s.quiet) o.logSeverityLevel = 3;
   if (s.threads) o.intraOpNumThreads = s.threads;
-  if (s.noSpinning) o.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  const session: Record<string, unknown> = {};
+  if (s.noSpinning) session.intra_op = { allow_spinning: '0' };
+  if (s.optimizedModelPath && s.optimizedExternalData) {
+    session.optimized_model_external_initializers_file_name = s.optimizedExternalData;
+    session.optimized_model_external_initializers_min_size_in_bytes = '1024';
+  }
+  if (Object.keys(session).length > 0) o.extra = { session };
   if (s.profilePrefix !== undefined) {
     o.enableProfiling = true;
     o.profileFilePrefix = s.profilePrefix;
