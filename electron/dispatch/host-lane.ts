@@ -7,6 +7,7 @@
  * reach it) gets its host killed and restarted, so the jobs after it are answered.
  */
 import type { Progress } from '../shared/api/contract';
+import { removeTempDirsOf } from '../platform/temp-dirs';
 import { KilnError } from '../shared/api/errors';
 import type { FromHost, HostJob, ToHost } from '../shared/host-messages';
 
@@ -172,6 +173,8 @@ export class HostLane {
   }
 
   private exited(channel: HostChannel, reason: string): void {
+    // What the host could not remove itself (killed, or crashed mid-job), its supervisor removes.
+    if (channel.pid !== undefined) removeTempDirsOf(channel.pid);
     if (channel !== this.channel) return;
     this.channel = undefined;
     this.readyPid = undefined;

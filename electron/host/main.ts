@@ -2,6 +2,7 @@
  * Entry point of the engine-host process. Under Electron it is a utilityProcess (messages via
  * process.parentPort); under `serve` and the CLI a forked Node child (process.send).
  */
+import { removeAllTempDirs } from '../platform/temp-dirs';
 import { toErrorShape } from '../shared/api/errors';
 import { jobs } from './jobs';
 import type { FromHost, ToHost } from '../shared/host-messages';
@@ -54,6 +55,17 @@ function receive(raw: unknown): void {
 
 if (parentPort) parentPort.on('message', (e) => receive(e.data));
 else process.on('message', receive);
+/**
+ * Leaving on purpose (the front door went away, or asked us to stop): cancel what runs, remove the
+ * scratch folders jobs still hold, then exit. A half-done INT8 conversion leaves nothing behind.
+ */
+function leave(code: number): void {
+  for (const controller of running.values()) controller.abort();
+  removeAllTempDirs();
+  process.exit(code);
+}
 // A forked host must not outlive its parent.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => leave(0));
+process.on('SIGTERM', () => leave(0));
+process.on('SIGINT', () => leave(0));
 send({ type: 'ready', pid: process.pid });

@@ -5,8 +5,6 @@
  * tensors changes fusion), compared tensor by tensor in the reference's topological order, so the
  * first tensor past the threshold and how the error grows can be painted on the graph.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Comparison } from '../../shared/api/contract';
@@ -27,6 +25,7 @@ import {
   worstSampleCosine,
   type Thresholds,
 } from '../../shared/compare/metrics';
+import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
 export interface CompareModel {
   path: string;
@@ -297,11 +296,11 @@ export async function compareModels(
     }
 
     if (opts.layerwise && variants.length > 0) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-layerwise-'));
+      const dir = makeTempDir('layerwise');
       try {
         await layerwise(ref, reference, variants, result, opts, layerFeeds, dir, ctx);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
       }
     }
     return result;

@@ -12,7 +12,6 @@
  * calibrator and TensorRT's entropy calibrator do.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { Calibrator } from '../../shared/api/contract';
@@ -25,6 +24,7 @@ import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
 import type { ValueInfoProto } from '../onnx/model';
 import { halfArrayToFloat32 } from '../onnx/half';
+import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
 // ---- activation statistics ---------------------------------------------------------------------
 
@@ -201,7 +201,7 @@ export async function collectActivationStats(
     }
   };
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-calib-'));
+  const tmp = makeTempDir('calib');
   try {
     // Graph inputs (and nothing else) when no tensor needs exposing: run the data through without ORT.
     if (groups.length === 0) {
@@ -275,7 +275,7 @@ export async function collectActivationStats(
     }
     return stats;
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }
 

@@ -4,7 +4,6 @@
  * flavours (accuracy-guard.ts) — and, for TensorRT, what is not INT8 optionally in FP16.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { Recipe, Variant } from '../../shared/api/contract';
@@ -24,6 +23,7 @@ import type { CalibrationReuse } from './int8/types';
 import { RECIPE_KEY, recipeOf } from '../onnx/recipe-meta';
 import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import type { Target } from './variants';
+import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
 /** Issue 7's goal for INT8: cosine to FP32 on held-back samples. */
 const ACCURACY_FLOOR = 0.99;
@@ -146,7 +146,7 @@ export async function int8Variant(
     const byName = new Map((a.opened.model.graph?.node ?? []).map((n) => [n.name, n]));
     const quantized = r.quantizedNodes.map((n) => byName.get(n)).filter((n) => n !== undefined);
     const all = quantized.map((n) => n.name);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-speed-'));
+    const dir = makeTempDir('speed');
     try {
       let k = 0;
       const attempt = async (excluded: string[]) =>
@@ -207,14 +207,14 @@ export async function int8Variant(
       }
       if (excluded.length > 0) r = await quantize(t.out, excluded, true);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   }
   // TensorRT's flavour cannot be timed here, but its agreement can be measured (its Q/DQ run on
   // ONNX Runtime): the layers that cost it go float, or the user is told before building.
   if (recipe.flavour === 'tensorrt' && t.agreement && files && r.quantizedNodes.length > 0 && !ctx.signal.aborted) {
     if (recipe.accuracyCheck) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-check-'));
+      const dir = makeTempDir('check');
       try {
         let k = 0;
         const attempt = async (excluded: string[]) =>
@@ -224,7 +224,7 @@ export async function int8Variant(
         guardNotes.push(acc.note);
         if (acc.result.steps.length > 0) r = await quantize(t.out, acc.result.excluded, true);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
       }
     } else {
       ctx.progress({ fraction: null, stage: 'Measuring agreement with FP32' });

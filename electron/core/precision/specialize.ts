@@ -9,8 +9,6 @@
  * callers feed it as before, but the variant answers only for the values and shapes it was
  * specialized for (its notes say which).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
 import { resolveShapes } from '../inputs/specs';
@@ -18,6 +16,7 @@ import { analyzeModelBytes, type ModelAnalysis } from '../onnx/analyze';
 import { encodeModel } from '../onnx/encode';
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/model';
 import { writeModelFile } from '../onnx/write';
+import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
 export interface SpecializeOptions {
   /** Concrete dims per input name (every dim of a named input becomes fixed). */
@@ -241,7 +240,7 @@ export async function withSpecialized<T>(
   recipe: SpecializingRecipe,
   fn: (spec: SpecializeResult) => Promise<T>,
 ): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-specialized-'));
+  const dir = makeTempDir('specialized');
   try {
     const spec = specializeModel(a, path.join(dir, 'specialized.onnx'), {
       shapes: resolveShapes(a.summary.inputs, recipe.shapes),
@@ -249,6 +248,6 @@ export async function withSpecialized<T>(
     });
     return await fn(spec);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

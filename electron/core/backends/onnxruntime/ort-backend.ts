@@ -27,6 +27,7 @@ import { resolveShapes, type InputSpec } from '../../inputs/specs';
 import { latencyStats, thinSamples } from '../stats';
 import { mapOptimizedNodes } from './node-map';
 import { openSession, runFeeds, type SessionSettings } from './session';
+import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
 
 const VERSION = ort.env.versions.node ?? 'unknown';
 const DEVICE = 'CPU (CPUExecutionProvider)';
@@ -272,7 +273,7 @@ async function layerTimes(
   ctx: JobContext,
 ): Promise<LayerTime[]> {
   ctx.progress({ fraction: null, stage: 'Per-layer profile' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-profile-'));
+  const dir = makeTempDir('profile');
   try {
     const session = await openSession(artifact.artifactPath, { ...base, profilePrefix: path.join(dir, 'run') });
     await session.run(feeds); // the first run allocates; it is recorded like the others
@@ -307,6 +308,6 @@ async function layerTimes(
     for (const l of layers) l.share = l.ms / sum;
     return layers.sort((a, b) => b.ms - a.ms);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../../shared/api/errors';
 import { KILN_VERSION } from '../../../platform/version';
@@ -21,6 +20,7 @@ import { cacheDir } from '../onnxruntime/ort-backend';
 import { latencyStats, thinSamples } from '../stats';
 import { callPlugin, loadPlugin, type LoadedPlugin } from './plugin';
 import { writeSidecar, type EngineSidecar } from './sidecar';
+import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
 
 interface BuildReply {
   buildMs: number;
@@ -222,7 +222,7 @@ export async function runTrt(
   ctx: JobContext,
 ): Promise<Record<string, { dims: number[]; dtype: string; data: Uint8Array }>> {
   const plugin = loadPlugin();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-run-'));
+  const dir = makeTempDir('trt-run');
   try {
     const request: Record<string, { dims: number[]; dtype: string; file: string }> = {};
     for (const [name, t] of Object.entries(inputs)) {
@@ -244,6 +244,6 @@ export async function runTrt(
     }
     return out;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

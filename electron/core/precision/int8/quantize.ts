@@ -10,8 +10,6 @@
  * 4. emit.ts: the Q/DQ nodes and initializers written into the model; recipe.ts: its kiln.recipe.
  * 5. calibration-cache.ts: a TensorRT calibration cache for the source model, when asked.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KilnError } from '../../../shared/api/errors';
 import { analyzeModel } from '../../onnx/analyze';
@@ -26,6 +24,7 @@ import { equalizeInputs, prepareGraph } from './prepare';
 import { stampInt8Recipe, validateOptions } from './recipe';
 import { activationScales, int32Biases, quantizedWeights, weightScales } from './scales';
 import type { Int8Options, Int8Result } from './types';
+import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
 
 /**
  * Quantizes the model at `modelPath` to INT8 Q/DQ form and writes it to `outPath` (atomically),
@@ -49,7 +48,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
   // 1. Prepare.
   progress(0.02, 'Preparing the graph');
   const { opset, prepared } = prepareGraph(a, opts, notes);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-'));
+  const tmp = makeTempDir('int8');
   try {
     const prepPath = path.join(tmp, 'prepared.onnx');
     const equalized = await equalizeInputs(a, opts, prepPath, progress, notes);
@@ -106,6 +105,6 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
       ms: performance.now() - t0,
     };
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }
