@@ -4,10 +4,10 @@
  * or typed fields of the model file, or an external data file — and only these functions read them,
  * in bounded chunks, so a 3 GiB weight file is never loaded whole.
  */
-import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
 import type { TensorProto } from './model';
 import { dtypeName, onnxDtypeBits } from './dtypes';
+import { readFileRange } from './file-range';
 import { elementCount } from './model';
 import { WIRE_LEN, WireReader } from './wire';
 
@@ -23,28 +23,6 @@ export interface TensorSource {
 export const MAX_DECODED_ELEMENTS = 64 * 2 ** 20;
 const CHUNK = 4 << 20;
 
-function readFileRange(file: string, offset: number, length: number, what: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    throw new KilnError('FILE_UNREADABLE', `cannot read ${what}: ${(err as Error).message}`, { file });
-  }
-  try {
-    const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(fd, out, done, length - done, offset + done);
-      if (n === 0)
-        throw new KilnError('FILE_UNREADABLE', `${what} ends early: ${file} is shorter than its offsets say`, { file });
-      done += n;
-    }
-    return out;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function fromSource(src: TensorSource, offset: number, length: number, what: string): Uint8Array {
   if (src.bytes) {
     if (offset + length > src.bytes.length) throw new KilnError('NOT_ONNX', `${what} lies outside the model file`);
@@ -58,6 +36,13 @@ function storedBits(dataType: number): number {
   return onnxDtypeBits(dataType);
 }
 
+/** Bytes an external tensor's data takes: its stated length, or what its dims need when none is given. */
+function externalLength(t: TensorProto): number {
+  const d = t.data;
+  if (d.kind !== 'external') return 0;
+  return d.length ?? Math.ceil((elementCount(t.dims) * storedBits(t.dataType)) / 8);
+}
+
 /**
  * The tensor's values as raw little-endian bytes, exactly as raw_data would hold them (typed fields
  * are converted). Strings have no raw form: use tensorStrings.
@@ -68,10 +53,8 @@ export function tensorRawBytes(t: TensorProto, src: TensorSource): Uint8Array {
   if (d.kind === 'bytes') return d.bytes;
   if (d.kind === 'raw') return fromSource(src, d.offset, d.length, what);
   if (d.kind === 'external') {
-    const expected = Math.ceil((elementCount(t.dims) * storedBits(t.dataType)) / 8);
-    const length = d.length ?? expected;
     if (!d.path) throw new KilnError('UNSAFE_PATH', `${what}: its external data file was not resolved`);
-    return readFileRange(d.path, d.offset, length, what);
+    return readFileRange(d.path, d.offset, externalLength(t), what);
   }
   if (d.kind === 'none') {
     if (elementCount(t.dims) === 0) return new Uint8Array(0);
@@ -136,6 +119,7 @@ function readVarint64(r: WireReader, signed: boolean): bigint {
   for (let i = 0; i < 10; i++) {
     if (r.pos >= r.end) throw new KilnError('NOT_ONNX', 'truncated varint in tensor data');
     const b = r.buf[r.pos++] as number;
+    if (i === 9 && b > 1) throw new KilnError('NOT_ONNX', 'varint overflows 64 bits in tensor data');
     result |= BigInt(b & 0x7f) << shift;
     if (b < 0x80) return signed ? BigInt.asIntN(64, result) : BigInt.asUintN(64, result);
     shift += 7n;
@@ -292,6 +276,13 @@ export function tensorValues(t: TensorProto, src: TensorSource): Float64Array {
       `tensor ${t.name} has ${count} elements; read its statistics instead of its values`,
     );
   }
+  // Typed fields are decoded whole, whatever the dims say: bound what they hold too.
+  if (t.data.kind === 'typed' && t.data.count > MAX_DECODED_ELEMENTS) {
+    throw new KilnError(
+      'TOO_LARGE',
+      `tensor ${t.name} stores ${t.data.count} values; read its statistics instead of its values`,
+    );
+  }
   const bytes = tensorRawBytes(t, src);
   const bits = storedBits(t.dataType) / valuesPerElement(t.dataType);
   const needed = Math.ceil((count * bits) / 8);
@@ -329,6 +320,14 @@ export function tensorStats(t: TensorProto, src: TensorSource, bins = 64): Tenso
   const d = t.data;
   // Only external and raw data are streamed; the rest is small enough to decode whole.
   const streamed = d.kind === 'external' || (d.kind === 'raw' && !src.bytes);
+  if (streamed) {
+    // Read only what the tensor stores: dims that claim more would stream another tensor's bytes.
+    if (!Number.isSafeInteger(count) || count < 0) throw new KilnError('NOT_ONNX', `tensor ${t.name} has invalid dims`);
+    const stored = d.kind === 'external' ? externalLength(t) : d.length;
+    const needed = Math.ceil((count * bits) / 8);
+    if (!(stored >= needed))
+      throw new KilnError('NOT_ONNX', `tensor ${t.name} holds ${stored} bytes of data; its dims need ${needed}`);
+  }
   const whole = streamed ? null : tensorValues(t, src);
   const scratch = new Float64Array(whole ? 0 : Math.min(chunkValues, Math.max(count, 1)));
   const forEachChunk = (fn: (vals: Float64Array, n: number) => void): void => {
