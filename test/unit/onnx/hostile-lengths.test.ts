@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
+import { decodeModel } from '../../../electron/core/onnx/decode';
+import { ModelLimitError } from '../../../electron/core/onnx/limits';
 import { openModelBytes } from '../../../electron/core/onnx/open';
 import { DT } from '../../builders/graph';
 
@@ -208,5 +210,40 @@ describe('repeated fields far bigger than a model needs (issue 20, item 6)', () 
     expect(e!.code).toBe('UNSUPPORTED');
     expect(e!.message).toMatch(/dimensions/);
     expect(grown).toBeLessThan(200);
+  });
+
+  it('a packed attribute list of 40M zeros is refused by name before it is decoded', () => {
+    const ints = lenField(8, new Uint8Array(40_000_000)); // AttributeProto.ints, packed
+    const node = lenField(1, cat(str(1, 'x'), str(2, 'y'), str(4, 'Identity'), lenField(5, cat(str(1, 'big'), ints))));
+    const bytes = modelAround(cat(node, str(2, 'g'), lenField(11, str(1, 'x')), lenField(12, str(1, 'y'))));
+    let e: KilnError | undefined;
+    const grown = growthMB(() => (e = refusal(bytes)));
+    expect(e!.code).toBe('UNSUPPORTED');
+    expect(e!.message).toMatch(/values in repeated fields/);
+    expect(grown).toBeLessThan(200);
+  });
+
+  it('floods of empty messages and of names past the decode budget are refused by name', () => {
+    // The budget's real limits take gigabytes to reach: the same counting, with lower limits.
+    const flood = (tagByte: number, n: number) => {
+      const body = new Uint8Array(2 * n);
+      for (let i = 0; i < body.length; i += 2) body[i] = tagByte;
+      return body;
+    };
+    const limits = { messages: 10_000, repeatedValues: 10_000 };
+    const cases = {
+      nodes: modelAround(flood(0x0a, 20_000)), // GraphProto.node × 20k, empty
+      initializers: modelAround(flood(0x2a, 20_000)),
+      'value infos': modelAround(flood(0x6a, 20_000)),
+      'unknown fields': modelAround(flood(0x18, 20_000)), // GraphProto field 3, varint 0
+      opsets: cat(flood(0x42, 20_000)), // ModelProto.opset_import × 20k, empty
+      'attribute strings': modelAround(lenField(1, lenField(5, flood(0x4a, 20_000)))),
+      'node inputs': modelAround(lenField(1, flood(0x0a, 20_000))),
+      'attribute floats': modelAround(lenField(1, lenField(5, lenField(7, new Uint8Array(4 * 20_000))))),
+    };
+    for (const [what, bytes] of Object.entries(cases)) {
+      expect(() => decodeModel(bytes, { limits }), what).toThrow(ModelLimitError);
+      expect(() => decodeModel(bytes), what).not.toThrow();
+    }
   });
 });
