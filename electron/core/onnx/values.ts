@@ -266,6 +266,11 @@ function valuesPerElement(dataType: number): number {
   return dataType === 14 || dataType === 15 ? 2 : 1;
 }
 
+/** Entries of a typed field that `count` values take (int32_data packs a 4-bit pair per entry). */
+function typedValuesFor(t: TensorProto, count: number): number {
+  return t.data.kind === 'typed' && t.data.field === 5 && storedBits(t.dataType) === 4 ? Math.ceil(count / 2) : count;
+}
+
 /** All values of a numeric tensor as doubles (int64 beyond 2^53 rounds). */
 export function tensorValues(t: TensorProto, src: TensorSource): Float64Array {
   const count = elementCount(t.dims) * valuesPerElement(t.dataType);
@@ -276,11 +281,12 @@ export function tensorValues(t: TensorProto, src: TensorSource): Float64Array {
       `tensor ${t.name} has ${count} elements; read its statistics instead of its values`,
     );
   }
-  // Typed fields are decoded whole, whatever the dims say: bound what they hold too.
-  if (t.data.kind === 'typed' && t.data.count > MAX_DECODED_ELEMENTS) {
+  // Typed fields are decoded whole, whatever the dims say: more values than the dims hold is an
+  // invalid tensor (warned about on open), not millions of values to decode for one.
+  if (t.data.kind === 'typed' && t.data.count > typedValuesFor(t, count)) {
     throw new KilnError(
-      'TOO_LARGE',
-      `tensor ${t.name} stores ${t.data.count} values; read its statistics instead of its values`,
+      'NOT_ONNX',
+      `tensor ${t.name} stores ${t.data.count} values; its dims hold ${typedValuesFor(t, count)}`,
     );
   }
   const bytes = tensorRawBytes(t, src);

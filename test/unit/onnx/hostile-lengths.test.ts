@@ -11,6 +11,7 @@ import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
 import { decodeModel } from '../../../electron/core/onnx/decode';
 import { ModelLimitError } from '../../../electron/core/onnx/limits';
 import { openModelBytes } from '../../../electron/core/onnx/open';
+import { tensorValues } from '../../../electron/core/onnx/values';
 import { DT } from '../../builders/graph';
 
 /** A varint of any 64-bit value; negative numbers as int64 two's complement (10 bytes). */
@@ -245,5 +246,16 @@ describe('repeated fields far bigger than a model needs (issue 20, item 6)', () 
       expect(() => decodeModel(bytes, { limits }), what).toThrow(ModelLimitError);
       expect(() => decodeModel(bytes), what).not.toThrow();
     }
+  });
+
+  it('typed data holding far more values than its dims is warned about on open, and not decoded when read', () => {
+    // A float tensor of dims [1] whose float_data (packed) holds 2M values.
+    const bytes = modelWithTensor(intField(1, 1), lenField(4, new Uint8Array(8_000_000)));
+    const opened = openModelBytes(bytes, where, FILE);
+    expect(opened.warnings.join('\n')).toMatch(
+      /tensor w: its dims \[1\] make 1 elements .* but it stores 2000000 values/,
+    );
+    const w = opened.model.graph!.initializer[0]!;
+    expect(() => tensorValues(w, { path: where, bytes })).toThrow(/stores 2000000 values; its dims hold 1/);
   });
 });
