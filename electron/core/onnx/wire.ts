@@ -308,9 +308,18 @@ export class StringTable {
 
 // ---- writing ---------------------------------------------------------------------------------
 
+/**
+ * int64 fields hold −2^63 … 2^63 − 1. The reader returns INT64_MAX (a common "to the end" value) as
+ * the nearest double, 2^63, which as a plain varint would set bit 63 and read back as INT64_MIN: a
+ * double at or past either end is written as that end.
+ */
+const TWO_63 = 2 ** 63;
+const INT64_MAX_VARINT = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f);
+
 /** Bytes a varint of this value takes (negative values are 64-bit two's complement: 10 bytes). */
 export function varintSize(value: number): number {
   if (value < 0) return 10;
+  if (value >= TWO_63) return 9;
   let n = 1;
   let v = value;
   while (v >= 0x80) {
@@ -430,7 +439,13 @@ export class WireWriter implements WireOut {
   varint(value: number): void {
     this.ensure(10);
     const cur = this.cur;
+    if (value >= TWO_63) {
+      cur.set(INT64_MAX_VARINT, this.pos);
+      this.pos += INT64_MAX_VARINT.length;
+      return;
+    }
     if (value < 0) {
+      if (value < -TWO_63) value = -TWO_63;
       // Two's complement over 64 bits, as int64 fields are encoded.
       let lo = value % 4294967296;
       let hi = Math.floor(value / 4294967296);

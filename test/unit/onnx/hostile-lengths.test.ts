@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
 import { decodeModel } from '../../../electron/core/onnx/decode';
+import { encodeModel } from '../../../electron/core/onnx/encode';
 import { ModelLimitError } from '../../../electron/core/onnx/limits';
 import { openModelBytes } from '../../../electron/core/onnx/open';
 import { tensorValues } from '../../../electron/core/onnx/values';
@@ -173,6 +174,30 @@ describe('lengths and varints (issue 20, item 2)', () => {
       ),
     );
     expect(openModelBytes(withAttr, where, FILE).model.graph!.node[0]!.attribute[0]!.i).toBe(2 ** 63);
+  });
+});
+
+describe('int64 values beyond 2^53 written back', () => {
+  it('INT64_MAX and INT64_MIN attributes (Slice ends and starts) re-encode byte for byte, not with their sign flipped', () => {
+    const attr = (name: string, ...fields: Uint8Array[]) => lenField(5, cat(str(1, name), ...fields));
+    const node = lenField(
+      1,
+      cat(
+        str(1, 'x'),
+        str(2, 'y'),
+        str(4, 'Slice'),
+        attr('ends', intField(8, 2n ** 63n - 1n), intField(8, -(2n ** 63n)), intField(20, 7)),
+        attr('end', intField(3, 2n ** 63n - 1n), intField(20, 2)),
+      ),
+    );
+    const bytes = cat(
+      intField(1, 8),
+      lenField(7, cat(node, str(2, 'g'), lenField(11, str(1, 'x')), lenField(12, str(1, 'y')))),
+      lenField(8, intField(2, 9)),
+    );
+    const m = decodeModel(bytes);
+    expect(m.graph!.node[0]!.attribute[0]!.ints).toEqual([2 ** 63, -(2 ** 63)]);
+    expect(Buffer.from(encodeModel(m)).equals(Buffer.from(bytes))).toBe(true);
   });
 });
 
