@@ -9,7 +9,7 @@ import type { TensorProto } from './model';
 import { dtypeName, onnxDtypeBits } from './dtypes';
 import { readFileRange } from './file-range';
 import { elementCount } from './model';
-import { WIRE_LEN, WireReader } from './wire';
+import { WIRE_LEN, WireError, WireReader } from './wire';
 
 /** Where a decoded tensor's offsets point: the model file and, if still in memory, its bytes. */
 export interface TensorSource {
@@ -64,28 +64,39 @@ export function tensorRawBytes(t: TensorProto, src: TensorSource): Uint8Array {
   const bits = storedBits(t.dataType);
   const values: number[] = [];
   const bigs: bigint[] = [];
-  for (const [s, e] of d.runs) {
-    const buf = fromSource(src, s, e - s, what);
-    const r = new WireReader(buf, 0, buf.length);
-    while (!r.done) {
-      const tag = r.uint32();
-      const wire = tag & 7;
-      let end = r.end;
-      let packed = false;
-      if (wire === WIRE_LEN) {
-        const ps = r.span();
-        end = r.spanEnd;
-        r.pos = ps;
-        packed = true;
+  // The runs were checked when the model was decoded; a file changed since fails by name.
+  try {
+    for (const [s, e] of d.runs) {
+      const buf = fromSource(src, s, e - s, what);
+      const r = new WireReader(buf, 0, buf.length);
+      while (!r.done) {
+        const tag = r.uint32();
+        const wire = tag & 7;
+        let end = r.end;
+        let packed = false;
+        if (wire === WIRE_LEN) {
+          const ps = r.span();
+          end = r.spanEnd;
+          r.pos = ps;
+          packed = true;
+        }
+        const readOne = () => {
+          if (d.field === 4) values.push(r.float());
+          else if (d.field === 10) values.push(r.double());
+          else if (d.field === 7 || d.field === 11) bigs.push(readVarint64(r, d.field === 7));
+          else values.push(r.int64());
+        };
+        // A packed run may be empty: it holds no values (reading one would take the next field's bytes).
+        if (!packed) readOne();
+        else {
+          while (r.pos < end) readOne();
+          r.pos = end;
+        }
       }
-      do {
-        if (d.field === 4) values.push(r.float());
-        else if (d.field === 10) values.push(r.double());
-        else if (d.field === 7 || d.field === 11) bigs.push(readVarint64(r, d.field === 7));
-        else values.push(r.int64());
-      } while (packed && r.pos < end);
-      if (packed) r.pos = end;
     }
+  } catch (err) {
+    if (err instanceof WireError) throw new KilnError('NOT_ONNX', `${what} cannot be read: ${err.message}`);
+    throw err;
   }
   const count = d.field === 7 || d.field === 11 ? bigs.length : values.length;
   // int32_data packs every type narrower than 32 bits one value (or one byte of 4-bit pairs) per entry.

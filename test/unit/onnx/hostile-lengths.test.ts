@@ -283,4 +283,17 @@ describe('repeated fields far bigger than a model needs (issue 20, item 6)', () 
     const w = opened.model.graph!.initializer[0]!;
     expect(() => tensorValues(w, { path: where, bytes })).toThrow(/stores 2000000 values; its dims hold 1/);
   });
+
+  it('an empty packed run of typed data holds no values (it used to read one from the next field)', () => {
+    const floats = (...v: number[]) => lenField(4, new Uint8Array(Float32Array.from(v).buffer));
+    const empty = openModelBytes(modelWithTensor(intField(1, 0), floats()), where, FILE);
+    expect(Array.from(tensorValues(empty.model.graph!.initializer[0]!, { path: where, bytes: empty.bytes }))).toEqual(
+      [],
+    );
+    const two = openModelBytes(modelWithTensor(intField(1, 2), floats(), floats(1.5, 2.5)), where, FILE);
+    expect(two.warnings.join('\n')).not.toMatch(/tensor w/);
+    expect(Array.from(tensorValues(two.model.graph!.initializer[0]!, { path: where, bytes: two.bytes }))).toEqual([
+      1.5, 2.5,
+    ]);
+  });
 });
