@@ -104,7 +104,9 @@ function fileError(err: unknown, file: string): KilnError {
   if (code === 'EISDIR') return new KilnError('NOT_A_FILE', `${file} is a folder, not a model file`, { file });
   if (code === 'EACCES' || code === 'EPERM')
     return new KilnError('FILE_UNREADABLE', `${file} cannot be read: permission denied`, { file });
-  return new KilnError('FILE_UNREADABLE', `${file} cannot be read: ${(err as Error).message}`, { file });
+  if (code === 'ELOOP') return new KilnError('NOT_A_FILE', `${file} is a link that loops, not a model file`, { file });
+  // The system's message names the full path (a server's folders must not reach a client): its code only.
+  return new KilnError('FILE_UNREADABLE', `${file} cannot be read (${code ?? 'error'})`, { file });
 }
 
 /** Calls `fn` for every tensor that can hold weights: initializers, sparse values, and tensor attributes, in every subgraph and function. */

@@ -14,7 +14,7 @@ import { KilnError } from '../../../electron/shared/api/errors';
 import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import type { TensorData, TensorProto } from '../../../electron/core/onnx/model';
-import { openModelBytes } from '../../../electron/core/onnx/open';
+import { openModelBytes, openModelFile } from '../../../electron/core/onnx/open';
 import { tensorRawBytes, tensorStats, tensorValues } from '../../../electron/core/onnx/values';
 import { writeModelFile } from '../../../electron/core/onnx/write';
 import { DT, GraphBuilder, model } from '../../builders/graph';
@@ -130,6 +130,22 @@ describe('external data that is not a regular file (issue 20, item 8)', () => {
     expect(e.code).toBe('NOT_A_FILE');
     expect(e.message).toContain('zero.bin');
     for (const r of readRefusals(externalTensor('zero.bin', 0, 16))) expect(r.code).toBe('NOT_A_FILE');
+  });
+});
+
+describe('the model file itself', () => {
+  it('a model path that is a link loop, a FIFO or a folder fails by name, without the folder in the message', async () => {
+    fs.symlinkSync('self.onnx', path.join(dir, 'self.onnx'));
+    const cases = ['self.onnx', 'folder.bin', ...(hasFifo ? ['pipe.bin'] : [])];
+    for (const name of cases) {
+      const e = await openModelFile(path.join(dir, name)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      if (!(e instanceof KilnError)) throw new Error(`${name}: not a KilnError: ${String(e)}`);
+      expect(e.message).toContain(name);
+      expect(JSON.stringify(e.toJSON())).not.toContain(dir);
+    }
   });
 });
 
