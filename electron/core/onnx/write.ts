@@ -188,8 +188,9 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
   } catch (err) {
     for (const f of cleanup) fs.rmSync(f, { force: true });
     if (err instanceof KilnError) throw err;
+    // The system's message names full paths (a server's folders must not reach a client): its code only.
     const e = err as NodeJS.ErrnoException;
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(target)}: ${e.message}`, {
+    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(target)}: ${e.code ?? e.message}`, {
       file: path.basename(target),
     });
   }

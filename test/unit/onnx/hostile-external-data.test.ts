@@ -171,6 +171,21 @@ describe('writing a model whose external data is not a regular file', () => {
     }
   });
 
+  it('an output folder that does not exist fails by the file name and error code, without the folder', () => {
+    const opened = openModelBytes(externalModel('weights.bin', '0', '16'), MODEL, 'model.onnx');
+    const e = (() => {
+      try {
+        writeModelFile(opened.model, path.join(dir, 'no-such-folder', 'copy.onnx'));
+      } catch (err) {
+        return err;
+      }
+    })();
+    if (!(e instanceof KilnError)) throw new Error(`not a KilnError: ${String(e)}`);
+    expect(e.message).toContain('copy.onnx');
+    expect(e.message).toContain('ENOENT');
+    expect(JSON.stringify(e.toJSON())).not.toContain(dir);
+  });
+
   it('a folder fails by name, not a raw EISDIR', () => {
     let e: unknown;
     try {
