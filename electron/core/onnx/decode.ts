@@ -7,6 +7,8 @@
  * (3) speed on 125k-node graphs. `npm run bench:open` measures all three decoders side by side;
  * the figures are in README.md.
  */
+import { expect, keepUnknown, present, readDim, readDims, readFloats, readInt64s, tooManyDims } from './fields';
+import { DecodeBudget, type DecodeLimits, MAX_GRAPH_DEPTH, MAX_RANK, MAX_TYPE_DEPTH, ModelLimitError } from './limits';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader, StringTable } from './wire';
 import type {
   AttributeProto,
@@ -23,14 +25,11 @@ import type {
   ValueInfoProto,
 } from './model';
 
-/** Subgraphs nested deeper than this are refused: real models nest a handful of levels. */
-export const MAX_GRAPH_DEPTH = 256;
-
-export class ModelLimitError extends Error {}
-
 export interface DecodeOptions {
   /** Keep each message's byte span so untouched messages re-encode byte for byte (costs memory). */
   keepSpans?: boolean;
+  /** Lower limits than limits.ts sets (tests reach them without gigabytes of input). */
+  limits?: Partial<DecodeLimits>;
 }
 
 type Reader = WireReader;
@@ -39,54 +38,20 @@ type Reader = WireReader;
 const GRAPH_FIELDS = [1, 2, 5, 10, 11, 12, 13, 15].reduce((m, f) => m | (1 << f), 0);
 const FUNCTION_FIELDS = [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].reduce((m, f) => m | (1 << f), 0);
 
-/** Records a singular field present with its default value ('' or 0), so it is written back. */
-function present<T extends string | number>(m: { empty?: number[] }, field: number, v: T): T {
-  if (v === '' || v === 0) (m.empty ??= []).push(field);
-  return v;
-}
-
-function keepUnknown(target: { unknown?: Uint8Array[] }, r: Reader, wire: number, tagStart: number): void {
-  r.skip(wire);
-  (target.unknown ??= []).push(r.buf.subarray(tagStart, r.pos));
-}
-
-function expect(r: Reader, wire: number, want: number, what: string): void {
-  if (wire !== want) throw new WireError(r.pos, `field ${what} has wire type ${wire}, expected ${want}`);
-}
-
-/** Repeated int64: packed (one length-delimited run) or one varint per tag. */
-function readInt64s(r: Reader, wire: number, into: number[]): void {
-  if (wire === WIRE_LEN) {
-    const s = r.span();
-    const e = r.spanEnd;
-    const sub = new WireReader(r.buf, s, e);
-    while (!sub.done) into.push(sub.int64());
-  } else if (wire === WIRE_VARINT) into.push(r.int64());
-  else throw new WireError(r.pos, `repeated int64 field has wire type ${wire}`);
-}
-
-function readFloats(r: Reader, wire: number, into: number[]): void {
-  if (wire === WIRE_LEN) {
-    const s = r.span();
-    const e = r.spanEnd;
-    if ((e - s) % 4 !== 0) throw new WireError(s, 'packed float field length is not a multiple of 4');
-    const sub = new WireReader(r.buf, s, e);
-    while (!sub.done) into.push(sub.float());
-  } else if (wire === WIRE_I32) into.push(r.float());
-  else throw new WireError(r.pos, `repeated float field has wire type ${wire}`);
-}
-
 class Decoder {
   private readonly strings: StringTable;
   /** String ids of node input and output names, in decode order (see ModelProto.names). */
   private readonly inIds: number[] = [];
   private readonly outIds: number[] = [];
+  private readonly budget: DecodeBudget;
 
   constructor(
     readonly buf: Uint8Array,
     readonly keepSpans: boolean,
+    limits: Partial<DecodeLimits>,
   ) {
     this.strings = new StringTable(buf);
+    this.budget = new DecodeBudget(limits);
   }
 
   private str(r: Reader): string {
@@ -179,13 +144,14 @@ class Decoder {
           break;
         }
         default:
-          keepUnknown(m, r, wire, at);
+          keepUnknown(m, r, wire, at, this.budget);
       }
     }
     return this.mark(m, 0, this.buf.length);
   }
 
   opset(s: number, e: number): OpsetId {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const o: OpsetId = { domain: '', version: 0 };
     while (!r.done) {
@@ -194,12 +160,13 @@ class Decoder {
       const wire = tag & 7;
       if (tag >>> 3 === 1 && wire === WIRE_LEN) o.domain = present(o, 1, this.str(r));
       else if (tag >>> 3 === 2 && wire === WIRE_VARINT) o.version = present(o, 2, r.int64());
-      else keepUnknown(o, r, wire, at);
+      else keepUnknown(o, r, wire, at, this.budget);
     }
     return this.mark(o, s, e);
   }
 
   entry(s: number, e: number): StringEntry & { unknown?: Uint8Array[] } {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const o: StringEntry & { unknown?: Uint8Array[] } = { key: '', value: '' };
     while (!r.done) {
@@ -208,7 +175,7 @@ class Decoder {
       const wire = tag & 7;
       if (tag >>> 3 === 1 && wire === WIRE_LEN) o.key = this.str(r);
       else if (tag >>> 3 === 2 && wire === WIRE_LEN) o.value = this.str(r);
-      else keepUnknown(o, r, wire, at);
+      else keepUnknown(o, r, wire, at, this.budget);
     }
     return o;
   }
@@ -216,6 +183,7 @@ class Decoder {
   graph(s: number, e: number, depth: number): GraphProto {
     if (depth > MAX_GRAPH_DEPTH)
       throw new ModelLimitError(`subgraphs are nested more than ${MAX_GRAPH_DEPTH} levels deep`);
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const g: GraphProto = {
       name: '',
@@ -234,7 +202,7 @@ class Decoder {
       const wire = tag & 7;
       if (wire !== WIRE_LEN || field > 15 || ((GRAPH_FIELDS >>> field) & 1) === 0) {
         if (field === 0) throw new WireError(at, 'field number 0 is invalid');
-        keepUnknown(g, r, wire, at);
+        keepUnknown(g, r, wire, at, this.budget);
         continue;
       }
       const ss = r.span();
@@ -270,6 +238,7 @@ class Decoder {
   }
 
   node(s: number, e: number, depth: number): NodeProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const n: NodeProto = {
       input: [],
@@ -290,15 +259,17 @@ class Decoder {
       const wire = tag & 7;
       if (wire !== WIRE_LEN || field > 8 || field === 0) {
         if (field === 0) throw new WireError(at, 'field number 0 is invalid');
-        keepUnknown(n, r, wire, at);
+        keepUnknown(n, r, wire, at, this.budget);
         continue;
       }
       switch (field) {
         case 1:
+          this.budget.repeated(1);
           n.input.push(this.str(r));
           this.inIds.push(this.strings.lastId);
           break;
         case 2:
+          this.budget.repeated(1);
           n.output.push(this.str(r));
           this.outIds.push(this.strings.lastId);
           break;
@@ -329,6 +300,7 @@ class Decoder {
   }
 
   attribute(s: number, e: number, depth: number): AttributeProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const a: AttributeProto = { name: '', type: 0, refAttrName: '', docString: '' };
     while (!r.done) {
@@ -394,13 +366,14 @@ class Decoder {
           break;
         }
         case 7:
-          readFloats(r, wire, (a.floats ??= []));
+          readFloats(r, wire, (a.floats ??= []), this.budget);
           break;
         case 8:
-          readInt64s(r, wire, (a.ints ??= []));
+          readInt64s(r, wire, (a.ints ??= []), this.budget);
           break;
         case 9:
           expect(r, wire, WIRE_LEN, 'attribute.strings');
+          this.budget.message();
           (a.strings ??= []).push(r.bytes());
           break;
         case 10: {
@@ -433,13 +406,14 @@ class Decoder {
         }
         default:
           if (field === 0) throw new WireError(at, 'field number 0 is invalid');
-          keepUnknown(a, r, wire, at);
+          keepUnknown(a, r, wire, at, this.budget);
       }
     }
     return this.mark(a, s, e);
   }
 
   tensor(s: number, e: number): TensorProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const t: TensorProto = { name: '', dataType: 0, dims: [], data: { kind: 'none' }, externalData: [], docString: '' };
     let location = 0;
@@ -450,7 +424,7 @@ class Decoder {
       const wire = tag & 7;
       switch (field) {
         case 1:
-          readInt64s(r, wire, t.dims);
+          readDims(r, wire, t.dims, 'a tensor');
           break;
         case 2:
           expect(r, wire, WIRE_VARINT, 'tensor.data_type');
@@ -493,7 +467,7 @@ class Decoder {
           break;
         default:
           if (field === 0) throw new WireError(at, 'field number 0 is invalid');
-          keepUnknown(t, r, wire, at);
+          keepUnknown(t, r, wire, at, this.budget);
       }
     }
     if (location === 1 || (t.externalData.length > 0 && t.data.kind === 'none')) {
@@ -537,12 +511,16 @@ class Decoder {
     if (prev) {
       const last = prev.runs[prev.runs.length - 1] as [number, number];
       if (last[1] === tagStart) last[1] = r.pos;
-      else prev.runs.push([tagStart, r.pos]);
+      else {
+        this.budget.message();
+        prev.runs.push([tagStart, r.pos]);
+      }
       prev.count += count;
     } else t.data = { kind: 'typed', field, runs: [[tagStart, r.pos]], count };
   }
 
   sparse(s: number, e: number): SparseTensorProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const sp: SparseTensorProto = { values: undefined, indices: undefined, dims: [] };
     while (!r.done) {
@@ -558,13 +536,14 @@ class Decoder {
         const ss = r.span();
         const se = r.spanEnd;
         sp.indices = this.tensor(ss, se);
-      } else if (field === 3) readInt64s(r, wire, sp.dims);
-      else keepUnknown(sp, r, wire, at);
+      } else if (field === 3) readDims(r, wire, sp.dims, 'a sparse tensor');
+      else keepUnknown(sp, r, wire, at, this.budget);
     }
     return this.mark(sp, s, e);
   }
 
   valueInfo(s: number, e: number): ValueInfoProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const v: ValueInfoProto = { name: '', type: undefined, docString: '' };
     while (!r.done) {
@@ -580,13 +559,14 @@ class Decoder {
         const se = r.spanEnd;
         v.type = this.type(ss, se, 0);
       } else if (field === 3 && wire === WIRE_LEN) v.docString = present(v, 3, this.str(r));
-      else keepUnknown(v, r, wire, at);
+      else keepUnknown(v, r, wire, at, this.budget);
     }
     return this.mark(v, s, e);
   }
 
   type(s: number, e: number, depth: number): TypeProto {
-    if (depth > 64) throw new ModelLimitError('type nested more than 64 levels deep');
+    if (depth > MAX_TYPE_DEPTH) throw new ModelLimitError(`type nested more than ${MAX_TYPE_DEPTH} levels deep`);
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     let t: TypeProto = { kind: 'unknown', denotation: '' };
     const unknown: Uint8Array[] = [];
@@ -598,6 +578,7 @@ class Decoder {
       const wire = tag & 7;
       if (wire !== WIRE_LEN) {
         r.skip(wire);
+        this.budget.message();
         unknown.push(this.buf.subarray(at, r.pos));
         continue;
       }
@@ -608,7 +589,10 @@ class Decoder {
         t = { kind: field === 4 ? 'sequence' : 'optional', elem: this.elemOf(ss, se, depth), denotation: '' };
       else if (field === 5) t = this.mapType(ss, se, depth);
       else if (field === 6) denotation = this.strings.get(ss, se);
-      else unknown.push(this.buf.subarray(at, r.pos));
+      else {
+        this.budget.message();
+        unknown.push(this.buf.subarray(at, r.pos));
+      }
     }
     t.denotation = denotation;
     if (unknown.length) t.unknown = unknown;
@@ -670,14 +654,16 @@ class Decoder {
         r.skip(tag & 7);
         continue;
       }
+      if (dims.length >= MAX_RANK) throw tooManyDims('a shape');
       const ss = r.span();
       const se = r.spanEnd;
+      this.budget.message();
       const d: Dimension = {};
       const dr = new WireReader(this.buf, ss, se);
       while (!dr.done) {
         const dt = dr.uint32();
         const f = dt >>> 3;
-        if (f === 1 && (dt & 7) === WIRE_VARINT) d.value = dr.int64();
+        if (f === 1 && (dt & 7) === WIRE_VARINT) d.value = readDim(dr);
         else if (f === 2 && (dt & 7) === WIRE_LEN) d.param = this.str(dr);
         else if (f === 3 && (dt & 7) === WIRE_LEN) d.denotation = this.str(dr);
         else dr.skip(dt & 7);
@@ -688,6 +674,7 @@ class Decoder {
   }
 
   func(s: number, e: number): FunctionProto {
+    this.budget.message();
     const r = new WireReader(this.buf, s, e);
     const f: FunctionProto = {
       name: '',
@@ -709,7 +696,7 @@ class Decoder {
       const wire = tag & 7;
       if (wire !== WIRE_LEN || field > 13 || ((FUNCTION_FIELDS >>> field) & 1) === 0) {
         if (field === 0) throw new WireError(at, 'field number 0 is invalid');
-        keepUnknown(f, r, wire, at);
+        keepUnknown(f, r, wire, at, this.budget);
         continue;
       }
       const ss = r.span();
@@ -719,12 +706,15 @@ class Decoder {
           f.name = present(f, 1, this.strings.get(ss, se));
           break;
         case 4:
+          this.budget.repeated(1);
           f.input.push(this.strings.get(ss, se));
           break;
         case 5:
+          this.budget.repeated(1);
           f.output.push(this.strings.get(ss, se));
           break;
         case 6:
+          this.budget.repeated(1);
           f.attribute.push(this.strings.get(ss, se));
           break;
         case 7:
@@ -756,5 +746,5 @@ class Decoder {
 
 /** Decodes ModelProto bytes. Throws WireError (with a byte offset) or ModelLimitError. */
 export function decodeModel(buf: Uint8Array, options: DecodeOptions = {}): ModelProto {
-  return new Decoder(buf, options.keepSpans ?? false).run();
+  return new Decoder(buf, options.keepSpans ?? false, options.limits ?? {}).run();
 }

@@ -8,8 +8,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
-import { decodeModel, ModelLimitError } from './decode';
-import type { GraphProto, ModelProto, TensorProto } from './model';
+import { decodeModel } from './decode';
+import { ModelLimitError } from './limits';
+import { DataType, dtypeName, onnxDtypeBits } from './dtypes';
+import { fileKind, isByteCount } from './file-range';
+import { elementCount, type GraphProto, type ModelProto, type TensorProto } from './model';
 import { WireError } from './wire';
 
 /** Protobuf messages cannot exceed 2 GiB; bigger models must keep their weights in external data. */
@@ -83,6 +86,7 @@ export function openModelBytes(buf: Uint8Array, absPath: string, displayName: st
     warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);
   if (model.opsetImport.length === 0) warnings.push('the model declares no opset (IR 3 models assume ai.onnx opset 1)');
   resolveExternalData(model, path.dirname(absPath), displayName, warnings);
+  checkStoredSizes(model, warnings);
   return {
     model,
     path: absPath,
@@ -100,7 +104,9 @@ function fileError(err: unknown, file: string): KilnError {
   if (code === 'EISDIR') return new KilnError('NOT_A_FILE', `${file} is a folder, not a model file`, { file });
   if (code === 'EACCES' || code === 'EPERM')
     return new KilnError('FILE_UNREADABLE', `${file} cannot be read: permission denied`, { file });
-  return new KilnError('FILE_UNREADABLE', `${file} cannot be read: ${(err as Error).message}`, { file });
+  if (code === 'ELOOP') return new KilnError('NOT_A_FILE', `${file} is a link that loops, not a model file`, { file });
+  // The system's message names the full path (a server's folders must not reach a client): its code only.
+  return new KilnError('FILE_UNREADABLE', `${file} cannot be read (${code ?? 'error'})`, { file });
 }
 
 /** Calls `fn` for every tensor that can hold weights: initializers, sparse values, and tensor attributes, in every subgraph and function. */
@@ -134,13 +140,21 @@ function resolveExternalData(model: ModelProto, dir: string, file: string, warni
   forEachTensor(model, (t) => {
     if (t.data.kind !== 'external') return;
     const loc = t.data.location;
+    const name = t.name || '(unnamed)';
     const unsafe = (why: string) =>
       new KilnError(
         'UNSAFE_PATH',
-        `${file}: tensor ${t.name || '(unnamed)'} has external data at "${loc}", which ${why}; Kiln only reads external data inside the model's folder`,
+        `${file}: tensor ${name} has external data at "${loc}", which ${why}; Kiln only reads external data inside the model's folder`,
         {
           file,
         },
+      );
+    // A FIFO would block the first read forever, a folder fail with EISDIR, a device never end.
+    const notRegular = (why: string) =>
+      new KilnError(
+        'NOT_A_FILE',
+        `${file}: tensor ${name} has external data in "${loc}", which ${why}; Kiln only reads external data from regular files`,
+        { file },
       );
     if (loc === '') throw unsafe('is empty');
     if (path.isAbsolute(loc) || path.win32.isAbsolute(loc) || /^[a-zA-Z]:/.test(loc))
@@ -155,26 +169,70 @@ function resolveExternalData(model: ModelProto, dir: string, file: string, warni
         realDir ??= fs.realpathSync(dir);
         if (real !== realDir && !real.startsWith(realDir + path.sep))
           throw unsafe('is a link that points outside the folder');
-        size = fs.statSync(real).size;
+        const stat = fs.statSync(real);
+        if (!stat.isFile()) throw notRegular(`is ${fileKind(stat)}`);
+        size = stat.size;
       } catch (err) {
         if (err instanceof KilnError) throw err;
+        if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw notRegular('is a link that loops');
         warnings.push(`external data file "${loc}" is missing; weights stored there cannot be read`);
       }
       sizes.set(full, size);
     }
     const size = sizes.get(full) ?? null;
-    if (
-      !Number.isFinite(t.data.offset) ||
-      t.data.offset < 0 ||
-      (t.data.length !== null && (!Number.isFinite(t.data.length) || t.data.length < 0))
-    ) {
-      throw new KilnError('NOT_ONNX', `${file}: tensor ${t.name} has an invalid external-data offset or length`, {
-        file,
-      });
+    const { offset, length } = t.data;
+    if (!isByteCount(offset) || (length !== null && !isByteCount(length))) {
+      throw new KilnError(
+        'NOT_ONNX',
+        `${file}: tensor ${name} has an invalid external-data offset or length (offset ${offset}, length ${length ?? 'not given'}): both must be whole numbers of bytes`,
+        { file },
+      );
     }
-    if (size !== null && t.data.offset + (t.data.length ?? 0) > size) {
+    if (size !== null && offset + (length ?? 0) > size) {
       warnings.push(`tensor ${t.name}: external data runs past the end of "${loc}" (${size} bytes)`);
     }
     t.data.path = full;
   });
+}
+
+/** At most this many tensors are named in warnings about their dims; the rest are counted. */
+const MAX_DIMS_WARNINGS = 20;
+
+/**
+ * Warns about tensors whose dims and stored data disagree (2^40 elements over 16 bytes): reading
+ * them fails later, and a tool that trusts the dims would allocate what they say.
+ */
+function checkStoredSizes(model: ModelProto, warnings: string[]): void {
+  let found = 0;
+  forEachTensor(model, (t) => {
+    const problem = storedSizeProblem(t);
+    if (problem === null) return;
+    if (++found <= MAX_DIMS_WARNINGS) warnings.push(`tensor ${t.name || '(unnamed)'}: ${problem}`);
+  });
+  if (found > MAX_DIMS_WARNINGS)
+    warnings.push(`${found - MAX_DIMS_WARNINGS} more tensors have dims that disagree with the data they store`);
+}
+
+/** How a tensor's dims and its stored data disagree, or null when they agree (or cannot be compared). */
+function storedSizeProblem(t: TensorProto): string | null {
+  const d = t.data;
+  if (d.kind === 'none' || d.kind === 'bytes') return null;
+  const dims = `[${t.dims.join(', ')}]`;
+  const n = elementCount(t.dims);
+  if (!Number.isSafeInteger(n) || n < 0) return `its dims ${dims} do not make a valid number of elements`;
+  const bits = onnxDtypeBits(t.dataType);
+  const complex = t.dataType === DataType.COMPLEX64 || t.dataType === DataType.COMPLEX128;
+  if (d.kind === 'typed') {
+    if (bits === 0 && d.field !== 6) return null;
+    // int32_data holds a 4-bit pair per entry; complex numbers are two values each.
+    const want = d.field === 5 && bits === 4 ? Math.ceil(n / 2) : complex ? 2 * n : n;
+    if (d.count === want) return null;
+    return `its dims ${dims} make ${n} elements (${want} values) but it stores ${d.count} values`;
+  }
+  if (bits === 0) return null;
+  const stored = d.length;
+  if (stored === null) return null;
+  const want = Math.ceil((n * bits) / 8);
+  if (stored === want) return null;
+  return `its dims ${dims} make ${n} elements (${want} bytes of ${dtypeName(t.dataType)}) but it stores ${stored} bytes`;
 }

@@ -4,12 +4,12 @@
  * or typed fields of the model file, or an external data file — and only these functions read them,
  * in bounded chunks, so a 3 GiB weight file is never loaded whole.
  */
-import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
 import type { TensorProto } from './model';
 import { dtypeName, onnxDtypeBits } from './dtypes';
+import { readFileRange } from './file-range';
 import { elementCount } from './model';
-import { WIRE_LEN, WireReader } from './wire';
+import { WIRE_LEN, WireError, WireReader } from './wire';
 
 /** Where a decoded tensor's offsets point: the model file and, if still in memory, its bytes. */
 export interface TensorSource {
@@ -22,28 +22,6 @@ export interface TensorSource {
 /** Tensors with more elements than this are not decoded whole (use tensorStats, which streams). */
 export const MAX_DECODED_ELEMENTS = 64 * 2 ** 20;
 const CHUNK = 4 << 20;
-
-function readFileRange(file: string, offset: number, length: number, what: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    throw new KilnError('FILE_UNREADABLE', `cannot read ${what}: ${(err as Error).message}`, { file });
-  }
-  try {
-    const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(fd, out, done, length - done, offset + done);
-      if (n === 0)
-        throw new KilnError('FILE_UNREADABLE', `${what} ends early: ${file} is shorter than its offsets say`, { file });
-      done += n;
-    }
-    return out;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function fromSource(src: TensorSource, offset: number, length: number, what: string): Uint8Array {
   if (src.bytes) {
@@ -58,6 +36,13 @@ function storedBits(dataType: number): number {
   return onnxDtypeBits(dataType);
 }
 
+/** Bytes an external tensor's data takes: its stated length, or what its dims need when none is given. */
+function externalLength(t: TensorProto): number {
+  const d = t.data;
+  if (d.kind !== 'external') return 0;
+  return d.length ?? Math.ceil((elementCount(t.dims) * storedBits(t.dataType)) / 8);
+}
+
 /**
  * The tensor's values as raw little-endian bytes, exactly as raw_data would hold them (typed fields
  * are converted). Strings have no raw form: use tensorStrings.
@@ -68,10 +53,8 @@ export function tensorRawBytes(t: TensorProto, src: TensorSource): Uint8Array {
   if (d.kind === 'bytes') return d.bytes;
   if (d.kind === 'raw') return fromSource(src, d.offset, d.length, what);
   if (d.kind === 'external') {
-    const expected = Math.ceil((elementCount(t.dims) * storedBits(t.dataType)) / 8);
-    const length = d.length ?? expected;
     if (!d.path) throw new KilnError('UNSAFE_PATH', `${what}: its external data file was not resolved`);
-    return readFileRange(d.path, d.offset, length, what);
+    return readFileRange(d.path, d.offset, externalLength(t), what);
   }
   if (d.kind === 'none') {
     if (elementCount(t.dims) === 0) return new Uint8Array(0);
@@ -81,28 +64,39 @@ export function tensorRawBytes(t: TensorProto, src: TensorSource): Uint8Array {
   const bits = storedBits(t.dataType);
   const values: number[] = [];
   const bigs: bigint[] = [];
-  for (const [s, e] of d.runs) {
-    const buf = fromSource(src, s, e - s, what);
-    const r = new WireReader(buf, 0, buf.length);
-    while (!r.done) {
-      const tag = r.uint32();
-      const wire = tag & 7;
-      let end = r.end;
-      let packed = false;
-      if (wire === WIRE_LEN) {
-        const ps = r.span();
-        end = r.spanEnd;
-        r.pos = ps;
-        packed = true;
+  // The runs were checked when the model was decoded; a file changed since fails by name.
+  try {
+    for (const [s, e] of d.runs) {
+      const buf = fromSource(src, s, e - s, what);
+      const r = new WireReader(buf, 0, buf.length);
+      while (!r.done) {
+        const tag = r.uint32();
+        const wire = tag & 7;
+        let end = r.end;
+        let packed = false;
+        if (wire === WIRE_LEN) {
+          const ps = r.span();
+          end = r.spanEnd;
+          r.pos = ps;
+          packed = true;
+        }
+        const readOne = () => {
+          if (d.field === 4) values.push(r.float());
+          else if (d.field === 10) values.push(r.double());
+          else if (d.field === 7 || d.field === 11) bigs.push(readVarint64(r, d.field === 7));
+          else values.push(r.int64());
+        };
+        // A packed run may be empty: it holds no values (reading one would take the next field's bytes).
+        if (!packed) readOne();
+        else {
+          while (r.pos < end) readOne();
+          r.pos = end;
+        }
       }
-      do {
-        if (d.field === 4) values.push(r.float());
-        else if (d.field === 10) values.push(r.double());
-        else if (d.field === 7 || d.field === 11) bigs.push(readVarint64(r, d.field === 7));
-        else values.push(r.int64());
-      } while (packed && r.pos < end);
-      if (packed) r.pos = end;
     }
+  } catch (err) {
+    if (err instanceof WireError) throw new KilnError('NOT_ONNX', `${what} cannot be read: ${err.message}`);
+    throw err;
   }
   const count = d.field === 7 || d.field === 11 ? bigs.length : values.length;
   // int32_data packs every type narrower than 32 bits one value (or one byte of 4-bit pairs) per entry.
@@ -136,6 +130,7 @@ function readVarint64(r: WireReader, signed: boolean): bigint {
   for (let i = 0; i < 10; i++) {
     if (r.pos >= r.end) throw new KilnError('NOT_ONNX', 'truncated varint in tensor data');
     const b = r.buf[r.pos++] as number;
+    if (i === 9 && b > 1) throw new KilnError('NOT_ONNX', 'varint overflows 64 bits in tensor data');
     result |= BigInt(b & 0x7f) << shift;
     if (b < 0x80) return signed ? BigInt.asIntN(64, result) : BigInt.asUintN(64, result);
     shift += 7n;
@@ -282,6 +277,11 @@ function valuesPerElement(dataType: number): number {
   return dataType === 14 || dataType === 15 ? 2 : 1;
 }
 
+/** Entries of a typed field that `count` values take (int32_data packs a 4-bit pair per entry). */
+function typedValuesFor(t: TensorProto, count: number): number {
+  return t.data.kind === 'typed' && t.data.field === 5 && storedBits(t.dataType) === 4 ? Math.ceil(count / 2) : count;
+}
+
 /** All values of a numeric tensor as doubles (int64 beyond 2^53 rounds). */
 export function tensorValues(t: TensorProto, src: TensorSource): Float64Array {
   const count = elementCount(t.dims) * valuesPerElement(t.dataType);
@@ -290,6 +290,14 @@ export function tensorValues(t: TensorProto, src: TensorSource): Float64Array {
     throw new KilnError(
       'TOO_LARGE',
       `tensor ${t.name} has ${count} elements; read its statistics instead of its values`,
+    );
+  }
+  // Typed fields are decoded whole, whatever the dims say: more values than the dims hold is an
+  // invalid tensor (warned about on open), not millions of values to decode for one.
+  if (t.data.kind === 'typed' && t.data.count > typedValuesFor(t, count)) {
+    throw new KilnError(
+      'NOT_ONNX',
+      `tensor ${t.name} stores ${t.data.count} values; its dims hold ${typedValuesFor(t, count)}`,
     );
   }
   const bytes = tensorRawBytes(t, src);
@@ -329,6 +337,14 @@ export function tensorStats(t: TensorProto, src: TensorSource, bins = 64): Tenso
   const d = t.data;
   // Only external and raw data are streamed; the rest is small enough to decode whole.
   const streamed = d.kind === 'external' || (d.kind === 'raw' && !src.bytes);
+  if (streamed) {
+    // Read only what the tensor stores: dims that claim more would stream another tensor's bytes.
+    if (!Number.isSafeInteger(count) || count < 0) throw new KilnError('NOT_ONNX', `tensor ${t.name} has invalid dims`);
+    const stored = d.kind === 'external' ? externalLength(t) : d.length;
+    const needed = Math.ceil((count * bits) / 8);
+    if (!(stored >= needed))
+      throw new KilnError('NOT_ONNX', `tensor ${t.name} holds ${stored} bytes of data; its dims need ${needed}`);
+  }
   const whole = streamed ? null : tensorValues(t, src);
   const scratch = new Float64Array(whole ? 0 : Math.min(chunkValues, Math.max(count, 1)));
   const forEachChunk = (fn: (vals: Float64Array, n: number) => void): void => {

@@ -40,29 +40,47 @@ export class WireReader {
     return this.buf[this.pos++] as number;
   }
 
-  /** A varint that fits 32 bits (tags, enums, lengths). Larger values are an error. */
+  /**
+   * A varint that fits 32 bits (tags, enums, lengths). Larger values are an error, never truncated;
+   * a negative int32 (an enum) is sign-extended to 10 bytes and read back as negative.
+   */
   uint32(): number {
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let shift = 0; shift < 28; shift += 7) {
       const b = this.byte();
-      if (shift === 28) {
-        if ((b & 0x70) !== 0 && b !== 0xff) {
-          // Negative int32 enums are sign-extended to 10 bytes; anything else is out of range.
-          throw new WireError(this.pos - 1, 'varint too large for a 32-bit field');
-        }
-        result += (b & 0x0f) * 2 ** 28;
-        if (b < 0x80) return result;
-        // Skip the remaining sign-extension bytes of a negative int32.
-        for (let i = 0; i < 5; i++) if (this.byte() < 0x80) return result | 0;
-        throw new WireError(this.pos, 'varint longer than 10 bytes');
-      }
       result += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) return result;
     }
-    throw new WireError(this.pos, 'varint too long');
+    const at = this.pos;
+    const b = this.byte();
+    result += (b & 0x0f) * 2 ** 28;
+    if (b < 0x10) return result;
+    // Bits 32–63 must all be clear (a zero-padded varint) or all set with bit 31 (a negative int32
+    // sign-extended to 10 bytes); anything else does not fit 32 bits.
+    let zeros = (b & 0x70) === 0;
+    let ones = (b & 0x78) === 0x78;
+    let more = b >= 0x80;
+    let n = 5;
+    for (; more && n < 10; n++) {
+      const c = this.byte();
+      if (n === 9 && c > 1) {
+        throw new WireError(this.pos - 1, c >= 0x80 ? 'varint longer than 10 bytes' : 'varint overflows 64 bits');
+      }
+      more = c >= 0x80;
+      const bits = c & 0x7f;
+      if (bits !== 0) zeros = false;
+      if (bits !== (n === 9 ? 1 : 0x7f)) ones = false;
+    }
+    if (zeros) return result;
+    if (ones && n === 10) return result | 0;
+    throw new WireError(at, 'varint too large for a 32-bit field');
   }
 
-  /** A 64-bit varint as a JS number (exact to 2^53; int64 fields here are sizes, dims and attributes). */
+  /**
+   * A 64-bit varint as a JS number: exact to 2^53, the nearest double beyond (INT64_MAX, a common
+   * "to the end" sentinel, reads as 2^63). Callers that need exact values (dims) refuse unsafe ones.
+   * Longer than 10 bytes, or bits past 64, is an error.
+   */
   int64(): number {
     let lo = 0;
     let hi = 0;
@@ -80,11 +98,13 @@ export class WireReader {
       let shift = 3;
       for (i = 0; i < 5; i++) {
         b = this.byte();
+        if (shift === 31 && b > 1) {
+          throw new WireError(this.pos - 1, b >= 0x80 ? 'varint longer than 10 bytes' : 'varint overflows 64 bits');
+        }
         hi |= (b & 0x7f) << shift;
         shift += 7;
         if (b < 0x80) break;
       }
-      if (b >= 0x80) throw new WireError(this.pos, 'varint longer than 10 bytes');
     }
     lo >>>= 0;
     hi >>>= 0;
@@ -114,11 +134,16 @@ export class WireReader {
   /** End of the payload the last span() call returned. */
   spanEnd = 0;
 
-  /** Reads a length prefix and returns where the payload starts (its end in `spanEnd`), checked against the message end. */
+  /**
+   * Reads a length prefix and returns where the payload starts (its end in `spanEnd`), checked to
+   * be non-negative (a negative length would send the reader backwards onto its own tag) and within
+   * the message.
+   */
   span(): number {
     const at = this.pos;
     const len = this.uint32();
     const start = this.pos;
+    if (len < 0) throw new WireError(at, `length ${len} is negative`);
     if (len > this.end - start)
       throw new WireError(at, `length ${len} runs past the end of its message (${this.end - start} bytes left)`);
     this.pos = this.spanEnd = start + len;
@@ -283,9 +308,18 @@ export class StringTable {
 
 // ---- writing ---------------------------------------------------------------------------------
 
+/**
+ * int64 fields hold −2^63 … 2^63 − 1. The reader returns INT64_MAX (a common "to the end" value) as
+ * the nearest double, 2^63, which as a plain varint would set bit 63 and read back as INT64_MIN: a
+ * double at or past either end is written as that end.
+ */
+const TWO_63 = 2 ** 63;
+const INT64_MAX_VARINT = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f);
+
 /** Bytes a varint of this value takes (negative values are 64-bit two's complement: 10 bytes). */
 export function varintSize(value: number): number {
   if (value < 0) return 10;
+  if (value >= TWO_63) return 9;
   let n = 1;
   let v = value;
   while (v >= 0x80) {
@@ -405,7 +439,13 @@ export class WireWriter implements WireOut {
   varint(value: number): void {
     this.ensure(10);
     const cur = this.cur;
+    if (value >= TWO_63) {
+      cur.set(INT64_MAX_VARINT, this.pos);
+      this.pos += INT64_MAX_VARINT.length;
+      return;
+    }
     if (value < 0) {
+      if (value < -TWO_63) value = -TWO_63;
       // Two's complement over 64 bits, as int64 fields are encoded.
       let lo = value % 4294967296;
       let hi = Math.floor(value / 4294967296);

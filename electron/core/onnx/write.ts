@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
 import { tempPathBeside } from '../../platform/atomic-write';
 import { encodeModelChunks } from './encode';
+import { isByteCount, openRegularFile, regularFileSize } from './file-range';
 import { forEachTensor } from './open';
 import type { ModelProto, StringEntry, TensorProto } from './model';
 import { tensorBytes } from './model';
@@ -45,15 +46,19 @@ function writeChunks(fd: number, chunks: Uint8Array[]): number {
   return total;
 }
 
-/** Copies [offset, offset+length) of `from` to the end of `fd` in bounded chunks. */
+/** Copies [offset, offset+length) of `from` (a regular file: see file-range.ts) to the end of `fd` in bounded chunks. */
 function copyRange(fd: number, from: string, offset: number, length: number, name: string): void {
-  const src = fs.openSync(from, 'r');
+  if (!isByteCount(offset) || !isByteCount(length))
+    throw new KilnError('NOT_ONNX', `external data of tensor ${name} has an invalid offset or length`);
+  regularFileSize(from, `tensor ${name}`);
+  const src = openRegularFile(from, `tensor ${name}`);
   try {
     const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(1, length)));
     let done = 0;
     while (done < length) {
       const n = fs.readSync(src, buf, 0, Math.min(buf.length, length - done), offset + done);
-      if (n === 0) throw new KilnError('FILE_UNREADABLE', `external data of tensor ${name} ends early in ${from}`);
+      if (n === 0)
+        throw new KilnError('FILE_UNREADABLE', `external data of tensor ${name} ends early in ${path.basename(from)}`);
       writeChunks(fd, [buf.subarray(0, n)]);
       done += n;
     }
@@ -103,7 +108,7 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
           const offset = externalBytes + pad;
           let length: number;
           if (d.kind === 'external') {
-            length = d.length ?? Math.max(0, fs.statSync(d.path).size - d.offset);
+            length = d.length ?? Math.max(0, regularFileSize(d.path, `tensor ${t.name}`) - d.offset);
             copyRange(extFd as number, d.path, d.offset, length, t.name);
           } else if (d.kind === 'raw') {
             if (!opts.source) throw new KilnError('INTERNAL', `cannot write tensor ${t.name}: source bytes not given`);
@@ -183,8 +188,9 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
   } catch (err) {
     for (const f of cleanup) fs.rmSync(f, { force: true });
     if (err instanceof KilnError) throw err;
+    // The system's message names full paths (a server's folders must not reach a client): its code only.
     const e = err as NodeJS.ErrnoException;
-    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(target)}: ${e.message}`, {
+    throw new KilnError('FILE_UNREADABLE', `cannot write ${path.basename(target)}: ${e.code ?? e.message}`, {
       file: path.basename(target),
     });
   }

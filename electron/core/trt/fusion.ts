@@ -120,15 +120,30 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
   }
   const dataInputs = (id: number) => ins(id).filter((t) => t >= 0 && !constT[t]);
 
+  // What the convolution rules ask of a group's ops, kept up to date as nodes join: rescanning the
+  // group for every joining node made a long chain quadratic (80k nodes took 37 s).
+  const hasAdd: boolean[] = [];
+  const convOnly: boolean[] = [];
+  const note = (g: number, id: number) => {
+    const o = op(id);
+    if (o === 'Add') hasAdd[g] = true;
+    if (o !== 'Conv' && o !== 'ConvTranspose' && o !== 'DequantizeLinear') convOnly[g] = false;
+  };
   const newGroup = (kind: FusionKind, ids: number[], rule: string): number => {
     const g = groups.length;
     groups.push({ id: g, kind, label: '', nodes: ids, rule });
-    for (const id of ids) group[id - start] = g;
+    hasAdd[g] = false;
+    convOnly[g] = true;
+    for (const id of ids) {
+      group[id - start] = g;
+      note(g, id);
+    }
     return g;
   };
   const join = (g: number, id: number) => {
     groups[g]!.nodes.push(id);
     group[id - start] = g;
+    note(g, id);
   };
   const free = (id: number) => id >= start && id < end && group[id - start] === -1;
   const only = (t: number): number => {
@@ -228,7 +243,6 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
       const g = group[p - start]!;
       if (g < 0) continue;
       const kind = groups[g]!.kind;
-      const ops = groups[g]!.nodes.map(op);
       if (
         kind === 'conv' &&
         (o === 'BatchNormalization' ||
@@ -236,12 +250,8 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
           o === 'Add' ||
           ((o === 'Mul' || o === 'Div') && dataInputs(id).length === 1))
       ) {
-        if (
-          o === 'BatchNormalization' &&
-          ops.some((x) => x !== 'Conv' && x !== 'ConvTranspose' && x !== 'DequantizeLinear')
-        )
-          continue;
-        if (o === 'Add' && ops.includes('Add')) continue;
+        if (o === 'BatchNormalization' && !convOnly[g]) continue;
+        if (o === 'Add' && hasAdd[g]) continue;
         merged = g;
         rule =
           o === 'Add' ? 'convolution + element-wise sum (residual)' : 'convolution + batch norm / scale / activation';
