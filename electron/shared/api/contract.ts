@@ -194,11 +194,17 @@ export type NodeDetails = z.infer<typeof NodeDetailsSchema>;
 
 export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
 
+const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']);
+
 export const TrtCheckSchema = z.object({
   trt: TrtMajorSchema,
-  /** TensorRT version of the operator table used, and where that table comes from. */
+  /** The TensorRT release checked for (its opset range), and where the operator table comes from. */
   tensorrt: z.string(),
   source: z.object({ repo: z.string(), branch: z.string(), commit: z.string(), path: z.string() }),
+  /** The TensorRT release the operator table was written for ('10.1' for both 10 and 11 today). */
+  table: z.string(),
+  /** Empty when the table is the checked release's own; else what that means for the results. */
+  tableNote: z.string(),
   nodes: z.number().int(),
   supported: z.number().int(),
   unsupported: z.number().int(),
@@ -209,9 +215,24 @@ export const TrtCheckSchema = z.object({
       /** Main-graph node index (the graph payload's), -1 inside a subgraph or for the whole model. */
       index: z.number().int(),
       graph: z.string(),
-      status: z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']),
+      status: FindingStatusSchema,
       reason: z.string(),
       suggestion: z.string(),
+      /** What is particular to this node (a zero point's value, a tensor's name); the reason is shared. */
+      detail: z.string().optional(),
+    }),
+  ),
+  /** The findings grouped by status, op, reason and way forward: one row per message, nodes collapsed. */
+  groups: z.array(
+    z.object({
+      status: FindingStatusSchema,
+      op: z.string(),
+      reason: z.string(),
+      suggestion: z.string(),
+      count: z.number().int(),
+      nodes: z.array(
+        z.object({ node: z.string(), index: z.number().int(), graph: z.string(), detail: z.string().optional() }),
+      ),
     }),
   ),
   /** Connected runs of supported main-graph nodes, largest first (Polygraphy's inspect capability). */
