@@ -532,9 +532,11 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kiln: ${(err as Error).message}\n\n${USAGE}\n`);
       return exitAfterFlush(2);
     }
+    // Plain words first; the technical detail (the decoder's message) on the line under it.
+    const detail = err instanceof KilnError && typeof err.details?.detail === 'string' ? err.details.detail : '';
     const message =
       err instanceof KilnError
-        ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}`
+        ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}${detail ? `\n  detail: ${detail}` : ''}`
         : String(err);
     process.stderr.write(`kiln: ${message}\n`);
     exitAfterFlush(1);

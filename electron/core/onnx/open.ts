@@ -1,6 +1,6 @@
 /**
  * Opening a model file: the checks a user's file needs before and after decoding, each failing
- * with a KilnError that names the file and what is wrong. External data is resolved against the
+ * with a KilnError that names the file and what is wrong, in plain words (open-errors.ts). External data is resolved against the
  * model's folder and refused when it would leave it (absolute paths, `..`, links pointing out —
  * the ONNX external-data path-traversal CVE class).
  */
@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
 import { decodeModel, ModelLimitError } from './decode';
+import { notAModelError } from './open-errors';
 import type { GraphProto, ModelProto, TensorProto } from './model';
 import { WireError } from './wire';
 
@@ -62,22 +63,14 @@ export function openModelBytes(buf: Uint8Array, absPath: string, displayName: st
   try {
     model = decodeModel(buf);
   } catch (err) {
-    if (err instanceof WireError) {
-      throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: ${err.message}`, {
-        file: displayName,
-        details: { offset: err.offset },
-      });
-    }
+    // Plain words first (cut short, not a model and what it looks like); the decoder's underneath.
+    if (err instanceof WireError) throw notAModelError(buf, displayName, { message: err.message, offset: err.offset });
     if (err instanceof ModelLimitError || err instanceof RangeError) {
       throw new KilnError('UNSUPPORTED', `${displayName} cannot be read: ${err.message}`, { file: displayName });
     }
     throw err;
   }
-  if (!model.graph) {
-    throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: it decodes as protobuf but has no graph`, {
-      file: displayName,
-    });
-  }
+  if (!model.graph) throw notAModelError(buf, displayName, null);
   const warnings: string[] = [];
   if (model.irVersion < 3 || model.irVersion > 12)
     warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);
