@@ -269,12 +269,21 @@ export const EngineViewSchema = z.object({
   ),
   /** Layer-info schema: '10' (Bindings), '11' (I/O Tensors), 'names-only', 'unknown'; null without layer info. */
   schema: z.string().nullable(),
+  /** Which TensorRT wrote the files: the version they carry, else '11.x' or '8.x or 10.x' by schema; null unknown. */
+  tensorrt: z.string().nullable(),
+  /**
+   * How well the files match the open model: the share of the names their layers mention that are
+   * its nodes (null when they mention none), ok at 0.8 and above, and what to say when not.
+   */
+  match: z.object({ share: z.number().nullable(), ok: z.boolean(), warning: z.string().nullable() }),
   layers: z.array(
     z.object({
       index: z.number().int(),
       name: z.string(),
       type: z.string(),
+      /** The precision the layer computes in, and where that was read (not simply its output's type). */
       precision: z.string().nullable(),
+      precisionFrom: z.enum(['inputs', 'weights', 'tactic', 'name', 'output']).nullable(),
       tactic: z.string().nullable(),
       /** Average time per inference from the profile, and its share of the total. */
       ms: z.number().nullable(),
