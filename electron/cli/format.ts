@@ -131,7 +131,8 @@ export function formatCheck(r: TrtCheck): string {
   lines.push(
     `predicted fusion: ${r.fusion.nodes} nodes -> ${r.fusion.kernels} kernels (${r.fusion.folded} folded at build time)`,
   );
-  if (r.partitions.length > 1)
+  // Partitions matter where unsupported nodes split the graph (a fully supported one may still be disconnected).
+  if (r.unsupported > 0 && r.partitions.length > 1)
     lines.push(
       `${r.partitions.length} supported partitions; largest ${r.partitions[0]!.size} nodes (${r.partitions[0]!.first} … ${r.partitions[0]!.last})`,
     );

@@ -412,7 +412,8 @@ test('TensorRT readiness: a clean CNN passes; a UINT8 QDQ model gets findings wi
   const findings = page.getByTestId('compat-findings');
   await expect(findings).toContainText('zero point');
   await expect(findings).toContainText('symmetric');
-  await findings.locator('tbody tr').first().getByRole('button').click();
+  // A row is one op and message with its nodes (issue 21): the first node's link.
+  await findings.locator('tbody tr').first().getByRole('button').first().click();
   await expect(page.getByTestId('inspector-op')).toHaveText(/QuantizeLinear|DequantizeLinear/);
   await page.getByRole('button', { name: 'Paint on graph' }).click();
   await expect(page.getByTestId('graph-legend')).toContainText('unsupported');

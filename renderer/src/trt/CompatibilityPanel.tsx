@@ -70,8 +70,10 @@ function GroupNodes({ nodes, jumpTo }: { nodes: GroupNode[]; jumpTo: (index: num
       {nodes.slice(0, SHOWN).map(link)}
       <details>
         <summary className="muted">{nodes.length - SHOWN} more</summary>
-        {nodes.slice(SHOWN, 2000).map((n, i) => link(n, i + SHOWN))}
-        {nodes.length > 2000 + SHOWN && <span className="muted">… and {nodes.length - 2000 - SHOWN} more</span>}
+        <div className="compat-nodes">
+          {nodes.slice(SHOWN, 2000).map((n, i) => link(n, i + SHOWN))}
+          {nodes.length > 2000 + SHOWN && <span className="muted">… and {nodes.length - 2000 - SHOWN} more</span>}
+        </div>
       </details>
     </div>
   );
@@ -126,7 +128,7 @@ export function CompatibilityPanel() {
                 ? `All ${result.nodes} nodes supported`
                 : `${result.unsupported} of ${result.nodes} nodes not supported`}
             </strong>
-            {result.partitions.length > 1 && (
+            {result.unsupported > 0 && result.partitions.length > 1 && (
               <span
                 className="muted"
                 title="Connected runs of supported nodes, as Polygraphy's inspect capability reports"
@@ -188,15 +190,15 @@ export function CompatibilityPanel() {
                     <td>
                       <span className={`badge ${g.status}`}>{STATUS_LABEL[g.status]}</span>
                     </td>
-                    <td>
+                    <td className="compat-op">
                       {g.op || 'model'}
                       {g.count > 1 && <span className="compat-count"> × {g.count}</span>}
                     </td>
-                    <td>
+                    <td className="compat-nodes-cell">
                       <GroupNodes nodes={g.nodes} jumpTo={jumpTo} />
                     </td>
-                    <td>{g.reason}</td>
-                    <td>{g.suggestion}</td>
+                    <td className="compat-text">{g.reason}</td>
+                    <td className="compat-text">{g.suggestion}</td>
                   </tr>
                 ))}
             </tbody>

@@ -114,7 +114,7 @@ export function EnginePanel() {
             </span>
             {engine.match.share !== null && engine.match.ok && (
               <span className="muted" data-testid="engine-match-share">
-                {Math.round(engine.match.share * 100)}% of layer names found in the model
+                {Math.floor(engine.match.share * 100)}% of layer names found in the model
               </span>
             )}
             {predicted && engine.match.ok && (
@@ -149,8 +149,7 @@ export function EnginePanel() {
         <>
           {engine.match.warning && (
             <p className="engine-mismatch" role="status" data-testid="engine-match">
-              <strong>{engine.match.ok ? 'Partial match.' : 'Not this model?'}</strong> {engine.match.warning}
-              {predicted && !engine.match.ok && <> The {predicted.kernels} predicted kernels are not compared.</>}
+              <strong>Not this model?</strong> {engine.match.warning}
             </p>
           )}
           {covering.length > 0 && (
@@ -200,7 +199,12 @@ export function EnginePanel() {
                   <td>{l.index}</td>
                   <td className="kg-break">{l.name}</td>
                   <td>{l.type}</td>
-                  <td title={l.precisionFrom ? PRECISION_FROM[l.precisionFrom] : undefined}>{l.precision ?? '–'}</td>
+                  <td
+                    className="engine-precision"
+                    title={l.precisionFrom ? PRECISION_FROM[l.precisionFrom] : undefined}
+                  >
+                    {l.precision ?? '–'}
+                  </td>
                   <td className="kg-break">{l.tactic ?? '–'}</td>
                   <td>{ms(l.ms)}</td>
                   <td>{l.share === null ? '–' : `${(l.share * 100).toFixed(1)}%`}</td>

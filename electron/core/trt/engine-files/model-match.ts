@@ -43,8 +43,8 @@ export function matchModel(layers: readonly EngineLayer[], mapping: OnnxMapping,
   const pct = Math.round(share * 100);
   const warning =
     share < 0.5
-      ? `these files do not look built from ${modelName}: only ${found} of ${mentioned} names their layers mention (${pct}%) are in it — files from another model, or another export of it? The mapping below and the comparison with predicted kernels are unreliable.`
-      : `these files only partly match ${modelName}: ${found} of ${mentioned} names their layers mention (${pct}%) are in it — another export or version of the model? Unmapped layers are listed below.`;
+      ? `These files do not look built from ${modelName}: only ${found} of ${mentioned} names their layers mention (${pct}%) are in it. Files from another model, or another export of it? The mapping is unreliable, and the engine is not compared with the model's predicted kernels.`
+      : `These files only partly match ${modelName}: ${found} of ${mentioned} names their layers mention (${pct}%) are in it. Another export or version of the model? The unmapped names are listed, and the engine is not compared with the model's predicted kernels.`;
   return { share, ok: false, warning };
 }
 
