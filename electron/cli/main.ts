@@ -528,7 +528,11 @@ main(process.argv.slice(2)).then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`kiln: ${(err as Error).message}\n\n${USAGE}\n`);
+      // Wrong usage of a command shows that command's options, not the whole list.
+      const command = process.argv[2];
+      process.stderr.write(
+        `kiln: ${(err as Error).message}\n\n${isCommand(command) ? commandUsage(command) : USAGE}\n`,
+      );
       return exitAfterFlush(2);
     }
     // Plain words first; the technical detail (the decoder's message) on the line under it.

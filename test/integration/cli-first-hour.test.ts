@@ -100,10 +100,12 @@ describe('compare --latency', () => {
     );
   });
 
-  it('timing flags without --latency are wrong usage', () => {
+  it('timing flags without --latency are wrong usage, answered with the options of compare', () => {
     const r = kiln(...base, '--iterations', '5');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--iterations times the models: give it with --latency');
+    expect(r.stderr).toContain('Usage: kiln compare');
+    expect(r.stderr).not.toContain('inspect <model.onnx>');
   });
 });
 
