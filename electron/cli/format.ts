@@ -1,5 +1,6 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, GraphPayload, ModelSummary, ProfileReport, TrtCheck, ValueInfo } from '../shared/api/contract';
+import type { Dim, GraphPayload, ModelSummary, ProfileReport, ValueInfo } from '../shared/api/contract';
+import type { TrtCheck } from '../shared/api/tensorrt';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -24,8 +24,8 @@ import {
   ProfileOptionsSchema,
   RecipeSchema,
   ThresholdsSchema,
-  TrtMajorSchema,
 } from '../shared/api/contract';
+import { TrtMajorSchema } from '../shared/api/tensorrt';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { InputData } from '../core/inputs/feeds';
 import { filesAsData } from '../core/inputs/files';

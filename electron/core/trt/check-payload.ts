@@ -4,7 +4,7 @@
  * on dozens of nodes ("Gather on INT64" in every layer); the groups say it once per op and message,
  * with a count and the nodes collapsed under it, so a user reads two rows instead of 238.
  */
-import type { TrtCheck } from '../../shared/api/contract';
+import type { TrtCheck } from '../../shared/api/tensorrt';
 import type { ModelIR } from '../onnx/ir';
 import type { CheckReport } from './check';
 import type { FusionPrediction } from './fusion';

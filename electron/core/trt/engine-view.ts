@@ -4,7 +4,7 @@
  * precision, tactic and time, mapped to the main graph's node indices, with what could not be mapped
  * listed, how well the files match the model, and which TensorRT wrote them.
  */
-import type { EngineView } from '../../shared/api/contract';
+import type { EngineView } from '../../shared/api/tensorrt';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import { parseEngineJsonText } from './engine-files/detect';

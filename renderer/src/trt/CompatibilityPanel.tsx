@@ -4,11 +4,12 @@
  * status; click a node to jump to it; paint the statuses on the graph.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { TrtCheck } from '../../../electron/shared/api/contract';
+import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import type { NodeOverlay } from '../graph/overlay';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
 import { useTrt, type TrtMajor } from './store';
+import './trt.css';
 
 type Status = TrtCheck['findings'][number]['status'];
 const STATUS_LABEL: Record<Status, string> = {

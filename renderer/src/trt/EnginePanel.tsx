@@ -5,12 +5,13 @@
  * files that do not look built from the open model are said to be so, and not compared.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { EngineView } from '../../../electron/shared/api/contract';
+import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape } from '../api/error-shape';
 import { useApp } from '../state/app';
 import { useTrt } from './store';
+import './trt.css';
 
 /** Where a layer's compute precision was read, for its tooltip. */
 const PRECISION_FROM: Record<NonNullable<EngineView['layers'][number]['precisionFrom']>, string> = {
