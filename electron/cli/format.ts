@@ -1,5 +1,6 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, GraphPayload, ModelSummary, ProfileReport, TrtCheck, ValueInfo } from '../shared/api/contract';
+import type { Dim, GraphPayload, ModelSummary, ProfileReport, ValueInfo } from '../shared/api/contract';
+import type { TrtCheck } from '../shared/api/tensorrt';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -117,22 +118,33 @@ export function formatNodes(rows: NodeRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** At most `n` names, then how many more. */
+function collapsed(names: readonly string[], n = 3): string {
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} … and ${names.length - n} more`;
+}
+
 export function formatCheck(r: TrtCheck): string {
   const lines = [
-    `TensorRT ${r.tensorrt} ONNX parser (table: ${r.source.repo} ${r.source.branch} ${r.source.path} @ ${r.source.commit.slice(0, 10)})`,
-    `${r.supported} of ${r.nodes} nodes supported${r.unsupported ? `, ${r.unsupported} not` : ''}`,
+    `TensorRT ${r.tensorrt} readiness, against the TensorRT ${r.table} ONNX operator table (${r.source.repo} ${r.source.branch} ${r.source.path} @ ${r.source.commit.slice(0, 10)})`,
   ];
+  if (r.tableNote) lines.push(`note: ${r.tableNote}`);
+  lines.push(`${r.supported} of ${r.nodes} nodes supported${r.unsupported ? `, ${r.unsupported} not` : ''}`);
   lines.push(
     `predicted fusion: ${r.fusion.nodes} nodes -> ${r.fusion.kernels} kernels (${r.fusion.folded} folded at build time)`,
   );
-  if (r.partitions.length > 1)
+  // Partitions matter where unsupported nodes split the graph (a fully supported one may still be disconnected).
+  if (r.unsupported > 0 && r.partitions.length > 1)
     lines.push(
       `${r.partitions.length} supported partitions; largest ${r.partitions[0]!.size} nodes (${r.partitions[0]!.first} … ${r.partitions[0]!.last})`,
     );
-  for (const f of r.findings) {
-    lines.push(`${f.status.padEnd(16)} ${f.op} ${f.node}${f.graph !== 'main' ? ` (in ${f.graph})` : ''}`);
-    lines.push(`                 ${f.reason}`);
-    lines.push(`                 → ${f.suggestion}`);
+  // One entry per op and message: a count and the nodes collapsed (a detector repeats one 90 times).
+  for (const g of r.groups) {
+    const where = g.nodes.map(
+      (n) => `${n.node}${n.graph !== 'main' ? ` (in ${n.graph})` : ''}${n.detail ? ` (${n.detail})` : ''}`,
+    );
+    lines.push(`${g.status.padEnd(16)} ${g.op || 'model'}${g.count > 1 ? ` × ${g.count}` : ''}: ${collapsed(where)}`);
+    lines.push(`                 ${g.reason}`);
+    lines.push(`                 → ${g.suggestion}`);
   }
   if (r.findings.length === 0) lines.push('every node is supported');
   return `${lines.join('\n')}\n`;

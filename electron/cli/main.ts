@@ -21,45 +21,10 @@ import { HostSupervisor } from '../dispatch/supervisor';
 import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
 import { comparisonHtml } from '../shared/compare/report';
 import { variantPath } from '../platform/paths';
+import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
-
-const USAGE = `Usage: kiln <command> [options]
-
-Commands:
-  inspect <model.onnx> [--json] [--nodes]   summary of a model: inputs, outputs, ops, parameters
-  profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
-          [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--inputs data.npz] [--json]
-                                            build with ONNX Runtime (CPU) and time it like trtexec
-  check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
-                                            (exit 1 when a node is unsupported: gate CI on it)
-  convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
-          fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
-          int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] (mse for tensorrt, max for onnxruntime)
-                [--target tensorrt|onnxruntime] [--no-check]  (with --calib, INT8 is checked against FP32
-                here and layers that cost accuracy stay float; onnxruntime: timed too, layers that lose
-                time stay float; --no-check: every layer INT8)
-                [--samples N] [--shapes x:1x3x224x224] [--equalize | --no-equalize]
-                [--fp16] [--fp32-nodes n1,n2]  (tensorrt: what is not INT8 in FP16, as ModelOpt's
-                high_precision_dtype; --fp32-nodes pinned to FP32; --exclude-nodes: not INT8)
-                (channel equalization: on by default for tensorrt, off for onnxruntime)
-          both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
-          images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
-                [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] [--layout NCHW|NHWC] [--bgr]
-                                            make a precision variant (recipe in metadata_props)
-  compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
-          [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
-          [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
-          [--outputs out1,out2] judge only these outputs (the others are measured, not judged)
-          [--stream stateN:state] run the samples as one stream, each model feeding back its own state
-          [--specialize] [--fix sr=16000]  variants specialized as convert makes them
-          [--calib DIR|a.npz]   calibration data for the INT8 variant
-                                            accuracy of variants against FP32 (exit 1 when one fails)
-  probe [--json]                            look for TensorRT and CUDA on this machine
-  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)
-
-Exit codes: 0 success, 1 the model or machine failed a check, 2 wrong usage.`;
-
-class UsageError extends Error {}
+import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
+import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './usage';
 
 async function withClient<T>(fn: (client: ApiClient) => Promise<T>): Promise<T> {
   const supervisor = new HostSupervisor(forkSpawner());
@@ -311,11 +276,17 @@ async function compare(args: string[]): Promise<number> {
       stream: { type: 'string' },
       specialize: { type: 'boolean' },
       fix: { type: 'string' },
+      latency: { type: 'boolean' },
+      warmup: { type: 'string' },
+      duration: { type: 'string' },
+      iterations: { type: 'string' },
+      threads: { type: 'string' },
       ...PREPROCESS_OPTIONS,
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('compare takes exactly one model file');
+  const timing = latencyOptions(values);
   if (values.outputs !== undefined && list(values.outputs).length === 0)
     throw new UsageError('--outputs needs output names, e.g. --outputs output');
   const preprocess = imagePreprocess(values);
@@ -334,6 +305,7 @@ async function compare(args: string[]): Promise<number> {
   });
   const source = { kind: 'path' as const, path: positionals[0] as string };
   const shapes = values.shapes ? parseShapes(values.shapes) : {};
+  let timed: { run: LatencyRun; variants: Latency[] } | undefined;
   const result = await withClient(async (c) => {
     const ids: string[] = [];
     for (const p of wanted)
@@ -355,7 +327,7 @@ async function compare(args: string[]): Promise<number> {
           })
         ).id,
       );
-    return c.call(
+    const comparison = await c.call(
       'model.compare',
       {
         source,
@@ -371,8 +343,28 @@ async function compare(args: string[]): Promise<number> {
       },
       { onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.stage}      `) },
     );
+    // --latency: FP32 and each variant timed as `profile` times them, after the accuracy run.
+    if (timing) {
+      const names = ids.map((id, i) => ({ id, name: wanted[i] ?? id }));
+      timed = await measureLatency(
+        c,
+        source,
+        names,
+        { ...timing, shapes },
+        values.json ? undefined : (text) => process.stderr.write(`\r${text}      `),
+      );
+    }
+    return comparison;
   });
-  const named = { ...result, variants: result.variants.map((v, i) => ({ ...v, name: wanted[i] ?? v.name })) };
+  const named = {
+    ...result,
+    variants: result.variants.map((v, i) => ({
+      ...v,
+      name: wanted[i] ?? v.name,
+      ...(timed ? { latency: timed.variants[i] ?? null } : {}),
+    })),
+    ...(timed ? { latency: timed.run } : {}),
+  };
   if (values.report) writeFileAtomic(values.report, comparisonHtml(named));
   if (values.json) process.stdout.write(`${JSON.stringify(named, null, 2)}\n`);
   else {
@@ -382,6 +374,7 @@ async function compare(args: string[]): Promise<number> {
         process.stdout.write(
           `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}${o.judged ? '' : ' (not judged)'}  cosine ${o.metrics.cosine.toFixed(6)} (worst sample ${o.worstSample.cosine.toFixed(6)})  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
         );
+    if (timed) process.stdout.write(`\n${latencyTable(named, timed)}\n`);
     if (values.report) process.stdout.write(`report: ${values.report}\n`);
   }
   return named.variants.every((v) => v.pass) ? 0 : 1;
@@ -412,13 +405,6 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...rest, fusion: summary }, null, 2)}\n`);
   } else process.stdout.write(formatCheck(report));
   return report.unsupported > 0 || report.findings.some((f) => f.node === '(model)' && f.status !== 'warning') ? 1 : 0;
-}
-
-function positiveNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, not "${value}"`);
-  return n;
 }
 
 async function profile(args: string[]): Promise<number> {
@@ -492,6 +478,19 @@ async function probe(args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Every command answers --help with its own options; `kiln help <command>` too.
+  if (isCommand(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${commandUsage(command)}\n`);
+    return 0;
+  }
+  if (command === 'help' && isCommand(rest[0])) {
+    process.stdout.write(`${commandUsage(rest[0])}\n`);
+    return 0;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`kiln ${KILN_VERSION}\n`);
+    return 0;
+  }
   switch (command) {
     case 'inspect':
       return inspect(rest);
@@ -529,12 +528,18 @@ main(process.argv.slice(2)).then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`kiln: ${(err as Error).message}\n\n${USAGE}\n`);
+      // Wrong usage of a command shows that command's options, not the whole list.
+      const command = process.argv[2];
+      process.stderr.write(
+        `kiln: ${(err as Error).message}\n\n${isCommand(command) ? commandUsage(command) : USAGE}\n`,
+      );
       return exitAfterFlush(2);
     }
+    // Plain words first; the technical detail (the decoder's message) on the line under it.
+    const detail = err instanceof KilnError && typeof err.details?.detail === 'string' ? err.details.detail : '';
     const message =
       err instanceof KilnError
-        ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}`
+        ? `${err.message}${err.file && !err.message.includes(err.file) ? ` (${err.file})` : ''}${detail ? `\n  detail: ${detail}` : ''}`
         : String(err);
     process.stderr.write(`kiln: ${message}\n`);
     exitAfterFlush(1);

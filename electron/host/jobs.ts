@@ -8,7 +8,8 @@ import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { KilnError } from '../shared/api/errors';
 import { analyzeModelCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
-import { checkModel, checkPayload } from '../core/trt/check';
+import { checkModel } from '../core/trt/check';
+import { checkPayload } from '../core/trt/check-payload';
 import { predictFusions } from '../core/trt/fusion';
 import { engineView, type EngineFile } from '../core/trt/engine-view';
 import { makeVariant } from '../core/precision/variants';
@@ -23,8 +24,8 @@ import {
   ProfileOptionsSchema,
   RecipeSchema,
   ThresholdsSchema,
-  TrtMajorSchema,
 } from '../shared/api/contract';
+import { TrtMajorSchema } from '../shared/api/tensorrt';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { InputData } from '../core/inputs/feeds';
 import { filesAsData } from '../core/inputs/files';

@@ -2,6 +2,9 @@
  * A BERT-style encoder as PyTorch exports it: exactly 50 nodes per layer with exporter-style names
  * (`/encoder/layer.3/attention/self/query/MatMul`), a Shape→Gather→Unsqueeze→Concat chain feeding
  * the head reshapes, decomposed LayerNorm and sigmoid-GELU. 2,500 layers = 125,000 nodes.
+ * With `mask`, an `attention_mask` input becomes an additive bias the way transformers exports it
+ * (Equal / Greater on the mask, Where, an IsNaN guard: comparisons output BOOL) and each layer adds
+ * it to its scores: 8 nodes once, plus one Add per layer.
  */
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { DT, GraphBuilder, model, randomFloats, seeded } from './graph';
@@ -13,6 +16,8 @@ export interface TransformerOptions {
   hidden?: number;
   heads?: number;
   seed?: number;
+  /** An int64 `attention_mask` [batch, sequence] input, turned into an additive bias on the scores. */
+  mask?: boolean;
 }
 
 export function transformer(layers: number, opts: TransformerOptions = {}): ModelProto {
@@ -40,6 +45,26 @@ export function transformer(layers: number, opts: TransformerOptions = {}): Mode
         dims.reduce((p, d) => p * d, 1),
       ),
     );
+
+  // The mask as transformers exports it: 0 where padded -> a large negative bias before Softmax.
+  let bias: string | undefined;
+  if (opts.mask) {
+    const M = '/encoder/attention_mask';
+    const mask = b.input('attention_mask', DT.int64, ['batch', 'sequence']);
+    const axes12 = b.init(`${M}/Constant_axes`, DT.int64, [2], [1, 2]);
+    const zeroI = b.init(`${M}/Constant_zero_i64`, DT.int64, [], [0]);
+    const half = b.init(`${M}/Constant_half`, DT.float32, [], [0.5]);
+    const zeroF = b.init(`${M}/Constant_zero`, DT.float32, [], [0]);
+    const minF = b.init(`${M}/Constant_min`, DT.float32, [], [-1e4]);
+    const m4 = b.node('Unsqueeze', [mask, axes12], { name: `${M}/Unsqueeze` });
+    const padded = b.node('Equal', [m4, zeroI], { name: `${M}/Equal` });
+    const asFloat = b.node('Cast', [m4], { name: `${M}/Cast`, attrs: { to: DT.float32 } });
+    const kept = b.node('Greater', [asFloat, half], { name: `${M}/Greater` });
+    const masked = b.node('Where', [padded, minF, zeroF], { name: `${M}/Where` });
+    const both = b.node('Where', [kept, masked, minF], { name: `${M}/Where_1` });
+    const nan = b.node('IsNaN', [both], { name: `${M}/IsNaN` });
+    bias = b.node('Where', [nan, zeroF, both], { name: `${M}/Where_2` });
+  }
 
   const layerNorm = (p: string, input: string): string => {
     const mean = b.node('ReduceMean', [input], { name: `${p}/ReduceMean`, attrs: { axes: [-1] } });
@@ -69,7 +94,8 @@ export function transformer(layers: number, opts: TransformerOptions = {}): Mode
     const q = proj('query', [0, 2, 1, 3]);
     const k = proj('key', [0, 2, 3, 1]);
     const v = proj('value', [0, 2, 1, 3]);
-    const scores = b.node('MatMul', [q, k], { name: `${A}/MatMul` });
+    const raw = b.node('MatMul', [q, k], { name: `${A}/MatMul` });
+    const scores = bias ? b.node('Add', [raw, bias], { name: `${A}/Add` }) : raw;
     const probs = b.node('Softmax', [scores], { name: `${A}/Softmax`, attrs: { axis: -1 } });
     const ctx = b.node('MatMul', [probs, v], { name: `${A}/MatMul_1` });
     const ctxT = b.node('Transpose', [ctx], { name: `${A}/Transpose`, attrs: { perm: [0, 2, 1, 3] } });

@@ -226,7 +226,7 @@ describe('kiln CLI', () => {
     for (const [file, word] of [
       [empty, 'empty'],
       [text, 'not an ONNX model'],
-      [truncated, 'not an ONNX model'],
+      [truncated, 'is cut short'],
       [path.join(tmp, 'missing.onnx'), 'missing.onnx'],
       [tmp, path.basename(tmp)],
     ] as const) {

@@ -3,6 +3,7 @@
  * array arrives in, alone or as a member of an .npz archive.
  */
 import { KilnError } from '../../shared/api/errors';
+import { looksLike } from '../onnx/open-errors';
 
 /** An array read from a .npy file, C order, little-endian. */
 export interface NpyArray {
@@ -26,7 +27,14 @@ const NPY_DTYPES: Record<string, { dtype: NpyArray['dtype']; bytes: number }> = 
 export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const bad = (why: string) => new KilnError('INVALID_ARGUMENT', `${name} is not a readable .npy file: ${why}`);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw bad('no \\x93NUMPY magic');
+  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) {
+    const like = looksLike(bytes);
+    throw new KilnError(
+      'INVALID_ARGUMENT',
+      `${name} is not a readable .npy file (${like ?? 'it does not start with the .npy signature'})`,
+      { details: { detail: 'no \\x93NUMPY magic' } },
+    );
+  }
   const major = bytes[6] as number;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
@@ -67,7 +75,10 @@ export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const dataStart = start + headerLen;
   const need = count * kind.bytes;
   if (bytes.length - dataStart < need)
-    throw bad(`its shape needs ${need} bytes of data but the file holds ${bytes.length - dataStart}`);
+    throw new KilnError(
+      'INVALID_ARGUMENT',
+      `${name} is cut short: its shape (${shape.join('×')}) needs ${need} bytes of data but the file holds ${bytes.length - dataStart} — was it copied whole?`,
+    );
   // Copy: the data offset need not be aligned for a typed view.
   const buf = new Uint8Array(bytes.subarray(dataStart, dataStart + need)).buffer;
   let data: NpyArray['data'];

@@ -20,7 +20,16 @@ export function readZip(bytes: Uint8Array, name = 'archive.zip'): Map<string, Ui
       break;
     }
   }
-  if (eocd < 0) throw bad('no end of central directory record');
+  if (eocd < 0) {
+    const zipStart = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+    throw new KilnError(
+      'INVALID_ARGUMENT',
+      zipStart
+        ? `${name} is cut short: it starts as a zip archive but ends before the archive's directory — was the download or copy interrupted?`
+        : `${name} is not a readable .npz (zip) file`,
+      { details: { detail: 'no end of central directory record' } },
+    );
+  }
   let entries = dv.getUint16(eocd + 10, true);
   let cdOffset = dv.getUint32(eocd + 16, true);
   if (entries === 0xffff || cdOffset === 0xffffffff) {

@@ -1,6 +1,6 @@
 /**
  * Opening a model file: the checks a user's file needs before and after decoding, each failing
- * with a KilnError that names the file and what is wrong. External data is resolved against the
+ * with a KilnError that names the file and what is wrong, in plain words (open-errors.ts). External data is resolved against the
  * model's folder and refused when it would leave it (absolute paths, `..`, links pointing out —
  * the ONNX external-data path-traversal CVE class).
  */
@@ -13,6 +13,7 @@ import { ModelLimitError } from './limits';
 import { DataType, dtypeName, onnxDtypeBits } from './dtypes';
 import { fileKind, isByteCount } from './file-range';
 import { elementCount, type GraphProto, type ModelProto, type TensorProto } from './model';
+import { notAModelError } from './open-errors';
 import { WireError } from './wire';
 
 /** Protobuf messages cannot exceed 2 GiB; bigger models must keep their weights in external data. */
@@ -65,22 +66,14 @@ export function openModelBytes(buf: Uint8Array, absPath: string, displayName: st
   try {
     model = decodeModel(buf);
   } catch (err) {
-    if (err instanceof WireError) {
-      throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: ${err.message}`, {
-        file: displayName,
-        details: { offset: err.offset },
-      });
-    }
+    // Plain words first (cut short, not a model and what it looks like); the decoder's underneath.
+    if (err instanceof WireError) throw notAModelError(buf, displayName, { message: err.message, offset: err.offset });
     if (err instanceof ModelLimitError || err instanceof RangeError) {
       throw new KilnError('UNSUPPORTED', `${displayName} cannot be read: ${err.message}`, { file: displayName });
     }
     throw err;
   }
-  if (!model.graph) {
-    throw new KilnError('NOT_ONNX', `${displayName} is not an ONNX model: it decodes as protobuf but has no graph`, {
-      file: displayName,
-    });
-  }
+  if (!model.graph) throw notAModelError(buf, displayName, null);
   const warnings: string[] = [];
   if (model.irVersion < 3 || model.irVersion > 12)
     warnings.push(`unusual IR version ${model.irVersion} (Kiln knows IR 3 to 11)`);

@@ -12,9 +12,7 @@ import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
-import type { TrtCheck } from '../../shared/api/contract';
-import type { FusionPrediction } from './fusion';
-import { supportTable, type SupportTable, type TrtMajor } from './support';
+import { supportTable, tableNote, type SupportTable, type TrtMajor } from './support';
 
 export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning';
 
@@ -26,8 +24,11 @@ export interface Finding {
   /** 'main' or the subgraph that holds the node (`/If_3/then_branch`). */
   graph: string;
   status: FindingStatus;
+  /** The same for every node it applies to (findings are grouped by it); node-specific values go in `detail`. */
   reason: string;
   suggestion: string;
+  /** What is particular to this node: the zero point's value, the tensor computed at run time. */
+  detail?: string;
 }
 
 export interface Partition {
@@ -40,6 +41,9 @@ export interface Partition {
 export interface CheckReport {
   trt: TrtMajor;
   tensorrt: string;
+  /** The TensorRT release the operator table was written for, and what to say when it is not `trt`'s own. */
+  table: string;
+  tableNote: string;
   source: SupportTable['source'];
   nodes: number;
   supported: number;
@@ -95,7 +99,35 @@ const DTYPE_TOKEN: Record<string, string> = {
   bool: 'BOOL',
 };
 
-/** Ops whose first input is the data and whose listed types are the data's (shape inputs aside). */
+/** Ops whose table row lists the type of what they make: they have no data input to read it from. */
+const TYPED_BY_OUTPUT = new Set([
+  'Constant',
+  'ConstantOfShape',
+  'EyeLike',
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'If',
+  'Loop',
+  'Scan',
+]);
+/** Ops whose row covers both what they read and what they make. */
+const TYPED_BOTH_WAYS = new Set(['Cast', 'CastLike']);
+/** The data input where it is not the first: Where's first input is its BOOL condition. */
+const DATA_INPUT: Record<string, number> = { Where: 1 };
+
+/** The tensors whose types the parser's table row speaks of, for node `id`. */
+function typedTensors(ir: ModelIR, id: number, opType: string): { t: number; role: 'in' | 'out' }[] {
+  const out: { t: number; role: 'in' | 'out' }[] = [];
+  const firstOut = ir.nodeOutputs[ir.nodeOutputStart[id] as number] ?? -1;
+  const data = inputAt(ir, id, DATA_INPUT[opType] ?? 0);
+  if (!TYPED_BY_OUTPUT.has(opType) && data >= 0) out.push({ t: data, role: 'in' });
+  if ((TYPED_BY_OUTPUT.has(opType) || TYPED_BOTH_WAYS.has(opType) || data < 0) && firstOut >= 0)
+    out.push({ t: firstOut, role: 'out' });
+  return out;
+}
+
 const CONV_LIKE = new Set(['Conv', 'ConvTranspose']);
 const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
 const AXES_AS_INPUT = new Map<string, { index: number; since: number }>([
@@ -196,8 +228,9 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
     if (g.kind === 'function') return `function ${g.name}`;
     return `${ir.nodeName[g.owner] || `#${g.owner}`}/${g.attribute}`;
   };
-  const add = (id: number, s: FindingStatus, reason: string, suggestion: string) => {
+  const add = (id: number, s: FindingStatus, reason: string, suggestion: string, detail?: string) => {
     findings.push({
+      ...(detail ? { detail } : {}),
       id,
       node: id >= 0 ? ir.nodeName[id] || `${ir.ops[ir.nodeOp[id] as number]}_${id}` : '(model)',
       op: id >= 0 ? (ir.ops[ir.nodeOp[id] as number] as string) : '',
@@ -237,8 +270,8 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
       const why = custom
         ? `${op} is in the ${node.domain} domain, which the TensorRT ONNX parser does not implement`
         : entry
-          ? `TensorRT ${table.tensorrt}'s ONNX parser lists ${op} as not supported`
-          : `${op} is not in TensorRT ${table.tensorrt}'s ONNX operator table`;
+          ? `the TensorRT ${table.table} ONNX operator table lists ${op} as not supported`
+          : `${op} is not in the TensorRT ${table.table} ONNX operator table`;
       const way =
         SUGGESTIONS[op] ??
         (custom
@@ -248,39 +281,39 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
       continue;
     }
 
-    // Data type: the node's data is its first output (or first input for sinks).
-    // (Q/DQ rows list their inputs' types.)
-    const firstOut = ir.nodeOutputs[ir.nodeOutputStart[id] as number] ?? -1;
+    // Data types: the parser's table lists the types an op takes in, not what it makes (comparisons
+    // and IsNaN/IsInf output BOOL, Shape and NonZero INT64). A node folded at build time is skipped.
     const qdq = node.opType === 'DequantizeLinear' || node.opType === 'QuantizeLinear';
-    const dataT = qdq || firstOut < 0 ? inputAt(ir, id, 0) : firstOut;
-    const dtype = dataT >= 0 ? shapes.types[dataT]?.dtype : undefined;
-    const token = dtype ? (DTYPE_TOKEN[dtype] ?? dtype.toUpperCase()) : undefined;
-    if (token && entry.types.length > 0 && !entry.types.includes(token) && !(dataT >= 0 && constant[dataT])) {
+    const firstOut = ir.nodeOutputs[ir.nodeOutputStart[id] as number] ?? -1;
+    const folded = firstOut >= 0 ? constant[firstOut] === 1 : constant[inputAt(ir, id, 0)] === 1;
+    for (const { t, role } of folded || entry.types.length === 0 ? [] : typedTensors(ir, id, node.opType)) {
+      const dtype = shapes.types[t]?.dtype;
+      const token = dtype ? (DTYPE_TOKEN[dtype] ?? dtype.toUpperCase()) : undefined;
+      if (!token || entry.types.includes(token)) continue;
+      const what = `${op} ${role === 'in' ? 'on' : 'to'} ${token}`;
       if (token === 'DOUBLE')
-        add(
-          id,
-          'warning',
-          `${op} computes in DOUBLE; TensorRT has no FP64 and the parser casts to FP32`,
-          'export in FP32',
-        );
+        add(id, 'warning', `${what}: TensorRT has no FP64 and the parser casts to FP32`, 'export in FP32');
       else if (token === 'INT64')
         add(
           id,
           'warning',
-          `${op} on INT64: TensorRT narrows it to INT32 (values beyond ±2^31 would be wrong)`,
+          `${what}: TensorRT narrows it to INT32 (values beyond ±2^31 would be wrong)`,
           'usually harmless for indices and shapes; cast to INT32 in the model to be explicit',
         );
-      else
+      else {
+        const preferred = entry.types.includes('INT32') && !token.startsWith('FP') ? 'INT32' : entry.types[0];
         add(
           id,
           'unsupported-type',
-          `${op} on ${token}: TensorRT ${table.tensorrt} takes ${entry.types.join(', ')} for ${op}`,
+          `${what}: the TensorRT ${table.table} operator table lists ${entry.types.join(', ')} for ${op}`,
           qdq
             ? "re-quantize to symmetric INT8 Q/DQ (Kiln's INT8 variant for TensorRT); UINT8 quantization is ONNX Runtime's CPU flavour"
-            : token === 'BOOL' || token.startsWith('UINT') || token.startsWith('INT')
-              ? `insert a Cast to ${entry.types.includes('INT32') ? 'INT32' : entry.types[0]} before ${op}`
-              : `cast to ${entry.types[0]} before ${op}`,
+            : role === 'out'
+              ? `make ${op} produce ${preferred} instead`
+              : `insert a Cast to ${preferred} before ${op}`,
         );
+      }
+      break; // one type finding per node
     }
 
     // Restrictions that real models trip on.
@@ -292,8 +325,9 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
         add(
           id,
           'restriction',
-          `${op} weights (${ir.tensorName[w]}) are computed at run time; TensorRT needs them to be constant (an initializer, a Constant, or DequantizeLinear of one)`,
+          `${op} weights are computed at run time; TensorRT needs them to be constant (an initializer, a Constant, or DequantizeLinear of one)`,
           'fold the weight computation into an initializer (constant folding before export), or use a MatMul-based formulation',
+          `weights ${ir.tensorName[w]}`,
         );
     }
     if (node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear') {
@@ -311,8 +345,9 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
           add(
             id,
             'restriction',
-            `${op} has a non-zero zero point (${values[values.findIndex((v) => v !== 0)]}); TensorRT supports symmetric quantization only`,
+            `${op} has a non-zero zero point; TensorRT supports symmetric quantization only`,
             "re-quantize symmetrically (zero point 0): Kiln's INT8 variant for TensorRT does this",
+            `zero point ${values[values.findIndex((v) => v !== 0)]}`,
           );
       }
       const scale = inputAt(ir, id, 1);
@@ -336,8 +371,9 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
         add(
           id,
           'restriction',
-          `${op} axes (${ir.tensorName[t]}) are computed at run time; TensorRT needs constant axes`,
+          `${op} axes are computed at run time; TensorRT needs constant axes`,
           'make the axes an initializer (constant folding before export)',
+          `axes ${ir.tensorName[t]}`,
         );
     }
     if (node.opType === 'Resize') {
@@ -414,6 +450,8 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
   return {
     trt: major,
     tensorrt: table.tensorrt,
+    table: table.table,
+    tableNote: tableNote(major),
     source: table.source,
     nodes: checked,
     supported: checked - unsupported,
@@ -421,34 +459,5 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
     findings,
     partitions,
     nodeStatus: status,
-  };
-}
-
-/** The report as the API carries it: main-graph node indices, statuses as a plain array, fusions. */
-export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPrediction): TrtCheck {
-  const main = ir.graphs[0];
-  const start = main?.nodeStart ?? 0;
-  const end = main?.nodeEnd ?? 0;
-  return {
-    trt: report.trt,
-    tensorrt: report.tensorrt,
-    source: report.source,
-    nodes: report.nodes,
-    supported: report.supported,
-    unsupported: report.unsupported,
-    findings: report.findings.map(({ id, ...f }) => ({ ...f, index: id >= start && id < end ? id - start : -1 })),
-    partitions: report.partitions.map((p) => ({ size: p.nodes.length, first: p.first, last: p.last })),
-    nodeStatus: Array.from(report.nodeStatus.subarray(start, end)),
-    fusion: {
-      nodes: fusion.nodes,
-      kernels: fusion.kernels,
-      folded: fusion.folded,
-      groups: fusion.groups.map((g) => ({
-        kind: g.kind,
-        label: g.label,
-        rule: g.rule,
-        nodes: g.nodes.map((id) => id - start),
-      })),
-    },
   };
 }

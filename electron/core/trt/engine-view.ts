@@ -1,13 +1,15 @@
 /**
  * What an engine did, for the open model: trtexec's layer info, profile and times files (from a run
- * here or on another machine) joined into one view: every engine layer with its type, precision,
- * tactic and time, mapped to the main graph's node indices, with what could not be mapped listed.
+ * here or on another machine) joined into one view: every engine layer with its type, compute
+ * precision, tactic and time, mapped to the main graph's node indices, with what could not be mapped
+ * listed, how well the files match the model, and which TensorRT wrote them.
  */
-import type { EngineView } from '../../shared/api/contract';
+import type { EngineView } from '../../shared/api/tensorrt';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import { parseEngineJsonText } from './engine-files/detect';
 import { parseLayerName } from './engine-files/layer-names';
+import { matchModel } from './engine-files/model-match';
 import { mapToOnnx } from './engine-files/onnx-mapping';
 import type { EngineLayer, EngineLayerInfo, EngineProfile, EngineTimes } from './engine-files/types';
 
@@ -70,6 +72,9 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
 
   const layers: EngineLayer[] = info?.layers ?? (profile?.layers ?? []).map((l) => layerFromName(l.index, l.name));
   const mapping = mapToOnnx({ layers }, names, topo, { nodeOutputs: outputs, tensorNames: ir.tensorName });
+  // Files from another model import cleanly (nothing maps): say so first, before anything else.
+  const match = matchModel(layers, mapping, a.summary.fileName);
+  if (match.warning) warnings.unshift(match.warning);
   warnings.push(...mapping.warnings);
 
   // Profile times join layer info by name (trtexec writes the same names to both).
@@ -84,6 +89,8 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
   return {
     files: read,
     schema: info?.schema ?? null,
+    tensorrt: info?.tensorrt ?? null,
+    match,
     layers: layers.map((l, i) => {
       const t = timeByName.get(l.name);
       return {
@@ -91,6 +98,7 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
         name: l.name,
         type: l.type,
         precision: l.precision ?? null,
+        precisionFrom: l.precisionFrom ?? null,
         tactic: l.tactic ?? null,
         ms: t ? t.averageMs : null,
         share: t && total > 0 ? t.averageMs / total : null,

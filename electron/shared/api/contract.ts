@@ -5,6 +5,7 @@
  * WebSocket) and the CLI only carry these calls; they add none of their own.
  */
 import { z } from 'zod';
+import { EngineViewSchema, TrtCheckSchema, TrtMajorSchema } from './tensorrt';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -190,100 +191,7 @@ export const NodeDetailsSchema = z.object({
 });
 export type NodeDetails = z.infer<typeof NodeDetailsSchema>;
 
-// ---- TensorRT readiness -----------------------------------------------------------------------
-
-export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
-
-export const TrtCheckSchema = z.object({
-  trt: TrtMajorSchema,
-  /** TensorRT version of the operator table used, and where that table comes from. */
-  tensorrt: z.string(),
-  source: z.object({ repo: z.string(), branch: z.string(), commit: z.string(), path: z.string() }),
-  nodes: z.number().int(),
-  supported: z.number().int(),
-  unsupported: z.number().int(),
-  findings: z.array(
-    z.object({
-      node: z.string(),
-      op: z.string(),
-      /** Main-graph node index (the graph payload's), -1 inside a subgraph or for the whole model. */
-      index: z.number().int(),
-      graph: z.string(),
-      status: z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']),
-      reason: z.string(),
-      suggestion: z.string(),
-    }),
-  ),
-  /** Connected runs of supported main-graph nodes, largest first (Polygraphy's inspect capability). */
-  partitions: z.array(z.object({ size: z.number().int(), first: z.string(), last: z.string() })),
-  /** Per main-graph node: 0 supported, 1 warning, 2 unsupported. */
-  nodeStatus: z.array(z.number().int()),
-  /** Predicted fusions (TensorRT's documented fusion types): groups of main-graph node indices. */
-  fusion: z.object({
-    nodes: z.number().int(),
-    kernels: z.number().int(),
-    folded: z.number().int(),
-    groups: z.array(
-      z.object({ kind: z.string(), label: z.string(), rule: z.string(), nodes: z.array(z.number().int()) }),
-    ),
-  }),
-});
-export type TrtCheck = z.infer<typeof TrtCheckSchema>;
-
-const StatsSchema = z.object({
-  min: z.number(),
-  max: z.number(),
-  mean: z.number(),
-  median: z.number(),
-  p90: z.number(),
-  p95: z.number(),
-  p99: z.number(),
-  count: z.number().int(),
-});
-
-/** An engine's layers (from trtexec / IEngineInspector files) mapped onto the open model. */
-export const EngineViewSchema = z.object({
-  files: z.array(
-    z.object({ name: z.string(), kind: z.enum(['layer-info', 'profile', 'times']), schema: z.string().optional() }),
-  ),
-  /** Layer-info schema: '10' (Bindings), '11' (I/O Tensors), 'names-only', 'unknown'; null without layer info. */
-  schema: z.string().nullable(),
-  layers: z.array(
-    z.object({
-      index: z.number().int(),
-      name: z.string(),
-      type: z.string(),
-      precision: z.string().nullable(),
-      tactic: z.string().nullable(),
-      /** Average time per inference from the profile, and its share of the total. */
-      ms: z.number().nullable(),
-      share: z.number().nullable(),
-      /** Main-graph node indices this layer came from. */
-      nodes: z.array(z.number().int()),
-      via: z.enum(['metadata', 'range', 'name', 'none']),
-      isReformat: z.boolean(),
-      isForeign: z.boolean(),
-    }),
-  ),
-  totalMs: z.number().nullable(),
-  iterations: z.number().nullable(),
-  times: z
-    .object({
-      count: z.number().int(),
-      latency: StatsSchema.nullable(),
-      compute: StatsSchema.nullable(),
-      throughputQps: z.number().nullable(),
-      computeCov: z.number().nullable(),
-    })
-    .nullable(),
-  /** Names the engine mentions that match no ONNX node: listed, never dropped. */
-  unmapped: z.array(z.object({ layer: z.string(), name: z.string(), reason: z.string() })),
-  uncoveredNodes: z.number().int(),
-  /** Engine layers that are not format conversions. */
-  kernels: z.number().int(),
-  warnings: z.array(z.string()),
-});
-export type EngineView = z.infer<typeof EngineViewSchema>;
+// TensorRT readiness and engine views: ./tensorrt.ts
 
 // ---- precision variants ----------------------------------------------------------------------
 

@@ -1,14 +1,15 @@
 /**
  * TensorRT readiness before any build: which nodes the ONNX parser of TensorRT 10 or 11 cannot
- * take, why, and a way forward; filters by status; click a finding to jump to its node; paint the
- * statuses on the graph.
+ * take, why, and a way forward, one row per op and message with its nodes collapsed; filters by
+ * status; click a node to jump to it; paint the statuses on the graph.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { TrtCheck } from '../../../electron/shared/api/contract';
+import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import type { NodeOverlay } from '../graph/overlay';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
 import { useTrt, type TrtMajor } from './store';
+import './trt.css';
 
 type Status = TrtCheck['findings'][number]['status'];
 const STATUS_LABEL: Record<Status, string> = {
@@ -44,6 +45,39 @@ export function fusionHulls(check: TrtCheck) {
     .filter((g) => g.kind !== 'folded' && g.nodes.length > 1)
     .slice(0, 2000)
     .map((g) => ({ label: g.label, nodes: g.nodes, color: HULL_COLOURS[g.kind] ?? '#76b7b2' }));
+}
+
+type GroupNode = TrtCheck['groups'][number]['nodes'][number];
+const SHOWN = 3;
+
+/** A finding's nodes: the first few as links to the graph, the rest behind "N more". */
+function GroupNodes({ nodes, jumpTo }: { nodes: GroupNode[]; jumpTo: (index: number) => void }) {
+  const link = (n: GroupNode, i: number) => (
+    <span key={i} className="compat-node">
+      {n.index >= 0 ? (
+        <button className="kg-link" onClick={() => jumpTo(n.index)}>
+          {n.node}
+        </button>
+      ) : (
+        n.node
+      )}
+      {n.graph !== 'main' && <span className="muted"> in {n.graph}</span>}
+      {n.detail && <span className="muted"> ({n.detail})</span>}
+    </span>
+  );
+  if (nodes.length <= SHOWN + 1) return <div className="compat-nodes">{nodes.map(link)}</div>;
+  return (
+    <div className="compat-nodes">
+      {nodes.slice(0, SHOWN).map(link)}
+      <details>
+        <summary className="muted">{nodes.length - SHOWN} more</summary>
+        <div className="compat-nodes">
+          {nodes.slice(SHOWN, 2000).map((n, i) => link(n, i + SHOWN))}
+          {nodes.length > 2000 + SHOWN && <span className="muted">… and {nodes.length - 2000 - SHOWN} more</span>}
+        </div>
+      </details>
+    </div>
+  );
 }
 
 export function CompatibilityPanel() {
@@ -95,7 +129,7 @@ export function CompatibilityPanel() {
                 ? `All ${result.nodes} nodes supported`
                 : `${result.unsupported} of ${result.nodes} nodes not supported`}
             </strong>
-            {result.partitions.length > 1 && (
+            {result.unsupported > 0 && result.partitions.length > 1 && (
               <span
                 className="muted"
                 title="Connected runs of supported nodes, as Polygraphy's inspect capability reports"
@@ -143,42 +177,37 @@ export function CompatibilityPanel() {
               <tr>
                 <th>Status</th>
                 <th>Op</th>
-                <th>Node</th>
+                <th>Nodes</th>
                 <th>Why</th>
                 <th>Way forward</th>
               </tr>
             </thead>
             <tbody>
-              {result.findings
-                .filter((f) => !hidden.has(f.status))
+              {result.groups
+                .filter((g) => !hidden.has(g.status))
                 .slice(0, 500)
-                .map((f, i) => (
-                  <tr key={`${f.node}-${i}`} className={f.status}>
+                .map((g, i) => (
+                  <tr key={`${g.op}-${i}`} className={g.status} data-testid="compat-group">
                     <td>
-                      <span className={`badge ${f.status}`}>{STATUS_LABEL[f.status]}</span>
+                      <span className={`badge ${g.status}`}>{STATUS_LABEL[g.status]}</span>
                     </td>
-                    <td>{f.op}</td>
-                    <td>
-                      {f.index >= 0 ? (
-                        <button className="kg-link" onClick={() => jumpTo(f.index)}>
-                          {f.node}
-                        </button>
-                      ) : (
-                        <span>
-                          {f.node}
-                          {f.graph !== 'main' && <span className="muted"> in {f.graph}</span>}
-                        </span>
-                      )}
+                    <td className="compat-op">
+                      {g.op || 'model'}
+                      {g.count > 1 && <span className="compat-count"> × {g.count}</span>}
                     </td>
-                    <td>{f.reason}</td>
-                    <td>{f.suggestion}</td>
+                    <td className="compat-nodes-cell">
+                      <GroupNodes nodes={g.nodes} jumpTo={jumpTo} />
+                    </td>
+                    <td className="compat-text">{g.reason}</td>
+                    <td className="compat-text">{g.suggestion}</td>
                   </tr>
                 ))}
             </tbody>
           </table>
-          <p className="muted compat-source">
-            Operator table: {result.source.repo} {result.source.branch} {result.source.path} at{' '}
-            {result.source.commit.slice(0, 10)} (TensorRT {result.tensorrt}).
+          <p className="muted compat-source" data-testid="compat-source">
+            Checked for TensorRT {result.tensorrt} against the TensorRT {result.table} ONNX operator table:{' '}
+            {result.source.repo} {result.source.branch} {result.source.path} at {result.source.commit.slice(0, 10)}.
+            {result.tableNote && <> Note: {result.tableNote}.</>}
           </p>
         </>
       )}

@@ -1,15 +1,30 @@
 /**
  * What an engine did: import trtexec's --exportLayerInfo, --exportProfile and --exportTimes files
- * (TensorRT 10 or 11, from this machine or another), see every layer with type, precision, tactic
- * and time, linked both ways to the ONNX graph, and predicted against actual kernel counts.
+ * (TensorRT 8.x to 11, from this machine or another), see every layer with type, compute precision,
+ * tactic and time, linked both ways to the ONNX graph, and predicted against actual kernel counts;
+ * files that do not look built from the open model are said to be so, and not compared.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { EngineView } from '../../../electron/shared/api/contract';
+import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape } from '../api/error-shape';
 import { useApp } from '../state/app';
 import { useTrt } from './store';
+import './trt.css';
+
+/** Where a layer's compute precision was read, for its tooltip. */
+const PRECISION_FROM: Record<NonNullable<EngineView['layers'][number]['precisionFrom']>, string> = {
+  inputs: "read from its inputs' data type",
+  weights: "read from its weights' type",
+  tactic: "read from the kernel's tactic name",
+  name: 'it fuses QuantizeLinear/DequantizeLinear',
+  output: "only its output's type says (a reformat: what it converts to)",
+};
+const SCHEMA_NOTE: Record<string, string> = {
+  '10': 'The "Bindings" schema, written by TensorRT 8.x to 10.x; the files do not say which',
+  '11': 'The "I/O Tensors" schema of TensorRT 11',
+};
 
 const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);
 
@@ -91,9 +106,19 @@ export function EnginePanel() {
           <>
             <span data-testid="engine-counts">
               {engine.kernels} engine layers for {summary?.nodes ?? '?'} ONNX nodes
-              {engine.schema && <span className="muted"> · TensorRT {engine.schema}.x layer info</span>}
+              {engine.tensorrt && (
+                <span className="muted" title={SCHEMA_NOTE[engine.schema ?? ''] ?? undefined}>
+                  {' '}
+                  · TensorRT {engine.tensorrt} layer info
+                </span>
+              )}
             </span>
-            {predicted && (
+            {engine.match.share !== null && engine.match.ok && (
+              <span className="muted" data-testid="engine-match-share">
+                {Math.floor(engine.match.share * 100)}% of layer names found in the model
+              </span>
+            )}
+            {predicted && engine.match.ok && (
               <span data-testid="engine-predicted">
                 predicted {predicted.kernels} (TensorRT readiness) · actual {engine.kernels}
               </span>
@@ -123,6 +148,11 @@ export function EnginePanel() {
       )}
       {engine && (
         <>
+          {engine.match.warning && (
+            <p className="engine-mismatch" role="status" data-testid="engine-match">
+              <strong>Not this model?</strong> {engine.match.warning}
+            </p>
+          )}
           {covering.length > 0 && (
             <p data-testid="engine-selected">
               Selected node is in:{' '}
@@ -170,7 +200,12 @@ export function EnginePanel() {
                   <td>{l.index}</td>
                   <td className="kg-break">{l.name}</td>
                   <td>{l.type}</td>
-                  <td>{l.precision ?? '–'}</td>
+                  <td
+                    className="engine-precision"
+                    title={l.precisionFrom ? PRECISION_FROM[l.precisionFrom] : undefined}
+                  >
+                    {l.precision ?? '–'}
+                  </td>
                   <td className="kg-break">{l.tactic ?? '–'}</td>
                   <td>{ms(l.ms)}</td>
                   <td>{l.share === null ? '–' : `${(l.share * 100).toFixed(1)}%`}</td>

@@ -143,14 +143,17 @@ describe('summarizeModel on bad input', () => {
   it('a text file', async () => {
     const e = await failure(write('keys.onnx', readFileSync(join(__dirname, 'real-models.ts'))));
     expect(e.code).toBe('NOT_ONNX');
-    expect(e.message).toMatch(/not an ONNX model: protobuf decode failed at byte \d+/);
+    // Plain words first (issue 21); the decoder's message is kept underneath, in the details.
+    expect(e.message).toMatch(/not an ONNX model \(it looks like text/);
+    expect(e.details?.detail).toMatch(/protobuf decode failed at byte \d+/);
   });
   it('a truncated model names the byte where decoding stopped', async () => {
     const whole = readFileSync(REAL_MODELS[2]!.path);
     const cut = 300_001;
     const e = await failure(write('cut.onnx', whole.subarray(0, cut)));
     expect(e.code).toBe('NOT_ONNX');
-    const at = Number(/failed at byte (\d+)/.exec(e.message)?.[1]);
+    expect(e.message).toMatch(/is cut short: it ends at byte 300,001 of a model that needs at least/);
+    const at = Number(/failed at byte (\d+)/.exec(String(e.details?.detail))?.[1]);
     expect(at).toBeGreaterThan(0);
     expect(at).toBeLessThanOrEqual(cut);
   });

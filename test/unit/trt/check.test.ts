@@ -5,10 +5,13 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
-import { checkModel, checkPayload } from '../../../electron/core/trt/check';
+import { checkModel } from '../../../electron/core/trt/check';
+import { checkPayload } from '../../../electron/core/trt/check-payload';
 import { predictFusions } from '../../../electron/core/trt/fusion';
+import { detectorTail } from '../../builders/detector';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../../builders/graph';
 import { uint8QdqClassifier } from '../../builders/qdq';
+import { transformer } from '../../builders/transformer';
 import { REAL_MODELS } from '../onnx/real-models';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-check-'));
@@ -68,11 +71,18 @@ describe.each([10, 11] as const)('TensorRT %i', (trt) => {
 
   it("a UINT8 Q/DQ model as ONNX Runtime's quantizer lays it out: non-zero zero points are flagged", async () => {
     const file = await uint8QdqClassifier(path.join(tmp, 'cls.uint8-qdq.onnx'));
-    const r = checkModel(await analyzeModel(file), trt);
+    const a = await analyzeModel(file);
+    const r = checkModel(a, trt);
     expect(r.unsupported).toBeGreaterThan(0);
     const zp = r.findings.filter((f) => f.status === 'restriction' && /zero point/.test(f.reason));
     expect(zp.length).toBeGreaterThan(10);
     expect(zp[0]!.suggestion).toMatch(/symmetric/);
+    // One group per op and message: the zero points' values are per node, not part of the message.
+    const groups = checkPayload(r, a.ir, predictFusions(a.ir, a.shapes)).groups.filter((g) =>
+      /zero point/.test(g.reason),
+    );
+    expect(groups.map((g) => g.op).sort()).toEqual(['DequantizeLinear', 'QuantizeLinear']);
+    expect(groups[0]!.nodes[0]!.detail).toMatch(/^zero point \d+/);
   });
 
   it('restrictions: runtime Conv weights, 4-D pooling, runtime axes; an old opset', async () => {
@@ -119,4 +129,81 @@ it('a custom-domain op is unsupported with a plugin as the way forward', async (
   const r = checkModel(await analyzeModel(file), 11);
   expect(r.findings[0]).toMatchObject({ node: 'mine', status: 'unsupported-op' });
   expect(r.findings[0]!.suggestion).toMatch(/plugin/);
+});
+
+describe.each([10, 11] as const)('TensorRT %i: types are what an op takes in, not what it outputs', (trt) => {
+  const analyzed = async (name: string, m: Parameters<typeof encodeModel>[0]) => {
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, encodeModel(m));
+    return analyzeModel(file);
+  };
+
+  it('a BERT-style encoder with an attention mask (Equal, Greater, Where, IsNaN: BOOL out) passes', async () => {
+    const a = await analyzed('bert-mask.onnx', transformer(3, { mask: true }));
+    const ops = new Set(a.ir.nodes.map((n) => n.opType));
+    for (const op of ['Equal', 'Greater', 'Where', 'IsNaN', 'Cast']) expect(ops).toContain(op);
+    const r = checkModel(a, trt);
+    expect(r.findings.filter((f) => f.status !== 'warning')).toEqual([]);
+    expect(r.unsupported).toBe(0);
+  });
+
+  it('a detector tail (Greater on float scores, NonZero on BOOL, IsInf, TopK) passes', async () => {
+    const r = checkModel(await analyzed('ssdlite-tail.onnx', detectorTail(90)), trt);
+    expect(r.findings.filter((f) => f.status !== 'warning')).toEqual([]);
+    expect(r.unsupported).toBe(0);
+  });
+
+  it('what the parser really refuses is still caught: Greater on BOOL, Sin on INT32, a Cast to INT8', async () => {
+    const b = new GraphBuilder('bad_types');
+    const p = b.input('p', DT.bool, [4]);
+    const q = b.input('q', DT.bool, [4]);
+    const i = b.input('i', DT.int32, [4]);
+    const f = b.input('f', DT.float32, [4]);
+    b.node('Greater', [p, q], { name: 'greater_on_bool', outputs: ['g'] });
+    b.node('Sin', [i], { name: 'sin_on_int', outputs: ['s'] });
+    b.node('Cast', [f], { name: 'cast_to_int8', attrs: { to: DT.int8 }, outputs: ['c'] });
+    b.output('g', DT.bool, [4]);
+    b.output('s', DT.int32, [4]);
+    b.output('c', DT.int8, [4]);
+    const r = checkModel(await analyzed('bad-types.onnx', model(b.graph(), { opset: 13 })), trt);
+    const byNode = Object.fromEntries(r.findings.map((x) => [x.node, x]));
+    expect(byNode.greater_on_bool).toMatchObject({ status: 'unsupported-type' });
+    expect(byNode.greater_on_bool!.reason).toMatch(/Greater on BOOL/);
+    expect(byNode.sin_on_int).toMatchObject({ status: 'unsupported-type' });
+    expect(byNode.cast_to_int8).toMatchObject({ status: 'unsupported-type' });
+    expect(byNode.cast_to_int8!.reason).toMatch(/to INT8/);
+    expect(r.unsupported).toBe(3);
+  });
+
+  it('findings are grouped by op and message, with a count and the node names collapsed', async () => {
+    const b = new GraphBuilder('many');
+    let x = b.input('x', DT.bool, [4]);
+    const y = b.input('y', DT.bool, [4]);
+    for (let k = 0; k < 40; k++) {
+      const g = b.node('Greater', [x, y], { name: `/blocks.${k}/Greater` });
+      x = b.node('Not', [g], { name: `/blocks.${k}/Not` });
+    }
+    b.output(x, DT.bool, [4]);
+    const a = await analyzed('many.onnx', model(b.graph(), { opset: 13 }));
+    const r = checkModel(a, trt);
+    expect(r.findings).toHaveLength(40);
+    const p = checkPayload(r, a.ir, predictFusions(a.ir, a.shapes));
+    expect(p.groups).toHaveLength(1);
+    const g = p.groups[0]!;
+    expect(g).toMatchObject({ op: 'Greater', status: 'unsupported-type', count: 40 });
+    expect(g.reason).toMatch(/Greater on BOOL/);
+    expect(g.nodes).toHaveLength(40);
+    expect(g.nodes[0]).toMatchObject({ node: '/blocks.0/Greater' });
+    expect(g.nodes[0]!.index).toBeGreaterThanOrEqual(0);
+  });
+
+  it('cites the operator table the file really is', async () => {
+    const a = await analyzed('bert-mask-cite.onnx', transformer(1, { mask: true }));
+    const r = checkModel(a, trt);
+    const p = checkPayload(r, a.ir, predictFusions(a.ir, a.shapes));
+    expect(p.table).toBe('10.1');
+    expect(p.source.branch).toBe('10.1-GA');
+    if (trt === 11) expect(p.tableNote).toMatch(/10\.1/);
+    else expect(p.tableNote).toBe('');
+  });
 });

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { normalizeDtype } from './data-types';
 import { parseLayerName, parseMetadata } from './layer-names';
+import { layerPrecision } from './precision';
 import type { JsonTextNotes } from './lenient-json';
 import { describeJson, isRecord, lenientRecord, readRecord } from './records';
 import type { EngineLayer, EngineLayerInfo, EngineTensor, IoTensor, LayerInfoSchema } from './types';
@@ -36,6 +37,7 @@ const LayerRecord = lenientRecord({
   TacticName: z.string(),
   TacticValue: Tactic,
   Metadata: z.string(),
+  Weights: z.looseObject({ Type: z.string().optional(), Count: z.number().optional() }),
 });
 
 const ProfileInfoRecord = lenientRecord({
@@ -90,6 +92,7 @@ function makeLayer(
     tacticName?: string;
     tacticValue?: string | number;
     metadata?: string;
+    weights?: string;
     inputs?: EngineTensor[];
     outputs?: EngineTensor[];
   },
@@ -121,12 +124,24 @@ function makeLayer(
   if (fields.parameterType !== undefined) layer.parameterType = fields.parameterType;
   if (fields.origin !== undefined) layer.origin = fields.origin;
   if (fields.metadata !== undefined) layer.metadata = fields.metadata;
-  const precision = outputs.find((t) => t.dtype)?.dtype ?? inputs.find((t) => t.dtype)?.dtype;
-  if (precision !== undefined) layer.precision = precision;
+  const weights = normalizeDtype(fields.weights);
+  if (weights !== undefined) layer.weights = weights;
   const tacticValue = fields.tacticValue === undefined ? undefined : String(fields.tacticValue);
   if (tacticValue !== undefined) layer.tacticValue = tacticValue;
   const tactic = fields.tacticName || tacticValue;
   if (tactic) layer.tactic = tactic;
+  const computed = layerPrecision({
+    inputs,
+    outputs,
+    ...(weights !== undefined ? { weights } : {}),
+    ...(fields.tacticName ? { tactic: fields.tacticName } : {}),
+    names: [...new Set([...layer.onnxNames, ...parsed.names])],
+    isReformat: layer.isReformat,
+  });
+  if (computed) {
+    layer.precision = computed.precision;
+    layer.precisionFrom = computed.from;
+  }
   return layer;
 }
 
@@ -230,6 +245,29 @@ function inheritReformatTargets(layers: EngineLayer[]): void {
   }
 }
 
+const VERSION_KEYS = /^(?:tensorrt[ _-]?version|trt[ _-]?version|tensorrt|version)$/i;
+
+/**
+ * Which TensorRT wrote a layer-information file. trtexec's files do not say: the schema does (11.x
+ * has "I/O Tensors"; 8.x to 10.x all write "Bindings", and types only 10.x has, INT4 and FP4, narrow
+ * it). A version the file carries (a tool that adds one) wins.
+ */
+function writtenBy(root: Record<string, unknown>, schema: LayerInfoSchema, layers: EngineLayer[]): string | undefined {
+  for (const [key, value] of Object.entries(root)) {
+    if (!VERSION_KEYS.test(key)) continue;
+    const v = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+    if (/^\d+(?:\.\d+){0,3}$/.test(v)) return v;
+  }
+  if (schema === '11') return '11.x';
+  if (schema !== '10') return undefined;
+  const tenOnly = layers.some((l) =>
+    [l.weights, ...l.inputs.map((t) => t.dtype), ...l.outputs.map((t) => t.dtype)].some(
+      (d) => d === 'INT4' || d === 'FP4' || d === 'E8M0',
+    ),
+  );
+  return tenOnly ? '10.x' : '8.x or 10.x';
+}
+
 export function looksLikeSingleLayer(v: Record<string, unknown>): boolean {
   return typeof v.Name === 'string' && ('LayerType' in v || 'Inputs' in v || 'Outputs' in v);
 }
@@ -241,15 +279,19 @@ export function looksLikeSingleLayer(v: Record<string, unknown>): boolean {
 export function parseLayerInfo(json: unknown, fileName: string, notes: JsonTextNotes = {}): EngineLayerInfo {
   const warnings = new Warnings(notes.warnings);
   const partial = notes.partial;
-  const result = (schema: LayerInfoSchema, layers: EngineLayer[], ioTensors: IoTensor[]): EngineLayerInfo => ({
-    kind: 'layer-info',
-    fileName,
-    schema,
-    layers,
-    ioTensors,
-    truncated: notes.truncated ?? false,
-    warnings: warnings.done(),
-  });
+  const result = (schema: LayerInfoSchema, layers: EngineLayer[], ioTensors: IoTensor[]): EngineLayerInfo => {
+    const tensorrt = writtenBy(isRecord(json) ? json : {}, schema, layers);
+    return {
+      kind: 'layer-info',
+      fileName,
+      schema,
+      ...(tensorrt ? { tensorrt } : {}),
+      layers,
+      ioTensors,
+      truncated: notes.truncated ?? false,
+      warnings: warnings.done(),
+    };
+  };
 
   if (!isRecord(json)) {
     warnings.add(`${fileName} is ${describeJson(json)}, not a layer-information object; nothing imported`);
@@ -301,6 +343,7 @@ export function parseLayerInfo(json: unknown, fileName: string, notes: JsonTextN
     if (l.TacticName !== undefined) fields.tacticName = l.TacticName;
     if (l.TacticValue !== undefined) fields.tacticValue = l.TacticValue;
     if (l.Metadata !== undefined) fields.metadata = l.Metadata;
+    if (l.Weights?.Type !== undefined) fields.weights = l.Weights.Type;
     const layer = makeLayer(index, name, raw as Record<string, unknown>, fields, warnings);
     if (partial?.has(raw as object)) {
       layer.incomplete = true;

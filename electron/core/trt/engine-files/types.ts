@@ -7,6 +7,9 @@ import type { LatencyStats } from '../../backends/backend';
 
 export type LayerInfoSchema = '10' | '11' | 'names-only' | 'unknown';
 
+/** Where a layer's precision was read: quantized inputs, weights, the tactic name, fused Q/DQ, its output. */
+export type PrecisionSource = 'inputs' | 'weights' | 'tactic' | 'name' | 'output';
+
 /** Data types as Kiln shows them: FP32, FP16, BF16, FP8, FP4, INT8, UINT8, INT4, INT32, INT64, BOOL, FP64. */
 export type EngineDtype = string;
 
@@ -65,8 +68,12 @@ export interface EngineLayer {
   type: string;
   parameterType?: string;
   origin?: string;
-  /** Data type of the first output that has one (falls back to the first input). */
+  /** The precision the layer computes in (precision.ts: inputs, weights, tactic, Q/DQ, output). */
   precision?: EngineDtype;
+  /** Where `precision` was read. */
+  precisionFrom?: PrecisionSource;
+  /** The `Weights` record's type, normalized (FP16, INT8, ...). */
+  weights?: EngineDtype;
   /** TacticName, else TacticValue. */
   tactic?: string;
   tacticValue?: string;
@@ -96,6 +103,11 @@ export interface EngineLayerInfo {
   kind: 'layer-info';
   fileName: string;
   schema: LayerInfoSchema;
+  /**
+   * Which TensorRT wrote the file: the version it carries, else what its schema allows ('11.x' for
+   * I/O Tensors; '8.x or 10.x' for Bindings, '10.x' when it holds types only 10.x has).
+   */
+  tensorrt?: string;
   layers: EngineLayer[];
   ioTensors: IoTensor[];
   truncated: boolean;

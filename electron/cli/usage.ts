@@ -1,0 +1,72 @@
+/**
+ * What `kiln`, `kiln help <command>` and `kiln <command> --help` print: one block per command, so
+ * every command answers --help with its own options (and the whole list is those blocks together);
+ * and how wrong usage is told apart (exit 2, with the usage printed).
+ */
+
+/** A command line Kiln cannot take: reported with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+export const COMMAND_HELP = {
+  inspect: `  inspect <model.onnx> [--json] [--nodes]   summary of a model: inputs, outputs, ops, parameters`,
+  profile: `  profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
+          [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--inputs data.npz] [--json]
+                                            build with ONNX Runtime (CPU) and time it like trtexec`,
+  check: `  check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
+                                            (exit 1 when a node is unsupported: gate CI on it)`,
+  convert: `  convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
+          fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)
+          int8: [--calib DIR|a.npz,b.npy] [--calibrator max|percentile|entropy|mse] (mse for tensorrt, max for onnxruntime)
+                [--target tensorrt|onnxruntime] [--no-check]  (with --calib, INT8 is checked against FP32
+                here and layers that cost accuracy stay float; onnxruntime: timed too, layers that lose
+                time stay float; --no-check: every layer INT8)
+                [--samples N] [--shapes x:1x3x224x224] [--equalize | --no-equalize]
+                [--fp16] [--fp32-nodes n1,n2]  (tensorrt: what is not INT8 in FP16, as ModelOpt's
+                high_precision_dtype; --fp32-nodes pinned to FP32; --exclude-nodes: not INT8)
+                (channel equalization: on by default for tensorrt, off for onnxruntime)
+          both: [--specialize] [--fix sr=16000]  fix the shapes (and inputs), inline the If branches they decide
+          images (--calib DIR of .png/.jpg): [--resize stretch|crop|pad] [--scale 0.00392]
+                [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] [--layout NCHW|NHWC] [--bgr]
+                                            make a precision variant (recipe in metadata_props)`,
+  compare: `  compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
+          [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
+          [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
+          [--outputs out1,out2] judge only these outputs (the others are measured, not judged)
+          [--stream stateN:state] run the samples as one stream, each model feeding back its own state
+          [--specialize] [--fix sr=16000]  variants specialized as convert makes them
+          [--calib DIR|a.npz]   calibration data for the INT8 variant
+          [--latency]           also time FP32 and each variant as profile does (ONNX Runtime, CPU) and
+                                print latency against accuracy in one table (JSON: each variant's latency,
+                                and the reference's); with [--warmup MS] [--duration S | --iterations N] [--threads N]
+                                            accuracy of variants against FP32 (exit 1 when one fails)`,
+  probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
+  serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
+} as const;
+
+export type Command = keyof typeof COMMAND_HELP;
+
+export const isCommand = (c: string | undefined): c is Command => c !== undefined && Object.hasOwn(COMMAND_HELP, c);
+
+const EXIT_CODES = 'Exit codes: 0 success, 1 the model or machine failed a check, 2 wrong usage.';
+
+export const USAGE = `Usage: kiln <command> [options]
+       kiln <command> --help       the options of one command
+       kiln --version              Kiln's version
+
+Commands:
+${Object.values(COMMAND_HELP).join('\n')}
+
+${EXIT_CODES}`;
+
+/** `kiln <command> --help`: that command's block. */
+export function commandUsage(command: Command): string {
+  return `Usage: kiln ${command} [options]\n\n${COMMAND_HELP[command]}\n\n${EXIT_CODES}`;
+}
+
+/** A flag's non-negative number, or undefined when the flag is absent. */
+export function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, not "${value}"`);
+  return n;
+}
