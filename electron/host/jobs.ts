@@ -22,9 +22,9 @@ import {
   ImagePreprocessSchema,
   ProfileOptionsSchema,
   RecipeSchema,
-  ThresholdsSchema,
   TrtMajorSchema,
 } from '../shared/api/contract';
+import { ThresholdsSchema } from '../shared/compare/thresholds';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { InputData } from '../core/inputs/feeds';
 import { filesAsData } from '../core/inputs/files';
