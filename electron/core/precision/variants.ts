@@ -1,7 +1,8 @@
 /**
  * Precision variants as files: each recipe applied to a model is written once (atomically) under
  * the variants folder, named by the model's hash and the recipe's, with the recipe in
- * metadata_props (`kiln.recipe`) so the file says how it was made wherever it goes.
+ * metadata_props (`kiln.recipe`) so the file says how it was made wherever it goes. The name people
+ * see is made from the recipe (variant-name.ts) unless its user gave one, and kept beside the file.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
