@@ -20,6 +20,7 @@ import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
 import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
 import { comparisonHtml } from '../shared/compare/report';
+import { DEFAULT_THRESHOLDS, describeThresholds, type Thresholds } from '../shared/compare/thresholds';
 import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
@@ -245,16 +246,18 @@ function imagePreprocess(values: {
   return r.data;
 }
 
-/** "cosine>=0.999,snr>=25" -> thresholds. */
-function parseTargets(text: string | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
+/** "cosine>=0.999,snr>=25,atol=1e-3,psnr=off" -> thresholds over the defaults (top1 as a share or a percentage). */
+function parseTargets(text: string | undefined): Thresholds {
+  const out: Thresholds = { ...DEFAULT_THRESHOLDS };
   for (const part of list(text)) {
-    const m = /^(cosine|psnr|snr|atol|rtol)\s*(>=|<=|=)\s*([0-9.eE+-]+)$/.exec(part);
-    if (!m || !Number.isFinite(Number(m[3])))
+    const m = /^(cosine|psnr|snr|top1|atol|rtol)\s*(>=|<=|=)\s*([0-9.eE+-]+|off)$/.exec(part);
+    const key = m?.[1] as keyof Thresholds | undefined;
+    const value = m?.[3] === 'off' ? null : Number(m?.[3]);
+    if (!m || !key || (value === null && key === 'cosine') || (value !== null && !Number.isFinite(value)))
       throw new UsageError(
-        `--target "${part}" must look like cosine>=0.999, psnr>=30, snr>=20, atol=1e-3 or rtol=1e-3`,
+        `--target "${part}" must look like cosine>=0.999, snr>=17, psnr>=30, top1>=0.99, atol=1e-3 or rtol=1e-3 (any but cosine can be =off)`,
       );
-    out[m[1] as string] = Number(m[3]);
+    out[key] = key === 'top1' && value !== null && value > 1 ? value / 100 : (value as number);
   }
   return out;
 }
@@ -334,7 +337,7 @@ async function compare(args: string[]): Promise<number> {
         variants: ids,
         samples: Math.max(1, Math.round(samples)),
         shapes,
-        thresholds: { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20, ...targets },
+        thresholds: targets,
         layerwise: values.layerwise ?? Boolean(values.report),
         judge: list(values.outputs),
         stream,
@@ -369,6 +372,7 @@ async function compare(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(named, null, 2)}\n`);
   else {
     process.stderr.write('\n');
+    process.stdout.write(`judged by ${describeThresholds(named.thresholds)}\n`);
     for (const v of named.variants)
       for (const o of v.perOutput)
         process.stdout.write(

@@ -3,6 +3,7 @@
  * every command answers --help with its own options (and the whole list is those blocks together);
  * and how wrong usage is told apart (exit 2, with the usage printed).
  */
+import { DEFAULT_THRESHOLDS, describeThresholds } from '../shared/compare/thresholds';
 
 /** A command line Kiln cannot take: reported with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -30,6 +31,8 @@ export const COMMAND_HELP = {
                                             make a precision variant (recipe in metadata_props)`,
   compare: `  compare <model.onnx> --variants fp16[,...] [--shapes x:1x3x224x224] [--samples N]
           [--target cosine>=0.999,snr>=25] [--json] [--report out.html]   (variants: fp16, int8)
+          (default: ${describeThresholds(DEFAULT_THRESHOLDS)};
+          psnr, atol and rtol judged when given; =off drops any but cosine)
           [--inputs DIR|a.npz]  judge on real inputs (images or arrays; image flags as convert)
           [--outputs out1,out2] judge only these outputs (the others are measured, not judged)
           [--stream stateN:state] run the samples as one stream, each model feeding back its own state

@@ -3,6 +3,7 @@
  * away, resolves where a model comes from, and sends everything else to the engine host as a job.
  */
 import { variantPath } from '../platform/paths';
+import { readVariantName, renameVariant } from '../platform/variant-names';
 import * as path from 'node:path';
 import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../shared/api/contract';
 import { KilnError } from '../shared/api/errors';
@@ -30,7 +31,11 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
     if (source.kind === 'path') return { path: path.resolve(source.path), displayName: path.basename(source.path) };
     if (source.kind === 'variant') {
       const file = variantPath(source.variantId);
-      return { path: file, displayName: `variant ${source.variantId.slice(17)}.onnx` };
+      // The name it was made with or given (comparisons, profiles and errors say it), else its id.
+      return {
+        path: file,
+        displayName: readVariantName(source.variantId) ?? `variant ${source.variantId.slice(17)}.onnx`,
+      };
     }
     const resolved = options.resolveUpload?.(source.uploadId);
     if (!resolved)
@@ -77,6 +82,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const calibrationPaths =
           recipe.precision === 'int8' ? recipe.calibrationFiles.map((f) => resolveSource(f).path) : [];
         return options.supervisor.run('variant.make', { ...resolveSource(source), recipe, calibrationPaths }, run);
+      }
+      case 'variant.rename': {
+        const { variantId, name } = params as ParsedRequestOf<'variant.rename'>;
+        return renameVariant(variantId, name);
       }
       case 'model.compare': {
         const { source, variants, inputs, ...options2 } = params as ParsedRequestOf<'model.compare'>;

@@ -18,14 +18,9 @@ import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import type { HostJob } from '../shared/host-messages';
-import {
-  BuildOptionsSchema,
-  ImagePreprocessSchema,
-  ProfileOptionsSchema,
-  RecipeSchema,
-  ThresholdsSchema,
-} from '../shared/api/contract';
+import { BuildOptionsSchema, ImagePreprocessSchema, ProfileOptionsSchema, RecipeSchema } from '../shared/api/contract';
 import { TrtMajorSchema } from '../shared/api/tensorrt';
+import { ThresholdsSchema } from '../shared/compare/thresholds';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { InputData } from '../core/inputs/feeds';
 import { filesAsData } from '../core/inputs/files';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareModels } from '../../electron/core/compare/compare';
-import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/metrics';
+import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/thresholds';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { autocastFp16 } from '../../electron/core/precision/fp16';

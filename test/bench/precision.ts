@@ -138,7 +138,7 @@ async function audio(dir: string): Promise<void> {
         samples: searchSet.length,
         seed: 1,
         shapes,
-        thresholds: { cosine: 0.999, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+        thresholds: { cosine: 0.999, psnr: null, snr: null, top1: null, atol: null, rtol: null },
         data: { kind: 'npz', paths: searchSet },
         judge: ['output'],
         stream:
@@ -231,7 +231,7 @@ function searchOnImages(
       samples: d.images.length,
       seed: 1,
       shapes: d.shapes,
-      thresholds: { cosine: 0.99, psnr: 0, snr: 0, atol: 1e9, rtol: 1e9 },
+      thresholds: { cosine: 0.99, psnr: null, snr: null, top1: null, atol: null, rtol: null },
       data: { kind: 'images', paths: d.images, preprocess: d.pre, shapes: d.shapes },
     },
     ctx,

@@ -1,16 +1,14 @@
-/** The comparison job on real models: FP16 against FP32, and a deliberately broken layer found by name. */
+/**
+ * The comparison job on real models: FP16 against FP32 (a pass by the defaults, a miss of atol/rtol
+ * only when those are asked for), and a deliberately broken layer found by name, with the reason.
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareModels } from '../../electron/core/compare/compare';
-import {
-  DEFAULT_THRESHOLDS,
-  errorMetrics,
-  passes,
-  topKAgreement,
-  worstSampleCosine,
-} from '../../electron/shared/compare/metrics';
+import { errorMetrics, passes, topKAgreement, worstSampleCosine } from '../../electron/shared/compare/metrics';
+import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/thresholds';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { tensorValues } from '../../electron/core/onnx/values';
@@ -27,9 +25,12 @@ const shapes = { x: [1, 3, 48, 192] };
 describe('metrics', () => {
   it('identical outputs: cosine 1, infinite PSNR, nothing mismatched; a scaled copy is caught', () => {
     const a = [1, -2, 3, 4];
-    const same = errorMetrics(a, a);
+    // Elements outside atol/rtol are counted only when those are asked for (Polygraphy's FP32-vs-FP32 check).
+    const strict = { ...DEFAULT_THRESHOLDS, atol: 1e-5, rtol: 1e-5 };
+    expect(errorMetrics(a, a).mismatched).toBeNull();
+    const same = errorMetrics(a, a, strict);
     expect([same.cosine, same.psnr, same.mismatched, same.maxAbs]).toEqual([1, Infinity, 0, 0]);
-    const off = errorMetrics(a, [1.1, -2, 3, 4]);
+    const off = errorMetrics(a, [1.1, -2, 3, 4], strict);
     expect(off.maxAbs).toBeCloseTo(0.1, 12);
     expect(off.mismatched).toBe(1);
     expect(off.snr).toBeCloseTo(10 * Math.log10(30 / 0.01), 6);
@@ -66,11 +67,38 @@ describe('metrics', () => {
     }
   });
 
+  it('the verdict is led by cosine, SNR and top-1 on class scores; PSNR and atol/rtol only when asked; each miss says why', () => {
+    // FP16-like: close everywhere, far outside Polygraphy's FP32 tolerances.
+    const ref = Array.from({ length: 64 }, (_, i) => Math.sin(i) * 10);
+    const fp16 = ref.map((x) => x * (1 + 1e-4));
+    expect(passes(errorMetrics(ref, fp16), DEFAULT_THRESHOLDS, undefined, 1)).toEqual({ pass: true, failed: [] });
+    const strict = { ...DEFAULT_THRESHOLDS, atol: 1e-5, rtol: 1e-5 };
+    expect(passes(errorMetrics(ref, fp16, strict), strict)).toEqual({
+      pass: false,
+      failed: ['62 of 64 elements outside atol 1e-5 + rtol 1e-5·|ref|'],
+    });
+    // Scaled by 1.2: cosine 1, but SNR 14 dB under 17 dB.
+    const scaled = errorMetrics(
+      ref,
+      ref.map((x) => x * 1.2),
+    );
+    expect(scaled.cosine).toBeCloseTo(1, 12);
+    expect(passes(scaled, DEFAULT_THRESHOLDS).failed).toEqual(['SNR 14.0 dB < 17 dB']);
+    expect(passes(scaled, { ...DEFAULT_THRESHOLDS, snr: null }).pass).toBe(true);
+    // Top-1 is judged where the caller says the output holds class scores (else null: not judged).
+    expect(passes(errorMetrics(ref, ref), DEFAULT_THRESHOLDS, undefined, 0.875).failed).toEqual([
+      'top-1 agreement 87.5 % < 99 %',
+    ]);
+    expect(passes(errorMetrics(ref, ref), DEFAULT_THRESHOLDS, undefined, null).pass).toBe(true);
+    // PSNR when asked.
+    expect(passes(scaled, { ...DEFAULT_THRESHOLDS, snr: null, psnr: 40 }).failed).toEqual(['PSNR 17.1 dB < 40 dB']);
+  });
+
   it('a small sample that disagrees fails the cosine threshold even when the pooled cosine passes', () => {
     // Sample 1 is large and exact; sample 2 is small and has its sign flipped.
     const ref = [100, 200, 300, 1, 2];
     const got = [100, 200, 300, -1, -2];
-    const t = { atol: 1e9, rtol: 1e9, cosine: 0.99, psnr: 0, snr: 0 };
+    const t = { atol: 1e9, rtol: 1e9, cosine: 0.99, psnr: 0, snr: 0, top1: null };
     const pooled = errorMetrics(ref, got, t);
     expect(pooled.cosine).toBeGreaterThan(0.99);
     const worst = worstSampleCosine(ref, got, [0, 3, 5]);
@@ -84,7 +112,7 @@ describe('metrics', () => {
 });
 
 describe('compareModels', () => {
-  it('FP16 against FP32: close by cosine and top-1, not within atol 1e-5; layerwise error in order', async () => {
+  it('FP16 against FP32 passes by default (cosine, SNR, top-1), misses atol 1e-5 when asked; layerwise error in order', async () => {
     const a = await analyzeModel(CLS);
     autocastFp16(a);
     const fp16 = path.join(tmp, 'cls.fp16.onnx');
@@ -102,10 +130,20 @@ describe('compareModels', () => {
     expect(out.metrics.cosine).toBeGreaterThan(0.9999);
     expect(out.top1).toBe(1);
     expect(out.metrics.count).toBe(6 * 2);
-    // Not within Polygraphy's default atol/rtol of 1e-5: FP16 moves the outputs more than that.
-    expect(out.metrics.maxAbs).toBeGreaterThan(DEFAULT_THRESHOLDS.atol);
-    expect(out.metrics.mismatched).toBeGreaterThan(0);
-    expect(out.failed).toContainEqual(expect.stringMatching(/elements outside atol 0\.00001 \+ rtol 0\.00001/));
+    // A precision variant this close passes the defaults; the classifier's Softmax output has its top-1 judged.
+    expect([r.variants[0]!.pass, out.failed, out.classScores, out.metrics.mismatched]).toEqual([true, [], true, null]);
+    expect(r.thresholds).toEqual(DEFAULT_THRESHOLDS);
+    // Polygraphy's tolerances for two FP32 runs, asked for: FP16 misses them, and says by how much.
+    const strict = await compareModels(
+      { path: CLS, name: 'cls.onnx', id: 'reference' },
+      [{ path: fp16, name: 'cls.fp16.onnx', id: 'fp16' }],
+      { samples: 6, seed: 3, shapes, thresholds: { ...DEFAULT_THRESHOLDS, atol: 1e-5, rtol: 1e-5 }, layerwise: false },
+      ctx,
+    );
+    expect(strict.variants[0]!.pass).toBe(false);
+    expect(strict.variants[0]!.perOutput[0]!.failed).toEqual([
+      expect.stringMatching(/^\d+ of 12 elements outside atol 1e-5 \+ rtol 1e-5·\|ref\|$/),
+    ]);
     const layers = r.variants[0]!.layers!;
     expect(layers.tensors.length).toBeGreaterThan(100);
     // The layerwise error is pooled over every sample, not the first alone.
@@ -149,6 +187,8 @@ describe('compareModels', () => {
     const bad = r.variants[0]!.layers!.firstBad!;
     expect(bad.name).toBe(victim.output[0]);
     expect(r.variants[0]!.pass).toBe(false);
+    // The reason comes with the verdict.
+    expect(r.variants[0]!.perOutput[0]!.failed[0]).toMatch(/^cosine (of sample \d+ )?-?[\d.]+ < 0.99$/);
   });
 
   it('judges only the outputs asked for: the others are measured and shown, not counted; unknown names are refused', async () => {

@@ -198,10 +198,10 @@ describe('what an INT8 recipe defaults to, per flavour', () => {
 
   it('TensorRT: MSE calibration and equalized channels; ONNX Runtime: max, not equalized; a recipe can say otherwise', async () => {
     const trt = await makeVariant(CLS, 'cls.onnx', Int8RecipeSchema.parse({ ...base, flavour: 'tensorrt' }), ctx);
-    expect(trt.name).toBe('cls.int8-trt-mse.onnx');
+    expect(trt.name).toBe('cls.int8-trt-mse.random4.onnx');
     expect(trt.notes.join('\n')).toMatch(/\d+ Conv inputs equalized per channel/);
     const ortV = await makeVariant(CLS, 'cls.onnx', Int8RecipeSchema.parse({ ...base, flavour: 'onnxruntime' }), ctx);
-    expect(ortV.name).toBe('cls.int8-ort-max.onnx');
+    expect(ortV.name).toBe('cls.int8-ort-max.random4.onnx');
     expect(ortV.notes.join('\n')).not.toMatch(/equalized/);
     const asked = await makeVariant(
       CLS,
@@ -209,7 +209,7 @@ describe('what an INT8 recipe defaults to, per flavour', () => {
       Int8RecipeSchema.parse({ ...base, flavour: 'tensorrt', calibrator: 'max', equalize: false }),
       ctx,
     );
-    expect(asked.name).toBe('cls.int8-trt-max.onnx');
+    expect(asked.name).toBe('cls.int8-trt-max.random4.onnx');
     expect(asked.notes.join('\n')).not.toMatch(/equalized/);
   });
 });

@@ -36,7 +36,8 @@ it('TensorRT INT8 with FP16 for the rest keeps the Q/DQ pattern, pins FP32 where
     fp32Nodes: ['p2o.Conv.1'],
   });
   const v = await makeVariant(CLS, 'cls.onnx', recipe, ctx, { calibrationPaths: calib });
-  expect(v.name).toBe('cls.int8-trt-mse-fp16-mixed2.onnx');
+  // The name says what differs: FP16 for the rest, unchecked, two pinned, calibrated on 8 images of `calib`.
+  expect(v.name).toMatch(/^cls\.int8-trt-mse-fp16-unchecked-mixed2\.calib-8\.[0-9a-f]{6}\.onnx$/);
   expect(v.nodesByPrecision.int8).toBeGreaterThan(40);
   expect(v.nodesByPrecision.fp16).toBeGreaterThan(50);
   const note = v.notes.find((n) => n.startsWith('FP16 for what is not INT8'));

@@ -17,14 +17,8 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
 import type { GraphProto } from '../onnx/model';
 import { halfArrayToFloat32, toHalfBits } from '../onnx/half';
 import { recipeOf } from '../onnx/recipe-meta';
-import {
-  cosineOf,
-  errorMetrics,
-  passes,
-  topKAgreement,
-  worstSampleCosine,
-  type Thresholds,
-} from '../../shared/compare/metrics';
+import { cosineOf, errorMetrics, passes, topKAgreement, worstSampleCosine } from '../../shared/compare/metrics';
+import type { Thresholds } from '../../shared/compare/thresholds';
 import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
 export interface CompareModel {
@@ -114,6 +108,27 @@ function adapt(feeds: Record<string, ort.Tensor>, session: ort.InferenceSession,
 
 function inputTypes(a: ModelAnalysis): Map<string, string> {
   return new Map(a.summary.inputs.map((i) => [i.name, i.dtype]));
+}
+
+/** Ops that pass a tensor's values on unchanged, in order: a Softmax read through them still gives class scores. */
+const PASS_THROUGH = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Cast']);
+
+/**
+ * The outputs that hold class scores, whose top-1 agreement is judged: made by a Softmax or
+ * LogSoftmax (through reshapes), or named logits. Others of a class-like shape (a feature map's
+ * rows, an embedding) have a top-1 that means nothing: it is shown, not judged.
+ */
+function classScoreOutputs(a: ModelAnalysis): Set<string> {
+  const nodes = a.opened.model.graph?.node ?? [];
+  const producer = new Map<string, (typeof nodes)[number]>();
+  for (const n of nodes) for (const t of n.output) producer.set(t, n);
+  const out = new Set<string>();
+  for (const o of a.summary.outputs) {
+    let n = producer.get(o.name);
+    for (let d = 0; n && PASS_THROUGH.has(n.opType) && d < 8; d++) n = producer.get(n.input[0] ?? '');
+    if (/logit/i.test(o.name) || (n && (n.opType === 'Softmax' || n.opType === 'LogSoftmax'))) out.add(o.name);
+  }
+  return out;
 }
 
 /** ONNX Runtime's refusal to load `file`, naming it. */
@@ -268,11 +283,11 @@ export async function compareModels(
       judged: judge,
       variants: [],
     };
+    const scores = classScoreOutputs(ref);
     for (const [i, { v }] of vSessions.entries()) {
       const perOutput = outNames.map((n, k) => {
         const m = errorMetrics(refOut[k]!, vOut[i]![k]!, opts.thresholds);
         const worstSample = worstSampleCosine(refOut[k]!, vOut[i]![k]!, bounds[k]!);
-        const verdict = passes(m, opts.thresholds, worstSample);
         const classes = lastDim[k]!;
         // A recurrent state fed back as an input is not a row of class scores.
         const classifier =
@@ -280,12 +295,16 @@ export async function compareModels(
           classes <= 100_000 &&
           refOut[k]!.length / classes <= 10_000 &&
           !stream.some((p) => p.output === n);
+        const top1 = classifier ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 1) : null;
+        const classScores = classifier && scores.has(n);
+        const verdict = passes(m, opts.thresholds, worstSample, classScores ? top1 : null);
         return {
           output: n,
           metrics: m,
           worstSample,
-          top1: classifier ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 1) : null,
+          top1,
           top5: classifier && classes > 5 ? topKAgreement(refOut[k]!, vOut[i]![k]!, classes, 5) : null,
+          classScores,
           pass: verdict.pass,
           failed: verdict.failed,
           judged: judge.includes(n),
@@ -375,7 +394,8 @@ async function layerwise(
         await vs.release();
       }
     }
-    const first = tensors.find((t) => t.cosine < opts.thresholds.cosine || t.snr < opts.thresholds.snr) ?? null;
+    const { cosine, snr } = opts.thresholds;
+    const first = tensors.find((t) => t.cosine < cosine || (snr !== null && t.snr < snr)) ?? null;
     result.variants[i]!.layers = {
       tensors,
       firstBad: first ? { name: first.name, node: first.node } : null,

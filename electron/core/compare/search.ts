@@ -11,7 +11,6 @@
  * A cancelled search returns the best variant found so far.
  */
 import type { Comparison, Recipe, Variant } from '../../shared/api/contract';
-import * as fs from 'node:fs';
 import { KilnError } from '../../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { analyzeModel } from '../onnx/analyze';
@@ -19,6 +18,7 @@ import type { CalibrationReuse } from '../precision/int8/types';
 import { asksToSpecialize, withSpecialized } from '../precision/specialize';
 import { makeVariant } from '../precision/variants';
 import { variantPath } from '../../platform/paths';
+import { removeVariant } from '../../platform/variant-names';
 import { compareModels, type CompareOptions } from './compare';
 import { judgedCosine } from '../../shared/compare/metrics';
 
@@ -145,7 +145,7 @@ class Candidates {
       out.set(layer, cosine);
       const b = this.bestSoFar;
       if (pass && (!b?.pass || b.pinned.length > 1)) this.bestSoFar = { v, pinned: [layer], pass: true, cosine };
-      else fs.rmSync(variantPath(v.id), { force: true });
+      else removeVariant(v.id);
     }
     return out;
   }

@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { Recipe, Variant } from '../../shared/api/contract';
+// The goal (held-back worst-sample cosine) and the floor the check keeps on calibration samples (the
+// goal plus a margin for samples it never saw): the same figures Compare and the search judge by.
+import { CHECK_FLOOR, COSINE_GOAL } from '../../shared/compare/thresholds';
 import { KilnError } from '../../shared/api/errors';
 import type { JobContext } from '../jobs/context';
 import { filesAsData } from '../inputs/files';
@@ -25,14 +28,6 @@ import { guardInt8Speed, layerKind, medianLatencies } from './speed-guard';
 import type { Target } from './variants';
 import { makeTempDir, removeTempDir } from '../../platform/temp-dirs';
 
-/** Issue 7's goal for INT8: cosine to FP32 on held-back samples. */
-const ACCURACY_FLOOR = 0.99;
-/**
- * The accuracy check keeps layers float while the worst calibration sample is under this: the goal
- * plus a margin, since unseen samples agree less than those the choice was fitted to (PP-OCRv4 det,
- * TensorRT flavour: checked at 0.99 on 8 samples, held-back worst 0.987; at 0.993 on 32, 0.990).
- */
-const CHECK_FLOOR = 0.993;
 /**
  * Calibration samples the accuracy check runs (each try runs them all). Each layer it keeps or gives
  * back is a choice fitted to them: with 8, PP-OCRv4 rec's held-back worst came out at 0.977; with 32, 0.994.
@@ -91,8 +86,8 @@ async function checkAccuracy(
   const which = made.length <= 4 ? made.join(', ') : `${made.length} layers`;
   const note =
     made.length === 0
-      ? `accuracy check: ${on} (floor ${CHECK_FLOOR}: the goal of ${ACCURACY_FLOOR} with a margin for unseen samples)`
-      : `accuracy check: ${on}, under the floor of ${CHECK_FLOOR} (the goal of ${ACCURACY_FLOOR} with a margin for unseen samples): ${which} kept float${made.length === int8Nodes.length ? ' (every INT8 layer)' : ''}, ${cos(result.worst)}`;
+      ? `accuracy check: ${on} (floor ${CHECK_FLOOR}: the goal of ${COSINE_GOAL} with a margin for unseen samples)`
+      : `accuracy check: ${on}, under the floor of ${CHECK_FLOOR} (the goal of ${COSINE_GOAL} with a margin for unseen samples): ${which} kept float${made.length === int8Nodes.length ? ' (every INT8 layer)' : ''}, ${cos(result.worst)}`;
   return { result, reasons, note };
 }
 
@@ -231,7 +226,7 @@ export async function int8Variant(
       const samples = await samplesForChecks();
       const { worst, samples: n } = await worstAgreement(a.opened.path, t.out, samples);
       guardNotes.push(
-        `agreement with FP32 on ${n} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < ACCURACY_FLOOR ? `, under ${ACCURACY_FLOOR}: the accuracy check, or "Find mixed precision" in the Compare tab, keeps the layers that cost it in FP32` : ''}`,
+        `agreement with FP32 on ${n} calibration samples (its Q/DQ run on ONNX Runtime): worst cosine ${worst.toFixed(4)}${worst < COSINE_GOAL ? `, under ${COSINE_GOAL}: the accuracy check, or "Find mixed precision" in the Compare tab, keeps the layers that cost it in FP32` : ''}`,
       );
     }
   }

@@ -1,13 +1,15 @@
 /**
  * Precision variants as files: each recipe applied to a model is written once (atomically) under
  * the variants folder, named by the model's hash and the recipe's, with the recipe in
- * metadata_props (`kiln.recipe`) so the file says how it was made wherever it goes.
+ * metadata_props (`kiln.recipe`) so the file says how it was made wherever it goes. The name people
+ * see is made from the recipe (variant-name.ts) unless its user gave one, and kept beside the file.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Recipe, Variant } from '../../shared/api/contract';
 import { variantPath } from '../../platform/paths';
+import { givenVariantName, writeVariantName } from '../../platform/variant-names';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { resolveShapes } from '../inputs/specs';
 import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
@@ -15,19 +17,10 @@ import { writeModelFile } from '../onnx/write';
 import { collectActivationStats } from './calibrate';
 import { autocastFp16 } from './fp16';
 import type { CalibrationReuse } from './int8/types';
-import { calibratorOf, int8Variant } from './int8-variant';
+import { int8Variant } from './int8-variant';
 import { stampRecipe } from '../onnx/recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
-
-function recipeName(r: Recipe): string {
-  const base =
-    r.precision === 'int8'
-      ? `int8-${r.flavour === 'tensorrt' ? 'trt' : 'ort'}-${calibratorOf(r)}${r.highPrecision === 'fp16' ? '-fp16' : ''}`
-      : r.precision;
-  // A recipe with pinned nodes is a mixed variant: say how many are pinned.
-  const pinned = r.excludeNodes.length + (r.precision === 'int8' ? r.fp32Nodes.length : 0);
-  return pinned > 0 ? `${base}-mixed${pinned}` : base;
-}
+import { variantName } from './variant-name';
 
 const CPU_FP16 =
   'ONNX Runtime on CPU runs most FP16 ops by casting to FP32 (emulation): its FP16 speed is not what a GPU gives';
@@ -46,7 +39,9 @@ export async function makeVariant(
   const recipeJson = JSON.stringify(recipe);
   const id = `${a.summary.sha256.slice(0, 16)}-${createHash('sha256').update(recipeJson).digest('hex').slice(0, 16)}`;
   const out = variantPath(id);
-  const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
+  // A name its user gave it stays (the same recipe made again is the same variant); else what the recipe says.
+  const given = givenVariantName(id);
+  const name = given ?? variantName(displayName, recipe, extra.calibrationPaths ?? []);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
   const target = { id, name, out, t0, source };
@@ -56,18 +51,28 @@ export async function makeVariant(
     reuse: extra.reuse,
     agreement: extra.agreement ?? true,
   };
+  // The name is kept beside the file once the variant is made: it follows the variant everywhere.
+  const kept = async (made: Promise<Variant>) => {
+    const v = await made;
+    writeVariantName(id, name, given !== null);
+    return v;
+  };
   if (!asksToSpecialize(recipe))
-    return recipe.precision === 'int8' ? int8Variant(a, recipe, int8Target, ctx) : fp16Variant(a, recipe, target, ctx);
+    return kept(
+      recipe.precision === 'int8' ? int8Variant(a, recipe, int8Target, ctx) : fp16Variant(a, recipe, target, ctx),
+    );
   // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
   ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
-  return withSpecialized(a, recipe, async (spec) => {
-    const s = await analyzeModel(spec.outPath, displayName);
-    const v =
-      recipe.precision === 'int8'
-        ? await int8Variant(s, recipe, int8Target, ctx)
-        : await fp16Variant(s, recipe, target, ctx);
-    return { ...v, notes: [spec.note, ...v.notes] };
-  });
+  return kept(
+    withSpecialized(a, recipe, async (spec) => {
+      const s = await analyzeModel(spec.outPath, displayName);
+      const v =
+        recipe.precision === 'int8'
+          ? await int8Variant(s, recipe, int8Target, ctx)
+          : await fp16Variant(s, recipe, target, ctx);
+      return { ...v, notes: [spec.note, ...v.notes] };
+    }),
+  );
 }
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */

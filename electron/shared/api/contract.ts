@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EngineViewSchema, TrtCheckSchema, TrtMajorSchema } from './tensorrt';
+import { ThresholdsSchema } from '../compare/thresholds';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -302,15 +303,18 @@ export const VariantSchema = z.object({
 });
 export type Variant = z.infer<typeof VariantSchema>;
 
-// ---- accuracy comparison ---------------------------------------------------------------------
+/** A name a user gives a variant: display metadata, usable as a file name (no path separators, no control characters). */
+export const VariantNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a variant name cannot be empty')
+  .max(200, 'a variant name is at most 200 characters')
+  .refine(
+    (s) => ![...s].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127),
+    'a variant name cannot hold / or \\ or control characters',
+  );
 
-export const ThresholdsSchema = z.object({
-  atol: z.number().min(0).default(1e-5),
-  rtol: z.number().min(0).default(1e-5),
-  cosine: z.number().min(-1).max(1).default(0.997),
-  psnr: z.number().default(30),
-  snr: z.number().default(20),
-});
+// ---- accuracy comparison ---------------------------------------------------------------------
 
 const ErrorMetricsSchema = z.object({
   count: z.number().int(),
@@ -324,7 +328,8 @@ const ErrorMetricsSchema = z.object({
   cosine: z.number(),
   psnr: z.number(),
   snr: z.number(),
-  mismatched: z.number().int(),
+  /** null: atol/rtol were not asked for. */
+  mismatched: z.number().int().nullable(),
   histogram: z.array(z.number()),
 });
 
@@ -349,6 +354,8 @@ export const ComparisonSchema = z.object({
           worstSample: z.object({ index: z.number().int(), cosine: z.number() }),
           top1: z.number().nullable(),
           top5: z.number().nullable(),
+          /** Holds class scores (a Softmax's output, logits): its top-1 agreement is judged. */
+          classScores: z.boolean(),
           pass: z.boolean(),
           failed: z.array(z.string()),
           judged: z.boolean(),
@@ -546,6 +553,12 @@ export const api = {
     job: true,
     doc: 'Make a precision variant of a model (an ONNX rewrite with its recipe in metadata_props); profile it with source {kind: "variant"}.',
   }),
+  'variant.rename': call({
+    request: z.object({ variantId: z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/), name: VariantNameSchema }).strict(),
+    reply: z.object({ id: z.string(), name: z.string() }),
+    job: false,
+    doc: 'Give a variant a name of your own: display metadata, kept beside its file (its id and file stay as they are).',
+  }),
   'model.compare': call({
     request: z
       .object({
@@ -557,7 +570,7 @@ export const api = {
         samples: z.number().int().min(1).max(10_000).default(8),
         seed: z.number().int().default(1),
         shapes: ShapesSchema.default({}),
-        thresholds: ThresholdsSchema.default({ atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 }),
+        thresholds: ThresholdsSchema.prefault({}),
         layerwise: z.boolean().default(true),
         /** Real inputs (images, or .npy/.npz in ModelOpt's layout) instead of seeded random ones. */
         /** Outputs whose verdict decides pass/fail (empty: all), e.g. a VAD's probability and not its recurrent state. */
@@ -605,7 +618,7 @@ export const api = {
         source: ModelSourceSchema,
         /** FP16 or INT8: layers are pinned to FP32 from this recipe (INT8 calibrates on its calibrationFiles). */
         base: RecipeSchema,
-        thresholds: ThresholdsSchema,
+        thresholds: ThresholdsSchema.prefault({}),
         samples: z.number().int().min(1).max(1000).default(4),
         seed: z.number().int().default(1),
         shapes: ShapesSchema.default({}),

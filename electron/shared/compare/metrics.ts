@@ -1,18 +1,10 @@
 /**
  * How far a variant's output is from the reference's, in the terms Polygraphy and accuracy
  * reports use: absolute and relative error percentiles, L2, cosine similarity, PSNR and SNR, and
- * top-k agreement for classifier-like outputs; pass/fail against thresholds.
+ * top-k agreement for classifier-like outputs; pass/fail against thresholds (thresholds.ts), with
+ * the reason for each miss in words.
  */
-export interface Thresholds {
-  atol: number;
-  rtol: number;
-  cosine: number;
-  psnr: number;
-  snr: number;
-}
-
-/** Polygraphy's defaults to start (atol = rtol = 1e-5), with cosine/PSNR/SNR floors. */
-export const DEFAULT_THRESHOLDS: Thresholds = { atol: 1e-5, rtol: 1e-5, cosine: 0.997, psnr: 30, snr: 20 };
+import { DEFAULT_THRESHOLDS, elementwise, tolerance, type Thresholds } from './thresholds';
 
 export interface ErrorMetrics {
   count: number;
@@ -26,8 +18,8 @@ export interface ErrorMetrics {
   cosine: number;
   psnr: number;
   snr: number;
-  /** Elements outside atol + rtol·|ref| (Polygraphy's elementwise check). */
-  mismatched: number;
+  /** Elements outside atol + rtol·|ref| (Polygraphy's elementwise check); null when atol/rtol were not asked. */
+  mismatched: number | null;
   /** Histogram of |error| over [0, maxAbs], 32 bins. */
   histogram: number[];
 }
@@ -61,6 +53,8 @@ export function errorMetrics(
   let se = 0;
   let peak = 0;
   let mismatched = 0;
+  const atol = t.atol ?? 0;
+  const rtol = t.rtol ?? 0;
   for (let i = 0; i < n; i++) {
     const r = ref[i] as number;
     const g = got[i] as number;
@@ -78,7 +72,7 @@ export function errorMetrics(
     gg += g * g;
     se += ae * ae;
     if (Math.abs(r) > peak) peak = Math.abs(r);
-    if (bad || ae > t.atol + t.rtol * Math.abs(r)) mismatched++;
+    if (bad || ae > atol + rtol * Math.abs(r)) mismatched++;
   }
   const sorted = abs.slice().sort();
   const mse = n ? se / n : 0;
@@ -99,7 +93,7 @@ export function errorMetrics(
     cosine,
     psnr: mse === 0 ? Infinity : 10 * Math.log10((peak * peak) / mse),
     snr: se === 0 ? Infinity : 10 * Math.log10(rr / se),
-    mismatched,
+    mismatched: elementwise(t) ? mismatched : null,
     histogram,
   };
 }
@@ -165,19 +159,34 @@ export function worstSampleCosine(
   return worst;
 }
 
+const pct = (x: number) => `${+(x * 100).toFixed(2)} %`;
+
+/**
+ * The verdict on one output, with the reason for each threshold missed. `worst`: the sample that
+ * agrees least (thresholds hold per sample); `top1`: the output's top-1 agreement when it holds
+ * class scores (judged then), else null or absent.
+ */
 export function passes(
   m: ErrorMetrics,
   t: Thresholds,
   worst?: { index: number; cosine: number },
+  top1?: number | null,
 ): { pass: boolean; failed: string[] } {
   const failed: string[] = [];
-  if (m.cosine < t.cosine) failed.push(`cosine ${m.cosine.toFixed(5)} < ${t.cosine}`);
+  // NaN fails every comparison: written as "not ≥", so a NaN output never passes.
+  if (!(m.cosine >= t.cosine)) failed.push(`cosine ${m.cosine.toFixed(5)} < ${t.cosine}`);
   else if (worst && !(worst.cosine >= t.cosine))
     failed.push(`cosine of sample ${worst.index + 1} ${worst.cosine.toFixed(5)} < ${t.cosine}`);
-  if (m.psnr < t.psnr) failed.push(`PSNR ${m.psnr.toFixed(1)} dB < ${t.psnr}`);
-  if (m.snr < t.snr) failed.push(`SNR ${m.snr.toFixed(1)} dB < ${t.snr}`);
-  if (m.mismatched > 0)
-    failed.push(`${m.mismatched} of ${m.count} elements outside atol ${t.atol} + rtol ${t.rtol}·|ref|`);
+  // A threshold left out (a caller's partial object) is off, as null is.
+  const { snr = null, psnr = null, top1: minTop1 = null } = t;
+  if (snr !== null && !(m.snr >= snr)) failed.push(`SNR ${m.snr.toFixed(1)} dB < ${snr} dB`);
+  if (psnr !== null && !(m.psnr >= psnr)) failed.push(`PSNR ${m.psnr.toFixed(1)} dB < ${psnr} dB`);
+  if (minTop1 !== null && top1 !== undefined && top1 !== null && !(top1 >= minTop1))
+    failed.push(`top-1 agreement ${pct(top1)} < ${pct(minTop1)}`);
+  if (elementwise(t) && m.mismatched !== null && m.mismatched > 0)
+    failed.push(
+      `${m.mismatched} of ${m.count} elements outside atol ${tolerance(t.atol)} + rtol ${tolerance(t.rtol)}·|ref|`,
+    );
   return { pass: failed.length === 0, failed };
 }
 

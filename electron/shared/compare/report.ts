@@ -3,6 +3,7 @@
  * network), so it opens in any browser on its own and can be attached to a release.
  */
 import type { Comparison } from '../api/contract';
+import { describeThresholds } from './thresholds';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Numbers as a report shows them: 4 significant digits, exponent when tiny or huge, ∞. */
@@ -78,7 +79,10 @@ export function comparisonHtml(
     ['Max |err|', (m) => fmt(m.metrics.maxAbs)],
     ['Mean |err|', (m) => fmt(m.metrics.meanAbs)],
     ['p99 |err|', (m) => fmt(m.metrics.p99Abs)],
-    ['Outside atol/rtol', (m) => `${m.metrics.mismatched} / ${m.metrics.count}`],
+    [
+      'Outside atol/rtol',
+      (m) => (m.metrics.mismatched === null ? 'not asked' : `${m.metrics.mismatched} / ${m.metrics.count}`),
+    ],
     ['Top-1 agreement', (m) => (m.top1 === null ? '–' : `${(m.top1 * 100).toFixed(1)}%`)],
   ];
   const outputs = c.outputs
@@ -122,7 +126,7 @@ export function comparisonHtml(
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#1c2026}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}th{text-align:left;font-weight:500}.ok{color:#2b8a3e}.bad{color:#c92a2a}.hists{display:flex;flex-wrap:wrap;gap:16px}figure{margin:12px 0}figcaption{color:#66707d;font-size:12px}code{font-size:12px}</style>
 </head><body><h1>${esc(title)}</h1>
-<p>${c.samples} samples, shapes ${esc(JSON.stringify(c.shapes))}; judged on ${c.judged.length < c.outputs.length ? esc(c.judged.join(', ')) : 'every output'}; thresholds cosine ≥ ${c.thresholds.cosine}, PSNR ≥ ${c.thresholds.psnr} dB, SNR ≥ ${c.thresholds.snr} dB, atol = ${c.thresholds.atol}, rtol = ${c.thresholds.rtol}. Reference: ${esc(c.reference)} (FP32, ONNX Runtime).</p>
+<p>${c.samples} samples, shapes ${esc(JSON.stringify(c.shapes))}; judged on ${c.judged.length < c.outputs.length ? esc(c.judged.join(', ')) : 'every output'} by ${esc(describeThresholds(c.thresholds))}. Reference: ${esc(c.reference)} (FP32, ONNX Runtime).</p>
 ${outputs}${layers}
 <p><small>Made by Kiln. This file is self-contained.</small></p></body></html>
 `;

@@ -1,6 +1,6 @@
 /**
  * Compare's form: the variants to compare, the inputs (real files or seeded random samples), the
- * cosine threshold, the outputs judged, stream mode for recurrent models and the input shapes —
+ * thresholds (ThresholdFields), the outputs judged, stream mode for recurrent models and the input shapes —
  * then Compare (or Cancel comparison while it runs), the mixed-precision search, and what went wrong.
  */
 import type { ModelSummary } from '../../../electron/shared/api/contract';
@@ -10,6 +10,7 @@ import { useVariants } from '../precision/store';
 import { ShapeFields, type useShapeFields } from '../profile/ShapeFields';
 import { calibrationOf, chosenVariants, hasImages } from './choices';
 import { SearchLauncher } from './SearchLauncher';
+import { ThresholdFields } from './ThresholdFields';
 import { useCompare } from './store';
 import type { CompareSetup } from './store';
 
@@ -23,7 +24,7 @@ export function CompareForm({
   setup: () => CompareSetup;
 }) {
   const variants = useVariants((s) => s.variants);
-  const { picked, samples, cosine, judge, streamed, inputFiles, comparing, error, edit, compare } = useCompare();
+  const { picked, samples, judge, streamed, inputFiles, comparing, error, edit, compare } = useCompare();
   const { calibrated, preprocess } = calibrationOf(chosenVariants(variants, picked));
   const pairs = statePairs(summary.inputs, summary.outputs);
 
@@ -74,10 +75,7 @@ export function CompareForm({
         {inputFiles.length > 0 ? 'Samples (at most)' : 'Samples (seeded random)'}
         <input value={samples} onChange={(e) => edit({ samples: e.target.value })} aria-label="Samples" />
       </label>
-      <label>
-        Cosine threshold
-        <input value={cosine} onChange={(e) => edit({ cosine: e.target.value })} aria-label="Cosine threshold" />
-      </label>
+      <ThresholdFields />
       {summary.outputs.length > 1 && (
         <fieldset className="judge" data-testid="judge-outputs">
           <legend>Judge outputs</legend>

@@ -13,6 +13,7 @@ import { useApp } from '../state/app';
 import { CompareForm } from './CompareForm';
 import { CompareResults } from './CompareResults';
 import { useCompare } from './store';
+import './compare.css';
 import type { CompareSetup } from './store';
 
 const NO_INPUTS: never[] = [];

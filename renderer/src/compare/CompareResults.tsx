@@ -1,9 +1,12 @@
 /**
  * Compare's results side: a note while the comparison runs, then the last comparison — the output
  * shown, the thresholds it was judged by, JSON and HTML exports, the variant × metric table and the
- * charts.
+ * charts — its variants under the names they have now.
  */
 import { comparisonHtml } from '../../../electron/shared/compare/report';
+import { describeThresholds } from '../../../electron/shared/compare/thresholds';
+import { useVariants } from '../precision/store';
+import { withNames } from './choices';
 import { download } from '../graph/export';
 import { useProfiles } from '../profile/store';
 import { ErrorHistograms } from './ErrorHistograms';
@@ -14,8 +17,10 @@ import { useCompare } from './store';
 import { TradeoffChart } from './TradeoffChart';
 
 export function CompareResults({ fileName }: { fileName: string }) {
-  const { result, output, comparing, edit } = useCompare();
+  const { result: last, output, comparing, edit } = useCompare();
+  const variants = useVariants((s) => s.variants);
   const runs = useProfiles((s) => s.runs);
+  const result = last && withNames(last, variants);
   return (
     <div className="profile-results">
       {comparing && <p className="muted">{comparing.label}…</p>}
@@ -31,9 +36,8 @@ export function CompareResults({ fileName }: { fileName: string }) {
                 ))}
               </select>
             )}
-            <span className="muted">
-              {result.samples} samples · thresholds cosine ≥ {result.thresholds.cosine}, PSNR ≥ {result.thresholds.psnr}{' '}
-              dB, SNR ≥ {result.thresholds.snr} dB, atol = rtol = {result.thresholds.atol}
+            <span className="muted" data-testid="compare-judged-by">
+              {result.samples} samples · judged by {describeThresholds(result.thresholds)}
             </span>
             <button
               className="ghost"

@@ -16,7 +16,7 @@ export function ErrorHistograms({ result, output }: { result: Comparison; output
             const row: Record<string, number> = { b };
             for (const v of result.variants) {
               const m = v.perOutput[output]?.metrics;
-              if (m) row[v.name] = (100 * (m.histogram[b] ?? 0)) / Math.max(1, m.count);
+              if (m) row[v.id] = (100 * (m.histogram[b] ?? 0)) / Math.max(1, m.count);
             }
             return row;
           })}
@@ -28,7 +28,7 @@ export function ErrorHistograms({ result, output }: { result: Comparison; output
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(b) => `bin ${Number(b) + 1} of 32`} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {result.variants.map((v, i) => (
-            <Bar key={v.id} dataKey={v.name} fill={runColour(i)} isAnimationActive={false} />
+            <Bar key={v.id} dataKey={v.id} name={v.name} fill={runColour(i)} isAnimationActive={false} />
           ))}
         </BarChart>
       </ResponsiveContainer>

@@ -26,7 +26,7 @@ export function LayerwiseChart({ result }: { result: Comparison }) {
           <Tooltip formatter={(v) => fmt(Number(v))} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {result.variants.map((v, i) => (
-            <Line key={v.id} dataKey={v.name} stroke={runColour(i)} dot={false} isAnimationActive={false} />
+            <Line key={v.id} dataKey={v.id} name={v.name} stroke={runColour(i)} dot={false} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -1,7 +1,8 @@
 /**
- * The variant × metric table of a comparison, for the output shown: each variant's verdict, the
- * error metrics against FP32, and the first layer past the threshold — one click to it on the graph,
- * or its whole layerwise error painted there.
+ * The variant × metric table of a comparison, for the output shown: each variant's verdict with the
+ * reason for a fail beside it, the error metrics against FP32, and the first layer past the
+ * threshold — one click to it on the graph, or its whole layerwise error painted there. Columns are
+ * keyed by variant id: two variants may share a name.
  */
 import type { Comparison } from '../../../electron/shared/api/contract';
 import { fmt } from '../../../electron/shared/compare/report';
@@ -10,8 +11,11 @@ import { runColour } from '../profile/charts';
 import { layerwiseOverlay } from './overlay';
 
 type Metrics = Comparison['variants'][number]['perOutput'][number];
+
+/** A variant's name with a line break allowed after each dot, dash and plus: names are long and alike. */
+const breakable = (name: string) =>
+  name.split(/(?<=[._+-])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
 const ROWS: [string, (m: Metrics) => string][] = [
-  ['Verdict (this output)', (m) => `${m.pass ? 'pass' : 'fail'}${m.judged ? '' : ', not judged'}`],
   ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
   ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
   ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
@@ -22,8 +26,14 @@ const ROWS: [string, (m: Metrics) => string][] = [
   ['p99 |err|', (m) => fmt(m.metrics.p99Abs)],
   ['Max rel err', (m) => fmt(m.metrics.maxRel)],
   ['L2', (m) => fmt(m.metrics.l2)],
-  ['Outside atol/rtol', (m) => `${m.metrics.mismatched} / ${m.metrics.count}`],
-  ['Top-1 agreement', (m) => (m.top1 === null ? '–' : `${(m.top1 * 100).toFixed(1)}%`)],
+  [
+    'Outside atol/rtol',
+    (m) => (m.metrics.mismatched === null ? 'not asked' : `${m.metrics.mismatched} / ${m.metrics.count}`),
+  ],
+  [
+    'Top-1 agreement',
+    (m) => (m.top1 === null ? '–' : `${(m.top1 * 100).toFixed(1)}%${m.classScores ? '' : ' (not class scores)'}`),
+  ],
   ['Top-5 agreement', (m) => (m.top5 === null ? '–' : `${(m.top5 * 100).toFixed(1)}%`)],
 ];
 
@@ -39,13 +49,13 @@ export function ResultsTable({ result, output }: { result: Comparison; output: n
   };
 
   return (
-    <table className="profile-table" data-testid="compare-table">
+    <table className="profile-table compare-table" data-testid="compare-table">
       <thead>
         <tr>
           <th />
           {result.variants.map((v, i) => (
             <th key={v.id} style={{ borderTopColor: runColour(i) }}>
-              {v.name}
+              {breakable(v.name)}
             </th>
           ))}
         </tr>
@@ -60,19 +70,30 @@ export function ResultsTable({ result, output }: { result: Comparison; output: n
             </td>
           ))}
         </tr>
+        <tr>
+          <th scope="row">Verdict (this output)</th>
+          {result.variants.map((v) => {
+            const m = v.perOutput[output];
+            return (
+              <td key={v.id} className={m?.judged ? (m.pass ? 'best' : 'bad') : undefined}>
+                {m ? `${m.pass ? 'pass' : 'fail'}${m.judged ? '' : ', not judged'}` : '–'}
+                {m && !m.pass && (
+                  <ul className="verdict-reasons" data-testid="verdict-reasons">
+                    {m.failed.map((f) => (
+                      <li key={f}>{f}</li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+            );
+          })}
+        </tr>
         {ROWS.map(([label, value]) => (
           <tr key={label}>
             <th scope="row">{label}</th>
             {result.variants.map((v) => {
               const m = v.perOutput[output];
-              return (
-                <td
-                  key={v.id}
-                  className={label.startsWith('Verdict') && m?.judged ? (m.pass ? 'best' : 'bad') : undefined}
-                >
-                  {m ? value(m) : '–'}
-                </td>
-              );
+              return <td key={v.id}>{m ? value(m) : '–'}</td>;
             })}
           </tr>
         ))}

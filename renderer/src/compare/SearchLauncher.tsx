@@ -1,19 +1,17 @@
 /**
- * "Meet a target": the target cosine, the button that starts the mixed-precision search (or cancels
- * it, keeping the best so far), and what the search found. The search itself is the compare store's.
+ * "Meet the thresholds": the button that starts the mixed-precision search for the thresholds above
+ * (or cancels it, keeping the best so far), and what the search found. The search itself is the
+ * compare store's.
  */
 import { useCompare } from './store';
 import type { CompareSetup } from './store';
 
 export function SearchLauncher({ setup }: { setup: () => CompareSetup }) {
-  const { target, searching, searchText, edit, findMixed } = useCompare();
+  const { searching, searchText, findMixed } = useCompare();
   return (
     <>
-      <h3>Meet a target</h3>
-      <label>
-        Target cosine
-        <input value={target} onChange={(e) => edit({ target: e.target.value })} aria-label="Target cosine" />
-      </label>
+      <h3>Meet the thresholds</h3>
+      <p className="muted">The fewest layers kept in FP32 for the variant that misses most to pass.</p>
       {searching ? (
         <button type="button" className="ghost" onClick={() => searching.cancel()}>
           Cancel search (keep the best so far)

@@ -37,7 +37,7 @@ export function TradeoffChart({ result, output }: { result: Comparison; output: 
             <Tooltip />
             <Legend wrapperStyle={{ fontSize: 11 }} />
             {points.map((p, i) => (
-              <Scatter key={p.name} name={p.name} data={[p]} fill={runColour(i)} isAnimationActive={false} />
+              <Scatter key={p.key} name={p.name} data={[p]} fill={runColour(i)} isAnimationActive={false} />
             ))}
             {pareto.length > 1 && (
               <Scatter

@@ -1,12 +1,15 @@
 /**
  * Latency against accuracy: each compared variant's (and the FP32 reference's) median latency from
  * its latest profile run in the Build & profile tab, the points of the trade-off chart, and the
- * Pareto front among them. Pure: the profile runs come in as an argument.
+ * Pareto front among them. Points are keyed by variant id (the reference by 'reference'), never by
+ * name: two variants may share one. Pure: the profile runs come in as an argument.
  */
 import type { Comparison } from '../../../electron/shared/api/contract';
 import type { ProfileRun } from '../profile/store';
 
 export interface TradeoffPoint {
+  /** The variant's id, or 'reference'. */
+  key: string;
   name: string;
   latency: number;
   accuracy: number;
@@ -35,8 +38,9 @@ export function latencies(runs: readonly ProfileRun[], c: Comparison): Record<st
 /** One point per profiled model: the reference at accuracy 1, each variant at its cosine on `output`. */
 export function tradeoffPoints(runs: readonly ProfileRun[], result: Comparison, output: number): TradeoffPoint[] {
   return [
-    { name: 'FP32 reference', latency: latencyOf(runs, null), accuracy: 1 },
+    { key: 'reference', name: 'FP32 reference', latency: latencyOf(runs, null), accuracy: 1 },
     ...result.variants.map((v) => ({
+      key: v.id,
       name: v.name,
       latency: latencyOf(runs, v.id),
       accuracy: v.perOutput[output]?.metrics.cosine ?? 0,

@@ -16,13 +16,13 @@ export function layerwiseOverlay(v: Compared, nodeCount: number): NodeOverlay | 
   return { name: `1 − cosine vs FP32 (${v.name})`, kind: 'number', values };
 }
 
-/** One row per measured tensor: its index and each variant's 1 − cosine (floored at 1e-9 for the log axis). */
+/** One row per measured tensor: its index and each variant's 1 − cosine by variant id (floored at 1e-9 for the log axis). */
 export function layerwiseCurve(result: Comparison): Record<string, number>[] {
   return (result.variants[0]?.layers?.tensors ?? []).map((_, i) => {
     const row: Record<string, number> = { i };
     for (const v of result.variants) {
       const t = v.layers?.tensors[i];
-      if (t) row[v.name] = Math.max(1e-9, 1 - t.cosine);
+      if (t) row[v.id] = Math.max(1e-9, 1 - t.cosine);
     }
     return row;
   });

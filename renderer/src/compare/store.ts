@@ -1,18 +1,20 @@
 /**
  * Compare's state, kept per model like the other features' stores: what the form holds (variants
  * ticked, inputs, thresholds, the outputs judged), the last comparison, and the two jobs it runs —
- * every chosen variant against FP32, and the search for a mixed precision that meets a target —
- * each through the one job runner.
+ * every chosen variant against FP32, and the search for a mixed precision that meets the same
+ * thresholds — each through the one job runner.
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
 import type { Comparison, ImagePreprocess, ModelSource, ModelSummary } from '../../../electron/shared/api/contract';
 import { statePairs } from '../../../electron/shared/compare/state-pairs';
+import { DEFAULT_THRESHOLDS, describeThresholds } from '../../../electron/shared/compare/thresholds';
 import { fileSource } from '../frame/open';
 import { useVariants } from '../precision/store';
 import { runJob } from '../state/job';
 import type { RunningJob } from '../state/job';
-import { calibrationOf, chosenVariants, searchOrigin } from './choices';
+import { calibrationOf, chosenVariants, parseThresholds, searchOrigin, thresholdFields } from './choices';
+import type { ThresholdFields } from './choices';
 
 /** What a comparison or a search runs on: the open model and its input shapes as typed (or what is wrong with them). */
 export interface CompareSetup {
@@ -27,8 +29,8 @@ export interface CompareFields {
   /** Variants ticked; empty = all. */
   picked: Set<string>;
   samples: string;
-  cosine: string;
-  target: string;
+  /** What a variant is judged by, and what the search aims for: one set. */
+  thresholds: ThresholdFields;
   /** Outputs the verdict is judged on; empty = all (a recurrent state can be left out). */
   judge: Set<string>;
   /** A recurrent model (state → stateN) can be compared as a stream: each model feeds back its own state. */
@@ -57,8 +59,7 @@ function fresh(): Omit<CompareState, 'model' | 'forModel' | 'edit' | 'compare' |
   return {
     picked: new Set(),
     samples: '8',
-    cosine: '0.997',
-    target: '0.99999',
+    thresholds: thresholdFields(DEFAULT_THRESHOLDS),
     judge: new Set(),
     streamed: false,
     inputFiles: [],
@@ -93,14 +94,14 @@ export const useCompare = create<CompareState>((set, get) => ({
   },
 
   async compare({ client, source, summary, shapes: dims }) {
-    const { model, samples, cosine, picked, judge, streamed, inputFiles } = get();
+    const { model, samples, picked, judge, streamed, inputFiles } = get();
     const variants = useVariants.getState().variants;
     const chosen = chosenVariants(variants, picked);
     if (typeof dims === 'string') return set({ error: dims });
     const n = Number(samples);
-    const c = Number(cosine);
+    const thresholds = parseThresholds(get().thresholds);
     if (!Number.isInteger(n) || n < 1) return set({ error: 'samples must be a whole number ≥ 1' });
-    if (!(c > 0 && c <= 1)) return set({ error: 'the cosine threshold must be in (0, 1]' });
+    if (typeof thresholds === 'string') return set({ error: thresholds });
     if (chosen.length === 0) return set({ error: 'make a variant in the Precision tab first' });
     const mine = () => get().model === model;
     set({ error: null });
@@ -116,7 +117,7 @@ export const useCompare = create<CompareState>((set, get) => ({
             variants: chosen.map((v) => v.id),
             samples: n,
             shapes: dims,
-            thresholds: { atol: 1e-5, rtol: 1e-5, cosine: c, psnr: 30, snr: 20 },
+            thresholds,
             layerwise: true,
             judge: [...judge],
             stream: streamed ? statePairs(summary.inputs, summary.outputs) : [],
@@ -126,11 +127,9 @@ export const useCompare = create<CompareState>((set, get) => ({
         );
       },
       {
+        // Shown under the names the variants have in the Precision tab (choices.ts withNames), renamed or not.
         done: (r) => {
-          if (!mine()) return;
-          // The engine host knows variants by id; show the names the Precision tab gave them.
-          const names = new Map(variants.map((v) => [v.id, v.name]));
-          set({ result: { ...r, variants: r.variants.map((v) => ({ ...v, name: names.get(v.id) ?? v.name })) } });
+          if (mine()) set({ result: r });
         },
         failed: (e) => {
           if (mine()) set({ error: e.message });
@@ -140,12 +139,13 @@ export const useCompare = create<CompareState>((set, get) => ({
   },
 
   async findMixed({ client, source, summary, shapes: dims }) {
-    const { model, samples, target, picked, judge, streamed, inputFiles, result } = get();
+    const { model, samples, picked, judge, streamed, inputFiles, result } = get();
     const variants = useVariants.getState().variants;
     const chosen = chosenVariants(variants, picked);
     if (typeof dims === 'string') return set({ error: dims });
-    const c = Number(target);
-    if (!(c > 0 && c <= 1)) return set({ error: 'the target cosine must be in (0, 1]' });
+    const thresholds = parseThresholds(get().thresholds);
+    if (typeof thresholds === 'string') return set({ error: thresholds });
+    const target = describeThresholds(thresholds);
     const from = searchOrigin(result, variants, chosen);
     const mine = () => get().model === model;
     set({ searchText: null, error: null });
@@ -159,7 +159,7 @@ export const useCompare = create<CompareState>((set, get) => ({
           {
             source,
             base: from?.recipe ?? { precision: 'fp16' },
-            thresholds: { atol: 1, rtol: 1, cosine: c, psnr: 0, snr: 0 },
+            thresholds,
             samples: Math.max(1, Math.min(16, Number(samples) || 4)),
             shapes: dims,
             judge: [...judge],
@@ -172,16 +172,16 @@ export const useCompare = create<CompareState>((set, get) => ({
       {
         done: (r) => {
           if (!mine()) return;
-          useVariants.getState().add(r.variant);
+          const found = useVariants.getState().add(r.variant);
           const origin = from?.name ?? 'FP16';
           const tried = `${r.steps.length} variant(s) tried`;
           set({
             picked: new Set(),
             searchText: r.cancelled
-              ? `Cancelled after ${tried}; kept the best so far, ${r.variant.name}: ${r.pinnedNodes.length} more layer(s) in FP32, ${r.met ? `meets cosine ≥ ${c}` : `short of cosine ≥ ${c}`}.`
+              ? `Cancelled after ${tried}; kept the best so far, ${found.name}: ${r.pinnedNodes.length} more layer(s) in FP32, ${r.met ? `meets ${target}` : `short of ${target}`}.`
               : r.met
-                ? `${r.variant.name} (from ${origin}): ${r.pinnedNodes.length} more layer(s) kept in FP32 meet cosine ≥ ${c} (${tried}). Compare again to see it side by side.`
-                : `No mix from ${origin} met cosine ≥ ${c}; the closest kept ${r.pinnedNodes.length} more layer(s) in FP32.`,
+                ? `${found.name} (from ${origin}): ${r.pinnedNodes.length} more layer(s) kept in FP32 meet ${target} (${tried}). Compare again to see it side by side.`
+                : `No mix from ${origin} met ${target}; the closest kept ${r.pinnedNodes.length} more layer(s) in FP32.`,
           });
         },
         failed: (e) => {

@@ -4,17 +4,14 @@
  */
 import { useEffect, useState } from 'react';
 import { CalibratorSchema, type Calibrator } from '../../../electron/shared/api/contract';
+import { CHECK_FLOOR } from '../../../electron/shared/compare/thresholds';
 import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';
 import { Toggle } from '../frame/Toggle';
-import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { useApp } from '../state/app';
-import { precisionOverlay } from './overlay';
 import { useVariants } from './store';
-
-/** The prefix of one try of ONNX Runtime's speed check in a variant's notes. */
-const SPEED_STEP = 'speed check: ';
+import { VariantCard } from './VariantCard';
 
 const list = (s: string) =>
   s
@@ -29,9 +26,6 @@ export function PrecisionPanel() {
   const source = useApp((s) => s.source);
   const summary = useApp((s) => s.summary);
   const { variants, making, error, make, forModel } = useVariants();
-  const graphModel = useGraphStore((s) => s.model);
-  const jumpTo = useGraphStore((s) => s.jumpTo);
-  const setOverlay = useGraphStore((s) => s.setOverlay);
   const [keepIO, setKeepIO] = useState(true);
   const [dataMax, setDataMax] = useState('512');
   const [excludeOps, setExcludeOps] = useState('');
@@ -141,7 +135,6 @@ export function PrecisionPanel() {
       excludeNodes: list(excludeNodes),
     });
   };
-  const nodeIndex = (name: string) => graphModel?.payload.nodeName.indexOf(name) ?? -1;
 
   return (
     <section className="profile" data-testid="precision-panel" aria-label="Precision variants">
@@ -262,7 +255,7 @@ export function PrecisionPanel() {
               title={
                 flavour === 'onnxruntime'
                   ? 'Time INT8 against FP32 here and, with real calibration data, check its agreement: layers that lose time or accuracy stay float'
-                  : 'With real calibration data, run the Q/DQ beside FP32 on up to 32 samples: layers that put the worst under cosine 0.993 stay float'
+                  : `With real calibration data, run the Q/DQ beside FP32 on up to 32 samples: layers that put the worst under cosine ${CHECK_FLOOR} stay float`
               }
             >
               {flavour === 'onnxruntime' ? 'Check speed and accuracy against FP32' : 'Check accuracy against FP32'}
@@ -349,87 +342,9 @@ export function PrecisionPanel() {
           </p>
         )}
         {variants.map((v) => (
-          <article key={v.id} className="variant" data-testid="variant">
-            <h4>
-              {v.name} <span className="muted">· {(v.bytes / 2 ** 20).toFixed(2)} MiB</span>{' '}
-              {graphModel && (
-                <button
-                  className="ghost"
-                  title="Colour each node of the model by what this variant made of it"
-                  onClick={() => setOverlay(precisionOverlay(v, graphModel.payload.nodeName))}
-                >
-                  Show on graph
-                </button>
-              )}
-            </h4>
-            <p>
-              {Object.entries(v.nodesByPrecision)
-                .filter(([, n]) => n > 0)
-                .map(
-                  ([p, n]) =>
-                    `${n} ${p === 'other' ? (v.recipe.precision === 'int8' ? 'left as they were (float)' : 'untouched (no float math)') : p.toUpperCase()}`,
-                )
-                .join(' · ')}{' '}
-              · {v.recipe.precision === 'int8' ? `${v.qdqPairs} Q/DQ pairs` : `${v.castsInserted} casts inserted`} ·{' '}
-              {v.weightsConverted} weights converted
-            </p>
-            {v.notes
-              .filter((n) => !n.startsWith(SPEED_STEP))
-              .map((n) => (
-                <p key={n} className="profile-warnings">
-                  {n}
-                </p>
-              ))}
-            {v.notes.some((n) => n.startsWith(SPEED_STEP)) && (
-              // Each try of the speed check is one line: kept out of the way, there for who asks why.
-              <details className="variant-steps">
-                <summary>Speed check: {v.notes.filter((n) => n.startsWith(SPEED_STEP)).length} tries</summary>
-                <ul>
-                  {v.notes
-                    .filter((n) => n.startsWith(SPEED_STEP))
-                    .map((n) => (
-                      <li key={n}>{n.slice(SPEED_STEP.length)}</li>
-                    ))}
-                </ul>
-              </details>
-            )}
-            {v.kept.length > 0 && (
-              <details open={v.kept.length <= 12}>
-                <summary>{keptSummary(v.kept, v.recipe.precision)}</summary>
-                <table className="compat-table">
-                  <tbody>
-                    {v.kept.slice(0, 300).map((k) => (
-                      <tr key={k.node}>
-                        <td>{k.op}</td>
-                        {v.kept.some((x) => x.precision !== 'fp32') && <td>{k.precision.toUpperCase()}</td>}
-                        <td>
-                          {nodeIndex(k.node) >= 0 ? (
-                            <button className="kg-link" onClick={() => jumpTo(nodeIndex(k.node))}>
-                              {k.node}
-                            </button>
-                          ) : (
-                            k.node
-                          )}
-                        </td>
-                        <td>{k.reason}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </details>
-            )}
-          </article>
+          <VariantCard key={v.id} v={v} />
         ))}
       </div>
     </section>
   );
-}
-
-/** "N node(s) kept in FP32", or, when they went to several precisions, how many went to each. */
-function keptSummary(kept: { precision: string }[], target: string): string {
-  const by = new Map<string, number>();
-  for (const k of kept) by.set(k.precision, (by.get(k.precision) ?? 0) + 1);
-  if (by.size === 1) return `${kept.length} node(s) kept in ${[...by.keys()][0]!.toUpperCase()}`;
-  const parts = [...by].map(([p, n]) => `${n} ${p.toUpperCase()}`).join(', ');
-  return `${kept.length} node(s) kept out of ${target.toUpperCase()}: ${parts}`;
 }
