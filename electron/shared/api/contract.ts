@@ -51,6 +51,8 @@ export const ModelSummarySchema = z.object({
   parameterCount: z.number(),
   parameterBytes: z.number(),
   externalDataBytes: z.number(),
+  /** The parameters by data type, most elements first: says a model's weights are FP16, INT8 or mixed. */
+  weights: z.array(z.object({ dtype: z.string(), tensors: z.number().int(), elements: z.number(), bytes: z.number() })),
   metadata: z.record(z.string(), z.string()),
   /** Filled by the statistics pass; 0 and [] until shapes are known. */
   flops: z.number(),
