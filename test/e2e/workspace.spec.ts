@@ -283,3 +283,50 @@ test('the search list closes on a pick, on Escape and on a click elsewhere', asy
   await expect(list).toBeHidden();
   await page.screenshot({ path: path.join(SHOTS, 'graph-search-closed.png') });
 });
+
+test('profile figures say what they are; a node’s time shows in the inspector and on hover', async ({ page }) => {
+  await openCls(page);
+  await profile(page, 'iterations', '20');
+  const table = page.getByTestId('profile-table');
+  await expect(table).toBeVisible({ timeout: 60_000 });
+  // Memory per run, and the process high-water mark named as such.
+  const memory = table.locator('tbody tr', { hasText: 'Memory (this run)' });
+  await expect(memory).toContainText(/MiB \(\+\d+\.\d MiB\)/);
+  await expect(memory.locator('th')).toHaveAttribute('title', /while this run's session was open/);
+  await expect(table.locator('tbody tr', { hasText: 'Host peak RSS' }).locator('th')).toHaveAttribute(
+    'title',
+    /since it started/,
+  );
+  // Time by op type says what it is measured on, against the profiled run and the median latency.
+  const note = page.getByTestId('optype-note');
+  await expect(note).toContainText('10 profiled runs');
+  await expect(note).toContainText(/#1 extended: [\d.]+ ms in kernels of a [\d.]+ ms profiled run; median latency/);
+  await page.getByTestId('optype-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'profile-optype-note.png') });
+
+  // Painted on the graph, then read back from a node: clicked (inspector) and hovered (tooltip).
+  await page.getByRole('button', { name: 'Show on graph' }).click();
+  await expect(page.getByTestId('graph-legend')).toContainText('time per node');
+  const conv = await page.evaluate(() => {
+    const c = window.__kilnGraph!;
+    const op = c.model.payload.ops.indexOf('Conv');
+    for (let i = 0; i < c.model.N; i++) if (c.model.nodeOp[i] === op) return i;
+    return -1;
+  });
+  await page.evaluate((n) => window.__kilnGraph!.centreOn(n, 1), conv);
+  await page.waitForTimeout(100);
+  const box = await page.evaluate((n) => {
+    const b = window.__kilnGraph!.screenBox(n)!;
+    const r = document.querySelector('[data-testid="graph-canvas"]')!.getBoundingClientRect();
+    return { x: b.x + r.left + b.w / 2, y: b.y + r.top + b.h / 2 };
+  }, conv);
+  await page.mouse.click(box.x, box.y);
+  await expect(page.getByTestId('inspector-op')).toHaveText('Conv');
+  await expect(page.getByTestId('inspector-overlay')).toContainText(/[\d.]+ ms · [\d.]+% of the total/);
+  await page.mouse.move(box.x + 2, box.y + 1);
+  const tip = page.getByTestId('graph-tooltip');
+  await expect(tip).toBeVisible();
+  await expect(tip).toContainText('Conv');
+  await expect(tip).toContainText(/time per node, ms \(#1 extended\): [\d.]+ ms/);
+  await page.screenshot({ path: path.join(SHOTS, 'profile-node-time.png') });
+});

@@ -10,7 +10,7 @@ import { GraphController } from './controller';
 import type { DrawStats } from './render';
 import { GraphInspector } from './GraphInspector';
 import { buildModel, type GraphModel } from './model';
-import { builtinOverlay, exportNodeData, importNodeData, type NodeOverlay } from './overlay';
+import { builtinOverlay, exportNodeData, importNodeData, overlayValueText, type NodeOverlay } from './overlay';
 import { download } from './export';
 import { GraphSearch, type SearchHit } from './search';
 import { useGraphStore } from './store';
@@ -59,6 +59,7 @@ export function GraphView({
   const [listOpen, setListOpen] = useState(false);
   const searchBoxRef = useRef<HTMLDivElement>(null);
   const counterRef = useRef<HTMLSpanElement>(null);
+  const tipRef = useRef<HTMLDivElement>(null);
   const [overlayChoice, setOverlayChoice] = useState<OverlayChoice>('category');
   const [imported, setImported] = useState<NodeOverlay | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -94,6 +95,8 @@ export function GraphView({
       onDraw: (stats) => {
         if (counterRef.current) counterRef.current.textContent = onScreen(stats, model.N);
       },
+      // The node under the pointer: its op and name, and what the graph is painted with for it.
+      onHover: (node, x, y) => showTip(tipRef.current, model, node, x, y),
     });
     window.__kilnGraph = controller;
     setCtl(controller);
@@ -376,6 +379,7 @@ export function GraphView({
       <div className="kg-body">
         <div className="kg-stage">
           <canvas ref={canvasRef} className="kg-canvas" data-testid="graph-canvas" />
+          <div ref={tipRef} className="kg-tip" data-testid="graph-tooltip" role="tooltip" hidden />
           {empty && <div className="kg-message">This graph has no nodes to draw.</div>}
           {ctl?.error && <div className="kg-message kg-error">{ctl.error}</div>}
           {(problems.length > 0 || notice) && (
@@ -419,6 +423,26 @@ export function GraphView({
       </div>
     </div>
   );
+}
+
+/** Fills and places the hover tooltip (written directly: it follows the pointer without re-rendering the view). */
+function showTip(tip: HTMLDivElement | null, model: GraphModel, node: number, x: number, y: number): void {
+  if (!tip) return;
+  if (node < 0) {
+    tip.hidden = true;
+    return;
+  }
+  const overlay = useGraphStore.getState().overlay;
+  const value = overlay ? overlayValueText(overlay, node) : null;
+  const lines = [
+    `${model.payload.ops[model.nodeOp[node]!] ?? '?'} ${truncate(model.payload.nodeName[node] || `#${node}`, 80)}`,
+    ...(overlay ? [`${overlay.name}: ${value ?? 'no data'}`] : []),
+  ];
+  tip.textContent = lines.join('\n');
+  const stage = tip.parentElement!.getBoundingClientRect();
+  tip.style.left = `${Math.min(x - stage.left + 14, Math.max(0, stage.width - 320))}px`;
+  tip.style.top = `${y - stage.top + 16}px`;
+  tip.hidden = false;
 }
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;

@@ -23,6 +23,8 @@ export interface ControllerEvents {
   onChange(): void;
   /** A frame was drawn (what is on screen changed): cheap, called every frame. */
   onDraw?(stats: DrawStats): void;
+  /** The pointer is over `node` (-1: over no node, or it left) at client coordinates x, y. */
+  onHover?(node: number, x: number, y: number): void;
 }
 
 export interface ViewState {
@@ -590,7 +592,14 @@ export class GraphController {
       this.root.focus({ preventScroll: true });
     });
     this.on(this.canvas, 'pointermove', (ev) => {
-      if (!drag || drag.id !== ev.pointerId) return;
+      if (!drag || drag.id !== ev.pointerId) {
+        if (!drag) {
+          const item = this.itemAt(ev);
+          this.events.onHover?.(item >= 0 && item < this.model.N ? item : -1, ev.clientX, ev.clientY);
+        }
+        return;
+      }
+      this.events.onHover?.(-1, 0, 0);
       const dx = ev.clientX - drag.x;
       const dy = ev.clientY - drag.y;
       if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
@@ -610,6 +619,7 @@ export class GraphController {
     this.on(this.canvas, 'pointercancel', () => {
       drag = null;
     });
+    this.on(this.canvas, 'pointerleave', () => this.events.onHover?.(-1, 0, 0));
     this.on(this.canvas, 'dblclick', (ev) => {
       const item = this.itemAt(ev);
       const { N, G } = this.model;

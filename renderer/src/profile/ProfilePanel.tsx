@@ -27,6 +27,8 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 interface Row {
   label: string;
+  /** What the figure is, where its name alone could mislead. */
+  title?: string;
   value: (r: ProfileReport) => string;
   /** Lower is better (true), higher is better (false), or not compared. */
   lower?: boolean;
@@ -45,7 +47,17 @@ const ROWS: Row[] = [
   { label: 'CoV', value: (r) => `${(r.cov * 100).toFixed(2)}%${r.cov > COV_LIMIT ? ' ⚠' : ''}` },
   { label: 'Iterations', value: (r) => r.iterations.toLocaleString('en-US') },
   { label: 'Cold start', value: (r) => ms(r.coldStartMs), lower: true, num: (r) => r.coldStartMs },
-  { label: 'Peak memory', value: (r) => mib(r.peakRssBytes) },
+  {
+    label: 'Memory (this run)',
+    title:
+      "The engine host's resident memory at its highest while this run's session was open, and what it gained over the run (memory an earlier run freed and this one reused is not counted again)",
+    value: (r) => `${mib(r.memory.rssPeakBytes)} (+${mib(r.memory.rssPeakBytes - r.memory.rssBeforeBytes)})`,
+  },
+  {
+    label: 'Host peak RSS',
+    title: "The engine host's high-water mark since it started: the largest of every run so far, not this one alone",
+    value: (r) => mib(r.peakRssBytes),
+  },
   { label: 'Optimization', value: (r) => r.build.optimizationLevel },
   { label: 'Nodes after build', value: (r) => `${r.build.nodes} (${r.build.fusedNodes.length} fused)` },
   { label: 'Build', value: (r) => (r.build.cached ? 'cached' : ms(r.build.buildMs)) },
@@ -333,7 +345,9 @@ export function ProfilePanel() {
                   const b = best(row);
                   return (
                     <tr key={row.label}>
-                      <th scope="row">{row.label}</th>
+                      <th scope="row" title={row.title}>
+                        {row.label}
+                      </th>
                       {runs.map((r, i) => (
                         <td key={r.id} className={b === i ? 'best' : undefined}>
                           {row.value(r.report)}
