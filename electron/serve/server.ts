@@ -18,6 +18,7 @@ import { projectRoot, sampleModelPath } from '../platform/paths';
 import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
+import { serveDownload } from './downloads';
 import { UploadStore } from './uploads';
 
 export interface ServeOptions {
@@ -100,6 +101,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     if (!hostOk(req))
       return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
     const url = new URL(req.url ?? '/', 'http://local');
+    if (await serveDownload(req, res, url, { tokenOk, originOk })) return;
     if (url.pathname === BROWSER_MODE.uploadPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });

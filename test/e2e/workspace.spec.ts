@@ -330,3 +330,75 @@ test('profile figures say what they are; a node’s time shows in the inspector 
   await expect(tip).toContainText(/time per node, ms \(#1 extended\): [\d.]+ ms/);
   await page.screenshot({ path: path.join(SHOTS, 'profile-node-time.png') });
 });
+
+test('browser mode downloads every file Kiln made: variants, exports (a .zip, an engine and its sidecar), reports', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await openCls(page);
+  // A variant: its card has a download, named as the card names it.
+  await page.getByRole('tab', { name: 'Precision' }).click();
+  await page.getByLabel('Variant shape of x').fill('1x3x48x192');
+  await page.getByRole('button', { name: 'Make FP16 variant' }).click();
+  const card = page.getByTestId('variant').first();
+  await expect(card).toContainText('fp16', { timeout: 60_000 });
+  const variantName = (await card.locator('h4').innerText()).split(' ')[0]!;
+  let download = page.waitForEvent('download');
+  await card.getByTestId('variant-download').click();
+  let file = await download;
+  expect(file.suggestedFilename()).toBe(variantName);
+  const onnx = fs.readFileSync((await file.path())!);
+  expect(onnx.length).toBeGreaterThan(100_000);
+  expect(onnx[0]).toBe(0x08); // ModelProto.ir_version, the first field
+  await card.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'download-variant.png') });
+
+  // A Triton export says where it went (a folder on the server) and comes down as a .zip.
+  await profile(page, 'iterations', '10');
+  const table = page.getByTestId('profile-table');
+  await expect(table.locator('thead th')).toHaveCount(2, { timeout: 60_000 });
+  await table.getByRole('button', { name: 'Triton' }).click();
+  const exports = page.getByTestId('exports');
+  await expect(exports).toContainText('written on the Kiln server to', { timeout: 60_000 });
+  await expect(exports.getByTestId('export-folder').first()).toContainText('model_repository');
+  download = page.waitForEvent('download');
+  await exports.getByTestId('export-download').first().click();
+  file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.zip$/);
+  const zip = fs.readFileSync((await file.path())!);
+  expect(zip.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
+  expect(zip.includes(Buffer.from('/config.pbtxt'))).toBe(true);
+  expect(zip.includes(Buffer.from('/1/model.onnx'))).toBe(true);
+  await page.screenshot({ path: path.join(SHOTS, 'download-triton.png') });
+
+  // An engine (TensorRT through the fake plugin) and its sidecar, each a download.
+  await page.getByLabel('Backend').selectOption('tensorrt');
+  await page.getByRole('button', { name: 'Build & profile' }).click();
+  await expect(table.locator('thead th')).toHaveCount(3, { timeout: 60_000 });
+  await table.locator('thead th').nth(2).getByRole('button', { name: 'Engine' }).click();
+  const engine = exports.locator('details').first();
+  await expect(engine).toContainText('.engine', { timeout: 60_000 });
+  await expect(engine.getByTestId('export-download')).toHaveCount(2);
+  download = page.waitForEvent('download');
+  await engine.getByTestId('export-download').nth(1).click();
+  file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.engine\.json$/);
+  const sidecar = JSON.parse(fs.readFileSync((await file.path())!, 'utf8')) as Record<string, unknown>;
+  expect(sidecar).toHaveProperty('engineSha256');
+
+  // The comparison's reports: JSON and HTML.
+  await page.getByRole('tab', { name: 'Compare' }).click();
+  await page.getByLabel('Compare shape of x').fill('1x3x48x192');
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await expect(page.getByTestId('compare-table')).toBeVisible({ timeout: 90_000 });
+  for (const [button, ext] of [
+    ['Export JSON', '.comparison.json'],
+    ['Export HTML report', '.comparison.html'],
+  ] as const) {
+    download = page.waitForEvent('download');
+    await page.getByRole('button', { name: button }).click();
+    file = await download;
+    expect(file.suggestedFilename()).toContain(ext);
+    expect(fs.statSync((await file.path())!).size).toBeGreaterThan(500);
+  }
+});

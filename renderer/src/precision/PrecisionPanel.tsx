@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { CalibratorSchema, type Calibrator } from '../../../electron/shared/api/contract';
 import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';
+import { MadeFileLinks } from '../frame/MadeFileLinks';
 import { Toggle } from '../frame/Toggle';
 import { useGraphStore } from '../graph/store';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
@@ -361,6 +362,7 @@ export function PrecisionPanel() {
                   Show on graph
                 </button>
               )}
+              <MadeFileLinks target={{ variant: v.id }} name={v.name} what="this variant" testId="variant-download" />
             </h4>
             <p>
               {Object.entries(v.nodesByPrecision)
