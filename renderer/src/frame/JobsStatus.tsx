@@ -39,17 +39,19 @@ function useNow(active: boolean): number {
 
 export function JobsStatus() {
   const jobs = runningJobs((s) => s.jobs);
-  const [listWanted, setListOpen] = useState(false);
-  // The list closes on Escape, on a click elsewhere, and when one job is left (the bar shows it).
-  const listOpen = listWanted && jobs.length > 1;
+  // The jobs listed when the list was opened: it closes on Escape, on a click elsewhere, when one
+  // job is left (the bar shows it), and does not come back by itself for jobs started later.
+  const [openedWith, setOpenedWith] = useState<number[] | null>(null);
+  const listOpen = openedWith !== null && jobs.length > 1 && jobs.some((j) => openedWith.includes(j.id));
+  const setListOpen = (open: boolean) => setOpenedWith(open ? jobs.map((j) => j.id) : null);
   const rootRef = useRef<HTMLSpanElement>(null);
   const now = useNow(jobs.length > 0);
 
   useEffect(() => {
     if (!listOpen) return;
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setListOpen(false);
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpenedWith(null);
     const onDown = (e: PointerEvent) => {
-      if (!rootRef.current?.contains(e.target as Node)) setListOpen(false);
+      if (!rootRef.current?.contains(e.target as Node)) setOpenedWith(null);
     };
     document.addEventListener('keydown', onKey);
     document.addEventListener('pointerdown', onDown);
