@@ -32,6 +32,7 @@ export function formatSummary(s: ModelSummary): string {
     `IR         ${s.irVersion}    opsets ${s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`,
     `nodes      ${s.nodes}${s.subgraphs ? ` (${s.subgraphs} subgraphs)` : ''}${s.functions ? `, ${s.functions} local functions` : ''}`,
     `parameters ${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)}${s.externalDataBytes ? `, ${formatBytes(s.externalDataBytes)} external` : ''})`,
+    `weights    ${s.weights.map((w) => `${w.dtype} ${formatCount(w.elements)} in ${w.tensors} tensor(s)`).join(', ') || 'none'}`,
   ];
   if (s.flops > 0)
     lines.push(
@@ -68,11 +69,14 @@ export function formatProfile(r: ProfileReport): string {
     `throughput ${r.throughput.toFixed(2)} qps over ${r.iterations} runs`,
     `latency    min ${ms(l.min)}  mean ${ms(l.mean)}  median ${ms(l.median)}  max ${ms(l.max)}`,
     `           p90 ${ms(l.p90)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  CoV ${(r.cov * 100).toFixed(2)}%`,
-    `peak RSS   ${formatBytes(r.peakRssBytes)}`,
+    `memory     ${formatBytes(r.memory.rssPeakBytes)} RSS during the run (+${formatBytes(r.memory.rssPeakBytes - r.memory.rssBeforeBytes)}); host peak ${formatBytes(r.peakRssBytes)}`,
   ];
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.layers.length) {
-    lines.push('top layers');
+    const kernels = r.layers.reduce((s, x) => s + x.ms, 0);
+    lines.push(
+      `top layers (kernel time per inference, each node's median over ${r.layerRuns} profiled runs: ${ms(kernels)} in all${r.profiledRunMs !== null ? ` of a ${ms(r.profiledRunMs)} profiled run` : ''})`,
+    );
     for (const x of r.layers.slice(0, 10))
       lines.push(`  ${ms(x.ms).padStart(11)} ${(x.share * 100).toFixed(1).padStart(5)}%  ${x.op.padEnd(18)} ${x.node}`);
   }

@@ -1,11 +1,12 @@
 /**
  * The IPC transport of the desktop app: carries the API's messages between one window and a
- * Router, and answers the two things only the main process can do (the Open dialog). Messages
- * from anything but our own page in our own window are dropped.
+ * Router, and answers the things only the main process can do (the Open dialog; Save as… and Show
+ * in folder for files Kiln made). Messages from anything but our own page in our own window are dropped.
  */
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { CallHandler } from '../shared/api/router';
 import { Router } from '../shared/api/router';
+import { saveMadeFile, showMadeFile, type MadeFileDeps } from './made-files';
 
 /** Channel names; the preload spells them again because a sandboxed preload cannot import. */
 export const CHANNELS = {
@@ -13,6 +14,8 @@ export const CHANNELS = {
   message: 'kiln:message',
   openDialog: 'kiln:open-dialog',
   openPath: 'kiln:open-path',
+  saveMade: 'kiln:save-made',
+  showMade: 'kiln:show-made',
 } as const;
 
 export interface IpcDeps {
@@ -22,6 +25,8 @@ export interface IpcDeps {
   appUrl: string;
   handler: CallHandler;
   showOpenDialog: () => Promise<string | null>;
+  /** Save as… and Show in folder for variants and exports (absent: the renderer offers neither). */
+  madeFiles?: MadeFileDeps;
   log?: (line: string) => void;
 }
 
@@ -54,9 +59,24 @@ export function attachIpc(deps: IpcDeps): () => void {
     if (!isTrustedSender(event, contents, appUrl)) throw new Error('refused: not the Kiln window');
     return deps.showOpenDialog();
   });
+  const made = deps.madeFiles;
+  if (made) {
+    ipcMain.handle(CHANNELS.saveMade, async (event, target: unknown, name: unknown) => {
+      if (!isTrustedSender(event, contents, appUrl)) throw new Error('refused: not the Kiln window');
+      return saveMadeFile(target, name, made);
+    });
+    ipcMain.handle(CHANNELS.showMade, async (event, target: unknown) => {
+      if (!isTrustedSender(event, contents, appUrl)) throw new Error('refused: not the Kiln window');
+      showMadeFile(target, made);
+    });
+  }
   return () => {
     router.cancelAll();
     ipcMain.removeListener(CHANNELS.call, onCall);
     ipcMain.removeHandler(CHANNELS.openDialog);
+    if (made) {
+      ipcMain.removeHandler(CHANNELS.saveMade);
+      ipcMain.removeHandler(CHANNELS.showMade);
+    }
   };
 }

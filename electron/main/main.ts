@@ -3,7 +3,7 @@
  * serves the renderer bundle from kiln://app, carries API calls over IPC to a Router, and runs model
  * work in the engine host (a utilityProcess that is restarted if it dies).
  */
-import { app, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { app, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { CallHandler } from '../shared/api/router';
 import { createCallHandler } from '../dispatch/dispatch';
@@ -85,6 +85,13 @@ function main(): void {
       appUrl,
       handler,
       showOpenDialog: () => pickModel(window),
+      madeFiles: {
+        showSaveDialog: async (defaultName) => {
+          const r = await dialog.showSaveDialog(window, { title: 'Save a copy', defaultPath: defaultName });
+          return r.canceled ? null : (r.filePath ?? null);
+        },
+        showItemInFolder: (file) => shell.showItemInFolder(file),
+      },
       log: (line) => console.error(`[kiln] ${line}`),
     });
     // The menu's Open picks the file here and hands its path to the renderer's usual open flow.

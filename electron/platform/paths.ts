@@ -1,7 +1,8 @@
 /**
  * Where Kiln's own files are, whether running from sources (electron/...) or the build
- * (dist/electron/...), and where it keeps what it makes (variants). Every process may ask: the
- * front doors resolve a variant id to its file without loading any model code.
+ * (dist/electron/...), and where it keeps what it makes (variants, exports). Every process may ask:
+ * the front doors resolve a variant id to its file, and find the export folder, without loading any
+ * model code.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,6 +34,11 @@ export const sampleModelPath = (): string =>
 
 export function variantsDir(): string {
   return process.env.KILN_VARIANTS_DIR ?? path.join(os.homedir(), '.cache', 'kiln', 'variants');
+}
+
+/** Where exports go (Triton repositories, engines and their sidecars): KILN_EXPORT_DIR, else ~/kiln-exports. */
+export function exportDir(): string {
+  return process.env.KILN_EXPORT_DIR ?? path.join(os.homedir(), 'kiln-exports');
 }
 
 const ID = /^([a-f0-9]{16})-([a-f0-9]{16})$/;

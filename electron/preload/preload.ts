@@ -12,6 +12,8 @@ const CALL = 'kiln:call';
 const MESSAGE = 'kiln:message';
 const OPEN_DIALOG = 'kiln:open-dialog';
 const OPEN_PATH = 'kiln:open-path';
+const SAVE_MADE = 'kiln:save-made';
+const SHOW_MADE = 'kiln:show-made';
 const samplePath = process.argv.find((a) => a.startsWith('--kiln-sample='))?.slice('--kiln-sample='.length) ?? '';
 
 const bridge: KilnBridge = {
@@ -35,6 +37,9 @@ const bridge: KilnBridge = {
       ipcRenderer.removeListener(OPEN_PATH, handler);
     };
   },
+  saveMadeFile: (target, suggestedName) =>
+    ipcRenderer.invoke(SAVE_MADE, target, suggestedName) as Promise<string | null>,
+  showMadeFile: (target) => ipcRenderer.invoke(SHOW_MADE, target) as Promise<void>,
 };
 
 contextBridge.exposeInMainWorld('kiln', bridge);

@@ -21,6 +21,7 @@ import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
 import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
+import { serveDownload } from './downloads';
 import { UploadStore } from './uploads';
 
 export interface ServeOptions {
@@ -106,6 +107,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       return sendJson(res, 421, { error: { code: 'INVALID_ARGUMENT', message: 'unknown Host header' } });
     const url = requestUrl(req);
     if (!url) return sendJson(res, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
+    if (await serveDownload(req, res, url, { tokenOk, originOk })) return;
     if (url.pathname === BROWSER_MODE.uploadPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });

@@ -152,7 +152,7 @@ async function harnessRun(browser, base, layers, label, measureFrames) {
       const canvasEl = document.querySelector('[data-testid="graph-canvas"]');
       const cx = canvasEl.clientWidth / 2;
       const cy = canvasEl.clientHeight / 2;
-      c.fit();
+      c.fitAll();
       c.drawNow();
       for (let i = 0; i < 200 && Number(el.dataset.visibleNodes) > 12_000; i++) {
         c.zoomAt(1.05, cx, cy);

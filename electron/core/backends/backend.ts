@@ -102,7 +102,14 @@ export interface ProfileReport {
   cov: number;
   warnings: string[];
   coldStartMs: number;
+  /** The engine host's resident-memory high-water mark since it started (every run so far). */
   peakRssBytes: number;
+  /** This run's memory: RSS before its session opened, and the highest sampled while it ran. */
+  memory: { rssBeforeBytes: number; rssPeakBytes: number };
+  /** Runs the per-layer times are the median of. */
+  layerRuns: number;
+  /** Median wall time of one profiled run (profiler on); null when the backend does not say. */
+  profiledRunMs: number | null;
   layers: LayerTime[];
   byOpType: Array<{ op: string; ms: number; share: number; count: number }>;
   /** Per original ONNX node: milliseconds (a fused layer's time is split evenly over the nodes it covers). */

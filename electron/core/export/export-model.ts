@@ -2,11 +2,11 @@
  * The `model.export` job: build (or reuse the cached build) with the chosen backend, then write a
  * Triton model repository or an .engine with its sidecar into Kiln's export folder.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { BuildOptionsSchema } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
+import { exportDir } from '../../platform/paths';
 import { buildWith } from '../backends/registry';
 import type { JobContext } from '../jobs/context';
 import { exportEngine, sidecarPath } from '../backends/tensorrt/sidecar';
@@ -15,10 +15,6 @@ import { trtexecCommand } from '../trt/trtexec-command';
 import { exportTriton } from './triton';
 
 type Build = z.output<typeof BuildOptionsSchema>;
-
-export function exportDir(): string {
-  return process.env.KILN_EXPORT_DIR ?? path.join(os.homedir(), 'kiln-exports');
-}
 
 export interface ExportRequest {
   target: 'triton' | 'engine';

@@ -86,6 +86,7 @@ export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): Mode
   let parameterBytes = 0;
   let externalDataBytes = 0;
   let initializers = 0;
+  const byType = new Map<string, { dtype: string; tensors: number; elements: number; bytes: number }>();
   forEachTensor(model, (t, where) => {
     if (where === 'initializer') initializers++;
     // Scalars and shape constants are not weights; a tensor counts once it holds values.
@@ -94,6 +95,12 @@ export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): Mode
     parameterCount += n;
     const bytes = tensorBytes(t);
     parameterBytes += bytes;
+    const dtype = dtypeName(t.dataType);
+    const entry = byType.get(dtype) ?? { dtype, tensors: 0, elements: 0, bytes: 0 };
+    entry.tensors++;
+    entry.elements += n;
+    entry.bytes += bytes;
+    byType.set(dtype, entry);
     if (t.data.kind === 'external')
       externalDataBytes += t.data.length ?? Math.ceil((n * onnxDtypeBits(t.dataType)) / 8);
   });
@@ -123,6 +130,7 @@ export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): Mode
     parameterCount,
     parameterBytes,
     externalDataBytes,
+    weights: [...byType.values()].sort((a, b) => b.elements - a.elements || a.dtype.localeCompare(b.dtype)),
     metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
     flops: extras.shapes?.stats.flops ?? 0,
     ...(extras.shapes

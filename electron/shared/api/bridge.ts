@@ -17,7 +17,18 @@ export interface KilnBridge {
   sampleModelPath?(): string;
   /** Files the user opened from the app menu (or the OS); returns an unsubscribe function. */
   onOpenPath?(listener: (path: string) => void): () => void;
+  /** Save a copy of a file Kiln made (a folder as a .zip) where the user picks; the path, or null when cancelled. */
+  saveMadeFile?(target: MadeFileTarget, suggestedName: string): Promise<string | null>;
+  /** Show a file Kiln made in the system's file manager. */
+  showMadeFile?(target: MadeFileTarget): Promise<void>;
 }
+
+/**
+ * A file Kiln made, as the renderer names it to a front door: a variant by its id, or a path that
+ * `model.export` returned (a file, or a folder such as a Triton repository). The front door checks
+ * it is one of Kiln's (electron/platform/made-files.ts) before handing anything over.
+ */
+export type MadeFileTarget = { variant: string } | { exported: string };
 
 /** Browser mode (`npm run serve`). The token comes from the page URL (`?token=...`). */
 export const BROWSER_MODE = {
@@ -27,6 +38,8 @@ export const BROWSER_MODE = {
   uploadPath: '/upload',
   tokenHeader: 'x-kiln-token',
   fileNameHeader: 'x-kiln-filename', // encodeURIComponent(file.name)
+  /** Download a file Kiln made: GET ?token=…&variant=<id>[&name=<file name>] or ?token=…&export=<path>. */
+  downloadPath: '/download',
   /** Default upload limit; `serve --max-upload-mb` changes it. */
   defaultMaxUploadBytes: 4 * 1024 ** 3,
   /**

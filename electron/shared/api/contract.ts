@@ -53,6 +53,8 @@ export const ModelSummarySchema = z.object({
   parameterCount: z.number(),
   parameterBytes: z.number(),
   externalDataBytes: z.number(),
+  /** The parameters by data type, most elements first: says a model's weights are FP16, INT8 or mixed. */
+  weights: z.array(z.object({ dtype: z.string(), tensors: z.number().int(), elements: z.number(), bytes: z.number() })),
   metadata: z.record(z.string(), z.string()),
   /** Filled by the statistics pass; 0 and [] until shapes are known. */
   flops: z.number(),
@@ -475,7 +477,14 @@ export const ProfileReportSchema = z.object({
   cov: z.number(),
   warnings: z.array(z.string()),
   coldStartMs: z.number(),
+  /** The engine host's resident-memory high-water mark since it started: every run so far, not this one alone. */
   peakRssBytes: z.number(),
+  /** This run's memory: the host's RSS before the run's session opened and the highest sampled while it ran. */
+  memory: z.object({ rssBeforeBytes: z.number(), rssPeakBytes: z.number() }),
+  /** Runs the per-layer times are the median of (the profiler's first, allocating run left out). */
+  layerRuns: z.number().int(),
+  /** Median wall time of one profiled run (profiler on); null when the backend does not say. */
+  profiledRunMs: z.number().nullable(),
   layers: z.array(
     z.object({ node: z.string(), op: z.string(), ms: z.number(), share: z.number(), originals: z.array(z.string()) }),
   ),

@@ -108,7 +108,7 @@ export const useCompare = create<CompareState>((set, get) => ({
     await runJob(
       { get: () => get().comparing, set: (comparing) => set({ comparing }) },
       'Running the reference and the variants',
-      async ({ signal }) => {
+      async ({ signal, onProgress }) => {
         const real = await realInputs(inputFiles, calibrationOf(chosen).preprocess);
         return client.call(
           'model.compare',
@@ -123,7 +123,7 @@ export const useCompare = create<CompareState>((set, get) => ({
             stream: streamed ? statePairs(summary.inputs, summary.outputs) : [],
             ...real,
           },
-          { signal },
+          { signal, onProgress },
         );
       },
       {
@@ -152,7 +152,7 @@ export const useCompare = create<CompareState>((set, get) => ({
     await runJob(
       { get: () => get().searching, set: (searching) => set({ searching }) },
       'Searching for a mixed precision',
-      async ({ signal }) => {
+      async ({ signal, onProgress }) => {
         const real = await realInputs(inputFiles, calibrationOf(chosen).preprocess);
         return client.call(
           'variant.search',
@@ -166,7 +166,7 @@ export const useCompare = create<CompareState>((set, get) => ({
             stream: streamed ? statePairs(summary.inputs, summary.outputs) : [],
             ...real,
           },
-          { signal },
+          { signal, onProgress },
         );
       },
       {

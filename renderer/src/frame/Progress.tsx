@@ -1,5 +1,10 @@
-/** A job's stage, a progress bar (indeterminate without a fraction) and its Cancel button. */
+/**
+ * A job's stage, a progress bar (indeterminate without a fraction) and its Cancel button. The stage
+ * wraps where the space is narrow (a form) and carries the whole text, job and stage, as its tooltip
+ * where a line is cut short (the job bar).
+ */
 import type { Progress } from '../../../electron/shared/api/contract';
+import { jobText } from '../state/job';
 
 export function JobProgress({
   label,
@@ -17,7 +22,9 @@ export function JobProgress({
   const fraction = progress?.fraction ?? null;
   return (
     <div className={className} data-testid={testId}>
-      <span className="job-label">{progress?.stage ?? label}</span>
+      <span className="job-label" title={jobText({ label, progress })}>
+        {progress?.stage ?? label}
+      </span>
       <div className={`progress ${fraction === null ? 'indeterminate' : ''}`}>
         <span style={fraction === null ? undefined : { width: `${Math.round(fraction * 100)}%` }} />
       </div>

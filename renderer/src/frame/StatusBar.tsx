@@ -1,11 +1,11 @@
 /** The bottom line: how Kiln is connected, what the engine host is doing, and what TensorRT this machine has. */
 import { useApp } from '../state/app';
+import { JobsStatus } from './JobsStatus';
 
 export function StatusBar() {
   const link = useApp((s) => s.link);
   const client = useApp((s) => s.client);
   const probe = useApp((s) => s.probe);
-  const job = useApp((s) => s.job);
   const transport = client?.transportKind === 'ipc' ? 'Desktop' : 'Browser mode';
   return (
     <footer className="statusbar" data-testid="statusbar">
@@ -15,7 +15,7 @@ export function StatusBar() {
         {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'connection lost — reconnecting'}
       </span>
       <span className="sep" />
-      <span data-testid="job-status">{job ? job.label : 'Idle'}</span>
+      <JobsStatus />
       <span className="grow" />
       <span
         className="probe"

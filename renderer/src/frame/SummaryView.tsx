@@ -1,6 +1,33 @@
 /** The model at a glance: what goes in and out, what it is made of, how big it is. */
 import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/contract';
-import { bytes, count, dimText } from './format';
+import { bytes, count, dimText, dtypeLabel } from './format';
+
+/** Types that hold shapes, indices and flags rather than weights: named after the weights, never as "mixed". */
+const INDEX_TYPES = new Set(['int64', 'int32', 'bool', 'string']);
+
+/** "FP16", or "mixed: FP16 1.2 M in 120 tensors · FP32 3.4 k in 8 tensors", then index constants, muted. */
+function Weights({ weights }: { weights: ModelSummary['weights'] }) {
+  const values = weights.filter((w) => !INDEX_TYPES.has(w.dtype));
+  const index = weights.filter((w) => INDEX_TYPES.has(w.dtype));
+  const part = (w: ModelSummary['weights'][number]) =>
+    `${dtypeLabel(w.dtype)} ${count(w.elements)} in ${w.tensors} tensor${w.tensors === 1 ? '' : 's'}`;
+  const lead =
+    values.length === 0
+      ? 'none'
+      : values.length === 1
+        ? `${dtypeLabel(values[0]!.dtype)}`
+        : `mixed: ${values.map(part).join(' · ')}`;
+  const rest = [
+    ...(values.length === 1 ? [`${count(values[0]!.elements)} in ${values[0]!.tensors} tensors`] : []),
+    ...index.map(part),
+  ];
+  return (
+    <dd data-testid="summary-weights" title={weights.map((w) => `${part(w)}, ${bytes(w.bytes)}`).join('\n')}>
+      {lead}
+      {rest.length > 0 && <span className="muted"> · {rest.join(' · ')}</span>}
+    </dd>
+  );
+}
 
 function Tensor({ v }: { v: ValueInfo }) {
   return (
@@ -69,6 +96,8 @@ export function SummaryView({ summary }: { summary: ModelSummary }) {
             <span className="muted"> · {bytes(summary.externalDataBytes)} external</span>
           )}
         </dd>
+        <dt>Weights</dt>
+        <Weights weights={summary.weights} />
         {summary.flops > 0 && (
           <>
             <dt>FLOPs</dt>

@@ -1,4 +1,4 @@
-/** Numbers as people read them: bytes, counts, dims. */
+/** Numbers as people read them: bytes, counts, dims, data types. */
 import type { Dim } from '../../../electron/shared/api/contract';
 
 export function bytes(n: number): string {
@@ -30,4 +30,11 @@ export function ago(t: number, now = Date.now()): string {
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
   return new Date(t).toLocaleDateString();
+}
+
+/** A data type as deployment engineers write it: float16 → FP16, bfloat16 → BF16, int8 → INT8. */
+export function dtypeLabel(dtype: string): string {
+  if (dtype === 'bfloat16') return 'BF16';
+  const float = /^float(\d+)$/.exec(dtype);
+  return float ? `FP${float[1]}` : dtype.toUpperCase();
 }

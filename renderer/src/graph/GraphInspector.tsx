@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { NodeDetails } from '../../../electron/shared/api/contract';
 import type { GraphController } from './controller';
 import { describeNode, formatDims, type TensorInfo } from './inspect';
+import { overlayValueText } from './overlay';
 import { useGraphStore } from './store';
 
 export interface GraphInspectorProps {
@@ -43,6 +44,7 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
   const model = useGraphStore((s) => s.model);
   const node = useGraphStore((s) => s.selectedNode);
   const group = useGraphStore((s) => s.selectedGroup);
+  const overlay = useGraphStore((s) => s.overlay);
   const info = useMemo(
     () => (model && node !== null && node < model.N ? describeNode(model, node) : null),
     [model, node],
@@ -126,6 +128,13 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
           <>
             <dt>FLOPs</dt>
             <dd data-testid="inspector-flops">{fmt(model.payload.nodeFlops[info.id] ?? 0)}</dd>
+          </>
+        )}
+        {overlay && (
+          // What the graph is painted with (a profile's time, a variant's precision, ...), for this node.
+          <>
+            <dt className="kg-break">{overlay.name}</dt>
+            <dd data-testid="inspector-overlay">{overlayValueText(overlay, info.id) ?? 'no data'}</dd>
           </>
         )}
         {model.payload.nodeParams && (model.payload.nodeParams[info.id] ?? 0) > 0 && (

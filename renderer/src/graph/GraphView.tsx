@@ -7,9 +7,10 @@ import type { NodeDetails } from '../../../electron/shared/api/contract';
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import type { GraphPayload } from '../../../electron/shared/api/contract';
 import { GraphController } from './controller';
+import type { DrawStats } from './render';
 import { GraphInspector } from './GraphInspector';
 import { buildModel, type GraphModel } from './model';
-import { builtinOverlay, exportNodeData, importNodeData, type NodeOverlay } from './overlay';
+import { builtinOverlay, exportNodeData, importNodeData, overlayValueText, type NodeOverlay } from './overlay';
 import { download } from './export';
 import { GraphSearch, type SearchHit } from './search';
 import { useGraphStore } from './store';
@@ -53,6 +54,12 @@ export function GraphView({
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<{ hits: SearchHit[]; total: number }>({ hits: [], total: 0 });
   const [hitIndex, setHitIndex] = useState(-1);
+  // The results list covers the graph: open while the user types or is back in the field, closed
+  // on a pick, Enter, Escape or a click elsewhere.
+  const [listOpen, setListOpen] = useState(false);
+  const searchBoxRef = useRef<HTMLDivElement>(null);
+  const counterRef = useRef<HTMLSpanElement>(null);
+  const tipRef = useRef<HTMLDivElement>(null);
   const [overlayChoice, setOverlayChoice] = useState<OverlayChoice>('category');
   const [imported, setImported] = useState<NodeOverlay | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -83,6 +90,13 @@ export function GraphView({
         else selectNode(node);
       },
       onChange: () => setTick((t) => t + 1),
+      // Every frame: written straight to the counter, so it is never a frame behind and panning
+      // does not re-render the view.
+      onDraw: (stats) => {
+        if (counterRef.current) counterRef.current.textContent = onScreen(stats, model.N);
+      },
+      // The node under the pointer: its op and name, and what the graph is painted with for it.
+      onHover: (node, x, y) => showTip(tipRef.current, model, node, x, y),
     });
     window.__kilnGraph = controller;
     setCtl(controller);
@@ -131,6 +145,7 @@ export function GraphView({
     (index: number) => {
       const hit = hits.hits[index];
       if (!hit || !ctl) return;
+      setListOpen(false);
       setHitIndex(index);
       void ctl.jumpTo(hit.node);
     },
@@ -139,6 +154,7 @@ export function GraphView({
 
   const onSearchKey = (ev: KeyboardEvent<HTMLInputElement>) => {
     if (ev.key === 'Enter') {
+      setListOpen(false);
       if (hits.hits.length === 0 || query !== lastQuery.current) {
         lastQuery.current = query;
         const result = search.search(query);
@@ -153,11 +169,27 @@ export function GraphView({
       const n = hits.hits.length;
       jump((hitIndex + (ev.shiftKey ? n - 1 : 1)) % n);
     } else if (ev.key === 'Escape') {
+      // First Escape closes the list and keeps the query (Enter still steps through the hits); the next clears it.
+      if (listOpen && query) {
+        ev.preventDefault(); // a search field clears itself on Escape
+        setListOpen(false);
+        return;
+      }
       setQuery('');
       runSearch('');
       rootRef.current?.focus();
     }
   };
+
+  // A click anywhere but the search box closes the list.
+  useEffect(() => {
+    if (!listOpen) return;
+    const onDown = (e: PointerEvent) => {
+      if (!searchBoxRef.current?.contains(e.target as Node)) setListOpen(false);
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [listOpen]);
   const lastQuery = useRef('');
 
   // search as you type (debounced)
@@ -210,7 +242,6 @@ export function GraphView({
     );
   };
 
-  const stats = ctl?.lastStats;
   const legend = ctl?.colouring.legend ?? [];
   const problems = model.problems;
   const empty = model.N === 0;
@@ -226,14 +257,19 @@ export function GraphView({
       aria-label="Model graph"
     >
       <div className="kg-toolbar" role="toolbar" aria-label="Graph tools">
-        <div className="kg-search">
+        <div className="kg-search" ref={searchBoxRef}>
           <input
             ref={searchRef}
             type="search"
             placeholder="Search node, op or tensor"
             aria-label="Search the graph"
             value={query}
-            onChange={(e) => setQuery(e.target.value)}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setListOpen(true);
+            }}
+            onFocus={() => setListOpen(true)}
+            onClick={() => setListOpen(true)}
             onKeyDown={onSearchKey}
           />
           {query && (
@@ -243,7 +279,7 @@ export function GraphView({
                 : `${hitIndex >= 0 ? hitIndex + 1 : '–'} / ${hits.total.toLocaleString('en-US')}`}
             </span>
           )}
-          {query && hits.hits.length > 0 && (
+          {listOpen && query && hits.hits.length > 0 && (
             <ul className="kg-results" role="listbox" aria-label="Search results">
               {hits.hits.slice(0, 100).map((h, i) => (
                 <li
@@ -264,8 +300,16 @@ export function GraphView({
             </ul>
           )}
         </div>
-        <button type="button" onClick={() => ctl?.fit()} title="Fit to view (0)">
-          Fit
+        <button
+          type="button"
+          onClick={() => ctl?.fitOrAll()}
+          title={
+            ctl?.fitCapped
+              ? 'Show the whole graph, however small (0)'
+              : 'Fit to view (0): the whole graph while its labels stay readable, else the top of it at a readable zoom'
+          }
+        >
+          {ctl?.fitCapped ? 'Whole graph' : 'Fit'}
         </button>
         <button type="button" onClick={() => void ctl?.expandAll()} disabled={!ctl || ctl.busy || model.G === 0}>
           Expand all
@@ -327,16 +371,15 @@ export function GraphView({
           SVG all
         </button>
         <span className="kg-status" aria-live="polite">
-          {ctl?.busy
-            ? 'Laying out…'
-            : stats
-              ? `${stats.items.toLocaleString('en-US')} on screen · ${model.N.toLocaleString('en-US')} nodes`
-              : ''}
+          {ctl?.busy && 'Laying out…'}
+          {/* Written by the controller after each frame (onDraw), never by React: one writer, never stale. */}
+          <span ref={counterRef} data-testid="graph-counter" hidden={!!ctl?.busy} />
         </span>
       </div>
       <div className="kg-body">
         <div className="kg-stage">
           <canvas ref={canvasRef} className="kg-canvas" data-testid="graph-canvas" />
+          <div ref={tipRef} className="kg-tip" data-testid="graph-tooltip" role="tooltip" hidden />
           {empty && <div className="kg-message">This graph has no nodes to draw.</div>}
           {ctl?.error && <div className="kg-message kg-error">{ctl.error}</div>}
           {(problems.length > 0 || notice) && (
@@ -380,6 +423,37 @@ export function GraphView({
       </div>
     </div>
   );
+}
+
+/** Fills and places the hover tooltip (written directly: it follows the pointer without re-rendering the view). */
+function showTip(tip: HTMLDivElement | null, model: GraphModel, node: number, x: number, y: number): void {
+  if (!tip) return;
+  if (node < 0) {
+    tip.hidden = true;
+    return;
+  }
+  const overlay = useGraphStore.getState().overlay;
+  const value = overlay ? overlayValueText(overlay, node) : null;
+  const lines = [
+    `${model.payload.ops[model.nodeOp[node]!] ?? '?'} ${truncate(model.payload.nodeName[node] || `#${node}`, 80)}`,
+    ...(overlay ? [`${overlay.name}: ${value ?? 'no data'}`] : []),
+  ];
+  tip.textContent = lines.join('\n');
+  const stage = tip.parentElement!.getBoundingClientRect();
+  tip.style.left = `${Math.min(x - stage.left + 14, Math.max(0, stage.width - 320))}px`;
+  tip.style.top = `${y - stage.top + 16}px`;
+  tip.hidden = false;
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** "38 of 471 nodes on screen", "2 groups on screen · 700 nodes", "12 nodes and 3 groups on screen · 700 nodes". */
+function onScreen(stats: Pick<DrawStats, 'items' | 'nodes'>, total: number): string {
+  const groups = stats.items - stats.nodes;
+  const all = total.toLocaleString('en-US');
+  if (groups === 0) return `${stats.nodes.toLocaleString('en-US')} of ${all} nodes on screen`;
+  if (stats.nodes === 0) return `${plural(groups, 'group')} on screen · ${all} nodes`;
+  return `${plural(stats.nodes, 'node')} and ${plural(groups, 'group')} on screen · ${all} nodes`;
 }
 
 function truncate(s: string, n: number): string {

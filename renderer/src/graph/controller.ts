@@ -11,6 +11,7 @@ import type { GraphModel } from './model';
 import { opOf } from './model';
 import { categoryColouring, overlayColouring, type Colouring, type NodeOverlay } from './overlay';
 import type { LayoutCommand } from './protocol';
+import { readableFit, wholeView } from './fit';
 import { draw, rgba32, type DrawState, type DrawStats, type View } from './render';
 import { Scene } from './scene';
 import type { Hull } from './store';
@@ -20,6 +21,10 @@ export interface ControllerEvents {
   onSelect(node: number | null, group: number | null): void;
   /** Layout state, stats or legend changed: the React side re-reads what it shows. */
   onChange(): void;
+  /** A frame was drawn (what is on screen changed): cheap, called every frame. */
+  onDraw?(stats: DrawStats): void;
+  /** The pointer is over `node` (-1: over no node, or it left) at client coordinates x, y. */
+  onHover?(node: number, x: number, y: number): void;
 }
 
 export interface ViewState {
@@ -37,6 +42,8 @@ export class GraphController {
   busy = false;
   error: string | null = null;
   lastStats: DrawStats | null = null;
+  /** The view is Fit's readable cut of a graph too big to fit whole (Fit again shows all of it). */
+  fitCapped = false;
   lastLayoutMs = 0;
   frameCount = 0;
   colouring: Colouring;
@@ -113,7 +120,7 @@ export class GraphController {
       const reply = await this.layout.send(cmd);
       this.lastLayoutMs = reply.layoutMs;
       this.setFrame(reply.frame);
-      if (anchor === 'fit') this.defaultView();
+      if (anchor === 'fit') this.fit();
       else if (anchorItem >= 0) {
         const vi = this.visibleIndex(anchorItem);
         if (vi >= 0) {
@@ -203,51 +210,37 @@ export class GraphController {
     return Math.max(MIN_SCALE_FLOOR, Math.min(0.2, 0.5 * Math.min(this.width / w, this.height / h)));
   }
 
-  fit(): void {
+  /** The whole graph in view, however small that draws it (an overview; the bench's starting point). */
+  fitAll(): void {
     if (!this.scene) return;
-    const sc = this.scene;
-    const w = sc.maxX - sc.minX + 80;
-    const h = sc.maxY - sc.minY + 80;
-    const s = Math.min(MAX_SCALE, 1.5, Math.min(this.width / w, this.height / h));
-    this.view.s = s;
-    this.view.tx = (this.width - (sc.maxX + sc.minX) * s) / 2;
-    this.view.ty = (this.height - (sc.maxY + sc.minY) * s) / 2;
+    Object.assign(this.view, wholeView(this.scene, this.width, this.height));
+    this.setFitCapped(false);
     this.requestDraw();
   }
 
-  /** Fit when that keeps labels readable; otherwise show the top of the graph at a readable zoom. */
-  defaultView(): void {
+  /** Fit, readably (see readableFit): the whole graph, or its top at a zoom where labels are drawn. */
+  fit(): void {
     if (!this.scene) return;
-    const sc = this.scene;
-    const w = sc.maxX - sc.minX + 80;
-    const h = sc.maxY - sc.minY + 80;
-    const fitS = Math.min(this.width / w, this.height / h);
-    if (fitS >= 0.55) {
-      this.fit();
-      return;
-    }
-    const s = Math.min(1, Math.max(0.55, this.width / w));
-    this.view.s = s;
-    this.view.ty = 30 - sc.minY * s;
-    if (w * s <= this.width) this.view.tx = (this.width - (sc.maxX + sc.minX) * s) / 2;
-    else {
-      // centre on what sits at the top of the graph (its inputs), not on the empty corner
-      const f = sc.frame;
-      const band = sc.minY + this.height / s;
-      let sum = 0;
-      let count = 0;
-      for (let i = 0; i < f.items.length; i++) {
-        if (f.kind[i] === ITEM_EXPANDED || f.y[i]! > band) continue;
-        sum += f.x[i]! + f.w[i]! / 2;
-        count++;
-      }
-      const cx = count ? sum / count : (sc.minX + sc.maxX) / 2;
-      this.view.tx = this.width / 2 - cx * s;
-    }
+    const { view, capped } = readableFit(this.scene, this.width, this.height);
+    Object.assign(this.view, view);
+    this.setFitCapped(capped);
     this.requestDraw();
+  }
+
+  /** What Fit (the button, the 0 key) does now: the readable fit, or all of it when already there. */
+  fitOrAll(): void {
+    if (this.fitCapped) this.fitAll();
+    else this.fit();
+  }
+
+  private setFitCapped(capped: boolean): void {
+    if (this.fitCapped === capped) return;
+    this.fitCapped = capped;
+    this.events.onChange();
   }
 
   zoomAt(factor: number, sx: number, sy: number): void {
+    this.setFitCapped(false);
     const s = Math.min(MAX_SCALE, Math.max(this.minScale(), this.view.s * factor));
     const k = s / this.view.s;
     this.view.tx = sx - (sx - this.view.tx) * k;
@@ -257,12 +250,14 @@ export class GraphController {
   }
 
   panBy(dx: number, dy: number): void {
+    this.setFitCapped(false);
     this.view.tx += dx;
     this.view.ty += dy;
     this.requestDraw();
   }
 
   setView(v: ViewState): void {
+    this.setFitCapped(false);
     this.view.s = v.s;
     this.view.tx = v.tx;
     this.view.ty = v.ty;
@@ -274,6 +269,7 @@ export class GraphController {
     const vi = this.visibleIndex(item);
     if (vi < 0 || !this.scene) return;
     const f = this.scene.frame;
+    this.setFitCapped(false);
     const s = Math.max(this.view.s, Math.min(minS, MAX_SCALE));
     this.view.s = s;
     this.view.tx = this.width / 2 - (f.x[vi]! + f.w[vi]! / 2) * s;
@@ -455,6 +451,7 @@ export class GraphController {
     this.root.dataset.visibleNodes = String(stats.items);
     this.root.dataset.drawMode = stats.mode;
     this.root.dataset.scale = this.view.s.toPrecision(4);
+    this.events.onDraw?.(stats);
     this.drawMinimap();
     if (!this.ready) {
       this.ready = true;
@@ -595,7 +592,14 @@ export class GraphController {
       this.root.focus({ preventScroll: true });
     });
     this.on(this.canvas, 'pointermove', (ev) => {
-      if (!drag || drag.id !== ev.pointerId) return;
+      if (!drag || drag.id !== ev.pointerId) {
+        if (!drag) {
+          const item = this.itemAt(ev);
+          this.events.onHover?.(item >= 0 && item < this.model.N ? item : -1, ev.clientX, ev.clientY);
+        }
+        return;
+      }
+      this.events.onHover?.(-1, 0, 0);
       const dx = ev.clientX - drag.x;
       const dy = ev.clientY - drag.y;
       if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
@@ -615,6 +619,7 @@ export class GraphController {
     this.on(this.canvas, 'pointercancel', () => {
       drag = null;
     });
+    this.on(this.canvas, 'pointerleave', () => this.events.onHover?.(-1, 0, 0));
     this.on(this.canvas, 'dblclick', (ev) => {
       const item = this.itemAt(ev);
       const { N, G } = this.model;
@@ -651,7 +656,7 @@ export class GraphController {
           this.zoomAt(0.8, this.width / 2, this.height / 2);
           break;
         case '0':
-          this.fit();
+          this.fitOrAll();
           break;
         case 'ArrowLeft':
           this.panBy(step, 0);
@@ -688,6 +693,7 @@ export class GraphController {
         const my = ((ev.clientY - r.top) / r.height) * mini.height;
         const wx = (mx - this.minimapT.ox) / this.minimapT.s;
         const wy = (my - this.minimapT.oy) / this.minimapT.s;
+        this.setFitCapped(false);
         this.view.tx = this.width / 2 - wx * this.view.s;
         this.view.ty = this.height / 2 - wy * this.view.s;
         this.requestDraw();

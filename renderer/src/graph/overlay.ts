@@ -28,6 +28,10 @@ export interface NodeOverlay {
   explicit?: (string | undefined)[];
   thresholds?: ThresholdItem[];
   gradient?: GradientItem[];
+  /** kind 'number': the values' unit, said after each ("ms"). */
+  unit?: string;
+  /** kind 'number': values that add up (time): a node's value is also said as its share of the total. */
+  additive?: boolean;
 }
 
 export interface LegendEntry {
@@ -373,4 +377,33 @@ export function builtinOverlay(model: GraphModel, which: 'op' | 'fanin' | 'fanou
   const name =
     which === 'fanin' ? 'Fan-in (edges in)' : which === 'fanout' ? 'Fan-out (edges out)' : 'Depth from inputs';
   return { name, kind: 'number', values };
+}
+
+const totals = new WeakMap<Float64Array, number>();
+/** Sum of an overlay's values (NaN = no data left out), computed once per overlay. */
+function totalOf(values: Float64Array): number {
+  let t = totals.get(values);
+  if (t === undefined) {
+    t = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) t += values[i]!;
+    totals.set(values, t);
+  }
+  return t;
+}
+
+/**
+ * What an overlay says about one node, in words, for the inspector and the hover tooltip
+ * ("0.0123 ms · 4.1% of the total", "INT8 (Q/DQ on its inputs)"), or null where it has nothing.
+ */
+export function overlayValueText(overlay: NodeOverlay, node: number): string | null {
+  if (overlay.kind === 'category') {
+    const c = overlay.codes?.[node] ?? -1;
+    return c < 0 ? null : (overlay.labels?.[c] ?? null);
+  }
+  const v = overlay.values?.[node];
+  if (v === undefined || Number.isNaN(v)) return null;
+  const text = `${Math.abs(v) >= 1e4 ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : Number(v.toPrecision(3))}${overlay.unit ? ` ${overlay.unit}` : ''}`;
+  if (!overlay.additive) return text;
+  const total = totalOf(overlay.values!);
+  return total > 0 ? `${text} · ${((100 * v) / total).toFixed(1)}% of the total` : text;
 }

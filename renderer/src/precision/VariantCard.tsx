@@ -10,6 +10,7 @@ import { useApp } from '../state/app';
 import { precisionOverlay } from './overlay';
 import { useVariants } from './store';
 import './precision.css';
+import { MadeFileLinks } from '../frame/MadeFileLinks';
 
 /** The prefix of one try of ONNX Runtime's speed check in a variant's notes. */
 const SPEED_STEP = 'speed check: ';
@@ -56,6 +57,7 @@ export function VariantCard({ v }: { v: Variant }) {
               Show on graph
             </button>
           )}
+          <MadeFileLinks target={{ variant: v.id }} name={v.name} what="this variant" testId="variant-download" />
         </h4>
       ) : (
         <form

@@ -7,10 +7,10 @@ import { useEffect, useState } from 'react';
 import type { ProfileReport } from '../../../electron/shared/api/contract';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
-import { errorShape } from '../api/error-shape';
 import { useApp } from '../state/app';
 import { fileSource } from '../frame/open';
 import { LatencyChart, LayerChart, OpTypeChart, runColour } from './charts';
+import { ExportsList } from './ExportsList';
 import { timeOverlay } from './overlay';
 import { ShapeFields, useShapeFields } from './ShapeFields';
 import { useProfiles, type ProfileRun } from './store';
@@ -27,6 +27,8 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 interface Row {
   label: string;
+  /** What the figure is, where its name alone could mislead. */
+  title?: string;
   value: (r: ProfileReport) => string;
   /** Lower is better (true), higher is better (false), or not compared. */
   lower?: boolean;
@@ -45,7 +47,17 @@ const ROWS: Row[] = [
   { label: 'CoV', value: (r) => `${(r.cov * 100).toFixed(2)}%${r.cov > COV_LIMIT ? ' ⚠' : ''}` },
   { label: 'Iterations', value: (r) => r.iterations.toLocaleString('en-US') },
   { label: 'Cold start', value: (r) => ms(r.coldStartMs), lower: true, num: (r) => r.coldStartMs },
-  { label: 'Peak memory', value: (r) => mib(r.peakRssBytes) },
+  {
+    label: 'Memory (this run)',
+    title:
+      "The engine host's resident memory at its highest while this run's session was open, and what it gained over the run (memory an earlier run freed and this one reused is not counted again)",
+    value: (r) => `${mib(r.memory.rssPeakBytes)} (+${mib(r.memory.rssPeakBytes - r.memory.rssBeforeBytes)})`,
+  },
+  {
+    label: 'Host peak RSS',
+    title: "The engine host's high-water mark since it started: the largest of every run so far, not this one alone",
+    value: (r) => mib(r.peakRssBytes),
+  },
   { label: 'Optimization', value: (r) => r.build.optimizationLevel },
   { label: 'Nodes after build', value: (r) => `${r.build.nodes} (${r.build.fusedNodes.length} fused)` },
   { label: 'Build', value: (r) => (r.build.cached ? 'cached' : ms(r.build.buildMs)) },
@@ -65,6 +77,7 @@ export function ProfilePanel() {
   const client = useApp((s) => s.client);
   const source = useApp((s) => s.source);
   const { runs, running, error, onGraph, run, remove, setOnGraph, forModel } = useProfiles();
+  const { exports, exporting, exportRun: exportTo } = useProfiles();
   const graphModel = useGraphStore((s) => s.model);
   const probe = useApp((s) => s.probe);
   const setOverlay = useGraphStore((s) => s.setOverlay);
@@ -79,7 +92,6 @@ export function ProfilePanel() {
   const [amount, setAmount] = useState('3');
   const [threads, setThreads] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
-  const [exports, setExports] = useState<ExportResult[]>([]);
   const [inputFile, setInputFile] = useState<File | null>(null);
   const variants = useVariants((s) => s.variants);
   const [target, setTarget] = useState('');
@@ -137,29 +149,17 @@ export function ProfilePanel() {
     );
   };
 
-  const exportRun = async (r: ProfileRun, target: 'triton' | 'engine') => {
-    const trt = r.request.build?.backend === 'tensorrt';
+  const exportRun = (r: ProfileRun, target: 'triton' | 'engine') => {
     const base = `${summary.fileName.replace(/\.onnx$/i, '')}_${r.report.build.backend}${r.label.includes('fp16') ? '_fp16' : ''}`;
     const name = base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
     const batch = [...summary.inputs, ...summary.outputs].every((v) => v.dims?.length && typeof v.dims[0] !== 'number');
-    try {
-      const out = await client.call('model.export', {
-        source: r.request.source,
-        build: r.request.build ?? { backend: 'onnxruntime', optimizationLevel: 'extended' },
-        target,
-        name,
-        maxBatchSize: batch ? 8 : 0,
-        dynamicBatching: batch,
-        instances: 1,
-        kind: trt ? 'gpu' : 'cpu',
-      });
-      setExports((list) => [
-        { label: `${r.label} → ${target === 'triton' ? 'Triton repository' : '.engine'}`, ...out },
-        ...list,
-      ]);
-    } catch (err) {
-      setFormError(errorShape(err).message);
-    }
+    void exportTo(client, r, target, {
+      name,
+      maxBatchSize: batch ? 8 : 0,
+      dynamicBatching: batch,
+      instances: 1,
+      kind: r.request.build?.backend === 'tensorrt' ? 'gpu' : 'cpu',
+    });
   };
 
   const best = (row: Row): number | null => {
@@ -307,11 +307,23 @@ export function ProfilePanel() {
                         >
                           {onGraph === r.id ? 'On graph' : 'Show on graph'}
                         </button>
-                        <button type="button" className="ghost" onClick={() => void exportRun(r, 'triton')}>
+                        <button
+                          type="button"
+                          className="ghost"
+                          disabled={!!exporting}
+                          title="Export a Triton model repository (config.pbtxt and the model) into Kiln's export folder"
+                          onClick={() => exportRun(r, 'triton')}
+                        >
                           Triton
                         </button>
                         {r.report.build.backend === 'tensorrt' && (
-                          <button type="button" className="ghost" onClick={() => void exportRun(r, 'engine')}>
+                          <button
+                            type="button"
+                            className="ghost"
+                            disabled={!!exporting}
+                            title="Export the .engine with its sidecar into Kiln's export folder"
+                            onClick={() => exportRun(r, 'engine')}
+                          >
                             Engine
                           </button>
                         )}
@@ -333,7 +345,9 @@ export function ProfilePanel() {
                   const b = best(row);
                   return (
                     <tr key={row.label}>
-                      <th scope="row">{row.label}</th>
+                      <th scope="row" title={row.title}>
+                        {row.label}
+                      </th>
                       {runs.map((r, i) => (
                         <td key={r.id} className={b === i ? 'best' : undefined}>
                           {row.value(r.report)}
@@ -345,30 +359,16 @@ export function ProfilePanel() {
               </tbody>
             </table>
             <Warnings runs={runs} />
-            {exports.length > 0 && (
-              <div className="exports" data-testid="exports">
-                {exports.map((x, i) => (
-                  <details key={i} open={i === 0}>
-                    <summary>
-                      {x.label}: <code>{x.folder}</code>
-                    </summary>
-                    <ul>
-                      {x.files.map((f) => (
-                        <li key={f}>
-                          <code>{f}</code>
-                        </li>
-                      ))}
-                    </ul>
-                    {x.config && <pre data-testid="triton-config">{x.config}</pre>}
-                    {x.trtexec && (
-                      <p>
-                        Same build with trtexec: <code data-testid="trtexec-command">{x.trtexec}</code>
-                      </p>
-                    )}
-                  </details>
-                ))}
-              </div>
+            {exporting && (
+              <JobProgress
+                className="profile-running"
+                testId="export-progress"
+                label={exporting.label}
+                progress={exporting.progress}
+                onCancel={exporting.cancel}
+              />
             )}
+            <ExportsList exports={exports} />
             <div className="profile-charts">
               <LatencyChart runs={runs} />
               <OpTypeChart runs={runs} />
@@ -379,14 +379,6 @@ export function ProfilePanel() {
       </div>
     </section>
   );
-}
-
-interface ExportResult {
-  label: string;
-  folder: string;
-  files: string[];
-  config: string | null;
-  trtexec: string | null;
 }
 
 function Warnings({ runs }: { runs: ProfileRun[] }) {

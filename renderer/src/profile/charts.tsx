@@ -91,6 +91,49 @@ export function LayerChart({ run, colour }: { run: ProfileRun; colour: string })
   );
 }
 
+/**
+ * What the op-type and layer times are, next to them: kernel time per inference from the profiler
+ * (each node's median over the profiled runs after the first), read against the profiled run's
+ * length and the timed median latency. Kernels sum to less than a run (the runtime's own work
+ * between them); when they sum to more than the median latency, the profiled runs ran slower than
+ * the timed ones (the profiler's cost, other load), and the note says so: read shares, not times.
+ */
+function KernelNote({ runs }: { runs: ProfileRun[] }) {
+  const lines = runs.map((r) => {
+    const kernels = r.report.byOpType.reduce((s, o) => s + o.ms, 0);
+    const median = r.report.latencyMs.median;
+    const run = r.report.profiledRunMs;
+    const over = kernels > median * 1.05;
+    return {
+      id: r.id,
+      over,
+      text:
+        `${r.label}: ${ms(kernels)} in kernels` +
+        (run !== null ? ` of a ${ms(run)} profiled run` : '') +
+        `; median latency ${ms(median)}` +
+        (over
+          ? ' — more than the median latency: the profiled runs ran slower than the timed ones (the profiler’s own cost, or other load), so read the shares, not the times'
+          : ''),
+    };
+  });
+  const n = runs.find((r) => r.report.layerRuns > 0)?.report.layerRuns ?? 0;
+  return (
+    <div className="chart-note" data-testid="optype-note">
+      <p>
+        Kernel time per inference, from {n > 0 ? `${n} profiled runs` : 'the profiled runs'} (each node’s median; the
+        first run, which allocates, left out). Time between kernels is the runtime’s own and is not in these bars.
+      </p>
+      <ul>
+        {lines.map((l) => (
+          <li key={l.id} className={l.over ? 'warn' : undefined}>
+            {l.text}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** Time per op type, every run side by side (the first run's top ten op types). */
 export function OpTypeChart({ runs }: { runs: ProfileRun[] }) {
   const first = runs[0];
@@ -103,7 +146,7 @@ export function OpTypeChart({ runs }: { runs: ProfileRun[] }) {
   });
   return (
     <figure className="chart" data-testid="optype-chart">
-      <figcaption>Time by op type</figcaption>
+      <figcaption>Time by op type (kernel time per inference)</figcaption>
       <ResponsiveContainer width="100%" height={Math.max(120, rows.length * 22 + 50)}>
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 12, bottom: 4, left: 4 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" horizontal={false} />
@@ -116,6 +159,7 @@ export function OpTypeChart({ runs }: { runs: ProfileRun[] }) {
           ))}
         </BarChart>
       </ResponsiveContainer>
+      <KernelNote runs={runs} />
     </figure>
   );
 }

@@ -8,5 +8,5 @@ export function timeOverlay(report: ProfileReport, nodeNames: readonly string[],
     const ms = report.perNodeMs[nodeNames[i] ?? ''];
     values[i] = ms === undefined ? NaN : ms;
   }
-  return { name: `time per node, ms (${label})`, kind: 'number', values };
+  return { name: `time per node, ms (${label})`, kind: 'number', values, unit: 'ms', additive: true };
 }

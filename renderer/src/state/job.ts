@@ -5,8 +5,11 @@
  * and the mixed-precision search all run through it.
  *
  * The job lives in a store (its slot), not in a component: jobs outlive the tab that started them,
- * and the job bar and status bar show a job they did not start.
+ * and the job bar and status bar show a job they did not start. Every job in flight is also listed
+ * in `runningJobs`, whichever store started it, so the status bar can say what runs, how far it
+ * got and stop it, from any tab.
  */
+import { create } from 'zustand';
 import type { Progress } from '../../../electron/shared/api/contract';
 import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
@@ -16,6 +19,33 @@ export interface RunningJob {
   label: string;
   progress: Progress | null;
   cancel: () => void;
+}
+
+/** A job in the global list: one entry per runJob call, from its start until its work has ended. */
+export interface ListedJob extends RunningJob {
+  id: number;
+  startedAt: number;
+}
+
+/** Every job in flight, oldest first (the status bar reads it). */
+export const runningJobs = create<{ jobs: ListedJob[] }>(() => ({ jobs: [] }));
+
+let nextJobId = 1;
+
+function listJob(job: ListedJob): void {
+  runningJobs.setState((s) => ({ jobs: [...s.jobs, job] }));
+}
+function updateListed(id: number, change: Partial<RunningJob>): void {
+  runningJobs.setState((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? { ...j, ...change } : j)) }));
+}
+function unlistJob(id: number): void {
+  runningJobs.setState((s) => ({ jobs: s.jobs.filter((j) => j.id !== id) }));
+}
+
+/** "Making the variant — Measuring ranges (8/32)": the job, then its stage when it names another. */
+export function jobText(job: Pick<RunningJob, 'label' | 'progress'>): string {
+  const stage = job.progress?.stage;
+  return stage && stage !== job.label ? `${job.label} — ${stage}` : job.label;
 }
 
 /** Where a store keeps one kind of job; null while none runs. */
@@ -43,7 +73,8 @@ export interface JobEnd<T> {
 /**
  * Runs `work` as the job in `slot`, labelled `label`, until it ends; resolves when it has (never
  * rejects). Progress, a new label and the final clearing touch the slot only while it still holds
- * this job: a store that dropped it (another model opened) or started another is left alone.
+ * this job: a store that dropped it (another model opened) or started another is left alone. The
+ * global list follows the work itself: a dropped job stays listed until it has stopped.
  */
 export async function runJob<T>(
   slot: JobSlot,
@@ -53,10 +84,13 @@ export async function runJob<T>(
 ): Promise<void> {
   const controller = new AbortController();
   const cancel = () => controller.abort();
+  const id = nextJobId++;
   const update = (change: Partial<RunningJob>) => {
+    updateListed(id, change);
     const job = slot.get();
     if (job?.cancel === cancel) slot.set({ ...job, ...change });
   };
+  listJob({ id, startedAt: Date.now(), label, progress: null, cancel });
   slot.set({ label, progress: null, cancel });
   try {
     const result = await work({
@@ -69,6 +103,7 @@ export async function runJob<T>(
     const e = errorShape(err);
     if (e.code !== 'CANCELLED') end.failed?.(e);
   } finally {
+    unlistJob(id);
     if (slot.get()?.cancel === cancel) slot.set(null);
   }
 }

@@ -11,6 +11,8 @@ import { ModelSummarySchema } from '../../../electron/shared/api/contract';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { summarizeModel } from '../../../electron/core/onnx/analyze';
 import { REAL_MODELS } from './real-models';
+import { DT, GraphBuilder, model } from '../../builders/graph';
+import { writeModelFile } from '../../../electron/core/onnx/write';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-summary-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -195,5 +197,37 @@ describe('summarizeModel on bad input', () => {
       expect(e.code, location).toBe('UNSAFE_PATH');
       expect(e.message).toContain(location);
     }
+  });
+});
+
+// Issue 21 item 10: the summary never said a model's weights were FP16. It now counts them by type.
+describe('summarizeModel counts the weights by data type', () => {
+  it('FP16 and FP32 weights, each with its tensors, elements and bytes, the most elements first', async () => {
+    const b = new GraphBuilder();
+    let x = b.input('x', DT.float16, [1, 8]);
+    for (let i = 0; i < 3; i++) {
+      const w = b.init(`w${i}`, DT.float32, [8, 8], new Float32Array(64));
+      if (i < 2) {
+        const t = b.initializers[i]!;
+        b.initializers[i] = { ...t, dataType: DT.float16, data: { kind: 'bytes', bytes: new Uint8Array(128) } };
+      }
+      x = b.node('MatMul', [x, w]);
+    }
+    b.init('shape', DT.int64, [2], [1, 8]);
+    b.output(x, DT.float16, [1, 8]);
+    const p = join(tmp, 'mixed-weights.onnx');
+    writeModelFile(model(b.graph()), p);
+    const s = await summarizeModel(p, 'mixed-weights.onnx');
+    expect(s.weights).toEqual([
+      { dtype: 'float16', tensors: 2, elements: 128, bytes: 256 },
+      { dtype: 'float32', tensors: 1, elements: 64, bytes: 256 },
+      { dtype: 'int64', tensors: 1, elements: 2, bytes: 16 },
+    ]);
+  });
+
+  it('the real models: every weight float32, shape constants int64', async () => {
+    const s = await summarizeModel(REAL_MODELS[0]!.path, 'det.onnx');
+    expect(s.weights[0]).toMatchObject({ dtype: 'float32' });
+    expect(s.weights.reduce((n, w) => n + w.elements, 0)).toBe(s.parameterCount);
   });
 });

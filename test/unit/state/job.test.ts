@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../../electron/shared/api/contract';
 import { KilnError } from '../../../electron/shared/api/errors';
 import type { KilnErrorShape } from '../../../electron/shared/api/errors';
-import { runJob } from '../../../renderer/src/state/job';
+import { runJob, runningJobs } from '../../../renderer/src/state/job';
 import type { JobControl, JobSlot, RunningJob } from '../../../renderer/src/state/job';
 
 /** A store's slot, with every job it was set to. */
@@ -128,5 +128,41 @@ describe('runJob', () => {
       }),
     ).resolves.toBeUndefined();
     expect(failed).toEqual([{ code: 'INTERNAL', message: 'render failed' }]);
+  });
+});
+
+// Issue 21 item 3: the status bar said "Idle" while a variant was being made, because only the app's
+// own job (opening a model) reached it. Every job the runner starts is now listed globally.
+describe('runningJobs: every job in flight, from every store', () => {
+  it('lists each running job with its progress and a cancel that reaches the work, and drops it when it ends', async () => {
+    const a = gate<number>();
+    const b = gate<number>();
+    const ranA = runJob(slot(), 'Making the variant', a.work);
+    const ranB = runJob(slot(), '#1 extended', b.work);
+    expect(runningJobs.getState().jobs.map((j) => j.label)).toEqual(['Making the variant', '#1 extended']);
+    a.control().onProgress({ fraction: 0.25, stage: 'Measuring ranges (8/32)' });
+    expect(runningJobs.getState().jobs[0]).toMatchObject({
+      progress: { fraction: 0.25, stage: 'Measuring ranges (8/32)' },
+    });
+    a.control().relabel('Checking against FP32');
+    expect(runningJobs.getState().jobs[0]).toMatchObject({ label: 'Checking against FP32', progress: null });
+    runningJobs.getState().jobs[1]!.cancel();
+    expect(b.control().signal.aborted).toBe(true);
+    await ranB;
+    expect(runningJobs.getState().jobs.map((j) => j.label)).toEqual(['Checking against FP32']);
+    a.release(1);
+    await ranA;
+    expect(runningJobs.getState().jobs).toEqual([]);
+  });
+
+  it('a job its store dropped stays listed until it has actually stopped', async () => {
+    const s = slot();
+    const g = gate<number>();
+    const ran = runJob(s, 'Opening a.onnx', g.work);
+    s.set(null); // another model opened: the store forgot the job, the work still runs
+    expect(runningJobs.getState().jobs.map((j) => j.label)).toEqual(['Opening a.onnx']);
+    g.release(1);
+    await ran;
+    expect(runningJobs.getState().jobs).toEqual([]);
   });
 });

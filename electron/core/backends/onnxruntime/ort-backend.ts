@@ -24,6 +24,8 @@ import type {
 } from '../backend';
 import { inputSamples, randomFeeds } from '../../inputs/feeds';
 import { resolveShapes, type InputSpec } from '../../inputs/specs';
+import { hostPeakRssBytes, RunMemory } from '../memory';
+import { kernelTimes, type TraceEvent } from './profile-events';
 import { latencyStats, thinSamples } from '../stats';
 import { mapOptimizedNodes } from './node-map';
 import { openSession, runFeeds, type SessionSettings } from './session';
@@ -148,13 +150,6 @@ function specs(session: ort.InferenceSession): InputSpec[] {
   }));
 }
 
-interface TraceEvent {
-  cat?: string;
-  name?: string;
-  dur?: number;
-  args?: { op_name?: string };
-}
-
 export async function profileOrt(
   artifact: BuildArtifact,
   options: ProfileOptions,
@@ -168,6 +163,7 @@ export async function profileOrt(
     quiet: true,
     threads: options.intraOpThreads,
   };
+  const memory = new RunMemory();
   const t0 = performance.now();
   let session: ort.InferenceSession;
   try {
@@ -178,6 +174,7 @@ export async function profileOrt(
     throw ortError(err, file);
   }
   const coldStartMs = performance.now() - t0;
+  memory.sample();
   const inputs = specs(session);
   let feeds: Record<string, ort.Tensor>;
   let shapes: Record<string, number[]>;
@@ -200,6 +197,7 @@ export async function profileOrt(
     do await run();
     while (performance.now() < warmEnd && !ctx.signal.aborted);
     throwIfCancelled(ctx, 'Profiling');
+    memory.sample();
 
     const samples: number[] = [];
     const limitMs = (options.durationS ?? 0) * 1000;
@@ -213,6 +211,7 @@ export async function profileOrt(
       if (options.iterations === undefined && elapsed >= limitMs) break;
       if ((samples.length & 7) === 0) {
         throwIfCancelled(ctx, 'Profiling');
+        memory.sample();
         ctx.progress({
           fraction: options.iterations ? samples.length / options.iterations : Math.min(1, elapsed / limitMs),
           stage: 'Timing',
@@ -220,6 +219,8 @@ export async function profileOrt(
       }
     }
     const totalMs = performance.now() - start;
+    // This run's memory is the timed session's: the profiled session below is a second one.
+    const runMemory = memory.report();
     const { stats, cov } = latencyStats(samples);
     const warnings: string[] = [];
     if (cov > 0.025) {
@@ -227,7 +228,11 @@ export async function profileOrt(
         `latency is unstable: coefficient of variation ${(cov * 100).toFixed(1)}% is above 2.5% (other load on this machine?)`,
       );
     }
-    const layers = options.layerRuns > 0 ? await layerTimes(artifact, settings, feeds, options.layerRuns, ctx) : [];
+    const profiled =
+      options.layerRuns > 0
+        ? await layerTimes(artifact, settings, feeds, options.layerRuns, ctx)
+        : { layers: [], runMs: null };
+    const layers = profiled.layers;
     const byOp = new Map<string, { ms: number; count: number }>();
     const perNodeMs: Record<string, number> = {};
     for (const l of layers) {
@@ -252,7 +257,10 @@ export async function profileOrt(
       cov,
       warnings,
       coldStartMs,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes: hostPeakRssBytes(),
+      memory: runMemory,
+      layerRuns: layers.length > 0 ? options.layerRuns : 0,
+      profiledRunMs: profiled.runMs,
       layers,
       byOpType: [...byOp]
         .map(([op, e]) => ({ op, ms: e.ms, share: e.ms / layerTotal, count: e.count }))
@@ -264,19 +272,25 @@ export async function profileOrt(
   }
 }
 
-/** Per-node time from ONNX Runtime's profiler, averaged over `runs`, mapped to original nodes. */
+/**
+ * Per-node time from ONNX Runtime's profiler over `runs` runs, mapped to original nodes. The first
+ * profiled run allocates and is left out; each node's time is its median over the others (its
+ * kernel time summed within each run, for nodes a Loop runs many times), so one slow run (a GC,
+ * other load) does not inflate every layer, and the times add up to about one run's kernel time.
+ * `runMs` is the median length of a profiled run, what that sum can be read against.
+ */
 async function layerTimes(
   artifact: BuildArtifact,
   base: SessionSettings,
   feeds: Record<string, ort.Tensor>,
   runs: number,
   ctx: JobContext,
-): Promise<LayerTime[]> {
+): Promise<{ layers: LayerTime[]; runMs: number | null }> {
   ctx.progress({ fraction: null, stage: 'Per-layer profile' });
   const dir = makeTempDir('profile');
   try {
     const session = await openSession(artifact.artifactPath, { ...base, profilePrefix: path.join(dir, 'run') });
-    await session.run(feeds); // the first run allocates; it is recorded like the others
+    await session.run(feeds); // the first run allocates: recorded, then left out
     for (let i = 0; i < runs; i++) {
       throwIfCancelled(ctx, 'Profiling');
       await session.run(feeds);
@@ -284,29 +298,19 @@ async function layerTimes(
     session.endProfiling();
     await session.release();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
-    if (!file) return [];
-    const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[];
-    const byNode = new Map<string, { us: number; count: number; op: string }>();
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || typeof e.dur !== 'number') continue;
-      const name = e.name.slice(0, -'_kernel_time'.length);
-      const entry = byNode.get(name) ?? { us: 0, count: 0, op: e.args?.op_name ?? '?' };
-      entry.us += e.dur;
-      entry.count += 1;
-      byNode.set(name, entry);
-    }
+    if (!file) return { layers: [], runMs: null };
+    const trace = kernelTimes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[], runs);
     const mapping = new Map(artifact.nodeMap.map((m) => [m.node, m]));
-    const layers = [...byNode].map(([node, e]) => ({
+    const layers = [...trace.nodes].map(([node, e]) => ({
       node,
       op: mapping.get(node)?.op ?? e.op,
-      // Mean time per execution of the node (nodes in If/Loop bodies may run a different number of times).
-      ms: (e.us / 1000 / e.count) * Math.max(1, Math.round(e.count / (runs + 1))),
+      ms: e.ms,
       share: 0,
       originals: mapping.get(node)?.originals ?? [],
     }));
     const sum = layers.reduce((s, l) => s + l.ms, 0) || 1;
     for (const l of layers) l.share = l.ms / sum;
-    return layers.sort((a, b) => b.ms - a.ms);
+    return { layers: layers.sort((a, b) => b.ms - a.ms), runMs: trace.runMs };
   } finally {
     removeTempDir(dir);
   }

@@ -17,6 +17,7 @@ import { mapToOnnx } from '../../trt/engine-files/onnx-mapping';
 import type { BuildArtifact, BuildOptions, NodeMapping, ProfileOptions, ProfileReport } from '../backend';
 import type { JobContext } from '../../jobs/context';
 import { cacheDir } from '../onnxruntime/ort-backend';
+import { hostPeakRssBytes, RunMemory } from '../memory';
 import { latencyStats, thinSamples } from '../stats';
 import { callPlugin, loadPlugin, type LoadedPlugin } from './plugin';
 import { writeSidecar, type EngineSidecar } from './sidecar';
@@ -139,6 +140,7 @@ export async function profileTrt(
   ctx: JobContext,
 ): Promise<ProfileReport> {
   const plugin: LoadedPlugin = loadPlugin();
+  const memory = new RunMemory();
   const reply = await callPlugin<ProfileReply>(
     plugin,
     'profile',
@@ -199,7 +201,10 @@ export async function profileTrt(
     cov,
     warnings,
     coldStartMs: reply.coldStartMs,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: hostPeakRssBytes(),
+    memory: memory.report(),
+    layerRuns: layers.length > 0 ? options.layerRuns : 0,
+    profiledRunMs: null,
     layers: layers.sort((x, y) => y.ms - x.ms),
     byOpType: [...byOp]
       .map(([op, e]) => ({ op, ms: e.ms, share: e.ms / total, count: e.count }))
