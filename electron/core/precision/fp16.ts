@@ -14,7 +14,7 @@ import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INPUT, TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from '../onnx/model';
 import { ATTR } from '../onnx/model';
-import { tensorValues } from '../onnx/values';
+import { tensorValues, type TensorSource } from '../onnx/values';
 import { FP16_MAX, toHalfBytes } from '../onnx/half';
 import { DataType } from '../onnx/dtypes';
 
@@ -62,8 +62,11 @@ const FP32_ONLY = new Set([
 ]);
 /** Inputs that are tensor(float) whatever the data type (`scales` of Resize and Upsample). */
 const FLOAT_ONLY_INPUTS: Record<string, number[]> = { Resize: [2], Upsample: [1] };
-/** Ops that take a tensor of any type: no Cast in front of them. */
+/** Ops that take a tensor of any type: no Cast in front of them (CastLike: its first input only). */
 const ANY_INPUT = new Set(['Cast', 'Shape', 'Size', 'CastLike']);
+const anyTypeAt = (op: string, k: number) => ANY_INPUT.has(op) && (op !== 'CastLike' || k === 0);
+/** Attributes that set an output's element type: such a node makes what they say, not what it reads. */
+const TYPE_ATTRIBUTES = ['dtype', 'output_datatype', 'output_dtype'];
 const POINTWISE = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Clip',
   'Abs', 'Neg', 'Sqrt', 'Exp', 'Log', 'Pow', 'Erf', 'Min', 'Max', 'Identity', 'Elu', 'Selu', 'Softplus',
@@ -166,6 +169,12 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     }
     if (excludeOps.has(op) || excludeNodes.has(node.name)) {
       keep('excluded by the recipe');
+      continue;
+    }
+    // ConstantOfShape's value is converted below; other outputs typed by an attribute stay as they are.
+    const typedBy = TYPE_ATTRIBUTES.find((n) => attrOf(node, n));
+    if (typedBy !== undefined) {
+      keep(`its output type is set by its ${typedBy} attribute`);
       continue;
     }
     if (!forced) {
@@ -282,9 +291,9 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const id = main.nodeStart + i;
     const node = graph.node[i] as NodeProto;
     const ins = inputsOf(ir, id);
-    if (!ANY_INPUT.has(node.opType)) {
+    {
       ins.forEach((t, k) => {
-        if (t < 0 || !isFloat(t)) return;
+        if (t < 0 || !isFloat(t) || anyTypeAt(node.opType, k)) return;
         const need16 = wantsHalf(i, t);
         const inner = renamedOutputs.get(ir.tensorName[t] as string);
         if (inner !== undefined) {
@@ -295,6 +304,14 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
         if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
         else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
       });
+    }
+    if (node.opType === 'ConstantOfShape' && fp16[i]) constantOfShapeToHalf(node, src);
+    // A Cast to FP16 of what is FP16 already does nothing, and ONNX Runtime's CPU cast insertion
+    // mistypes it (a torch SDPA's Cast(to=float) of its scale, rewritten above): an Identity instead.
+    const castTo = node.opType === 'Cast' ? attrOf(node, 'to') : undefined;
+    if (castTo?.i === DataType.FLOAT16 && (ins[0] ?? -1) >= 0 && half[ins[0] as number]) {
+      node.opType = 'Identity';
+      node.attribute = node.attribute.filter((x) => x !== castTo);
     }
     // Subgraph bodies may read outer FP16 tensors by name: give them FP32 copies.
     out.push(node);
@@ -353,6 +370,23 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     initializersConverted,
     bytesSaved,
   };
+}
+
+/** ConstantOfShape's fill value in FP16 (absent, it is a float 0). */
+function constantOfShapeToHalf(node: NodeProto, src: TensorSource): void {
+  const t = attrOf(node, 'value')?.t;
+  if (t && t.dataType !== DataType.FLOAT) return;
+  const values = t ? tensorValues(t, src) : [0];
+  const value: TensorProto = {
+    name: t?.name ?? '',
+    dataType: DataType.FLOAT16,
+    dims: t?.dims ?? [1],
+    data: { kind: 'bytes', bytes: toHalfBytes(values) },
+    externalData: [],
+    docString: '',
+  };
+  const attribute: AttributeProto = { name: 'value', type: ATTR.TENSOR, t: value, refAttrName: '', docString: '' };
+  node.attribute = [...node.attribute.filter((x) => x.name !== 'value'), attribute];
 }
 
 /** Elements a node sums over, when its shapes are known. */

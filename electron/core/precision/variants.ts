@@ -18,6 +18,7 @@ import type { CalibrationReuse } from './int8/types';
 import { calibratorOf, int8Variant } from './int8-variant';
 import { stampRecipe } from '../onnx/recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
+import { writeProven, writerOf } from './verify-written';
 
 function recipeName(r: Recipe): string {
   const base =
@@ -49,25 +50,39 @@ export async function makeVariant(
   const name = `${displayName.replace(/\.onnx$/i, '')}.${recipeName(recipe)}.onnx`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
-  const target = { id, name, out, t0, source };
-  const int8Target = {
-    ...target,
-    calibrationPaths: extra.calibrationPaths ?? [],
-    reuse: extra.reuse,
-    agreement: extra.agreement ?? true,
-  };
-  if (!asksToSpecialize(recipe))
-    return recipe.precision === 'int8' ? int8Variant(a, recipe, int8Target, ctx) : fp16Variant(a, recipe, target, ctx);
-  // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
-  ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
-  return withSpecialized(a, recipe, async (spec) => {
-    const s = await analyzeModel(spec.outPath, displayName);
-    const v =
-      recipe.precision === 'int8'
-        ? await int8Variant(s, recipe, int8Target, ctx)
-        : await fp16Variant(s, recipe, target, ctx);
-    return { ...v, notes: [spec.note, ...v.notes] };
-  });
+  const calibrationCachePath = `${out}.calib.cache`;
+  const specialized = asksToSpecialize(recipe);
+  // Written under a temp name beside `out`, proven loadable, and only then renamed to `out`.
+  return writeProven(
+    out,
+    writerOf(recipe, specialized),
+    name,
+    async (tmp) => {
+      const target = { id, name, out: tmp, t0, source };
+      const int8Target = {
+        ...target,
+        calibrationPaths: extra.calibrationPaths ?? [],
+        reuse: extra.reuse,
+        agreement: extra.agreement ?? true,
+        calibrationCachePath,
+      };
+      if (!specialized)
+        return recipe.precision === 'int8'
+          ? int8Variant(a, recipe, int8Target, ctx)
+          : fp16Variant(a, recipe, target, ctx);
+      // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
+      ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
+      return withSpecialized(a, recipe, async (spec) => {
+        const s = await analyzeModel(spec.outPath, displayName);
+        const v =
+          recipe.precision === 'int8'
+            ? await int8Variant(s, recipe, int8Target, ctx)
+            : await fp16Variant(s, recipe, target, ctx);
+        return { ...v, notes: [spec.note, ...v.notes] };
+      });
+    },
+    [calibrationCachePath],
+  );
 }
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
@@ -80,6 +95,7 @@ function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {
 export interface Target {
   id: string;
   name: string;
+  /** Where to write the variant: a temp name beside its file, renamed there once proven loadable. */
   out: string;
   t0: number;
   /** The source model as `name sha256:…`, for metadata_props. */

@@ -4,7 +4,7 @@
  * or its whole layerwise error painted there.
  */
 import type { Comparison } from '../../../electron/shared/api/contract';
-import { fmt } from '../../../electron/shared/compare/report';
+import { fmt, metricText } from '../../../electron/shared/compare/report';
 import { useGraphStore } from '../graph/store';
 import { runColour } from '../profile/charts';
 import { layerwiseOverlay } from './overlay';
@@ -12,8 +12,11 @@ import { layerwiseOverlay } from './overlay';
 type Metrics = Comparison['variants'][number]['perOutput'][number];
 const ROWS: [string, (m: Metrics) => string][] = [
   ['Verdict (this output)', (m) => `${m.pass ? 'pass' : 'fail'}${m.judged ? '' : ', not judged'}`],
-  ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
-  ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
+  ['Cosine', (m) => metricText(m.metrics.cosine, (x) => x.toFixed(6))],
+  [
+    'Worst sample cosine',
+    (m) => `${metricText(m.worstSample.cosine, (x) => x.toFixed(6))} (#${m.worstSample.index + 1})`,
+  ],
   ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
   ['SNR (dB)', (m) => fmt(m.metrics.snr)],
   ['Max |err|', (m) => fmt(m.metrics.maxAbs)],
