@@ -2,7 +2,7 @@
  * `kiln compare` through the real bin shim on the zoo's transformer exports, as a new user runs it:
  * the torchvision ViT (whose untrained head outputs all zeros, so PSNR and SNR are infinite, which
  * JSON carries as null) prints every metric, "–" where there is no number, and never crashes; the
- * BERT-shaped encoder compares on seeded inputs that stay inside its embedding tables.
+ * BERT-shaped encoder compares and profiles on seeded inputs that stay inside its embedding tables.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -53,5 +53,13 @@ describe('kiln compare on the zoo', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines.filter((l) => /^fp16 (last_hidden_state|pooler_output): /.test(l))).toHaveLength(2);
     for (const l of lines.filter((x) => x.startsWith('fp16 '))) expect(l).toMatch(/cosine (1\.0+|0\.99\d+) /);
+  });
+
+  it('bert-tiny profiles on seeded inputs (token types inside their two rows)', () => {
+    const shapes = 'input_ids:1x16,attention_mask:1x16,token_type_ids:1x16';
+    const r = kiln('profile', path.join(ZOO, 'bert-tiny.onnx'), '--iterations', '3', '--shapes', shapes, '--json');
+    expect(r.stderr).not.toMatch(/out of data bounds/);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { iterations: number }).iterations).toBeGreaterThanOrEqual(3);
   });
 });

@@ -139,6 +139,8 @@ async function fp16Variant(
     includeNodes: recipe.includeNodes,
     ...(activationAbsMax ? { activationAbsMax } : {}),
   });
+  if (report.fp16Nodes === 0 && report.fp32Nodes.length === 0)
+    notes.push('no node computes in FP32 here: nothing was converted (a model stored in FP16 needs no FP16 variant)');
   notes.push(CPU_FP16);
   throwIfCancelled(ctx, 'Making the variant');
   const written = writeWithRecipe(a, recipe, t);
