@@ -3,9 +3,11 @@
  * what NVIDIA's ModelOpt AutoCast does in Python): every node computes in FP16 except those kept in
  * FP32 for a reason — activations beyond a magnitude limit on calibration data (ModelOpt's
  * data_max, 512), weights beyond FP16's range (65504), reductions deeper than a limit, ops and nodes
- * the user excludes, ops without FP16 in the ONNX spec, and If/Loop/Scan nodes (bodies untouched).
+ * the user excludes, ops without FP16 in the ONNX spec, If/Loop/Scan nodes (bodies untouched), and
+ * nodes whose output type an attribute sets (EyeLike's dtype; ConstantOfShape's value is converted).
  * Casts go only where FP16 and FP32 regions meet, one per tensor; isolated FP16 pointwise nodes
- * between FP32 neighbours stay FP32 (two casts cost more than they save).
+ * between FP32 neighbours stay FP32 (two casts cost more than they save). Each node's declared types
+ * must match what it makes: precision/verify-written.ts proves the written file before it is handed over.
  */
 import type { ModelAnalysis } from '../onnx/analyze';
 import { attrOf } from '../onnx/graph-edit';
@@ -291,20 +293,18 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const id = main.nodeStart + i;
     const node = graph.node[i] as NodeProto;
     const ins = inputsOf(ir, id);
-    {
-      ins.forEach((t, k) => {
-        if (t < 0 || !isFloat(t) || anyTypeAt(node.opType, k)) return;
-        const need16 = wantsHalf(i, t);
-        const inner = renamedOutputs.get(ir.tensorName[t] as string);
-        if (inner !== undefined) {
-          // A graph output made in FP16: FP16 readers take the FP16 tensor, FP32 readers the output.
-          if (need16) node.input[k] = inner;
-          return;
-        }
-        if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
-        else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
-      });
-    }
+    ins.forEach((t, k) => {
+      if (t < 0 || !isFloat(t) || anyTypeAt(node.opType, k)) return;
+      const need16 = wantsHalf(i, t);
+      const inner = renamedOutputs.get(ir.tensorName[t] as string);
+      if (inner !== undefined) {
+        // A graph output made in FP16: FP16 readers take the FP16 tensor, FP32 readers the output.
+        if (need16) node.input[k] = inner;
+        return;
+      }
+      if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
+      else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
+    });
     if (node.opType === 'ConstantOfShape' && fp16[i]) constantOfShapeToHalf(node, src);
     // A Cast to FP16 of what is FP16 already does nothing, and ONNX Runtime's CPU cast insertion
     // mistypes it (a torch SDPA's Cast(to=float) of its scale, rewritten above): an Identity instead.
