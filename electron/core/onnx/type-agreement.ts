@@ -78,6 +78,10 @@ const BOUND: Readonly<Record<string, Groups>> = {
   DequantizeLinear: [[0, 2]],
 };
 
+/** BatchNormalization from opset 15: scale and B share T1, mean and var T2, X is free. */
+// prettier-ignore
+const BATCH_NORM_15: Groups = [[1, 2], [3, 4]];
+
 /** Inputs that are one fixed type whatever the others are: Resize's and Upsample's `scales` are float. */
 const FIXED: Readonly<Record<string, Readonly<Record<number, string>>>> = {
   Resize: { 2: 'float32' },
@@ -96,13 +100,7 @@ export function onnxTypeName(dtype: string): string {
 function groupsOf(node: NodeProto, opset: number): Groups | undefined {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
   // BatchNormalization binds every input to T before opset 15; from 15 scale/B and mean/var are free.
-  if (node.opType === 'BatchNormalization')
-    return opset < 15
-      ? SAME
-      : [
-          [1, 2],
-          [3, 4],
-        ];
+  if (node.opType === 'BatchNormalization') return opset < 15 ? SAME : BATCH_NORM_15;
   // Opset 19 lets QuantizeLinear's scale be any float type, the same as x's.
   if (node.opType === 'QuantizeLinear') return opset >= 19 ? [[0, 1]] : [];
   return BOUND[node.opType];
