@@ -19,7 +19,7 @@ import { createCallHandler } from '../dispatch/dispatch';
 import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
 import { formatBytes, formatCheck, formatNodes, formatProfile, formatSummary, nodeRows } from './format';
-import { comparisonHtml } from '../shared/compare/report';
+import { comparisonHtml, metricText } from '../shared/compare/report';
 import { DEFAULT_THRESHOLDS, describeThresholds, type Thresholds } from '../shared/compare/thresholds';
 import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
@@ -376,7 +376,7 @@ async function compare(args: string[]): Promise<number> {
     for (const v of named.variants)
       for (const o of v.perOutput)
         process.stdout.write(
-          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}${o.judged ? '' : ' (not judged)'}  cosine ${o.metrics.cosine.toFixed(6)} (worst sample ${o.worstSample.cosine.toFixed(6)})  PSNR ${o.metrics.psnr.toFixed(1)} dB  SNR ${o.metrics.snr.toFixed(1)} dB  max|err| ${o.metrics.maxAbs.toExponential(2)}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
+          `${v.name} ${o.output}: ${o.pass ? 'pass' : 'FAIL'}${o.judged ? '' : ' (not judged)'}  cosine ${metricText(o.metrics.cosine, (x) => x.toFixed(6))} (worst sample ${metricText(o.worstSample.cosine, (x) => x.toFixed(6))})  PSNR ${metricText(o.metrics.psnr, (x) => x.toFixed(1))} dB  SNR ${metricText(o.metrics.snr, (x) => x.toFixed(1))} dB  max|err| ${metricText(o.metrics.maxAbs, (x) => x.toExponential(2))}${o.top1 === null ? '' : `  top-1 ${(o.top1 * 100).toFixed(1)}%`}${o.pass ? '' : `\n    ${o.failed.join('; ')}`}\n`,
         );
     if (timed) process.stdout.write(`\n${latencyTable(named, timed)}\n`);
     if (values.report) process.stdout.write(`report: ${values.report}\n`);

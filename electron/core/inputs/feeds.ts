@@ -59,7 +59,7 @@ export function randomFeeds(
   for (const input of inputs) {
     const dims = shapes[input.name] as number[];
     const size = dims.reduce((a, b) => a * b, 1);
-    const data = randomData(input.dtype, size, next);
+    const data = randomData(input.dtype, size, next, input.indexRows);
     feeds[input.name] = new ort.Tensor(input.dtype as 'float32', data as Float32Array, dims);
   }
   return feeds;

@@ -19,8 +19,12 @@ export function rng(seed: number): () => number {
 export type TensorData =
   Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Int16Array;
 
-/** Seeded values: floats in [-1, 1), integers in [0, 8), booleans half true. */
-export function randomData(dtype: string, size: number, next: () => number): TensorData {
+/**
+ * Seeded values: floats in [-1, 1), integers in [0, 8) — below `indexRows` when the input indexes a
+ * table that has fewer rows (BERT's two token types) — booleans half true.
+ */
+export function randomData(dtype: string, size: number, next: () => number, indexRows = Infinity): TensorData {
+  const ints = Math.max(1, Math.min(8, indexRows));
   switch (dtype) {
     case 'float32': {
       const a = new Float32Array(size);
@@ -34,12 +38,12 @@ export function randomData(dtype: string, size: number, next: () => number): Ten
     }
     case 'int64': {
       const a = new BigInt64Array(size);
-      for (let i = 0; i < size; i++) a[i] = BigInt(Math.floor(next() * 8));
+      for (let i = 0; i < size; i++) a[i] = BigInt(Math.floor(next() * ints));
       return a;
     }
     case 'int32': {
       const a = new Int32Array(size);
-      for (let i = 0; i < size; i++) a[i] = Math.floor(next() * 8);
+      for (let i = 0; i < size; i++) a[i] = Math.floor(next() * ints);
       return a;
     }
     case 'bool':

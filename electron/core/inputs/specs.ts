@@ -6,11 +6,14 @@ import type { Dim } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import type { GraphProto } from '../onnx/model';
 import { dtypeName } from '../onnx/dtypes';
+import { indexRows } from '../onnx/index-inputs';
 
 export interface InputSpec {
   name: string;
   dtype: string;
   dims: Dim[] | null;
+  /** An integer input read as indices into a table: its rows (seeded samples stay below). */
+  indexRows?: number;
 }
 
 /** Parses "x:1x3x224x224,mask:1x128" into {x:[1,3,224,224], mask:[1,128]}. */
@@ -83,11 +86,13 @@ export function resolveShapes(inputs: readonly InputSpec[], given: Record<string
 /** The model's real inputs (graph inputs that are not initializers), as InputSpecs. */
 export function modelInputs(graph: GraphProto): InputSpec[] {
   const inits = new Set(graph.initializer.map((t) => t.name));
+  const rows = indexRows(graph);
   return graph.input
     .filter((v) => !inits.has(v.name))
     .map((v) => {
       const t = v.type;
       const tensor = t && t.kind === 'tensor';
+      const n = rows.get(v.name);
       return {
         name: v.name,
         dtype: tensor ? dtypeName(t.elemType) : 'non-tensor',
@@ -95,6 +100,7 @@ export function modelInputs(graph: GraphProto): InputSpec[] {
           tensor && t.shape
             ? t.shape.map((d) => (d.value !== undefined && d.value > 0 ? d.value : d.param ? d.param : null))
             : null,
+        ...(n === undefined ? {} : { indexRows: n }),
       };
     });
 }

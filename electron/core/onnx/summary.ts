@@ -2,6 +2,7 @@
 import type { Dim, ModelSummary, ValueInfo } from '../../shared/api/contract';
 import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } from './model';
 import { dtypeName, onnxDtypeBits } from './dtypes';
+import { indexRows } from './index-inputs';
 import { elementCount, tensorBytes } from './model';
 import type { OpenedModel } from './open';
 import { forEachTensor } from './open';
@@ -107,7 +108,14 @@ export function summarize(opened: OpenedModel, extras: SummaryExtras = {}): Mode
 
   // IR < 4 lists initializers among the inputs; a user's inputs are the ones without a value.
   const initNames = new Set(graph.initializer.map((t) => t.name));
-  const inputs = graph.input.filter((v) => !initNames.has(v.name)).map(valueInfo);
+  const rows = indexRows(graph);
+  const inputs = graph.input
+    .filter((v) => !initNames.has(v.name))
+    .map((v) => {
+      const info = valueInfo(v);
+      const n = rows.get(v.name);
+      return n === undefined ? info : { ...info, indexRows: n };
+    });
 
   return {
     fileName: opened.displayName,

@@ -3,9 +3,11 @@
  * what NVIDIA's ModelOpt AutoCast does in Python): every node computes in FP16 except those kept in
  * FP32 for a reason — activations beyond a magnitude limit on calibration data (ModelOpt's
  * data_max, 512), weights beyond FP16's range (65504), reductions deeper than a limit, ops and nodes
- * the user excludes, ops without FP16 in the ONNX spec, and If/Loop/Scan nodes (bodies untouched).
+ * the user excludes, ops without FP16 in the ONNX spec, If/Loop/Scan nodes (bodies untouched), and
+ * nodes whose output type an attribute sets (EyeLike's dtype; ConstantOfShape's value is converted).
  * Casts go only where FP16 and FP32 regions meet, one per tensor; isolated FP16 pointwise nodes
- * between FP32 neighbours stay FP32 (two casts cost more than they save).
+ * between FP32 neighbours stay FP32 (two casts cost more than they save). Each node's declared types
+ * must match what it makes: precision/verify-written.ts proves the written file before it is handed over.
  */
 import type { ModelAnalysis } from '../onnx/analyze';
 import { attrOf } from '../onnx/graph-edit';
@@ -14,7 +16,7 @@ import type { IRGraph } from '../onnx/ir';
 import { TENSOR_INPUT, TENSOR_INITIALIZER, TENSOR_OUTPUT } from '../onnx/ir';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from '../onnx/model';
 import { ATTR } from '../onnx/model';
-import { tensorValues } from '../onnx/values';
+import { tensorValues, type TensorSource } from '../onnx/values';
 import { FP16_MAX, toHalfBytes } from '../onnx/half';
 import { DataType } from '../onnx/dtypes';
 
@@ -62,8 +64,11 @@ const FP32_ONLY = new Set([
 ]);
 /** Inputs that are tensor(float) whatever the data type (`scales` of Resize and Upsample). */
 const FLOAT_ONLY_INPUTS: Record<string, number[]> = { Resize: [2], Upsample: [1] };
-/** Ops that take a tensor of any type: no Cast in front of them. */
+/** Ops that take a tensor of any type: no Cast in front of them (CastLike: its first input only). */
 const ANY_INPUT = new Set(['Cast', 'Shape', 'Size', 'CastLike']);
+const anyTypeAt = (op: string, k: number) => ANY_INPUT.has(op) && (op !== 'CastLike' || k === 0);
+/** Attributes that set an output's element type: such a node makes what they say, not what it reads. */
+const TYPE_ATTRIBUTES = ['dtype', 'output_datatype', 'output_dtype'];
 const POINTWISE = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Clip',
   'Abs', 'Neg', 'Sqrt', 'Exp', 'Log', 'Pow', 'Erf', 'Min', 'Max', 'Identity', 'Elu', 'Selu', 'Softplus',
@@ -166,6 +171,12 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     }
     if (excludeOps.has(op) || excludeNodes.has(node.name)) {
       keep('excluded by the recipe');
+      continue;
+    }
+    // ConstantOfShape's value is converted below; other outputs typed by an attribute stay as they are.
+    const typedBy = TYPE_ATTRIBUTES.find((n) => attrOf(node, n));
+    if (typedBy !== undefined) {
+      keep(`its output type is set by its ${typedBy} attribute`);
       continue;
     }
     if (!forced) {
@@ -282,19 +293,25 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     const id = main.nodeStart + i;
     const node = graph.node[i] as NodeProto;
     const ins = inputsOf(ir, id);
-    if (!ANY_INPUT.has(node.opType)) {
-      ins.forEach((t, k) => {
-        if (t < 0 || !isFloat(t)) return;
-        const need16 = wantsHalf(i, t);
-        const inner = renamedOutputs.get(ir.tensorName[t] as string);
-        if (inner !== undefined) {
-          // A graph output made in FP16: FP16 readers take the FP16 tensor, FP32 readers the output.
-          if (need16) node.input[k] = inner;
-          return;
-        }
-        if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
-        else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
-      });
+    ins.forEach((t, k) => {
+      if (t < 0 || !isFloat(t) || anyTypeAt(node.opType, k)) return;
+      const need16 = wantsHalf(i, t);
+      const inner = renamedOutputs.get(ir.tensorName[t] as string);
+      if (inner !== undefined) {
+        // A graph output made in FP16: FP16 readers take the FP16 tensor, FP32 readers the output.
+        if (need16) node.input[k] = inner;
+        return;
+      }
+      if (need16 && !half[t]) node.input[k] = castedName(t, DataType.FLOAT16, castTo16);
+      else if (!need16 && half[t]) node.input[k] = castedName(t, DataType.FLOAT, castTo32);
+    });
+    if (node.opType === 'ConstantOfShape' && fp16[i]) constantOfShapeToHalf(node, src);
+    // A Cast to FP16 of what is FP16 already does nothing, and ONNX Runtime's CPU cast insertion
+    // mistypes it (a torch SDPA's Cast(to=float) of its scale, rewritten above): an Identity instead.
+    const castTo = node.opType === 'Cast' ? attrOf(node, 'to') : undefined;
+    if (castTo?.i === DataType.FLOAT16 && (ins[0] ?? -1) >= 0 && half[ins[0] as number]) {
+      node.opType = 'Identity';
+      node.attribute = node.attribute.filter((x) => x !== castTo);
     }
     // Subgraph bodies may read outer FP16 tensors by name: give them FP32 copies.
     out.push(node);
@@ -353,6 +370,23 @@ export function autocastFp16(a: ModelAnalysis, opts: Fp16Options = {}): Fp16Repo
     initializersConverted,
     bytesSaved,
   };
+}
+
+/** ConstantOfShape's fill value in FP16 (absent, it is a float 0). */
+function constantOfShapeToHalf(node: NodeProto, src: TensorSource): void {
+  const t = attrOf(node, 'value')?.t;
+  if (t && t.dataType !== DataType.FLOAT) return;
+  const values = t ? tensorValues(t, src) : [0];
+  const value: TensorProto = {
+    name: t?.name ?? '',
+    dataType: DataType.FLOAT16,
+    dims: t?.dims ?? [1],
+    data: { kind: 'bytes', bytes: toHalfBytes(values) },
+    externalData: [],
+    docString: '',
+  };
+  const attribute: AttributeProto = { name: 'value', type: ATTR.TENSOR, t: value, refAttrName: '', docString: '' };
+  node.attribute = [...node.attribute.filter((x) => x.name !== 'value'), attribute];
 }
 
 /** Elements a node sums over, when its shapes are known. */

@@ -94,7 +94,13 @@ async function checkAccuracy(
 export async function int8Variant(
   a: ModelAnalysis,
   recipe: Extract<Recipe, { precision: 'int8' }>,
-  t: Target & { calibrationPaths: string[]; reuse?: CalibrationReuse | undefined; agreement: boolean },
+  t: Target & {
+    calibrationPaths: string[];
+    reuse?: CalibrationReuse | undefined;
+    agreement: boolean;
+    /** Where TensorRT 10's implicit INT8 finds the calibration cache: beside the variant's file. */
+    calibrationCachePath: string;
+  },
   ctx: JobContext,
 ): Promise<Variant> {
   if (recipe.highPrecision === 'fp16' && recipe.flavour !== 'tensorrt')
@@ -128,7 +134,7 @@ export async function int8Variant(
         ? {
             onProgress: (fraction: number, stage: string) => ctx.progress({ fraction, stage }),
             // TensorRT 10's implicit INT8 reads this next to the FP32 model.
-            calibrationCachePath: `${t.out}.calib.cache`,
+            calibrationCachePath: t.calibrationCachePath,
           }
         : {}),
     });

@@ -21,6 +21,7 @@ import { int8Variant } from './int8-variant';
 import { stampRecipe } from '../onnx/recipe-meta';
 import { asksToSpecialize, withSpecialized } from './specialize';
 import { variantName } from './variant-name';
+import { writeProven, writerOf } from './verify-written';
 
 const CPU_FP16 =
   'ONNX Runtime on CPU runs most FP16 ops by casting to FP32 (emulation): its FP16 speed is not what a GPU gives';
@@ -44,35 +45,42 @@ export async function makeVariant(
   const name = given ?? variantName(displayName, recipe, extra.calibrationPaths ?? []);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
-  const target = { id, name, out, t0, source };
-  const int8Target = {
-    ...target,
-    calibrationPaths: extra.calibrationPaths ?? [],
-    reuse: extra.reuse,
-    agreement: extra.agreement ?? true,
-  };
-  // The name is kept beside the file once the variant is made: it follows the variant everywhere.
-  const kept = async (made: Promise<Variant>) => {
-    const v = await made;
-    writeVariantName(id, name, given !== null);
-    return v;
-  };
-  if (!asksToSpecialize(recipe))
-    return kept(
-      recipe.precision === 'int8' ? int8Variant(a, recipe, int8Target, ctx) : fp16Variant(a, recipe, target, ctx),
-    );
-  // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
-  ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
-  return kept(
-    withSpecialized(a, recipe, async (spec) => {
-      const s = await analyzeModel(spec.outPath, displayName);
-      const v =
-        recipe.precision === 'int8'
-          ? await int8Variant(s, recipe, int8Target, ctx)
-          : await fp16Variant(s, recipe, target, ctx);
-      return { ...v, notes: [spec.note, ...v.notes] };
-    }),
+  const calibrationCachePath = `${out}.calib.cache`;
+  const specialized = asksToSpecialize(recipe);
+  // Written under a temp name beside `out`, proven loadable, and only then renamed to `out`; the name
+  // is kept beside the file once the variant is made: it follows the variant everywhere.
+  const made = await writeProven(
+    out,
+    writerOf(recipe, specialized),
+    name,
+    async (tmp) => {
+      const target = { id, name, out: tmp, t0, source };
+      const int8Target = {
+        ...target,
+        calibrationPaths: extra.calibrationPaths ?? [],
+        reuse: extra.reuse,
+        agreement: extra.agreement ?? true,
+        calibrationCachePath,
+      };
+      if (!specialized)
+        return recipe.precision === 'int8'
+          ? int8Variant(a, recipe, int8Target, ctx)
+          : fp16Variant(a, recipe, target, ctx);
+      // Specialized first: the precision rewrite then reaches the nodes that If branches hid.
+      ctx.progress({ fraction: null, stage: `Specializing ${displayName}` });
+      return withSpecialized(a, recipe, async (spec) => {
+        const s = await analyzeModel(spec.outPath, displayName);
+        const v =
+          recipe.precision === 'int8'
+            ? await int8Variant(s, recipe, int8Target, ctx)
+            : await fp16Variant(s, recipe, target, ctx);
+        return { ...v, notes: [spec.note, ...v.notes] };
+      });
+    },
+    [calibrationCachePath],
   );
+  writeVariantName(id, name, given !== null);
+  return made;
 }
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
@@ -85,6 +93,7 @@ function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {
 export interface Target {
   id: string;
   name: string;
+  /** Where to write the variant: a temp name beside its file, renamed there once proven loadable. */
   out: string;
   t0: number;
   /** The source model as `name sha256:…`, for metadata_props. */
@@ -128,6 +137,8 @@ async function fp16Variant(
     includeNodes: recipe.includeNodes,
     ...(activationAbsMax ? { activationAbsMax } : {}),
   });
+  if (report.fp16Nodes === 0 && report.fp32Nodes.length === 0)
+    notes.push('no node computes in FP32 here: nothing was converted (a model stored in FP16 needs no FP16 variant)');
   notes.push(CPU_FP16);
   throwIfCancelled(ctx, 'Making the variant');
   const written = writeWithRecipe(a, recipe, t);

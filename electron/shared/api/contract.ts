@@ -18,6 +18,8 @@ export const ValueInfoSchema = z.object({
   name: z.string(),
   dtype: z.string(), // ONNX element type name in lower case: "float32", "int64", "float16", ...
   dims: z.array(DimSchema).nullable(), // null when the rank is unknown
+  /** An integer input read as indices into a table (token ids into an embedding): its rows. Seeded samples stay below. */
+  indexRows: z.number().int().positive().optional(),
 });
 export type ValueInfo = z.infer<typeof ValueInfoSchema>;
 

@@ -6,13 +6,19 @@ import type { Comparison } from '../api/contract';
 import { describeThresholds } from './thresholds';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-/** Numbers as a report shows them: 4 significant digits, exponent when tiny or huge, ∞. */
-export const fmt = (v: number) =>
-  !Number.isFinite(v)
-    ? '∞'
-    : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-      ? v.toExponential(2)
-      : v.toPrecision(4);
+/**
+ * A metric as text, in `format` when it is a number: '–' when it is missing — NaN, or null, which is
+ * what JSON makes of Infinity and NaN once a result has crossed a process (a PSNR of identical
+ * outputs, a cosine of outputs holding NaN) — and '∞' or '−∞' when infinite.
+ */
+export function metricText(v: number | null | undefined, format: (v: number) => string): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  return format(v);
+}
+/** Numbers as a report shows them: 4 significant digits, exponent when tiny or huge, ∞, – when missing. */
+export const fmt = (v: number | null | undefined) =>
+  metricText(v, (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toPrecision(4)));
 const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2'];
 
 function lineChart(series: { name: string; values: number[] }[], title: string): string {
@@ -72,8 +78,11 @@ export function comparisonHtml(
         (m.pass ? '<b class="ok">pass</b>' : `<b class="bad">fail</b><br><small>${esc(m.failed.join('; '))}</small>`) +
         (m.judged ? '' : '<br><small>not judged</small>'),
     ],
-    ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
-    ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
+    ['Cosine', (m) => metricText(m.metrics.cosine, (x) => x.toFixed(6))],
+    [
+      'Worst sample cosine',
+      (m) => `${metricText(m.worstSample.cosine, (x) => x.toFixed(6))} (#${m.worstSample.index + 1})`,
+    ],
     ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
     ['SNR (dB)', (m) => fmt(m.metrics.snr)],
     ['Max |err|', (m) => fmt(m.metrics.maxAbs)],

@@ -5,7 +5,7 @@
  * keyed by variant id: two variants may share a name.
  */
 import type { Comparison } from '../../../electron/shared/api/contract';
-import { fmt } from '../../../electron/shared/compare/report';
+import { fmt, metricText } from '../../../electron/shared/compare/report';
 import { useGraphStore } from '../graph/store';
 import { runColour } from '../profile/charts';
 import { layerwiseOverlay } from './overlay';
@@ -16,8 +16,11 @@ type Metrics = Comparison['variants'][number]['perOutput'][number];
 const breakable = (name: string) =>
   name.split(/(?<=[._+-])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
 const ROWS: [string, (m: Metrics) => string][] = [
-  ['Cosine', (m) => m.metrics.cosine.toFixed(6)],
-  ['Worst sample cosine', (m) => `${m.worstSample.cosine.toFixed(6)} (#${m.worstSample.index + 1})`],
+  ['Cosine', (m) => metricText(m.metrics.cosine, (x) => x.toFixed(6))],
+  [
+    'Worst sample cosine',
+    (m) => `${metricText(m.worstSample.cosine, (x) => x.toFixed(6))} (#${m.worstSample.index + 1})`,
+  ],
   ['PSNR (dB)', (m) => fmt(m.metrics.psnr)],
   ['SNR (dB)', (m) => fmt(m.metrics.snr)],
   ['Max |err|', (m) => fmt(m.metrics.maxAbs)],

@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { KilnError } from '../../../shared/api/errors';
 import { replaceAtomically, writeFileAtomic } from '../../../platform/atomic-write';
 import { throwIfCancelled, type JobContext } from '../../jobs/context';
+import { indexRows } from '../../onnx/index-inputs';
 import { openModelFile } from '../../onnx/open';
 import type { GraphProto } from '../../onnx/model';
 import type {
@@ -142,12 +143,20 @@ function forgetBuild(metaPath: string): void {
   fs.rmSync(metaPath, { force: true });
 }
 
-function specs(session: ort.InferenceSession): InputSpec[] {
-  return session.inputMetadata.map((m) => ({
+/**
+ * The session's inputs; integer ones that index a table of the source model (token ids into an
+ * embedding) say its rows, so seeded feeds stay inside it.
+ */
+async function specs(session: ort.InferenceSession, modelPath: string): Promise<InputSpec[]> {
+  const out: InputSpec[] = session.inputMetadata.map((m) => ({
     name: m.name,
     dtype: m.isTensor ? m.type : 'non-tensor',
     dims: m.isTensor ? m.shape.map((d) => (typeof d === 'number' ? d : d === '' ? null : d)) : null,
   }));
+  if (!out.some((i) => i.dtype.startsWith('int'))) return out;
+  const graph = (await openModelFile(modelPath)).model.graph;
+  const rows = graph ? indexRows(graph) : new Map<string, number>();
+  return out.map((i) => (rows.has(i.name) ? { ...i, indexRows: rows.get(i.name) as number } : i));
 }
 
 export async function profileOrt(
@@ -175,7 +184,7 @@ export async function profileOrt(
   }
   const coldStartMs = performance.now() - t0;
   memory.sample();
-  const inputs = specs(session);
+  const inputs = await specs(session, artifact.modelPath);
   let feeds: Record<string, ort.Tensor>;
   let shapes: Record<string, number[]>;
   if (options.inputFile) {
