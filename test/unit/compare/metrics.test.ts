@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   cosineOf,
-  DEFAULT_THRESHOLDS,
   errorMetrics,
   judgedCosine,
   passes,
   worstSampleCosine,
 } from '../../../electron/shared/compare/metrics';
+import { DEFAULT_THRESHOLDS } from '../../../electron/shared/compare/thresholds';
 
 describe('cosine with an all-zero side', () => {
   it('cosineOf: two zero vectors agree (1); one zero vector against a non-zero one does not (0)', () => {

@@ -61,6 +61,9 @@ function refusal(bytes: Uint8Array): KilnError {
   } catch (e) {
     if (!(e instanceof KilnError)) throw new Error(`not a KilnError: ${(e as Error)?.stack ?? String(e)}`);
     expect(e.message).toContain(FILE);
+    // The plain-language message leads; the decoder's technical reason is kept underneath it.
+    const detail = e.details?.detail;
+    if (typeof detail === 'string') e.message = `${e.message}\n${detail}`;
     return e;
   }
   throw new Error('the crafted file opened');
