@@ -14,6 +14,10 @@ const root = path.resolve(import.meta.dirname, '../..');
  * A Stryker mutate range ("file:first-last", lines 1-based and inclusive) from the first line
  * matching `from` to the line before the next one matching `until` (to the end of the file when
  * `until` is not given; only the `from` line when it is null).
+ * @param {string} file
+ * @param {RegExp} from
+ * @param {RegExp | null} [until]
+ * @returns {string}
  */
 function range(file, from, until) {
   const lines = fs.readFileSync(path.join(root, file), 'utf8').split('\n');
@@ -35,6 +39,8 @@ const SERVER = 'electron/serve/server.ts';
  * order listed (see the sequencer in test/mutation/vitest.config.ts): the fast targeted ones first,
  * so a mutant they kill never waits for a slow file.
  */
+/** @typedef {{ what: string, mutate: () => string[], tests: string[] }} MutationModule */
+/** @type {Record<string, MutationModule>} */
 export const MODULES = {
   conv: {
     what: 'shape rules: convolution and pooling',
@@ -44,7 +50,9 @@ export const MODULES = {
   metrics: {
     what: 'comparison metrics',
     mutate: () => ['electron/shared/compare/metrics.ts'],
-    tests: ['test/unit/mutation/metrics.test.ts', 'test/unit/compare/state-pairs.test.ts'],
+    // Not test/integration/compare.test.ts: its ONNX Runtime comparisons take seconds and run for
+    // every mutant of errorMetrics; metrics.test.ts checks the same functions on worked examples.
+    tests: ['test/unit/mutation/metrics.test.ts'],
   },
   calibrators: {
     what: 'calibrator thresholds (max, percentile, entropy, MSE)',
@@ -64,7 +72,8 @@ export const MODULES = {
   folds: {
     what: 'exact graph folds before quantizing',
     mutate: () => ['electron/core/precision/folds.ts'],
-    tests: ['test/unit/mutation/folds.test.ts'],
+    // The integration file runs in about a second (small graphs and one real detector).
+    tests: ['test/unit/mutation/folds.test.ts', 'test/integration/folds.test.ts'],
   },
   'engine-mapping': {
     what: 'engine layers to ONNX nodes (layer-name grammar and mapping)',
@@ -88,7 +97,9 @@ export const MODULES = {
       // Which hosts are this server's.
       range(SERVER, /allowedHosts = new Set\(\[/, null),
     ],
-    tests: ['test/unit/mutation/serve-access.test.ts', 'test/integration/serve.test.ts'],
+    // Not test/integration/serve.test.ts: its upload test starts the engine host from dist/, which
+    // the sandbox does not build; serve-access.test.ts covers every check it makes.
+    tests: ['test/unit/mutation/serve-access.test.ts'],
   },
   wire: {
     what: 'protobuf wire reader',
@@ -97,5 +108,5 @@ export const MODULES = {
   },
 };
 
-/** Every test file some module runs (what the Vitest config includes). */
+/** Every test file some module runs (what the Vitest config includes). @type {string[]} */
 export const ALL_TESTS = [...new Set(Object.values(MODULES).flatMap((m) => m.tests))];

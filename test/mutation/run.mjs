@@ -38,14 +38,22 @@ if (unknown.length > 0) {
 }
 const chosen = names.length > 0 ? names : Object.keys(MODULES);
 
+/** @param {string[]} args */
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 const commit = git('rev-parse', '--short', 'HEAD');
 const dirty = git('status', '--porcelain', '--', 'electron', 'test').length > 0;
 
-/** Counts by Stryker's statuses; the score is Stryker's: (killed + timeout) / (those + survived + no coverage). */
+/** @typedef {import('@stryker-mutator/api/core').MutantResult} MutantResult */
+
+/**
+ * Counts by Stryker's statuses; the score is Stryker's: (killed + timeout) / (those + survived + no coverage).
+ * @param {MutantResult[]} results
+ */
 function tally(results) {
+  /** @param {string} status */
   const count = (status) => results.filter((r) => r.status === status).length;
   const t = {
+    score: 0,
     mutants: 0,
     killed: count('Killed'),
     survived: count('Survived'),
@@ -60,6 +68,7 @@ function tally(results) {
   return t;
 }
 
+/** @param {MutantResult} r */
 function describeMutant(r) {
   const at = `${r.fileName}:${r.location.start.line}:${r.location.start.column}`;
   const replacement = (r.replacement ?? '').replace(/\s+/g, ' ').slice(0, 120);
@@ -67,13 +76,15 @@ function describeMutant(r) {
 }
 
 fs.mkdirSync(out, { recursive: true });
+/** @type {(ReturnType<typeof tally> & { name: string, seconds: number })[]} */
 const rows = [];
 const started = Date.now();
 for (const name of chosen) {
-  const m = MODULES[name];
+  const m = /** @type {import('./modules.mjs').MutationModule} */ (MODULES[name]);
   const tests = m.tests.filter((f) => fs.existsSync(path.join(root, f)));
   console.log(`\n=== ${name}: ${m.what} (${tests.length} test files) ===`);
   const t0 = Date.now();
+  /** @type {MutantResult[]} */
   const results = await new Stryker({
     configFile: 'test/stryker.config.mjs',
     mutate: m.mutate(),

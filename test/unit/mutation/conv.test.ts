@@ -18,12 +18,12 @@ import {
 import type { InferResult } from '../../../electron/core/shapes/types';
 import { ctx, i64, type CtxSpec } from '../shapes/ctx';
 
+type Input = NonNullable<CtxSpec['inputs']>[number];
 const dims = (r: InferResult, i = 0) => r.outputs[i]?.dims;
-const convOf = (x: CtxSpec['inputs'][number], w: CtxSpec['inputs'][number], attrs: CtxSpec['attrs'] = {}) =>
-  conv(ctx({ op: 'Conv', inputs: [x, w], attrs }));
-const poolOf = (x: CtxSpec['inputs'][number], attrs: CtxSpec['attrs'] = {}, op = 'MaxPool') =>
+const convOf = (x: Input, w: Input, attrs: CtxSpec['attrs'] = {}) => conv(ctx({ op: 'Conv', inputs: [x, w], attrs }));
+const poolOf = (x: Input, attrs: CtxSpec['attrs'] = {}, op = 'MaxPool') =>
   pool(ctx({ op, inputs: [x], attrs, outputCount: 2 }));
-const transposeOf = (x: CtxSpec['inputs'][number], w: CtxSpec['inputs'][number], attrs: CtxSpec['attrs'] = {}) =>
+const transposeOf = (x: Input, w: Input, attrs: CtxSpec['attrs'] = {}) =>
   convTranspose(ctx({ op: 'ConvTranspose', inputs: [x, w], attrs }));
 
 describe('Conv window arithmetic', () => {
@@ -279,7 +279,7 @@ describe('ConvTranspose', () => {
 });
 
 describe('MaxUnpool', () => {
-  const unpool = (x: CtxSpec['inputs'][number], attrs: CtxSpec['attrs'], shape?: number[]) =>
+  const unpool = (x: Input, attrs: CtxSpec['attrs'], shape?: number[]) =>
     maxUnpool(
       ctx({
         op: 'MaxUnpool',

@@ -17,7 +17,7 @@ type Flavour = Int8Options['flavour'];
 const options = (flavour: Flavour, more: Partial<Int8Options> = {}): Int8Options => ({
   flavour,
   calibrator: 'max',
-  data: { kind: 'random', samples: 1, seed: 1 },
+  data: { kind: 'random', samples: 1, seed: 1, shapes: {} },
   ...more,
 });
 
