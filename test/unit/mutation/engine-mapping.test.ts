@@ -25,6 +25,7 @@ function layer(index: number, name: string, metadataNames?: string[]): EngineLay
     ranges: parsed.ranges,
     isReformat: false,
     isForeign: parsed.foreign,
+    raw: { name },
   };
 }
 const layers = (...l: EngineLayer[]) => ({ layers: l });
