@@ -72,8 +72,7 @@ export const MODULES = {
   folds: {
     what: 'exact graph folds before quantizing',
     mutate: () => ['electron/core/precision/folds.ts'],
-    // The integration file runs in about a second (small graphs and one real detector).
-    tests: ['test/unit/mutation/folds.test.ts', 'test/integration/folds.test.ts'],
+    tests: ['test/unit/mutation/folds.test.ts'],
   },
   'engine-mapping': {
     what: 'engine layers to ONNX nodes (layer-name grammar and mapping)',

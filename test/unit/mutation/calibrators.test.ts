@@ -123,9 +123,10 @@ describe('percentileThreshold', () => {
     expect(percentileThreshold([NaN, 1], 6, 99)).toBe(6);
   });
 
-  it('refuses a share outside (0, 100]', () => {
+  it('refuses a share outside (0, 100] as an invalid argument', () => {
     for (const p of [0, -1, 100.0001, NaN]) {
       expect(() => percentileThreshold([1], 1, p)).toThrow(`percentile must be in (0, 100], not ${p}`);
+      expect(() => percentileThreshold([1], 1, p)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
   });
 });
@@ -187,6 +188,23 @@ describe('entropyThreshold', () => {
   it('uniform histograms are kept whole; ties go to the last candidate', () => {
     expect(entropyThreshold(new Float64Array(256).fill(3), 2, { startBin: 16 })).toBe(2);
     expect(entropyThreshold([7, 7, 7, 7], 4, { levels: 1, startBin: 1 })).toBe(4);
+  });
+
+  it('empty bins at the top: candidates that drop only empty bins tie, and the widest wins', () => {
+    for (const [bins, levels] of [
+      [[5, 3, 2, 1, 0, 0, 0, 0], 128],
+      [[5, 3, 2, 1, 1, 0, 0, 0], 2],
+      [[9, 4, 0, 2, 1, 0, 0], 3],
+      [[6, 6, 5, 0, 3, 0, 0, 0, 0], 2],
+    ] as const) {
+      const want = entropyOracle(bins, 10, levels, 2);
+      expect(entropyThreshold(bins, 10, { levels, startBin: 2 })).toBe(want);
+    }
+    expect(entropyThreshold([5, 3, 2, 1, 0, 0, 0, 0], 8, { startBin: 2 })).toBe(8);
+  });
+
+  it('an all-zero histogram keeps |x| max whatever the stride', () => {
+    expect(entropyThreshold(new Float64Array(10), 5, { startBin: 1, stride: 4 })).toBe(5);
   });
 
   it('edges: no bins, all zero, |x| max 0, one bin', () => {

@@ -182,6 +182,12 @@ describe('pooling', () => {
   });
 
   it('an unknown input: element type and dims unknown, no reason', () => {
+    expect(poolOf(undefined)).toEqual({
+      outputs: [
+        { dtype: '', dims: null },
+        { dtype: 'int64', dims: null },
+      ],
+    });
     expect(poolOf(undefined, { kernel_shape: [2, 2] })).toEqual({
       outputs: [
         { dtype: '', dims: null },
@@ -297,10 +303,14 @@ describe('MaxUnpool', () => {
     expect(dims(unpool([1, 2, 4], { kernel_shape: [3] }))).toEqual([1, 2, 6]);
   });
 
-  it('an explicit output_shape input wins', () => {
-    expect(unpool([1, 2, 4, 4], { kernel_shape: [2, 2] }, [1, 2, 9, 8]).outputs).toEqual([
-      { dtype: 'float32', dims: [1, 2, 9, 8] },
-    ]);
+  it('an explicit output_shape input wins (copied: the folded constant is not shared with the output)', () => {
+    const r = unpool([1, 2, 4, 4], { kernel_shape: [2, 2] }, [1, 2, 9, 8]);
+    expect(r.outputs).toEqual([{ dtype: 'float32', dims: [1, 2, 9, 8] }]);
+    const shape = i64([1, 2, 9, 8]);
+    const out = maxUnpool(
+      ctx({ op: 'MaxUnpool', inputs: [[1, 2, 4, 4], null, null], consts: [undefined, undefined, shape] }),
+    );
+    expect(out.outputs[0]?.dims).not.toBe(shape.values);
   });
 
   it('without a kernel or an input: what is known', () => {

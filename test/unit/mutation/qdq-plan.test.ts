@@ -157,6 +157,48 @@ describe('TensorRT placement', () => {
     }
   });
 
+  it('an identity shortcut: Add(conv(x), x) fuses with the Conv and quantizes x for the Add', () => {
+    const b = new GraphBuilder('identity');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node('Conv', ['x', w(b, 'W', [2, 2, 1, 1])], { name: 'conv', outputs: ['c'] });
+    b.node('Add', ['c', 'x'], { name: 'add', outputs: ['y'] });
+    b.output('y', DT.float32, null);
+    expect(planOf(b, 'tensorrt')).toMatchObject({ residualAdds: ['add'], qTensors: { x: ['add', 'conv'] } });
+  });
+
+  it('a branch from an excluded Conv, or read twice when it is the later Conv, does not fuse', () => {
+    const p = planOf(residualNet(), 'tensorrt', { exclude: { nodes: ['conv2'] } });
+    expect(p.residualAdds).toEqual([]);
+    expect(p.qTensors).toEqual({ x: ['conv1'], f: ['mm'] });
+    const b = new GraphBuilder('twice');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node('Conv', ['x', w(b, 'WA', [2, 2, 1, 1])], { name: 'convA', outputs: ['a'] });
+    b.node('Conv', ['x', w(b, 'WB', [2, 2, 1, 1])], { name: 'convB', outputs: ['b'] });
+    b.node('Add', ['a', 'b'], { name: 'add', outputs: ['s'] });
+    b.node('Relu', ['b'], { name: 'other', outputs: ['o'] });
+    b.output('s', DT.float32, null);
+    b.output('o', DT.float32, null);
+    // convA fuses (b is read twice), so b is the branch that gets the pair.
+    expect(planOf(b, 'tensorrt')).toMatchObject({
+      residualAdds: ['add'],
+      qTensors: { x: ['convA', 'convB'], b: ['add'] },
+    });
+  });
+
+  it('only Adds of the default domain are residual Adds', () => {
+    for (const [op, domain] of [
+      ['Mul', ''],
+      ['Add', 'com.microsoft'],
+    ]) {
+      const b = new GraphBuilder('notadd');
+      b.input('x', DT.float32, [1, 2, 4, 4]);
+      b.node('Conv', ['x', w(b, 'W', [2, 2, 1, 1])], { name: 'conv', outputs: ['c'] });
+      b.node(op!, ['c', 'x'], { name: 'op', outputs: ['y'], domain });
+      b.output('y', DT.float32, null);
+      expect(planOf(b, 'tensorrt').residualAdds).toEqual([]);
+    }
+  });
+
   it('an Add with a constant input or fed by no quantized Conv is left alone', () => {
     const b = new GraphBuilder('consts');
     b.input('x', DT.float32, [1, 2, 4, 4]);
@@ -233,6 +275,77 @@ describe('ONNX Runtime placement', () => {
     expect(p.shareFrom).toEqual({});
   });
 
+  /** x → op (weight W) → c → reader(s); returns the ONNX Runtime plan. */
+  function single(
+    op: 'Conv' | 'ConvTranspose',
+    readers: string[],
+    opts: { cIsOutput?: boolean; clip?: string[] } = {},
+  ) {
+    const b = new GraphBuilder('single');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node(op, ['x', w(b, 'W', [2, 2, 1, 1])], { name: 'op', outputs: ['c'] });
+    readers.forEach((r, i) => {
+      const inputs = r === 'Clip' ? ['c', ...(opts.clip ?? [])] : ['c'];
+      b.node(r, inputs, { name: `r${i}`, outputs: [`o${i}`] });
+      b.node('Sigmoid', [`o${i}`], { name: `s${i}`, outputs: [`y${i}`] });
+      b.output(`y${i}`, DT.float32, null);
+    });
+    if (opts.cIsOutput) b.output('c', DT.float32, null);
+    return planOf(b, 'onnxruntime');
+  }
+
+  it('the output pair of a Conv or ConvTranspose goes after a lone Relu, even when nothing quantized reads it', () => {
+    expect(single('Conv', ['Relu']).qTensors).toEqual({ x: 'all', o0: 'all' });
+    expect(single('ConvTranspose', ['Relu']).qTensors).toEqual({ x: 'all', o0: 'all' });
+    expect(single('ConvTranspose', ['Sigmoid']).qTensors).toEqual({ x: 'all', c: 'all' });
+    // A Conv without a bias gets no INT32 bias.
+    expect(single('Conv', ['Relu']).biases).toEqual({});
+  });
+
+  it('no Relu is absorbed when the Conv output is read twice or is a graph output', () => {
+    expect(single('Conv', ['Relu', 'Sigmoid']).qTensors).toEqual({ x: 'all', c: 'all' });
+    expect(single('Conv', ['Relu'], { cIsOutput: true }).qTensors).toEqual({ x: 'all' });
+  });
+
+  it('a Clip with an omitted bound is absorbed when the other is constant', () => {
+    const b = new GraphBuilder('clip');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node('Conv', ['x', w(b, 'W', [2, 2, 1, 1])], { name: 'conv', outputs: ['c'] });
+    b.node('Clip', ['c', '', b.init('six', DT.float32, [], [6])], { name: 'clip', outputs: ['a'] });
+    b.node('Sigmoid', ['a'], { name: 'sig', outputs: ['y'] });
+    b.output('y', DT.float32, null);
+    expect(planOf(b, 'onnxruntime').qTensors).toEqual({ x: 'all', a: 'all' });
+  });
+
+  it('an excluded Conv gets no output pair; a grouped Conv keeps its INT32 bias', () => {
+    const p = planOf(residualNet(), 'onnxruntime', { exclude: { nodes: ['conv2'] } });
+    expect(p.qTensors).toEqual({ x: 'all', r1: 'all', f: 'all' });
+    const b = new GraphBuilder('grouped');
+    b.input('x', DT.float32, [1, 4, 4, 4]);
+    b.node('Conv', ['x', w(b, 'W', [4, 2, 1, 1]), w(b, 'B', [4])], {
+      name: 'gconv',
+      outputs: ['y'],
+      attrs: { group: 2 },
+    });
+    b.output('y', DT.float32, null);
+    expect(planOf(b, 'onnxruntime').biases).toEqual({ gconv: 2 });
+  });
+
+  it('only Convs on a single position are left float: not 1-D on 8, not 1×8, not ConvTranspose', () => {
+    const conv = (op: string, dims: number[], wDims: number[]) => {
+      const b = new GraphBuilder('pos');
+      b.input('x', DT.float32, dims);
+      b.node(op, ['x', w(b, 'W', wDims)], { name: 'n', outputs: ['y'] });
+      b.output('y', DT.float32, null);
+      return planOf(b, 'onnxruntime');
+    };
+    expect(conv('Conv', [1, 4, 1], [4, 4, 1]).quantized).toEqual([]);
+    expect(conv('Conv', [1, 4, 8], [4, 4, 1]).quantized).toEqual(['n']);
+    expect(conv('Conv', [1, 4, 1, 8], [4, 4, 1, 1]).quantized).toEqual(['n']);
+    expect(conv('ConvTranspose', [1, 4, 1, 1], [4, 4, 1, 1]).quantized).toEqual(['n']);
+    expect(conv('MatMul', [1, 4, 1], [1, 4]).quantized).toEqual(['n']);
+  });
+
   it('a Conv on a 1×1 feature map stays float unless included by name', () => {
     const gate = () => {
       const b = new GraphBuilder('gate');
@@ -294,19 +407,19 @@ describe('ONNX Runtime placement', () => {
       expect(planOf(residualNet(), 'tensorrt').biases).toEqual({});
     });
     it('a grouped ConvTranspose keeps its bias float; a plain one converts it', () => {
-      for (const group of [1, 2]) {
+      for (const group of [undefined, 1, 2]) {
         const b = new GraphBuilder('ct');
         b.input('x', DT.float32, [1, 4, 4, 4]);
-        b.node('ConvTranspose', ['x', w(b, 'W', [4, 2, 2, 2]), w(b, 'B', [2 * group])], {
+        b.node('ConvTranspose', ['x', w(b, 'W', [4, 2, 2, 2]), w(b, 'B', [2 * (group ?? 1)])], {
           name: 'ct',
           outputs: ['y'],
-          attrs: { group, strides: [2, 2] },
+          attrs: group === undefined ? { strides: [2, 2] } : { group, strides: [2, 2] },
         });
         b.output('y', DT.float32, null);
         const p = planOf(b, 'onnxruntime');
         expect(p.quantized).toEqual(['ct']);
-        expect(p.biases).toEqual(group === 1 ? { ct: 2 } : {});
-        expect(p.weights).toEqual([{ node: 'ct', index: 1, axis: group === 1 ? 1 : null }]);
+        expect(p.biases).toEqual(group === 2 ? {} : { ct: 2 });
+        expect(p.weights).toEqual([{ node: 'ct', index: 1, axis: group === 2 ? null : 1 }]);
       }
     });
     it('a bias computed at run time stays float', () => {
@@ -335,7 +448,15 @@ describe('skipped nodes and why', () => {
     b.node('MatMul', [w(b, 'L', [4, 4]), w(b, 'R', [4, 4])], { name: 'bothConst', outputs: ['e'] });
     b.node('MatMul', [w(b, 'L2', [4, 4]), 'm'], { name: 'constLeft', outputs: ['f'] });
     b.node('MatMul', ['m', 'unknownTensor'], { name: 'unknownType', outputs: ['g'] });
-    for (const o of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) b.output(o, DT.float32, null);
+    b.node('Conv', [], { name: 'noInputs', outputs: ['h1'] });
+    b.node('Conv', ['', w(b, 'W9', [2, 2, 1, 1])], { name: 'noInput', outputs: ['h2'] });
+    b.node('Conv', ['ghost', w(b, 'W8', [2, 2, 1, 1])], { name: 'ghostIn', outputs: ['h3'] });
+    b.node('Conv', ['h', w(b, 'W7', [2, 2, 1, 1])], { name: 'halfIn', outputs: ['h4'] });
+    b.node('ConvTranspose', [w(b, 'Xt', [1, 2, 4, 4]), w(b, 'Wt', [2, 2, 1, 1])], { name: 'ctConst', outputs: ['h5'] });
+    b.node('ConvTranspose', ['x', 'wdyn'], { name: 'ctDyn', outputs: ['h6'] });
+    b.node('Gemm', [w(b, 'GA', [2, 4]), w(b, 'GB', [4, 4])], { name: 'gemmConst', outputs: ['h7'] });
+    for (const o of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'])
+      b.output(o, DT.float32, null);
     let a: ModelAnalysis;
     try {
       a = analyze(b);
@@ -350,6 +471,13 @@ describe('skipped nodes and why', () => {
       { node: 'dynW', op: 'Conv', reason: 'its weight wdyn is computed at run time' },
       { node: 'bothConst', op: 'MatMul', reason: 'both operands are constants' },
       { node: 'unknownType', op: 'MatMul', reason: 'computes in an unknown type, not float32' },
+      { node: 'noInputs', op: 'Conv', reason: 'missing an input' },
+      { node: 'noInput', op: 'Conv', reason: 'missing an input' },
+      { node: 'ghostIn', op: 'Conv', reason: 'computes in an unknown type, not float32' },
+      { node: 'halfIn', op: 'Conv', reason: 'computes in float16, not float32' },
+      { node: 'ctConst', op: 'ConvTranspose', reason: 'its input is a constant' },
+      { node: 'ctDyn', op: 'ConvTranspose', reason: 'its weight wdyn is computed at run time' },
+      { node: 'gemmConst', op: 'Gemm', reason: 'both operands are constants' },
     ]);
     // A constant left operand of a MatMul is a weight with one scale; the activation is on the right.
     expect(p.quantized).toEqual(['constLeft']);
@@ -399,6 +527,20 @@ describe('skipped nodes and why', () => {
       },
     ]);
     expect(p.quantized).toEqual([]);
+  });
+
+  it('an included op on the first graph input, and one reading a tensor nothing defines', () => {
+    const b = new GraphBuilder('first');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node('Relu', ['x'], { name: 'r', outputs: ['y'] });
+    b.node('Sigmoid', ['ghost'], { name: 'g', outputs: ['z'] });
+    b.output('y', DT.float32, null);
+    b.output('z', DT.float32, null);
+    expect(planOf(b, 'tensorrt', { include: { ops: ['Relu', 'Sigmoid'] } })).toMatchObject({
+      quantized: ['r'],
+      qTensors: { x: ['r'] },
+      skipped: [{ node: 'g', op: 'Sigmoid', reason: 'has no float32 activation input' }],
+    });
   });
 
   it('include by node name quantizes that node only', () => {
