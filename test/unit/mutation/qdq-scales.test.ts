@@ -237,6 +237,57 @@ describe('activation scales', () => {
     expect(activations.x!.threshold).toBe(3);
   });
 
+  it('pairs are listed in the order their producers run, graph inputs first, whatever the node list says', () => {
+    // The node list backwards (ONNX asks for topological order; Kiln sorts anyway).
+    const b = new GraphBuilder('backwards');
+    b.input('x2', DT.float32, [1, 2]);
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.init('W', DT.float32, [2, 2, 1, 1], [1, 2, 3, 4]);
+    b.init('W2', DT.float32, [2, 2, 1, 1], [1, 0, 0, 1]);
+    b.init('Wm', DT.float32, [2, 2], [1, 2, 3, 4]);
+    b.node('MatMul', ['x2', 'Wm'], { name: 'mm', outputs: ['z'] });
+    b.node('Conv', ['s', 'W2'], { name: 'conv2', outputs: ['y'] });
+    b.node('Sigmoid', ['c'], { name: 'sig', outputs: ['s'] });
+    b.node('Conv', ['x', 'W'], { name: 'conv', outputs: ['c'] });
+    b.output('y', DT.float32, null);
+    b.output('z', DT.float32, null);
+    const a = analyze(b);
+    const opts = options('onnxruntime');
+    const pl = plan(a, opts);
+    const st = new Map(['x', 'x2', 'c', 's'].map((n) => [n, stats(-1, 1)]));
+    const { qList, activations } = activationScales(a.ir, pl, st, opts, []);
+    const names = qList.map((t) => a.ir.tensorName[t]);
+    // Tensor ids follow the node list (s before c), and the plan lists s first too: neither is run order.
+    expect(a.ir.tensorName.indexOf('s')).toBeLessThan(a.ir.tensorName.indexOf('c'));
+    expect([...pl.qTensors.keys()].map((t) => a.ir.tensorName[t])).toEqual(['x2', 's', 'x', 'c']);
+    // Graph inputs by tensor id, then c (made by the first node to run), then s.
+    expect(names).toEqual(['x2', 'x', 'c', 's']);
+    expect(Object.keys(activations)).toEqual(names);
+  });
+
+  it('a graph input comes before the output of the first node to run', () => {
+    const b = new GraphBuilder('first');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.init('W', DT.float32, [2, 2, 1, 1], [1, 2, 3, 4]);
+    b.node('Conv', ['x', 'W'], { name: 'conv', outputs: ['c'] });
+    b.node('Sigmoid', ['c'], { name: 'sig', outputs: ['y'] });
+    b.output('y', DT.float32, null);
+    const a = analyze(b);
+    const opts = options('onnxruntime');
+    const st = new Map([
+      ['x', stats(-1, 1)],
+      ['c', stats(-2, 2)],
+    ]);
+    const { qList } = activationScales(a.ir, plan(a, opts), st, opts, []);
+    expect(qList.map((t) => a.ir.tensorName[t])).toEqual(['x', 'c']);
+  });
+
+  it('a shared scale is measured once: one note for a source with no values', () => {
+    const { notes, activations } = scalesOf('onnxruntime', { ...st, r: stats(0, 0, { count: 0 }) });
+    expect(notes).toEqual(['r had no finite values on the calibration data: scale 1']);
+    expect(activations.p).toEqual({ ...activations.r, sharedWith: 'r' });
+  });
+
   it('no finite values, or none measured: scale 1 and a note; a zero range: scale 1', () => {
     const none = scalesOf('onnxruntime', { ...st, x: stats(0, 0, { count: 0 }), x2: undefined as never });
     expect(none.activations.x).toEqual({ type: 'uint8', scale: 1, zeroPoint: 0, threshold: 0, min: 0, max: 0 });
@@ -329,11 +380,51 @@ describe('quantized weights and INT32 biases', () => {
     expect(notes).toEqual([]);
   });
 
-  it('per-tensor weights: every bias channel uses the one scale', () => {
-    const { weightDq, run } = setup({ perChannel: false });
-    const s = weightDq.get('W|null')!.scales[0]!;
+  it('per-tensor weights: every bias channel uses the one scale, and nothing is raised', () => {
+    const { weightDq, run, notes } = setup({ perChannel: false });
+    const wq = weightDq.get('W|null')!;
+    const s = wq.scales[0]!;
+    const codes = Array.from(wq.q);
     const [bias] = run();
     expect(Array.from(bias!.scales)).toEqual([Math.fround(0.01 * s), Math.fround(0.01 * s)]);
+    expect(Array.from(wq.scales)).toEqual([s]);
+    expect(Array.from(wq.q)).toEqual(codes);
+    expect(notes).toEqual([]);
+  });
+
+  it('the raised channel alone is requantized, whichever channel it is; the scale keeps a 1e-6 margin', () => {
+    // Channel 1 (weights 0.25, 2) needs 0.05 / (1e-10 · (2^31 - 1)) ≈ 0.233; channel 0 fits.
+    const { weightDq, run, notes } = setup({ B: [1e-5, 0.05], xScale: 1e-10 });
+    const wq = weightDq.get('W|0')!;
+    const before = Array.from(wq.q);
+    run();
+    const need = 0.05 / (1e-10 * (2 ** 31 - 1));
+    expect(wq.scales[1]).toBeGreaterThanOrEqual(Math.fround(need * (1 + 1e-6)));
+    expect(wq.scales[1]).toBeLessThan(need * (1 + 2e-6));
+    expect(Array.from(wq.q.slice(0, 2))).toEqual(before.slice(0, 2));
+    expect(Array.from(wq.q.slice(2))).toEqual([roundHalfEven(0.25 / wq.scales[1]!), roundHalfEven(2 / wq.scales[1]!)]);
+    expect(notes).toHaveLength(1);
+  });
+
+  it('the bias of a later Conv takes its own weight scales; the quantized weight owns its dims', () => {
+    const b = new GraphBuilder('two');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.init('W0', DT.float32, [2, 2, 1, 1], [8, 8, 8, 8]);
+    b.init('W1', DT.float32, [2, 2, 1, 1], [1, 1, 2, 2]);
+    b.init('B1', DT.float32, [2], [0.5, 0.5]);
+    b.node('Conv', ['x', 'W0'], { name: 'conv0', outputs: ['c'] });
+    b.node('Conv', ['c', 'W1', 'B1'], { name: 'conv1', outputs: ['y'] });
+    b.output('y', DT.float32, null);
+    const { a, src } = analyzeWithSource(b);
+    const pl = plan(a, options('onnxruntime'));
+    const weightDq = quantizedWeights(a.ir, pl, src, true);
+    const act: ActivationScale = { type: 'uint8', scale: 0.5, zeroPoint: 0, threshold: 1, min: 0, max: 1 };
+    const [bias] = int32Biases(a.ir, pl, { c: act }, weightDq, src, []);
+    expect(bias!.name).toBe('B1');
+    expect(Array.from(bias!.scales)).toEqual(Array.from(weightDq.get('W1|0')!.scales, (s) => Math.fround(0.5 * s)));
+    const w1 = a.ir.initializers.find((t) => t.name === 'W1')!;
+    expect(weightDq.get('W1|0')!.dims).toEqual(w1.dims);
+    expect(weightDq.get('W1|0')!.dims).not.toBe(w1.dims);
   });
 
   it("a bias too large for INT32 raises that channel's weight scale, requantizes it, and says so once", () => {
@@ -358,8 +449,10 @@ describe('quantized weights and INT32 biases', () => {
     ]);
   });
 
-  it('several channels raised: one note listing up to eight of them', () => {
-    const channels = 10;
+  it.each([
+    [10, '(0, 1, 2, 3, 4, 5, 6, 7, …)'],
+    [8, '(0, 1, 2, 3, 4, 5, 6, 7)'],
+  ])('%i channels raised: one note listing up to eight of them', (channels, list) => {
     const b = new GraphBuilder('many');
     b.input('x', DT.float32, [1, 1, 2, 2]);
     b.init('W', DT.float32, [channels, 1, 1, 1], new Array<number>(channels).fill(1e-3));
@@ -379,7 +472,7 @@ describe('quantized weights and INT32 biases', () => {
     int32Biases(a.ir, pl, { x: act }, weightDq, src, notes);
     const smallest = Math.min(...weightDq.get('W|0')!.scales);
     expect(notes).toEqual([
-      `weight W: 10 channels' scales (0, 1, 2, 3, 4, 5, 6, 7, …) raised to ${smallest.toExponential(3)} or more so bias B fits INT32`,
+      `weight W: ${channels} channels' scales ${list} raised to ${smallest.toExponential(3)} or more so bias B fits INT32`,
     ]);
   });
 
