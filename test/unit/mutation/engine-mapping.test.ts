@@ -46,6 +46,16 @@ describe('parseLayerName', () => {
     expect(parseLayerName('  A  +  + B ').names).toEqual(['A', 'B']);
   });
 
+  it('braces group like brackets; a closing bracket before its opening one is a stray', () => {
+    expect(parseLayerName('{a + b} + c').names).toEqual(['{a + b}', 'c']);
+    expect(parseLayerName('a) + (b').names).toEqual(['a)', '(b']);
+  });
+
+  it('only a whole PWN(…) is point-wise and only a whole {ForeignNode[…]} is foreign', () => {
+    expect(parseLayerName('PWN(abc')).toMatchObject({ names: ['PWN(abc'], pointwise: false });
+    expect(parseLayerName('{Other[a...b]}')).toMatchObject({ names: ['{Other[a...b]}'], foreign: false, ranges: [] });
+  });
+
   it('stray brackets fall back to a plain split', () => {
     expect(parseLayerName('a) + b').names).toEqual(['a)', 'b']);
     expect(parseLayerName('a( + b || c').names).toEqual(['a(', 'b', 'c']);
@@ -57,6 +67,8 @@ describe('parseLayerName', () => {
     const p = parseLayerName(deep);
     expect(p.problems).toEqual(['layer name nests too deeply; the rest is kept as one name']);
     expect(p.names).toEqual(['PWN(x)']);
+    const spaced = parseLayerName('PWN('.repeat(65) + ' PWN(x) ' + ')'.repeat(65));
+    expect(spaced.names).toEqual(['PWN(x)']);
     const ok = parseLayerName('PWN('.repeat(64) + 'x' + ')'.repeat(64));
     expect(ok).toMatchObject({ names: ['x'], problems: [] });
   });
@@ -97,6 +109,11 @@ describe('parseLayerName', () => {
     expect(p.names).toEqual(['a']);
     expect(p.problems).toEqual(['ForeignNode "a..." lacks a last name']);
     expect(p.ranges).toEqual([]);
+    expect(parseLayerName('  Reformatting CopyNode for Input Tensor 2 to z').reformat).toEqual({
+      direction: 'input',
+      tensorIndex: 2,
+      target: 'z',
+    });
     const q = parseLayerName('Reformatting CopyNode for Input Tensor 0 to x + y [profile 3]');
     expect(q).toMatchObject({ reformat: { direction: 'input', tensorIndex: 0, target: 'x + y' }, profile: 3 });
     expect(q.names).toEqual(['x', 'y']);
@@ -118,6 +135,11 @@ describe('parseMetadata', () => {
     ]);
     expect(parseMetadata('  [ONNX Layer: x]  ')).toEqual(['x']);
   });
+  it('text between separators is not part of an entry', () => {
+    expect(parseMetadata('[ONNX Layer: a]\u001enot an entry')).toEqual(['a']);
+    expect(parseMetadata('[ONNX Layer: a]\u001fjunk\u001f[ONNX Layer: b]')).toEqual(['a', 'b']);
+  });
+
   it('an entry must run to the next entry or the end', () => {
     expect(parseMetadata('[ONNX Layer: a] trailing')).toEqual([]);
     expect(parseMetadata('[ONNX Layer: a] [ONNX Layer: b]')).toEqual(['a', 'b']);
@@ -191,6 +213,20 @@ describe('mapToOnnx', () => {
     expect(full.layers[0]?.nodes).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('a range whose first end the order leaves out maps its ends only', () => {
+    const m = mapToOnnx(layers(layer(0, '{ForeignNode[b...c]}')), NODES, [0, 2]);
+    expect(m.layers[0]?.nodes).toEqual([1, 2]);
+    expect(m.warnings).toEqual([
+      'layer 0 ({ForeignNode[b...c]}): range end "b" is not an ONNX node; only the other end is mapped',
+    ]);
+  });
+
+  it('a one-node range is not backwards', () => {
+    const m = mapToOnnx(layers(layer(0, '{ForeignNode[c]}'), layer(1, '{ForeignNode[c...c]}')), NODES);
+    expect(m.layers.map((l) => l.nodes)).toEqual([[2], [2]]);
+    expect(m.warnings).toEqual([]);
+  });
+
   it('Metadata names win over the layer name', () => {
     const m = mapToOnnx(layers(layer(0, '{ForeignNode[a...f]}', ['c', 'missing', 'e'])), NODES);
     expect(m.layers[0]).toEqual({
@@ -256,6 +292,18 @@ describe('mapToOnnx', () => {
     });
     expect(m.layers[0]).toMatchObject({ nodes: [0], unmappedNames: ['node_of_t1', 'node_of_t3'] });
     expect(m.uncoveredNodes).toEqual([1, 2, 3]);
+  });
+
+  it('unnamed nodes without known outputs have no name at all (and are no duplicates)', () => {
+    const m = mapToOnnx(layers(layer(0, 'node_of_undefined')), ['', '', 'a']);
+    expect(m.warnings).toEqual([]);
+    expect(m.layers[0]?.nodes).toEqual([]);
+    expect(m.uncoveredNodes).toEqual([0, 1, 2]);
+    const blank = mapToOnnx(layers(layer(0, 'node_of_undefined')), ['', ''], undefined, { nodeOutputs: [[], ['']] });
+    expect(blank.warnings).toEqual([]);
+    // Outputs listed for nodes the model does not have are ignored.
+    const extra = mapToOnnx(layers(layer(0, 'node_of_t9')), ['a'], undefined, { nodeOutputs: [['t0'], ['t9']] });
+    expect(extra.layers[0]).toMatchObject({ nodes: [], unmappedNames: ['node_of_t9'] });
   });
 
   it('duplicate node names: every node of that name is covered, with one warning naming the first', () => {
