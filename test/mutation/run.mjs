@@ -2,7 +2,8 @@
 /**
  * `npm run mutate [-- module ...]`: mutation testing with StrykerJS, one module at a time (the
  * modules of test/mutation/modules.mjs; all of them when none is named), then a table per module
- * — mutants, killed, survived, no coverage, timeout, score — and the surviving mutants, written to
+ * — mutants, killed, survived, no coverage, timeout, score, and the static mutants left out (code
+ * run once when a module loads: ignoreStatic) — and the surviving mutants, written to
  * test/.tmp/mutation/ (summary.md, <module>.html, <module>.json, <module>-survived.txt) with the
  * commit measured. Exits 1 when a module scores under 80 %. Not part of `npm test` or CI: it takes
  * tens of minutes.
@@ -105,12 +106,12 @@ const lines = [
   `Measured at ${commit}${dirty ? ' (with uncommitted changes)' : ''}, ${new Date().toISOString()}, ` +
     `\`npm run mutate${names.length ? ` -- ${names.join(' ')}` : ''}\`, ${Math.round(total / 60)} min in all.`,
   '',
-  '| Module | Mutants | Killed | Survived | No coverage | Timeout | Score | Time |',
-  '| --- | --: | --: | --: | --: | --: | --: | --: |',
+  '| Module | Mutants | Killed | Survived | No coverage | Timeout | Score | Static, not run | Time |',
+  '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
   ...rows.map(
     (r) =>
       `| ${r.name} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.noCoverage} | ${r.timeout} | ` +
-      `${r.score.toFixed(1)} % | ${r.seconds} s |`,
+      `${r.score.toFixed(1)} % | ${r.ignored} | ${r.seconds} s |`,
   ),
 ];
 fs.writeFileSync(path.join(out, 'summary.md'), lines.join('\n') + '\n');
