@@ -64,6 +64,17 @@ describe('uint32', () => {
     expect(r.done).toBe(true);
   });
 
+  it('a continuation bit of 0x80 on the fifth byte (or later) keeps reading', () => {
+    // Non-canonical but valid: 2^28 - 1 with an empty fifth byte that continues into a sixth.
+    const r = reader([0xff, 0xff, 0xff, 0xff, 0x80, 0x01, 0x09]);
+    expect(r.uint32()).toBe(2 ** 28 - 1);
+    expect(r.pos).toBe(6);
+    // -1 whose sign-extension bytes include a bare 0x80.
+    const s = reader([0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0x01, 0x09]);
+    expect(s.uint32()).toBe(-1);
+    expect([s.pos, s.uint32()]).toEqual([7, 9]);
+  });
+
   it('reads negative int32 enums, sign-extended to ten bytes', () => {
     expect(reader([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).uint32()).toBe(-1);
     expect(reader([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).uint32()).toBe(-2);
@@ -137,6 +148,10 @@ describe('int64', () => {
   });
 
   it('refuses varints past ten bytes and truncated ones', () => {
+    expect(failure([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0x01], (r) => r.int64())).toEqual({
+      offset: 10,
+      reason: 'varint longer than 10 bytes',
+    });
     expect(failure([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], (r) => r.int64())).toEqual({
       offset: 10,
       reason: 'varint longer than 10 bytes',
@@ -321,6 +336,16 @@ describe('StringTable', () => {
     expect(lt.values).toEqual([]);
     expect(lt.get(0, 1024)).toBe('q'.repeat(1024));
     expect(lt.lastId).toBe(0);
+  });
+
+  it('a fresh table has returned nothing; the same name followed by different bytes is the same entry', () => {
+    const buf = Buffer.from('convXconvYconv');
+    const t = new StringTable(buf);
+    expect(t.lastId).toBe(-1);
+    expect([t.get(0, 4), t.lastId]).toEqual(['conv', 0]);
+    expect([t.get(5, 9), t.lastId]).toEqual(['conv', 0]);
+    expect([t.get(10, 14), t.lastId]).toEqual(['conv', 0]);
+    expect(t.values).toEqual(['conv']);
   });
 
   it('tells apart names that share a prefix, differ in the last byte or only in length, from plain arrays too', () => {
