@@ -120,6 +120,13 @@ describe('errorMetrics', () => {
     expect(Number.isNaN(m.cosine)).toBe(true);
   });
 
+  it('the histogram spans [0, max |error|] whatever its size', () => {
+    // Errors 0, 1, 2, 4 over bins of 4/32: bins 0, 8, 16 and the last.
+    const m = errorMetrics([0, 0, 0, 0], [0, 1, -2, 4], loose);
+    expect(m.maxAbs).toBe(4);
+    expect(m.histogram).toEqual(bins({ 0: 1, 8: 1, 16: 1, 31: 1 }));
+  });
+
   it('percentiles pick the element at ceil(p·n) - 1 of the sorted errors', () => {
     const ref = new Array<number>(100).fill(0);
     const got = Array.from({ length: 100 }, (_, i) => (100 - i) / 100); // errors 0.01 … 1, reversed
@@ -163,6 +170,11 @@ describe('topKAgreement', () => {
     expect(topKAgreement([1, 5, 5, 5], [0, 7, 6, 5], 4, 2)).toBe(1);
   });
 
+  it('the same top-k set reached in a different order agrees, ties kept to the lower class', () => {
+    expect(topKAgreement([0, 0, 9, 1, 6], [0, 0, 6, 1, 9], 5, 2)).toBe(1); // {2, 4} both
+    expect(topKAgreement([5, 1, 5, 9], [5, 1, 0, 9], 4, 2)).toBe(1); // {0, 3}: of the two 5s, class 0
+  });
+
   it('a later, larger value displaces the smallest kept one', () => {
     expect(topKAgreement([1, 2, 3, 4, 5], [5, 4, 3, 2, 1], 5, 2)).toBe(0);
     expect(topKAgreement([1, 2, 3, 4, 5], [0, 0, 0, 7, 6], 5, 2)).toBe(1);
@@ -174,6 +186,12 @@ describe('topKAgreement', () => {
     const ref = [1, 0, 0, 1, 1, 0, 0, 1, 5];
     const got = [1, 0, 1, 0, 1, 0, 0, 1, -5];
     expect(topKAgreement(ref, got, 2, 1)).toBe(0.75);
+  });
+
+  it('rows are counted in the shorter output, each at its own offset', () => {
+    expect(topKAgreement([1, 0, 0, 1], [1, 0], 2, 1)).toBe(1);
+    expect(topKAgreement([1, 0], [1, 0, 0, 1], 2, 1)).toBe(1);
+    expect(topKAgreement([0, 1, 0, 0, 0, 1], [0, 1, 0, 1, 0, 0], 3, 1)).toBe(0.5);
   });
 
   it('k above the class count compares all classes; no rows or one class agree trivially', () => {
@@ -208,6 +226,9 @@ describe('worstSampleCosine', () => {
     const z = worstSampleCosine([1, 2, 3, 4], [1, 2, 0, 0], [0, 2, 4]);
     expect(z.index).toBe(1);
     expect(z.cosine).toBeNaN();
+    const r = worstSampleCosine([1, 2, 0, 0], [1, 2, 3, 4], [0, 2, 4]);
+    expect(r.index).toBe(1);
+    expect(r.cosine).toBeNaN();
   });
 });
 
