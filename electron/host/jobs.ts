@@ -31,12 +31,14 @@ import { filesAsData } from '../core/inputs/files';
 import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
+import { trustEngine } from '../core/backends/tensorrt/engine-gate';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
+const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
 const MAX_ENGINE_JSON = 256 * 2 ** 20;
 const VariantParams = OpenParams.extend({ recipe: RecipeSchema, calibrationPaths: z.array(z.string()).default([]) });
@@ -157,6 +159,12 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
       texts.push({ name: f.displayName, text: await fs.promises.readFile(f.path, 'utf8') });
     }
     return engineView(analysis, texts);
+  },
+
+  'engine.trust': async (raw, ctx) => {
+    const { path, displayName } = TrustParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Recording your trust in ${displayName}` });
+    return trustEngine(path, displayName);
   },
 
   'variant.make': async (raw, ctx) => {
