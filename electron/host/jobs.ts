@@ -106,7 +106,10 @@ function buildInfo(a: BuildArtifact): BuildInfo {
   };
 }
 
-const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw', 'hang']) });
+const DiagnoseParams = z.object({
+  ms: z.number().int().min(0),
+  crash: z.enum(['none', 'exit', 'throw', 'hang', 'slow-cancel']),
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -240,6 +243,14 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
       ctx.progress({ fraction: null, stage: 'hanging' });
       await sleep(50);
       while (performance.now() - start < params.ms);
+      return { pid: process.pid, ranMs: performance.now() - start };
+    }
+    if (params.crash === 'slow-cancel') {
+      // Work that hears its cancel only when it ends, while the host goes on answering: a native
+      // call on a worker thread, or a job on a loaded machine whose next check is far off.
+      ctx.progress({ fraction: null, stage: 'working' });
+      await sleep(params.ms);
+      throwIfCancelled(ctx, 'host.diagnose');
       return { pid: process.pid, ranMs: performance.now() - start };
     }
     const step = 20;

@@ -790,12 +790,12 @@ export const api = {
     request: z
       .object({
         ms: z.number().int().min(0).max(600_000),
-        crash: z.enum(['none', 'exit', 'throw', 'hang']).default('none'),
+        crash: z.enum(['none', 'exit', 'throw', 'hang', 'slow-cancel']).default('none'),
       })
       .strict(),
     reply: z.object({ pid: z.number().int(), ranMs: z.number() }),
     job: true,
-    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash, or a hang that ignores cancel).',
+    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash, a hang that ignores cancel, or work that hears a cancel only when it ends while its host keeps listening).',
   }),
 } as const;
 
