@@ -76,11 +76,21 @@ export function snapshot(serverPid, tmp) {
 }
 
 /**
- * The serve process's JavaScript memory after a full garbage collection, through the inspector it
- * was started with (`--inspect=127.0.0.1:0`, loopback only): what a leak of JavaScript objects
- * would grow, unlike RSS, which also holds what the allocator keeps after a burst.
+ * JavaScript memory after a full garbage collection, by pid, of every process still listening at
+ * one of `inspectorUrls` (the server and its engine hosts, started with `--inspect=127.0.0.1:0`):
+ * what a leak of JavaScript objects would grow, unlike RSS, which also holds what the allocator
+ * keeps after a burst and native memory (ONNX Runtime's).
  */
-export async function heapAfterGc(inspectorUrl) {
+export async function heapsAfterGc(inspectorUrls) {
+  const out = new Map();
+  for (const url of inspectorUrls) {
+    const heap = await heapAfterGc(url).catch(() => null); // a host that has since gone
+    if (heap) out.set(heap.pid, heap);
+  }
+  return out;
+}
+
+async function heapAfterGc(inspectorUrl) {
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(inspectorUrl);
   await new Promise((resolve, reject) => {
@@ -104,12 +114,10 @@ export async function heapAfterGc(inspectorUrl) {
   try {
     await ask('HeapProfiler.collectGarbage');
     await ask('HeapProfiler.collectGarbage');
-    const r = await ask('Runtime.evaluate', {
-      expression: 'JSON.stringify(process.memoryUsage())',
-      returnByValue: true,
-    });
+    const expression = 'JSON.stringify({ pid: process.pid, ...process.memoryUsage() })';
+    const r = await ask('Runtime.evaluate', { expression, returnByValue: true });
     const usage = JSON.parse(r.result.value);
-    return { heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    return { pid: usage.pid, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
   } finally {
     ws.close();
   }

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MIX, readModel, runClient, Tally } from './clients.mjs';
-import { heapAfterGc, snapshot } from './process-stats.mjs';
+import { heapsAfterGc, snapshot } from './process-stats.mjs';
 import { printSummary, verdicts } from './summary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,18 +81,18 @@ function startServe(dir, token, trt) {
   };
   if (trt) env.KILN_TRT_PLUGIN = FAKE_PLUGIN;
   else delete env.KILN_TRT_PLUGIN;
-  // The inspector (loopback, a free port) lets the soak collect garbage in the server before it
-  // reads its heap; the engine hosts are forked without it.
-  const args = ['--inspect=127.0.0.1:0', SERVE, '--host', '127.0.0.1', '--port', '0', '--token', token];
-  args.push('--max-upload-mb', '64');
+  // An inspector in the server and in each engine host (NODE_OPTIONS reaches the forked hosts;
+  // loopback, a free port each) lets the soak collect garbage before it reads their heaps.
+  env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' ');
+  const args = [SERVE, '--host', '127.0.0.1', '--port', '0', '--token', token, '--max-upload-mb', '64'];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = { lines: [], exit: null, inspector: null };
+  const log = { lines: [], exit: null, inspectors: [] };
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d) => {
     for (const line of d.split('\n').filter(Boolean)) {
       const m = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(line);
-      if (m) log.inspector = m[1];
-      else log.lines.push(line);
+      if (m) log.inspectors.push(m[1]);
+      else if (!/^For help, see: |^Debugger (attached|ending)/.test(line)) log.lines.push(line);
     }
   });
   child.on('exit', (code, signal) => (log.exit = { code, signal, at: Date.now() }));
@@ -150,7 +150,7 @@ async function main() {
   const warm = await warmUp(server, model, trt);
   console.log(`soak: warmed up (${warm.jobsAnswered} calls answered, ${warm.unexpected} unexpected outcomes)`);
   await sleep(opt.idleMs);
-  const before = { ...snapshot(pid, tmp), heap: await heapAfterGc(server.log.inspector) };
+  const before = withHeaps(snapshot(pid, tmp), await heapsAfterGc(server.log.inspectors));
 
   const tally = new Tally();
   const peak = { serverFds: 0, serverRss: 0, hostFds: 0, hostRss: 0, hosts: new Set() };
@@ -192,7 +192,7 @@ async function main() {
   clearInterval(sampler);
 
   await sleep(opt.idleMs);
-  const after = { ...snapshot(pid, tmp), heap: await heapAfterGc(server.log.inspector).catch(() => null) };
+  const after = withHeaps(snapshot(pid, tmp), await heapsAfterGc(server.log.inspectors));
   const crashed = server.log.exit;
   server.child.kill('SIGTERM');
   const stopped = await Promise.race([
@@ -227,6 +227,14 @@ async function main() {
     );
   if (!opt.keep) fs.rmSync(dir, { recursive: true, force: true });
   process.exit(verdict.every((v) => v.ok) ? 0 : 1);
+}
+
+/** A snapshot with the heap after GC of the server (`heap`) and of its engine hosts together (`hostHeap`). */
+function withHeaps(snap, heaps) {
+  const heap = heaps.get(snap.server.pid) ?? null;
+  const hosts = snap.hosts.map((h) => heaps.get(h.pid));
+  const hostHeap = hosts.every(Boolean) ? hosts.reduce((s, h) => s + h.heapUsed, 0) : null;
+  return { ...snap, heap, hostHeap };
 }
 
 /** The tally as plain JSON. */
