@@ -65,32 +65,13 @@ export const ModelSummarySchema = z.object({
 export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 
 /** Where a model comes from: a path (Electron, CLI) or an upload id handed out by browser mode. */
-const PathSourceSchema = z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) });
-const UploadSourceSchema = z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9]{32}$/) });
 export const ModelSourceSchema = z.discriminatedUnion('kind', [
-  PathSourceSchema,
-  UploadSourceSchema,
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9]{32}$/) }),
   /** A precision variant Kiln made (see variant.make): its id, never a path. */
   z.object({ kind: z.literal('variant'), variantId: z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/) }),
 ]);
 export type ModelSource = z.infer<typeof ModelSourceSchema>;
-
-/** Where an engine file comes from: a path (Electron, CLI) or an upload (browser mode). */
-export const EngineSourceSchema = z.discriminatedUnion('kind', [PathSourceSchema, UploadSourceSchema]);
-
-/** What engine.trust recorded: the bytes' sha256 is in Kiln's registry of engines it may open. */
-export const EngineTrustSchema = z.object({
-  file: z.string(),
-  sha256: z.string(),
-  /** built: Kiln built these very bytes (trusting changes nothing); trusted: the user's yes is recorded. */
-  origin: z.enum(['built', 'trusted']),
-  recordedAt: z.string(),
-  /** Whether a sidecar lies beside the engine and describes these bytes. */
-  sidecar: z.enum(['matches', 'differs', 'missing']),
-  /** What the sidecar says (null without one); a claim, not what decides. */
-  versionCompatible: z.boolean().nullable(),
-});
-export type EngineTrust = z.infer<typeof EngineTrustSchema>;
 
 /** Concrete dims per input name, as trtexec's --shapes gives them. */
 export const ShapesSchema = z.record(z.string(), z.array(z.number().int().min(0).max(1_000_000_000)).max(16));
@@ -654,14 +635,20 @@ export const api = {
   'engine.trust': call({
     request: z
       .object({
-        engine: EngineSourceSchema,
-        /** The user's explicit yes: nothing is recorded without it. */
-        confirm: z.literal(true, { error: "engine.trust needs confirm: true, the user's explicit yes" }),
+        engine: ModelSourceSchema.refine((s) => s.kind !== 'variant', 'an engine file'),
+        confirm: z.literal(true),
       })
       .strict(),
-    reply: EngineTrustSchema,
+    reply: z.object({
+      file: z.string(),
+      sha256: z.string(),
+      origin: z.enum(['built', 'trusted']),
+      recordedAt: z.string(),
+      sidecar: z.enum(['matches', 'differs', 'missing']),
+      versionCompatible: z.boolean().nullable(),
+    }),
     job: true,
-    doc: "Record the user's explicit yes to an engine Kiln did not build: its bytes' sha256 joins Kiln's registry, and Kiln opens an engine only when it built those bytes or a user trusted them (a version-compatible engine embeds a TensorRT runtime that runs code). Kept in Kiln's cache folder, across restarts.",
+    doc: "Record the user's explicit yes (confirm: true; nothing is recorded without it) to an engine file (a path or an upload) Kiln did not build: its bytes' sha256 joins Kiln's registry, kept in its cache folder across restarts, and Kiln opens an engine only when it built those bytes or a user trusted them (a version-compatible engine embeds a TensorRT runtime that runs code). Reply: origin built (Kiln built these very bytes) or trusted; sidecar: whether one beside the engine describes these bytes; versionCompatible: what it claims (null without one), never what decides.",
   }),
   'variant.make': call({
     request: z.object({ source: ModelSourceSchema, recipe: RecipeSchema }).strict(),

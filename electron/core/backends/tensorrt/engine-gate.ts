@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../../shared/api/errors';
-import type { EngineTrust } from '../../../shared/api/contract';
+import type { ReplyOf } from '../../../shared/api/contract';
 import { writeFileAtomic } from '../../../platform/atomic-write';
 import { readSidecar, sidecarPath, writeSidecar, type EngineSidecar } from './sidecar';
 import { engineTrust, recordEngine, sha256OfFile, type TrustEntry } from './trusted-engines';
@@ -119,7 +119,7 @@ export function exportEngine(enginePath: string, outPath: string): { engine: str
  * A user's explicit yes to the engine at `enginePath`: its bytes' sha256 joins the registry, so the
  * gate lets these bytes (and only these) through from now on, in every process and after restarts.
  */
-export function trustEngine(enginePath: string, displayName: string): EngineTrust {
+export function trustEngine(enginePath: string, displayName: string): ReplyOf<'engine.trust'> {
   const sha256 = sha256OfFile(enginePath);
   const entry = recordEngine(sha256, 'trusted', displayName);
   let sidecar: EngineSidecar | null = null;
