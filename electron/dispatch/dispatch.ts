@@ -77,6 +77,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
           run,
         );
       }
+      case 'engine.trust': {
+        const { engine, confirm } = params as ParsedRequestOf<'engine.trust'>;
+        return options.supervisor.run('engine.trust', { ...resolveSource(engine), confirm }, run);
+      }
       case 'variant.make': {
         const { source, recipe } = params as ParsedRequestOf<'variant.make'>;
         const calibrationPaths =

@@ -3,8 +3,12 @@
  * Runtime, TensorRT builds) can crash or run out of memory; when the host dies, every job it was
  * running fails with HOST_CRASHED naming the cause, a new host starts, and the app goes on.
  * A watchdog covers the host that does not die but stops listening: a cancelled job that has not
- * stopped within the grace period (stuck in synchronous or native work, where the cancel cannot
- * reach it) gets its host killed and restarted, so the jobs after it are answered.
+ * stopped within the grace period is answered CANCELLED, and its host is asked whether it still
+ * listens (a ping). A host that does not answer (stuck in synchronous work, where the cancel cannot
+ * reach it) is killed and restarted, so the jobs after it are answered. A host that answers is
+ * only busy — other users' jobs share it, and a loaded machine slows every job's next check of its
+ * cancel — so it is left alone with the jobs it runs; the cancelled one winds down there, and only
+ * if it is still running `stuckMs` after its cancel is its host restarted after all.
  */
 import type { Progress } from '../shared/api/contract';
 import { removeTempDirsOf } from '../platform/temp-dirs';
@@ -28,11 +32,17 @@ interface RunningJob {
   reject: (error: KilnError) => void;
   onProgress: ((progress: Progress) => void) | undefined;
   cancelTimer?: ReturnType<typeof setTimeout>;
+  /** Its caller has been answered (CANCELLED) while it winds down in a host that still listens. */
+  answered?: boolean;
 }
 
 export interface SupervisorOptions {
-  /** How long a cancelled job may take to stop before its host is killed and restarted. */
+  /** How long a cancelled job may take to stop before its caller is answered and its host is pinged. */
   cancelGraceMs?: number;
+  /** How long a pinged host has to answer before it counts as stuck (default: the grace period). */
+  pingTimeoutMs?: number;
+  /** How long after its cancel a job may still run in a host that listens before that host is restarted. */
+  stuckMs?: number;
   /** Crashes within `crashWindowMs` beyond which restarts are delayed, so a crash loop cannot spin. */
   maxQuickCrashes?: number;
   crashWindowMs?: number;
@@ -48,6 +58,8 @@ export class HostLane {
   private disposed = false;
   private readyWaiters: Array<() => void> = [];
   private readyPid: number | undefined;
+  private readonly pongWaiters = new Map<string, () => void>();
+  private nextPing = 1;
   /** How many times the host has been started (1 after the first start). */
   starts = 0;
 
@@ -85,26 +97,66 @@ export class HostLane {
         () => {
           if (!this.jobs.has(id)) return;
           this.channel?.send({ type: 'cancel', id });
-          // A job stuck in synchronous or native work cannot hear the cancel: past the grace period
-          // its host is killed and restarted, so neither its caller nor the jobs after it wait on it.
-          const graceMs = this.options.cancelGraceMs ?? 5_000;
-          running.cancelTimer = setTimeout(() => {
-            if (!this.jobs.delete(id)) return;
-            const seconds = graceMs >= 1000 ? `${Math.round(graceMs / 1000)} s` : `${graceMs} ms`;
-            reject(
-              new KilnError(
-                'CANCELLED',
-                `${job} was cancelled; it did not stop within ${seconds}, so Kiln restarted the engine host`,
-                { details: { hostRestarted: true } },
-              ),
-            );
-            this.restartStuckHost(`${job} did not stop within ${seconds} of being cancelled`);
-          }, graceMs);
+          running.cancelTimer = setTimeout(() => this.watch(id, running, Date.now()), this.graceMs);
         },
         { once: true },
       );
       channel.send({ type: 'run', id, job, params });
     });
+  }
+
+  private get graceMs(): number {
+    return this.options.cancelGraceMs ?? 5_000;
+  }
+
+  /**
+   * A cancelled job past its grace period: its caller is answered, and its host is pinged. No answer
+   * means the host is stuck (restarted); an answer means it is busy, and the job is looked at again
+   * after another grace period, until `stuckMs` after its cancel.
+   */
+  private watch(id: string, running: RunningJob, cancelledAt: number): void {
+    if (this.jobs.get(id) !== running) return;
+    const channel = this.channel;
+    if (!channel) return;
+    const grace = this.graceMs;
+    const seconds = duration(grace);
+    const ping = `ping-${this.nextPing++}`;
+    const stuck = setTimeout(() => {
+      this.pongWaiters.delete(ping);
+      if (this.jobs.get(id) !== running || this.channel !== channel) return;
+      if (!running.answered) {
+        this.jobs.delete(id);
+        running.reject(
+          new KilnError(
+            'CANCELLED',
+            `${running.job} was cancelled; it did not stop within ${seconds}, so Kiln restarted the engine host`,
+            { details: { hostRestarted: true } },
+          ),
+        );
+      }
+      this.restartStuckHost(`${running.job} did not stop within ${seconds} of being cancelled`);
+    }, this.options.pingTimeoutMs ?? grace);
+    this.pongWaiters.set(ping, () => {
+      clearTimeout(stuck);
+      if (this.jobs.get(id) !== running || this.channel !== channel) return;
+      if (!running.answered) {
+        running.answered = true;
+        running.reject(
+          new KilnError(
+            'CANCELLED',
+            `${running.job} was cancelled; the engine host is busy and stops it as soon as it can`,
+            { details: { stillStopping: true } },
+          ),
+        );
+      }
+      const stuckMs = this.options.stuckMs ?? 60_000;
+      if (Date.now() - cancelledAt >= stuckMs) {
+        this.restartStuckHost(`${running.job} was still running ${duration(stuckMs)} after it was cancelled`);
+        return;
+      }
+      running.cancelTimer = setTimeout(() => this.watch(id, running, cancelledAt), grace);
+    });
+    channel.send({ type: 'ping', id: ping });
   }
 
   /** Stops the host and fails what is still running. */
@@ -151,6 +203,12 @@ export class HostLane {
   private receive(channel: HostChannel, raw: unknown): void {
     if (channel !== this.channel || !raw || typeof raw !== 'object') return;
     const message = raw as FromHost;
+    if (message.type === 'pong') {
+      const waiter = this.pongWaiters.get(message.id);
+      this.pongWaiters.delete(message.id);
+      waiter?.();
+      return;
+    }
     if (message.type === 'ready') {
       this.readyPid = message.pid;
       const waiters = this.readyWaiters;
@@ -208,4 +266,9 @@ export class HostLane {
       );
     }
   }
+}
+
+/** "5 s", or "20 ms" under a second. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }

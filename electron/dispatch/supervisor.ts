@@ -1,7 +1,7 @@
 /**
  * Every front door's one handle on model work. Jobs run in engine-host processes, in two lanes, so
  * a two-minute calibration never holds up opening a graph: the interactive lane takes what a user
- * waits on while looking at a model (open, graph, node details, the TensorRT check, engine imports,
+ * waits on while looking at a model (open, graph, node details, the TensorRT check, engine imports and trust,
  * the machine probe), the work lane everything long (variants, comparisons, builds, profiles,
  * exports). Timing jobs — profiles, builds, and variant making and search, whose speed checks time
  * the model — run one at a time in the order asked, so two of them never time each other; a queued
@@ -20,6 +20,7 @@ const LANE_OF: Record<HostJob, LaneName> = {
   'model.node': 'interactive',
   'model.check': 'interactive',
   'engine.import': 'interactive',
+  'engine.trust': 'interactive',
   'native.probe': 'interactive',
   'model.compare': 'work',
   'variant.search': 'work',

@@ -27,12 +27,14 @@ import { filesAsData } from '../core/inputs/files';
 import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
+import { trustEngine } from '../core/backends/tensorrt/engine-gate';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
+const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
 const MAX_ENGINE_JSON = 256 * 2 ** 20;
 const VariantParams = OpenParams.extend({ recipe: RecipeSchema, calibrationPaths: z.array(z.string()).default([]) });
@@ -100,7 +102,10 @@ function buildInfo(a: BuildArtifact): BuildInfo {
   };
 }
 
-const DiagnoseParams = z.object({ ms: z.number().int().min(0), crash: z.enum(['none', 'exit', 'throw', 'hang']) });
+const DiagnoseParams = z.object({
+  ms: z.number().int().min(0),
+  crash: z.enum(['none', 'exit', 'throw', 'hang', 'slow-cancel']),
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -153,6 +158,12 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
       texts.push({ name: f.displayName, text: await fs.promises.readFile(f.path, 'utf8') });
     }
     return engineView(analysis, texts);
+  },
+
+  'engine.trust': async (raw, ctx) => {
+    const { path, displayName } = TrustParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Recording your trust in ${displayName}` });
+    return trustEngine(path, displayName);
   },
 
   'variant.make': async (raw, ctx) => {
@@ -228,6 +239,14 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
       ctx.progress({ fraction: null, stage: 'hanging' });
       await sleep(50);
       while (performance.now() - start < params.ms);
+      return { pid: process.pid, ranMs: performance.now() - start };
+    }
+    if (params.crash === 'slow-cancel') {
+      // Work that hears its cancel only when it ends, while the host goes on answering: a native
+      // call on a worker thread, or a job on a loaded machine whose next check is far off.
+      ctx.progress({ fraction: null, stage: 'working' });
+      await sleep(params.ms);
+      throwIfCancelled(ctx, 'host.diagnose');
       return { pid: process.pid, ranMs: performance.now() - start };
     }
     const step = 20;

@@ -28,6 +28,10 @@ function receive(raw: unknown): void {
     running.get(message.id)?.abort();
     return;
   }
+  if (message.type === 'ping') {
+    send({ type: 'pong', id: message.id });
+    return;
+  }
   if (message.type !== 'run') return;
   const { id, job, params } = message;
   const handler = jobs[job];

@@ -12,16 +12,22 @@ export type HostJob =
   | 'model.export'
   | 'model.check'
   | 'engine.import'
+  | 'engine.trust'
   | 'variant.make'
   | 'model.build'
   | 'model.profile'
   | 'native.probe'
   | 'host.diagnose';
 
-export type ToHost = { type: 'run'; id: string; job: HostJob; params: unknown } | { type: 'cancel'; id: string };
+export type ToHost =
+  | { type: 'run'; id: string; job: HostJob; params: unknown }
+  | { type: 'cancel'; id: string }
+  /** Are you listening? A host whose event loop turns answers `pong` at once, whatever its jobs do. */
+  | { type: 'ping'; id: string };
 
 export type FromHost =
   | { type: 'ready'; pid: number }
+  | { type: 'pong'; id: string }
   | { type: 'progress'; id: string; progress: Progress }
   | { type: 'result'; id: string; ok: true; value: unknown }
   | { type: 'result'; id: string; ok: false; error: KilnErrorShape };

@@ -63,7 +63,9 @@ typedef struct kiln_trt_plugin {
   /*
    * Deserialize an engine and time it the way trtexec does.
    * request: {"engine": path, "shapes": {input: dims}, "warmupMs", "durationS" | "iterations",
-   *           "useCudaGraph"?, "noDataTransfers"?, "layerRuns"?}
+   *           "useCudaGraph"?, "noDataTransfers"?, "layerRuns"?, "allowHostCode"?}
+   * allowHostCode (profile and run): deserialize a plan carrying host code (a version-compatible
+   * engine's lean runtime); Kiln sets it only for engines that passed its gate. Default false.
    * out: {"coldStartMs", "samplesMs": [...], "computeMs": [...], "layers": [{"name", "ms"}], "tensorrt", "device"}
    */
   int (*profile)(const char* request_json, kiln_trt_progress_fn progress, void* user, volatile int* cancel, char** out);
@@ -71,7 +73,7 @@ typedef struct kiln_trt_plugin {
   /*
    * Run an engine once on given inputs (for accuracy comparison).
    * request: {"engine": path, "inputs": {name: {"dims": [...], "dtype": "float32", "file": path of raw little-endian data}},
-   *           "outputDir": folder for raw output files}
+   *           "outputDir": folder for raw output files, "allowHostCode"?}
    * out: {"outputs": {name: {"dims", "dtype", "file"}}}
    */
   int (*run)(const char* request_json, kiln_trt_progress_fn progress, void* user, volatile int* cancel, char** out);

@@ -100,6 +100,26 @@ describe('engine host crash recovery', () => {
     expect(await supervisor.ready()).not.toBe(pid);
   });
 
+  it('a cancelled job slow to stop, in a host that still answers, is answered CANCELLED; the host and the job beside it carry on', async () => {
+    // The soak's finding (issue 20): under load, a cancelled compare missed its grace period and the
+    // watchdog killed the host with every other user's job in it.
+    const pid = await supervisor.ready();
+    const bystander = client.call('host.diagnose', { ms: 9_000 });
+    const controller = new AbortController();
+    const started = performance.now();
+    const job = client.call(
+      'host.diagnose',
+      { ms: 12_000, crash: 'slow-cancel' },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    );
+    const err = await failureOf(job);
+    expect(err.code).toBe('CANCELLED');
+    expect(err.details).toMatchObject({ stillStopping: true });
+    expect(performance.now() - started).toBeLessThan(11_500); // answered before the job itself ends
+    await expect(bystander).resolves.toMatchObject({ pid });
+    expect(await supervisor.ready()).toBe(pid);
+  });
+
   it('bad files fail with a clear error naming the file, and the host survives', async () => {
     const pid = await supervisor.ready();
     const err = await failureOf(

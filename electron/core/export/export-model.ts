@@ -8,8 +8,10 @@ import type { BuildOptionsSchema } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import { exportDir } from '../../platform/paths';
 import { buildWith } from '../backends/registry';
+import { throughGate } from '../backends/tensorrt/trt-backend';
 import type { JobContext } from '../jobs/context';
-import { exportEngine, sidecarPath } from '../backends/tensorrt/sidecar';
+import { sidecarPath } from '../backends/tensorrt/sidecar';
+import { assertEngineTrusted, exportEngine } from '../backends/tensorrt/engine-gate';
 import { analyzeModel } from '../onnx/analyze';
 import { trtexecCommand } from '../trt/trtexec-command';
 import { exportTriton } from './triton';
@@ -53,9 +55,11 @@ export async function exportModel(
   ctx.progress({ fraction: null, stage: `Exporting ${req.name}` });
   if (req.target === 'engine') {
     const out = path.join(exportDir(), `${req.name}.engine`);
-    const r = exportEngine(artifact!.artifactPath, out);
+    const r = throughGate(artifact!, (enginePath) => exportEngine(enginePath, out));
     return { folder: exportDir(), files: [r.engine, r.sidecar], config: null, trtexec };
   }
+  // A model.plan is shipped only if it passes the same gate as an .engine export.
+  if (artifact) throughGate(artifact, assertEngineTrusted);
   const r = exportTriton({
     repository: path.join(exportDir(), 'model_repository'),
     name: req.name,

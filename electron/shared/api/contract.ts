@@ -558,6 +558,24 @@ export const api = {
     job: true,
     doc: 'Read trtexec --exportLayerInfo / --exportProfile / --exportTimes files (TensorRT 10 or 11) and map the engine onto the open model.',
   }),
+  'engine.trust': call({
+    request: z
+      .object({
+        engine: ModelSourceSchema.refine((s) => s.kind !== 'variant', 'an engine file'),
+        confirm: z.literal(true),
+      })
+      .strict(),
+    reply: z.object({
+      file: z.string(),
+      sha256: z.string(),
+      origin: z.enum(['built', 'trusted']),
+      recordedAt: z.string(),
+      sidecar: z.enum(['matches', 'differs', 'missing']),
+      versionCompatible: z.boolean().nullable(),
+    }),
+    job: true,
+    doc: "Record the user's explicit yes (confirm: true; nothing is recorded without it) to an engine file (a path or an upload) Kiln did not build: its bytes' sha256 joins Kiln's registry, kept in its cache folder across restarts, and Kiln opens an engine only when it built those bytes or a user trusted them (a version-compatible engine embeds a TensorRT runtime that runs code). Reply: origin built (Kiln built these very bytes) or trusted; sidecar: whether one beside the engine describes these bytes; versionCompatible: what it claims (null without one), never what decides.",
+  }),
   'variant.make': call({
     request: z.object({ source: ModelSourceSchema, recipe: RecipeSchema }).strict(),
     reply: VariantSchema,
@@ -691,12 +709,12 @@ export const api = {
     request: z
       .object({
         ms: z.number().int().min(0).max(600_000),
-        crash: z.enum(['none', 'exit', 'throw', 'hang']).default('none'),
+        crash: z.enum(['none', 'exit', 'throw', 'hang', 'slow-cancel']).default('none'),
       })
       .strict(),
     reply: z.object({ pid: z.number().int(), ranMs: z.number() }),
     job: true,
-    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash, or a hang that ignores cancel).',
+    doc: 'Engine-host self-test: reports progress for `ms` milliseconds (and can simulate a crash, a hang that ignores cancel, or work that hears a cancel only when it ends while its host keeps listening).',
   }),
 } as const;
 

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'NOT_ONNX', // protobuf decode failed or the message is not a model
   'UNSAFE_PATH', // external data that escapes the model's folder
   'UNSUPPORTED', // valid ONNX that Kiln cannot handle yet
+  'UNTRUSTED', // an engine Kiln did not build and no user trusted, or one changed since (engine.trust)
   'HOST_CRASHED', // the engine host died during the job
   'CANCELLED',
   'UNAVAILABLE', // a backend or feature that this machine lacks

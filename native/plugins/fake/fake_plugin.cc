@@ -5,6 +5,10 @@
 //
 // Behaviour is steered by request.fake: {"steps": N, "stepMs": ms, "fail": "parse" | "build",
 // "failNode": name, "crash": true, "unavailable": true}.
+//
+// A version-compatible build marks its engine so, and profile and run refuse such an engine unless
+// the request says "allowHostCode", as TensorRT's runtime refuses a plan carrying host code under
+// setEngineHostCodeAllowed(false).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +55,14 @@ bool writeAtomically(const std::string& path, const std::string& data) {
     if (!f.good()) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// As TensorRT's IRuntime with setEngineHostCodeAllowed(false): a plan that carries host code (the
+// lean runtime of a version-compatible engine) is not deserialized unless the caller allows it.
+int refuseHostCode(const Json& engine, const Json& req, char** out) {
+  if (!engine["versionCompatible"].boolean(false) || req["allowHostCode"].boolean(false)) return 0;
+  return fail(out, KILN_TRT_ERROR, "UNTRUSTED",
+              "the engine carries host code (version-compatible) and the request does not allow it (fake)");
 }
 
 // Runs `steps` progress steps of `stepMs`; false when cancelled.
@@ -143,7 +155,11 @@ int build(const char* request, kiln_trt_progress_fn progress, void* user, volati
   }
   flush();
   Json layerInfo = Json::object().set("Layers", layers).set("Bindings", Json::array());
-  Json engine = Json::object().set("fakeEngine", 1).set("layers", layers).set("source", req["onnx"].string());
+  Json engine = Json::object()
+                    .set("fakeEngine", 1)
+                    .set("versionCompatible", req["versionCompatible"].boolean(false))
+                    .set("layers", layers)
+                    .set("source", req["onnx"].string());
   if (!writeAtomically(req["engine"].string(), engine.dump()))
     return fail(out, KILN_TRT_ERROR, "FILE_UNREADABLE", "cannot write " + req["engine"].string());
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -176,6 +192,7 @@ int profile(const char* request, kiln_trt_progress_fn progress, void* user, vola
     return fail(out, KILN_TRT_ERROR, "NOT_ONNX", "not an engine this plugin made");
   }
   if (!engine["fakeEngine"].isNumber()) return fail(out, KILN_TRT_ERROR, "NOT_ONNX", "not an engine this plugin made");
+  if (const int code = refuseHostCode(engine, req, out)) return code;
   const int iterations = static_cast<int>(req["iterations"].number(50));
   Json samples = Json::array();
   Json compute = Json::array();
@@ -213,6 +230,17 @@ int run(const char* request, kiln_trt_progress_fn progress, void* user, volatile
     return fail(out, KILN_TRT_ERROR, "INVALID_ARGUMENT", std::string("bad request: ") + e.what());
   }
   progress(user, "Running", -1);
+  {
+    std::string text;
+    Json engine;
+    if (!readFile(req["engine"].string(), text)) return fail(out, KILN_TRT_ERROR, "FILE_NOT_FOUND", "cannot read " + req["engine"].string());
+    try {
+      engine = Json::parse(text);
+    } catch (const std::exception&) {
+      return fail(out, KILN_TRT_ERROR, "NOT_ONNX", "not an engine this plugin made");
+    }
+    if (const int code = refuseHostCode(engine, req, out)) return code;
+  }
   double sum = 0;
   for (const auto& kv : req["inputs"].members()) {
     std::string data;

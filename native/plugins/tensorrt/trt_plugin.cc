@@ -475,6 +475,8 @@ int build(const char* request, kiln_trt_progress_fn progressFn, void* user, vola
   Json layerInfo = Json::object();
   {
     Ptr<IRuntime> runtime(static_cast<IRuntime*>(L.createRuntime(&logger, NV_TENSORRT_VERSION)));
+    // The plan was built by this very call: its lean runtime (version-compatible builds) may load.
+    if (runtime) runtime->setEngineHostCodeAllowed(true);
     Ptr<ICudaEngine> engine(runtime ? runtime->deserializeCudaEngine(plan->data(), plan->size()) : nullptr);
     if (engine) {
       Ptr<IEngineInspector> inspector(engine->createEngineInspector());
@@ -523,13 +525,17 @@ struct Loaded {
   }
 };
 
-std::string load(const std::string& enginePath, const Json& shapes, Loaded& L) {
+// allowHostCode: Kiln sends it only for an engine that passed its gate (Kiln built these bytes, or a
+// user trusted them). Without it TensorRT refuses a plan that carries host code — the lean runtime
+// a version-compatible engine embeds — as setEngineHostCodeAllowed(false), its default, says.
+std::string load(const std::string& enginePath, const Json& shapes, bool allowHostCode, Loaded& L) {
   Libs& libsRef = libs();
   std::vector<char> plan;
   if (!readFile(enginePath, plan)) return "cannot read " + enginePath;
   const auto t0 = std::chrono::steady_clock::now();
   L.runtime.reset(static_cast<IRuntime*>(libsRef.createRuntime(&L.logger, NV_TENSORRT_VERSION)));
   if (!L.runtime) return "TensorRT could not create a runtime";
+  L.runtime->setEngineHostCodeAllowed(allowHostCode);
   L.engine.reset(L.runtime->deserializeCudaEngine(plan.data(), plan.size()));
   if (!L.engine) return "TensorRT cannot deserialize " + enginePath + ": " + L.logger.lastErrors();
   L.context.reset(L.engine->createExecutionContext());
@@ -585,7 +591,7 @@ int profile(const char* request, kiln_trt_progress_fn progressFn, void* user, vo
   if (const int code = start(Lb, request, req, out)) return code;
   Cuda& c = Lb.cuda;
   Loaded L;
-  const std::string error = load(req["engine"].string(), req["shapes"], L);
+  const std::string error = load(req["engine"].string(), req["shapes"], req["allowHostCode"].boolean(false), L);
   if (!error.empty()) return fail(out, KILN_TRT_ERROR, "UNSUPPORTED", error);
   cudaStream_t stream = nullptr;
   c.streamCreate(&stream);
@@ -690,7 +696,7 @@ int run(const char* request, kiln_trt_progress_fn progressFn, void* user, volati
   Json shapes = Json::object();
   for (const auto& kv : req["inputs"].members()) shapes.set(kv.first, kv.second["dims"]);
   Loaded L;
-  const std::string error = load(req["engine"].string(), shapes, L);
+  const std::string error = load(req["engine"].string(), shapes, req["allowHostCode"].boolean(false), L);
   if (!error.empty()) return fail(out, KILN_TRT_ERROR, "UNSUPPORTED", error);
   Cuda& c = Lb.cuda;
   for (auto& t : L.tensors) {

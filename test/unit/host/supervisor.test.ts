@@ -12,12 +12,15 @@ class FakeHost implements HostChannel {
   private messageListeners: Array<(m: unknown) => void> = [];
   private exitListeners: Array<(r: string) => void> = [];
   killed = false;
+  /** A host whose event loop turns answers pings; a stuck one (the default here) does not. */
+  static answersPings = false;
   constructor() {
     FakeHost.started.push(this);
     queueMicrotask(() => this.emit({ type: 'ready', pid: this.pid }));
   }
   send(m: ToHost) {
     this.sent.push(m);
+    if (m.type === 'ping' && FakeHost.answersPings) queueMicrotask(() => this.emit({ type: 'pong', id: m.id }));
   }
   onMessage(l: (m: unknown) => void) {
     this.messageListeners.push(l);
@@ -101,6 +104,56 @@ describe('HostSupervisor', () => {
     fresh.emit({ type: 'result', id: fresh.lastRunId(), ok: true, value: 'answered' });
     await expect(later).resolves.toBe('answered');
     sup.dispose();
+  });
+
+  it('a cancelled job slow to stop in a host that still answers: its caller is answered, the host and its other jobs are left alone', async () => {
+    // Found by the soak (issue 20): 50 clients loaded one host, a cancelled compare missed its grace
+    // period, and the watchdog killed the host with nine other users' jobs in it.
+    FakeHost.answersPings = true;
+    try {
+      const sup = new HostSupervisor(spawn, { cancelGraceMs: 20, stuckMs: 10_000 });
+      const controller = new AbortController();
+      const p = sup.run('model.compare', {}, { signal: controller.signal });
+      const bystander = sup.run('model.compare', {});
+      const host = FakeHost.started.at(-1) as FakeHost;
+      await sup.ready();
+      const slowId = (host.sent.find((m) => m.type === 'run') as { id: string }).id;
+      controller.abort();
+      const err = (await p.catch((e: unknown) => e)) as KilnError;
+      expect(err).toMatchObject({ code: 'CANCELLED', details: { stillStopping: true } });
+      expect(host.sent.some((m) => m.type === 'ping')).toBe(true);
+      expect(host.killed).toBe(false);
+      // The slow job ends later (its result goes nowhere); the bystander is answered as usual.
+      host.emit({ type: 'result', id: slowId, ok: false, error: { code: 'CANCELLED', message: 'stopped' } });
+      host.emit({ type: 'result', id: host.lastRunId(), ok: true, value: 'done' });
+      await expect(bystander).resolves.toBe('done');
+      await new Promise((r) => setTimeout(r, 80));
+      expect(host.killed).toBe(false);
+      sup.dispose();
+    } finally {
+      FakeHost.answersPings = false;
+    }
+  });
+
+  it('a cancelled job still running stuckMs after its cancel gets its host restarted, even if the host answers', async () => {
+    FakeHost.answersPings = true;
+    try {
+      const sup = new HostSupervisor(spawn, { cancelGraceMs: 10, stuckMs: 60 });
+      const controller = new AbortController();
+      const p = sup.run('model.compare', {}, { signal: controller.signal });
+      const bystander = sup.run('model.compare', {});
+      const host = FakeHost.started.at(-1) as FakeHost;
+      await sup.ready();
+      controller.abort();
+      await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+      const other = (await bystander.catch((e: unknown) => e)) as KilnError;
+      expect(other).toMatchObject({ code: 'HOST_CRASHED' });
+      expect(other.message).toMatch(/model\.compare was still running 60 ms after it was cancelled/);
+      expect(host.killed).toBe(true);
+      sup.dispose();
+    } finally {
+      FakeHost.answersPings = false;
+    }
   });
 
   it('a cancelled job that stops in time leaves its host alone', async () => {

@@ -299,13 +299,17 @@ async function layerTimes(
   const dir = makeTempDir('profile');
   try {
     const session = await openSession(artifact.artifactPath, { ...base, profilePrefix: path.join(dir, 'run') });
-    await session.run(feeds); // the first run allocates: recorded, then left out
-    for (let i = 0; i < runs; i++) {
-      throwIfCancelled(ctx, 'Profiling');
-      await session.run(feeds);
+    try {
+      await session.run(feeds); // the first run allocates: recorded, then left out
+      for (let i = 0; i < runs; i++) {
+        throwIfCancelled(ctx, 'Profiling');
+        await session.run(feeds);
+      }
+      session.endProfiling();
+    } finally {
+      // Cancelled or failed too: an unreleased session keeps the model's weights in native memory.
+      await session.release();
     }
-    session.endProfiling();
-    await session.release();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) return { layers: [], runMs: null };
     const trace = kernelTimes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[], runs);

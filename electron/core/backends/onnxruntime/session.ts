@@ -3,7 +3,9 @@
  * the INT8 accuracy and speed checks, comparison) is opened here, from the few settings its caller
  * states, so the options ONNX Runtime gets are written in one place. Calibration and the layerwise
  * comparison read intermediate tensors by opening a copy of the model with them exposed as graph
- * outputs; a run that fails can name the file and what was run.
+ * outputs; a run that fails can name the file and what was run. The seam also knows how many
+ * sessions are open, so tests can see that a job, cancelled or not, leaves none behind (each holds
+ * the model's weights in native memory the garbage collector does not see).
  */
 import * as ort from 'onnxruntime-node';
 import { KilnError } from '../../../shared/api/errors';
@@ -55,9 +57,23 @@ function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions
   return o;
 }
 
+const live = new Set<ort.InferenceSession>();
+
 /** Opens the model at `file`. */
-export function openSession(file: string, settings: SessionSettings): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, sessionOptions(settings));
+export async function openSession(file: string, settings: SessionSettings): Promise<ort.InferenceSession> {
+  const session = await ort.InferenceSession.create(file, sessionOptions(settings));
+  live.add(session);
+  const release = session.release.bind(session);
+  session.release = () => {
+    live.delete(session);
+    return release();
+  };
+  return session;
+}
+
+/** How many sessions are open and not yet released (for tests). */
+export function liveSessions(): number {
+  return live.size;
 }
 
 /** A graph output exposing the tensor `name` of element type `elemType` (its shape left to ONNX Runtime). */

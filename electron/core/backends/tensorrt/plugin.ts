@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { KilnError, type ErrorCode } from '../../../shared/api/errors';
 import { addonPath, loadAddon, probeNative, type Addon } from '../../native/probe';
 import type { JobContext } from '../../jobs/context';
+import type { Runtime } from './engine-gate';
 
 export interface LoadedPlugin {
   addon: Addon;
@@ -80,4 +81,26 @@ export async function callPlugin<T>(
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+interface ProbeReply {
+  available?: boolean;
+  version?: string;
+  devices?: { name: string; computeCapability: string }[];
+  reason?: string;
+}
+
+const runtimes = new Map<string, Runtime>();
+
+/** The TensorRT version and the GPU (the first, which the plugins use) an engine would run on, asked once per plugin. */
+export async function pluginRuntime(plugin: LoadedPlugin, ctx: JobContext): Promise<Runtime> {
+  const known = runtimes.get(plugin.path);
+  if (known) return known;
+  const reply = await callPlugin<ProbeReply>(plugin, 'probe', {}, ctx);
+  const device = reply.devices?.[0];
+  if (!reply.available || !reply.version || !device)
+    throw new KilnError('UNAVAILABLE', `TensorRT is unavailable: ${reply.reason ?? 'the plugin found no GPU'}`);
+  const runtime = { tensorrt: reply.version, computeCapability: device.computeCapability };
+  runtimes.set(plugin.path, runtime);
+  return runtime;
 }

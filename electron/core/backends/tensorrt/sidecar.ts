@@ -1,10 +1,9 @@
 /**
- * The sidecar JSON next to every .engine Kiln writes: what it takes to trust and deploy the engine
+ * The sidecar JSON next to every .engine Kiln writes: what it takes to deploy the engine
  * (TensorRT version, GPU, compatibility, precision recipe, source model, shapes, build options,
- * engine hash). Opening an engine checks it before anything is deserialized: a plan is tied to its
- * TensorRT version and GPU, and a version-compatible plan can carry code.
+ * engine hash). It describes an engine and says which TensorRT and GPU it is for; whether the
+ * engine may be opened at all is decided by its bytes, in engine-gate.ts, never by this editable file.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -33,15 +32,6 @@ export function writeSidecar(enginePath: string, sidecar: EngineSidecar): void {
   writeFileAtomic(sidecarPath(enginePath), `${JSON.stringify(EngineSidecarSchema.parse(sidecar), null, 2)}\n`);
 }
 
-/** Copies an engine and its sidecar to `outPath` (+ `.json`), each atomically, sidecar last. */
-export function exportEngine(enginePath: string, outPath: string): { engine: string; sidecar: string } {
-  const sidecar = readSidecar(enginePath);
-  fs.mkdirSync(path.dirname(outPath), { recursive: true });
-  writeFileAtomic(outPath, fs.readFileSync(enginePath));
-  writeSidecar(outPath, sidecar);
-  return { engine: outPath, sidecar: sidecarPath(outPath) };
-}
-
 export function readSidecar(enginePath: string): EngineSidecar {
   const file = sidecarPath(enginePath);
   const name = path.basename(enginePath);
@@ -68,55 +58,4 @@ export function readSidecar(enginePath: string): EngineSidecar {
       },
     );
   return parsed.data;
-}
-
-export interface Runtime {
-  tensorrt: string;
-  computeCapability: string;
-}
-
-/**
- * Whether `enginePath` may be deserialized here. Refuses, with the reason: a sidecar that does not
- * match its engine, another TensorRT version, another GPU (unless hardware-compatible), and a
- * version-compatible engine from an unknown source unless `allowUntrusted`.
- */
-export function checkEngine(enginePath: string, here: Runtime, opts: { allowUntrusted?: boolean } = {}): EngineSidecar {
-  const name = path.basename(enginePath);
-  const s = readSidecar(enginePath);
-  const actual = createHash('sha256').update(fs.readFileSync(enginePath)).digest('hex');
-  if (actual !== s.engineSha256)
-    throw new KilnError(
-      'INVALID_ARGUMENT',
-      `${name} does not match its sidecar (sha256 ${actual.slice(0, 12)}… ≠ ${s.engineSha256.slice(0, 12)}…)`,
-      {
-        file: name,
-      },
-    );
-  if (s.compatibility.versionCompatible && !opts.allowUntrusted)
-    throw new KilnError(
-      'UNSUPPORTED',
-      `${name} is version-compatible: it embeds a TensorRT runtime that can run code. Open it only if you trust where it came from (confirm to continue)`,
-      { file: name },
-    );
-  const major = (v: string) => v.split('.').slice(0, 2).join('.');
-  if (!s.compatibility.versionCompatible && major(s.tensorrt) !== major(here.tensorrt))
-    throw new KilnError(
-      'UNSUPPORTED',
-      `${name} was built with TensorRT ${s.tensorrt}; this machine has ${here.tensorrt}`,
-      {
-        file: name,
-      },
-    );
-  const cc = (v: string) => Number(v);
-  const hwOk =
-    s.compatibility.hardware === 'ampere+'
-      ? cc(here.computeCapability) >= 8
-      : s.device.computeCapability === here.computeCapability;
-  if (!hwOk)
-    throw new KilnError(
-      'UNSUPPORTED',
-      `${name} was built for a GPU of compute capability ${s.device.computeCapability} (${s.device.name}); this GPU is ${here.computeCapability}`,
-      { file: name },
-    );
-  return s;
 }

@@ -19,8 +19,10 @@ import type { JobContext } from '../../jobs/context';
 import { cacheDir } from '../onnxruntime/ort-backend';
 import { hostPeakRssBytes, RunMemory } from '../memory';
 import { latencyStats, thinSamples } from '../stats';
-import { callPlugin, loadPlugin, type LoadedPlugin } from './plugin';
+import { callPlugin, loadPlugin, pluginRuntime, type LoadedPlugin } from './plugin';
 import { writeSidecar, type EngineSidecar } from './sidecar';
+import { checkEngine } from './engine-gate';
+import { recordEngine, sha256OfFile } from './trusted-engines';
 import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
 
 interface BuildReply {
@@ -39,10 +41,6 @@ interface ProfileReply {
   layers: { name: string; ms: number }[];
   tensorrt: string;
   device: { name: string };
-}
-
-function sha256File(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 export async function buildTrt(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact> {
@@ -126,12 +124,41 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     shapeProfiles: trt?.profiles ?? {},
     buildOptions: trt ?? {},
     buildMs: reply.buildMs,
-    engineSha256: sha256File(enginePath),
+    engineSha256: sha256OfFile(enginePath),
     createdAt: new Date().toISOString(),
   };
+  // Kiln built these bytes: recorded before the cache entry exists, so the gate lets them through.
+  recordEngine(sidecar.engineSha256, 'built', `${a.summary.fileName} (${key})`);
   writeSidecar(enginePath, sidecar);
   writeFileAtomic(metaPath, JSON.stringify(artifact));
   return artifact;
+}
+
+/**
+ * Runs a gate `check` (engine-gate.ts) on the engine of `artifact`. An engine in Kiln's build cache
+ * that is refused (changed since it was built, its sidecar gone, built for another GPU) is removed
+ * with its entry, so the cache holds valid builds or none: the next build makes it again.
+ */
+export function throughGate<T>(artifact: BuildArtifact, check: (enginePath: string) => T): T {
+  try {
+    return check(artifact.artifactPath);
+  } catch (err) {
+    const entry = path.dirname(path.resolve(artifact.artifactPath));
+    if (!(err instanceof KilnError) || path.dirname(entry) !== path.resolve(cacheDir(), 'tensorrt')) throw err;
+    fs.rmSync(entry, { recursive: true, force: true });
+    const opts = { ...(err.file !== undefined ? { file: err.file } : {}), details: { ...err.details, removed: true } };
+    throw new KilnError(
+      err.code,
+      `${err.message.replace(/\.$/, '')}. Kiln removed this cached build; building again makes a new one.`,
+      opts,
+    );
+  }
+}
+
+/** The engine of `artifact` through the gate, for this TensorRT and GPU, before a plugin deserializes it. */
+async function openEngine(plugin: LoadedPlugin, artifact: BuildArtifact, ctx: JobContext): Promise<void> {
+  const here = await pluginRuntime(plugin, ctx);
+  throughGate(artifact, (enginePath) => checkEngine(enginePath, here));
 }
 
 export async function profileTrt(
@@ -140,12 +167,15 @@ export async function profileTrt(
   ctx: JobContext,
 ): Promise<ProfileReport> {
   const plugin: LoadedPlugin = loadPlugin();
+  await openEngine(plugin, artifact, ctx);
   const memory = new RunMemory();
   const reply = await callPlugin<ProfileReply>(
     plugin,
     'profile',
     {
       engine: artifact.artifactPath,
+      // Past the gate: TensorRT may load the runtime a version-compatible engine embeds.
+      allowHostCode: true,
       shapes: options.shapes,
       warmupMs: options.warmupMs,
       ...(options.iterations !== undefined
@@ -227,6 +257,7 @@ export async function runTrt(
   ctx: JobContext,
 ): Promise<Record<string, { dims: number[]; dtype: string; data: Uint8Array }>> {
   const plugin = loadPlugin();
+  await openEngine(plugin, artifact, ctx);
   const dir = makeTempDir('trt-run');
   try {
     const request: Record<string, { dims: number[]; dtype: string; file: string }> = {};
@@ -238,7 +269,7 @@ export async function runTrt(
     const reply = await callPlugin<RunReply>(
       plugin,
       'run',
-      { engine: artifact.artifactPath, inputs: request, outputDir: dir },
+      { engine: artifact.artifactPath, allowHostCode: true, inputs: request, outputDir: dir },
       ctx,
     );
     const out: Record<string, { dims: number[]; dtype: string; data: Uint8Array }> = {};
