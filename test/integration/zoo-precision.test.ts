@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecipeSchema, type Recipe, type Variant } from '../../electron/shared/api/contract';
 import { metricText } from '../../electron/shared/compare/report';
-import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/metrics';
+import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/thresholds';
 import { variantPath } from '../../electron/platform/paths';
 import { openSession } from '../../electron/core/backends/onnxruntime/session';
 import { compareModels } from '../../electron/core/compare/compare';

@@ -14,8 +14,8 @@ import {
   topKAgreement,
   worstSampleCosine,
   type ErrorMetrics,
-  type Thresholds,
 } from '../../../electron/shared/compare/metrics';
+import type { Thresholds } from '../../../electron/shared/compare/thresholds';
 
 const loose: Thresholds = { atol: 0.1, rtol: 0.1, cosine: 0.99, psnr: 30, snr: 20 };
 
