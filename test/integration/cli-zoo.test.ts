@@ -28,7 +28,8 @@ describe('kiln compare on the zoo', () => {
   it('vit-tiny, FP16 and INT8: one line per variant, "–" for the PSNR and SNR of identical outputs', () => {
     const r = kiln('compare', path.join(ZOO, 'vit-tiny.onnx'), '--variants', 'fp16,int8', '--samples', '2');
     expect(r.stderr).not.toMatch(/TypeError|toFixed|SIGSEGV/);
-    const lines = r.stdout.trim().split('\n');
+    const [judged, ...lines] = r.stdout.trim().split('\n');
+    expect(judged).toMatch(/^judged by cosine ≥ 0\.99/);
     expect(lines).toHaveLength(2);
     for (const [k, name] of ['fp16', 'int8'].entries()) {
       expect(lines[k]).toMatch(new RegExp(`^${name} logits: pass  cosine 1\\.000000 \\(worst sample 1\\.000000\\)`));

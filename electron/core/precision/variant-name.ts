@@ -86,7 +86,7 @@ function dataWords(r: Recipe, calibrationPaths: readonly string[]): string | nul
 
 /** `<model>.<recipe words>[.<data words>][.<fixed inputs>].onnx` */
 export function variantName(displayName: string, recipe: Recipe, calibrationPaths: readonly string[]): string {
-  const fixed = Object.entries(recipe.fixedInputs).map(([k, v]) => segment(`${k}${v}`));
+  const fixed = Object.entries(recipe.fixedInputs ?? {}).map(([k, v]) => segment(`${k}${v}`));
   const data = dataWords(recipe, calibrationPaths);
   return [displayName.replace(/\.onnx$/i, ''), recipeWords(recipe), ...(data ? [data] : []), ...fixed, 'onnx'].join(
     '.',
