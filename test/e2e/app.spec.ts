@@ -313,8 +313,9 @@ test('INT8 calibrated on images the user picks, preprocessed as the model expect
 });
 
 test('make an FP16 variant, see what changed, and profile it next to the original', async ({ page }) => {
-  // Two profiles, two comparisons and an INT8 search (each layer's sensitivity measured) in one go.
-  test.setTimeout(150_000);
+  // Two profiles, two comparisons and an INT8 search (each layer's sensitivity measured) in one go:
+  // the search alone took 130–195 s on a loaded 2-core machine.
+  test.setTimeout(420_000);
   await drop(page, CLS);
   await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Precision' }).click();
@@ -374,6 +375,7 @@ test('make an FP16 variant, see what changed, and profile it next to the origina
   // mixed variant.
   await page.getByRole('button', { name: 'Find mixed precision' }).click();
   const found = page.getByTestId('search-result');
+  await expect(found).toBeVisible({ timeout: 240_000 });
   await expect(found).toContainText('meet cosine ≥ 0.99999', { timeout: 60_000 });
   await expect(found).toContainText('(from ch_ppocr_mobile_v2.0_cls_infer.int8-trt-mse.random8.onnx)');
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
