@@ -15,7 +15,11 @@ import { initNames, rewriteSame, SRC, unchanged, values, w } from './fold-check'
 
 interface NextSpec {
   /** What comes between the activation h and the Conv (default Mul then Add, per channel). */
-  pre?: 'mulAdd' | 'mul' | 'add' | 'addAdd' | 'mulMul' | 'actMulAdd' | 'sub' | 'constConst' | 'twoActs';
+  pre?: 'mulAdd' | 'mul' | 'add' | 'addAdd' | 'mulMul' | 'actMulAdd' | 'sub' | 'constConst' | 'constOnly' | 'twoActs';
+  /** The first op's output is also a graph output. */
+  firstIsOutput?: boolean;
+  /** The reader takes the affine's output as its bias too. */
+  readerSelfBias?: boolean;
   mul?: number[];
   add?: number[];
   constFirst?: boolean;
@@ -83,10 +87,15 @@ function affineConv(spec: NextSpec): ModelProto {
     b.node('Add', [h, 'm'], { name: 'mix', outputs: ['q'] });
     y = 'q';
   }
+  if (pre === 'constOnly') {
+    b.node('Mul', [konst('s', mul), konst('s2', mul)], { name: 'scale', outputs: ['m'] });
+    y = 'm';
+  }
   if (pre === 'twoActs') {
     b.node('Mul', [h, 'x2'], { name: 'scale', outputs: ['m'] });
     y = 'm';
   }
+  if (spec.firstIsOutput) b.output(y, DT.float32, null);
   if (spec.firstReadTwice) {
     b.node('Relu', [y], { name: 'peek', outputs: ['p'] });
     b.output('p', DT.float32, null);
@@ -110,7 +119,7 @@ function affineConv(spec: NextSpec): ModelProto {
   if (weight === 'int') b.init('W', DT.int8, wDims, new Array<number>(wDims.reduce((p, q) => p * q, 1)).fill(1));
   else if (weight === 'input') b.input('W', DT.float32, wDims);
   else w(b, 'W', wDims);
-  const inputs = [y, 'W'];
+  const inputs = spec.readerSelfBias ? [y, 'W', y] : [y, 'W'];
   if (spec.bias) inputs.push(b.init('B', DT.float32, [6], [1, 2, 3, 4, 5, 6]));
   if (reader !== 'none') {
     b.node(reader === 'convTranspose' ? 'ConvTranspose' : 'Conv', inputs, {
@@ -163,6 +172,7 @@ describe('foldAffineIntoNextConvs', () => {
     ['the second of two Muls', { pre: 'mulMul' }, ['Relu', 'Mul', 'Conv']],
     ['the Add after a Mul of two activations', { pre: 'actMulAdd' }, ['Relu', 'Mul', 'Conv']],
     ['the Add after a Mul read elsewhere', { firstReadTwice: true }, ['Relu', 'Mul', 'Relu', 'Conv']],
+    ['the Add after a Mul that is a graph output', { firstIsOutput: true }, ['Relu', 'Mul', 'Conv']],
   ])('%s: folded into the weights, same outputs', async (_name, spec, ops) => {
     const r = await rewriteSame(affineConv(spec), forward(false));
     expect(r.result).toEqual({ folded: 1, batchNorms: 0 });
@@ -193,6 +203,10 @@ describe('foldAffineIntoNextConvs', () => {
       expect(values(r.copy, 'shift_mean')).toEqual([0, 0, 0, 0]);
       expect(values(r.copy, 'shift_var')).toEqual([1, 1, 1, 1]);
     }
+    // An Add alone becomes the BatchNormalization; its constant is dropped with it.
+    const shift = await rewriteSame(affineConv({ pre: 'add', pads: [1, 1, 1, 1] }), forward(true));
+    expect(shift.result).toEqual({ folded: 0, batchNorms: 1 });
+    expect(initNames(shift.copy)).toEqual(['W', 'shift_beta', 'shift_gamma', 'shift_mean', 'shift_var']);
     // One padded reader among unpadded ones is enough.
     const mixed = await rewriteSame(affineConv({ second: 'paddedConv' }), forward(true));
     expect(mixed.result).toEqual({ folded: 0, batchNorms: 1 });
@@ -216,6 +230,8 @@ describe('foldAffineIntoNextConvs', () => {
     ['an integer constant', { intConst: true }],
     ['a Sub', { pre: 'sub' }],
     ['a Mul of two constants', { pre: 'constConst' }],
+    ['a Mul of two constants straight into the Conv', { pre: 'constOnly' }],
+    ['read by a Conv as its input and its bias', { readerSelfBias: true }],
     ['a Mul of two activations', { pre: 'twoActs' }],
   ])('leaves it alone: %s', (_why, spec) => {
     unchanged(affineConv(spec), forward(true), none);

@@ -67,7 +67,7 @@ function convBn(spec: BnSpec = {}): ModelProto {
     b.node(spec.producer ?? op, inputs, {
       name: 'conv',
       outputs: ['y'],
-      attrs: spec.producer ? {} : { pads: [1, 1, 1, 1], group },
+      attrs: spec.producer ? {} : group === 1 ? { pads: [1, 1, 1, 1] } : { pads: [1, 1, 1, 1], group },
       domain: spec.convDomain,
     });
   const n = spec.channels ?? c;
@@ -175,6 +175,7 @@ interface AffineSpec {
   group?: number;
   bias?: boolean;
   biasShared?: boolean;
+  weightShared?: boolean;
   graphOutput?: boolean;
   readTwice?: boolean;
   intConst?: boolean;
@@ -199,7 +200,15 @@ function convAffine(spec: AffineSpec): ModelProto {
   if (spec.bias || spec.biasShared) inputs.push(b.init('B', DT.float32, [6], [0.1, -0.2, 0.3, -0.4, 0.5, -0.6]));
   if (spec.intBias) inputs.push(b.init('B', DT.int32, [6], [1, 2, 3, 4, 5, 6]));
   if (spec.biasLength) inputs.push(w(b, 'B', [spec.biasLength]));
-  b.node(op, inputs, { name: 'conv', outputs: ['y'], attrs: { pads: [1, 1, 1, 1], group } });
+  b.node(op, inputs, {
+    name: 'conv',
+    outputs: ['y'],
+    attrs: group === 1 ? { pads: [1, 1, 1, 1] } : { pads: [1, 1, 1, 1], group },
+  });
+  if (spec.weightShared) {
+    b.node(op, ['x', 'W'], { name: 'twin', outputs: ['t'], attrs: { pads: [1, 1, 1, 1] } });
+    b.output('t', DT.float32, null);
+  }
   const dims = spec.dims ?? [1, 6, 1, 1];
   const n = dims.reduce((a, c) => a * c, 1);
   const k = spec.intConst
@@ -279,6 +288,7 @@ describe('foldAffineIntoConvs', () => {
     ['an integer weight', { op: 'Mul', intWeight: true }],
     ['an integer bias', { op: 'Mul', intBias: true }],
     ['a bias of the wrong length', { op: 'Add', biasLength: 4 }],
+    ['a weight shared with another Conv', { op: 'Mul', weightShared: true }],
   ])('leaves it alone: %s', (_why, spec) => {
     unchanged(convAffine(spec), (m) => foldAffineIntoConvs(m, SRC));
   });
@@ -305,6 +315,8 @@ interface HsSpec {
   swish?: boolean;
   swishOther?: boolean;
   divSwapped?: boolean;
+  clipOp?: string;
+  divOp?: string;
   clipReadTwice?: boolean;
   clipIsOutput?: boolean;
   intThree?: boolean;
@@ -340,7 +352,7 @@ function hardSigmoid(spec: HsSpec = {}): ModelProto {
       attrs: { min: { float: spec.lo ?? 0 }, max: { float: spec.hi ?? 6 } },
     });
   } else
-    b.node('Clip', ['a', k('lo', spec.lo ?? 0), k('hi', spec.hi ?? 6)], {
+    b.node(spec.clipOp ?? 'Clip', ['a', k('lo', spec.lo ?? 0), k('hi', spec.hi ?? 6)], {
       name: 'clip',
       outputs: ['c'],
       domain: spec.clipDomain,
@@ -352,7 +364,7 @@ function hardSigmoid(spec: HsSpec = {}): ModelProto {
     last = 'm';
   }
   if (spec.swishNoDiv) b.node('Relu', [last], { name: 'div', outputs: ['y'] });
-  else b.node('Div', spec.divSwapped ? [six, last] : [last, six], { name: 'div', outputs: ['y'] });
+  else b.node(spec.divOp ?? 'Div', spec.divSwapped ? [six, last] : [last, six], { name: 'div', outputs: ['y'] });
   b.output('y', DT.float32, null);
   if (spec.clipReadTwice) {
     b.node('Relu', ['c'], { name: 'other', outputs: ['o'] });
@@ -415,6 +427,8 @@ describe('fuseHardSigmoids', () => {
     ['a Clip with no lower bound', { noLowerBound: true }],
     ['a Sub instead of the Add', { addOp: 'Sub' }],
     ['an Add of another domain', { addDomain: 'com.example' }],
+    ['a Max(0, 6) in place of the Clip', { clipOp: 'Max' }],
+    ['a Mul by 6 in place of the Div', { divOp: 'Mul' }],
   ])('leaves it alone: %s', (_why, spec) => {
     unchanged(hardSigmoid(spec), (m) => fuseHardSigmoids(m, SRC));
   });
