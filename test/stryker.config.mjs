@@ -22,7 +22,7 @@ const config = {
   testFiles: ALL_TESTS,
   concurrency: Number(process.env.KILN_MUTATE_CONCURRENCY ?? 1),
   ignoreStatic: true,
-  timeoutMS: 10_000,
+  timeoutMS: 5_000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 10,
   tempDirName: 'test/.tmp/stryker',

@@ -72,7 +72,7 @@ export const MODULES = {
   folds: {
     what: 'exact graph folds before quantizing',
     mutate: () => ['electron/core/precision/folds.ts'],
-    tests: ['test/unit/mutation/folds.test.ts'],
+    tests: ['test/unit/mutation/folds.test.ts', 'test/unit/mutation/folds-forward.test.ts'],
   },
   'engine-mapping': {
     what: 'engine layers to ONNX nodes (layer-name grammar and mapping)',

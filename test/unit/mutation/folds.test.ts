@@ -1,16 +1,15 @@
 /**
- * The exact rewrites made before quantizing, each on a graph built for one rule: the rewritten
- * model must compute what the original does (run both on ONNX Runtime), and every condition that
- * must stop a fold (a tensor read twice, a graph output, a grouped ConvTranspose, a constant that
- * broadcasts along width, training-mode BatchNormalization, near-but-not-equal hard-sigmoid
- * constants…) must leave the graph untouched. A fold that is not exact changes every output of the
- * INT8 variant, so the check is numeric (npm run mutate -- folds).
+ * The exact rewrites made before quantizing that fold into the op before them, each on a graph
+ * built for one rule: BatchNormalization and constant Mul/Div/Add/Sub into the Conv before them,
+ * Add → Clip → Div (→ Mul) into HardSigmoid. The rewritten model must compute what the original
+ * does (both run on ONNX Runtime), and every condition that must stop a fold (a tensor read twice,
+ * a grouped ConvTranspose, a constant that broadcasts along width, training-mode
+ * BatchNormalization, integer tensors, near-but-not-equal hard-sigmoid constants…) must leave the
+ * graph untouched. A fold that is not exact changes every output of the INT8 variant, so the check
+ * is numeric (npm run mutate -- folds; the forward fold is in folds-forward.test.ts).
  */
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { encodeModel } from '../../../electron/core/onnx/encode';
-import type { ModelProto } from '../../../electron/core/onnx/model';
-import { tensorValues } from '../../../electron/core/onnx/values';
+import { ATTR, type ModelProto } from '../../../electron/core/onnx/model';
 import {
   foldAffineIntoConvs,
   foldAffineIntoNextConvs,
@@ -18,71 +17,7 @@ import {
   fuseHardSigmoids,
 } from '../../../electron/core/precision/folds';
 import { DT, GraphBuilder, model, randomFloats, seeded, type AttrInput } from '../../builders/graph';
-
-const SRC = { path: '/nonexistent/folds.onnx' };
-
-/** Every output of `m` on a seeded input for each graph input. */
-async function run(m: ModelProto): Promise<Float32Array[]> {
-  const g = m.graph!;
-  const feeds: Record<string, ort.Tensor> = {};
-  g.input.forEach((v, i) => {
-    const dims = v.type!.kind === 'tensor' ? v.type!.shape!.map((d) => Number(d.value)) : [];
-    const n = dims.reduce((a, b) => a * b, 1);
-    feeds[v.name] = new ort.Tensor('float32', randomFloats(seeded(11 + i), n, 4), dims);
-  });
-  const s = await ort.InferenceSession.create(encodeModel(m), { logSeverityLevel: 3 });
-  try {
-    const out = await s.run(feeds);
-    return s.outputNames.map((n) => Float32Array.from(out[n]!.data as Float32Array));
-  } finally {
-    await s.release();
-  }
-}
-
-/** Rewrites a copy of `m` and checks it computes the same outputs. */
-async function rewriteSame<T>(m: ModelProto, rewrite: (copy: ModelProto) => T, tolerance = 1e-4) {
-  const copy = structuredClone(m);
-  const result = rewrite(copy);
-  const [want, got] = [await run(m), await run(copy)];
-  expect(got.length).toBe(want.length);
-  want.forEach((w, k) => {
-    const g = got[k]!;
-    expect(g.length).toBe(w.length);
-    let worst = 0;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i]! - g[i]!) / Math.max(1, Math.abs(w[i]!)));
-    expect(worst).toBeLessThan(tolerance);
-  });
-  return { result, copy, ops: copy.graph!.node.map((n) => n.opType) };
-}
-
-/** Rewrites a copy and expects nothing to change. */
-function unchanged(m: ModelProto, rewrite: (copy: ModelProto) => unknown, none: unknown = 0) {
-  const copy = structuredClone(m);
-  expect(rewrite(copy)).toEqual(none);
-  expect(copy).toEqual(m);
-}
-
-const initNames = (m: ModelProto) => m.graph!.initializer.map((t) => t.name).sort();
-const values = (m: ModelProto, name: string) =>
-  Array.from(
-    tensorValues(
-      m.graph!.initializer.find((t) => t.name === name)!,
-      SRC,
-    ),
-  );
-
-let seed = 100;
-const w = (b: GraphBuilder, name: string, dims: number[], scale = 0.5) =>
-  b.init(
-    name,
-    DT.float32,
-    dims,
-    randomFloats(
-      seeded(seed++),
-      dims.reduce((x, y) => x * y, 1),
-      scale,
-    ),
-  );
+import { initNames, rewriteSame, SRC, unchanged, values, w } from './fold-check';
 
 // ---- BatchNormalization into the Conv before it -------------------------------------------------
 
@@ -99,6 +34,17 @@ interface BnSpec {
   channels?: number;
   domain?: string;
   notConv?: boolean;
+  /** Other ways a fold must be refused (or allowed). */
+  emptyOutputs?: boolean;
+  onInput?: boolean;
+  convDomain?: string;
+  producer?: string;
+  intBias?: boolean;
+  intWeight?: boolean;
+  varLength?: number;
+  biasLength?: number;
+  intParam?: boolean;
+  bnOp?: string;
 }
 
 function convBn(spec: BnSpec = {}): ModelProto {
@@ -109,29 +55,41 @@ function convBn(spec: BnSpec = {}): ModelProto {
   const op = spec.transposed ? 'ConvTranspose' : 'Conv';
   const group = spec.group ?? 1;
   const wDims = spec.transposed ? [4, c / group, 3, 3] : [c, 4 / group, 3, 3];
-  w(b, 'W', wDims);
+  if (spec.intWeight) b.init('W', DT.int8, wDims, new Array<number>(wDims.reduce((p, q) => p * q, 1)).fill(1));
+  else w(b, 'W', wDims);
+  b.init('spare', DT.float32, [1], [1]); // read by nothing: a rewrite that changes nothing keeps it
   const inputs = ['x', 'W'];
   if (spec.bias) inputs.push(w(b, 'B', [c]));
+  if (spec.intBias) inputs.push(b.init('B', DT.int32, [c], [1, 2, 3, 4]));
+  if (spec.biasLength) inputs.push(w(b, 'B', [spec.biasLength]));
   if (spec.notConv) b.node('Relu', ['x'], { name: 'conv', outputs: ['y'] });
-  else b.node(op, inputs, { name: 'conv', outputs: ['y'], attrs: { pads: [1, 1, 1, 1], group } });
+  else if (!spec.onInput)
+    b.node(spec.producer ?? op, inputs, {
+      name: 'conv',
+      outputs: ['y'],
+      attrs: spec.producer ? {} : group === 1 ? { pads: [1, 1, 1, 1] } : { pads: [1, 1, 1, 1], group },
+      domain: spec.convDomain,
+    });
   const n = spec.channels ?? c;
   const params = [
     spec.gammaInput ? 'gamma' : b.init('gamma', DT.float32, [n], randomFloats(seeded(1), n, 2)),
     b.init('beta', DT.float32, [n], randomFloats(seeded(2), n, 2)),
-    b.init('mean', DT.float32, [n], randomFloats(seeded(3), n, 2)),
+    spec.intParam
+      ? b.init('mean', DT.int64, [n], [0, 1, 2, 3])
+      : b.init('mean', DT.float32, [n], randomFloats(seeded(3), n, 2)),
     b.init(
       'var',
       DT.float32,
-      [n],
-      Array.from({ length: n }, (_, i) => 0.05 + 0.3 * i),
+      [spec.varLength ?? n],
+      Array.from({ length: spec.varLength ?? n }, (_, i) => 0.05 + 0.3 * i),
     ),
   ];
   const attrs: Record<string, AttrInput> = {};
   if (spec.epsilon !== undefined) attrs.epsilon = { float: spec.epsilon };
   if (spec.training) attrs.training_mode = 1;
-  b.node('BatchNormalization', ['y', ...params], {
+  b.node(spec.bnOp ?? 'BatchNormalization', [spec.onInput ? 'x' : 'y', ...params], {
     name: 'bn',
-    outputs: spec.extraOutputs ? ['z', 'runMean', 'runVar'] : ['z'],
+    outputs: spec.extraOutputs ? ['z', 'runMean', 'runVar'] : spec.emptyOutputs ? ['z', '', '', '', ''] : ['z'],
     attrs,
     domain: spec.domain,
   });
@@ -177,9 +135,11 @@ describe('foldBatchNorms', () => {
     unchanged(convBn({ transposed: true, group: 2 }), (m) => foldBatchNorms(m, SRC));
   });
 
-  it('folds into a grouped Conv (channels on axis 0 whatever the group)', async () => {
+  it('folds into a grouped Conv (channels on axis 0 whatever the group), and with empty optional outputs', async () => {
     const r = await rewriteSame(convBn({ group: 2 }), (m) => foldBatchNorms(m, SRC));
     expect(r.result).toBe(1);
+    const e = await rewriteSame(convBn({ emptyOutputs: true }), (m) => foldBatchNorms(m, SRC));
+    expect(e.result).toBe(1);
   });
 
   it.each<[string, BnSpec]>([
@@ -191,6 +151,15 @@ describe('foldBatchNorms', () => {
     ['parameters of the wrong length', { channels: 3 }],
     ['another domain', { domain: 'com.example' }],
     ['no Conv before it', { notConv: true }],
+    ['a graph input before it', { onInput: true }],
+    ['a Conv of another domain', { convDomain: 'com.example' }],
+    ['a MatMul before it', { producer: 'MatMul' }],
+    ['an integer Conv bias', { intBias: true }],
+    ['an integer Conv weight', { intWeight: true }],
+    ['a variance of the wrong length', { varLength: 3 }],
+    ['a Conv bias of the wrong length', { biasLength: 3 }],
+    ['an integer mean', { intParam: true }],
+    ['another normalization', { bnOp: 'LayerNormalization' }],
   ])('leaves it alone with %s', (_why, spec) => {
     unchanged(convBn(spec), (m) => foldBatchNorms(m, SRC));
   });
@@ -206,10 +175,16 @@ interface AffineSpec {
   group?: number;
   bias?: boolean;
   biasShared?: boolean;
+  weightShared?: boolean;
   graphOutput?: boolean;
   readTwice?: boolean;
   intConst?: boolean;
   chain?: boolean;
+  opDomain?: string;
+  opType?: string;
+  intWeight?: boolean;
+  intBias?: boolean;
+  biasLength?: number;
 }
 
 function convAffine(spec: AffineSpec): ModelProto {
@@ -217,10 +192,23 @@ function convAffine(spec: AffineSpec): ModelProto {
   b.input('x', DT.float32, [1, 4, 5, 5]);
   const op = spec.transposed ? 'ConvTranspose' : 'Conv';
   const group = spec.group ?? 1;
-  w(b, 'W', spec.transposed ? [4, 6 / group, 3, 3] : [6, 4, 3, 3]);
+  const wDims = spec.transposed ? [4, 6 / group, 3, 3] : [6, 4, 3, 3];
+  if (spec.intWeight) b.init('W', DT.int8, wDims, new Array<number>(wDims.reduce((p, q) => p * q, 1)).fill(1));
+  else w(b, 'W', wDims);
+  b.init('spare', DT.float32, [1], [1]);
   const inputs = ['x', 'W'];
   if (spec.bias || spec.biasShared) inputs.push(b.init('B', DT.float32, [6], [0.1, -0.2, 0.3, -0.4, 0.5, -0.6]));
-  b.node(op, inputs, { name: 'conv', outputs: ['y'], attrs: { pads: [1, 1, 1, 1], group } });
+  if (spec.intBias) inputs.push(b.init('B', DT.int32, [6], [1, 2, 3, 4, 5, 6]));
+  if (spec.biasLength) inputs.push(w(b, 'B', [spec.biasLength]));
+  b.node(op, inputs, {
+    name: 'conv',
+    outputs: ['y'],
+    attrs: group === 1 ? { pads: [1, 1, 1, 1] } : { pads: [1, 1, 1, 1], group },
+  });
+  if (spec.weightShared) {
+    b.node(op, ['x', 'W'], { name: 'twin', outputs: ['t'], attrs: { pads: [1, 1, 1, 1] } });
+    b.output('t', DT.float32, null);
+  }
   const dims = spec.dims ?? [1, 6, 1, 1];
   const n = dims.reduce((a, c) => a * c, 1);
   const k = spec.intConst
@@ -231,7 +219,11 @@ function convAffine(spec: AffineSpec): ModelProto {
         dims,
         Array.from({ length: n }, (_, i) => 0.5 + 0.25 * i),
       );
-  b.node(spec.op, spec.constFirst ? [k, 'y'] : ['y', k], { name: 'affine', outputs: ['z'] });
+  b.node(spec.opType ?? spec.op, spec.constFirst ? [k, 'y'] : ['y', k], {
+    name: 'affine',
+    outputs: ['z'],
+    domain: spec.opDomain,
+  });
   let out = 'z';
   if (spec.chain) {
     b.node('Add', ['z', b.init('k2', DT.float32, [], [0.75])], { name: 'shift', outputs: ['z2'] });
@@ -267,6 +259,8 @@ describe('foldAffineIntoConvs', () => {
     const conv = r.copy.graph!.node[0]!;
     expect(conv.output).toEqual(['z']);
     expect(conv.input).toEqual(['x', 'W', spec.bias ? 'B' : 'conv_bias']);
+    // The constant, and nothing else, is gone; a bias that existed is rewritten in place.
+    expect(initNames(r.copy)).toEqual(spec.bias ? ['B', 'W'] : ['W', 'conv_bias']);
   });
 
   it('folds a chain (Mul then Add) in turn', async () => {
@@ -287,8 +281,25 @@ describe('foldAffineIntoConvs', () => {
     ['the Conv output is read twice', { op: 'Mul', readTwice: true }],
     ['the bias is shared', { op: 'Mul', biasShared: true }],
     ['a grouped ConvTranspose', { op: 'Mul', transposed: true, group: 2 }],
+    ['a scalar after a grouped ConvTranspose', { op: 'Mul', transposed: true, group: 2, dims: [] }],
+    ['a constant of higher rank', { op: 'Mul', dims: [1, 1, 6, 1, 1] }],
+    ['an op of another domain', { op: 'Mul', opDomain: 'com.example' }],
+    ['a Pow', { op: 'Mul', opType: 'Pow' }],
+    ['an integer weight', { op: 'Mul', intWeight: true }],
+    ['an integer bias', { op: 'Mul', intBias: true }],
+    ['a bias of the wrong length', { op: 'Add', biasLength: 4 }],
+    ['a weight shared with another Conv', { op: 'Mul', weightShared: true }],
   ])('leaves it alone: %s', (_why, spec) => {
     unchanged(convAffine(spec), (m) => foldAffineIntoConvs(m, SRC));
+  });
+
+  it('a Conv whose output nothing reads', () => {
+    const b = new GraphBuilder('unread');
+    b.input('x', DT.float32, [1, 4, 5, 5]);
+    w(b, 'W', [6, 4, 3, 3]);
+    b.node('Conv', ['x', 'W'], { name: 'conv', outputs: ['y'] });
+    b.output('y', DT.float32, null);
+    unchanged(model(b.graph(), { opset: 13 }), (m) => foldAffineIntoConvs(m, SRC));
   });
 });
 
@@ -304,8 +315,17 @@ interface HsSpec {
   swish?: boolean;
   swishOther?: boolean;
   divSwapped?: boolean;
+  clipOp?: string;
+  divOp?: string;
   clipReadTwice?: boolean;
   clipIsOutput?: boolean;
+  intThree?: boolean;
+  vecThree?: boolean;
+  clipDomain?: string;
+  noLowerBound?: boolean;
+  addOp?: string;
+  addDomain?: string;
+  swishNoDiv?: boolean;
 }
 
 function hardSigmoid(spec: HsSpec = {}): ModelProto {
@@ -313,22 +333,38 @@ function hardSigmoid(spec: HsSpec = {}): ModelProto {
   b.input('x', DT.float32, [1, 3, 4, 4]);
   b.input('x2', DT.float32, [1, 3, 4, 4]);
   const k = (name: string, v: number) => b.init(name, DT.float32, [], [v]);
-  const add = k('three', spec.add ?? 3);
-  b.node('Add', spec.addConstFirst ? [add, 'x'] : ['x', add], { name: 'add', outputs: ['a'] });
-  if (spec.clipAttrs) {
+  b.init('spare', DT.float32, [1], [1]);
+  const add = spec.intThree
+    ? b.init('three', DT.int64, [], [3])
+    : spec.vecThree
+      ? b.init('three', DT.float32, [1, 3, 1, 1], [3, 4, 5])
+      : k('three', spec.add ?? 3);
+  b.node(spec.addOp ?? 'Add', spec.addConstFirst ? [add, 'x'] : ['x', add], {
+    name: 'add',
+    outputs: ['a'],
+    domain: spec.addDomain,
+  });
+  if (spec.noLowerBound) b.node('Clip', ['a', '', k('hi', spec.hi ?? 6)], { name: 'clip', outputs: ['c'] });
+  else if (spec.clipAttrs) {
     b.node('Clip', ['a'], {
       name: 'clip',
       outputs: ['c'],
       attrs: { min: { float: spec.lo ?? 0 }, max: { float: spec.hi ?? 6 } },
     });
-  } else b.node('Clip', ['a', k('lo', spec.lo ?? 0), k('hi', spec.hi ?? 6)], { name: 'clip', outputs: ['c'] });
+  } else
+    b.node(spec.clipOp ?? 'Clip', ['a', k('lo', spec.lo ?? 0), k('hi', spec.hi ?? 6)], {
+      name: 'clip',
+      outputs: ['c'],
+      domain: spec.clipDomain,
+    });
   const six = k('six', spec.div ?? 6);
   let last = 'c';
   if (spec.swish || spec.swishOther) {
     b.node('Mul', [spec.swishOther ? 'x2' : 'x', 'c'], { name: 'mul', outputs: ['m'] });
     last = 'm';
   }
-  b.node('Div', spec.divSwapped ? [six, last] : [last, six], { name: 'div', outputs: ['y'] });
+  if (spec.swishNoDiv) b.node('Relu', [last], { name: 'div', outputs: ['y'] });
+  else b.node(spec.divOp ?? 'Div', spec.divSwapped ? [six, last] : [last, six], { name: 'div', outputs: ['y'] });
   b.output('y', DT.float32, null);
   if (spec.clipReadTwice) {
     b.node('Relu', ['c'], { name: 'other', outputs: ['o'] });
@@ -348,9 +384,9 @@ describe('fuseHardSigmoids', () => {
       expect(hs.input).toEqual(['x']);
       expect(hs.output).toEqual(['y']);
       expect(hs.name).toBe('add_hardsigmoid');
-      expect(hs.attribute.map((a) => [a.name, a.f])).toEqual([
-        ['alpha', 1 / 6],
-        ['beta', 0.5],
+      expect(hs.attribute).toEqual([
+        { name: 'alpha', type: ATTR.FLOAT, f: 1 / 6, refAttrName: '', docString: '' },
+        { name: 'beta', type: ATTR.FLOAT, f: 0.5, refAttrName: '', docString: '' },
       ]);
       expect(initNames(r.copy)).toEqual([]);
     }
@@ -384,132 +420,34 @@ describe('fuseHardSigmoids', () => {
     ['the Clip a graph output', { clipIsOutput: true }],
     ['a swish multiplying another tensor', { swishOther: true }],
     ['a swish dividing by 5', { swish: true, div: 5 }],
+    ['a swish without the Div', { swish: true, swishNoDiv: true }],
+    ['an integer 3', { intThree: true }],
+    ['a per-channel constant starting with 3', { vecThree: true }],
+    ['a Clip of another domain', { clipDomain: 'com.example' }],
+    ['a Clip with no lower bound', { noLowerBound: true }],
+    ['a Sub instead of the Add', { addOp: 'Sub' }],
+    ['an Add of another domain', { addDomain: 'com.example' }],
+    ['a Max(0, 6) in place of the Clip', { clipOp: 'Max' }],
+    ['a Mul by 6 in place of the Div', { divOp: 'Mul' }],
   ])('leaves it alone: %s', (_why, spec) => {
     unchanged(hardSigmoid(spec), (m) => fuseHardSigmoids(m, SRC));
   });
+
+  it('an Add(x, 3) whose output nothing reads', () => {
+    const b = new GraphBuilder('unread');
+    b.input('x', DT.float32, [1, 3, 4, 4]);
+    b.node('Add', ['x', b.init('three', DT.float32, [], [3])], { name: 'add', outputs: ['a'] });
+    b.output('a', DT.float32, null);
+    unchanged(model(b.graph(), { opset: 13 }), (m) => fuseHardSigmoids(m, SRC));
+  });
 });
 
-// ---- constant affine before the Convs that read it ----------------------------------------------
-
-interface NextSpec {
-  mul?: number[] | null;
-  add?: number[] | null;
-  addFirst?: boolean;
-  pads?: number[];
-  autoPad?: string;
-  group?: number;
-  second?: 'conv' | 'relu' | 'weight';
-  bias?: boolean;
-  graphOutput?: boolean;
-  weightShared?: boolean;
-  mulConstFirst?: boolean;
-}
-
-function affineConv(spec: NextSpec): ModelProto {
-  const b = new GraphBuilder('next');
-  b.input('x', DT.float32, [1, 4, 5, 5]);
-  b.node('Relu', ['x'], { name: 'act', outputs: ['h'] });
-  let y = 'h';
-  const mul = spec.mul === undefined ? [0.5, -1.5, 2, 0.25] : spec.mul;
-  const add = spec.add === undefined ? [0.1, -0.2, 0.3, -0.4] : spec.add;
-  const dims = (v: number[]) => (v.length === 1 ? [1] : [1, v.length, 1, 1]);
-  if (mul) {
-    const s = b.init('s', DT.float32, dims(mul), mul);
-    b.node('Mul', spec.mulConstFirst ? [s, y] : [y, s], { name: 'scale', outputs: ['m'] });
-    y = 'm';
-  }
-  if (add) {
-    b.node(
-      'Add',
-      spec.addFirst ? [b.init('t', DT.float32, dims(add), add), y] : [y, b.init('t', DT.float32, dims(add), add)],
-      {
-        name: 'shift',
-        outputs: ['a'],
-      },
-    );
-    y = 'a';
-  }
-  const group = spec.group ?? 1;
-  const attrs: Record<string, AttrInput> = { group };
-  if (spec.pads) attrs.pads = spec.pads;
-  if (spec.autoPad) attrs.auto_pad = spec.autoPad;
-  w(b, 'W', [6, 4 / group, 3, 3]);
-  const inputs = [y, 'W'];
-  if (spec.bias) inputs.push(b.init('B', DT.float32, [6], [1, 2, 3, 4, 5, 6]));
-  b.node('Conv', inputs, { name: 'conv', outputs: ['z'], attrs });
-  b.output('z', DT.float32, null);
-  if (spec.second === 'conv') {
-    w(b, 'W2', [2, 4, 1, 1]);
-    b.node('Conv', [y, 'W2'], { name: 'conv2', outputs: ['z2'] });
-    b.output('z2', DT.float32, null);
-  } else if (spec.second === 'relu') {
-    b.node('Relu', [y], { name: 'other', outputs: ['o'] });
-    b.output('o', DT.float32, null);
-  } else if (spec.second === 'weight') {
-    b.node('Conv', ['x', y], { name: 'asWeight', outputs: ['q'] });
-    b.output('q', DT.float32, null);
-  }
-  if (spec.weightShared) {
-    b.node('Conv', ['x', 'W'], { name: 'twin', outputs: ['t2'], attrs: { group } });
-    b.output('t2', DT.float32, null);
-  }
-  if (spec.graphOutput) b.output(y, DT.float32, null);
-  return model(b.graph(), { opset: 13 });
-}
-
-describe('foldAffineIntoNextConvs', () => {
-  it.each<[string, NextSpec]>([
-    ['Mul then Add, per channel', {}],
-    ['Mul only, constant first', { add: null, mulConstFirst: true }],
-    ['Add only, scalar, constant first', { mul: null, add: [0.3], addFirst: true }],
-    ['into a Conv with a bias and a second Conv', { bias: true, second: 'conv' }],
-    ['into a grouped Conv', { group: 2 }],
-    ['with explicit zero pads', { pads: [0, 0, 0, 0] }],
-    ['with VALID', { autoPad: 'VALID' }],
-    ['with NOTSET', { autoPad: 'NOTSET' }],
-  ])('%s: folded into the weights, same outputs', async (_name, spec) => {
-    const r = await rewriteSame(affineConv(spec), (m) => foldAffineIntoNextConvs(m, SRC, { asBatchNorm: false }));
-    expect(r.result).toEqual({ folded: 1, batchNorms: 0 });
-    expect(r.ops).toEqual(spec.second === 'conv' ? ['Relu', 'Conv', 'Conv'] : ['Relu', 'Conv']);
-    const conv = r.copy.graph!.node[1]!;
-    expect(conv.input).toEqual(['h', 'W', 'conv_bias']);
-    // A fresh bias (the old one may have other readers; here it has none left and is dropped).
-    expect(initNames(r.copy)).toEqual(
-      spec.second === 'conv' ? ['W', 'W2', 'conv2_bias', 'conv_bias'] : ['W', 'conv_bias'],
-    );
-  });
-
-  it('before a padded Conv: a BatchNormalization with γ = s, β = t, mean 0, variance 1, ε 0 (or nothing)', async () => {
-    for (const pad of [{ pads: [1, 1, 1, 1] }, { autoPad: 'SAME_UPPER' }]) {
-      unchanged(affineConv(pad), (m) => foldAffineIntoNextConvs(m, SRC, { asBatchNorm: false }), {
-        folded: 0,
-        batchNorms: 0,
-      });
-      const r = await rewriteSame(affineConv(pad), (m) => foldAffineIntoNextConvs(m, SRC, { asBatchNorm: true }));
-      expect(r.result).toEqual({ folded: 0, batchNorms: 1 });
-      expect(r.ops).toEqual(['Relu', 'BatchNormalization', 'Conv']);
-      const bn = r.copy.graph!.node[1]!;
-      expect(bn.input).toEqual(['h', 'shift_gamma', 'shift_beta', 'shift_mean', 'shift_var']);
-      expect(bn.output).toEqual(['a']);
-      expect(bn.name).toBe('shift_affine');
-      expect(bn.attribute.map((a) => [a.name, a.f])).toEqual([['epsilon', 0]]);
-      expect(values(r.copy, 'shift_gamma')).toEqual([0.5, -1.5, 2, 0.25]);
-      expect(values(r.copy, 'shift_beta').map((v) => Math.fround(v))).toEqual([0.1, -0.2, 0.3, -0.4].map(Math.fround));
-      expect(values(r.copy, 'shift_mean')).toEqual([0, 0, 0, 0]);
-      expect(values(r.copy, 'shift_var')).toEqual([1, 1, 1, 1]);
-    }
-  });
-
-  it.each<[string, NextSpec]>([
-    ['read by something other than a Conv', { second: 'relu' }],
-    ['read by a Conv as its weight', { second: 'weight' }],
-    ['the affine output a graph output', { graphOutput: true }],
-    ['a weight shared with another Conv', { weightShared: true }],
-    ['a constant that does not broadcast per channel', { mul: [1, 2] }],
-  ])('leaves it alone: %s', (_why, spec) => {
-    unchanged(affineConv(spec), (m) => foldAffineIntoNextConvs(m, SRC, { asBatchNorm: true }), {
-      folded: 0,
-      batchNorms: 0,
-    });
+describe('no graph', () => {
+  it('every rewrite returns nothing done', () => {
+    const empty = { ...model(new GraphBuilder().graph()), graph: undefined };
+    expect(foldBatchNorms(empty, SRC)).toBe(0);
+    expect(foldAffineIntoConvs(empty, SRC)).toBe(0);
+    expect(fuseHardSigmoids(empty, SRC)).toBe(0);
+    expect(foldAffineIntoNextConvs(empty, SRC, { asBatchNorm: true })).toEqual({ folded: 0, batchNorms: 0 });
   });
 });

@@ -346,6 +346,18 @@ describe('ONNX Runtime placement', () => {
     expect(conv('MatMul', [1, 4, 1], [1, 4]).quantized).toEqual(['n']);
   });
 
+  it('an included op Kiln infers no type for is quantized on its input and gets no output pair', () => {
+    const b = new GraphBuilder('unknown');
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.node('Mystery', ['x'], { name: 'm', outputs: ['y'] });
+    b.node('Relu', ['y'], { name: 'r', outputs: ['z'] });
+    b.output('z', DT.float32, null);
+    expect(planOf(b, 'onnxruntime', { include: { ops: ['Mystery', 'Relu'] } })).toMatchObject({
+      quantized: ['m'],
+      qTensors: { x: 'all' },
+    });
+  });
+
   it('a Conv on a 1×1 feature map stays float unless included by name', () => {
     const gate = () => {
       const b = new GraphBuilder('gate');

@@ -265,6 +265,23 @@ describe('activation scales', () => {
     expect(Object.keys(activations)).toEqual(names);
   });
 
+  it('graph inputs are listed by tensor id, whichever was marked first', () => {
+    const b = new GraphBuilder('inputs');
+    b.input('a', DT.float32, [1, 2]);
+    b.input('b', DT.float32, [1, 2]);
+    b.input('c', DT.float32, [1, 2]);
+    b.init('W', DT.float32, [2, 2], [1, 2, 3, 4]);
+    for (const x of ['c', 'b', 'a']) b.node('MatMul', [x, 'W'], { name: `mm_${x}`, outputs: [`y_${x}`] });
+    for (const x of ['a', 'b', 'c']) b.output(`y_${x}`, DT.float32, null);
+    const a = analyze(b);
+    const opts = options('tensorrt');
+    const pl = plan(a, opts);
+    expect([...pl.qTensors.keys()].map((t) => a.ir.tensorName[t])).toEqual(['c', 'b', 'a']);
+    const st = new Map(['a', 'b', 'c'].map((n) => [n, stats(-1, 1)]));
+    const { qList } = activationScales(a.ir, pl, st, opts, []);
+    expect(qList.map((t) => a.ir.tensorName[t])).toEqual(['a', 'b', 'c']);
+  });
+
   it('a graph input comes before the output of the first node to run', () => {
     const b = new GraphBuilder('first');
     b.input('x', DT.float32, [1, 2, 4, 4]);
