@@ -16,6 +16,7 @@ import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
+import { encodeGraphPayload } from '../shared/api/graph-codec';
 import type { HostJob } from '../shared/host-messages';
 import {
   BuildOptionsSchema,
@@ -33,7 +34,10 @@ import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
-const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
+const GraphParams = OpenParams.extend({
+  graph: z.number().int().min(0).default(0),
+  shapes: z.boolean().default(false),
+});
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
@@ -120,9 +124,10 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.graph': async (raw, ctx) => {
     const params = GraphParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
-    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph);
+    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph, { shapes: params.shapes });
     throwIfCancelled(ctx, 'Reading the graph');
-    return payload;
+    // As bytes: the client reads them back (electron/shared/api/wire-replies.ts).
+    return encodeGraphPayload(payload);
   },
 
   'model.node': async (raw, ctx) => {

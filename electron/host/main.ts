@@ -3,6 +3,7 @@
  * process.parentPort); under `serve` and the CLI a forked Node child (process.send).
  */
 import { toErrorShape } from '../shared/api/errors';
+import { trace } from '../platform/trace';
 import { jobs } from './jobs';
 import type { FromHost, ToHost } from '../shared/host-messages';
 
@@ -36,6 +37,7 @@ function receive(raw: unknown): void {
   }
   const controller = new AbortController();
   running.set(id, controller);
+  trace('job-start', { job, id });
   let lastProgress = 0;
   handler(params, {
     signal: controller.signal,
@@ -47,9 +49,15 @@ function receive(raw: unknown): void {
       send({ type: 'progress', id, progress });
     },
   })
-    .then((value) => send({ type: 'result', id, ok: true, value }))
+    .then((value) => {
+      trace('job-done', { job, id });
+      send({ type: 'result', id, ok: true, value });
+    })
     .catch((err: unknown) => send({ type: 'result', id, ok: false, error: toErrorShape(err) }))
-    .finally(() => running.delete(id));
+    .finally(() => {
+      running.delete(id);
+      trace('job-sent', { job, id });
+    });
 }
 
 if (parentPort) parentPort.on('message', (e) => receive(e.data));

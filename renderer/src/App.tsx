@@ -84,6 +84,7 @@ export function App() {
     [client, source, shown],
   );
   const graphError = useApp((s) => s.graphError);
+  const opened = useApp((s) => s.opened);
   const job = useApp((s) => s.job);
   const inputRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -112,9 +113,15 @@ export function App() {
         }}
       />
       <div className="body">
-        {summary && (
+        {(summary || graph) && (
           <aside className="leftpanel">
-            <SummaryView summary={summary} />
+            {summary ? (
+              <SummaryView summary={summary} />
+            ) : (
+              <div className="placeholder" data-testid="summary-pending">
+                Reading the model…
+              </div>
+            )}
           </aside>
         )}
         <main
@@ -129,14 +136,14 @@ export function App() {
         >
           <ErrorBanner />
           <JobBar />
-          {!summary ? (
+          {!summary && !graph ? (
             <EmptyState onOpen={onOpen} />
           ) : graph ? (
             <>
               {subgraphs.length > 0 && (
                 <nav className="crumbs" aria-label="Subgraph path" data-testid="crumbs">
                   <button className="kg-link" onClick={() => closeSubgraphs(0)}>
-                    {summary.graphName || 'main graph'}
+                    {summary?.graphName || 'main graph'}
                   </button>
                   {subgraphs.map((g, i) => (
                     <span key={g.id}>
@@ -153,9 +160,9 @@ export function App() {
                 </nav>
               )}
               <GraphView
-                key={`${summary.sha256}:${shown?.id ?? 0}`}
+                key={`${opened}:${shown?.id ?? 0}`}
                 payload={shown?.payload ?? graph}
-                graphName={shown?.label ?? (summary.graphName || summary.fileName)}
+                graphName={shown?.label ?? (summary ? summary.graphName || summary.fileName : 'graph')}
                 loadNodeDetails={loadNodeDetails}
                 onOpenSubgraph={(id, label) => void openSubgraph(id, label)}
               />

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { ApiClient } from '../../electron/shared/api/client';
 import type { Transport } from '../../electron/shared/api/client';
 import type { ClientMessage } from '../../electron/shared/api/protocol';
+import { readServerFrame } from '../../electron/shared/api/frames';
 import type { RunningServer } from '../../electron/serve/server';
 import { startServer } from '../../electron/serve/server';
 
@@ -37,12 +38,16 @@ function connect(opts: { token?: string | null; origin?: string } = {}): Promise
   });
 }
 
-function wsClient(ws: WebSocket): ApiClient {
+/** Every frame as the page reads it; `frames` records whether each came as text or bytes. */
+function wsClient(ws: WebSocket, frames: ('text' | 'binary')[] = []): ApiClient {
   const transport: Transport = {
     kind: 'websocket',
     send: (m: ClientMessage) => ws.send(JSON.stringify(m)),
     onMessage(listener) {
-      const h = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()));
+      const h = (data: WebSocket.RawData, isBinary: boolean) => {
+        frames.push(isBinary ? 'binary' : 'text');
+        listener(readServerFrame(isBinary ? (data as Buffer) : data.toString()));
+      };
       ws.on('message', h);
       return () => ws.off('message', h);
     },
@@ -105,6 +110,23 @@ describe('browser mode', () => {
     expect(summary.fileName).toBe('orientation classifier.onnx');
     expect(summary.nodes).toBe(471);
     expect(summary.inputs[0]?.name).toBe('x');
+    ws.close();
+  });
+
+  it('sends the graph as bytes in one binary frame, which the client reads back as the payload', async () => {
+    const up = await upload(fs.readFileSync(CLS), 'cls.onnx');
+    const ws = await connect();
+    const frames: ('text' | 'binary')[] = [];
+    const source = { kind: 'upload', uploadId: String(up.body.uploadId) } as const;
+    const graph = await wsClient(ws, frames).call('model.graph', { source });
+    expect(frames.at(-1)).toBe('binary');
+    expect(graph.nodeName).toHaveLength(471);
+    expect(graph.edgeFrom).toBeInstanceOf(Int32Array);
+    expect(graph.ops).toContain('Conv');
+    // Declared types at once; with shapes, the inferred ones and FLOPs per node.
+    const full = await wsClient(ws).call('model.graph', { source, shapes: true });
+    expect(full.nodeFlops).toHaveLength(471);
+    expect(full.tensorType.filter(Boolean).length).toBeGreaterThan(graph.tensorType.filter(Boolean).length);
     ws.close();
   });
 

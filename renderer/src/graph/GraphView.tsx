@@ -13,6 +13,7 @@ import { builtinOverlay, exportNodeData, importNodeData, type NodeOverlay } from
 import { download } from './export';
 import { GraphSearch, type SearchHit } from './search';
 import { useGraphStore } from './store';
+import { markOpen } from '../state/open-marks';
 import './graph.css';
 
 export interface GraphViewProps {
@@ -42,7 +43,11 @@ export function GraphView({
   loadNodeDetails,
   onOpenSubgraph,
 }: GraphViewProps) {
-  const model = useMemo<GraphModel>(() => buildModel(payload), [payload]);
+  const model = useMemo<GraphModel>(() => {
+    const built = buildModel(payload);
+    markOpen('model');
+    return built;
+  }, [payload]);
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const miniRef = useRef<HTMLCanvasElement>(null);

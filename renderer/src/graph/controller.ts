@@ -13,6 +13,7 @@ import { categoryColouring, overlayColouring, type Colouring, type NodeOverlay }
 import type { LayoutCommand } from './protocol';
 import { draw, rgba32, type DrawState, type DrawStats, type View } from './render';
 import { Scene } from './scene';
+import { markOpen } from '../state/open-marks';
 import type { Hull } from './store';
 
 export interface ControllerEvents {
@@ -85,6 +86,7 @@ export class GraphController {
       return;
     }
     const initial = this.model.G === 0 || this.model.N <= 1500 ? 'expanded' : 'auto';
+    markOpen('layout-sent');
     await this.run({ type: 'init', structure: this.model.structure, initial }, 'fit');
   }
 
@@ -111,6 +113,7 @@ export class GraphController {
     }
     try {
       const reply = await this.layout.send(cmd);
+      if (!this.ready) markOpen('layout-done');
       this.lastLayoutMs = reply.layoutMs;
       this.setFrame(reply.frame);
       if (anchor === 'fit') this.defaultView();
@@ -459,6 +462,7 @@ export class GraphController {
     if (!this.ready) {
       this.ready = true;
       this.root.dataset.state = 'ready';
+      markOpen('ready');
       this.events.onChange();
     }
   }

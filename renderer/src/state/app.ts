@@ -15,6 +15,7 @@ import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
+import { markOpen } from './open-marks';
 import type { RunningJob } from './job';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -34,6 +35,8 @@ export interface AppState {
   source: ModelSource | null;
   graph: GraphPayload | null;
   graphError: string | null;
+  /** Which open put the model on screen (a new one remounts the graph view). */
+  opened: number;
   /** If/Loop/Scan bodies the user followed from the main graph, outermost first. */
   subgraphs: { id: number; label: string; payload: GraphPayload }[];
   openSubgraph(id: number, label: string): Promise<void>;
@@ -55,6 +58,9 @@ export interface AppState {
     prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>,
   ): Promise<void>;
 }
+
+/** Opens so far: the last one owns what is on screen (an earlier one still in flight is ignored). */
+let opening = 0;
 
 const RECENT_KEY = 'kiln.recent';
 const THEME_KEY = 'kiln.theme';
@@ -89,6 +95,7 @@ export const useApp = create<AppState>((set, get) => ({
   source: null,
   graph: null,
   graphError: null,
+  opened: 0,
   job: null,
   error: null,
   theme: load<ThemeChoice>(THEME_KEY, 'system'),
@@ -121,27 +128,49 @@ export const useApp = create<AppState>((set, get) => ({
     if (!client) return;
     get().job?.cancel();
     set({ error: null });
+    const ticket = ++opening;
+    const current = () => ticket === opening;
+    /** Whether this model has replaced the last one on screen. */
+    let shown = false;
+    const show = (change: Partial<AppState>, source: ModelSource) => {
+      if (!current()) return;
+      if (!shown) set({ summary: null, graph: null, graphError: null, subgraphs: [], source, opened: ticket });
+      shown = true;
+      set(change);
+    };
     await runJob(
       { get: () => get().job, set: (job) => set({ job }) },
       `Opening ${name}`,
-      async ({ signal, onProgress: progress, relabel }) => {
+      async ({ signal, onProgress: progress }) => {
         const source = prepare ? await prepare({ signal, progress }) : initial;
-        const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
-        const recent = addRecent(get().recent, {
-          name: summary.fileName,
-          ...(source.kind === 'path' ? { path: source.path } : {}),
-          openedAt: Date.now(),
-        });
-        save(RECENT_KEY, recent);
-        set({ summary, source, graph: null, graphError: null, recent, subgraphs: [] });
-        relabel(`Laying out ${summary.fileName}`);
+        // The graph is asked first: the engine host sends it once the model is decoded, then infers
+        // shapes and sums up the model while the page lays the graph out.
+        const graphCall = client.call('model.graph', { source }, { signal }).then(
+          (graph) => {
+            markOpen('graph');
+            show({ graph }, source);
+            return null;
+          },
+          (err: unknown) => err,
+        );
         try {
-          const graph = await client.call('model.graph', { source }, { signal, onProgress: progress });
-          if (get().source === source) set({ graph });
+          const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
+          markOpen('summary');
+          const recent = addRecent(get().recent, {
+            name: summary.fileName,
+            ...(source.kind === 'path' ? { path: source.path } : {}),
+            openedAt: Date.now(),
+          });
+          save(RECENT_KEY, recent);
+          show({ summary, recent }, source);
         } catch (err) {
-          // The summary stands on its own; say why the graph is missing instead of hiding it.
-          if (get().source === source) set({ graphError: errorShape(err).message });
+          // A graph without its summary is no open model: back to the empty view, and say why.
+          if (shown && current()) set({ summary: null, graph: null, source: null, subgraphs: [] });
+          throw err;
         }
+        const graphError = await graphCall;
+        // The summary stands on its own; say why the graph is missing instead of hiding it.
+        if (graphError) show({ graphError: errorShape(graphError).message }, source);
       },
       { failed: (shape) => set({ error: { ...shape, file: shape.file ?? name } }) },
     );
