@@ -17,6 +17,7 @@ import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import { encodeGraphPayload } from '../shared/api/graph-codec';
+import { trace } from '../platform/trace';
 import type { HostJob } from '../shared/host-messages';
 import {
   BuildOptionsSchema,
@@ -127,7 +128,10 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const payload = await graphPayloadForFile(params.path, params.displayName, params.graph, { shapes: params.shapes });
     throwIfCancelled(ctx, 'Reading the graph');
     // As bytes: the client reads them back (electron/shared/api/wire-replies.ts).
-    return encodeGraphPayload(payload);
+    const start = performance.now();
+    const bytes = encodeGraphPayload(payload);
+    trace('graph-encoded', { ms: performance.now() - start, bytes: bytes.byteLength });
+    return bytes;
   },
 
   'model.node': async (raw, ctx) => {

@@ -16,6 +16,7 @@ import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
 import { markOpen } from './open-marks';
+import { startLayoutWorker } from '../graph/layout-client';
 import type { RunningJob } from './job';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -128,6 +129,8 @@ export const useApp = create<AppState>((set, get) => ({
     if (!client) return;
     get().job?.cancel();
     set({ error: null });
+    // The graph view's layout worker starts now, while the model is read, not once the graph is here.
+    startLayoutWorker();
     const ticket = ++opening;
     const current = () => ticket === opening;
     /** Whether this model has replaced the last one on screen. */
