@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { KilnError } from '../shared/api/errors';
-import { analyzeModelCached, summarizeModel } from '../core/onnx/analyze';
+import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
 import { checkModel, checkPayload } from '../core/trt/check';
 import { predictFusions } from '../core/trt/fusion';
@@ -18,6 +18,7 @@ import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
 import { encodeGraphPayload } from '../shared/api/graph-codec';
 import { trace } from '../platform/trace';
+import { repliesOut } from './outbox';
 import type { HostJob } from '../shared/host-messages';
 import {
   BuildOptionsSchema,
@@ -117,6 +118,10 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.open': async (raw, ctx) => {
     const params = OpenParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading ${params.displayName}` });
+    // The read is shared with model.graph, which the app asks first: its payload leaves before
+    // shape inference holds this process.
+    await modelStructureCached(params.path, params.displayName);
+    await repliesOut();
     const summary = await summarizeModel(params.path, params.displayName);
     throwIfCancelled(ctx, 'Opening the model');
     return summary;

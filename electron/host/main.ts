@@ -5,19 +5,8 @@
 import { toErrorShape } from '../shared/api/errors';
 import { trace } from '../platform/trace';
 import { jobs } from './jobs';
-import type { FromHost, ToHost } from '../shared/host-messages';
-
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-
-function send(message: FromHost): void {
-  if (parentPort) parentPort.postMessage(message);
-  else process.send?.(message);
-}
+import { parentPort, send } from './outbox';
+import type { ToHost } from '../shared/host-messages';
 
 const running = new Map<string, AbortController>();
 

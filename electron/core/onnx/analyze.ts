@@ -115,9 +115,7 @@ export async function analyzeModelCached(
   displayName = path.basename(filePath),
 ): Promise<ModelAnalysis> {
   const entry = await remembered(filePath, displayName);
-  entry.analysis ??= entry.structure.then(async (structure) => {
-    // Replies already made (the graph payload) go out before the long synchronous stretch.
-    await new Promise((resolve) => setImmediate(resolve));
+  entry.analysis ??= entry.structure.then((structure) => {
     const analysis = analysisOf(structure);
     trace('analysis', { shapes: analysis.timings.shapes, summary: analysis.timings.summary });
     return analysis;
