@@ -11,7 +11,7 @@
  * - `topo` holds each graph's nodes in a topological order (file order when the file is already
  *   sorted, as ONNX requires); nodes on a cycle are reported and appended in file order.
  * - Name scopes from exporter names (`/encoder/layer.3/attention/MatMul`, `features.0.1`) form a
- *   group tree for the graph view.
+ *   group tree, worked out when first read (opening a model does not need it).
  * - The main graph's names are looked up by the decoder's string ids (an array index) rather than
  *   hashed into a map, when every id still matches its name (a freshly decoded model; a rewritten
  *   one falls back to names): on a 125k-node graph that was most of the IR's time.
@@ -377,7 +377,7 @@ export function buildIR(model: ModelProto): ModelIR {
     }
   }
 
-  const ir: ModelIR = {
+  const ir: Omit<ModelIR, keyof NameScopes> = {
     graphs: b.graphs,
     nodeCount,
     ops: b.ops,
@@ -402,13 +402,10 @@ export function buildIR(model: ModelProto): ModelIR {
     consumers,
     topo: new Int32Array(nodeCount),
     cyclic: [],
-    groupName: [],
-    groupParent: new Int32Array(0),
-    nodeGroup: new Int32Array(nodeCount),
     warnings: [],
   };
+  nameScopesWhenRead(ir);
   topologicalOrder(ir, b.captures);
-  nameScopes(ir);
   if (b.duplicates > 0) {
     ir.warnings.push(
       `${b.duplicates} tensor name${b.duplicates === 1 ? ' is' : 's are'} defined more than once (first: "${b.firstDuplicate}"); the first definition is used`,
@@ -562,7 +559,24 @@ export function scopeOf(name: string, opType: string): { key: string; sep: '/' |
   return { key: name.slice(0, dot), sep: '.' };
 }
 
-function nameScopes(ir: ModelIR): void {
+type NameScopes = Pick<ModelIR, 'groupName' | 'groupParent' | 'nodeGroup'>;
+
+/**
+ * The name-scope groups take a pass over every node's name that opening a model does not need
+ * (the graph view groups by its own rule): they are worked out when one of them is first read.
+ */
+function nameScopesWhenRead(ir: Omit<ModelIR, keyof NameScopes>): asserts ir is ModelIR {
+  let scopes: NameScopes | null = null;
+  const get = () => (scopes ??= nameScopes(ir as ModelIR));
+  Object.defineProperties(ir, {
+    groupName: { get: () => get().groupName, enumerable: true },
+    groupParent: { get: () => get().groupParent, enumerable: true },
+    nodeGroup: { get: () => get().nodeGroup, enumerable: true },
+  });
+}
+
+function nameScopes(ir: ModelIR): NameScopes {
+  const nodeGroup = new Int32Array(ir.nodeCount);
   const ids = new Map<string, number>();
   const names: string[] = [];
   const parents: number[] = [];
@@ -590,16 +604,15 @@ function nameScopes(ir: ModelIR): void {
       name.indexOf('/', lastKey.length + 1) < 0 &&
       name.charCodeAt(lastKey.length) === 47 // '/'
     ) {
-      ir.nodeGroup[n] = lastGroup;
+      nodeGroup[n] = lastGroup;
       continue;
     }
     const s = name ? scopeOf(name, (ir.nodes[n] as NodeProto).opType) : null;
-    ir.nodeGroup[n] = s ? group(s.key, s.sep) : -1;
+    nodeGroup[n] = s ? group(s.key, s.sep) : -1;
     if (s && s.sep === '/') {
       lastKey = s.key;
-      lastGroup = ir.nodeGroup[n] as number;
+      lastGroup = nodeGroup[n] as number;
     } else lastKey = '';
   }
-  ir.groupName = names;
-  ir.groupParent = Int32Array.from(parents);
+  return { groupName: names, groupParent: Int32Array.from(parents), nodeGroup };
 }
