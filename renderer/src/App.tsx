@@ -118,7 +118,7 @@ export function App() {
             {summary ? (
               <SummaryView summary={summary} />
             ) : (
-              <div className="placeholder" data-testid="summary-pending">
+              <div className="summary-pending" data-testid="summary-pending">
                 Reading the model…
               </div>
             )}

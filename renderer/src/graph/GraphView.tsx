@@ -63,6 +63,7 @@ export function GraphView({
   const [notice, setNotice] = useState<string | null>(null);
   const [hullHits, setHullHits] = useState(false);
   const setModel = useGraphStore((s) => s.setModel);
+  const setSettled = useGraphStore((s) => s.setSettled);
   const selectNode = useGraphStore((s) => s.selectNode);
   const selectGroup = useGraphStore((s) => s.selectGroup);
   const setOverlay = useGraphStore((s) => s.setOverlay);
@@ -88,6 +89,7 @@ export function GraphView({
         else selectNode(node);
       },
       onChange: () => setTick((t) => t + 1),
+      onSettled: () => setSettled(model.payload),
     });
     window.__kilnGraph = controller;
     setCtl(controller);
@@ -96,7 +98,7 @@ export function GraphView({
       controller.dispose();
       if (window.__kilnGraph === controller) delete window.__kilnGraph;
     };
-  }, [model, selectGroup, selectNode]);
+  }, [model, selectGroup, selectNode, setSettled]);
 
   // overlays from the store (other parts of the app set them: TensorRT support, timings, ...)
   useEffect(() => {

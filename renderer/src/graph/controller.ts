@@ -21,6 +21,8 @@ export interface ControllerEvents {
   onSelect(node: number | null, group: number | null): void;
   /** Layout state, stats or legend changed: the React side re-reads what it shows. */
   onChange(): void;
+  /** The first frame is drawn, or the graph could not be laid out: the view is settled. */
+  onSettled?(): void;
 }
 
 export interface ViewState {
@@ -83,6 +85,7 @@ export class GraphController {
       this.root.dataset.visibleNodes = '0';
       this.error = null;
       this.events.onChange();
+      this.events.onSettled?.();
       return;
     }
     const initial = this.model.G === 0 || this.model.N <= 1500 ? 'expanded' : 'auto';
@@ -129,6 +132,7 @@ export class GraphController {
     } catch (err) {
       this.error = `The graph could not be laid out: ${err instanceof Error ? err.message : String(err)}`;
       this.root.dataset.state = 'error';
+      this.events.onSettled?.();
     } finally {
       this.busy = false;
       this.root.dataset.layout = 'idle';
@@ -464,6 +468,7 @@ export class GraphController {
       this.root.dataset.state = 'ready';
       markOpen('ready');
       this.events.onChange();
+      this.events.onSettled?.();
     }
   }
 

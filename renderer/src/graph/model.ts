@@ -51,13 +51,25 @@ function int32(values: Int32Array | undefined, length: number, fallback = -1): I
   return out;
 }
 
-/** Text width at a font: a canvas measurement in the browser, an estimate elsewhere (tests). */
+/**
+ * Text width at a font: a canvas measurement in the browser, an estimate elsewhere (tests). Each
+ * text is measured once: a big model's groups repeat a few labels ("attention", "mlp") thousands
+ * of times, and a canvas measurement costs microseconds.
+ */
 function textMeasurer(font: string): (text: string) => number {
   if (typeof OffscreenCanvas !== 'undefined') {
     const ctx = new OffscreenCanvas(1, 1).getContext('2d');
     if (ctx) {
       ctx.font = font;
-      return (text) => ctx.measureText(text).width;
+      const known = new Map<string, number>();
+      return (text) => {
+        let w = known.get(text);
+        if (w === undefined) {
+          w = ctx.measureText(text).width;
+          known.set(text, w);
+        }
+        return w;
+      };
     }
   }
   return (text) => text.length * CHAR_W;

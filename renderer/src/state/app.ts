@@ -11,12 +11,13 @@ import type {
   NativeProbe,
   Progress,
 } from '../../../electron/shared/api/contract';
-import type { KilnErrorShape } from '../../../electron/shared/api/errors';
+import type { ErrorCode, KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
 import { markOpen } from './open-marks';
 import { startLayoutWorker } from '../graph/layout-client';
+import { useGraphStore } from '../graph/store';
 import type { RunningJob } from './job';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -38,6 +39,8 @@ export interface AppState {
   graphError: string | null;
   /** Which open put the model on screen (a new one remounts the graph view). */
   opened: number;
+  /** The open model's name as the user gave it, known before its summary is. */
+  modelName: string | null;
   /** If/Loop/Scan bodies the user followed from the main graph, outermost first. */
   subgraphs: { id: number; label: string; payload: GraphPayload }[];
   openSubgraph(id: number, label: string): Promise<void>;
@@ -62,6 +65,27 @@ export interface AppState {
 
 /** Opens so far: the last one owns what is on screen (an earlier one still in flight is ignored). */
 let opening = 0;
+
+/** Failures of the graph that say nothing about the file: the model opens without its graph. */
+const GRAPH_ONLY_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERNAL', 'INVALID_ARGUMENT']);
+
+/** How long the summary waits for the graph's first frame before it is asked for anyway. */
+const SUMMARY_WAITS_FOR_GRAPH_MS = 2_000;
+
+/** Resolves once the graph view of `payload` has drawn (or failed to lay out), or after `ms`. */
+function drawn(payload: GraphPayload, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const done = () => {
+      unsubscribe();
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (useGraphStore.getState().settled === payload) done();
+    else unsubscribe = useGraphStore.subscribe((s) => s.settled === payload && done());
+  });
+}
 
 const RECENT_KEY = 'kiln.recent';
 const THEME_KEY = 'kiln.theme';
@@ -97,6 +121,7 @@ export const useApp = create<AppState>((set, get) => ({
   graph: null,
   graphError: null,
   opened: 0,
+  modelName: null,
   job: null,
   error: null,
   theme: load<ThemeChoice>(THEME_KEY, 'system'),
@@ -137,7 +162,8 @@ export const useApp = create<AppState>((set, get) => ({
     let shown = false;
     const show = (change: Partial<AppState>, source: ModelSource) => {
       if (!current()) return;
-      if (!shown) set({ summary: null, graph: null, graphError: null, subgraphs: [], source, opened: ticket });
+      if (!shown)
+        set({ summary: null, graph: null, graphError: null, subgraphs: [], source, opened: ticket, modelName: name });
       shown = true;
       set(change);
     };
@@ -146,16 +172,21 @@ export const useApp = create<AppState>((set, get) => ({
       `Opening ${name}`,
       async ({ signal, onProgress: progress }) => {
         const source = prepare ? await prepare({ signal, progress }) : initial;
-        // The graph is asked first: the engine host sends it once the model is decoded, then infers
-        // shapes and sums up the model while the page lays the graph out.
-        const graphCall = client.call('model.graph', { source }, { signal }).then(
-          (graph) => {
+        // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
+        // the summary are asked for once it is drawn, so they take no CPU from its layout.
+        const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
+          async (graph) => {
             markOpen('graph');
             show({ graph }, source);
+            if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
             return null;
           },
           (err: unknown) => err,
         );
+        // A file that cannot be opened at all fails the graph as it would the summary: say so once,
+        // without reading it again. A failure of the graph alone leaves the summary to stand.
+        const graphFailure = await graphCall;
+        if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
         try {
           const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
           markOpen('summary');
@@ -168,12 +199,11 @@ export const useApp = create<AppState>((set, get) => ({
           show({ summary, recent }, source);
         } catch (err) {
           // A graph without its summary is no open model: back to the empty view, and say why.
-          if (shown && current()) set({ summary: null, graph: null, source: null, subgraphs: [] });
+          if (shown && current()) set({ summary: null, graph: null, source: null, subgraphs: [], modelName: null });
           throw err;
         }
-        const graphError = await graphCall;
         // The summary stands on its own; say why the graph is missing instead of hiding it.
-        if (graphError) show({ graphError: errorShape(graphError).message }, source);
+        if (graphFailure) show({ graphError: errorShape(graphFailure).message }, source);
       },
       { failed: (shape) => set({ error: { ...shape, file: shape.file ?? name } }) },
     );
