@@ -173,7 +173,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   function attach(ws: WebSocket): void {
     const router = new Router(handler, (message) => {
-      if (ws.readyState === ws.OPEN) ws.send(serverFrame(message));
+      if (ws.readyState !== ws.OPEN) return;
+      const frame = serverFrame(message);
+      if (typeof frame === 'string') return ws.send(frame);
+      // A binary frame's head and bytes go as two fragments of one message: the bytes are not copied.
+      ws.send(frame[0], { binary: true, fin: false });
+      ws.send(frame[1], { binary: true, fin: true });
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;

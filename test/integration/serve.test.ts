@@ -11,6 +11,8 @@ import type { ClientMessage } from '../../electron/shared/api/protocol';
 import { readServerFrame } from '../../electron/shared/api/frames';
 import type { RunningServer } from '../../electron/serve/server';
 import { startServer } from '../../electron/serve/server';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import { transformer } from '../builders/transformer';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 let server: RunningServer;
@@ -128,6 +130,30 @@ describe('browser mode', () => {
     expect(full.nodeFlops).toHaveLength(471);
     expect(full.tensorType.filter(Boolean).length).toBeGreaterThan(graph.tensorType.filter(Boolean).length);
     ws.close();
+  });
+
+  it('a graph of megabytes comes from the engine host through a file, which is gone afterwards', async () => {
+    const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
+    const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-')));
+    try {
+      const res = await fetch(`${big.origin}/upload`, {
+        method: 'POST',
+        headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
+        body: Buffer.from(encodeModel(transformer(250))),
+      });
+      const { uploadId } = (await res.json()) as { uploadId: string };
+      const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const graph = await wsClient(ws).call('model.graph', { source: { kind: 'upload', uploadId } });
+      expect(graph.nodeName).toHaveLength(12_500);
+      expect(graph.edgeFrom.length).toBeGreaterThan(12_000);
+      const hostDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-') && !before.has(d));
+      expect(hostDirs.length).toBeGreaterThan(0);
+      for (const d of hostDirs) expect(fs.readdirSync(path.join(os.tmpdir(), d))).toEqual([]);
+      ws.close();
+    } finally {
+      await big.close();
+    }
   });
 
   it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {

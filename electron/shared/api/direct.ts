@@ -1,7 +1,7 @@
 /** An in-process transport: an ApiClient wired straight to a Router (the CLI, tests). */
 import { ApiClient } from './client';
 import type { Transport } from './client';
-import { readServerFrame, serverFrame } from './frames';
+import { joinFrame, readServerFrame, serverFrame } from './frames';
 import type { CallHandler } from './router';
 import { Router } from './router';
 
@@ -9,7 +9,7 @@ export function directClient(handler: CallHandler): ApiClient {
   const listeners = new Set<(message: unknown) => void>();
   // A round trip through the socket's frames, so direct calls see exactly what a real transport would carry.
   const router = new Router(handler, (message) => {
-    const copy = readServerFrame(serverFrame(message));
+    const copy = readServerFrame(joinFrame(serverFrame(message)));
     for (const l of listeners) l(copy);
   });
   const transport: Transport = {

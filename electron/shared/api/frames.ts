@@ -11,20 +11,30 @@ import type { ServerMessage } from './protocol';
 const MAGIC = 0x314d424b; // "KBM1" read as a little-endian u32
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** The frame for `message`: JSON text, or bytes when its value is bytes. */
-export function serverFrame(message: ServerMessage): string | Uint8Array {
+/**
+ * The frame for `message`: JSON text, or, when its value is bytes, the binary frame in two parts (the
+ * head, then the value's own bytes, never copied) to be sent one after the other as one message.
+ */
+export function serverFrame(message: ServerMessage): string | [Uint8Array, Uint8Array] {
   if (message.type !== 'result' || !message.ok || !(message.value instanceof Uint8Array))
     return JSON.stringify(message);
-  const value = message.value;
   const header = new TextEncoder().encode(JSON.stringify({ ...message, value: null }));
-  const start = align8(8 + header.byteLength);
-  const frame = new Uint8Array(start + value.byteLength);
-  const view = new DataView(frame.buffer);
+  const head = new Uint8Array(align8(8 + header.byteLength));
+  const view = new DataView(head.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, header.byteLength, true);
-  frame.set(header, 8);
-  frame.set(value, start);
-  return frame;
+  head.set(header, 8);
+  return [head, message.value];
+}
+
+/** A frame as one piece: its text, or its parts joined (what arrives at the other end). */
+export function joinFrame(frame: string | [Uint8Array, Uint8Array]): string | Uint8Array {
+  if (typeof frame === 'string') return frame;
+  const [head, value] = frame;
+  const whole = new Uint8Array(head.byteLength + value.byteLength);
+  whole.set(head);
+  whole.set(value, head.byteLength);
+  return whole;
 }
 
 /**
