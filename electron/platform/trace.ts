@@ -4,11 +4,7 @@
  * starts `serve` this way to split opening a model into stages across processes (epoch
  * milliseconds compare across processes of one machine). Off, it costs one check.
  */
-const enabled = typeof process !== 'undefined' && process.env.KILN_TRACE === '1';
-
-export function traceEnabled(): boolean {
-  return enabled;
-}
+const enabled = process.env.KILN_TRACE === '1';
 
 export function trace(event: string, fields: Record<string, number | string | boolean> = {}): void {
   if (!enabled) return;

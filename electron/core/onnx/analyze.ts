@@ -3,8 +3,8 @@
  * count costs, and summarise. One call does the whole pipeline so the engine host can keep the
  * result (the graph view and the inspector ask for parts of it next). The engine host keeps the
  * last model in two stages: its structure (decoded, IR), which is all the graph view needs to
- * draw, and its analysis (shapes, costs, summary), which follows; so the graph can be sent while
- * shapes are still being inferred.
+ * draw, and its analysis (shapes, costs, summary), worked out when first asked for; so the graph
+ * goes out before any shape is inferred.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -115,11 +115,18 @@ export async function analyzeModelCached(
   displayName = path.basename(filePath),
 ): Promise<ModelAnalysis> {
   const entry = await remembered(filePath, displayName);
-  entry.analysis ??= entry.structure.then((structure) => {
-    const analysis = analysisOf(structure);
-    trace('analysis', { shapes: analysis.timings.shapes, summary: analysis.timings.summary });
-    return analysis;
-  });
+  if (!entry.analysis) {
+    const analysis = entry.structure.then((structure) => {
+      const a = analysisOf(structure);
+      trace('analysis', { shapes: a.timings.shapes, summary: a.timings.summary });
+      return a;
+    });
+    entry.analysis = analysis;
+    // as for the read: a failure is not remembered
+    analysis.catch(() => {
+      if (entry.analysis === analysis) entry.analysis = undefined;
+    });
+  }
   return entry.analysis;
 }
 
