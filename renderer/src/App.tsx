@@ -3,7 +3,7 @@
  * its inspector), status bar. Files come in by drop, the Open button or the sample.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DragEvent } from 'react';
+import type { DragEvent, ReactNode } from 'react';
 import { bridge, createClient } from './api/transport';
 import { useApp } from './state/app';
 import { EmptyState } from './frame/EmptyState';
@@ -90,6 +90,14 @@ export function App() {
   const [dragging, setDragging] = useState(false);
 
   const onOpen = () => void openWithDialog(inputRef.current);
+  const withSummary = (panel: ReactNode) =>
+    summary ? (
+      panel
+    ) : (
+      <div className="summary-pending" data-testid="summary-pending">
+        Reading the model…
+      </div>
+    );
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
@@ -172,14 +180,20 @@ export function App() {
               {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}
             </div>
           )}
-          {summary && (
+          {(summary || graph) && (
+            // The dock stays while a new model's summary is on its way (its open tab with it); the
+            // tabs need the summary, and say it is coming.
             <Dock
               tabs={[
-                { id: 'trt', label: 'TensorRT readiness', render: () => <CompatibilityPanel /> },
-                { id: 'precision', label: 'Precision', render: () => <PrecisionPanel /> },
-                { id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> },
-                { id: 'compare', label: 'Compare', render: () => <ComparePanel key={summary.sha256} /> },
-                { id: 'engine', label: 'Engine', render: () => <EnginePanel /> },
+                { id: 'trt', label: 'TensorRT readiness', render: () => withSummary(<CompatibilityPanel />) },
+                { id: 'precision', label: 'Precision', render: () => withSummary(<PrecisionPanel />) },
+                {
+                  id: 'profile',
+                  label: 'Build & profile',
+                  render: () => withSummary(<ProfilePanel key={summary?.sha256} />),
+                },
+                { id: 'compare', label: 'Compare', render: () => withSummary(<ComparePanel key={summary?.sha256} />) },
+                { id: 'engine', label: 'Engine', render: () => withSummary(<EnginePanel />) },
               ]}
             />
           )}

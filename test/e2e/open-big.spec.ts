@@ -46,13 +46,15 @@ test('the graph comes as one binary frame and is drawn before the summary is ask
 });
 
 test('while the summary is on its way, the graph is there and the summary panel says so', async ({ page }) => {
+  let hold = false;
   let held: string | null = null;
   let release: () => void = () => {};
   await page.routeWebSocket(/\/api/, (ws) => {
     const server = ws.connectToServer();
     ws.onMessage((message) => {
-      if (typeof message === 'string' && (JSON.parse(message) as { method?: string }).method === 'model.open') {
-        held = message;
+      const call = typeof message === 'string' ? (JSON.parse(message) as { method?: string }) : {};
+      if (hold && call.method === 'model.open') {
+        held = message as string;
         release = () => server.send(message);
         return;
       }
@@ -61,15 +63,25 @@ test('while the summary is on its way, the graph is there and the summary panel 
   });
   await page.goto(`/?token=${E2E_TOKEN}`);
   await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+  // A model with a tab open in the dock; then the big one, whose summary is held back.
+  await page.getByRole('button', { name: 'Open sample model' }).click();
+  await expect(page.getByTestId('node-count')).toHaveText('471');
+  await page.getByRole('tab', { name: 'TensorRT readiness' }).click();
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
+  hold = true;
   await page.getByTestId('file-input').setInputFiles(MODEL);
   await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect.poll(() => held !== null).toBe(true);
-  await expect(page.getByTestId('summary-pending')).toHaveText('Reading the model…');
+  await expect(page.locator('.leftpanel').getByTestId('summary-pending')).toHaveText('Reading the model…');
+  // The open tab stays open and says what it waits for.
+  await expect(page.getByRole('tab', { name: 'TensorRT readiness' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.dock-body:not([hidden])').getByTestId('summary-pending')).toBeVisible();
   await expect(page.getByTestId('model-name')).toHaveText(path.basename(MODEL));
   await expect(page.getByTestId('graph-view')).toContainText('12,500 nodes');
   await page.screenshot({ path: path.join(SHOTS, 'open-big-summary-pending.png') });
   release();
   await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
   await expect(page.getByTestId('summary-pending')).toHaveCount(0);
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 12500 nodes supported', { timeout: 60_000 });
   await page.screenshot({ path: path.join(SHOTS, 'open-big-summary.png') });
 });

@@ -170,7 +170,7 @@ export const useApp = create<AppState>((set, get) => ({
     await runJob(
       { get: () => get().job, set: (job) => set({ job }) },
       `Opening ${name}`,
-      async ({ signal, onProgress: progress }) => {
+      async ({ signal, onProgress: progress, relabel }) => {
         const source = prepare ? await prepare({ signal, progress }) : initial;
         // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
         // the summary are asked for once it is drawn, so they take no CPU from its layout.
@@ -178,6 +178,7 @@ export const useApp = create<AppState>((set, get) => ({
           async (graph) => {
             markOpen('graph');
             show({ graph }, source);
+            relabel(`Summarising ${name}`);
             if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
             return null;
           },
