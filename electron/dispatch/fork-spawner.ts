@@ -63,6 +63,8 @@ export function forkSpawner(options: { maxOldSpaceMb?: number } = {}): HostSpawn
       },
       kill() {
         if (!exited) child.kill('SIGKILL');
+        // now, not on 'exit': a parent that is itself stopping may not live to hear it
+        removeBulkDir(bulkDir);
       },
     };
     return channel;

@@ -135,6 +135,7 @@ describe('browser mode', () => {
   it('a graph of megabytes comes from the engine host through a file, which is gone afterwards', async () => {
     const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
     const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-')));
+    let hostDirs: string[] = [];
     try {
       const res = await fetch(`${big.origin}/upload`, {
         method: 'POST',
@@ -147,13 +148,15 @@ describe('browser mode', () => {
       const graph = await wsClient(ws).call('model.graph', { source: { kind: 'upload', uploadId } });
       expect(graph.nodeName).toHaveLength(12_500);
       expect(graph.edgeFrom.length).toBeGreaterThan(12_000);
-      const hostDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-') && !before.has(d));
+      hostDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-') && !before.has(d));
       expect(hostDirs.length).toBeGreaterThan(0);
       for (const d of hostDirs) expect(fs.readdirSync(path.join(os.tmpdir(), d))).toEqual([]);
       ws.close();
     } finally {
       await big.close();
     }
+    // the hosts' folders go with the server
+    for (const d of hostDirs) expect(fs.existsSync(path.join(os.tmpdir(), d))).toBe(false);
   });
 
   it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {
