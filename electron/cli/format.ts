@@ -95,7 +95,9 @@ export interface NodeRow {
 export function nodeRows(g: GraphPayload): NodeRow[] {
   return g.nodeName.map((name, i) => {
     const outs =
-      g.nodeOutputStart && g.nodeOutputs ? g.nodeOutputs.slice(g.nodeOutputStart[i], g.nodeOutputStart[i + 1]) : [];
+      g.nodeOutputStart && g.nodeOutputs
+        ? Array.from(g.nodeOutputs.subarray(g.nodeOutputStart[i], g.nodeOutputStart[i + 1]))
+        : [];
     return {
       name,
       op: g.ops[g.nodeOp[i] as number] ?? '?',

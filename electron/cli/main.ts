@@ -46,7 +46,7 @@ async function inspect(args: string[]): Promise<number> {
   const source = { kind: 'path', path: positionals[0] as string } as const;
   const [summary, graph] = await withClient(async (c) => {
     const s: ModelSummary = await c.call('model.open', { source });
-    return [s, values.nodes ? await c.call('model.graph', { source }) : null] as const;
+    return [s, values.nodes ? await c.call('model.graph', { source, shapes: true }) : null] as const;
   });
   const nodes = graph ? nodeRows(graph) : undefined;
   if (values.json) process.stdout.write(`${JSON.stringify(nodes ? { ...summary, nodes } : summary, null, 2)}\n`);

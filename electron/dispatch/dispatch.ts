@@ -58,8 +58,12 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         return options.supervisor.run('model.open', resolveSource(source), run);
       }
       case 'model.graph': {
-        const { source, graph } = params as ParsedRequestOf<'model.graph'>;
-        return options.supervisor.run('model.graph', { ...resolveSource(source), graph: graph ?? 0 }, run);
+        const { source, graph, shapes } = params as ParsedRequestOf<'model.graph'>;
+        return options.supervisor.run(
+          'model.graph',
+          { ...resolveSource(source), graph: graph ?? 0, shapes: shapes ?? false },
+          run,
+        );
       }
       case 'model.node': {
         const { source, node, graph } = params as ParsedRequestOf<'model.node'>;

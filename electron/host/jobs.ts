@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { KilnError } from '../shared/api/errors';
-import { analyzeModelCached, summarizeModel } from '../core/onnx/analyze';
+import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
 import { checkModel } from '../core/trt/check';
 import { checkPayload } from '../core/trt/check-payload';
@@ -17,6 +17,9 @@ import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
+import { encodeGraphPayload } from '../shared/api/graph-codec';
+import { trace } from '../platform/trace';
+import { repliesOut } from './outbox';
 import type { HostJob } from '../shared/host-messages';
 import { BuildOptionsSchema, ImagePreprocessSchema, ProfileOptionsSchema, RecipeSchema } from '../shared/api/contract';
 import { TrtMajorSchema } from '../shared/api/tensorrt';
@@ -30,7 +33,10 @@ import { exportModel } from '../core/export/export-model';
 import { trustEngine } from '../core/backends/tensorrt/engine-gate';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
-const GraphParams = OpenParams.extend({ graph: z.number().int().min(0).default(0) });
+const GraphParams = OpenParams.extend({
+  graph: z.number().int().min(0).default(0),
+  shapes: z.boolean().default(false),
+});
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
@@ -113,6 +119,10 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.open': async (raw, ctx) => {
     const params = OpenParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading ${params.displayName}` });
+    // The read is shared with model.graph, which the app asks first: its payload leaves before
+    // shape inference holds this process.
+    await modelStructureCached(params.path, params.displayName);
+    await repliesOut();
     const summary = await summarizeModel(params.path, params.displayName);
     throwIfCancelled(ctx, 'Opening the model');
     return summary;
@@ -121,9 +131,13 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.graph': async (raw, ctx) => {
     const params = GraphParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
-    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph);
+    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph, { shapes: params.shapes });
     throwIfCancelled(ctx, 'Reading the graph');
-    return payload;
+    // As bytes: the client reads them back (electron/shared/api/wire-replies.ts).
+    const start = performance.now();
+    const bytes = encodeGraphPayload(payload);
+    trace('graph-encoded', { ms: performance.now() - start, bytes: bytes.byteLength });
+    return bytes;
   },
 
   'model.node': async (raw, ctx) => {

@@ -4,20 +4,10 @@
  */
 import { removeAllTempDirs } from '../platform/temp-dirs';
 import { toErrorShape } from '../shared/api/errors';
+import { trace } from '../platform/trace';
 import { jobs } from './jobs';
-import type { FromHost, ToHost } from '../shared/host-messages';
-
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-
-function send(message: FromHost): void {
-  if (parentPort) parentPort.postMessage(message);
-  else process.send?.(message);
-}
+import { parentPort, send } from './outbox';
+import type { ToHost } from '../shared/host-messages';
 
 const running = new Map<string, AbortController>();
 
@@ -41,6 +31,7 @@ function receive(raw: unknown): void {
   }
   const controller = new AbortController();
   running.set(id, controller);
+  trace('job-start', { job, id });
   let lastProgress = 0;
   handler(params, {
     signal: controller.signal,
@@ -52,9 +43,15 @@ function receive(raw: unknown): void {
       send({ type: 'progress', id, progress });
     },
   })
-    .then((value) => send({ type: 'result', id, ok: true, value }))
+    .then((value) => {
+      trace('job-done', { job, id });
+      send({ type: 'result', id, ok: true, value });
+    })
     .catch((err: unknown) => send({ type: 'result', id, ok: false, error: toErrorShape(err) }))
-    .finally(() => running.delete(id));
+    .finally(() => {
+      running.delete(id);
+      trace('job-sent', { job, id });
+    });
 }
 
 if (parentPort) parentPort.on('message', (e) => receive(e.data));

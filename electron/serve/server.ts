@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws';
 import { BROWSER_MODE } from '../shared/api/bridge';
 import { browserModeCsp } from '../shared/api/csp';
 import { toErrorShape } from '../shared/api/errors';
+import { serverFrame } from '../shared/api/frames';
 import { Router } from '../shared/api/router';
 import { projectRoot, sampleModelPath } from '../platform/paths';
 import { resolveRendererFile } from '../platform/renderer-files';
@@ -174,7 +175,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   function attach(ws: WebSocket): void {
     const router = new Router(handler, (message) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      if (ws.readyState !== ws.OPEN) return;
+      const frame = serverFrame(message);
+      if (typeof frame === 'string') return ws.send(frame);
+      // A binary frame's head and bytes go as two fragments of one message: the bytes are not copied.
+      ws.send(frame[0], { binary: true, fin: false });
+      ws.send(frame[1], { binary: true, fin: true });
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;

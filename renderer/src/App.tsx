@@ -3,7 +3,7 @@
  * its inspector), status bar. Files come in by drop, the Open button or the sample.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DragEvent } from 'react';
+import type { DragEvent, ReactNode } from 'react';
 import { bridge, createClient } from './api/transport';
 import { useApp } from './state/app';
 import { EmptyState } from './frame/EmptyState';
@@ -84,11 +84,20 @@ export function App() {
     [client, source, shown],
   );
   const graphError = useApp((s) => s.graphError);
+  const opened = useApp((s) => s.opened);
   const job = useApp((s) => s.job);
   const inputRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 
   const onOpen = () => void openWithDialog(inputRef.current);
+  const withSummary = (panel: ReactNode) =>
+    summary ? (
+      panel
+    ) : (
+      <div className="summary-pending" data-testid="summary-pending">
+        Reading the model…
+      </div>
+    );
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
@@ -112,9 +121,15 @@ export function App() {
         }}
       />
       <div className="body">
-        {summary && (
+        {(summary || graph) && (
           <aside className="leftpanel">
-            <SummaryView summary={summary} />
+            {summary ? (
+              <SummaryView summary={summary} />
+            ) : (
+              <div className="summary-pending" data-testid="summary-pending">
+                Reading the model…
+              </div>
+            )}
           </aside>
         )}
         <main
@@ -129,14 +144,14 @@ export function App() {
         >
           <ErrorBanner />
           <JobBar />
-          {!summary ? (
+          {!summary && !graph ? (
             <EmptyState onOpen={onOpen} />
           ) : graph ? (
             <>
               {subgraphs.length > 0 && (
                 <nav className="crumbs" aria-label="Subgraph path" data-testid="crumbs">
                   <button className="kg-link" onClick={() => closeSubgraphs(0)}>
-                    {summary.graphName || 'main graph'}
+                    {summary?.graphName || 'main graph'}
                   </button>
                   {subgraphs.map((g, i) => (
                     <span key={g.id}>
@@ -153,9 +168,9 @@ export function App() {
                 </nav>
               )}
               <GraphView
-                key={`${summary.sha256}:${shown?.id ?? 0}`}
+                key={`${opened}:${shown?.id ?? 0}`}
                 payload={shown?.payload ?? graph}
-                graphName={shown?.label ?? (summary.graphName || summary.fileName)}
+                graphName={shown?.label ?? (summary ? summary.graphName || summary.fileName : 'graph')}
                 loadNodeDetails={loadNodeDetails}
                 onOpenSubgraph={(id, label) => void openSubgraph(id, label)}
               />
@@ -165,14 +180,20 @@ export function App() {
               {graphError ? `The graph cannot be drawn: ${graphError}` : job ? 'Laying out the graph…' : ''}
             </div>
           )}
-          {summary && (
+          {(summary || graph) && (
+            // The dock stays while a new model's summary is on its way (its open tab with it); the
+            // tabs need the summary, and say it is coming.
             <Dock
               tabs={[
-                { id: 'trt', label: 'TensorRT readiness', render: () => <CompatibilityPanel /> },
-                { id: 'precision', label: 'Precision', render: () => <PrecisionPanel /> },
-                { id: 'profile', label: 'Build & profile', render: () => <ProfilePanel key={summary.sha256} /> },
-                { id: 'compare', label: 'Compare', render: () => <ComparePanel key={summary.sha256} /> },
-                { id: 'engine', label: 'Engine', render: () => <EnginePanel /> },
+                { id: 'trt', label: 'TensorRT readiness', render: () => withSummary(<CompatibilityPanel />) },
+                { id: 'precision', label: 'Precision', render: () => withSummary(<PrecisionPanel />) },
+                {
+                  id: 'profile',
+                  label: 'Build & profile',
+                  render: () => withSummary(<ProfilePanel key={summary?.sha256} />),
+                },
+                { id: 'compare', label: 'Compare', render: () => withSummary(<ComparePanel key={summary?.sha256} />) },
+                { id: 'engine', label: 'Engine', render: () => withSummary(<EnginePanel />) },
               ]}
             />
           )}

@@ -81,24 +81,25 @@ class Builder {
   }
 
   payload(notes: string[] = []): GraphPayload {
+    const ids = (a: number[]) => Int32Array.from(a);
     return {
       ops: this.ops,
       nodeName: this.nodeName,
-      nodeOp: this.nodeOp,
-      nodeGroup: this.nodeGroup,
-      edgeFrom: this.edgeFrom,
-      edgeTo: this.edgeTo,
-      edgeTensor: this.edgeTensor,
+      nodeOp: ids(this.nodeOp),
+      nodeGroup: ids(this.nodeGroup),
+      edgeFrom: ids(this.edgeFrom),
+      edgeTo: ids(this.edgeTo),
+      edgeTensor: ids(this.edgeTensor),
       tensorName: this.tensorName,
       tensorType: this.tensorType,
       groupName: this.groupName,
-      groupParent: this.groupParent,
+      groupParent: ids(this.groupParent),
       subgraphs: [],
-      nodeInputStart: this.nodeInputStart,
-      nodeInputs: this.nodeInputs,
-      nodeOutputStart: this.nodeOutputStart,
-      nodeOutputs: this.nodeOutputs,
-      tensorKind: this.tensorKind,
+      nodeInputStart: ids(this.nodeInputStart),
+      nodeInputs: ids(this.nodeInputs),
+      nodeOutputStart: ids(this.nodeOutputStart),
+      nodeOutputs: ids(this.nodeOutputs),
+      tensorKind: ids(this.tensorKind),
       notes,
     };
   }

@@ -7,17 +7,22 @@
  *      the page: ~125k nodes (2,500 blocks) and ~12.5k nodes (250 blocks). Measures mount -> first
  *      interactive frame (data-state=ready), expand-all, pan/zoom frame time with >= 10k nodes on
  *      screen, and tab memory; then the bad inputs.
- *   2. app (when the renderer is built and an ONNX model can be generated): opens the same sizes
- *      as real .onnx files in browser mode (`serve`) and measures model summary -> ready.
+ *   2. app (test/bench/graph-app.mjs): opens the same sizes as real .onnx files in browser mode
+ *      (`serve` from dist/, built first) and measures file chosen -> graph interactive, upload
+ *      included, split by stage (upload, host decode/IR/shapes, payload build, transfer, view
+ *      model, worker layout, first paint); the median of --runs opens (3).
  *
- * Options: --quick (12.5k only), --screenshots DIR, --keep (leave the harness build).
+ * Options: --quick (12.5k only), --screenshots DIR, --app-only, --no-app, --no-build (use dist/ as
+ * it is), --runs N.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { appRuns, buildApp } from './graph-app.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -27,7 +32,18 @@ const shotDir = args.includes('--screenshots')
   : null;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1600, height: 1000 };
-const GOALS = { ready125k: 1000, expand125k: 5000, expand12k: 500, frameP95: 16, memoryMB: 500 };
+const GOALS = {
+  ready125k: 1000,
+  expand125k: 5000,
+  expand12k: 500,
+  frameP95: 16,
+  memoryMB: 500,
+  app125k: 1000,
+  app12k: 300,
+};
+const appOnly = args.includes('--app-only');
+const withApp = !args.includes('--no-app');
+const runs = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1])) : 3;
 
 const results = [];
 function report(name, value, unit, goal, note = '') {
@@ -272,23 +288,48 @@ async function main() {
   console.log(
     `graph bench: Chromium ${CHROMIUM} headless --disable-gpu, viewport ${VIEWPORT.width}x${VIEWPORT.height}`,
   );
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   if (shotDir) fs.mkdirSync(shotDir, { recursive: true });
-  const dir = buildHarness();
-  const server = await serveStatic(dir);
-  const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--disable-gpu', '--no-sandbox'],
   });
   try {
-    if (!quick) await harnessRun(browser, base, 2500, '125k (2,500 blocks)', true);
-    await harnessRun(browser, base, 250, '12.5k (250 blocks)', quick);
-    await badInputs(browser, base);
+    if (withApp) {
+      buildApp(root, { build: !args.includes('--no-build') });
+      const sizes = [
+        ...(quick ? [] : [{ layers: 2500, label: '125k (2,500 blocks)', goal: GOALS.app125k }]),
+        { layers: 250, label: '12.5k (250 blocks)', goal: GOALS.app12k },
+      ];
+      await appRuns(browser, root, report, { sizes, runs, viewport: VIEWPORT });
+    }
+    if (!appOnly) {
+      const dir = buildHarness();
+      const server = await serveStatic(dir);
+      const base = `http://127.0.0.1:${server.address().port}`;
+      try {
+        if (!quick) await harnessRun(browser, base, 2500, '125k (2,500 blocks)', true);
+        await harnessRun(browser, base, 250, '12.5k (250 blocks)', quick);
+        await badInputs(browser, base);
+      } finally {
+        server.close();
+      }
+    }
   } finally {
     await browser.close();
-    server.close();
   }
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
+  );
   console.log(
     "Netron comparison: not run. No package on the npm registry ships Netron's browser build (`npm view netron` -> 404);",
   );

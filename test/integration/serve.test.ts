@@ -8,8 +8,11 @@ import WebSocket from 'ws';
 import { ApiClient } from '../../electron/shared/api/client';
 import type { Transport } from '../../electron/shared/api/client';
 import type { ClientMessage } from '../../electron/shared/api/protocol';
+import { readServerFrame } from '../../electron/shared/api/frames';
 import type { RunningServer } from '../../electron/serve/server';
 import { startServer } from '../../electron/serve/server';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import { transformer } from '../builders/transformer';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 let server: RunningServer;
@@ -37,12 +40,16 @@ function connect(opts: { token?: string | null; origin?: string } = {}): Promise
   });
 }
 
-function wsClient(ws: WebSocket): ApiClient {
+/** Every frame as the page reads it; `frames` records whether each came as text or bytes. */
+function wsClient(ws: WebSocket, frames: ('text' | 'binary')[] = []): ApiClient {
   const transport: Transport = {
     kind: 'websocket',
     send: (m: ClientMessage) => ws.send(JSON.stringify(m)),
     onMessage(listener) {
-      const h = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()));
+      const h = (data: WebSocket.RawData, isBinary: boolean) => {
+        frames.push(isBinary ? 'binary' : 'text');
+        listener(readServerFrame(isBinary ? (data as Buffer) : data.toString()));
+      };
       ws.on('message', h);
       return () => ws.off('message', h);
     },
@@ -106,6 +113,50 @@ describe('browser mode', () => {
     expect(summary.nodes).toBe(471);
     expect(summary.inputs[0]?.name).toBe('x');
     ws.close();
+  });
+
+  it('sends the graph as bytes in one binary frame, which the client reads back as the payload', async () => {
+    const up = await upload(fs.readFileSync(CLS), 'cls.onnx');
+    const ws = await connect();
+    const frames: ('text' | 'binary')[] = [];
+    const source = { kind: 'upload', uploadId: String(up.body.uploadId) } as const;
+    const graph = await wsClient(ws, frames).call('model.graph', { source });
+    expect(frames.at(-1)).toBe('binary');
+    expect(graph.nodeName).toHaveLength(471);
+    expect(graph.edgeFrom).toBeInstanceOf(Int32Array);
+    expect(graph.ops).toContain('Conv');
+    // Declared types at once; with shapes, the inferred ones and FLOPs per node.
+    const full = await wsClient(ws).call('model.graph', { source, shapes: true });
+    expect(full.nodeFlops).toHaveLength(471);
+    expect(full.tensorType.filter(Boolean).length).toBeGreaterThan(graph.tensorType.filter(Boolean).length);
+    ws.close();
+  });
+
+  it('a graph of megabytes comes from the engine host through a file, which is gone afterwards', async () => {
+    const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
+    const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-')));
+    let hostDirs: string[] = [];
+    try {
+      const res = await fetch(`${big.origin}/upload`, {
+        method: 'POST',
+        headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
+        body: Buffer.from(encodeModel(transformer(250))),
+      });
+      const { uploadId } = (await res.json()) as { uploadId: string };
+      const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const graph = await wsClient(ws).call('model.graph', { source: { kind: 'upload', uploadId } });
+      expect(graph.nodeName).toHaveLength(12_500);
+      expect(graph.edgeFrom.length).toBeGreaterThan(12_000);
+      hostDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-') && !before.has(d));
+      expect(hostDirs.length).toBeGreaterThan(0);
+      for (const d of hostDirs) expect(fs.readdirSync(path.join(os.tmpdir(), d))).toEqual([]);
+      ws.close();
+    } finally {
+      await big.close();
+    }
+    // the hosts' folders go with the server
+    for (const d of hostDirs) expect(fs.existsSync(path.join(os.tmpdir(), d))).toBe(false);
   });
 
   it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {

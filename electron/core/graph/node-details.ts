@@ -1,6 +1,8 @@
 /**
- * What the inspector shows for one node beyond the graph payload: its attributes, its cost, and
- * statistics of the weights it reads (values read now, lazily, in bounded chunks).
+ * What the inspector shows for one node beyond the graph payload: its attributes, its cost, its
+ * inputs' and outputs' inferred types (the payload carries declared ones, so that it need not wait
+ * for shape inference), and statistics of the weights it reads (values read now, lazily, in bounded
+ * chunks).
  */
 import type { NodeDetails } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
@@ -85,6 +87,13 @@ export function nodeDetails(a: ModelAnalysis, index: number, graphId = 0): NodeD
       weights.push({ ...base, error: e instanceof Error ? e.message : String(e) });
     }
   }
+  // In the payload's order: inputs with omitted ones (null), outputs without.
+  const typeOf = (t: number) => (t >= 0 ? (a.shapes.types[t] ?? null) : null);
+  const { nodeInputStart, nodeInputs, nodeOutputStart, nodeOutputs } = a.ir;
+  const inputs = Array.from(nodeInputs.subarray(nodeInputStart[id]!, nodeInputStart[id + 1]!));
+  const outputs = Array.from(nodeOutputs.subarray(nodeOutputStart[id]!, nodeOutputStart[id + 1]!)).filter(
+    (t) => t >= 0,
+  );
   return {
     index,
     name: node.name,
@@ -95,6 +104,8 @@ export function nodeDetails(a: ModelAnalysis, index: number, graphId = 0): NodeD
     macs: a.shapes.nodeMacs[id]!,
     flops: a.shapes.nodeFlops[id]!,
     params: a.shapes.nodeParams[id]!,
+    inputTypes: inputs.map(typeOf),
+    outputTypes: outputs.map(typeOf),
     weights,
   };
 }

@@ -42,24 +42,11 @@ export function scopeOfName(name: string): string {
   return name.slice(0, at);
 }
 
-export function buildGraphPayload(graph: PayloadGraph): GraphPayload {
-  const ops: string[] = [];
-  const opIndex = new Map<string, number>();
-  const tensorIndex = new Map<string, number>();
-  const tensorName: string[] = [];
-  const tensorKind: number[] = [];
-  const tensorOf = (name: string): number => {
-    let t = tensorIndex.get(name);
-    if (t === undefined) {
-      t = tensorName.push(name) - 1;
-      tensorIndex.set(name, t);
-      tensorKind.push(0);
-    }
-    return t;
-  };
-  for (const n of graph.inputs) tensorKind[tensorOf(n)] = 1;
-  for (const n of graph.initializers) tensorKind[tensorOf(n)] = 2;
-
+/**
+ * The name-scope group tree, grown as scopes are met: `groupOf("/a/b")` is the id of group /a/b,
+ * made (with /a before it) on first sight; -1 for '' (top level).
+ */
+export function scopeGroups(): { groupName: string[]; groupParent: number[]; groupOf: (scope: string) => number } {
   const groupName: string[] = [];
   const groupParent: number[] = [];
   const groupIndex = new Map<string, number>();
@@ -83,6 +70,37 @@ export function buildGraphPayload(graph: PayloadGraph): GraphPayload {
     }
     return parent;
   };
+  return { groupName, groupParent, groupOf };
+}
+
+/** What the view says about edges it could not draw exactly. */
+export function payloadNotes(duplicateProducers: number, dangling: number): string[] {
+  const notes: string[] = [];
+  if (duplicateProducers)
+    notes.push(`${duplicateProducers} tensor(s) are produced by more than one node; edges use the last producer.`);
+  if (dangling) notes.push(`${dangling} input(s) name tensors that no node, input or initializer provides.`);
+  return notes;
+}
+
+export function buildGraphPayload(graph: PayloadGraph): GraphPayload {
+  const ops: string[] = [];
+  const opIndex = new Map<string, number>();
+  const tensorIndex = new Map<string, number>();
+  const tensorName: string[] = [];
+  const tensorKind: number[] = [];
+  const tensorOf = (name: string): number => {
+    let t = tensorIndex.get(name);
+    if (t === undefined) {
+      t = tensorName.push(name) - 1;
+      tensorIndex.set(name, t);
+      tensorKind.push(0);
+    }
+    return t;
+  };
+  for (const n of graph.inputs) tensorKind[tensorOf(n)] = 1;
+  for (const n of graph.initializers) tensorKind[tensorOf(n)] = 2;
+
+  const { groupName, groupParent, groupOf } = scopeGroups();
 
   const N = graph.nodes.length;
   const nodeName: string[] = new Array<string>(N);
@@ -94,7 +112,6 @@ export function buildGraphPayload(graph: PayloadGraph): GraphPayload {
   const nodeOutputs: number[] = [];
   const subgraphs: GraphPayload['subgraphs'] = [];
   const producer: number[] = [];
-  const notes: string[] = [];
   let duplicateProducers = 0;
   let subgraphId = 0;
 
@@ -152,28 +169,27 @@ export function buildGraphPayload(graph: PayloadGraph): GraphPayload {
     if (tensorKind[t] === 0) tensorKind[t] = 3;
   }
   const tensorType = tensorName.map((name) => graph.types.get(name) ?? null);
-  if (duplicateProducers)
-    notes.push(`${duplicateProducers} tensor(s) are produced by more than one node; edges use the last producer.`);
-  if (dangling) notes.push(`${dangling} input(s) name tensors that no node, input or initializer provides.`);
+  const notes = payloadNotes(duplicateProducers, dangling);
 
+  const ids = (a: number[]) => Int32Array.from(a);
   return {
     ops,
     nodeName,
-    nodeOp,
-    nodeGroup,
-    edgeFrom,
-    edgeTo,
-    edgeTensor,
+    nodeOp: ids(nodeOp),
+    nodeGroup: ids(nodeGroup),
+    edgeFrom: ids(edgeFrom),
+    edgeTo: ids(edgeTo),
+    edgeTensor: ids(edgeTensor),
     tensorName,
     tensorType,
     groupName,
-    groupParent,
+    groupParent: ids(groupParent),
     subgraphs,
-    nodeInputStart,
-    nodeInputs,
-    nodeOutputStart,
-    nodeOutputs,
-    tensorKind,
+    nodeInputStart: ids(nodeInputStart),
+    nodeInputs: ids(nodeInputs),
+    nodeOutputStart: ids(nodeOutputStart),
+    nodeOutputs: ids(nodeOutputs),
+    tensorKind: ids(tensorKind),
     notes,
   };
 }

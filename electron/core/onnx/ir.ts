@@ -11,9 +11,12 @@
  * - `topo` holds each graph's nodes in a topological order (file order when the file is already
  *   sorted, as ONNX requires); nodes on a cycle are reported and appended in file order.
  * - Name scopes from exporter names (`/encoder/layer.3/attention/MatMul`, `features.0.1`) form a
- *   group tree for the graph view.
+ *   group tree, worked out when first read (opening a model does not need it).
+ * - The main graph's names are looked up by the decoder's string ids (an array index) rather than
+ *   hashed into a map, when every id still matches its name (a freshly decoded model; a rewritten
+ *   one falls back to names): on a 125k-node graph that was most of the IR's time.
  */
-import type { FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './model';
+import type { FunctionProto, GraphProto, ModelProto, NameIds, NodeProto, TensorProto, ValueInfoProto } from './model';
 
 export const TENSOR_INPUT = 1;
 export const TENSOR_INITIALIZER = 2;
@@ -114,7 +117,31 @@ class Builder {
   undefinedNames = 0;
   firstUndefined = '';
 
-  tensor(name: string, graph: number, flags: number): number {
+  /** The main graph's scope by decoder string id (-1: not defined yet), when the ids can be trusted. */
+  private readonly mainIds: Int32Array | null;
+  constructor(private readonly names: NameIds | null) {
+    this.mainIds = names ? new Int32Array(names.values.length).fill(-1) : null;
+  }
+
+  /**
+   * The id to key `name` by in graph `gid`'s scope: its string id in the main graph, else -1 (by
+   * name). An id that no longer names what it did (the model was changed since it was decoded)
+   * throws StaleNameIds: the IR is then built again by names.
+   */
+  private keyOf(gid: number, name: string, nameId: number | undefined): number {
+    if (gid !== 0 || !this.mainIds || name === '') return -1;
+    if (nameId !== undefined && nameId >= 0 && this.names!.values[nameId] === name) return nameId;
+    throw new StaleNameIds();
+  }
+
+  lookup(gid: number, name: string, nameId?: number): number | undefined {
+    const key = this.keyOf(gid, name, nameId);
+    if (key < 0) return this.scopes[gid]?.get(name);
+    const t = this.mainIds![key]!;
+    return t >= 0 ? t : undefined;
+  }
+
+  tensor(name: string, graph: number, flags: number, nameId?: number): number {
     const id = this.tensorName.length;
     this.tensorName.push(name);
     this.tensorGraph.push(graph);
@@ -122,7 +149,9 @@ class Builder {
     this.tensorProducer.push(-1);
     this.tensorInitializer.push(-1);
     this.tensorDeclared.push(-1);
-    this.scopes[graph]?.set(name, id);
+    const key = this.keyOf(graph, name, nameId);
+    if (key >= 0) this.mainIds![key] = id;
+    else this.scopes[graph]?.set(name, id);
     return id;
   }
 
@@ -134,9 +163,9 @@ class Builder {
   }
 
   /** Resolves a name read in `graph`, walking out through enclosing scopes. */
-  resolve(name: string, graph: number): number {
+  resolve(name: string, graph: number, nameId?: number): number {
     for (let g = graph; g >= 0; g = this.graphs[g]?.parent ?? -1) {
-      const id = this.scopes[g]?.get(name);
+      const id = this.lookup(g, name, nameId);
       if (id !== undefined) {
         if (g !== graph) this.capture(graph, g, id);
         return id;
@@ -144,7 +173,7 @@ class Builder {
     }
     this.undefinedNames++;
     if (!this.firstUndefined) this.firstUndefined = name;
-    return this.tensor(name, graph, TENSOR_UNDEFINED);
+    return this.tensor(name, graph, TENSOR_UNDEFINED, nameId);
   }
 
   /** Records that the node owning `inner` (at the level of `outer`) reads tensor `id` of `outer`. */
@@ -171,16 +200,15 @@ class Builder {
     };
     this.graphs.push(info);
     this.scopes.push(new Map());
-    const scope = this.scopes[gid] as Map<string, number>;
     for (const v of proto.input) {
-      const id = scope.get(v.name) ?? this.tensor(v.name, gid, TENSOR_INPUT);
+      const id = this.lookup(gid, v.name, v.nameId) ?? this.tensor(v.name, gid, TENSOR_INPUT, v.nameId);
       this.tensorFlags[id] = (this.tensorFlags[id] as number) | TENSOR_INPUT;
       this.declare(id, v);
       info.inputs.push(id);
     }
     const initializer = (t: TensorProto, flags: number): void => {
-      let id = scope.get(t.name);
-      if (id === undefined) id = this.tensor(t.name, gid, flags);
+      let id = this.lookup(gid, t.name, t.nameId);
+      if (id === undefined) id = this.tensor(t.name, gid, flags, t.nameId);
       else if ((this.tensorFlags[id] as number) & TENSOR_INITIALIZER) this.duplicate(t.name);
       this.tensorFlags[id] = (this.tensorFlags[id] as number) | flags;
       this.tensorInitializer[id] = this.initializers.length;
@@ -190,13 +218,13 @@ class Builder {
     for (const sp of proto.sparseInitializer) if (sp.values) initializer(sp.values, TENSOR_INITIALIZER | TENSOR_SPARSE);
     this.defineNodes(gid, proto.node);
     for (const v of proto.valueInfo) {
-      const id = scope.get(v.name);
+      const id = this.lookup(gid, v.name, v.nameId);
       if (id !== undefined) this.declare(id, v);
     }
     for (const v of proto.output) {
-      let id = scope.get(v.name);
+      let id = this.lookup(gid, v.name, v.nameId);
       if (id === undefined) {
-        id = this.resolve(v.name, gid);
+        id = this.resolve(v.name, gid, v.nameId);
       }
       this.tensorFlags[id] = (this.tensorFlags[id] as number) | TENSOR_OUTPUT;
       this.declare(id, v);
@@ -224,13 +252,12 @@ class Builder {
     this.scopes.push(new Map());
     for (const name of f.input) info.inputs.push(this.tensor(name, gid, TENSOR_INPUT));
     this.defineNodes(gid, f.node);
-    const scope = this.scopes[gid] as Map<string, number>;
     for (const v of f.valueInfo) {
-      const id = scope.get(v.name);
+      const id = this.lookup(gid, v.name);
       if (id !== undefined) this.declare(id, v);
     }
     for (const name of f.output) {
-      const id = scope.get(name) ?? this.resolve(name, gid);
+      const id = this.lookup(gid, name) ?? this.resolve(name, gid);
       this.tensorFlags[id] = (this.tensorFlags[id] as number) | TENSOR_OUTPUT;
       info.outputs.push(id);
     }
@@ -245,7 +272,7 @@ class Builder {
   /** Gives the graph's nodes contiguous ids and defines their outputs in the graph's scope. */
   private defineNodes(gid: number, nodes: NodeProto[]): void {
     const info = this.graphs[gid] as IRGraph;
-    const scope = this.scopes[gid] as Map<string, number>;
+    const outIds = this.names?.outIds;
     info.nodeStart = this.nodes.length;
     for (const n of nodes) {
       const id = this.nodes.length;
@@ -259,13 +286,15 @@ class Builder {
       }
       this.nodeOp.push(op);
       this.nodeGraph.push(gid);
-      for (const name of n.output) {
+      for (let k = 0; k < n.output.length; k++) {
+        const name = n.output[k] as string;
         if (name === '') {
           this.nodeOutputs.push(-1);
           continue;
         }
-        let t = scope.get(name);
-        if (t === undefined) t = this.tensor(name, gid, 0);
+        const nameId = outIds && n.outAt !== undefined ? outIds[n.outAt + k] : undefined;
+        let t = this.lookup(gid, name, nameId);
+        if (t === undefined) t = this.tensor(name, gid, 0, nameId);
         else this.duplicate(name);
         if (this.tensorProducer[t] === -1 && !((this.tensorFlags[t] as number) & (TENSOR_INPUT | TENSOR_INITIALIZER)))
           this.tensorProducer[t] = id;
@@ -282,12 +311,17 @@ class Builder {
    * in node id order.
    */
   private connectNodes(gid: number, nodes: NodeProto[], info: IRGraph): void {
-    const scope = this.scopes[gid] as Map<string, number>;
+    const inIds = this.names?.inIds;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i] as NodeProto;
-      for (const name of n.input) {
-        if (name === '') this.nodeInputs.push(-1);
-        else this.nodeInputs.push(scope.get(name) ?? this.resolve(name, gid));
+      for (let k = 0; k < n.input.length; k++) {
+        const name = n.input[k] as string;
+        if (name === '') {
+          this.nodeInputs.push(-1);
+          continue;
+        }
+        const nameId = inIds && n.inAt !== undefined ? inIds[n.inAt + k] : undefined;
+        this.nodeInputs.push(this.lookup(gid, name, nameId) ?? this.resolve(name, gid, nameId));
       }
       this.nodeInputStart.push(this.nodeInputs.length);
     }
@@ -302,10 +336,17 @@ class Builder {
 }
 
 /** Builds the IR of a decoded model. Never throws on odd graphs: problems become warnings. */
+/** A decoder string id that no longer names what it did: the model changed after it was decoded. */
+class StaleNameIds extends Error {}
+
 export function buildIR(model: ModelProto): ModelIR {
-  const b = new Builder();
-  if (model.graph) b.addGraph(model.graph, 'main', -1, -1, '');
-  for (const f of model.functions) b.addFunction(f);
+  let b: Builder;
+  try {
+    b = build(model, model.graph ? (model.names ?? null) : null);
+  } catch (err) {
+    if (!(err instanceof StaleNameIds)) throw err;
+    b = build(model, null);
+  }
   const nodeCount = b.nodes.length;
   const tensorCount = b.tensorName.length;
 
@@ -336,7 +377,7 @@ export function buildIR(model: ModelProto): ModelIR {
     }
   }
 
-  const ir: ModelIR = {
+  const ir: Omit<ModelIR, keyof NameScopes> = {
     graphs: b.graphs,
     nodeCount,
     ops: b.ops,
@@ -361,13 +402,10 @@ export function buildIR(model: ModelProto): ModelIR {
     consumers,
     topo: new Int32Array(nodeCount),
     cyclic: [],
-    groupName: [],
-    groupParent: new Int32Array(0),
-    nodeGroup: new Int32Array(nodeCount),
     warnings: [],
   };
+  nameScopesWhenRead(ir);
   topologicalOrder(ir, b.captures);
-  nameScopes(ir);
   if (b.duplicates > 0) {
     ir.warnings.push(
       `${b.duplicates} tensor name${b.duplicates === 1 ? ' is' : 's are'} defined more than once (first: "${b.firstDuplicate}"); the first definition is used`,
@@ -379,6 +417,14 @@ export function buildIR(model: ModelProto): ModelIR {
     );
   }
   return ir;
+}
+
+/** The graphs and functions of a model, looked up by the decoder's string ids where given. */
+function build(model: ModelProto, names: NameIds | null): Builder {
+  const b = new Builder(names);
+  if (model.graph) b.addGraph(model.graph, 'main', -1, -1, '');
+  for (const f of model.functions) b.addFunction(f);
+  return b;
 }
 
 function alreadyListed(arr: Int32Array, from: number, k: number, t: number): boolean {
@@ -513,7 +559,24 @@ export function scopeOf(name: string, opType: string): { key: string; sep: '/' |
   return { key: name.slice(0, dot), sep: '.' };
 }
 
-function nameScopes(ir: ModelIR): void {
+type NameScopes = Pick<ModelIR, 'groupName' | 'groupParent' | 'nodeGroup'>;
+
+/**
+ * The name-scope groups take a pass over every node's name that opening a model does not need
+ * (the graph view groups by its own rule): they are worked out when one of them is first read.
+ */
+function nameScopesWhenRead(ir: Omit<ModelIR, keyof NameScopes>): asserts ir is ModelIR {
+  let scopes: NameScopes | null = null;
+  const get = () => (scopes ??= nameScopes(ir as ModelIR));
+  Object.defineProperties(ir, {
+    groupName: { get: () => get().groupName, enumerable: true },
+    groupParent: { get: () => get().groupParent, enumerable: true },
+    nodeGroup: { get: () => get().nodeGroup, enumerable: true },
+  });
+}
+
+function nameScopes(ir: ModelIR): NameScopes {
+  const nodeGroup = new Int32Array(ir.nodeCount);
   const ids = new Map<string, number>();
   const names: string[] = [];
   const parents: number[] = [];
@@ -541,16 +604,15 @@ function nameScopes(ir: ModelIR): void {
       name.indexOf('/', lastKey.length + 1) < 0 &&
       name.charCodeAt(lastKey.length) === 47 // '/'
     ) {
-      ir.nodeGroup[n] = lastGroup;
+      nodeGroup[n] = lastGroup;
       continue;
     }
     const s = name ? scopeOf(name, (ir.nodes[n] as NodeProto).opType) : null;
-    ir.nodeGroup[n] = s ? group(s.key, s.sep) : -1;
+    nodeGroup[n] = s ? group(s.key, s.sep) : -1;
     if (s && s.sep === '/') {
       lastKey = s.key;
-      lastGroup = ir.nodeGroup[n] as number;
+      lastGroup = nodeGroup[n] as number;
     } else lastKey = '';
   }
-  ir.groupName = names;
-  ir.groupParent = Int32Array.from(parents);
+  return { groupName: names, groupParent: Int32Array.from(parents), nodeGroup };
 }

@@ -6,6 +6,7 @@ import type { Method, Progress, ReplyOf, RequestOf } from './contract';
 import { KilnError } from './errors';
 import type { CallMessage, ClientMessage, ServerMessage } from './protocol';
 import { ServerMessageSchema } from './protocol';
+import { BYTE_REPLIES } from './wire-replies';
 
 /** What a transport must offer: send a message, deliver incoming ones, report a broken link. */
 export interface Transport {
@@ -23,6 +24,7 @@ export interface CallOptions {
 }
 
 interface Pending {
+  method: Method;
   resolve: (value: unknown) => void;
   reject: (error: KilnError) => void;
   onProgress: ((progress: Progress) => void) | undefined;
@@ -60,7 +62,12 @@ export class ApiClient {
         reject(tooLarge);
         return;
       }
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress });
+      this.pending.set(id, {
+        method,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onProgress: options.onProgress,
+      });
       options.signal?.addEventListener('abort', () => this.transport.send({ type: 'cancel', id }), { once: true });
       this.transport.send(message);
     });
@@ -91,7 +98,19 @@ export class ApiClient {
       return;
     }
     this.pending.delete(message.id);
-    if (message.ok) p.resolve(message.value);
-    else p.reject(KilnError.from(message.error));
+    if (!message.ok) {
+      p.reject(KilnError.from(message.error));
+      return;
+    }
+    const decode = BYTE_REPLIES[p.method];
+    if (!decode || !(message.value instanceof Uint8Array)) {
+      p.resolve(message.value);
+      return;
+    }
+    try {
+      p.resolve(decode(message.value));
+    } catch (err) {
+      p.reject(new KilnError('INTERNAL', `the reply to ${p.method} could not be read: ${String(err)}`));
+    }
   }
 }

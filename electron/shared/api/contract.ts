@@ -119,27 +119,35 @@ export const ProgressSchema = z.object({
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 
+/** The graph payload's ids and counts: typed arrays, never copied into plain ones. */
+const Ids = z.instanceof(Int32Array);
+const Numbers = z.instanceof(Float64Array);
+
+/** A tensor's element type and dims (null when the rank is unknown). */
+export const TensorTypeSchema = z.object({ dtype: z.string(), dims: z.array(DimSchema).nullable() });
+
 /**
  * The graph as the renderer draws it: flat arrays indexed by integer ids (no object per node), so a
- * 125k-node model crosses a process boundary as a handful of arrays. Node i of the main graph has op
- * `ops[nodeOp[i]]`, name `nodeName[i]` and sits in name-scope group `nodeGroup[i]` (-1 = top level).
- * Edge e runs from node `edgeFrom[e]` to node `edgeTo[e]` carrying tensor `edgeTensor[e]`; graph
- * inputs/initializers are not nodes (edges from them are omitted; the inspector lists them).
+ * 125k-node model crosses a process boundary as a handful of typed arrays and name lists. Node i
+ * has op `ops[nodeOp[i]]`, name `nodeName[i]` and sits in name-scope group `nodeGroup[i]` (-1 =
+ * top level). Edge e runs from node `edgeFrom[e]` to node `edgeTo[e]` carrying tensor
+ * `edgeTensor[e]`; graph inputs/initializers are not nodes (edges from them are omitted; the
+ * inspector lists them).
  */
 export const GraphPayloadSchema = z.object({
   ops: z.array(z.string()),
   nodeName: z.array(z.string()),
-  nodeOp: z.array(z.number().int()),
-  nodeGroup: z.array(z.number().int()),
-  edgeFrom: z.array(z.number().int()),
-  edgeTo: z.array(z.number().int()),
-  edgeTensor: z.array(z.number().int()),
+  nodeOp: Ids,
+  nodeGroup: Ids,
+  edgeFrom: Ids,
+  edgeTo: Ids,
+  edgeTensor: Ids,
   tensorName: z.array(z.string()),
-  /** Per tensor: dtype name and dims, or null when unknown. */
-  tensorType: z.array(z.object({ dtype: z.string(), dims: z.array(DimSchema).nullable() }).nullable()),
+  /** Per tensor: dtype name and dims, or null when unknown (as declared, or inferred: see model.graph). */
+  tensorType: z.array(TensorTypeSchema.nullable()),
   /** Name-scope groups: a tree. `groupParent[g]` is -1 for a top-level group. */
   groupName: z.array(z.string()),
-  groupParent: z.array(z.number().int()),
+  groupParent: Ids,
   /** Nodes that own subgraphs (If/Loop/Scan): node id -> attribute name -> subgraph id. */
   subgraphs: z.array(z.object({ node: z.number().int(), attribute: z.string(), graph: z.number().int() })),
   /**
@@ -147,15 +155,15 @@ export const GraphPayloadSchema = z.object({
    * `nodeInputs[nodeInputStart[i] .. nodeInputStart[i+1])` (-1 = an omitted optional input); the same
    * for outputs. Includes graph inputs and initializers, which `edge*` leave out (for the inspector).
    */
-  nodeInputStart: z.array(z.number().int()).optional(),
-  nodeInputs: z.array(z.number().int()).optional(),
-  nodeOutputStart: z.array(z.number().int()).optional(),
-  nodeOutputs: z.array(z.number().int()).optional(),
+  nodeInputStart: Ids.optional(),
+  nodeInputs: Ids.optional(),
+  nodeOutputStart: Ids.optional(),
+  nodeOutputs: Ids.optional(),
   /** Per tensor: 0 intermediate, 1 graph input, 2 initializer, 3 graph output. */
-  tensorKind: z.array(z.number().int()).optional(),
-  /** Per node: FLOPs and parameter count from Kiln's statistics (dynamic dims counted as 1). */
-  nodeFlops: z.array(z.number()).optional(),
-  nodeParams: z.array(z.number()).optional(),
+  tensorKind: Ids.optional(),
+  /** Per node: FLOPs and parameter count from Kiln's statistics (dynamic dims counted as 1); with shapes only. */
+  nodeFlops: Numbers.optional(),
+  nodeParams: Numbers.optional(),
   /** Why parts of the graph are not shown (e.g. edges to unknown tensors), for the view to say. */
   notes: z.array(z.string()).optional(),
 });
@@ -172,6 +180,9 @@ export const NodeDetailsSchema = z.object({
   macs: z.number(),
   flops: z.number(),
   params: z.number(),
+  /** Each input's and output's type as shape inference found it, in order (null: unknown, or omitted). */
+  inputTypes: z.array(TensorTypeSchema.nullable()),
+  outputTypes: z.array(TensorTypeSchema.nullable()),
   weights: z.array(
     z.object({
       name: z.string(),
@@ -528,11 +539,13 @@ export const api = {
         source: ModelSourceSchema,
         /** 0 or absent: the main graph; else an If/Loop/Scan body's id from a payload's `subgraphs`. */
         graph: z.number().int().min(0).max(10_000_000).optional(),
+        /** true: inferred types and per-node FLOPs (waits for shape inference); else declared types, at once. */
+        shapes: z.boolean().optional(),
       })
       .strict(),
     reply: GraphPayloadSchema,
     job: true,
-    doc: 'The main graph of a model as flat arrays for the graph view (nodes, edges, tensors, name-scope groups).',
+    doc: 'The main graph of a model as flat arrays for the graph view (nodes, edges, tensors, name-scope groups); sent as bytes (graph-codec.ts), read back by the client.',
   }),
   'model.node': call({
     request: z

@@ -6,6 +6,7 @@ import { ApiClient } from '../../../electron/shared/api/client';
 import type { Transport } from '../../../electron/shared/api/client';
 import type { KilnBridge } from '../../../electron/shared/api/bridge';
 import { BROWSER_MODE } from '../../../electron/shared/api/bridge';
+import { readServerFrame } from '../../../electron/shared/api/frames';
 import type { ClientMessage } from '../../../electron/shared/api/protocol';
 
 declare global {
@@ -39,19 +40,17 @@ function webSocketTransport(onState: (s: LinkState) => void): Transport {
   const connect = () => {
     onState('connecting');
     const socket = new WebSocket(url);
+    // Results that are bytes (the graph payload) come as binary frames, read in place.
+    socket.binaryType = 'arraybuffer';
     ws = socket;
     socket.onopen = () => {
       delay = 250;
       onState('open');
       for (const m of queue.splice(0)) socket.send(JSON.stringify(m));
     };
-    socket.onmessage = (e) => {
-      let data: unknown;
-      try {
-        data = JSON.parse(String(e.data));
-      } catch {
-        return;
-      }
+    socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+      const data = readServerFrame(e.data);
+      if (data === null) return;
       for (const l of listeners) l(data);
     };
     socket.onclose = (e) => {

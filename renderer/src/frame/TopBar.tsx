@@ -6,7 +6,7 @@ const NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark',
 const LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
 
 export function TopBar({ onOpen }: { onOpen: () => void }) {
-  const summary = useApp((s) => s.summary);
+  const name = useApp((s) => s.summary?.fileName ?? s.modelName);
   const theme = useApp((s) => s.theme);
   const setTheme = useApp((s) => s.setTheme);
   return (
@@ -15,8 +15,8 @@ export function TopBar({ onOpen }: { onOpen: () => void }) {
         <span className="brand-mark" aria-hidden />
         Kiln
       </span>
-      <span className="model-name" data-testid="model-name" title={summary?.fileName}>
-        {summary ? summary.fileName : 'No model open'}
+      <span className="model-name" data-testid="model-name" title={name ?? undefined}>
+        {name ?? 'No model open'}
       </span>
       <span className="grow" />
       <button onClick={onOpen}>Open…</button>

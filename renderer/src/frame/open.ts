@@ -4,8 +4,10 @@ import { KilnError } from '../../../electron/shared/api/errors';
 import { bridge } from '../api/transport';
 import { uploadFile } from '../api/upload';
 import { useApp } from '../state/app';
+import { markOpen } from '../state/open-marks';
 
 export function openFile(file: File): void {
+  markOpen('chosen');
   const kiln = bridge();
   const { open } = useApp.getState();
   if (kiln) {
@@ -15,6 +17,7 @@ export function openFile(file: File): void {
   }
   void open({ kind: 'upload', uploadId: '0'.repeat(32) }, file.name, async ({ signal, progress }) => {
     const up = await uploadFile(file, (f) => progress({ fraction: f, stage: `Uploading ${file.name}` }), signal);
+    markOpen('uploaded');
     return { kind: 'upload', uploadId: up.uploadId };
   });
 }

@@ -78,6 +78,10 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
     );
   }
   const name = (n: number) => model.payload.nodeName[n] || `#${n}`;
+  const flops = model.payload.nodeFlops?.[info.id] ?? details?.details?.flops;
+  const params = model.payload.nodeParams?.[info.id] ?? details?.details?.params;
+  // Inferred types come with the node's details (the payload carries the declared ones).
+  const inferred = details?.details ? { in: details.details.inputTypes, out: details.details.outputTypes } : null;
   const tensorRow = (t: TensorInfo | null, i: number, side: 'in' | 'out') => {
     if (!t) {
       return (
@@ -87,11 +91,12 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
       );
     }
     const others = side === 'in' ? t.producers : t.consumers.filter((c) => c !== info.id);
+    const type = inferred?.[side][i] ?? (t.dtype ? { dtype: t.dtype, dims: t.dims } : null);
     return (
       <li key={`${side}-${i}`}>
         <div className="kg-break kg-tensor">{t.name || '(unnamed)'}</div>
         <div className="kg-muted">
-          {t.dtype ?? '?'} {formatDims(t.dims)}
+          {type?.dtype ?? '?'} {formatDims(type?.dims ?? null)}
           {t.kind !== 'value' && <span className="kg-tag">{t.kind}</span>}
         </div>
         {others.length > 0 && (
@@ -124,10 +129,10 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
             <dd className="kg-break">{truncate(info.groupPath, 400)}</dd>
           </>
         )}
-        {model.payload.nodeFlops && (
+        {flops !== undefined && (
           <>
             <dt>FLOPs</dt>
-            <dd data-testid="inspector-flops">{fmt(model.payload.nodeFlops[info.id] ?? 0)}</dd>
+            <dd data-testid="inspector-flops">{fmt(flops)}</dd>
           </>
         )}
         {overlay && (
@@ -137,10 +142,10 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
             <dd data-testid="inspector-overlay">{overlayValueText(overlay, info.id) ?? 'no data'}</dd>
           </>
         )}
-        {model.payload.nodeParams && (model.payload.nodeParams[info.id] ?? 0) > 0 && (
+        {params !== undefined && params > 0 && (
           <>
             <dt>Parameters</dt>
-            <dd>{fmt(model.payload.nodeParams[info.id] ?? 0)}</dd>
+            <dd>{fmt(params)}</dd>
           </>
         )}
       </dl>

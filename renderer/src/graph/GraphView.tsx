@@ -14,6 +14,7 @@ import { builtinOverlay, exportNodeData, importNodeData, overlayValueText, type 
 import { download } from './export';
 import { GraphSearch, type SearchHit } from './search';
 import { useGraphStore } from './store';
+import { markOpen } from '../state/open-marks';
 import './graph.css';
 
 export interface GraphViewProps {
@@ -43,7 +44,11 @@ export function GraphView({
   loadNodeDetails,
   onOpenSubgraph,
 }: GraphViewProps) {
-  const model = useMemo<GraphModel>(() => buildModel(payload), [payload]);
+  const model = useMemo<GraphModel>(() => {
+    const built = buildModel(payload);
+    markOpen('model');
+    return built;
+  }, [payload]);
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const miniRef = useRef<HTMLCanvasElement>(null);
@@ -65,6 +70,7 @@ export function GraphView({
   const [notice, setNotice] = useState<string | null>(null);
   const [hullHits, setHullHits] = useState(false);
   const setModel = useGraphStore((s) => s.setModel);
+  const setSettled = useGraphStore((s) => s.setSettled);
   const selectNode = useGraphStore((s) => s.selectNode);
   const selectGroup = useGraphStore((s) => s.selectGroup);
   const setOverlay = useGraphStore((s) => s.setOverlay);
@@ -97,6 +103,7 @@ export function GraphView({
       },
       // The node under the pointer: its op and name, and what the graph is painted with for it.
       onHover: (node, x, y) => showTip(tipRef.current, model, node, x, y),
+      onSettled: () => setSettled(model.payload),
     });
     window.__kilnGraph = controller;
     setCtl(controller);
@@ -105,7 +112,7 @@ export function GraphView({
       controller.dispose();
       if (window.__kilnGraph === controller) delete window.__kilnGraph;
     };
-  }, [model, selectGroup, selectNode]);
+  }, [model, selectGroup, selectNode, setSettled]);
 
   // overlays from the store (other parts of the app set them: TensorRT support, timings, ...)
   useEffect(() => {

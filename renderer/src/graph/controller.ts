@@ -14,6 +14,7 @@ import type { LayoutCommand } from './protocol';
 import { readableFit, wholeView } from './fit';
 import { draw, rgba32, type DrawState, type DrawStats, type View } from './render';
 import { Scene } from './scene';
+import { markOpen } from '../state/open-marks';
 import type { Hull } from './store';
 
 export interface ControllerEvents {
@@ -25,6 +26,8 @@ export interface ControllerEvents {
   onDraw?(stats: DrawStats): void;
   /** The pointer is over `node` (-1: over no node, or it left) at client coordinates x, y. */
   onHover?(node: number, x: number, y: number): void;
+  /** The first frame is drawn, or the graph could not be laid out: the view is settled. */
+  onSettled?(): void;
 }
 
 export interface ViewState {
@@ -89,9 +92,11 @@ export class GraphController {
       this.root.dataset.visibleNodes = '0';
       this.error = null;
       this.events.onChange();
+      this.events.onSettled?.();
       return;
     }
     const initial = this.model.G === 0 || this.model.N <= 1500 ? 'expanded' : 'auto';
+    markOpen('layout-sent');
     await this.run({ type: 'init', structure: this.model.structure, initial }, 'fit');
   }
 
@@ -118,6 +123,7 @@ export class GraphController {
     }
     try {
       const reply = await this.layout.send(cmd);
+      if (!this.ready) markOpen('layout-done');
       this.lastLayoutMs = reply.layoutMs;
       this.setFrame(reply.frame);
       if (anchor === 'fit') this.fit();
@@ -133,6 +139,7 @@ export class GraphController {
     } catch (err) {
       this.error = `The graph could not be laid out: ${err instanceof Error ? err.message : String(err)}`;
       this.root.dataset.state = 'error';
+      this.events.onSettled?.();
     } finally {
       this.busy = false;
       this.root.dataset.layout = 'idle';
@@ -456,7 +463,9 @@ export class GraphController {
     if (!this.ready) {
       this.ready = true;
       this.root.dataset.state = 'ready';
+      markOpen('ready');
       this.events.onChange();
+      this.events.onSettled?.();
     }
   }
 

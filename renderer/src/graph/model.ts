@@ -42,24 +42,34 @@ export interface GraphModel {
   problems: string[];
 }
 
-function int32(values: readonly number[] | undefined, length: number, fallback = -1): Int32Array {
-  const out = new Int32Array(length).fill(fallback);
-  if (!values) return out;
-  const n = Math.min(values.length, length);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    out[i] = Number.isInteger(v) ? v : fallback;
-  }
+/** A copy of `values` of exactly `length` (short payloads padded with `fallback`): the view cleans it in place. */
+function int32(values: Int32Array | undefined, length: number, fallback = -1): Int32Array {
+  const out = new Int32Array(length);
+  const n = values ? Math.min(values.length, length) : 0;
+  if (values) out.set(values.subarray(0, n));
+  if (n < length) out.fill(fallback, n);
   return out;
 }
 
-/** Text width at a font: a canvas measurement in the browser, an estimate elsewhere (tests). */
+/**
+ * Text width at a font: a canvas measurement in the browser, an estimate elsewhere (tests). Each
+ * text is measured once: a big model's groups repeat a few labels ("attention", "mlp") thousands
+ * of times, and a canvas measurement costs microseconds.
+ */
 function textMeasurer(font: string): (text: string) => number {
   if (typeof OffscreenCanvas !== 'undefined') {
     const ctx = new OffscreenCanvas(1, 1).getContext('2d');
     if (ctx) {
       ctx.font = font;
-      return (text) => ctx.measureText(text).width;
+      const known = new Map<string, number>();
+      return (text) => {
+        let w = known.get(text);
+        if (w === undefined) {
+          w = ctx.measureText(text).width;
+          known.set(text, w);
+        }
+        return w;
+      };
     }
   }
   return (text) => text.length * CHAR_W;
@@ -83,26 +93,23 @@ export function buildModel(payload: GraphPayload): GraphModel {
 
   // edges: drop the ones that name nodes that do not exist
   const rawE = Math.min(payload.edgeFrom.length, payload.edgeTo.length);
-  const from: number[] = [];
-  const to: number[] = [];
-  const tensor: number[] = [];
-  let dropped = 0;
+  const from = new Int32Array(rawE);
+  const to = new Int32Array(rawE);
+  const tensor = new Int32Array(rawE);
+  let E = 0;
   for (let e = 0; e < rawE; e++) {
     const a = payload.edgeFrom[e]!;
     const b = payload.edgeTo[e]!;
-    if (!(a >= 0 && a < N && b >= 0 && b < N)) {
-      dropped++;
-      continue;
-    }
-    from.push(a);
-    to.push(b);
-    tensor.push(payload.edgeTensor[e] ?? -1);
+    if (!(a >= 0 && a < N && b >= 0 && b < N)) continue;
+    from[E] = a;
+    to[E] = b;
+    tensor[E] = payload.edgeTensor[e] ?? -1;
+    E++;
   }
-  if (dropped) problems.push(`${dropped} edge(s) name nodes that do not exist and are not drawn.`);
-  const E = from.length;
-  const edgeFrom = Int32Array.from(from);
-  const edgeTo = Int32Array.from(to);
-  const edgeTensor = Int32Array.from(tensor);
+  if (E < rawE) problems.push(`${rawE - E} edge(s) name nodes that do not exist and are not drawn.`);
+  const edgeFrom = from.subarray(0, E);
+  const edgeTo = to.subarray(0, E);
+  const edgeTensor = tensor.subarray(0, E);
 
   const inStart = new Int32Array(N + 1);
   const outStart = new Int32Array(N + 1);
@@ -202,8 +209,8 @@ export function nodeTensors(model: GraphModel, node: number): { inputs: number[]
   const p = model.payload;
   if (p.nodeInputStart && p.nodeInputs && p.nodeOutputStart && p.nodeOutputs) {
     return {
-      inputs: p.nodeInputs.slice(p.nodeInputStart[node] ?? 0, p.nodeInputStart[node + 1] ?? 0),
-      outputs: p.nodeOutputs.slice(p.nodeOutputStart[node] ?? 0, p.nodeOutputStart[node + 1] ?? 0),
+      inputs: Array.from(p.nodeInputs.subarray(p.nodeInputStart[node] ?? 0, p.nodeInputStart[node + 1] ?? 0)),
+      outputs: Array.from(p.nodeOutputs.subarray(p.nodeOutputStart[node] ?? 0, p.nodeOutputStart[node + 1] ?? 0)),
     };
   }
   const inputs = new Set<number>();

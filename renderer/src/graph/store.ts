@@ -3,6 +3,7 @@
  * The graph model itself is large and immutable, so it is stored by reference.
  */
 import { create } from 'zustand';
+import type { GraphPayload } from '../../../electron/shared/api/contract';
 import type { GraphModel } from './model';
 import type { NodeOverlay } from './overlay';
 
@@ -14,6 +15,8 @@ export interface Hull {
 
 export interface GraphStoreState {
   model: GraphModel | null;
+  /** The payload whose view has drawn its first frame (or failed to lay it out). */
+  settled: GraphPayload | null;
   /** Selected node id (main graph), or null. */
   selectedNode: number | null;
   /** Selected group id, or null. */
@@ -24,6 +27,7 @@ export interface GraphStoreState {
   jump: { node: number; seq: number } | null;
   jumpTo(node: number): void;
   setModel(model: GraphModel | null): void;
+  setSettled(payload: GraphPayload): void;
   selectNode(node: number | null): void;
   selectGroup(group: number | null): void;
   setOverlay(overlay: NodeOverlay | null): void;
@@ -32,6 +36,7 @@ export interface GraphStoreState {
 
 export const useGraphStore = create<GraphStoreState>((set) => ({
   model: null,
+  settled: null,
   selectedNode: null,
   selectedGroup: null,
   overlay: null,
@@ -39,6 +44,7 @@ export const useGraphStore = create<GraphStoreState>((set) => ({
   jump: null,
   jumpTo: (node) => set((s) => ({ jump: { node, seq: (s.jump?.seq ?? 0) + 1 } })),
   setModel: (model) => set({ model, selectedNode: null, selectedGroup: null, overlay: null, hulls: [], jump: null }),
+  setSettled: (settled) => set({ settled }),
   selectNode: (selectedNode) => set({ selectedNode, selectedGroup: null }),
   selectGroup: (selectedGroup) => set({ selectedGroup, selectedNode: null }),
   setOverlay: (overlay) => set({ overlay }),

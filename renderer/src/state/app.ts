@@ -11,10 +11,13 @@ import type {
   NativeProbe,
   Progress,
 } from '../../../electron/shared/api/contract';
-import type { KilnErrorShape } from '../../../electron/shared/api/errors';
+import type { ErrorCode, KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
+import { markOpen } from './open-marks';
+import { startLayoutWorker } from '../graph/layout-client';
+import { useGraphStore } from '../graph/store';
 import type { RunningJob } from './job';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -34,6 +37,10 @@ export interface AppState {
   source: ModelSource | null;
   graph: GraphPayload | null;
   graphError: string | null;
+  /** Which open put the model on screen (a new one remounts the graph view). */
+  opened: number;
+  /** The open model's name as the user gave it, known before its summary is. */
+  modelName: string | null;
   /** If/Loop/Scan bodies the user followed from the main graph, outermost first. */
   subgraphs: { id: number; label: string; payload: GraphPayload }[];
   openSubgraph(id: number, label: string): Promise<void>;
@@ -54,6 +61,30 @@ export interface AppState {
     name: string,
     prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>,
   ): Promise<void>;
+}
+
+/** Opens so far: the last one owns what is on screen (an earlier one still in flight is ignored). */
+let opening = 0;
+
+/** Failures of the graph that say nothing about the file: the model opens without its graph. */
+const GRAPH_ONLY_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERNAL', 'INVALID_ARGUMENT']);
+
+/** How long the summary waits for the graph's first frame before it is asked for anyway. */
+const SUMMARY_WAITS_FOR_GRAPH_MS = 2_000;
+
+/** Resolves once the graph view of `payload` has drawn (or failed to lay out), or after `ms`. */
+function drawn(payload: GraphPayload, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const done = () => {
+      unsubscribe();
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (useGraphStore.getState().settled === payload) done();
+    else unsubscribe = useGraphStore.subscribe((s) => s.settled === payload && done());
+  });
 }
 
 const RECENT_KEY = 'kiln.recent';
@@ -89,6 +120,8 @@ export const useApp = create<AppState>((set, get) => ({
   source: null,
   graph: null,
   graphError: null,
+  opened: 0,
+  modelName: null,
   job: null,
   error: null,
   theme: load<ThemeChoice>(THEME_KEY, 'system'),
@@ -121,27 +154,57 @@ export const useApp = create<AppState>((set, get) => ({
     if (!client) return;
     get().job?.cancel();
     set({ error: null });
+    // The graph view's layout worker starts now, while the model is read, not once the graph is here.
+    startLayoutWorker();
+    const ticket = ++opening;
+    const current = () => ticket === opening;
+    /** Whether this model has replaced the last one on screen. */
+    let shown = false;
+    const show = (change: Partial<AppState>, source: ModelSource) => {
+      if (!current()) return;
+      if (!shown)
+        set({ summary: null, graph: null, graphError: null, subgraphs: [], source, opened: ticket, modelName: name });
+      shown = true;
+      set(change);
+    };
     await runJob(
       { get: () => get().job, set: (job) => set({ job }) },
       `Opening ${name}`,
       async ({ signal, onProgress: progress, relabel }) => {
         const source = prepare ? await prepare({ signal, progress }) : initial;
-        const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
-        const recent = addRecent(get().recent, {
-          name: summary.fileName,
-          ...(source.kind === 'path' ? { path: source.path } : {}),
-          openedAt: Date.now(),
-        });
-        save(RECENT_KEY, recent);
-        set({ summary, source, graph: null, graphError: null, recent, subgraphs: [] });
-        relabel(`Laying out ${summary.fileName}`);
+        // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
+        // the summary are asked for once it is drawn, so they take no CPU from its layout.
+        const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
+          async (graph) => {
+            markOpen('graph');
+            show({ graph }, source);
+            relabel(`Summarising ${name}`);
+            if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
+            return null;
+          },
+          (err: unknown) => err,
+        );
+        // A file that cannot be opened at all fails the graph as it would the summary: say so once,
+        // without reading it again. A failure of the graph alone leaves the summary to stand.
+        const graphFailure = await graphCall;
+        if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
         try {
-          const graph = await client.call('model.graph', { source }, { signal, onProgress: progress });
-          if (get().source === source) set({ graph });
+          const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
+          markOpen('summary');
+          const recent = addRecent(get().recent, {
+            name: summary.fileName,
+            ...(source.kind === 'path' ? { path: source.path } : {}),
+            openedAt: Date.now(),
+          });
+          save(RECENT_KEY, recent);
+          show({ summary, recent }, source);
         } catch (err) {
-          // The summary stands on its own; say why the graph is missing instead of hiding it.
-          if (get().source === source) set({ graphError: errorShape(err).message });
+          // A graph without its summary is no open model: back to the empty view, and say why.
+          if (shown && current()) set({ summary: null, graph: null, source: null, subgraphs: [], modelName: null });
+          throw err;
         }
+        // The summary stands on its own; say why the graph is missing instead of hiding it.
+        if (graphFailure) show({ graphError: errorShape(graphFailure).message }, source);
       },
       { failed: (shape) => set({ error: { ...shape, file: shape.file ?? name } }) },
     );

@@ -35,11 +35,37 @@ describe('node details for the inspector', () => {
     expect(() => nodeDetails(a, 10_000)).toThrow(/ch_ppocr_mobile_v2\.0_cls_infer\.onnx has no node 10000/);
   });
 
-  it('the graph payload carries inferred shapes and per-node FLOPs', async () => {
-    const p = await graphPayloadForFile(CLS, 'cls.onnx');
+  it('the graph payload carries inferred shapes and per-node FLOPs when asked with shapes', async () => {
+    const p = await graphPayloadForFile(CLS, 'cls.onnx', 0, { shapes: true });
     expect(p.nodeFlops).toHaveLength(p.nodeName.length);
     const typed = p.tensorType.filter((t) => t && t.dims).length;
     // The file declares only I/O types; inference fills in the rest.
     expect(typed).toBeGreaterThan(p.tensorName.length * 0.9);
+  });
+
+  it('without shapes the payload is ready before inference: declared types, no FLOPs', async () => {
+    const p = await graphPayloadForFile(CLS, 'cls.onnx');
+    expect(p.nodeFlops).toBeUndefined();
+    const typed = p.tensorType.filter((t) => t && t.dims).length;
+    // I/O and the weights (Constant nodes here) carry their types; the rest waits for inference.
+    expect(typed).toBeLessThan(p.tensorName.length * 0.9);
+    const declared = (await analyzeModel(CLS)).summary.inputs[0]!;
+    expect(p.tensorType[p.tensorName.indexOf(declared.name)]).toEqual({ dtype: declared.dtype, dims: declared.dims });
+  });
+
+  it("node details carry the inferred types of the node's inputs and outputs, in the payload's order", async () => {
+    const a = await analyzeModel(CLS);
+    const p = await graphPayloadForFile(CLS, 'cls.onnx');
+    const index = p.nodeName.findIndex((_, i) => p.ops[p.nodeOp[i]!] === 'Conv');
+    const d = nodeDetails(a, index);
+    const inputs = p.nodeInputStart![index + 1]! - p.nodeInputStart![index]!;
+    const outputs = p.nodeOutputStart![index + 1]! - p.nodeOutputStart![index]!;
+    expect(d.inputTypes).toHaveLength(inputs);
+    expect(d.outputTypes).toHaveLength(outputs);
+    expect(d.outputTypes[0]).toMatchObject({ dtype: 'float32' });
+    // NCHW with the channel count known from the weights, though the file declares no inner types.
+    expect(d.outputTypes[0]!.dims).toHaveLength(4);
+    expect(typeof d.outputTypes[0]!.dims![1]).toBe('number');
+    expect(p.tensorType[p.nodeOutputs![p.nodeOutputStart![index]!]!]).toBeNull();
   });
 });

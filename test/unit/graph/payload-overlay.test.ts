@@ -30,18 +30,21 @@ describe('graph payload', () => {
     );
     expect(payload.ops).toEqual(['MatMul', 'Relu', 'Mul', 'Constant']);
     expect(payload.groupName).toEqual(['/enc', '/enc/layer0']);
-    expect(payload.groupParent).toEqual([-1, 0]);
-    expect(payload.nodeGroup).toEqual([1, 1, 0, -1]);
+    expect(Array.from(payload.groupParent)).toEqual([-1, 0]);
+    expect(Array.from(payload.nodeGroup)).toEqual([1, 1, 0, -1]);
     // x*x style double input gives one edge; graph inputs and initializers give none
-    expect(payload.edgeFrom).toEqual([0, 1]);
-    expect(payload.edgeTo).toEqual([1, 2]);
+    expect(Array.from(payload.edgeFrom)).toEqual([0, 1]);
+    expect(Array.from(payload.edgeTo)).toEqual([1, 2]);
     const t = (n: string) => payload.tensorName.indexOf(n);
     expect(payload.tensorKind![t('x')]).toBe(1);
     expect(payload.tensorKind![t('w')]).toBe(2);
     expect(payload.tensorKind![t('y')]).toBe(3);
     expect(payload.tensorType[t('x')]).toEqual({ dtype: 'float32', dims: ['N', 3] });
     expect(payload.tensorType[t('k')]).toEqual({ dtype: 'int64', dims: [2] });
-    expect(payload.nodeInputs!.slice(payload.nodeInputStart![2], payload.nodeInputStart![3])).toEqual([t('r'), t('r')]);
+    expect(Array.from(payload.nodeInputs!.slice(payload.nodeInputStart![2], payload.nodeInputStart![3]))).toEqual([
+      t('r'),
+      t('r'),
+    ]);
     expect(scopeOfName('plain')).toBe('');
   });
 

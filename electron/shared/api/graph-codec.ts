@@ -1,0 +1,179 @@
+/**
+ * The graph payload in binary, columnar form: what `model.graph` sends instead of JSON. A 125k-node
+ * payload is some 33 MB of JSON that takes longer to stringify, carry and parse than to build; as
+ * columns it is one UTF-8 blob per list of names and one typed array per list of ids, which the
+ * engine host writes once and the page reads back with one text decode and typed-array views (the
+ * payload's ids are typed arrays on both sides, so nothing is converted).
+ *
+ * Layout (little-endian, as every platform Kiln runs on): the magic "KGP1", the header's byte
+ * length (u32), the header (JSON: the small fields, each column's kind, offset and length), then
+ * the columns, each starting on an 8-byte boundary. Names are stored joined, with each one's length
+ * in UTF-16 code units, so the reader decodes the blob once and slices it. Tensor types are a table
+ * of the distinct types plus one index per tensor (-1: unknown).
+ */
+import type { GraphPayload } from './contract';
+
+type TensorType = GraphPayload['tensorType'][number];
+type Kind = 'names' | 'i32' | 'f64' | 'types';
+
+/** Which payload fields travel as columns, and how; the rest ride in the header as JSON. */
+const COLUMNS: Record<string, Kind> = {
+  nodeName: 'names',
+  tensorName: 'names',
+  groupName: 'names',
+  nodeOp: 'i32',
+  nodeGroup: 'i32',
+  edgeFrom: 'i32',
+  edgeTo: 'i32',
+  edgeTensor: 'i32',
+  groupParent: 'i32',
+  nodeInputStart: 'i32',
+  nodeInputs: 'i32',
+  nodeOutputStart: 'i32',
+  nodeOutputs: 'i32',
+  tensorKind: 'i32',
+  nodeFlops: 'f64',
+  nodeParams: 'f64',
+  tensorType: 'types',
+};
+
+const MAGIC = 0x3150474b; // "KGP1" read as a little-endian u32
+
+interface ColumnHeader {
+  kind: Kind;
+  /** Byte offset (from the start of the payload) and element count of the main column. */
+  at: number;
+  count: number;
+  /** names: the blob's offset and byte length. types: the distinct types. */
+  blobAt?: number;
+  blobBytes?: number;
+  table?: TensorType[];
+}
+
+interface Header {
+  json: Record<string, unknown>;
+  columns: Record<string, ColumnHeader>;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** A key that tells tensor types apart (dims may mix sizes, names and unknowns). */
+function typeKey(t: NonNullable<TensorType>): string {
+  if (t.dims === null) return `${t.dtype}\u0000-`;
+  let key = `${t.dtype}\u0000`;
+  for (const d of t.dims) key += d === null ? '\u0001' : typeof d === 'number' ? `\u0002${d}` : `\u0003${d}`;
+  return key;
+}
+
+export function encodeGraphPayload(payload: GraphPayload): Uint8Array {
+  const encoder = new TextEncoder();
+  const json: Record<string, unknown> = {};
+  const columns: Record<string, ColumnHeader> = {};
+  /** Each column's bytes, in order, with where it goes. */
+  const parts: { at: number; bytes: Uint8Array }[] = [];
+  let size = 0;
+  const place = (bytes: Uint8Array): number => {
+    const at = align8(size);
+    parts.push({ at, bytes });
+    size = at + bytes.byteLength;
+    return at;
+  };
+  const typed = (a: Int32Array | Float64Array | Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+  for (const [key, value] of Object.entries(payload)) {
+    if (value === undefined) continue;
+    const kind = COLUMNS[key];
+    if (!kind) {
+      json[key] = value;
+      continue;
+    }
+    if (kind === 'names') {
+      const names = value as string[];
+      const lengths = new Uint32Array(names.length);
+      for (let i = 0; i < names.length; i++) lengths[i] = names[i]!.length;
+      const blob = encoder.encode(names.join(''));
+      const at = place(typed(lengths));
+      columns[key] = { kind, at, count: names.length, blobAt: place(blob), blobBytes: blob.byteLength };
+    } else if (kind === 'i32' || kind === 'f64') {
+      const column = value as Int32Array | Float64Array;
+      columns[key] = { kind, at: place(typed(column)), count: column.length };
+    } else {
+      const types = value as TensorType[];
+      const table: TensorType[] = [];
+      const seen = new Map<string, number>();
+      const index = new Int32Array(types.length);
+      for (let i = 0; i < types.length; i++) {
+        const t = types[i];
+        if (!t) {
+          index[i] = -1;
+          continue;
+        }
+        const k = typeKey(t);
+        let id = seen.get(k);
+        if (id === undefined) {
+          id = table.push(t) - 1;
+          seen.set(k, id);
+        }
+        index[i] = id;
+      }
+      columns[key] = { kind, at: place(typed(index)), count: types.length, table };
+    }
+  }
+
+  const header = encoder.encode(JSON.stringify({ json, columns } satisfies Header));
+  const start = align8(8 + header.byteLength);
+  const out = new Uint8Array(start + size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, header.byteLength, true);
+  out.set(header, 8);
+  for (const p of parts) out.set(p.bytes, start + p.at);
+  return out;
+}
+
+export function decodeGraphPayload(bytes: Uint8Array): GraphPayload {
+  // Typed-array views need their alignment: a payload read at an odd offset is copied once (into a
+  // new Uint8Array: a Node Buffer's slice() would share the memory).
+  const data = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.byteLength < 8 || view.getUint32(0, true) !== MAGIC)
+    throw new Error('not a graph payload (bad magic: wrong format or byte order)');
+  const headerBytes = view.getUint32(4, true);
+  if (8 + headerBytes > data.byteLength) throw new Error('graph payload cut short (header)');
+  const decoder = new TextDecoder();
+  const header = JSON.parse(decoder.decode(data.subarray(8, 8 + headerBytes))) as Header;
+  const start = data.byteOffset + align8(8 + headerBytes);
+  const end = data.byteOffset + data.byteLength;
+  const within = (at: number, bytesLong: number) => {
+    if (start + at + bytesLong > end) throw new Error('graph payload cut short (a column runs past its end)');
+    return start + at;
+  };
+  const out: Record<string, unknown> = { ...header.json };
+  for (const [key, c] of Object.entries(header.columns)) {
+    if (c.kind === 'names') {
+      const lengths = new Uint32Array(data.buffer, within(c.at, c.count * 4), c.count);
+      const text = decoder.decode(
+        new Uint8Array(data.buffer, within(c.blobAt ?? 0, c.blobBytes ?? 0), c.blobBytes ?? 0),
+      );
+      const names = new Array<string>(c.count);
+      let pos = 0;
+      for (let i = 0; i < c.count; i++) {
+        const next = pos + lengths[i]!;
+        names[i] = text.slice(pos, next);
+        pos = next;
+      }
+      out[key] = names;
+    } else if (c.kind === 'i32') {
+      out[key] = new Int32Array(data.buffer, within(c.at, c.count * 4), c.count);
+    } else if (c.kind === 'f64') {
+      out[key] = new Float64Array(data.buffer, within(c.at, c.count * 8), c.count);
+    } else {
+      const table = c.table ?? [];
+      const index = new Int32Array(data.buffer, within(c.at, c.count * 4), c.count);
+      const types = new Array<TensorType>(c.count);
+      for (let i = 0; i < c.count; i++) types[i] = table[index[i]!] ?? null;
+      out[key] = types;
+    }
+  }
+  return out as GraphPayload;
+}

@@ -1,0 +1,197 @@
+/* global document */
+/**
+ * The graph benchmark's second half: opening a real .onnx file in the app, as a user does, in
+ * browser mode (`serve` from dist/, Debian Chromium), from the moment the file is chosen until the
+ * graph is interactive (its first frame drawn), split by stage. The page marks its stages
+ * (renderer/src/state/open-marks.ts) and the server's processes, started with KILN_TRACE=1, write
+ * theirs to stderr (electron/platform/trace.ts); both are epoch milliseconds, so the split spans
+ * the browser, the server and the engine host.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+const MARK = 'kiln:open:';
+
+/** Builds the node side (with the model builders) and the renderer, unless told not to. */
+export function buildApp(root, { build = true } = {}) {
+  if (!build) return;
+  const t = performance.now();
+  const run = (args) =>
+    execFileSync(process.execPath, args, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    });
+  run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/bench/tsconfig.json']);
+  run([
+    path.join(root, 'node_modules/vite/bin/vite.js'),
+    'build',
+    '--config',
+    'renderer/vite.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
+  console.log(`app built (node + renderer) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** The generated transformer of `layers` blocks (50 nodes each) as an .onnx file. */
+export function transformerFile(root, layers) {
+  const require = createRequire(import.meta.url);
+  const { transformer } = require(path.join(root, 'dist/test/builders/transformer.js'));
+  const { encodeModel } = require(path.join(root, 'dist/electron/core/onnx/encode.js'));
+  const dir = path.join(root, 'test/.tmp/graph-bench-models');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `transformer-${layers}.onnx`);
+  fs.writeFileSync(file, encodeModel(transformer(layers)));
+  return file;
+}
+
+/** `serve` on a free port with tracing on; resolves with its URL and the trace events it writes. */
+export async function startServe(root) {
+  const token = 'graph-bench-token-0123456789';
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'dist/electron/serve/main.js'), '--port', '0', '--token', token],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KILN_TRACE: '1' } },
+  );
+  const events = [];
+  let tail = '';
+  child.stderr.on('data', (chunk) => {
+    tail += String(chunk);
+    const lines = tail.split('\n');
+    tail = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('{"kilnTrace"')) events.push(JSON.parse(line));
+      else if (line.trim()) process.stderr.write(`  serve: ${line}\n`);
+    }
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      const m = /running at (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
+  });
+  return {
+    url,
+    events,
+    async stop() {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+/**
+ * One open of `file` in a fresh page: chosen -> ready, with each stage's milliseconds. Stages that
+ * the pipeline does not have (or that overlap) are left out of the sum; `other` is what no stage
+ * covers (React, messages waiting their turn).
+ */
+async function openOnce(browser, serve, file, viewport) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(serve.url);
+  await page.getByText('Drop an ONNX model here').waitFor();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid=statusbar]')?.textContent?.includes('connected'),
+  );
+  const from = serve.events.length;
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForSelector('[data-testid="graph-view"][data-state="ready"]', { timeout: 300_000 });
+  const marks = Object.fromEntries(
+    await page.evaluate(
+      (prefix) =>
+        performance
+          .getEntriesByType('mark')
+          .filter((m) => m.name.startsWith(prefix))
+          .map((m) => [m.name.slice(prefix.length), performance.timeOrigin + m.startTime]),
+      MARK,
+    ),
+  );
+  const visible = Number(await page.getByTestId('graph-view').getAttribute('data-visible-nodes'));
+  await page.close();
+  // the host's events for this open (a quiet moment lets the last lines arrive)
+  await new Promise((r) => setTimeout(r, 100));
+  const host = serve.events.slice(from);
+  return { marks, host, visible, errors };
+}
+
+/**
+ * Stage split of one open, in milliseconds. A host stage that ended after the graph was sent (shape
+ * inference and the summary, once they no longer hold the graph up) ran beside the page's work:
+ * it is listed as overlapped and left out of the sum; `other` is what no stage on the path covers
+ * (React, messages waiting their turn, the summary's round trip where it came first).
+ */
+export function stages({ marks, host }) {
+  const at = (what, job) => host.find((e) => e.kilnTrace === what && (job === undefined || e.job === job));
+  const sent = at('job-sent', 'model.graph')?.at;
+  // Before the graph came first, one `analyze` event held every host stage.
+  const analyze = at('analyze');
+  const structure = at('structure') ?? analyze;
+  const analysis = at('analysis') ?? analyze;
+  const payload = at('graph-payload');
+  const encoded = at('graph-encoded');
+  const span = (a, b) => (a !== undefined && b !== undefined ? b - a : undefined);
+  const onPath = (event) => event !== undefined && sent !== undefined && event.at <= sent;
+  const out = {
+    upload: span(marks.chosen, marks.uploaded),
+    'host: read + decode': structure?.read,
+    'host: IR': structure?.ir,
+    [onPath(analysis) ? 'host: shapes + costs' : 'host: shapes + costs (overlapped)']: analysis?.shapes,
+    [onPath(analysis) ? 'host: summary' : 'host: summary (overlapped)']: analysis?.summary,
+    'host: payload build': payload?.ms,
+    'host: payload encode': encoded?.ms,
+    'host: result serialised': span(at('job-done', 'model.graph')?.at, sent),
+    'transfer (host -> page, decoded)': span(sent, marks.graph),
+    'view model': span(marks.graph, marks.model),
+    'layout in the worker': span(marks['layout-sent'], marks['layout-done']),
+    'first paint': span(marks['layout-done'], marks.ready),
+  };
+  const total = span(marks.chosen, marks.ready);
+  const counted = Object.entries(out).reduce((s, [k, v]) => s + (k.includes('overlapped') ? 0 : (v ?? 0)), 0);
+  return { ...out, other: total !== undefined ? total - counted : undefined, total };
+}
+
+/** Opens each size `runs` times in a fresh page; reports the median of each stage and the total. */
+export async function appRuns(browser, root, report, { sizes, runs, viewport, goals }) {
+  const serve = await startServe(root);
+  try {
+    for (const { layers, label, goal } of sizes) {
+      const file = transformerFile(root, layers);
+      const mb = fs.statSync(file).size / 2 ** 20;
+      const all = [];
+      for (let i = 0; i < runs; i++) {
+        const one = await openOnce(browser, serve, file, viewport);
+        if (one.errors.length) console.log(`  page errors: ${one.errors.join(' | ')}`);
+        all.push({ ...stages(one), visible: one.visible });
+      }
+      const median = (key) => {
+        const xs = all
+          .map((a) => a[key])
+          .filter((v) => v !== undefined)
+          .sort((a, b) => a - b);
+        return xs.length ? xs[Math.floor(xs.length / 2)] : undefined;
+      };
+      report(
+        `${label}: app, file chosen -> graph interactive`,
+        median('total'),
+        'ms',
+        goal ?? goals,
+        `${mb.toFixed(1)} MB upload, median of ${runs}: ${all.map((a) => a.total.toFixed(0)).join(' / ')} ms, ${all[0].visible} boxes on screen`,
+      );
+      for (const key of Object.keys(all[0])) {
+        if (key === 'total' || key === 'visible') continue;
+        const v = median(key);
+        if (v !== undefined) console.log(`    ${key.padEnd(54)} ${v.toFixed(0).padStart(9)} ms`);
+      }
+    }
+  } finally {
+    await serve.stop();
+  }
+}

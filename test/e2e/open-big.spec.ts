@@ -1,0 +1,87 @@
+// Opening a big model in browser mode (issue 21, item 12): the graph comes first, as bytes, and is
+// drawn before shapes and the summary are worked out; the summary panel says it is on its way.
+// The speed itself is measured by `npm run bench:graph`; these tests hold the order that makes it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { E2E_TOKEN } from './playwright.config';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import { transformer } from '../builders/transformer';
+
+const SHOTS = path.resolve(__dirname, '../../test-results');
+// 250 blocks of 50 nodes: big enough that the order of the stages shows.
+const MODEL = path.join(os.tmpdir(), `kiln-e2e-transformer-250-${process.pid}.onnx`);
+
+test.beforeAll(() => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.writeFileSync(MODEL, encodeModel(transformer(250)));
+});
+test.afterAll(() => fs.rmSync(MODEL, { force: true }));
+
+test('the graph comes as one binary frame and is drawn before the summary is asked for', async ({ page }) => {
+  const frames: { binary: boolean; bytes: number }[] = [];
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', (f) =>
+      frames.push({ binary: typeof f.payload !== 'string', bytes: Buffer.byteLength(f.payload) }),
+    ),
+  );
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+  await page.getByTestId('file-input').setInputFiles(MODEL);
+  await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
+  const marks = await page.evaluate(() =>
+    performance
+      .getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('kiln:open:'))
+      .map((m) => m.name.slice('kiln:open:'.length)),
+  );
+  expect(marks).toEqual(['chosen', 'uploaded', 'graph', 'model', 'layout-sent', 'layout-done', 'ready', 'summary']);
+  // The payload (megabytes) is bytes; what comes as text is small.
+  const big = frames.filter((f) => f.bytes > 1_000_000);
+  expect(big.length).toBe(1);
+  expect(big[0]!.binary).toBe(true);
+  expect(Math.max(...frames.filter((f) => !f.binary).map((f) => f.bytes))).toBeLessThan(200_000);
+});
+
+test('while the summary is on its way, the graph is there and the summary panel says so', async ({ page }) => {
+  let hold = false;
+  let held: string | null = null;
+  let release: () => void = () => {};
+  await page.routeWebSocket(/\/api/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const call = typeof message === 'string' ? (JSON.parse(message) as { method?: string }) : {};
+      if (hold && call.method === 'model.open') {
+        held = message as string;
+        release = () => server.send(message);
+        return;
+      }
+      server.send(message);
+    });
+  });
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+  // A model with a tab open in the dock; then the big one, whose summary is held back.
+  await page.getByRole('button', { name: 'Open sample model' }).click();
+  await expect(page.getByTestId('node-count')).toHaveText('471');
+  await page.getByRole('tab', { name: 'TensorRT readiness' }).click();
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 471 nodes supported');
+  hold = true;
+  await page.getByTestId('file-input').setInputFiles(MODEL);
+  await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect.poll(() => held !== null).toBe(true);
+  await expect(page.locator('.leftpanel').getByTestId('summary-pending')).toHaveText('Reading the model…');
+  // The open tab stays open and says what it waits for.
+  await expect(page.getByRole('tab', { name: 'TensorRT readiness' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.dock-body:not([hidden])').getByTestId('summary-pending')).toBeVisible();
+  await expect(page.getByTestId('model-name')).toHaveText(path.basename(MODEL));
+  await expect(page.getByTestId('graph-view')).toContainText('12,500 nodes');
+  await page.screenshot({ path: path.join(SHOTS, 'open-big-summary-pending.png') });
+  release();
+  await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
+  await expect(page.getByTestId('summary-pending')).toHaveCount(0);
+  await expect(page.getByTestId('compat-verdict')).toHaveText('All 12500 nodes supported', { timeout: 60_000 });
+  await page.screenshot({ path: path.join(SHOTS, 'open-big-summary.png') });
+});

@@ -1,0 +1,112 @@
+/**
+ * The graph payload's binary form and the frames that carry bytes: what goes in comes out (names
+ * with any characters, unknown types, empty graphs, FLOPs), whatever the offset the bytes arrive
+ * at; damaged bytes are refused, not misread; and a client reading `model.graph` over the
+ * in-process transport gets a GraphPayload back, as the page does over the WebSocket.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GraphPayload } from '../../../electron/shared/api/contract';
+import { directClient } from '../../../electron/shared/api/direct';
+import { joinFrame, readServerFrame, serverFrame } from '../../../electron/shared/api/frames';
+import { decodeGraphPayload, encodeGraphPayload } from '../../../electron/shared/api/graph-codec';
+import { badPayload, transformerPayload } from '../../bench/graph-payload';
+
+function withOddNames(): GraphPayload {
+  const p = transformerPayload(2);
+  const names = [...p.nodeName];
+  names[0] = 'ünïcødé/层/🙂/a';
+  names[1] = `lone ${String.fromCharCode(0xd800)} surrogate`;
+  names[2] = '';
+  const tensorType = [...p.tensorType];
+  tensorType[0] = null;
+  tensorType[1] = { dtype: 'float32', dims: null };
+  tensorType[2] = { dtype: 'int64', dims: ['batch', null, 3] };
+  return {
+    ...p,
+    nodeName: names,
+    tensorType,
+    nodeFlops: Float64Array.from(names, (_, i) => i * 1e12),
+    nodeParams: Float64Array.from(names, (_, i) => i),
+    subgraphs: [{ node: 3, attribute: 'then_branch', graph: 7 }],
+    notes: ['a note'],
+  };
+}
+
+/** As the decoder gives it back: a lone surrogate becomes U+FFFD (UTF-8 cannot carry it). */
+function expected(p: GraphPayload): GraphPayload {
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  return { ...p, nodeName: p.nodeName.map((n) => n.replace(lone, '\ufffd')) };
+}
+
+describe('graph payload codec', () => {
+  it.each([
+    ['a transformer', transformerPayload(3)],
+    ['names of 10,000 characters', badPayload('longnames')],
+    ['an empty graph', badPayload('empty')],
+    ['odd names, unknown types, FLOPs, subgraphs and notes', withOddNames()],
+  ])('%s: what goes in comes out', (_, payload) => {
+    const bytes = encodeGraphPayload(payload);
+    expect(decodeGraphPayload(bytes)).toEqual(expected(payload));
+  });
+
+  it('ids come back as typed arrays, names as strings, equal types as one shared object', () => {
+    const p = decodeGraphPayload(encodeGraphPayload(transformerPayload(2)));
+    expect(p.nodeOp).toBeInstanceOf(Int32Array);
+    expect(p.edgeFrom).toBeInstanceOf(Int32Array);
+    expect(typeof p.nodeName[0]).toBe('string');
+    const weights = p.tensorName.map((n, i) => (n.endsWith('q_proj.bias') ? p.tensorType[i] : undefined));
+    const [a, b] = weights.filter(Boolean);
+    expect(a).toBe(b);
+  });
+
+  it('reads bytes at any offset (a frame hands them over in the middle of a buffer)', () => {
+    const bytes = encodeGraphPayload(transformerPayload(2));
+    for (const offset of [1, 3, 4, 8]) {
+      const buf = new Uint8Array(bytes.byteLength + offset);
+      buf.set(bytes, offset);
+      expect(decodeGraphPayload(buf.subarray(offset))).toEqual(transformerPayload(2));
+      // Node's Buffer too (its slice() is a view, not a copy)
+      const node = Buffer.from(buf.buffer, buf.byteOffset + offset, bytes.byteLength);
+      expect(decodeGraphPayload(node)).toEqual(transformerPayload(2));
+    }
+  });
+
+  it('refuses what is not a payload, or is cut short', () => {
+    const bytes = encodeGraphPayload(transformerPayload(2));
+    expect(() => decodeGraphPayload(new TextEncoder().encode('{"ops": []}'))).toThrow(/not a graph payload/);
+    expect(() => decodeGraphPayload(bytes.subarray(0, 12))).toThrow(/cut short/);
+    expect(() => decodeGraphPayload(bytes.subarray(0, bytes.byteLength - 100))).toThrow(/cut short/);
+  });
+});
+
+describe('frames', () => {
+  it('a result that is bytes goes as one binary frame and comes back as the same message', () => {
+    const value = encodeGraphPayload(transformerPayload(1));
+    const frame = serverFrame({ type: 'result', id: 'x-1', ok: true, value });
+    expect(Array.isArray(frame)).toBe(true);
+    // the value goes as it is, after a head of whole 8-byte words (so it stays aligned)
+    expect((frame as Uint8Array[])[1]).toBe(value);
+    expect((frame as Uint8Array[])[0]!.byteLength % 8).toBe(0);
+    const back = readServerFrame((joinFrame(frame) as Uint8Array).slice().buffer) as { id: string; value: Uint8Array };
+    expect(back.id).toBe('x-1');
+    expect(Array.from(back.value)).toEqual(Array.from(value));
+  });
+
+  it('everything else is JSON text; bytes or text that are not frames read as null', () => {
+    const progress = { type: 'progress', id: 'x-2', progress: { fraction: 0.5, stage: 'half' } } as const;
+    expect(serverFrame(progress)).toBe(JSON.stringify(progress));
+    expect(readServerFrame(JSON.stringify(progress))).toEqual(progress);
+    expect(readServerFrame('not json')).toBeNull();
+    expect(readServerFrame(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))).toBeNull();
+  });
+
+  it('a client gets model.graph back as a GraphPayload (decoded from the bytes the host sent)', async () => {
+    const payload = transformerPayload(2);
+    const client = directClient(async (method) => {
+      if (method !== 'model.graph') throw new Error(`unexpected ${method}`);
+      return encodeGraphPayload(payload);
+    });
+    const got = await client.call('model.graph', { source: { kind: 'path', path: '/m.onnx' } });
+    expect(got).toEqual(payload);
+  });
+});

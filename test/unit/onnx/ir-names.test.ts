@@ -1,0 +1,67 @@
+/**
+ * The IR looks the main graph's names up by the decoder's string ids. It must be the IR that
+ * looking them up by name gives: on real models (subgraphs reading outer names included), and on a
+ * model changed after it was decoded (a renamed tensor, an inserted node), where the ids no longer
+ * hold and the IR is built by names instead.
+ */
+import * as fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeModel } from '../../../electron/core/onnx/decode';
+import { buildIR, type ModelIR } from '../../../electron/core/onnx/ir';
+import type { ModelProto } from '../../../electron/core/onnx/model';
+import { encodeModel } from '../../../electron/core/onnx/encode';
+import { transformer } from '../../builders/transformer';
+import { REAL_MODELS } from './real-models';
+
+/** Everything in the IR that does not hold decoded objects, as plain values. */
+function flat(ir: ModelIR): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ir)) {
+    if (k === 'nodes' || k === 'initializers' || k === 'declared') out[k] = (v as unknown[]).length;
+    else if (k === 'graphs') out[k] = (v as ModelIR['graphs']).map(({ proto: _proto, ...g }) => g);
+    else out[k] = ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v;
+  }
+  return out;
+}
+
+const byNames = (m: ModelProto): ModelIR => buildIR({ ...m, names: undefined });
+
+const models = [
+  ...REAL_MODELS.map((m) => ({ name: m.file, bytes: fs.readFileSync(m.path) as Uint8Array })),
+  { name: 'transformer (10 layers)', bytes: encodeModel(transformer(10)) },
+];
+
+describe('IR by string ids', () => {
+  it.each(models)('$name: the same IR as by names', ({ bytes }) => {
+    const m = decodeModel(bytes);
+    expect(m.names).toBeDefined();
+    expect(flat(buildIR(m))).toEqual(flat(byNames(m)));
+  });
+
+  it('a tensor renamed after decoding: its readers follow the new name', () => {
+    const m = decodeModel(encodeModel(transformer(2)));
+    const nodes = m.graph!.node;
+    const old = nodes[3]!.output[0]!;
+    nodes[3]!.output[0] = 'renamed';
+    for (const n of nodes) n.input = n.input.map((x) => (x === old ? 'renamed' : x));
+    const ir = buildIR(m);
+    expect(flat(ir)).toEqual(flat(byNames(m)));
+    const t = ir.tensorName.indexOf('renamed');
+    expect(ir.tensorProducer[t]).toBe(3);
+    expect(ir.consumerStart[t + 1]! - ir.consumerStart[t]!).toBeGreaterThan(0);
+    expect(ir.tensorName).not.toContain(old);
+  });
+
+  it('a node inserted after decoding (no ids of its own) is connected by name', () => {
+    const m = decodeModel(encodeModel(transformer(2)));
+    const nodes = m.graph!.node;
+    const first = nodes[0]!;
+    const inserted = { ...first, inAt: undefined, outAt: undefined, name: 'inserted', output: ['inserted_out'] };
+    inserted.input = [first.output[0]!];
+    nodes.splice(1, 0, inserted);
+    nodes[2]!.input = ['inserted_out', ...nodes[2]!.input.slice(1)];
+    const ir = buildIR(m);
+    expect(flat(ir)).toEqual(flat(byNames(m)));
+    expect(ir.tensorProducer[ir.tensorName.indexOf('inserted_out')]).toBe(1);
+  });
+});
