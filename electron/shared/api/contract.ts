@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { EngineViewSchema, TrtCheckSchema, TrtMajorSchema } from './tensorrt';
 import { ThresholdsSchema } from '../compare/thresholds';
+import { EditReportSchema, EditSchema } from './edits';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -564,6 +565,34 @@ export const api = {
     reply: TrtCheckSchema,
     job: true,
     doc: "Which nodes TensorRT 10 or 11's ONNX parser cannot take, why, and a way forward for each.",
+  }),
+  'model.edit': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        edits: z.array(EditSchema).min(1).max(64),
+        /** Re-check the result for this TensorRT major (absent: no check). */
+        trt: TrtMajorSchema.optional(),
+        /** Real inputs to measure how far the outputs moved (absent: seeded ones). */
+        inputs: z.array(ModelSourceSchema).max(1000).default([]),
+      })
+      .strict(),
+    reply: EditReportSchema,
+    job: true,
+    doc: 'Apply edits in order (fold, shapes, INT64 → INT32, dequantize, upcast, opset, remove, extract, add outputs, rename, plugin op) and write a new version of the model; an edit that should be exact and is not is refused, naming the node; nothing is written unless every edit succeeds.',
+  }),
+  'model.fix': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        trt: TrtMajorSchema,
+        shapes: ShapesSchema.default({}),
+        inputs: z.array(ModelSourceSchema).max(1000).default([]),
+      })
+      .strict(),
+    reply: EditReportSchema,
+    job: true,
+    doc: "Apply every safe edit the readiness check's findings call for (the edits kiln fix applies), re-check, and write a new version of the model.",
   }),
   'engine.import': call({
     request: z.object({ source: ModelSourceSchema, files: z.array(ModelSourceSchema).min(1).max(8) }).strict(),
