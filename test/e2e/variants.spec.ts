@@ -111,10 +111,6 @@ test('Compare: FP16 passes the defaults, an INT8 on blank images fails with why,
 test('Names: two INT8 variants on different images are told apart everywhere, the chart shows both, a card renames one', async ({
   page,
 }) => {
-  test.skip(
-    true,
-    'fails since the parallel branches were merged (the chart legend count); not yet debugged, see the closing note',
-  );
   test.setTimeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-names-'));
   // Two sets of images with the same file names (line-0000.png …), as two folders uploaded one after the other.

@@ -223,14 +223,15 @@ test('the summary says what type the weights are: FP16, or mixed with the count 
 });
 
 test('after Collapse all, the counter says what is on screen: groups and nodes of all the nodes', async ({ page }) => {
-  test.skip(true, 'fails since the parallel branches were merged; not yet debugged, see the closing note');
-  // 700 nodes: the graph opens expanded; collapsing leaves two scope boxes.
+  // 700 nodes: the graph opens expanded; collapsing leaves the scope boxes (one here: encoder).
   await dropModel(page, transformer(14), 'encoder-14.onnx');
   const status = page.getByTestId('graph-counter');
   await expect(status).toHaveText(/^\d+ of 700 nodes on screen$/);
   await page.getByRole('button', { name: 'Collapse all' }).click();
   const view = page.getByTestId('graph-view');
   await expect(view).toHaveAttribute('data-expanded-groups', '0');
+  // The frame after the collapse settles (a frame mid-layout can still hold the scopes' members).
+  await expect(status).toHaveText(/^\d+ groups? on screen · 700 nodes$/);
   const items = Number(await view.getAttribute('data-visible-nodes'));
   expect(items).toBeLessThan(10);
   await expect(status).toHaveText(`${items} group${items === 1 ? '' : 's'} on screen · 700 nodes`);
