@@ -24,7 +24,7 @@ export interface DiffModel {
 }
 
 /** Below both shares the two models are called unrelated (their nodes are not listed one by one). */
-export const UNRELATED_BELOW = { nameShare: 0.2, unchangedShare: 0.3 };
+export const UNRELATED_BELOW = { nameShare: 0.2, unchangedShare: 0.4 };
 /** Readers listed per changed initializer (the view colours them). */
 const MAX_READERS = 64;
 
