@@ -42,7 +42,7 @@ export interface Pairing {
 
 const isInGraph = (s: DiffSide, id: number) => id >= s.g.nodeStart && id < s.g.nodeEnd;
 
-/** Main-graph nodes with a name used once: name -> local id. */
+/** Main-graph node names: name -> local id, -1 for a name used more than once. */
 function uniqueNames(s: DiffSide): Map<string, number> {
   const seen = new Map<string, number>();
   for (let k = 0; k < s.n; k++) {
@@ -95,15 +95,34 @@ export function pairNodes(a: DiffSide, b: DiffSide): Pairing {
   const opB = (y: number) => b.ir.nodeOp[b.g.nodeStart + y] as number;
   const sameOp = (x: number, y: number) => a.ir.ops[opA(x)] === b.ir.ops[opB(y)];
 
-  // 1. Names.
-  const namesA = uniqueNames(a);
+  // 1. Names: one map (B's), A's duplicates found as a second claim on the same B node.
   const namesB = uniqueNames(b);
+  const claimed = new Uint8Array(b.n);
+  const dupA = new Set<string>();
   let shared = 0;
-  for (const [name, x] of namesA) {
+  for (let x = 0; x < a.n; x++) {
+    const name = a.ir.nodeName[a.g.nodeStart + x] as string;
+    if (!name) continue;
     const y = namesB.get(name);
     if (y === undefined) continue;
+    if (y < 0) {
+      if (!dupA.has(name)) shared++;
+      dupA.add(name);
+      continue;
+    }
+    if (claimed[y]) {
+      // A names two nodes so: neither pairs by name.
+      const first = bToA[y] as number;
+      if (first >= 0) {
+        aToB[first] = -1;
+        bToA[y] = -1;
+        byName--;
+      }
+      continue;
+    }
+    claimed[y] = 1;
     shared++;
-    if (x >= 0 && y >= 0) pair(x, y, true);
+    pair(x, y, true);
   }
   const nameShare = shared / Math.max(1, a.n, b.n);
 
@@ -141,6 +160,7 @@ export function pairNodes(a: DiffSide, b: DiffSide): Pairing {
     while (queue.length > 0) {
       const x = queue.pop()!;
       const y = aToB[x] as number;
+      if (y < 0) continue; // unpaired since (a name used twice)
       const ia = a.g.nodeStart + x;
       const ib = b.g.nodeStart + y;
       const outsA = (a.ir.nodeOutputStart[ia + 1] as number) - (a.ir.nodeOutputStart[ia] as number);
@@ -197,8 +217,13 @@ export function pairNodes(a: DiffSide, b: DiffSide): Pairing {
     const id = s.g.nodeStart + local;
     return `${s.ir.ops[s.ir.nodeOp[id] as number]}\u0000${attributeSignature(s.ir.nodes[id]!)}\u0000${declaredShapeText(s.ir, id)}`;
   };
-  const leftA = [...Array(a.n).keys()].filter((x) => aToB[x] === -1).sort((p, q) => a.rank[p]! - a.rank[q]!);
-  const leftB = [...Array(b.n).keys()].filter((y) => bToA[y] === -1).sort((p, q) => b.rank[p]! - b.rank[q]!);
+  const leftA: number[] = [];
+  const leftB: number[] = [];
+  for (let x = 0; x < a.n; x++) if (aToB[x] === -1) leftA.push(x);
+  for (let y = 0; y < b.n; y++) if (bToA[y] === -1) leftB.push(y);
+  if (leftA.length === 0 || leftB.length === 0) return { aToB, bToA, byName, byStructure, nameShare };
+  leftA.sort((p, q) => a.rank[p]! - a.rank[q]!);
+  leftB.sort((p, q) => b.rank[p]! - b.rank[q]!);
   for (const x of leftA) {
     const k = sig(a, x);
     (buckets.get(k) ?? buckets.set(k, [[], []]).get(k)!)[0].push(x);
