@@ -6,12 +6,12 @@
  * model sources, so a variant against its source and an edited version against its parent look
  * the same. Carries data-state="ready" once both graphs have drawn.
  */
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphController } from '../graph/controller';
 import { DiffDetails, type DiffSelection } from './DiffDetails';
 import { DiffPane } from './DiffPane';
 import { follow } from './follow';
-import { CLASS_COLOR, diffPairs } from './pairs';
+import { CLASS_COLOR, diffPairs, type DiffPairs } from './pairs';
 import { useDiff } from './store';
 import '../graph/graph.css';
 import './diff.css';
@@ -19,7 +19,7 @@ import './diff.css';
 declare global {
   interface Window {
     /** The two live controllers of the diff view, for end-to-end tests. */
-    __kilnDiff?: { a: GraphController | null; b: GraphController | null };
+    __kilnDiff?: { a: GraphController | null; b: GraphController | null; pairs?: DiffPairs | null };
   }
 }
 
@@ -29,7 +29,13 @@ export function DiffView() {
     () => (diff && payloadA && payloadB ? diffPairs(diff, payloadA.nodeName, payloadB.nodeName) : null),
     [diff, payloadA, payloadB],
   );
-  const ctls = useRef<{ a: GraphController | null; b: GraphController | null }>({ a: null, b: null });
+  const ctls = useRef<{ a: GraphController | null; b: GraphController | null; pairs?: DiffPairs | null }>({
+    a: null,
+    b: null,
+  });
+  useEffect(() => {
+    ctls.current.pairs = pairs;
+  }, [pairs]);
   const leader = useRef<'a' | 'b'>('a');
   const [sel, setSel] = useState<DiffSelection | null>(null);
 
@@ -102,13 +108,16 @@ export function DiffView() {
         <div className="diff-note" data-testid="diff-verdict" role="status">
           {diff.verdict}
           {diff.header.length > 0 && (
-            <ul className="diff-fields">
-              {diff.header.map((h) => (
-                <li key={h.field}>
-                  {h.field}: {h.a ?? '(none)'} → {h.b ?? '(none)'}
-                </li>
-              ))}
-            </ul>
+            <details className="diff-fields">
+              <summary>Model fields that changed ({diff.header.length})</summary>
+              <ul>
+                {diff.header.map((h) => (
+                  <li key={h.field}>
+                    {h.field}: {h.a ?? '(none)'} → {h.b ?? '(none)'}
+                  </li>
+                ))}
+              </ul>
+            </details>
           )}
         </div>
       )}
