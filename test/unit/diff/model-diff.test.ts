@@ -12,7 +12,7 @@ import { buildIR } from '../../../electron/core/onnx/ir';
 import type { ModelProto, NodeProto } from '../../../electron/core/onnx/model';
 import { openModelBytes } from '../../../electron/core/onnx/open';
 import { cnn } from '../../builders/cnn';
-import { DT, attr, tensor } from '../../builders/graph';
+import { DT, GraphBuilder, attr, model, tensor } from '../../builders/graph';
 import { transformer } from '../../builders/transformer';
 
 const ZOO = path.join(__dirname, '..', '..', 'fixtures', 'zoo');
@@ -120,6 +120,32 @@ describe('model diff: a model edited in known ways', () => {
         name: 'image',
         a: { name: 'image', dtype: 'float32', dims: ['N', 3, 16, 16] },
         b: { name: 'image', dtype: 'float16', dims: [1] },
+      },
+    ]);
+  });
+});
+
+/** x -> Split into two halves -> Sub(first, second): `swap` reads them the other way round. */
+function split(swap: boolean): ModelProto {
+  const b = new GraphBuilder();
+  const x = b.input('x', DT.float32, [1, 4]);
+  b.node('Split', [x], { name: 'split', outputs: ['h0', 'h1'], attrs: { axis: 1, num_outputs: 2 } });
+  b.node('Sub', swap ? ['h1', 'h0'] : ['h0', 'h1'], { name: 'sub', outputs: ['y'] });
+  b.output('y', DT.float32, [1, 2]);
+  return model(b.graph(), { opset: 18 });
+}
+
+describe('model diff: inputs by the output they come from', () => {
+  it("reading a node's other output is a change", () => {
+    const d = diffModels(load(split(false), 'a.onnx'), load(split(true), 'b.onnx'));
+    expect(d.nodes.changed).toEqual([
+      {
+        a: { node: 1, name: 'sub', op: 'Sub' },
+        b: { node: 1, name: 'sub', op: 'Sub' },
+        changes: [
+          { what: 'input', name: 'input 0', a: 'split', b: 'split output 1' },
+          { what: 'input', name: 'input 1', a: 'split output 1', b: 'split' },
+        ],
       },
     ]);
   });
