@@ -24,6 +24,7 @@ import { DEFAULT_THRESHOLDS, describeThresholds, type Thresholds } from '../shar
 import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
+import { formatDiff } from './diff-text';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
 import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './usage';
 
@@ -469,6 +470,15 @@ async function profile(args: string[]): Promise<number> {
   return 0;
 }
 
+async function diff(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length !== 2) throw new UsageError('diff takes exactly two model files');
+  const [a, b] = positionals.map((p) => ({ kind: 'path', path: p }) as const);
+  const result = await withClient((c) => c.call('model.diff', { a: a!, b: b! }));
+  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiff(result));
+  return result.identical ? 0 : 1;
+}
+
 async function probe(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   const result = await withClient((c) => c.call('native.probe', {}));
@@ -506,6 +516,8 @@ async function main(argv: string[]): Promise<number> {
       return compare(rest);
     case 'check':
       return check(rest);
+    case 'diff':
+      return diff(rest);
     case 'probe':
       return probe(rest);
     case 'serve':

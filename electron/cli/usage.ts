@@ -42,6 +42,10 @@ export const COMMAND_HELP = {
                                 print latency against accuracy in one table (JSON: each variant's latency,
                                 and the reference's); with [--warmup MS] [--duration S | --iterations N] [--threads N]
                                             accuracy of variants against FP32 (exit 1 when one fails)`,
+  diff: `  diff <a.onnx> <b.onnx> [--json]           what changed from a to b: nodes added, removed, changed and renamed
+          (paired by name, then by structure), weights that moved (max |Δ|, cosine), inputs and outputs,
+          opsets, IR version, metadata; --json lists the changes only
+                                            (exit 0 no changes, 1 changes, as diff does)`,
   probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
   serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
 } as const;

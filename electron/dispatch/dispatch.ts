@@ -73,6 +73,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const { source, trt } = params as ParsedRequestOf<'model.check'>;
         return options.supervisor.run('model.check', { ...resolveSource(source), trt }, run);
       }
+      case 'model.diff': {
+        const { a, b } = params as ParsedRequestOf<'model.diff'>;
+        return options.supervisor.run('model.diff', { a: resolveSource(a), b: resolveSource(b) }, run);
+      }
       case 'engine.import': {
         const { source, files } = params as ParsedRequestOf<'engine.import'>;
         return options.supervisor.run(

@@ -19,6 +19,7 @@ const LANE_OF: Record<HostJob, LaneName> = {
   'model.graph': 'interactive',
   'model.node': 'interactive',
   'model.check': 'interactive',
+  'model.diff': 'interactive',
   'engine.import': 'interactive',
   'engine.trust': 'interactive',
   'native.probe': 'interactive',

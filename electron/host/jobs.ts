@@ -17,6 +17,7 @@ import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
 import { graphPayloadForFile } from '../core/graph/load';
+import { diffFiles } from '../core/diff/diff-files';
 import { encodeGraphPayload } from '../shared/api/graph-codec';
 import { trace } from '../platform/trace';
 import { repliesOut } from './outbox';
@@ -39,6 +40,7 @@ const GraphParams = OpenParams.extend({
 });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
+const DiffParams = z.object({ a: OpenParams, b: OpenParams });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
@@ -151,6 +153,11 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${trt}` });
     const analysis = await analyzeModelCached(path, displayName);
     return checkPayload(checkModel(analysis, trt), analysis.ir, predictFusions(analysis.ir, analysis.shapes));
+  },
+
+  'model.diff': async (raw, ctx) => {
+    const { a, b } = DiffParams.parse(raw);
+    return diffFiles(a, b, ctx);
   },
 
   'engine.import': async (raw, ctx) => {

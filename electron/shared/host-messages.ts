@@ -11,6 +11,7 @@ export type HostJob =
   | 'variant.search'
   | 'model.export'
   | 'model.check'
+  | 'model.diff'
   | 'engine.import'
   | 'engine.trust'
   | 'variant.make'

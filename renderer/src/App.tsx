@@ -20,6 +20,9 @@ import { CompatibilityPanel } from './trt/CompatibilityPanel';
 import { EnginePanel } from './trt/EnginePanel';
 import { PrecisionPanel } from './precision/PrecisionPanel';
 import { ComparePanel } from './compare/ComparePanel';
+import { DiffLauncher } from './diff/DiffLauncher';
+import { DiffView } from './diff/DiffView';
+import { useDiff } from './diff/store';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -84,7 +87,10 @@ export function App() {
     [client, source, shown],
   );
   const graphError = useApp((s) => s.graphError);
+  const diffing = useDiff((s) => s.a !== null);
   const opened = useApp((s) => s.opened);
+  // A model opened since closes the diff of the one before.
+  useEffect(() => useDiff.getState().close(), [opened]);
   const job = useApp((s) => s.job);
   const inputRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -146,8 +152,11 @@ export function App() {
           <JobBar />
           {!summary && !graph ? (
             <EmptyState onOpen={onOpen} />
+          ) : diffing ? (
+            <DiffView />
           ) : graph ? (
             <>
+              <DiffLauncher />
               {subgraphs.length > 0 && (
                 <nav className="crumbs" aria-label="Subgraph path" data-testid="crumbs">
                   <button className="kg-link" onClick={() => closeSubgraphs(0)}>

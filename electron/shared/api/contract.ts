@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { EngineViewSchema, TrtCheckSchema, TrtMajorSchema } from './tensorrt';
 import { ThresholdsSchema } from '../compare/thresholds';
 import { EditReportSchema, EditSchema } from './edits';
+import { ModelDiffSchema } from './diff';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -593,6 +594,12 @@ export const api = {
     reply: EditReportSchema,
     job: true,
     doc: "Apply every safe edit the readiness check's findings call for (the edits kiln fix applies), re-check, and write a new version of the model.",
+  }),
+  'model.diff': call({
+    request: z.object({ a: ModelSourceSchema, b: ModelSourceSchema }).strict(),
+    reply: ModelDiffSchema,
+    job: true,
+    doc: 'What changed from model a to model b (any two sources: another file, a variant against its source, an edited version against its parent): nodes paired by name then structure; added, removed, changed and renamed nodes, initializers that moved (max abs difference, cosine), inputs and outputs, opsets, IR version, metadata. Changes only; unrelated models are said to be so.',
   }),
   'engine.import': call({
     request: z.object({ source: ModelSourceSchema, files: z.array(ModelSourceSchema).min(1).max(8) }).strict(),

@@ -28,6 +28,8 @@ export interface ControllerEvents {
   onHover?(node: number, x: number, y: number): void;
   /** The first frame is drawn, or the graph could not be laid out: the view is settled. */
   onSettled?(): void;
+  /** A frame was drawn at the view now in `view` (a side-by-side view follows it). */
+  onView?(view: ViewState): void;
 }
 
 export interface ViewState {
@@ -184,6 +186,12 @@ export class GraphController {
       return p >= 0 ? N + p : -1;
     }
     return -1;
+  }
+
+  /** The node drawn nearest the middle of the view (the selection when on screen), -1 when none is. */
+  centreNode(): number {
+    const item = this.centreItem();
+    return item < this.model.N ? item : -1;
   }
 
   private centreItem(): number {
@@ -459,6 +467,7 @@ export class GraphController {
     this.root.dataset.drawMode = stats.mode;
     this.root.dataset.scale = this.view.s.toPrecision(4);
     this.events.onDraw?.(stats);
+    this.events.onView?.(this.view);
     this.drawMinimap();
     if (!this.ready) {
       this.ready = true;

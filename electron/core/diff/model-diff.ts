@@ -1,0 +1,325 @@
+/**
+ * Model diff (issue 23, item 4): what changed from model A to model B. Nodes are paired (by name,
+ * then by structure: pairing.ts); a pair differs in its op, an attribute, its output count, or
+ * where an input comes from (an input is the same when it comes from the paired node's same
+ * output, the same — or structurally paired — initializer, or the same graph input). Initializers
+ * are paired by name, then by the slot of a paired node that reads them, and compared by value
+ * (tensor-diff.ts). Only changes are listed. Two models that share too little to be versions of
+ * one network are said to be unrelated instead of listing every node as added and removed.
+ */
+import type { ChangedNode, InitializerChange, ModelDiff, NodeFieldChange, NodeRef } from '../../shared/api/diff';
+import { throwIfCancelled, type JobContext } from '../jobs/context';
+import { dtypeName } from '../onnx/dtypes';
+import { TENSOR_INITIALIZER, TENSOR_INPUT, type ModelIR } from '../onnx/ir';
+import type { OpenedModel } from '../onnx/open';
+import type { TensorSource } from '../onnx/values';
+import { headerChanges, ioChanges } from './header';
+import { attributeKey, attributeText } from './node-text';
+import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
+import { tensorDelta } from './tensor-diff';
+
+export interface DiffModel {
+  opened: OpenedModel;
+  ir: ModelIR;
+}
+
+/** Below both shares the two models are called unrelated (their nodes are not listed one by one). */
+export const UNRELATED_BELOW = { nameShare: 0.2, unchangedShare: 0.4 };
+/** Readers listed per changed initializer (the view colours them). */
+const MAX_READERS = 64;
+
+interface Ctx {
+  a: DiffSide;
+  b: DiffSide;
+  srcA: TensorSource;
+  srcB: TensorSource;
+  p: Pairing;
+  /** Tensor id in A (initializer or graph input) -> its counterpart in B. */
+  tensorAtoB: Map<number, number>;
+}
+
+const srcOf = (o: OpenedModel): TensorSource => ({ path: o.path, bytes: o.bytes });
+const isInit = (s: DiffSide, t: number) => ((s.ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) !== 0;
+
+function ref(s: DiffSide, local: number): NodeRef {
+  const id = s.g.nodeStart + local;
+  return { node: local, name: s.ir.nodeName[id] as string, op: s.ir.ops[s.ir.nodeOp[id] as number] as string };
+}
+
+const refName = (r: NodeRef) => r.name || `${r.op} #${r.node}`;
+
+function outputIndex(ir: ModelIR, node: number, t: number): number {
+  for (let k = ir.nodeOutputStart[node] as number; k < (ir.nodeOutputStart[node + 1] as number); k++)
+    if (ir.nodeOutputs[k] === t) return k - (ir.nodeOutputStart[node] as number);
+  return -1;
+}
+
+/** Where tensor `t` of a side comes from, as a key in B's terms (equal keys: the same source). */
+function sourceKey(c: Ctx, side: 'a' | 'b', t: number): string {
+  if (t < 0) return 'none';
+  const s = side === 'a' ? c.a : c.b;
+  const p = s.ir.tensorProducer[t] as number;
+  if (p >= s.g.nodeStart && p < s.g.nodeEnd) {
+    const local = p - s.g.nodeStart;
+    const inB = side === 'a' ? (c.p.aToB[local] as number) : local;
+    return inB >= 0 ? `n${inB}:${outputIndex(s.ir, p, t)}` : `a-node${local}`;
+  }
+  if (side === 'a') {
+    const u = c.tensorAtoB.get(t);
+    return u !== undefined ? `t${u}` : `a-tensor${t}`;
+  }
+  return (s.ir.tensorFlags[t] as number) & (TENSOR_INITIALIZER | TENSOR_INPUT) ? `t${t}` : `name:${s.ir.tensorName[t]}`;
+}
+
+/** Where tensor `t` comes from, in words. */
+function sourceText(s: DiffSide, t: number): string | null {
+  if (t < 0) return null;
+  const p = s.ir.tensorProducer[t] as number;
+  if (p >= s.g.nodeStart && p < s.g.nodeEnd) {
+    const k = outputIndex(s.ir, p, t);
+    return `${refName(ref(s, p - s.g.nodeStart))}${k > 0 ? ` output ${k}` : ''}`;
+  }
+  const name = s.ir.tensorName[t] as string;
+  if (isInit(s, t)) return `initializer ${name}`;
+  if ((s.ir.tensorFlags[t] as number) & TENSOR_INPUT) return `input ${name}`;
+  return name;
+}
+
+const slice = (arr: Int32Array, start: Int32Array, id: number) =>
+  arr.subarray(start[id] as number, start[id + 1] as number);
+
+/** Pairs A's graph inputs and initializers with B's: by name, then initializers by the slot of a paired node. */
+function pairTensors(c: Ctx): void {
+  const inB = new Map(c.b.g.inputs.map((t) => [c.b.ir.tensorName[t] as string, t]));
+  const inputsA = c.a.g.inputs.filter((t) => !isInit(c.a, t));
+  const inputsB = c.b.g.inputs.filter((t) => !isInit(c.b, t));
+  inputsA.forEach((t, i) => {
+    const u = inB.get(c.a.ir.tensorName[t] as string) ?? (inputsA.length === inputsB.length ? inputsB[i] : undefined);
+    if (u !== undefined) c.tensorAtoB.set(t, u);
+  });
+  const initB = initializerNames(c.b);
+  for (const [name, t] of initializerNames(c.a)) {
+    const u = initB.get(name);
+    if (u !== undefined) c.tensorAtoB.set(t, u);
+  }
+  const taken = new Set(c.tensorAtoB.values());
+  for (let x = 0; x < c.a.n; x++) {
+    const y = c.p.aToB[x] as number;
+    if (y < 0) continue;
+    const ia = slice(c.a.ir.nodeInputs, c.a.ir.nodeInputStart, c.a.g.nodeStart + x);
+    const ib = slice(c.b.ir.nodeInputs, c.b.ir.nodeInputStart, c.b.g.nodeStart + y);
+    for (let k = 0; k < Math.min(ia.length, ib.length); k++) {
+      const t = ia[k] as number;
+      const u = ib[k] as number;
+      if (t < 0 || u < 0 || !isInit(c.a, t) || !isInit(c.b, u)) continue;
+      if (c.tensorAtoB.has(t) || taken.has(u)) continue;
+      c.tensorAtoB.set(t, u);
+      taken.add(u);
+    }
+  }
+}
+
+/** What differs inside a pair of nodes (empty: nothing). */
+function nodeChanges(c: Ctx, x: number, y: number): NodeFieldChange[] {
+  const ia = c.a.g.nodeStart + x;
+  const ib = c.b.g.nodeStart + y;
+  const out: NodeFieldChange[] = [];
+  const opA = c.a.ir.ops[c.a.ir.nodeOp[ia] as number] as string;
+  const opB = c.b.ir.ops[c.b.ir.nodeOp[ib] as number] as string;
+  if (opA !== opB) out.push({ what: 'op', name: '', a: opA, b: opB });
+  const na = c.a.ir.nodes[ia]!;
+  const nb = c.b.ir.nodes[ib]!;
+  if (na.attribute.length > 0 || nb.attribute.length > 0) {
+    const attrsB = new Map(nb.attribute.map((at) => [at.name, at]));
+    for (const at of na.attribute) {
+      const bt = attrsB.get(at.name);
+      attrsB.delete(at.name);
+      if (!bt) out.push({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: null });
+      else if (attributeKey(at, c.srcA) !== attributeKey(bt, c.srcB))
+        out.push({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: attributeText(bt, c.srcB) });
+    }
+    for (const bt of attrsB.values())
+      out.push({ what: 'attribute', name: bt.name, a: null, b: attributeText(bt, c.srcB) });
+  }
+  const inA = slice(c.a.ir.nodeInputs, c.a.ir.nodeInputStart, ia);
+  const inB = slice(c.b.ir.nodeInputs, c.b.ir.nodeInputStart, ib);
+  for (let k = 0; k < Math.max(inA.length, inB.length); k++) {
+    const t = k < inA.length ? (inA[k] as number) : -1;
+    const u = k < inB.length ? (inB[k] as number) : -1;
+    if (sourceKey(c, 'a', t) !== sourceKey(c, 'b', u))
+      out.push({ what: 'input', name: `input ${k}`, a: sourceText(c.a, t), b: sourceText(c.b, u) });
+  }
+  const outsA = (c.a.ir.nodeOutputStart[ia + 1] as number) - (c.a.ir.nodeOutputStart[ia] as number);
+  const outsB = (c.b.ir.nodeOutputStart[ib + 1] as number) - (c.b.ir.nodeOutputStart[ib] as number);
+  if (outsA !== outsB) out.push({ what: 'output-count', name: '', a: String(outsA), b: String(outsB) });
+  return out;
+}
+
+/** Main-graph readers of tensor `t` (local ids), at most MAX_READERS. */
+function readersOf(s: DiffSide, t: number): number[] {
+  const out: number[] = [];
+  for (
+    let k = s.ir.consumerStart[t] as number;
+    k < (s.ir.consumerStart[t + 1] as number) && out.length < MAX_READERS;
+    k++
+  ) {
+    const id = s.ir.consumers[k] as number;
+    if (id >= s.g.nodeStart && id < s.g.nodeEnd) out.push(id - s.g.nodeStart);
+  }
+  return out;
+}
+
+function initializerChanges(c: Ctx): InitializerChange[] {
+  const out: InitializerChange[] = [];
+  const typeOf = (s: DiffSide, t: number) => {
+    const p = s.ir.initializers[s.ir.tensorInitializer[t] as number]!;
+    return { dtype: dtypeName(p.dataType), dims: p.dims.slice() };
+  };
+  const pairedB = new Set<number>();
+  for (const [name, t] of initializerNames(c.a)) {
+    const u = c.tensorAtoB.get(t);
+    if (u === undefined || !isInit(c.b, u)) {
+      out.push({
+        change: 'removed',
+        name,
+        a: typeOf(c.a, t),
+        b: null,
+        maxAbsDiff: null,
+        cosine: null,
+        readers: readersOf(c.a, t),
+      });
+      continue;
+    }
+    pairedB.add(u);
+    const ta = c.a.ir.initializers[c.a.ir.tensorInitializer[t] as number]!;
+    const tb = c.b.ir.initializers[c.b.ir.tensorInitializer[u] as number]!;
+    const d = tensorDelta(ta, c.srcA, tb, c.srcB);
+    const nameB = c.b.ir.tensorName[u] as string;
+    if (d.equal && nameB === name) continue;
+    out.push({
+      change: d.equal ? 'renamed' : 'changed',
+      name,
+      ...(nameB !== name ? { nameB } : {}),
+      a: typeOf(c.a, t),
+      b: typeOf(c.b, u),
+      maxAbsDiff: d.maxAbsDiff,
+      cosine: d.cosine,
+      readers: readersOf(c.b, u),
+    });
+  }
+  for (const [name, u] of initializerNames(c.b)) {
+    if (!pairedB.has(u))
+      out.push({
+        change: 'added',
+        name,
+        a: null,
+        b: typeOf(c.b, u),
+        maxAbsDiff: null,
+        cosine: null,
+        readers: readersOf(c.b, u),
+      });
+  }
+  return out;
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const percent = (x: number) => `${Math.round(x * 100)}%`;
+
+/** Diffs two opened models (their IRs built). `ctx` hears progress and cancel between stages. */
+export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelDiff {
+  const start = performance.now();
+  const a = diffSide(A.ir);
+  const b = diffSide(B.ir);
+  const p = pairNodes(a, b);
+  if (ctx) throwIfCancelled(ctx, 'The diff');
+  const c: Ctx = { a, b, srcA: srcOf(A.opened), srcB: srcOf(B.opened), p, tensorAtoB: new Map() };
+  pairTensors(c);
+
+  const changed: ChangedNode[] = [];
+  const renamed: ModelDiff['nodes']['renamed'] = [];
+  let unchanged = 0;
+  for (let x = 0; x < a.n; x++) {
+    const y = p.aToB[x] as number;
+    if (y < 0) continue;
+    const changes = nodeChanges(c, x, y);
+    const ra = ref(a, x);
+    const rb = ref(b, y);
+    if (changes.length > 0) changed.push({ a: ra, b: rb, changes });
+    else {
+      unchanged++;
+      if (ra.name !== rb.name) renamed.push({ a: ra, b: rb });
+    }
+  }
+  if (ctx) throwIfCancelled(ctx, 'The diff');
+  const removed: NodeRef[] = [];
+  for (let x = 0; x < a.n; x++) if (p.aToB[x] === -1) removed.push(ref(a, x));
+  const added: NodeRef[] = [];
+  for (let y = 0; y < b.n; y++) if (p.bToA[y] === -1) added.push(ref(b, y));
+  const initializers = initializerChanges(c);
+  const header = headerChanges(A.opened.model, B.opened.model);
+  const inputs = ioChanges(A.opened.model, B.opened.model, 'input');
+  const outputs = ioChanges(A.opened.model, B.opened.model, 'output');
+
+  const larger = Math.max(1, a.n, b.n);
+  const unchangedShare = unchanged / larger;
+  const pairedShare = (p.byName + p.byStructure) / larger;
+  const related =
+    (a.n === 0 && b.n === 0) ||
+    p.nameShare >= UNRELATED_BELOW.nameShare ||
+    unchangedShare >= UNRELATED_BELOW.unchangedShare;
+  const identical =
+    header.length +
+      inputs.length +
+      outputs.length +
+      changed.length +
+      renamed.length +
+      added.length +
+      removed.length +
+      initializers.length ===
+    0;
+  const fa = A.opened.displayName;
+  const fb = B.opened.displayName;
+  let verdict: string;
+  if (identical)
+    verdict =
+      A.opened.sha256 === B.opened.sha256
+        ? `No changes: ${fa} and ${fb} are the same file, byte for byte.`
+        : `No changes: ${fa} and ${fb} hold the same model (the files differ only in how it is encoded).`;
+  else if (!related)
+    verdict = `${fa} and ${fb} have almost nothing in common: ${percent(p.nameShare)} of node names match and ${percent(unchangedShare)} of nodes pair up unchanged. They look like different models, so their nodes are not listed one by one.`;
+  else {
+    const parts = [
+      added.length && `${plural(added.length, 'node')} added`,
+      removed.length && `${plural(removed.length, 'node')} removed`,
+      changed.length && `${plural(changed.length, 'node')} changed`,
+      renamed.length && `${plural(renamed.length, 'node')} renamed`,
+      initializers.length && `${plural(initializers.length, 'initializer')} changed, added or removed`,
+      inputs.length + outputs.length && `${plural(inputs.length + outputs.length, 'input or output')} changed`,
+      header.length && `${plural(header.length, 'model field')} changed (${header.map((h) => h.field).join(', ')})`,
+    ].filter(Boolean);
+    verdict = `${fa} → ${fb}: ${parts.join('; ')}.`;
+    if (renamed.length > 0 && renamed.length === unchanged && p.byName === 0)
+      verdict += ' Every node has a new name: the two pair up by structure.';
+  }
+  const notes: string[] = [];
+  const bodies = (ir: ModelIR) => ir.graphs.length - 1;
+  if (bodies(A.ir) + bodies(B.ir) > 0)
+    notes.push(
+      'If/Loop/Scan bodies and local functions are compared as part of the node that holds them (an attribute).',
+    );
+  return {
+    a: { file: fa, nodes: a.n, sha256: A.opened.sha256 },
+    b: { file: fb, nodes: b.n, sha256: B.opened.sha256 },
+    identical,
+    related,
+    verdict,
+    match: { nameShare: p.nameShare, pairedShare, byName: p.byName, byStructure: p.byStructure },
+    header,
+    inputs,
+    outputs,
+    nodes: related ? { added, removed, changed, renamed } : { added: [], removed: [], changed: [], renamed: [] },
+    initializers: related ? initializers : [],
+    notes,
+    ms: performance.now() - start,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:diff`: model diff of two 125k-node models (issue 23: ≤ 2 s and ≤ 1 GB). A is the
+ * generated transformer (2,500 layers × 50 nodes); B is the same network re-exported with every
+ * node of the second half renamed (paired by structure, not name) and edited in known ways: 25
+ * Softmax axes changed, 25 weights moved, 25 Sigmoids bypassed. Measured in a fresh process from
+ * both files on disk to the diff (read, decode, IR, pairing, weight comparison): wall time and peak
+ * RSS; the figures print, they do not pass or fail the run (the machine is shared and noisy).
+ * Options: --layers N, --runs N.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { diffFiles } from '../../electron/core/diff/diff-files';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import { attr } from '../builders/graph';
+import { transformer } from '../builders/transformer';
+import { peakRssMB } from './open-decoders';
+
+const GOAL_MS = 2000;
+const GOAL_MB = 1024;
+const EDITS = 25;
+
+async function child(a: string, b: string): Promise<void> {
+  const t = performance.now();
+  const d = await diffFiles({ path: a, displayName: 'a.onnx' }, { path: b, displayName: 'b.onnx' });
+  const totalMs = performance.now() - t;
+  process.stdout.write(
+    JSON.stringify({
+      totalMs,
+      diffMs: d.ms,
+      peakRssMB: peakRssMB(),
+      nodes: d.a.nodes,
+      byName: d.match.byName,
+      byStructure: d.match.byStructure,
+      added: d.nodes.added.length,
+      removed: d.nodes.removed.length,
+      changed: d.nodes.changed.length,
+      renamed: d.nodes.renamed.length,
+      weights: d.initializers.filter((i) => i.change === 'changed').length,
+    }),
+  );
+}
+
+function makeModels(dir: string, layers: number): { a: string; b: string } {
+  const a = path.join(dir, 'a.onnx');
+  const b = path.join(dir, 'b.onnx');
+  fs.writeFileSync(a, encodeModel(transformer(layers)));
+  const m = transformer(layers);
+  const nodes = m.graph!.node;
+  nodes.forEach((n, i) => {
+    if (i >= nodes.length / 2) n.name = `node_${i}`;
+  });
+  const softmaxes = nodes.filter((n) => n.opType === 'Softmax');
+  for (let k = 0; k < EDITS; k++) softmaxes[Math.floor((k * softmaxes.length) / EDITS)]!.attribute = [attr('axis', 1)];
+  const weights = m.graph!.initializer.filter((t) => t.dims.length === 2);
+  for (let k = 0; k < EDITS; k++) {
+    const w = weights[Math.floor((k * weights.length) / EDITS)]!;
+    const bytes = (w.data as { bytes: Uint8Array }).bytes.slice();
+    const f = new Float32Array(bytes.buffer);
+    f[0] = (f[0] as number) + 0.5;
+    w.data = { kind: 'bytes', bytes };
+  }
+  // Bypass Sigmoids: the Mul after each reads the Sigmoid's input instead; the Sigmoid goes.
+  const sigmoids = nodes.filter((n) => n.opType === 'Sigmoid');
+  const drop = new Set(Array.from({ length: EDITS }, (_, k) => sigmoids[Math.floor((k * sigmoids.length) / EDITS)]!));
+  for (const s of drop) for (const n of nodes) n.input = n.input.map((x) => (x === s.output[0] ? s.input[0]! : x));
+  m.graph!.node = nodes.filter((n) => !drop.has(n));
+  fs.writeFileSync(b, encodeModel(m));
+  return { a, b };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { layers: { type: 'string' }, runs: { type: 'string' }, child: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  if (values.child) return child(process.argv[3] as string, process.argv[4] as string);
+  const layers = Number(values.layers ?? 2500);
+  const runs = Number(values.runs ?? 3);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-diff-'));
+  try {
+    const { a, b } = makeModels(dir, layers);
+    console.log(
+      `model diff: ${layers} layers (${layers * 50} nodes), files ${(fs.statSync(a).size / 2 ** 20).toFixed(1)} MiB each`,
+    );
+    const figures = [];
+    for (let i = 0; i < runs; i++) {
+      const r = spawnSync(process.execPath, [__filename, '--child', a, b], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`diff failed: ${r.stderr}`);
+      figures.push(
+        JSON.parse(r.stdout) as { totalMs: number; diffMs: number; peakRssMB: number } & Record<string, number>,
+      );
+    }
+    const sorted = [...figures].sort((x, y) => x.totalMs - y.totalMs);
+    const med = sorted[Math.floor(sorted.length / 2)]!;
+    const f = figures[0]!;
+    console.log(
+      `  paired ${f.byName} by name, ${f.byStructure} by structure; ${f.added} added, ${f.removed} removed, ${f.changed} changed, ${f.renamed} renamed, ${f.weights} weights moved`,
+    );
+    const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+    console.log(
+      `  read + IR + diff, median of ${runs}: ${med.totalMs.toFixed(0)} ms (diff alone ${med.diffMs.toFixed(0)} ms)   goal ≤ ${GOAL_MS} ms  ${verdict(med.totalMs <= GOAL_MS)}`,
+    );
+    const peak = Math.max(...figures.map((x) => x.peakRssMB));
+    console.log(
+      `  peak RSS (highest of ${runs}): ${peak.toFixed(0)} MB   goal ≤ ${GOAL_MB} MB  ${verdict(peak <= GOAL_MB)}`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
