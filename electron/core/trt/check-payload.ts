@@ -34,6 +34,7 @@ export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPre
   const findings = report.findings.map(({ id, ...f }) => ({ ...f, index: id >= start && id < end ? id - start : -1 }));
   return {
     trt: report.trt,
+    ...(report.minor === undefined ? {} : { minor: report.minor }),
     tensorrt: report.tensorrt,
     table: report.table,
     tableNote: report.tableNote,

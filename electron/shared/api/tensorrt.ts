@@ -7,15 +7,23 @@
 import { z } from 'zod';
 
 export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
+/**
+ * A minor release to check for beside the major (3 with trt 10: TensorRT 10.3, JetPack 6's), where
+ * ops newer than it must be flagged; absent, the check is for the major's newest release Kiln knows.
+ */
+export const TrtMinorSchema = z.number().int().min(0).max(99);
 
 const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']);
 
 export const TrtCheckSchema = z.object({
   trt: TrtMajorSchema,
-  /** The TensorRT release checked for (its opset range), and where the operator table comes from. */
+  /** The minor release checked for, where the request named one. */
+  minor: TrtMinorSchema.optional(),
+  /** The TensorRT release checked for ('10.3', or the newest Kiln knows: '10.15', '11.5'), and where the table comes from. */
   tensorrt: z.string(),
+  /** `commit` is empty where the table was read from a published copy rather than a fetched commit. */
   source: z.object({ repo: z.string(), branch: z.string(), commit: z.string(), path: z.string() }),
-  /** The TensorRT release the operator table was written for ('10.1' for both 10 and 11 today). */
+  /** The TensorRT release the operator table was written for ('10.15'; '11.5 (derived)' from release notes). */
   table: z.string(),
   /** Empty when the table is the checked release's own; else what that means for the results. */
   tableNote: z.string(),

@@ -206,7 +206,8 @@ export function CompatibilityPanel() {
           </table>
           <p className="muted compat-source" data-testid="compat-source">
             Checked for TensorRT {result.tensorrt} against the TensorRT {result.table} ONNX operator table:{' '}
-            {result.source.repo} {result.source.branch} {result.source.path} at {result.source.commit.slice(0, 10)}.
+            {result.source.repo} {result.source.branch} {result.source.path}
+            {result.source.commit ? ` at ${result.source.commit.slice(0, 10)}` : ''}.
             {result.tableNote && <> Note: {result.tableNote}.</>}
           </p>
         </>

@@ -201,9 +201,20 @@ describe.each([10, 11] as const)('TensorRT %i: types are what an op takes in, no
     const a = await analyzed('bert-mask-cite.onnx', transformer(1, { mask: true }));
     const r = checkModel(a, trt);
     const p = checkPayload(r, a.ir, predictFusions(a.ir, a.shapes));
-    expect(p.table).toBe('10.1');
-    expect(p.source.branch).toBe('10.1-GA');
-    if (trt === 11) expect(p.tableNote).toMatch(/10\.1/);
-    else expect(p.tableNote).toBe('');
+    expect(p.source.branch).toBe('release/10.15-GA');
+    if (trt === 11) {
+      expect(p.table).toBe('11.5 (derived)');
+      expect(p.tensorrt).toBe('11.5');
+      expect(p.tableNote).toMatch(/derived from the TensorRT 11\.0 to 11\.5 release notes/);
+    } else {
+      expect(p.table).toBe('10.15');
+      expect(p.tensorrt).toBe('10.15');
+      expect(p.tableNote).toBe('');
+    }
+    // A minor release: the note says what that means, the payload carries it.
+    const old = checkPayload(checkModel(a, trt, trt === 10 ? 3 : 1), a.ir, predictFusions(a.ir, a.shapes));
+    expect(old.tensorrt).toBe(trt === 10 ? '10.3' : '11.1');
+    expect(old.minor).toBe(trt === 10 ? 3 : 1);
+    expect(old.tableNote).toMatch(/ops first parsed after it are flagged/);
   });
 });
