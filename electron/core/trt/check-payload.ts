@@ -44,6 +44,7 @@ export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPre
     unsupported: report.unsupported,
     findings,
     groups: groupFindings(findings),
+    computes: report.computes,
     partitions: report.partitions.map((p) => ({ size: p.nodes.length, first: p.first, last: p.last })),
     nodeStatus: Array.from(report.nodeStatus.subarray(start, end)),
     fusion: {

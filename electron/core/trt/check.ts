@@ -12,6 +12,7 @@ import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
+import { predictPrecision } from './strong-typing';
 import {
   hasFeature,
   maxOpset,
@@ -24,7 +25,11 @@ import {
   type TrtRelease,
 } from './support';
 
-export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning';
+/**
+ * 'precision': not a refusal but what a strongly typed build makes of the model (TensorRT 11 builds
+ * this layer FP32; this Q/DQ will not fuse). It leaves the node's status supported.
+ */
+export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning' | 'precision';
 
 export interface Finding {
   /** IR node id (-1 for a finding about the whole model). */
@@ -63,6 +68,8 @@ export interface CheckReport {
   /** Nodes with at least one finding that is not a warning. */
   unsupported: number;
   findings: Finding[];
+  /** Weighted layers (Conv, MatMul, Gemm, …) per compute type a strongly typed build gives them. */
+  computes: Record<string, number>;
   partitions: Partition[];
   /** Per IR node id: 0 supported, 1 warning only, 2 unsupported. */
   nodeStatus: Uint8Array;
@@ -268,7 +275,7 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
       reason,
       suggestion,
     });
-    if (id >= 0) status[id] = Math.max(status[id] as number, s === 'warning' ? 1 : 2);
+    if (id >= 0 && s !== 'precision') status[id] = Math.max(status[id] as number, s === 'warning' ? 1 : 2);
   };
 
   if (onnxOpset < table.opsets.min) {
@@ -390,7 +397,12 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
       }
       const scale = inputAt(ir, id, 1);
       if (scale >= 0 && !constant[scale])
-        add(id, 'restriction', `${op} scale is computed at run time; TensorRT needs a constant scale`, QDQ_WAY);
+        add(
+          id,
+          'restriction',
+          `${op} scale is computed at run time; TensorRT needs a constant scale (a Q/DQ with a run-time scale does not fuse)`,
+          QDQ_WAY,
+        );
     }
     if (POOLS.has(node.opType)) {
       const k = attr(node, 'kernel_shape')?.ints;
@@ -470,6 +482,11 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
     }
   }
 
+  // Strong typing: TensorRT 11 builds every layer in its ONNX type; Q/DQ that will not fuse, on both.
+  const precision = predictPrecision(ir, shapes);
+  for (const n of precision.notes)
+    if (n.kind !== 'fp32' || major === 11) add(n.id, 'precision', n.reason, n.suggestion, n.detail);
+
   // Partition the main graph: connected runs of supported nodes (Polygraphy's inspect capability).
   const main = ir.graphs[0];
   const partitions: Partition[] = [];
@@ -520,6 +537,7 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
     'unsupported-type': 1,
     restriction: 2,
     warning: 3,
+    precision: 4,
   };
   findings.sort((x, y) => order[x.status] - order[y.status] || x.id - y.id);
   return {
@@ -533,6 +551,7 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
     supported: checked - unsupported,
     unsupported,
     findings,
+    computes: precision.computes,
     partitions,
     nodeStatus: status,
   };

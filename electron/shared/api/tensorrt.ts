@@ -13,7 +13,8 @@ export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
  */
 export const TrtMinorSchema = z.number().int().min(0).max(99);
 
-const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']);
+/** 'precision': what a strongly typed build makes of a node (FP32 on TensorRT 11, Q/DQ that will not fuse); not a refusal. */
+const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning', 'precision']);
 
 export const TrtCheckSchema = z.object({
   trt: TrtMajorSchema,
@@ -57,6 +58,11 @@ export const TrtCheckSchema = z.object({
       ),
     }),
   ),
+  /**
+   * Weighted layers (Conv, MatMul, Gemm, Attention, …) per type they compute in when built strongly
+   * typed (always on TensorRT 11): { FP32: 40, INT8: 12 }. Absent from older hosts.
+   */
+  computes: z.record(z.string(), z.number().int()).optional(),
   /** Connected runs of supported main-graph nodes, largest first (Polygraphy's inspect capability). */
   partitions: z.array(z.object({ size: z.number().int(), first: z.string(), last: z.string() })),
   /** Per main-graph node: 0 supported, 1 warning, 2 unsupported. */

@@ -141,7 +141,8 @@ function build() {
   // Every op is in 11.0 that was in 10.15: 10.x minors mean nothing on 11.
   for (const [op, row] of Object.entries(elevenOps))
     if (row.since?.startsWith('10.')) {
-      const { since: _since, ...rest } = row;
+      const rest = { ...row };
+      delete rest.since;
       elevenOps[op] = rest;
     }
   const eleven = {
