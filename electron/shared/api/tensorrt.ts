@@ -13,6 +13,40 @@ export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
  */
 export const TrtMinorSchema = z.number().int().min(0).max(99);
 
+/**
+ * TensorRT 11's trtexec build-route tuner and its accuracy check, for the exported trtexec command
+ * only (Kiln's own build ignores it; TensorRT 10's trtexec has neither). Knob names in `routes`
+ * come from `trtexec --helpBuildRoute`.
+ */
+export const TrtexecTuningSchema = z
+  .object({
+    /** --tuneBuildRoutes: space-separated `-knob=[a|b]` (swept) and `-knob=value` (pinned). */
+    routes: z.string().min(1).max(4000),
+    /** --tuningSearch: fast (one knob at a time), full (every combination), mixed. */
+    search: z.enum(['fast', 'full', 'mixed']).default('fast'),
+    /** --tuningCacheFile: the JSON-lines record of the sweep (and what --continue resumes). */
+    cacheFile: z.string().min(1).max(1000).default('tuning.jsonl'),
+    /** Keep only engines whose outputs stay within `threshold` of reference outputs. */
+    accuracy: z
+      .object({
+        /** --loadInputs / --loadRefOutputs: tensor name to a raw binary file. */
+        inputs: z.record(z.string(), z.string().min(1)),
+        refOutputs: z.record(z.string(), z.string().min(1)).refine((r) => Object.keys(r).length > 0, {
+          message: 'at least one reference output',
+        }),
+        /** --accuracyThreshold (required with --loadRefOutputs). */
+        threshold: z.number().nonnegative(),
+        /** --accuracyAlgorithm: l0 (share of elements beyond atol + rtol·|ref|), l1, l2, lInf, cos. */
+        algorithm: z.enum(['l0', 'l1', 'l2', 'lInf', 'cos']).default('l0'),
+        /** --atol / --rtol: l0's tolerances. */
+        atol: z.number().nonnegative().optional(),
+        rtol: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** 'precision': what a strongly typed build makes of a node (FP32 on TensorRT 11, Q/DQ that will not fuse); not a refusal. */
 const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning', 'precision']);
 
