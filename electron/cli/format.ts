@@ -131,13 +131,18 @@ function collapsed(names: readonly string[], n = 3): string {
 
 export function formatCheck(r: TrtCheck): string {
   const lines = [
-    `TensorRT ${r.tensorrt} readiness, against the TensorRT ${r.table} ONNX operator table (${r.source.repo} ${r.source.branch} ${r.source.path} @ ${r.source.commit.slice(0, 10)})`,
+    `TensorRT ${r.tensorrt} readiness, against the TensorRT ${r.table} ONNX operator table (${r.source.repo} ${r.source.branch} ${r.source.path}${r.source.commit ? ` @ ${r.source.commit.slice(0, 10)}` : ''})`,
   ];
   if (r.tableNote) lines.push(`note: ${r.tableNote}`);
   lines.push(`${r.supported} of ${r.nodes} nodes supported${r.unsupported ? `, ${r.unsupported} not` : ''}`);
   lines.push(
     `predicted fusion: ${r.fusion.nodes} nodes -> ${r.fusion.kernels} kernels (${r.fusion.folded} folded at build time)`,
   );
+  const computes = Object.entries(r.computes ?? {});
+  if (computes.length > 0)
+    lines.push(
+      `weighted layers compute in, strongly typed${r.trt === 11 ? ' (TensorRT 11 always is)' : ' (with --stronglyTyped)'}: ${computes.map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    );
   // Partitions matter where unsupported nodes split the graph (a fully supported one may still be disconnected).
   if (r.unsupported > 0 && r.partitions.length > 1)
     lines.push(

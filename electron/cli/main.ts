@@ -392,10 +392,13 @@ async function check(args: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('check takes exactly one model file');
-  if (values.trt !== '10' && values.trt !== '11') throw new UsageError(`--trt must be 10 or 11, not "${values.trt}"`);
-  const trt = values.trt === '10' ? 10 : 11;
+  const release = /^(10|11)(?:\.(\d{1,2}))?$/.exec(values.trt ?? '');
+  if (!release)
+    throw new UsageError(`--trt must be 10 or 11, or a release such as 10.3 (JetPack 6), not "${values.trt}"`);
+  const trt = release[1] === '10' ? 10 : 11;
+  const minor = release[2] === undefined ? {} : { minor: Number(release[2]) };
   const report = await withClient((c) =>
-    c.call('model.check', { source: { kind: 'path', path: positionals[0] as string }, trt }),
+    c.call('model.check', { source: { kind: 'path', path: positionals[0] as string }, trt, ...minor }),
   );
   if (values.json) {
     const { nodeStatus: _omit, fusion, ...rest } = report;
@@ -409,7 +412,9 @@ async function check(args: string[]): Promise<number> {
     };
     process.stdout.write(`${JSON.stringify({ ...rest, fusion: summary }, null, 2)}\n`);
   } else process.stdout.write(formatCheck(report));
-  return report.unsupported > 0 || report.findings.some((f) => f.node === '(model)' && f.status !== 'warning') ? 1 : 0;
+  return report.unsupported > 0 || report.findings.some((f) => f.node === '(model)' && f.status === 'restriction')
+    ? 1
+    : 0;
 }
 
 async function profile(args: string[]): Promise<number> {

@@ -13,7 +13,7 @@ export const COMMAND_HELP = {
   profile: `  profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
           [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--inputs data.npz] [--json]
                                             build with ONNX Runtime (CPU) and time it like trtexec`,
-  check: `  check <model.onnx> [--trt 10|11] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
+  check: `  check <model.onnx> [--trt 10|11|10.3] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)`,
   convert: `  convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]
           fp16: [--no-keep-io] [--data-max N] [--samples N --shapes x:1x3x224x224]  (measure activation ranges)

@@ -70,8 +70,12 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         return options.supervisor.run('model.node', { ...resolveSource(source), node, graph: graph ?? 0 }, run);
       }
       case 'model.check': {
-        const { source, trt } = params as ParsedRequestOf<'model.check'>;
-        return options.supervisor.run('model.check', { ...resolveSource(source), trt }, run);
+        const { source, trt, minor } = params as ParsedRequestOf<'model.check'>;
+        return options.supervisor.run(
+          'model.check',
+          { ...resolveSource(source), trt, ...(minor === undefined ? {} : { minor }) },
+          run,
+        );
       }
       case 'model.diff': {
         const { a, b } = params as ParsedRequestOf<'model.diff'>;

@@ -23,7 +23,7 @@ import { trace } from '../platform/trace';
 import { repliesOut } from './outbox';
 import type { HostJob } from '../shared/host-messages';
 import { BuildOptionsSchema, ImagePreprocessSchema, ProfileOptionsSchema, RecipeSchema } from '../shared/api/contract';
-import { TrtMajorSchema } from '../shared/api/tensorrt';
+import { TrtMajorSchema, TrtMinorSchema } from '../shared/api/tensorrt';
 import { ThresholdsSchema } from '../shared/compare/thresholds';
 import type { BuildInfo, ImagePreprocess } from '../shared/api/contract';
 import type { InputData } from '../core/inputs/feeds';
@@ -39,7 +39,7 @@ const GraphParams = OpenParams.extend({
   shapes: z.boolean().default(false),
 });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
-const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
+const CheckParams = OpenParams.extend({ trt: TrtMajorSchema, minor: TrtMinorSchema.optional() });
 const DiffParams = z.object({ a: OpenParams, b: OpenParams });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
@@ -149,10 +149,13 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   },
 
   'model.check': async (raw, ctx) => {
-    const { path, displayName, trt } = CheckParams.parse(raw);
-    ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${trt}` });
+    const { path, displayName, trt, minor } = CheckParams.parse(raw);
+    ctx.progress({
+      fraction: null,
+      stage: `Checking ${displayName} against TensorRT ${trt}${minor === undefined ? '' : `.${minor}`}`,
+    });
     const analysis = await analyzeModelCached(path, displayName);
-    return checkPayload(checkModel(analysis, trt), analysis.ir, predictFusions(analysis.ir, analysis.shapes));
+    return checkPayload(checkModel(analysis, trt, minor), analysis.ir, predictFusions(analysis.ir, analysis.shapes));
   },
 
   'model.diff': async (raw, ctx) => {

@@ -41,8 +41,12 @@ test('readiness: a detector tail passes; repeated findings are one row per op an
   await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'TensorRT readiness' }).click();
   await expect(page.getByTestId('compat-verdict')).toHaveText('All 460 nodes supported');
-  await expect(page.getByTestId('compat-source')).toContainText('against the TensorRT 10.1 ONNX operator table');
-  await expect(page.getByTestId('compat-source')).toContainText('no TensorRT 11.x operator table was available');
+  await expect(page.getByTestId('compat-source')).toContainText(
+    'Checked for TensorRT 11.5 against the TensorRT 11.5 (derived) ONNX operator table',
+  );
+  await expect(page.getByTestId('compat-source')).toContainText('derived from the TensorRT 11.0 to 11.5 release notes');
+  // Strong typing: what the weighted layers compute in, as TensorRT 11 builds them.
+  await expect(page.getByTestId('compat-computes')).toContainText(/Layers compute in FP32 \d+/);
   await page.screenshot({ path: path.join(SHOTS, 'readiness-detector.png') });
 
   // The sample classifier in ONNX Runtime's Q/DQ layout (UINT8 activations), made by Kiln's own quantizer.

@@ -130,8 +130,9 @@ describe('check passes the commonest models', () => {
       table: string;
     };
     expect(j.unsupported).toBe(0);
-    expect(j.groups.filter((g) => !/warning/.test(JSON.stringify(g)))).toEqual([]);
-    expect(j.table).toBe('10.1');
+    // Warnings (INT64 narrowed) and precision notes (TensorRT 11 builds FP32 layers FP32) are not refusals.
+    expect(j.groups.filter((g) => !/"status":"(warning|precision)"/.test(JSON.stringify(g)))).toEqual([]);
+    expect(j.table).toBe(trt === 10 ? '10.15' : '11.5 (derived)');
   });
 });
 

@@ -21,6 +21,7 @@ import { reduce } from './rules/reduce';
 import { depthToSpace, expand, flatten, reshape, squeeze, tile, transpose, unsqueeze } from './rules/reshape';
 import { gridSample, resize, roiAlign } from './rules/resize';
 import { recurrent } from './rules/rnn';
+import { dft, stft } from './rules/signal';
 import { gather, gatherElements, gatherND, scatter, slice } from './rules/slice';
 import {
   constant,
@@ -127,6 +128,10 @@ add(ONNX_RULES, 'Attention', onnxAttention);
 add(ONNX_RULES, 'Det', det);
 add(ONNX_RULES, 'HannWindow HammingWindow BlackmanWindow', window);
 add(ONNX_RULES, 'MelWeightMatrix', melWeightMatrix);
+add(ONNX_RULES, 'DFT', dft);
+add(ONNX_RULES, 'STFT', stft);
+// RotaryEmbedding (opset 23) rotates in place; TensorScatter (opset 24) writes updates into its cache.
+add(ONNX_RULES, 'RotaryEmbedding TensorScatter', sameAsInput);
 add(ONNX_RULES, 'AffineGrid', affineGrid);
 add(ONNX_RULES, 'CenterCropPad', centerCropPad);
 add(ONNX_RULES, 'Col2Im', col2im);

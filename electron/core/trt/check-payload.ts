@@ -34,6 +34,7 @@ export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPre
   const findings = report.findings.map(({ id, ...f }) => ({ ...f, index: id >= start && id < end ? id - start : -1 }));
   return {
     trt: report.trt,
+    ...(report.minor === undefined ? {} : { minor: report.minor }),
     tensorrt: report.tensorrt,
     table: report.table,
     tableNote: report.tableNote,
@@ -43,6 +44,7 @@ export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPre
     unsupported: report.unsupported,
     findings,
     groups: groupFindings(findings),
+    computes: report.computes,
     partitions: report.partitions.map((p) => ({ size: p.nodes.length, first: p.first, last: p.last })),
     nodeStatus: Array.from(report.nodeStatus.subarray(start, end)),
     fusion: {

@@ -12,9 +12,24 @@ import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
-import { supportTable, tableNote, type SupportTable, type TrtMajor } from './support';
+import { predictPrecision } from './strong-typing';
+import {
+  hasFeature,
+  maxOpset,
+  reaches,
+  releaseName,
+  supportTable,
+  tableNote,
+  type SupportTable,
+  type TrtMajor,
+  type TrtRelease,
+} from './support';
 
-export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning';
+/**
+ * 'precision': not a refusal but what a strongly typed build makes of the model (TensorRT 11 builds
+ * this layer FP32; this Q/DQ will not fuse). It leaves the node's status supported.
+ */
+export type FindingStatus = 'unsupported-op' | 'unsupported-type' | 'restriction' | 'warning' | 'precision';
 
 export interface Finding {
   /** IR node id (-1 for a finding about the whole model). */
@@ -40,6 +55,9 @@ export interface Partition {
 
 export interface CheckReport {
   trt: TrtMajor;
+  /** The minor release checked for, where one was named (10.3 for JetPack 6). */
+  minor?: number;
+  /** The release checked for: '10.3', or the table's newest ('10.15') when no minor was named. */
   tensorrt: string;
   /** The TensorRT release the operator table was written for, and what to say when it is not `trt`'s own. */
   table: string;
@@ -50,6 +68,8 @@ export interface CheckReport {
   /** Nodes with at least one finding that is not a warning. */
   unsupported: number;
   findings: Finding[];
+  /** Weighted layers (Conv, MatMul, Gemm, …) per compute type a strongly typed build gives them. */
+  computes: Record<string, number>;
   partitions: Partition[];
   /** Per IR node id: 0 supported, 1 warning only, 2 unsupported. */
   nodeStatus: Uint8Array;
@@ -203,9 +223,25 @@ function inputAt(ir: ModelIR, id: number, i: number): number {
   return s + i < (ir.nodeInputStart[id + 1] as number) ? (ir.nodeInputs[s + i] as number) : -1;
 }
 
-/** Checks every node of the model (main graph and If/Loop/Scan bodies) against TensorRT `major`. */
-export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
+/** What to say when an op is newer than the release checked for. */
+const TOO_NEW_WAY: Record<string, string> = {
+  Attention:
+    're-export with opset 22 or lower (torch.onnx then writes attention as MatMul/Softmax, which TensorRT fuses itself), or use a newer TensorRT',
+  RMSNormalization:
+    're-export with opset 22 or lower (torch.onnx then writes it as Pow/ReduceMean/Sqrt/Div/Mul), or use a newer TensorRT',
+  RotaryEmbedding: 're-export with opset 22 or lower (rotary embedding as Slice/Mul/Add), or use a newer TensorRT',
+};
+
+/**
+ * Checks every node of the model (main graph and If/Loop/Scan bodies) against TensorRT `major`, or
+ * against one minor release of it (`minor` 3: TensorRT 10.3, JetPack 6's), whose parser lacks the ops
+ * the table says came later.
+ */
+export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): CheckReport {
+  const release: TrtRelease = minor === undefined ? { major } : { major, minor };
+  const version = releaseName(release);
   const table = supportTable(major);
+  const opsetMax = maxOpset(release);
   const { ir } = a;
   const shapes: ShapeResult = a.shapes;
   const constant = constantTensors(ir, shapes);
@@ -239,22 +275,22 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
       reason,
       suggestion,
     });
-    if (id >= 0) status[id] = Math.max(status[id] as number, s === 'warning' ? 1 : 2);
+    if (id >= 0 && s !== 'precision') status[id] = Math.max(status[id] as number, s === 'warning' ? 1 : 2);
   };
 
   if (onnxOpset < table.opsets.min) {
     add(
       -1,
       'restriction',
-      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${table.tensorrt} reads opsets ${table.opsets.min} to ${table.opsets.max}`,
+      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${version} reads opsets ${table.opsets.min} to ${opsetMax}`,
       `upgrade the opset (onnx.version_converter, or re-export with opset ≥ ${table.opsets.min})`,
     );
-  } else if (onnxOpset > table.opsets.max) {
+  } else if (onnxOpset > opsetMax) {
     add(
       -1,
       'restriction',
-      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${table.tensorrt} reads up to opset ${table.opsets.max}`,
-      `re-export with opset ≤ ${table.opsets.max}, or use a newer TensorRT`,
+      `the model imports ai.onnx opset ${onnxOpset}; TensorRT ${version} reads up to opset ${opsetMax}`,
+      `re-export with opset ≤ ${opsetMax}, or use a newer TensorRT`,
     );
   }
 
@@ -278,6 +314,15 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
           ? 'a TensorRT plugin implementing this op (registered under the same name), or rewrite it with standard ONNX ops'
           : 'a TensorRT plugin, or rewrite the op with supported ones before export');
       add(id, 'unsupported-op', why, way);
+      continue;
+    }
+    if (!reaches(release, entry.since)) {
+      add(
+        id,
+        'unsupported-op',
+        `TensorRT ${version}'s ONNX parser does not take ${op}: TensorRT ${entry.since} is the first release that parses it`,
+        TOO_NEW_WAY[op] ?? `use TensorRT ${entry.since} or newer, or rewrite the op with ones ${version} parses`,
+      );
       continue;
     }
 
@@ -352,7 +397,12 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
       }
       const scale = inputAt(ir, id, 1);
       if (scale >= 0 && !constant[scale])
-        add(id, 'restriction', `${op} scale is computed at run time; TensorRT needs a constant scale`, QDQ_WAY);
+        add(
+          id,
+          'restriction',
+          `${op} scale is computed at run time; TensorRT needs a constant scale (a Q/DQ with a run-time scale does not fuse)`,
+          QDQ_WAY,
+        );
     }
     if (POOLS.has(node.opType)) {
       const k = attr(node, 'kernel_shape')?.ints;
@@ -376,6 +426,43 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
           `axes ${ir.tensorName[t]}`,
         );
     }
+    if (
+      node.opType === 'Squeeze' &&
+      onnxOpset >= 13 &&
+      inputAt(ir, id, 1) < 0 &&
+      !hasFeature(release, 'squeeze-without-axes')
+    )
+      add(
+        id,
+        'restriction',
+        `Squeeze without an axes input: TensorRT ${version} needs the axes (TensorRT 11.5 is the first to take it omitted)`,
+        'give Squeeze a constant axes input naming the size-1 dims',
+      );
+    if (node.opType === 'GridSample') {
+      const rank = shapes.types[inputAt(ir, id, 0)]?.dims?.length;
+      if (rank === 5 && !hasFeature(release, 'gridsample-5d'))
+        add(
+          id,
+          'restriction',
+          `GridSample on a 5-D input: TensorRT ${version} samples 4-D inputs only (5-D from TensorRT 11.2)`,
+          'fold the depth axis into the batch and sample in 2-D, or use TensorRT 11.2 or newer',
+        );
+    }
+    if (node.opType === 'STFT')
+      for (const [i, what] of [
+        [1, 'frame_step'],
+        [2, 'window'],
+      ] as const) {
+        const t = inputAt(ir, id, i);
+        if (t >= 0 && !constant[t])
+          add(
+            id,
+            'restriction',
+            `STFT ${what} is computed at run time; TensorRT needs it to be an initializer`,
+            `make ${what} an initializer (constant folding before export)`,
+            `${what} ${ir.tensorName[t]}`,
+          );
+      }
     if (node.opType === 'Resize') {
       const mode = attrString(node, 'mode') ?? 'nearest';
       if ((attr(node, 'antialias')?.i ?? 0) !== 0)
@@ -394,6 +481,11 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
         );
     }
   }
+
+  // Strong typing: TensorRT 11 builds every layer in its ONNX type; Q/DQ that will not fuse, on both.
+  const precision = predictPrecision(ir, shapes);
+  for (const n of precision.notes)
+    if (n.kind !== 'fp32' || major === 11) add(n.id, 'precision', n.reason, n.suggestion, n.detail);
 
   // Partition the main graph: connected runs of supported nodes (Polygraphy's inspect capability).
   const main = ir.graphs[0];
@@ -445,18 +537,21 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
     'unsupported-type': 1,
     restriction: 2,
     warning: 3,
+    precision: 4,
   };
   findings.sort((x, y) => order[x.status] - order[y.status] || x.id - y.id);
   return {
     trt: major,
-    tensorrt: table.tensorrt,
+    ...(minor === undefined ? {} : { minor }),
+    tensorrt: version,
     table: table.table,
-    tableNote: tableNote(major),
+    tableNote: tableNote(release),
     source: table.source,
     nodes: checked,
     supported: checked - unsupported,
     unsupported,
     findings,
+    computes: precision.computes,
     partitions,
     nodeStatus: status,
   };

@@ -5,7 +5,7 @@
  * WebSocket) and the CLI only carry these calls; they add none of their own.
  */
 import { z } from 'zod';
-import { EngineViewSchema, TrtCheckSchema, TrtMajorSchema } from './tensorrt';
+import { EngineViewSchema, TrtCheckSchema, TrtexecTuningSchema, TrtMajorSchema, TrtMinorSchema } from './tensorrt';
 import { ThresholdsSchema } from '../compare/thresholds';
 import { EditReportSchema, EditSchema } from './edits';
 import { ModelDiffSchema } from './diff';
@@ -432,6 +432,8 @@ export const TrtBuildOptionsSchema = z.object({
       }),
     )
     .default({}),
+  /** TensorRT 11's trtexec build-route tuner and accuracy check, for the exported trtexec command only. */
+  tuning: TrtexecTuningSchema.optional(),
   /** Test hook for the fake plugin (steps, failures, crash); ignored by real plugins. */
   fake: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
 });
@@ -562,10 +564,10 @@ export const api = {
     doc: "One main-graph node's attributes, cost and weight statistics (weights read now, in chunks).",
   }),
   'model.check': call({
-    request: z.object({ source: ModelSourceSchema, trt: TrtMajorSchema }).strict(),
+    request: z.object({ source: ModelSourceSchema, trt: TrtMajorSchema, minor: TrtMinorSchema.optional() }).strict(),
     reply: TrtCheckSchema,
     job: true,
-    doc: "Which nodes TensorRT 10 or 11's ONNX parser cannot take, why, and a way forward for each.",
+    doc: "Which nodes TensorRT 10 or 11's ONNX parser (or one minor release's, e.g. 10.3) cannot take, why, and a way forward for each; for 11, which layers would build in FP32 and which Q/DQ will not fuse.",
   }),
   'model.edit': call({
     request: z

@@ -7,15 +7,58 @@
 import { z } from 'zod';
 
 export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
+/**
+ * A minor release to check for beside the major (3 with trt 10: TensorRT 10.3, JetPack 6's), where
+ * ops newer than it must be flagged; absent, the check is for the major's newest release Kiln knows.
+ */
+export const TrtMinorSchema = z.number().int().min(0).max(99);
 
-const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning']);
+/**
+ * TensorRT 11's trtexec build-route tuner and its accuracy check, for the exported trtexec command
+ * only (Kiln's own build ignores it; TensorRT 10's trtexec has neither). Knob names in `routes`
+ * come from `trtexec --helpBuildRoute`.
+ */
+export const TrtexecTuningSchema = z
+  .object({
+    /** --tuneBuildRoutes: space-separated `-knob=[a|b]` (swept) and `-knob=value` (pinned). */
+    routes: z.string().min(1).max(4000),
+    /** --tuningSearch: fast (one knob at a time), full (every combination), mixed. */
+    search: z.enum(['fast', 'full', 'mixed']).default('fast'),
+    /** --tuningCacheFile: the JSON-lines record of the sweep (and what --continue resumes). */
+    cacheFile: z.string().min(1).max(1000).default('tuning.jsonl'),
+    /** Keep only engines whose outputs stay within `threshold` of reference outputs. */
+    accuracy: z
+      .object({
+        /** --loadInputs / --loadRefOutputs: tensor name to a raw binary file. */
+        inputs: z.record(z.string(), z.string().min(1)),
+        refOutputs: z.record(z.string(), z.string().min(1)).refine((r) => Object.keys(r).length > 0, {
+          message: 'at least one reference output',
+        }),
+        /** --accuracyThreshold (required with --loadRefOutputs). */
+        threshold: z.number().nonnegative(),
+        /** --accuracyAlgorithm: l0 (share of elements beyond atol + rtol·|ref|), l1, l2, lInf, cos. */
+        algorithm: z.enum(['l0', 'l1', 'l2', 'lInf', 'cos']).default('l0'),
+        /** --atol / --rtol: l0's tolerances. */
+        atol: z.number().nonnegative().optional(),
+        rtol: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** 'precision': what a strongly typed build makes of a node (FP32 on TensorRT 11, Q/DQ that will not fuse); not a refusal. */
+const FindingStatusSchema = z.enum(['unsupported-op', 'unsupported-type', 'restriction', 'warning', 'precision']);
 
 export const TrtCheckSchema = z.object({
   trt: TrtMajorSchema,
-  /** The TensorRT release checked for (its opset range), and where the operator table comes from. */
+  /** The minor release checked for, where the request named one. */
+  minor: TrtMinorSchema.optional(),
+  /** The TensorRT release checked for ('10.3', or the newest Kiln knows: '10.15', '11.5'), and where the table comes from. */
   tensorrt: z.string(),
+  /** `commit` is empty where the table was read from a published copy rather than a fetched commit. */
   source: z.object({ repo: z.string(), branch: z.string(), commit: z.string(), path: z.string() }),
-  /** The TensorRT release the operator table was written for ('10.1' for both 10 and 11 today). */
+  /** The TensorRT release the operator table was written for ('10.15'; '11.5 (derived)' from release notes). */
   table: z.string(),
   /** Empty when the table is the checked release's own; else what that means for the results. */
   tableNote: z.string(),
@@ -49,6 +92,11 @@ export const TrtCheckSchema = z.object({
       ),
     }),
   ),
+  /**
+   * Weighted layers (Conv, MatMul, Gemm, Attention, …) per type they compute in when built strongly
+   * typed (always on TensorRT 11): { FP32: 40, INT8: 12 }. Absent from older hosts.
+   */
+  computes: z.record(z.string(), z.number().int()).optional(),
   /** Connected runs of supported main-graph nodes, largest first (Polygraphy's inspect capability). */
   partitions: z.array(z.object({ size: z.number().int(), first: z.string(), last: z.string() })),
   /** Per main-graph node: 0 supported, 1 warning, 2 unsupported. */

@@ -17,6 +17,7 @@ const STATUS_LABEL: Record<Status, string> = {
   'unsupported-type': 'Unsupported type',
   restriction: 'Restriction',
   warning: 'Warning',
+  precision: 'Precision',
 };
 const STATUSES = Object.keys(STATUS_LABEL) as Status[];
 
@@ -147,6 +148,17 @@ export function CompatibilityPanel() {
             <button className="ghost" onClick={() => setHulls(fusionHulls(result))}>
               Show fusion groups
             </button>
+            {result.computes && Object.keys(result.computes).length > 0 && (
+              <span
+                data-testid="compat-computes"
+                title="The type each Conv, MatMul, Gemm and Attention computes in when built strongly typed: TensorRT 11 always is, and builds a layer in its ONNX inputs' type"
+              >
+                Layers compute in{' '}
+                {Object.entries(result.computes)
+                  .map(([t, n]) => `${t} ${n}`)
+                  .join(', ')}
+              </span>
+            )}
           </>
         )}
       </header>
@@ -206,7 +218,8 @@ export function CompatibilityPanel() {
           </table>
           <p className="muted compat-source" data-testid="compat-source">
             Checked for TensorRT {result.tensorrt} against the TensorRT {result.table} ONNX operator table:{' '}
-            {result.source.repo} {result.source.branch} {result.source.path} at {result.source.commit.slice(0, 10)}.
+            {result.source.repo} {result.source.branch} {result.source.path}
+            {result.source.commit ? ` at ${result.source.commit.slice(0, 10)}` : ''}.
             {result.tableNote && <> Note: {result.tableNote}.</>}
           </p>
         </>

@@ -145,7 +145,10 @@ describe('trtexec command', () => {
     expect(t10).toContain('--int8 --calib=calib.cache');
     expect(t10).toContain('--minShapes=x:1x3x48x96 --optShapes=x:4x3x48x192 --maxShapes=x:8x3x48x320');
     expect(t10).toContain('--memPoolSize=workspace:2048M');
-    const t11 = trtexecCommand({ major: 11, model: 'my model.onnx', trt, legacyPrecision: 'int8' });
+    expect(() => trtexecCommand({ major: 11, model: 'my model.onnx', trt, legacyPrecision: 'int8' })).toThrow(
+      /TensorRT 11 has no --int8/,
+    );
+    const t11 = trtexecCommand({ major: 11, model: 'my model.onnx', trt });
     expect(t11).not.toMatch(/--int8|--fp16|--stronglyTyped/);
     expect(t11).toContain("'--onnx=my model.onnx'");
     expect(t11).toContain('--exportLayerInfo=layers.json');

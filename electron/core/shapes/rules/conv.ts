@@ -7,7 +7,20 @@
  * With ceil_mode, a last window that would start past the input and the begin padding is dropped
  * (PyTorch and ONNX Runtime do this; the spec adopted it in opset 19's reference).
  */
-import { attrInt, attrInts, attrString, dimsOf, dtypeOf, fail, inp, tensor, type Rule } from '../helpers';
+import {
+  attrInt,
+  attrInts,
+  attrString,
+  dimsOf,
+  dtypeOf,
+  fail,
+  has,
+  inp,
+  tensor,
+  unknownDims,
+  vectorLength,
+  type Rule,
+} from '../helpers';
 import { symAdd, symCeilDiv, symFloorDiv, symMul, symSub } from '../sym';
 import type { InferResult, NodeContext, SymDim } from '../types';
 
@@ -193,6 +206,10 @@ export const maxUnpool: Rule = (ctx) => {
   const shape = ctx.consts[2];
   if (shape) return { outputs: [tensor(dtype, shape.values.slice())] };
   const x = t ? t.dims : null;
+  // An output_shape known only at run time: the output has its length as rank, and nothing more is
+  // known (it may be larger than the inverse of pooling, which is its point).
+  if (has(ctx, 2))
+    return { outputs: [tensor(dtype, unknownDims(vectorLength(ctx, 2) >= 0 ? vectorLength(ctx, 2) : x?.length))] };
   const kernel = attrInts(ctx, 'kernel_shape');
   if (!x || !kernel) return { outputs: [tensor(dtype, x ? x.map((d, i) => (i < 2 ? d : null)) : null)] };
   const n = x.length - 2;
