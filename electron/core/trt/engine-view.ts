@@ -7,6 +7,8 @@
 import type { EngineView } from '../../shared/api/tensorrt';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
+import { auditEngine } from './engine-audit/audit';
+import { modelIntent } from './engine-audit/intent';
 import { parseEngineJsonText } from './engine-files/detect';
 import { parseLayerName } from './engine-files/layer-names';
 import { matchModel } from './engine-files/model-match';
@@ -86,28 +88,38 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
       `${unmatchedTimes.length} profiled layer(s) are not in the layer info (e.g. ${unmatchedTimes[0]!.name}): different engines?`,
     );
   const total = profile?.totalAverageMs ?? 0;
+  const viewLayers = layers.map((l, i) => {
+    const t = timeByName.get(l.name);
+    return {
+      index: l.index,
+      name: l.name,
+      type: l.type,
+      precision: l.precision ?? null,
+      precisionFrom: l.precisionFrom ?? null,
+      tactic: l.tactic ?? null,
+      ms: t ? t.averageMs : null,
+      share: t && total > 0 ? t.averageMs / total : null,
+      nodes: mapping.layers[i]?.nodes ?? [],
+      via: mapping.layers[i]?.via ?? 'none',
+      isReformat: l.isReformat,
+      isForeign: l.isForeign,
+    };
+  });
+  const audit = auditEngine(
+    modelIntent(a),
+    viewLayers.map((l, i) => {
+      const from = layers[i]?.inputs[0]?.dtype;
+      const to = layers[i]?.outputs[0]?.dtype;
+      return { ...l, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+    }),
+    { name: (n) => names[n] ?? `#${n}`, op: (n) => ir.nodes[main.nodeStart + n]?.opType ?? '' },
+  );
   return {
     files: read,
     schema: info?.schema ?? null,
     tensorrt: info?.tensorrt ?? null,
     match,
-    layers: layers.map((l, i) => {
-      const t = timeByName.get(l.name);
-      return {
-        index: l.index,
-        name: l.name,
-        type: l.type,
-        precision: l.precision ?? null,
-        precisionFrom: l.precisionFrom ?? null,
-        tactic: l.tactic ?? null,
-        ms: t ? t.averageMs : null,
-        share: t && total > 0 ? t.averageMs / total : null,
-        nodes: mapping.layers[i]?.nodes ?? [],
-        via: mapping.layers[i]?.via ?? 'none',
-        isReformat: l.isReformat,
-        isForeign: l.isForeign,
-      };
-    }),
+    layers: viewLayers,
     totalMs: profile ? profile.totalAverageMs : null,
     iterations: profile?.iterations ?? null,
     times: times
@@ -121,6 +133,8 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
       : null,
     unmapped: mapping.unmapped.map((u) => ({ layer: u.layerName, name: u.name, reason: u.reason })),
     uncoveredNodes: mapping.uncoveredNodes.length,
+    uncovered: mapping.uncoveredNodes,
+    audit,
     kernels: layers.filter((l) => !l.isReformat).length,
     warnings,
   };
