@@ -20,6 +20,7 @@ const LANE_OF: Record<HostJob, LaneName> = {
   'model.node': 'interactive',
   'model.check': 'interactive',
   'engine.import': 'interactive',
+  'engine.diff': 'interactive',
   'engine.trust': 'interactive',
   'native.probe': 'interactive',
   'model.compare': 'work',

@@ -12,6 +12,7 @@ export type HostJob =
   | 'model.export'
   | 'model.check'
   | 'engine.import'
+  | 'engine.diff'
   | 'engine.trust'
   | 'variant.make'
   | 'model.build'
