@@ -2,10 +2,8 @@
  * What the engine host can do. Each job takes validated params and a context for progress and
  * cancellation. Front doors resolve uploads to paths before a job gets here.
  */
-import * as fs from 'node:fs';
 import { z } from 'zod';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
-import { KilnError } from '../shared/api/errors';
 import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
 import { checkModel } from '../core/trt/check';
