@@ -81,8 +81,8 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
 
   // Profile times join layer info by name (trtexec writes the same names to both).
   const timeByName = new Map((profile?.layers ?? []).map((l) => [l.name, l]));
-  const unmatchedTimes =
-    info && profile ? profile.layers.filter((l) => !info.layers.some((x) => x.name === l.name)) : [];
+  const infoNames = new Set(info?.layers.map((l) => l.name));
+  const unmatchedTimes = info && profile ? profile.layers.filter((l) => !infoNames.has(l.name)) : [];
   if (unmatchedTimes.length)
     warnings.push(
       `${unmatchedTimes.length} profiled layer(s) are not in the layer info (e.g. ${unmatchedTimes[0]!.name}): different engines?`,
