@@ -37,7 +37,6 @@ export function timeDiffOverlay(d: EngineDiff, engine: number, nodeCount: number
     kind: 'number',
     values,
     unit: 'ms',
-    additive: true,
     // Symmetric around zero, so grey is "no change" whatever the range.
     thresholds: diverging(peak > 0 ? peak : 1e-9),
   };
