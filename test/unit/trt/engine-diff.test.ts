@@ -5,12 +5,14 @@
  * and unmappable layers said, and every node whose engine precision is not what was asked listed.
  */
 import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel, analyzeModelBytes, type ModelAnalysis } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { stampRecipe } from '../../../electron/core/onnx/recipe-meta';
 import { autocastFp16 } from '../../../electron/core/precision/fp16';
+import { quantizeInt8 } from '../../../electron/core/precision/int8/quantize';
 import { engineView } from '../../../electron/core/trt/engine-view';
 import { engineDiff } from '../../../electron/core/trt/engine-diff/diff';
 import { groupNodes } from '../../../electron/core/trt/engine-diff/groups';
@@ -205,5 +207,36 @@ describe('precision audit', () => {
     const plain = engineView(a, files(trtexecBuild(nodes, { precision: 'fp32' })));
     expect(plain.audit.items).toEqual([]);
     expect(plain.audit.reformats).toEqual([]);
+  });
+
+  it('INT8 asked (the node reads DequantizeLinear) but Q/DQ left unfused: the float layer is flagged', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-audit-int8-'));
+    try {
+      const out = path.join(dir, 'cls.int8.onnx');
+      await quantizeInt8(CLS, out, {
+        data: { kind: 'random', samples: 2, seed: 1, shapes: { x: [1, 3, 48, 192] } },
+        calibrator: 'max',
+        flavour: 'tensorrt',
+      });
+      const q = await analyzeModel(out);
+      const main = q.ir.graphs[0]!;
+      const qNodes = q.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+      // The builder makes every Q/DQ its own layer and runs the convolutions in FP16: nothing fused.
+      const unfused = engineView(q, files(trtexecBuild(qNodes, { precision: 'fp16' })));
+      expect(unfused.audit.basis).toBe('recipe');
+      expect(unfused.audit.asked).toMatch(/^INT8/);
+      const flagged = unfused.audit.items.filter((i) => i.kind === 'int8-not-fused');
+      expect(flagged.length).toBeGreaterThan(10);
+      expect(flagged.every((i) => i.asked === 'INT8' && i.built === 'FP16')).toBe(true);
+      expect(flagged.some((i) => i.op === 'Conv')).toBe(true);
+      // The same engine with the Q/DQ fused into INT8 convolutions: the convolutions are not flagged.
+      const built = trtexecBuild(qNodes, { precision: 'fp16' });
+      for (const l of (built.layers as { Layers: Record<string, unknown>[] }).Layers)
+        if (l.LayerType === 'CaskConvolution') l.Weights = { Type: 'Int8', Count: 144 };
+      const fused = engineView(q, files(built));
+      expect(fused.audit.items.filter((i) => i.op === 'Conv')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
