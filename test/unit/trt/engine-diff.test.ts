@@ -240,3 +240,30 @@ describe('precision audit', () => {
     }
   });
 });
+
+describe.each(['vit-tiny', 'bert-tiny', 'ssdlite-tiny', 'unet-tiny', 'kws-lstm-gru', 'mobilenetv3-fp16'])(
+  'engine diff across the zoo: %s',
+  (model) => {
+    it('an FP32 and an FP16 build pair up, every millisecond accounted for, both builds matching the model', async () => {
+      const z = await analyzeModel(path.resolve(__dirname, `../../fixtures/zoo/${model}.onnx`));
+      const main = z.ir.graphs[0]!;
+      const zNodes = z.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+      const a32 = engineView(z, files(trtexecBuild(zNodes, { precision: 'fp32' })));
+      const a16 = engineView(z, files(trtexecBuild(zNodes, { precision: 'fp16', schema: '11' })));
+      const d = engineDiff([imp(a32, 'fp32'), imp(a16, 'fp16')]);
+      for (const i of d.imports) {
+        expect(i.match.ok, `${model} ${i.label}: ${i.match.warning}`).toBe(true);
+        expect(i.paired).toBeGreaterThan(0.9);
+      }
+      expect(d.imports[1]!.totalMs!).toBeLessThan(d.imports[0]!.totalMs!);
+      d.imports.forEach((i, e) => {
+        const sum = d.groups.reduce((s, g) => s + (g.engines[e]!.ms ?? 0) + g.engines[e]!.reformatMs, 0);
+        expect(sum + i.unmapped.reduce((s, u) => s + (u.ms ?? 0), 0)).toBeCloseTo(i.totalMs!, 5);
+      });
+      // No recipe in a zoo model: an all-FP16 engine has no FP32 layer to list, an FP32 one nothing lower.
+      expect(a16.audit.basis).toBe('engine');
+      expect(a16.audit.items.filter((x) => x.built === 'FP32')).toEqual([]);
+      expect(a32.audit.items).toEqual([]);
+    });
+  },
+);
