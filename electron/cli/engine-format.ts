@@ -4,6 +4,7 @@
  */
 import type { EngineAudit, EngineDiff } from '../shared/api/engine-diff';
 import type { EngineView } from '../shared/api/tensorrt';
+import { auditSummary } from '../shared/compare/engine-report';
 
 export type NodeNames = readonly string[];
 
@@ -62,9 +63,7 @@ export function engineDiffJson(d: EngineDiff, views: readonly EngineView[], name
 
 function auditText(a: EngineAudit, names: NodeNames, limit: number): string[] {
   const lines: string[] = [];
-  const basis =
-    a.basis === 'recipe' ? `Kiln's recipe asked ${a.asked}` : `no recipe; the engine runs ${a.asked ?? 'FP32'}`;
-  lines.push(`audit (${basis}): ${a.items.length} of ${a.checked} node(s) not built as asked`);
+  lines.push(`audit: ${auditSummary(a)}`);
   for (const i of a.items.slice(0, limit))
     lines.push(`  ${i.kind.padEnd(20)} ${i.name} (${i.op}): ${i.reason}${i.ms === null ? '' : ` [${ms(i.ms)} ms]`}`);
   if (a.items.length > limit) lines.push(`  … ${a.items.length - limit} more (--json lists them all)`);

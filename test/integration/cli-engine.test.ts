@@ -82,7 +82,7 @@ describe('kiln engine', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/match: 100% of the names/);
     expect(r.stdout).toMatch(/CaskConvolution\s+p2o\.Conv\.0/);
-    expect(r.stdout).toMatch(/audit \(no recipe/);
+    expect(r.stdout).toMatch(/audit: No recipe in the model, and the engine runs FP32 throughout/);
   });
 
   it('--vs: the FP32 and FP16 builds lined up, groups sorted by change, totals and matches', () => {

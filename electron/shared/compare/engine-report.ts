@@ -72,11 +72,15 @@ function byGroupChart(d: EngineDiff, names: readonly string[]): string {
   return `<figure><figcaption>The groups that changed most (ms per inference)</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${rows}<text x="${L}" y="${H - 6}" font-size="11">${legend}</text></svg></figure>`;
 }
 
+/** The audit in one sentence: what was asked (or what the engine runs) and how many nodes differ. */
+export function auditSummary(a: EngineAudit): string {
+  if (a.basis === 'recipe')
+    return `Kiln's recipe asked ${a.asked ?? '?'}: ${a.items.length} of ${a.checked} node(s) not built as asked`;
+  if (a.asked === null) return `No recipe in the model, and the engine runs FP32 throughout: nothing to list`;
+  return `No recipe in the model; the engine runs ${a.asked}: ${a.items.length} of ${a.checked} node(s) in FP32 layers`;
+}
+
 export function auditSection(label: string, a: EngineAudit, names: readonly string[]): string {
-  const basis =
-    a.basis === 'recipe'
-      ? `Kiln's recipe asked ${esc(a.asked ?? '?')}`
-      : `no recipe in the model; the engine runs ${esc(a.asked ?? 'FP32')}`;
   const items = a.items
     .slice(0, 500)
     .map(
@@ -91,7 +95,7 @@ export function auditSection(label: string, a: EngineAudit, names: readonly stri
         `<tr><td>${esc(r.from ?? '?')} → ${esc(r.to ?? '?')}</td><td>${ms(r.ms)}</td><td class="l">${esc(r.nodes.map((n) => nameOf(names, n)).join(', ') || r.layer)}</td></tr>`,
     )
     .join('');
-  return `<h3>Precision audit ${esc(label)}</h3><p>${basis}: ${a.items.length} of ${a.checked} node(s) not built as asked.</p>${
+  return `<h3>Precision audit ${esc(label)}</h3><p>${esc(auditSummary(a))}.</p>${
     items
       ? `<table class="audit"><tr><th>Node</th><th>Op</th><th>Asked</th><th>Built</th><th>ms</th><th>Why</th></tr>${items}</table>`
       : ''

@@ -4,6 +4,7 @@
  * to the node on the graph, and the reformats at precision boundaries with what they cost.
  */
 import type { EngineAudit } from '../../../electron/shared/api/engine-diff';
+import { auditSummary } from '../../../electron/shared/compare/engine-report';
 import { useGraphStore } from '../graph/store';
 import { AUDIT_LABELS, auditOverlay } from './engine-overlays';
 
@@ -14,17 +15,10 @@ export function EngineAuditList({ audit, label }: { audit: EngineAudit; label?: 
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const setOverlay = useGraphStore((s) => s.setOverlay);
   const names = graphModel?.payload.nodeName ?? [];
-  const basis =
-    audit.basis === 'recipe'
-      ? `Kiln's recipe asked ${audit.asked}`
-      : `No recipe in the model; the engine runs ${audit.asked ?? 'FP32'}`;
   return (
     <section className="engine-audit" data-testid="engine-audit" aria-label={`Precision audit ${label ?? ''}`}>
       <h4>
-        Precision audit{label ? ` · ${label}` : ''}{' '}
-        <span className="muted">
-          {basis}: {audit.items.length} of {audit.checked} node(s) not built as asked
-        </span>
+        Precision audit{label ? ` · ${label}` : ''} <span className="muted">{auditSummary(audit)}</span>
         {audit.items.length > 0 && graphModel && (
           <button className="ghost" onClick={() => setOverlay(auditOverlay(audit, graphModel.N))}>
             Paint on graph
