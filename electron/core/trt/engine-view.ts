@@ -64,7 +64,9 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
   const main = ir.graphs[0];
   if (!main) throw new KilnError('NOT_ONNX', `${a.summary.fileName} has no main graph`);
   const names = ir.nodeName.slice(main.nodeStart, main.nodeEnd);
-  const outputs = names.map((_, i) => {
+  // Only an unnamed node is known by its first output ("node_of_<output>"): the others need none.
+  const outputs = names.map((name, i) => {
+    if (name) return undefined;
     const id = main.nodeStart + i;
     return Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]), (t) =>
       t >= 0 ? (ir.tensorName[t] ?? '') : '',
