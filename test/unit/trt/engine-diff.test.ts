@@ -112,6 +112,28 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
     expect(d.byType.find((t) => t.type === 'Reformat')!.ms[0]).toBe(0);
   });
 
+  it('the committed fixtures (test/fixtures/trtexec/cls-fp32.*, cls-fp16.*) are these builds, and diff the same', () => {
+    const read = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
+    const built = {
+      fp32: trtexecBuild(nodes, { precision: 'fp32' }),
+      fp16: trtexecBuild(nodes, { precision: 'fp16', schema: '11' }),
+    };
+    for (const k of ['fp32', 'fp16'] as const)
+      for (const part of ['layers', 'profile', 'times'] as const)
+        expect(JSON.parse(read(`cls-${k}.${part}.json`)), `cls-${k}.${part}.json`).toEqual(built[k][part]);
+    const fromFiles = (k: string) =>
+      engineView(
+        a,
+        (['layers', 'profile', 'times'] as const).map((part) => ({
+          name: `cls-${k}.${part}.json`,
+          text: read(`cls-${k}.${part}.json`),
+        })),
+      );
+    const d = engineDiff([imp(fromFiles('fp32'), 'fp32'), imp(fromFiles('fp16'), 'fp16')]);
+    expect(d.imports.map((i) => i.match.share)).toEqual([1, 1]);
+    expect(d.groups.length).toBe(engineDiff([imp(fp32, 'a'), imp(fp16, 'b')]).groups.length);
+  });
+
   it('three imports line up the same way, one entry per import in order', () => {
     const slow = engineView(a, files(trtexecBuild(nodes, { precision: 'fp16', speed: 1.5 })));
     const d = engineDiff([imp(fp32, 'a'), imp(fp16, 'b'), imp(slow, 'c')]);
