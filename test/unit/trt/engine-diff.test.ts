@@ -143,6 +143,24 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
     expect(conv.engines[2]!.ms!).toBeCloseTo(conv.engines[1]!.ms! * 1.5, 6);
   });
 
+  it('layer info alone (no profile): no times, groups sorted by what fused or changed precision', () => {
+    const only = (f: TrtexecFiles) => engineView(a, [{ name: 'layers.json', text: JSON.stringify(f.layers) }]);
+    const d = engineDiff([
+      imp(only(trtexecBuild(nodes, { precision: 'fp32' })), 'a'),
+      imp(only(trtexecBuild(nodes, { precision: 'fp16' })), 'b'),
+    ]);
+    expect(d.imports.map((i) => i.totalMs)).toEqual([null, null]);
+    for (const g of d.groups) {
+      expect(g.engines.map((e) => e.ms)).toEqual([null, null]);
+      expect(g.deltaMs).toEqual([null, null]);
+      expect(g.changeMs).toBe(0);
+    }
+    const firstSame = d.groups.findIndex((g) => !g.fusionDiffers);
+    expect(firstSame).toBeGreaterThan(0);
+    expect(d.groups.slice(firstSame).some((g) => g.fusionDiffers)).toBe(false);
+    expect(d.same).toBe(false);
+  });
+
   it('a diff of an import with itself says plainly that nothing changed', () => {
     const d = engineDiff([imp(fp16, 'x'), imp(fp16, 'x again')]);
     expect(d.same).toBe(true);
