@@ -54,6 +54,74 @@ describe('grouping layers through the nodes they cover', () => {
   });
 });
 
+/** A view with just the layers given (the rest as an import of profiled layer info would have it). */
+function viewOf(layers: { nodes: number[]; ms: number; precision?: string }[]): EngineView {
+  const totalMs = layers.reduce((t, l) => t + l.ms, 0);
+  return {
+    files: [],
+    schema: '10',
+    tensorrt: null,
+    match: { share: 1, ok: true, warning: null },
+    layers: layers.map((l, index) => ({
+      index,
+      name: `L${index}(${l.nodes.join(',')})`,
+      type: 'CaskConvolution',
+      precision: l.precision ?? 'FP16',
+      precisionFrom: 'tactic',
+      tactic: null,
+      ms: l.ms,
+      share: l.ms / totalMs,
+      nodes: l.nodes,
+      via: 'name',
+      isReformat: false,
+      isForeign: false,
+    })),
+    totalMs,
+    iterations: 1,
+    times: null,
+    unmapped: [],
+    uncoveredNodes: 0,
+    uncovered: [],
+    kernels: layers.length,
+    audit: { basis: 'engine', asked: null, checked: 0, items: [], reformats: [], reformatMs: null },
+    warnings: [],
+  };
+}
+
+describe('engine diff on hand-made layers', () => {
+  it('the same number of layers split differently is a fusion difference; the same split is not', () => {
+    const a = viewOf([
+      { nodes: [0, 1], ms: 1 },
+      { nodes: [2], ms: 1 },
+      { nodes: [3], ms: 1 },
+    ]);
+    const b = viewOf([
+      { nodes: [0], ms: 1 },
+      { nodes: [1, 2], ms: 1 },
+      { nodes: [3], ms: 1 },
+    ]);
+    const d = engineDiff([imp(a, 'a'), imp(b, 'b')]);
+    expect(d.groups.map((g) => [g.nodes, g.fusionDiffers, g.changeMs])).toEqual([
+      [[0, 1, 2], true, 0],
+      [[3], false, 0],
+    ]);
+    expect(d.same).toBe(false);
+  });
+
+  it('a node group one engine eliminated counts as changed, its time against 0', () => {
+    const a = viewOf([
+      { nodes: [0], ms: 2 },
+      { nodes: [1], ms: 0.5 },
+    ]);
+    const b = viewOf([{ nodes: [0], ms: 2 }]);
+    const d = engineDiff([imp(a, 'a'), imp(b, 'b')]);
+    expect(d.groups[0]).toMatchObject({ nodes: [1], changeMs: 0.5, deltaMs: [0, -0.5], fusionDiffers: true });
+    expect(d.groups[0]!.engines[1]).toMatchObject({ layers: [], precision: null, ms: 0 });
+    expect(d.imports[1]!.paired).toBe(1);
+    expect(d.imports[0]!.paired).toBe(0.5);
+  });
+});
+
 describe('engine diff of an FP32 and an FP16 build of one network', () => {
   let fp32: EngineView;
   let fp16: EngineView;
