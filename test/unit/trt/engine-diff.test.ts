@@ -16,6 +16,7 @@ import { quantizeInt8 } from '../../../electron/core/precision/int8/quantize';
 import { engineView } from '../../../electron/core/trt/engine-view';
 import { engineDiff } from '../../../electron/core/trt/engine-diff/diff';
 import { groupNodes } from '../../../electron/core/trt/engine-diff/groups';
+import { api } from '../../../electron/shared/api/contract';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { trtexecBuild, trtexecFiles, type OnnxNodeLike, type TrtexecFiles } from '../../builders/trtexec';
 
@@ -254,6 +255,19 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
     const d = engineDiff([imp(fp32, 'fp32'), imp(ghost, 'ghost')]);
     const u = d.imports[1]!.unmapped.find((x) => x.layer === 'ghost_layer_from_another_model')!;
     expect(u.ms).toBeGreaterThan(0);
+  });
+
+  it('the engine.diff call takes 2 to 4 imports of 1 to 8 files each, and nothing else', () => {
+    const f = { kind: 'path', path: '/x/layers.json' } as const;
+    const source = { kind: 'path', path: '/x/model.onnx' } as const;
+    const ok = (imports: unknown) => api['engine.diff'].request.safeParse({ source, imports }).success;
+    expect(ok([[f], [f, f]])).toBe(true);
+    expect(ok([[f], [f], [f], [f]])).toBe(true);
+    expect(ok([[f]])).toBe(false);
+    expect(ok([[f], [f], [f], [f], [f]])).toBe(false);
+    expect(ok([[f], []])).toBe(false);
+    expect(ok([[f], Array.from({ length: 9 }, () => f)])).toBe(false);
+    expect(api['engine.diff'].request.safeParse({ source, imports: [[f], [f]], extra: 1 }).success).toBe(false);
   });
 
   it('refuses one import, and five', () => {
