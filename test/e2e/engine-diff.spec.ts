@@ -99,4 +99,8 @@ test('the audit flags an FP16-asked node the engine ran in FP32; a second engine
   await expect(page.getByTestId('graph-legend')).toContainText('engine time B − A per ONNX node');
   await page.setViewportSize({ width: 1400, height: 1800 });
   await page.screenshot({ path: path.join(SHOTS, 'engine-diff.png'), fullPage: true });
+  await diff.getByTestId('engine-diff-groups').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'engine-diff-groups.png') });
+  await diff.getByTestId('engine-audit').last().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'engine-diff-audits.png') });
 });

@@ -40,7 +40,7 @@ function mismatch(asked: AskedPrecision, built: string): AuditKind | null {
 
 const REASON: Record<AuditKind, (built: string, layer: string) => string> = {
   'fp16-built-fp32': (_, l) =>
-    `asked FP16, but ${l} computes in FP32 (a strongly typed build follows the ONNX types; a weakly typed one chose FP32 here)`,
+    `asked FP16, but ${l} computes in FP32 (built without FP16 allowed, from an FP32 export, or no FP16 kernel was chosen)`,
   'int8-not-fused': (b, l) =>
     `asked INT8 (the node reads DequantizeLinear), but ${l} ran in ${b}: TensorRT did not fuse the Q/DQ into it`,
   'fp32-built-lower': (b, l) => `pinned to FP32 by the recipe, but ${l} computes in ${b}`,
