@@ -26,6 +26,7 @@ import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
 import { formatDiff } from './diff-text';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
+import { engineCommand } from './engine';
 import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './usage';
 
 async function withClient<T>(fn: (client: ApiClient) => Promise<T>): Promise<T> {
@@ -525,6 +526,8 @@ async function main(argv: string[]): Promise<number> {
       return diff(rest);
     case 'probe':
       return probe(rest);
+    case 'engine':
+      return engineCommand(rest, withClient);
     case 'serve':
       process.argv = [process.argv[0] as string, 'serve', ...rest];
       await import('../serve/main');

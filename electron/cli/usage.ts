@@ -46,6 +46,17 @@ export const COMMAND_HELP = {
           (paired by name, then by structure), weights that moved (max |Δ|, cosine), inputs and outputs,
           opsets, IR version, metadata; --json lists the changes only
                                             (exit 0 no changes, 1 changes, as diff does)`,
+  engine: `  engine <model.onnx> <layers.json> [profile.json] [times.json] [--vs <files>…]… [--json] [--report out.html]
+          the engine trtexec built, mapped onto the model: layers with type, compute precision, tactic, time
+          and share, the ONNX nodes each covers, what maps to nothing and why, nodes no layer covers, how
+          well the files match the model, and the precision audit (what Kiln's recipe asked per node
+          against what the engine built; without a recipe, FP32 layers in a lower-precision engine)
+          --vs <files>  another engine of the model (up to 4 in all): layers lined up through the ONNX
+                        nodes they cover, per group each engine's layers, precision, time and the
+                        difference, whether fusion differs, reformat time, totals; most changed first
+          (trtexec --onnx=model.onnx --profilingVerbosity=detailed --exportLayerInfo=layers.json
+           --exportProfile=profile.json --exportTimes=times.json writes the files)
+                                            (exit 1 when files are not the model's, or a node was not built as asked)`,
   probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
   serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
 } as const;

@@ -89,6 +89,14 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
           run,
         );
       }
+      case 'engine.diff': {
+        const { source, imports } = params as ParsedRequestOf<'engine.diff'>;
+        return options.supervisor.run(
+          'engine.diff',
+          { ...resolveSource(source), imports: imports.map((files) => files.map(resolveSource)) },
+          run,
+        );
+      }
       case 'engine.trust': {
         const { engine, confirm } = params as ParsedRequestOf<'engine.trust'>;
         return options.supervisor.run('engine.trust', { ...resolveSource(engine), confirm }, run);

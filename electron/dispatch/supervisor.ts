@@ -21,6 +21,7 @@ const LANE_OF: Record<HostJob, LaneName> = {
   'model.check': 'interactive',
   'model.diff': 'interactive',
   'engine.import': 'interactive',
+  'engine.diff': 'interactive',
   'engine.trust': 'interactive',
   'native.probe': 'interactive',
   'model.compare': 'work',

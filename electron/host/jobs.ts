@@ -2,16 +2,15 @@
  * What the engine host can do. Each job takes validated params and a context for progress and
  * cancellation. Front doors resolve uploads to paths before a job gets here.
  */
-import * as fs from 'node:fs';
 import { z } from 'zod';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
-import { KilnError } from '../shared/api/errors';
 import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
 import { checkModel } from '../core/trt/check';
 import { checkPayload } from '../core/trt/check-payload';
 import { predictFusions } from '../core/trt/fusion';
-import { engineView, type EngineFile } from '../core/trt/engine-view';
+import { engineView } from '../core/trt/engine-view';
+import { diffEngineFiles, readEngineFiles } from '../core/trt/engine-import';
 import { makeVariant } from '../core/precision/variants';
 import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
@@ -42,9 +41,8 @@ const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.n
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema, minor: TrtMinorSchema.optional() });
 const DiffParams = z.object({ a: OpenParams, b: OpenParams });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
+const EngineDiffParams = OpenParams.extend({ imports: z.array(z.array(OpenParams).min(1)).min(2).max(4) });
 const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
-/** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
-const MAX_ENGINE_JSON = 256 * 2 ** 20;
 const VariantParams = OpenParams.extend({ recipe: RecipeSchema, calibrationPaths: z.array(z.string()).default([]) });
 const CompareParams = OpenParams.extend({
   variants: z.array(OpenParams.extend({ id: z.string() })).min(1),
@@ -167,21 +165,13 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     const { path, displayName, files } = ImportParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading ${files.map((f) => f.displayName).join(', ')}` });
     const analysis = await analyzeModelCached(path, displayName);
-    const texts: EngineFile[] = [];
-    for (const f of files) {
-      const stat = await fs.promises.stat(f.path).catch(() => null);
-      if (!stat) throw new KilnError('FILE_NOT_FOUND', `${f.displayName}: no such file`, { file: f.displayName });
-      if (stat.size > MAX_ENGINE_JSON)
-        throw new KilnError(
-          'TOO_LARGE',
-          `${f.displayName} is ${stat.size} bytes; trtexec JSON files over 256 MiB are refused`,
-          {
-            file: f.displayName,
-          },
-        );
-      texts.push({ name: f.displayName, text: await fs.promises.readFile(f.path, 'utf8') });
-    }
-    return engineView(analysis, texts);
+    return engineView(analysis, await readEngineFiles(files));
+  },
+
+  'engine.diff': async (raw, ctx) => {
+    const { path, displayName, imports } = EngineDiffParams.parse(raw);
+    ctx.progress({ fraction: null, stage: `Lining up ${imports.length} engines of ${displayName}` });
+    return diffEngineFiles(await analyzeModelCached(path, displayName), imports);
   },
 
   'engine.trust': async (raw, ctx) => {

@@ -13,6 +13,7 @@ export type HostJob =
   | 'model.check'
   | 'model.diff'
   | 'engine.import'
+  | 'engine.diff'
   | 'engine.trust'
   | 'variant.make'
   | 'model.build'

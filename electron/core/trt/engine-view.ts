@@ -7,6 +7,8 @@
 import type { EngineView } from '../../shared/api/tensorrt';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
+import { auditEngine } from './engine-audit/audit';
+import { modelIntent } from './engine-audit/intent';
 import { parseEngineJsonText } from './engine-files/detect';
 import { parseLayerName } from './engine-files/layer-names';
 import { matchModel } from './engine-files/model-match';
@@ -62,7 +64,9 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
   const main = ir.graphs[0];
   if (!main) throw new KilnError('NOT_ONNX', `${a.summary.fileName} has no main graph`);
   const names = ir.nodeName.slice(main.nodeStart, main.nodeEnd);
-  const outputs = names.map((_, i) => {
+  // Only an unnamed node is known by its first output ("node_of_<output>"): the others need none.
+  const outputs = names.map((name, i) => {
+    if (name) return undefined;
     const id = main.nodeStart + i;
     return Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]), (t) =>
       t >= 0 ? (ir.tensorName[t] ?? '') : '',
@@ -79,35 +83,45 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
 
   // Profile times join layer info by name (trtexec writes the same names to both).
   const timeByName = new Map((profile?.layers ?? []).map((l) => [l.name, l]));
-  const unmatchedTimes =
-    info && profile ? profile.layers.filter((l) => !info.layers.some((x) => x.name === l.name)) : [];
+  const infoNames = new Set(info?.layers.map((l) => l.name));
+  const unmatchedTimes = info && profile ? profile.layers.filter((l) => !infoNames.has(l.name)) : [];
   if (unmatchedTimes.length)
     warnings.push(
       `${unmatchedTimes.length} profiled layer(s) are not in the layer info (e.g. ${unmatchedTimes[0]!.name}): different engines?`,
     );
   const total = profile?.totalAverageMs ?? 0;
+  const viewLayers = layers.map((l, i) => {
+    const t = timeByName.get(l.name);
+    return {
+      index: l.index,
+      name: l.name,
+      type: l.type,
+      precision: l.precision ?? null,
+      precisionFrom: l.precisionFrom ?? null,
+      tactic: l.tactic ?? null,
+      ms: t ? t.averageMs : null,
+      share: t && total > 0 ? t.averageMs / total : null,
+      nodes: mapping.layers[i]?.nodes ?? [],
+      via: mapping.layers[i]?.via ?? 'none',
+      isReformat: l.isReformat,
+      isForeign: l.isForeign,
+    };
+  });
+  const audit = auditEngine(
+    modelIntent(a),
+    viewLayers.map((l, i) => {
+      const from = layers[i]?.inputs[0]?.dtype;
+      const to = layers[i]?.outputs[0]?.dtype;
+      return { ...l, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+    }),
+    { name: (n) => names[n] ?? `#${n}`, op: (n) => ir.nodes[main.nodeStart + n]?.opType ?? '' },
+  );
   return {
     files: read,
     schema: info?.schema ?? null,
     tensorrt: info?.tensorrt ?? null,
     match,
-    layers: layers.map((l, i) => {
-      const t = timeByName.get(l.name);
-      return {
-        index: l.index,
-        name: l.name,
-        type: l.type,
-        precision: l.precision ?? null,
-        precisionFrom: l.precisionFrom ?? null,
-        tactic: l.tactic ?? null,
-        ms: t ? t.averageMs : null,
-        share: t && total > 0 ? t.averageMs / total : null,
-        nodes: mapping.layers[i]?.nodes ?? [],
-        via: mapping.layers[i]?.via ?? 'none',
-        isReformat: l.isReformat,
-        isForeign: l.isForeign,
-      };
-    }),
+    layers: viewLayers,
     totalMs: profile ? profile.totalAverageMs : null,
     iterations: profile?.iterations ?? null,
     times: times
@@ -121,6 +135,8 @@ export function engineView(a: ModelAnalysis, files: EngineFile[]): EngineView {
       : null,
     unmapped: mapping.unmapped.map((u) => ({ layer: u.layerName, name: u.name, reason: u.reason })),
     uncoveredNodes: mapping.uncoveredNodes.length,
+    uncovered: mapping.uncoveredNodes,
+    audit,
     kernels: layers.filter((l) => !l.isReformat).length,
     warnings,
   };

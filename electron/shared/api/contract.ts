@@ -9,6 +9,7 @@ import { EngineViewSchema, TrtCheckSchema, TrtexecTuningSchema, TrtMajorSchema, 
 import { ThresholdsSchema } from '../compare/thresholds';
 import { EditReportSchema, EditSchema } from './edits';
 import { ModelDiffSchema } from './diff';
+import { EngineDiffSchema } from './engine-diff';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -608,6 +609,18 @@ export const api = {
     reply: EngineViewSchema,
     job: true,
     doc: 'Read trtexec --exportLayerInfo / --exportProfile / --exportTimes files (TensorRT 10 or 11) and map the engine onto the open model.',
+  }),
+  'engine.diff': call({
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        /** Two to four imports, each one engine's trtexec files (layer info, profile, times). */
+        imports: z.array(z.array(ModelSourceSchema).min(1).max(8)).min(2).max(4),
+      })
+      .strict(),
+    reply: z.object({ views: z.array(EngineViewSchema), diff: EngineDiffSchema }),
+    job: true,
+    doc: "Import 2 to 4 engines' trtexec files against the open model and line them up through the ONNX nodes their layers cover: per group each engine's layers, precision, tactics and time, the difference, whether fusion differs; reformat time and totals per engine; groups sorted by what changed most.",
   }),
   'engine.trust': call({
     request: z

@@ -5,6 +5,7 @@
  * from contract.ts, which names these in its calls, so each file stays one readable size.
  */
 import { z } from 'zod';
+import { EngineAuditSchema } from './engine-diff';
 
 export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
 /**
@@ -171,6 +172,10 @@ export const EngineViewSchema = z.object({
   /** Names the engine mentions that match no ONNX node: listed, never dropped. */
   unmapped: z.array(z.object({ layer: z.string(), name: z.string(), reason: z.string() })),
   uncoveredNodes: z.number().int(),
+  /** The main-graph node indices no layer covers (folded constants, eliminated no-ops, unparseable names). */
+  uncovered: z.array(z.number().int()),
+  /** Nodes whose engine precision differs from what was asked (engine-audit), and the precision boundaries' cost. */
+  audit: EngineAuditSchema,
   /** Engine layers that are not format conversions. */
   kernels: z.number().int(),
   warnings: z.array(z.string()),

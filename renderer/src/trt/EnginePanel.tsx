@@ -2,15 +2,21 @@
  * What an engine did: import trtexec's --exportLayerInfo, --exportProfile and --exportTimes files
  * (TensorRT 8.x to 11, from this machine or another), see every layer with type, compute precision,
  * tactic and time, linked both ways to the ONNX graph, and predicted against actual kernel counts;
- * files that do not look built from the open model are said to be so, and not compared.
+ * files that do not look built from the open model are said to be so, and not compared. Up to three
+ * more engines of the model can be added to diff against it (EngineDiffView), and each engine's
+ * precision audit says which nodes were not built in the precision asked.
  */
 import { useMemo, useRef, useState } from 'react';
+import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape } from '../api/error-shape';
 import { useApp } from '../state/app';
 import { useTrt } from './store';
+import { EngineAuditList } from './EngineAuditList';
+import { EngineDiffView } from './EngineDiffView';
 import './trt.css';
 
 /** Where a layer's compute precision was read, for its tooltip. */
@@ -26,6 +32,12 @@ const SCHEMA_NOTE: Record<string, string> = {
   '11': 'The "I/O Tensors" schema of TensorRT 11',
 };
 
+/** One engine's files: their names (for the diff's labels) and where the API reads them. */
+interface EngineImport {
+  names: string[];
+  sources: ModelSource[];
+}
+
 const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);
 
 export function EnginePanel() {
@@ -38,7 +50,10 @@ export function EnginePanel() {
   const setHulls = useGraphStore((s) => s.setHulls);
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const input = useRef<HTMLInputElement>(null);
-  const [view, setView] = useState<{ model: string; engine: EngineView } | null>(null);
+  const more = useRef<HTMLInputElement>(null);
+  const [view, setView] = useState<{ model: string; engine: EngineView; import: EngineImport } | null>(null);
+  const [extra, setExtra] = useState<EngineImport[]>([]);
+  const [diff, setDiff] = useState<{ model: string; diff: EngineDiff; views: EngineView[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const engine = view && summary && view.model === summary.sha256 ? view.engine : null;
@@ -52,13 +67,34 @@ export function EnginePanel() {
     try {
       const sources = await Promise.all(Array.from(files, (f) => fileSource(f)));
       const engine = await client.call('engine.import', { source, files: sources });
-      setView({ model: summary.sha256, engine });
+      setView({ model: summary.sha256, engine, import: { names: Array.from(files, (f) => f.name), sources } });
+      setExtra([]);
+      setDiff(null);
     } catch (err) {
       setError(errorShape(err).message);
     } finally {
       setBusy(false);
     }
   };
+
+  /** Another engine of the model, diffed with the first and those added before it. */
+  const addEngine = async (files: FileList) => {
+    if (!client || !source || !summary || !view) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const sources = await Promise.all(Array.from(files, (f) => fileSource(f)));
+      const imports = [view.import, ...extra, { names: Array.from(files, (f) => f.name), sources }];
+      const r = await client.call('engine.diff', { source, imports: imports.map((i) => i.sources) });
+      setExtra(imports.slice(1));
+      setDiff({ model: summary.sha256, diff: r.diff, views: r.views });
+    } catch (err) {
+      setError(errorShape(err).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const shownDiff = diff && summary && diff.model === summary.sha256 ? diff : null;
 
   const paintTime = (e: EngineView) => {
     if (!graphModel) return;
@@ -100,6 +136,18 @@ export function EnginePanel() {
             e.target.value = '';
           }}
         />
+        <input
+          ref={more}
+          type="file"
+          accept=".json,application/json"
+          multiple
+          hidden
+          data-testid="engine-compare-files"
+          onChange={(e) => {
+            if (e.target.files?.length) void addEngine(e.target.files);
+            e.target.value = '';
+          }}
+        />
         {busy && <span className="muted">Reading…</span>}
         {error && <span className="profile-error">{error}</span>}
         {engine && (
@@ -133,6 +181,22 @@ export function EnginePanel() {
             <button className="ghost" onClick={() => paintTime(engine)}>
               Paint on graph
             </button>
+            {extra.length < 3 && (
+              <button className="ghost" onClick={() => more.current?.click()} disabled={busy}>
+                {extra.length === 0 ? 'Compare with another engine…' : 'Add another engine…'}
+              </button>
+            )}
+            {shownDiff && (
+              <button
+                className="ghost"
+                onClick={() => {
+                  setDiff(null);
+                  setExtra([]);
+                }}
+              >
+                Close comparison
+              </button>
+            )}
           </>
         )}
       </header>
@@ -152,6 +216,11 @@ export function EnginePanel() {
             <p className="engine-mismatch" role="status" data-testid="engine-match">
               <strong>Not this model?</strong> {engine.match.warning}
             </p>
+          )}
+          {shownDiff ? (
+            <EngineDiffView diff={shownDiff.diff} views={shownDiff.views} />
+          ) : (
+            <EngineAuditList audit={engine.audit} />
           )}
           {covering.length > 0 && (
             <p data-testid="engine-selected">

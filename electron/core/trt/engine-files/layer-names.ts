@@ -36,6 +36,8 @@ export function parseMetadata(metadata: string | undefined): string[] {
  */
 function splitTopLevel(s: string, seps: readonly string[]): string[] | null {
   const parts: string[] = [];
+  // Only a character that starts a separator is worth a look (1,000-layer engines parse in the diff's budget).
+  const starts = new Set(seps.map((p) => p[0]));
   let depth = 0;
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -44,7 +46,7 @@ function splitTopLevel(s: string, seps: readonly string[]): string[] | null {
     else if (c === ')' || c === ']' || c === '}') {
       depth--;
       if (depth < 0) return null;
-    } else if (depth === 0) {
+    } else if (depth === 0 && starts.has(c)) {
       const sep = seps.find((p) => s.startsWith(p, i));
       if (sep !== undefined) {
         parts.push(s.slice(start, i));

@@ -1,0 +1,167 @@
+/**
+ * What `kiln engine` prints: an engine view or an engine diff as JSON (node indices turned into the
+ * ONNX node names people and scripts know) and as text for a terminal.
+ */
+import type { EngineAudit, EngineDiff } from '../shared/api/engine-diff';
+import type { EngineView } from '../shared/api/tensorrt';
+import { auditSummary } from '../shared/compare/engine-report';
+
+export type NodeNames = readonly string[];
+
+const nameOf = (names: NodeNames, n: number) => names[n] || `#${n}`;
+const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(4));
+const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);
+const match = (m: EngineView['match']) => ({ share: m.share, ok: m.ok, ...(m.warning ? { warning: m.warning } : {}) });
+
+export function auditJson(a: EngineAudit, names: NodeNames) {
+  return { ...a, reformats: a.reformats.map((r) => ({ ...r, nodes: r.nodes.map((n) => nameOf(names, n)) })) };
+}
+
+/** The engine view as `kiln engine --json` writes it: `layers` (each with `nodes` and `precision`), `unmapped`, `uncovered`, `totalMs`, `match`, `audit`. */
+export function engineViewJson(v: EngineView, names: NodeNames) {
+  return {
+    files: v.files,
+    tensorrt: v.tensorrt,
+    schema: v.schema,
+    match: match(v.match),
+    totalMs: v.totalMs,
+    kernels: v.kernels,
+    layers: v.layers.map((l) => ({
+      index: l.index,
+      name: l.name,
+      type: l.type,
+      precision: l.precision,
+      precisionFrom: l.precisionFrom,
+      tactic: l.tactic,
+      ms: l.ms,
+      share: l.share,
+      nodes: l.nodes.map((n) => nameOf(names, n)),
+    })),
+    unmapped: v.unmapped,
+    uncovered: v.uncovered.map((n) => nameOf(names, n)),
+    times: v.times,
+    audit: auditJson(v.audit, names),
+    warnings: v.warnings,
+  };
+}
+
+/** The diff as `kiln engine … --vs … --json` writes it: `groups`, `totals` (ms per import), `imports` with each `match`. */
+export function engineDiffJson(d: EngineDiff, views: readonly EngineView[], names: NodeNames) {
+  return {
+    imports: d.imports.map((i, k) => ({
+      ...i,
+      match: match(i.match),
+      audit: views[k] ? auditJson(views[k].audit, names) : null,
+    })),
+    totals: d.imports.map((i) => i.totalMs),
+    groups: d.groups.map((g) => ({ ...g, nodes: g.nodes.map((n) => nameOf(names, n)) })),
+    byType: d.byType,
+    same: d.same,
+    warnings: d.warnings,
+  };
+}
+
+function auditText(a: EngineAudit, names: NodeNames, limit: number): string[] {
+  const lines: string[] = [];
+  lines.push(`audit: ${auditSummary(a)}`);
+  for (const i of a.items.slice(0, limit))
+    lines.push(`  ${i.kind.padEnd(20)} ${i.name} (${i.op}): ${i.reason}${i.ms === null ? '' : ` [${ms(i.ms)} ms]`}`);
+  if (a.items.length > limit) lines.push(`  … ${a.items.length - limit} more (--json lists them all)`);
+  if (a.reformats.length) {
+    lines.push(`precision boundaries: ${a.reformats.length} reformat(s), ${ms(a.reformatMs)} ms`);
+    for (const r of a.reformats.slice(0, limit))
+      lines.push(
+        `  ${r.from} → ${r.to}  ${ms(r.ms)} ms  for ${r.nodes.map((n) => nameOf(names, n)).join(', ') || r.layer}`,
+      );
+  }
+  return lines;
+}
+
+export function formatEngineView(v: EngineView, names: NodeNames): string {
+  const lines = [
+    `files: ${v.files.map((f) => `${f.name} (${f.kind})`).join(', ')}${v.tensorrt ? `; TensorRT ${v.tensorrt}` : ''}`,
+    `match: ${pct(v.match.share)} of the names the layers mention are in the model${v.match.ok ? '' : ' — NOT THIS MODEL?'}`,
+    ...(v.match.warning ? [`  ${v.match.warning}`] : []),
+    `${v.kernels} kernel layer(s) of ${v.layers.length}; GPU time ${ms(v.totalMs)} ms per inference`,
+    '',
+    `   #  time ms   share  prec  type                  layer → ONNX nodes`,
+  ];
+  for (const l of v.layers) {
+    const nodes = l.nodes.length
+      ? `${l.nodes
+          .slice(0, 4)
+          .map((n) => nameOf(names, n))
+          .join(', ')}${l.nodes.length > 4 ? ` +${l.nodes.length - 4}` : ''}`
+      : l.isReformat
+        ? 'format conversion'
+        : 'UNMAPPED';
+    lines.push(
+      `${String(l.index).padStart(4)}  ${ms(l.ms).padStart(7)}  ${(l.share === null ? '–' : `${(l.share * 100).toFixed(1)}%`).padStart(6)}  ${(l.precision ?? '–').padEnd(4)}  ${l.type.padEnd(20)}  ${l.name}${l.tactic ? `  [${l.tactic}]` : ''} → ${nodes}`,
+    );
+  }
+  if (v.unmapped.length) {
+    lines.push('', `${v.unmapped.length} name(s) map to no ONNX node:`);
+    for (const u of v.unmapped) lines.push(`  ${u.name} (${u.reason}) in ${u.layer}`);
+  }
+  if (v.uncovered.length)
+    lines.push(
+      '',
+      `${v.uncovered.length} ONNX node(s) no layer covers (folded or eliminated): ${v.uncovered
+        .slice(0, 20)
+        .map((n) => nameOf(names, n))
+        .join(', ')}${v.uncovered.length > 20 ? ', …' : ''}`,
+    );
+  lines.push('', ...auditText(v.audit, names, 30));
+  for (const w of v.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatEngineDiff(d: EngineDiff, views: readonly EngineView[], names: NodeNames, limit = 40): string {
+  const lines: string[] = [];
+  for (const w of d.warnings) lines.push(`warning: ${w}`);
+  for (const i of d.imports)
+    lines.push(
+      `${i.label}: ${i.files.join(', ')}${i.tensorrt ? ` (TensorRT ${i.tensorrt})` : ''}  total ${ms(i.totalMs)} ms, reformats ${ms(i.reformatMs)} ms, ${i.kernels} kernels, match ${pct(i.match.share)}, ${pct(i.paired)} of layers paired${i.unmapped.length ? `, ${i.unmapped.length} unmapped` : ''}`,
+    );
+  const labels = d.imports.map((i) => i.label);
+  lines.push(
+    '',
+    `${d.groups.length} group(s) of ONNX nodes, sorted by what changed most:`,
+    `  ${labels.map((l) => `${l} ms`.padStart(9)).join(' ')}  ${labels
+      .slice(1)
+      .map((l) => `Δ${l}`.padStart(9))
+      .join(' ')}  precision   fused  nodes → layers`,
+  );
+  for (const g of d.groups.slice(0, limit)) {
+    const nodes = `${g.nodes
+      .slice(0, 3)
+      .map((n) => nameOf(names, n))
+      .join(', ')}${g.nodes.length > 3 ? ` +${g.nodes.length - 3}` : ''}`;
+    lines.push(
+      `  ${g.engines.map((e) => ms(e.ms).padStart(9)).join(' ')}  ${g.deltaMs
+        .slice(1)
+        .map((x) => (x === null ? '–' : `${x > 0 ? '+' : ''}${x.toFixed(4)}`).padStart(9))
+        .join(' ')}  ${g.engines
+        .map((e) => e.precision ?? '–')
+        .join('/')
+        .padEnd(
+          10,
+        )}  ${g.fusionDiffers ? 'differs' : 'same   '}  ${nodes} → ${g.engines.map((e) => e.layers.length).join('/')} layer(s)`,
+    );
+  }
+  if (d.groups.length > limit) lines.push(`  … ${d.groups.length - limit} more (--json lists them all)`);
+  lines.push('', 'time by layer type:');
+  for (const t of d.byType) lines.push(`  ${t.type.padEnd(24)} ${t.ms.map((x) => ms(x).padStart(9)).join(' ')}`);
+  for (const i of d.imports) {
+    const unmapped = i.unmapped.filter((u) => u.type !== 'Reformat');
+    if (unmapped.length)
+      lines.push(
+        '',
+        `${i.label}: ${unmapped.length} layer(s) map to no node: ${unmapped.map((u) => u.layer).join(', ')}`,
+      );
+  }
+  views.forEach((v, k) => {
+    lines.push('', `${labels[k]}: ${auditText(v.audit, names, 10).join('\n')}`);
+  });
+  return `${lines.join('\n')}\n`;
+}

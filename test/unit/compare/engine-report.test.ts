@@ -1,0 +1,86 @@
+/**
+ * The HTML report's engine section on an FP32 and an FP16 build of one network: self-contained
+ * (inline SVG, no scripts, nothing fetched), every import and the groups that changed most shown,
+ * names escaped, the audit said in words; and the comparison report carries the section when given.
+ */
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeModel, type ModelAnalysis } from '../../../electron/core/onnx/analyze';
+import { engineDiff } from '../../../electron/core/trt/engine-diff/diff';
+import { engineView } from '../../../electron/core/trt/engine-view';
+import type { Comparison } from '../../../electron/shared/api/contract';
+import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
+import type { EngineView } from '../../../electron/shared/api/tensorrt';
+import { auditSummary, engineReportHtml } from '../../../electron/shared/compare/engine-report';
+import { comparisonHtml } from '../../../electron/shared/compare/report';
+import { DEFAULT_THRESHOLDS } from '../../../electron/shared/compare/thresholds';
+import { trtexecBuild, type TrtexecFiles } from '../../builders/trtexec';
+
+const CLS = path.resolve(__dirname, '../../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const files = (f: TrtexecFiles) => [
+  { name: 'layers.json', text: JSON.stringify(f.layers) },
+  { name: 'profile.json', text: JSON.stringify(f.profile) },
+];
+
+let a: ModelAnalysis;
+let names: string[];
+let views: EngineView[];
+let diff: EngineDiff;
+beforeAll(async () => {
+  a = await analyzeModel(CLS);
+  const main = a.ir.graphs[0]!;
+  const nodes = a.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+  names = nodes.map((n) => n.name);
+  const conv = nodes.filter((n) => n.opType === 'Conv')[3]!.name;
+  views = [
+    engineView(a, files(trtexecBuild(nodes, { precision: 'fp32' }))),
+    engineView(a, files(trtexecBuild(nodes, { precision: 'fp16', fp32Nodes: [conv] }))),
+  ];
+  diff = engineDiff([
+    { files: ['fp32 <b>layers</b>.json'], view: views[0]! },
+    { files: ['fp16.json'], view: views[1]! },
+  ]);
+});
+
+describe('the engine section of the HTML report', () => {
+  it('is self-contained, shows each import, the charts and the most changed group first', () => {
+    const html = engineReportHtml({ model: 'cls.onnx', views, diff, names });
+    expect(html).not.toMatch(/<script|https?:\/\/|<link|<img/);
+    expect(html.match(/<svg /g)?.length).toBe(2);
+    expect(html).toContain('<h2>Engine diff</h2>');
+    expect(html).toContain('fp32 &#60;b&#62;layers&#60;/b&#62;.json');
+    expect(html).not.toContain('<b>layers</b>');
+    const top = diff.groups[0]!;
+    const firstRow = html.indexOf('<h3>Groups of ONNX nodes');
+    expect(html.indexOf(names[top.nodes[0]!]!, firstRow)).toBeGreaterThan(firstRow);
+    // Each engine's audit: B lists its FP32 layer in an FP16 engine.
+    expect(html).toContain('Precision audit A');
+    expect(html).toContain(auditSummary(views[1]!.audit));
+    expect(views[1]!.audit.items.length).toBeGreaterThan(0);
+  });
+
+  it('the comparison report carries the engine-diff section when given one, and not otherwise', () => {
+    const c = {
+      reference: 'cls.onnx',
+      outputs: [],
+      variants: [],
+      samples: 1,
+      shapes: {},
+      judged: [],
+      thresholds: DEFAULT_THRESHOLDS,
+    } as unknown as Comparison;
+    expect(comparisonHtml(c)).not.toContain('Engine diff');
+    const html = comparisonHtml(c, { engineDiff: { diff, names } });
+    expect(html).toContain('<h2>Engine diff</h2>');
+    expect(html).toContain('Where the time went, by layer type');
+  });
+
+  it('says the audit in words for each basis', () => {
+    expect(auditSummary(views[0]!.audit)).toBe(
+      'No recipe in the model, and the engine runs FP32 throughout: nothing to list',
+    );
+    expect(auditSummary(views[1]!.audit)).toMatch(
+      /^No recipe in the model; the engine runs FP16: \d+ of \d+ node\(s\) in FP32 layers$/,
+    );
+  });
+});
