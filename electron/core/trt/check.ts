@@ -277,7 +277,7 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor): CheckReport {
       // The parser imports an op it does not know through the plugin registry, by name.
       add(
         id,
-        'restriction',
+        'unsupported-op',
         `${node.opType} (domain ${node.domain}) is a plugin op: the TensorRT ONNX parser builds it only through a registered plugin of that name`,
         `load the plugin library that registers ${node.opType} when building (trtexec --staticPlugins or --dynamicPlugins)`,
       );

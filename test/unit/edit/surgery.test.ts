@@ -270,7 +270,7 @@ describe('plugin', () => {
     // The readiness check calls it a plugin op that needs its library, not an unknown op.
     const check = checkModel(await analyzed(tmp, 'plugin.onnx', r.model), 10);
     const f = check.findings.find((x) => x.node === 'conv_a')!;
-    expect(f.status).toBe('restriction');
+    expect(f.status).toBe('unsupported-op');
     expect(f.reason).toMatch(/plugin op/);
     expect(f.suggestion).toMatch(/plugin library that registers MyConv/);
   });
