@@ -171,7 +171,7 @@ export function qoperatorQuantized(): ModelProto {
       domain: 'com.microsoft',
     },
   );
-  const [ps, pz] = act('pool', 4);
+  const [ps, pz] = act('pool', 1);
   b.node('QLinearGlobalAveragePool', ['sum_quantized', ss, sz, ps, pz], {
     name: '/pool/GlobalAveragePool_quant',
     outputs: ['pool_quantized'],
@@ -186,7 +186,7 @@ export function qoperatorQuantized(): ModelProto {
   b.init('fc.weight_quantized', DT.int8, [4, 3], q);
   b.init('fc.weight_scale', DT.float32, [], scales);
   b.init('fc.weight_zero_point', DT.int8, [], [0]);
-  const [ls, lz] = act('logits', 4);
+  const [ls, lz] = act('logits', 0.5);
   b.node(
     'QLinearMatMul',
     ['flat_quantized', ps, pz, 'fc.weight_quantized', 'fc.weight_scale', 'fc.weight_zero_point', ls, lz],

@@ -25,7 +25,14 @@ import { KilnError } from '../../shared/api/errors';
 import type { Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
 import { attrOf, bytesOf, dropUnusedInitializers, Names, node, readCounts, tensor } from '../onnx/graph-edit';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import {
+  ATTR,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import { dequantizeValues, QLINEAR, QUANTIZED_OPS, type QLinearSpec } from './dequantize-ops';
 import type { EditStep } from './step';
@@ -43,6 +50,14 @@ interface FloatOf {
   scale: string;
   zp: string;
 }
+
+const floatAttr = (name: string, f: number): AttributeProto => ({
+  name,
+  type: ATTR.FLOAT,
+  f,
+  refAttrName: '',
+  docString: '',
+});
 
 const label = (n: NodeProto) => `${n.opType} "${n.name || n.output[0] || '?'}"`;
 
@@ -65,6 +80,7 @@ class Rewriter {
     readonly g: GraphProto,
     readonly names: Names,
     private readonly src: TensorSource,
+    private readonly opset: number,
   ) {
     for (const t of g.initializer) this.constants.set(t.name, t);
     for (const n of g.node) {
@@ -126,6 +142,41 @@ class Rewriter {
     }
     this.dequantized.set(r, f);
     return f;
+  }
+
+  /**
+   * `x` as the quantizer with `scale` and `zp` would bound it: where the zero point is the type's
+   * lowest value the range starts at 0, which is how onnxruntime's quantizer drops a Relu or a
+   * Clip(0, 6) before a QuantizeLinear (the rounding range does the clipping), so the float model
+   * gets that Clip back. Other ranges are left unbounded. Dropped when nothing reads it.
+   */
+  clipped(x: string, scale: string, zp: string | undefined): string {
+    const s = this.constant(scale);
+    const z = zp ? this.constant(zp) : null;
+    if (!s || s.values.length !== 1 || (zp && (!z || z.values.length !== 1))) return x;
+    const signed = z?.dataType === DataType.INT8;
+    const [qmin, qmax] = signed ? [-128, 127] : z && z.dataType !== DataType.UINT8 ? [NaN, NaN] : [0, 255];
+    const zero = z ? (z.values[0] as number) : 0;
+    if (zero !== qmin) return x;
+    const hi = (qmax - zero) * (s.values[0] as number);
+    const out = this.names.fresh(`${x}_clipped`);
+    const name = this.names.fresh(`${x}_Clip`);
+    const clip =
+      this.opset >= 11
+        ? node(
+            'Clip',
+            [
+              x,
+              this.init(`${x}_clip_min`, [], Float32Array.of(0)),
+              this.init(`${x}_clip_max`, [], Float32Array.of(hi)),
+            ],
+            [out],
+            name,
+          )
+        : { ...node('Clip', [x], [out], name), attribute: [floatAttr('min', 0), floatAttr('max', hi)] };
+    this.nodes.push(clip);
+    this.maybeDead.add(clip);
+    return out;
   }
 
   onlyReader(t: string): NodeProto | null {
@@ -240,7 +291,7 @@ function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
   const q = node('QuantizeLinear', yzp ? [yf, ys, yzp] : [yf, ys], [y], rw.names.fresh(`${y}_QuantizeLinear`));
   rw.nodes.push(q);
   rw.maybeDead.add(q);
-  rw.floatOf.set(y, { float: yf, scale: ys, zp: yzp });
+  rw.floatOf.set(y, { float: rw.clipped(yf, ys, yzp || undefined), scale: ys, zp: yzp });
   rw.count(n.opType);
 }
 
@@ -278,7 +329,8 @@ export function dequantize(
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to dequantize');
   const quantizedBefore = g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).length;
-  const rw = new Rewriter(g, new Names(out), src);
+  const opset = out.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
+  const rw = new Rewriter(g, new Names(out), src, opset);
   for (const n of g.node) {
     if (rw.consumed.has(n)) continue;
     for (let i = 0; i < n.input.length; i++) if (n.input[i]) n.input[i] = rw.resolve(n.input[i] as string);
@@ -289,14 +341,14 @@ export function dequantize(
     else if (key === ':DequantizeLinear') dequantizeLinear(rw, n);
     else if (key === ':QuantizeLinear' || key === ':DynamicQuantizeLinear') {
       const [x = '', s = '', zp = ''] = n.input;
+      rw.nodes.push(n);
+      rw.maybeDead.add(n);
       rw.floatOf.set(
         n.output[0] as string,
         key === ':QuantizeLinear'
-          ? { float: x, scale: s, zp }
+          ? { float: rw.clipped(x, s, zp || undefined), scale: s, zp }
           : { float: x, scale: n.output[1] ?? '', zp: n.output[2] ?? '' },
       );
-      rw.nodes.push(n);
-      rw.maybeDead.add(n);
     } else rw.nodes.push(n);
   }
   g.node = rw.nodes;

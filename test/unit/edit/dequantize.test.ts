@@ -122,6 +122,56 @@ describe('quantize_static QOperator (QLinearConv, QLinearMatMul, com.microsoft Q
   });
 });
 
+describe('Q/DQ format (QuantizeLinear → DequantizeLinear pairs)', () => {
+  /** x → Conv → Q (zero point `zp` of `type`) → DQ → Conv → y, weights as DQ of INT8 constants. */
+  function qdq(type: number, zp: number): ModelProto {
+    const b = new GraphBuilder();
+    b.input('x', DT.float32, [1, 2, 4, 4]);
+    b.init('w_q', DT.int8, [2, 2, 1, 1], [10, -20, 30, 127]);
+    b.init('w_s', DT.float32, [2], [0.01, 0.02]);
+    b.init('w_zp', DT.int8, [2], [0, 0]);
+    b.node('DequantizeLinear', ['w_q', 'w_s', 'w_zp'], { name: 'w_dq', outputs: ['w'], attrs: { axis: 0 } });
+    b.node('Conv', ['x', 'w'], { name: 'conv1', outputs: ['c1'] });
+    b.init('a_s', DT.float32, [], [6 / 255]);
+    b.init('a_zp', type, [], [zp]);
+    b.node('QuantizeLinear', ['c1', 'a_s', 'a_zp'], { name: 'q', outputs: ['c1_q'] });
+    b.node('DequantizeLinear', ['c1_q', 'a_s', 'a_zp'], { name: 'dq', outputs: ['c1_dq'] });
+    b.node('Conv', ['c1_dq', 'w'], { name: 'conv2', outputs: ['y'] });
+    b.output('y', DT.float32, [1, 2, 4, 4]);
+    return model(b.graph(), { opset: 13 });
+  }
+
+  it('weights fold to float per channel; an activation pair goes', () => {
+    const r = dequantize(qdq(DT.uint8, 128), DEQ);
+    expect(ops(r.model)).toEqual(['Conv', 'Conv']);
+    expect(r.model.graph!.node[1]!.input[0]).toBe('c1');
+    expect(Array.from(weightOf(r.model, 'Conv'), (v) => +v.toFixed(6))).toEqual([0.1, -0.2, 0.6, 2.54]);
+  });
+
+  it.each([
+    ['uint8, zero point 0', DT.uint8, 0, 6],
+    ['int8, zero point -128', DT.int8, -128, 6],
+  ])(
+    'a range that starts at 0 (%s) is the Relu or Clip the quantizer folded away: it comes back as a Clip',
+    (_, type, zp, hi) => {
+      const r = dequantize(qdq(type, zp), DEQ);
+      expect(ops(r.model)).toEqual(['Conv', 'Clip', 'Conv']);
+      const clip = r.model.graph!.node[1]!;
+      const bound = (i: number) =>
+        tensorValues(
+          r.model.graph!.initializer.find((t) => t.name === clip.input[i])!,
+          { path: '' },
+        )[0];
+      expect(bound(1)).toBe(0);
+      expect(bound(2)).toBeCloseTo(hi, 5);
+    },
+  );
+
+  it('a symmetric INT8 range (zero point 0) gets no Clip', () => {
+    expect(ops(dequantize(qdq(DT.int8, 0), DEQ).model)).toEqual(['Conv', 'Conv']);
+  });
+});
+
 describe('models it must leave alone', () => {
   it.each(['vit-tiny.onnx', 'kws-lstm-gru.onnx', 'mobilenetv3-fp16.onnx'])('%s (float) is unchanged', async (file) => {
     const z = await zoo(file);
