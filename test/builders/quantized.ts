@@ -204,3 +204,55 @@ export function qoperatorQuantized(): ModelProto {
     ],
   });
 }
+
+/**
+ * onnxruntime's com.microsoft QGemm as quantize_static writes a Gemm: x [2, 6] quantized, B INT8
+ * per output column (transB: B is [4, 6]), C INT32 with scale alpha × x's scale × B's scale (QGemm
+ * has no beta), alpha 0.5 so a wrong bias scale shows. `floatOutput`: no output scale, float out.
+ */
+export function qgemmQuantized(floatOutput: boolean): ModelProto {
+  const rand = seeded(13);
+  const b = new GraphBuilder('qgemm');
+  b.input('x', DT.float32, [2, 6]);
+  const xs = 2 / 255;
+  b.init('x_scale', DT.float32, [], [xs]);
+  b.init('x_zero_point', DT.uint8, [], [128]);
+  b.node('QuantizeLinear', ['x', 'x_scale', 'x_zero_point'], { name: 'x_QuantizeLinear', outputs: ['x_quantized'] });
+  const w = randomFloats(rand, 24, 0.5);
+  const { q, scales } = int8PerChannel(w, 4);
+  b.init('B_quantized', DT.int8, [4, 6], q);
+  b.init('B_scale', DT.float32, [4], scales);
+  b.init('B_zero_point', DT.int8, [4], [0, 0, 0, 0]);
+  const alpha = 0.5;
+  const c = randomFloats(rand, 4, 0.5);
+  b.init(
+    'C_quantized',
+    DT.int32,
+    [4],
+    Array.from(c, (v, i) => Math.round(v / (alpha * xs * (scales[i] as number)))),
+  );
+  const inputs = ['x_quantized', 'x_scale', 'x_zero_point', 'B_quantized', 'B_scale', 'B_zero_point', 'C_quantized'];
+  if (!floatOutput) {
+    b.init('y_scale', DT.float32, [], [4 / 255]);
+    b.init('y_zero_point', DT.uint8, [], [128]);
+    inputs.push('y_scale', 'y_zero_point');
+  }
+  b.node('QGemm', inputs, {
+    name: '/fc/Gemm_quant',
+    outputs: [floatOutput ? 'y' : 'y_quantized'],
+    domain: 'com.microsoft',
+    attrs: { alpha: { float: alpha }, transB: 1 },
+  });
+  if (!floatOutput)
+    b.node('DequantizeLinear', ['y_quantized', 'y_scale', 'y_zero_point'], {
+      name: 'y_DequantizeLinear',
+      outputs: ['y'],
+    });
+  b.output('y', DT.float32, [2, 4]);
+  return model(b.graph(), {
+    opsets: [
+      { domain: '', version: 13 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+  });
+}

@@ -29,7 +29,7 @@ import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { proveLoadable } from '../../electron/core/precision/verify-written';
 import { checkModel } from '../../electron/core/trt/check';
 import { encodeModel } from '../../electron/core/onnx/encode';
-import { dynamicQuantized, qoperatorQuantized } from '../builders/quantized';
+import { dynamicQuantized, qgemmQuantized, qoperatorQuantized } from '../builders/quantized';
 import { SAMPLE_CLASSIFIER, uint8QdqClassifier } from '../builders/qdq';
 import { cosine, seededInput, suiteTempDir } from './helpers';
 
@@ -122,6 +122,19 @@ describe('dequantize, measured with ONNX Runtime', () => {
     expect(c.cosine).toBeGreaterThan(0.99);
     expect(c.maxAbs).toBeLessThan(0.1 * c.scale);
     expect(await passesTrt10(f)).toEqual([]);
+  });
+
+  it.each([
+    ['a quantized output', false],
+    ['a float output', true],
+  ])('com.microsoft QGemm with %s (alpha 0.5): a float Gemm, close', async (_, floatOutput) => {
+    const q = save(`qgemm-${floatOutput}.onnx`, qgemmQuantized(floatOutput));
+    const step = dequantize(qgemmQuantized(floatOutput), DEQ);
+    expect(step.model.graph!.node.map((n) => n.opType)).toEqual(['Gemm']);
+    const f = await written(`qgemm-${floatOutput}.float.onnx`, step);
+    const c = await closeness(q, f, { x: [2, 6] });
+    expect(c.cosine).toBeGreaterThan(0.999);
+    expect(c.maxAbs).toBeLessThan(0.03 * c.scale);
   });
 
   it("Kiln's own onnxruntime-flavour Q/DQ classifier (UINT8, zero points): float again, close, passes", async () => {

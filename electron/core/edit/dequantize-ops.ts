@@ -46,6 +46,15 @@ export const QLINEAR: Record<string, QLinearSpec> = {
     output: [6, 7],
     weightAxis: -1,
   },
+  'com.microsoft:QGemm': {
+    floatOp: 'Gemm',
+    inputs: [
+      [0, 1, 2],
+      [3, 4, 5],
+    ],
+    output: [7, 8],
+    bias: 6,
+  },
   'com.microsoft:QLinearAdd': {
     floatOp: 'Add',
     inputs: [

@@ -9,12 +9,15 @@
  *   the tensor the Mul wrote. TensorRT has no run-time quantization and no integer convolution, so
  *   there is no Q/DQ form of it to keep. An integer op whose scales are not applied that way is
  *   refused by name (its float weights cannot be told).
- * - QLinearConv / QLinearMatMul and onnxruntime's com.microsoft QLinearAdd, Mul, Sigmoid, LeakyRelu,
- *   GlobalAveragePool, AveragePool, Concat (quantize_static's QOperator format): the float op, its
+ * - QLinearConv / QLinearMatMul and onnxruntime's com.microsoft QGemm, QLinearAdd, Mul, Sigmoid,
+ *   LeakyRelu, GlobalAveragePool, AveragePool, Concat (quantize_static's QOperator format): the float op, its
  *   constant inputs dequantized (a bias from input scale × weight scale); its quantized output is
  *   made again by a QuantizeLinear only where something still reads it.
  * - QuantizeLinear → DequantizeLinear on an activation (the QDQ format): the pair removed, the
- *   float tensor read directly; DequantizeLinear of a constant: the float constant. Q/DQ is what
+ *   float tensor read directly — through a Clip where the range starts at 0, since onnxruntime's
+ *   quantizer drops a Relu or Clip(0, 6) whose range the Q/DQ pair already clips to (without it
+ *   a hard-swish's Clip is lost and activations overflow); DequantizeLinear of a constant: the
+ *   float constant. Q/DQ is what
  *   TensorRT takes, but onnxruntime's Q/DQ is UINT8 with zero points, which TensorRT refuses, and
  *   the result of Kiln's calibrated symmetric quantization is better than a re-scaled copy: so the
  *   model goes to float, and INT8 is made again from it.
@@ -258,8 +261,10 @@ function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
           },
         )
       : spec.inputs;
+  // QGemm's weights are per column of B: its last axis, or its first when B is transposed.
+  const weightAxis = spec.floatOp === 'Gemm' ? (attrOf(n, 'transB')?.i ? 0 : -1) : spec.weightAxis;
   const inputs = triples.map(([v, s, z], k) => {
-    const axis = k === 1 && spec.weightAxis !== undefined ? spec.weightAxis : 0;
+    const axis = k === 1 && weightAxis !== undefined ? weightAxis : 0;
     return rw.float(at(v) ?? '', at(s) ?? '', at(z), axis, n);
   });
   if (spec.bias !== undefined && at(spec.bias)) {
@@ -271,28 +276,32 @@ function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
         'UNSUPPORTED',
         `${label(n)} cannot be dequantized: its bias, input scale or weight scale is not constant`,
       );
-    const scale = ws.values.map((s) => s * (xs.values[0] as number));
+    // QGemm's C is quantized with alpha / beta × A's scale × B's scale (it has no beta: 1).
+    const ab = spec.floatOp === 'Gemm' ? (attrOf(n, 'alpha')?.f ?? 1) / (attrOf(n, 'beta')?.f ?? 1) : 1;
+    const scale = ws.values.map((s) => s * (xs.values[0] as number) * ab);
     inputs.push(
       rw.init(
         `${at(spec.bias)}_dequantized`,
         bias.dims,
-        dequantizeValues(bias.values, bias.dims, scale, null, 0, `${label(n)}, bias`),
+        dequantizeValues(bias.values, bias.dims, scale, null, -1, `${label(n)}, bias`),
       ),
     );
   }
   const y = n.output[0] as string;
-  const yf = rw.names.fresh(`${y}_float`);
+  const [ys, yzp] = spec.output.map((i) => at(i) ?? '') as [string, string];
+  // Without an output scale (QGemm's float output) the float op makes the output itself.
+  const yf = ys ? rw.names.fresh(`${y}_float`) : y;
   const attribute = n.attribute.filter((a) => !spec.drop?.includes(a.name));
   if (spec.drop?.includes('channels_last') && attrOf(n, 'channels_last')?.i)
     throw new KilnError('UNSUPPORTED', `${label(n)} cannot be dequantized: it reads channels-last data`);
   rw.nodes.push({ ...node(spec.floatOp, inputs, [yf], n.name), attribute });
-  const [ys, yzp] = spec.output.map((i) => at(i) ?? '') as [string, string];
+  rw.count(n.opType);
+  if (!ys) return;
   // The quantized output again, for whatever still reads it (dropped when nothing does).
   const q = node('QuantizeLinear', yzp ? [yf, ys, yzp] : [yf, ys], [y], rw.names.fresh(`${y}_QuantizeLinear`));
   rw.nodes.push(q);
   rw.maybeDead.add(q);
   rw.floatOf.set(y, { float: rw.clipped(yf, ys, yzp || undefined), scale: ys, zp: yzp });
-  rw.count(n.opType);
 }
 
 function dequantizeLinear(rw: Rewriter, n: NodeProto): void {
