@@ -137,6 +137,26 @@ describe('dequantize, measured with ONNX Runtime', () => {
     expect(c.maxAbs).toBeLessThan(0.03 * c.scale);
   });
 
+  it("Kiln's own TensorRT-flavour Q/DQ (symmetric INT8) of the classifier: float again, no Clips added, close", async () => {
+    const q = path.join(tmp, 'cls.trt-qdq.onnx');
+    await quantizeInt8(SAMPLE_CLASSIFIER, q, {
+      data: { kind: 'random', samples: 2, seed: 1, shapes: { x: [1, 3, 48, 192] } },
+      calibrator: 'max',
+      flavour: 'tensorrt',
+    });
+    const opened = await openModelFile(q);
+    const src = { path: opened.path, bytes: opened.bytes };
+    const step = dequantize(opened.model, DEQ, src);
+    const ops = step.model.graph!.node.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'QuantizeLinear' || o === 'DequantizeLinear')).toEqual([]);
+    expect(ops.filter((o) => o === 'Clip').length).toBe(
+      opened.model.graph!.node.filter((n) => n.opType === 'Clip').length,
+    );
+    const f = await written('cls.trt-qdq.float.onnx', step, src);
+    const c = await closeness(q, f, { x: [1, 3, 48, 192] });
+    expect(c.mean).toBeGreaterThan(0.98);
+  });
+
   it("Kiln's own onnxruntime-flavour Q/DQ classifier (UINT8, zero points): float again, close, passes", async () => {
     const q = await uint8QdqClassifier(path.join(tmp, 'cls.qdq.onnx'));
     expect((await passesTrt10(q)).length).toBeGreaterThan(0);
@@ -204,6 +224,30 @@ describe('upcast and INT8 of an FP16-stored model', () => {
     const convs = r.quantizedNodes.filter((n) => /conv|Conv/.test(n));
     expect(convs.length).toBeGreaterThan(40);
     await proveLoadable(out, 'INT8 of an FP16-stored model', 'mnv3.int8.onnx');
+  });
+});
+
+describe('across the zoo: float models left alone by dequantize and upcast, surgery results load', () => {
+  const ZOO_MODELS = fs.readdirSync(ZOO).filter((f) => f.endsWith('.onnx'));
+  it.each(ZOO_MODELS)('%s', async (file) => {
+    const opened = await openModelFile(path.join(ZOO, file));
+    const src = { path: opened.path, bytes: opened.bytes };
+    const g = opened.model.graph!;
+    expect(dequantize(opened.model, DEQ, src).summary).toMatch(/nothing to dequantize/);
+    const up = upcast(opened.model, { kind: 'upcast' }, src);
+    if (file !== 'mobilenetv3-fp16.onnx') expect(up.summary).toMatch(/nothing to upcast/);
+    // A tensor from the middle of the graph as an extra output, and the first input renamed.
+    const mid = g.node[Math.floor(g.node.length / 2)]!.output[0]!;
+    const withOutput = addOutputs(opened.model, edit<'addOutputs'>({ kind: 'addOutputs', tensors: [mid] }), src);
+    const renamed = rename(
+      withOutput.model,
+      edit<'rename'>({ kind: 'rename', what: 'tensor', from: g.input[0]!.name, to: 'renamed_input' }),
+    );
+    const out = await written(`${file}.edited.onnx`, renamed, src);
+    const s = await openSession(out, { optimization: 'disabled', quiet: true });
+    expect(s.inputNames).toContain('renamed_input');
+    expect(s.outputNames).toContain(mid);
+    await s.release();
   });
 });
 
