@@ -338,6 +338,8 @@ export function dequantize(
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to dequantize');
   const quantizedBefore = g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).length;
+  if (quantizedBefore === 0)
+    return { model: out, summary: 'nothing to dequantize: the model has no quantized nodes', exact: false, notes: [] };
   const opset = out.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
   const rw = new Rewriter(g, new Names(out), src, opset);
   for (const n of g.node) {

@@ -90,10 +90,14 @@ export function upcast(
   const out = cloneModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to upcast');
-  const before = mainGraphTypes(model, src);
   const c: Counts = { weights: 0, casts: 0, attributes: 0, declarations: 0 };
-  const names = new Names(out);
   widenGraph(g, src, c, true);
+  const f16Interface = [...g.input, ...g.output].some((v) => isF16(v.type));
+  if (c.weights + c.casts + c.attributes + c.declarations === 0 && !f16Interface)
+    return { model: out, summary: 'nothing to upcast: the model stores no float16', exact: true, notes: [] };
+  // Types as the parent model has them: which Casts now go from float32 to float32.
+  const before = mainGraphTypes(model, src);
+  const names = new Names(out);
 
   // The interface stays: a float16 input is cast up inside, a float16 output cast back down.
   const keptInterface: string[] = [];

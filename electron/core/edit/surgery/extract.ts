@@ -112,7 +112,9 @@ export function extract(
     }
   }
 
-  const types = mainGraphTypes(model, src);
+  // Shape inference only when a boundary tensor has no declaration to keep.
+  let types: Map<string, TensorType> | null = null;
+  const typeOf = (name: string) => (types ??= mainGraphTypes(model, src)).get(name);
   const notes: string[] = [];
   const unused = inputs.filter((i) => !used.has(i));
   if (unused.length > 0)
@@ -123,10 +125,10 @@ export function extract(
   for (const n of g.node) for (const x of readsOf(n)) reads.add(x);
   for (const o of outputs) reads.add(o);
   g.input = inputs.map(
-    (i) => g.input.find((v) => v.name === i) ?? declared(i, types.get(i), 'an input of the extracted graph'),
+    (i) => g.input.find((v) => v.name === i) ?? declared(i, typeOf(i), 'an input of the extracted graph'),
   );
   g.output = outputs.map(
-    (o) => g.output.find((v) => v.name === o) ?? declared(o, types.get(o), 'an output of the extracted graph'),
+    (o) => g.output.find((v) => v.name === o) ?? declared(o, typeOf(o), 'an output of the extracted graph'),
   );
   g.initializer = g.initializer.filter((t) => reads.has(t.name) && !boundary.has(t.name));
   const made = new Set(g.node.flatMap((n) => n.output));
