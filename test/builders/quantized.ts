@@ -105,9 +105,10 @@ export function dynamicQuantized(): { model: ModelProto; convWeights: Float32Arr
  * (QLinearAdd), GlobalAveragePool, Flatten, MatMul: UINT8 activations with zero point 128, INT8
  * per-channel Conv weights, INT32 biases, com.microsoft contrib ops between.
  */
-export function qoperatorQuantized(): ModelProto {
+export function qoperatorQuantized(): { model: ModelProto; biases: Record<string, Float32Array> } {
   const rand = seeded(12);
   const b = new GraphBuilder('qoperator_quantized');
+  const biases: Record<string, Float32Array> = {};
   b.input('x', DT.float32, [1, 3, 8, 8]);
   // Activation ranges generous enough for seeded inputs in [-1, 1): [-4, 4) in 255 steps.
   const act = (name: string, range: number) => {
@@ -124,6 +125,7 @@ export function qoperatorQuantized(): ModelProto {
     b.init(`${name}.weight_scale`, DT.float32, [4], scales);
     b.init(`${name}.weight_zero_point`, DT.int8, [4], [0, 0, 0, 0]);
     const bias = randomFloats(rand, 4, 0.1);
+    biases[name] = bias;
     b.init(
       `${name}.bias_quantized`,
       DT.int32,
@@ -197,12 +199,11 @@ export function qoperatorQuantized(): ModelProto {
   );
   b.node('DequantizeLinear', ['logits_quantized', ls, lz], { name: 'logits_DequantizeLinear', outputs: ['logits'] });
   b.output('logits', DT.float32, [1, 3]);
-  return model(b.graph(), {
-    opsets: [
-      { domain: '', version: 13 },
-      { domain: 'com.microsoft', version: 1 },
-    ],
-  });
+  const opsets = [
+    { domain: '', version: 13 },
+    { domain: 'com.microsoft', version: 1 },
+  ];
+  return { model: model(b.graph(), { opsets }), biases };
 }
 
 /**

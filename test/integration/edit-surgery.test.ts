@@ -116,8 +116,8 @@ describe('dequantize, measured with ONNX Runtime', () => {
   });
 
   it('QOperator (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd / GlobalAveragePool): close, passes', async () => {
-    const q = save('qop.onnx', qoperatorQuantized());
-    const f = await written('qop.float.onnx', dequantize(qoperatorQuantized(), DEQ));
+    const q = save('qop.onnx', qoperatorQuantized().model);
+    const f = await written('qop.float.onnx', dequantize(qoperatorQuantized().model, DEQ));
     const c = await closeness(q, f, { x: [1, 3, 8, 8] });
     expect(c.cosine).toBeGreaterThan(0.99);
     expect(c.maxAbs).toBeLessThan(0.1 * c.scale);

@@ -299,6 +299,19 @@ describe('plugin', () => {
     ]);
   });
 
+  it('an outside reader of an earlier member that sat before the last member comes after the op', () => {
+    const b = new GraphBuilder();
+    b.input('x', DT.float32, [2, 3]);
+    b.node('Relu', ['x'], { name: 'A', outputs: ['a'] });
+    b.node('Neg', ['a'], { name: 'B', outputs: ['b'] });
+    b.node('Sigmoid', ['a'], { name: 'C', outputs: ['c'] });
+    b.output('b', DT.float32, [2, 3]);
+    b.output('c', DT.float32, [2, 3]);
+    const r = plugin(model(b.graph()), edit<'plugin'>({ kind: 'plugin', nodes: ['A', 'C'], op: 'P' }));
+    expect(r.model.graph!.node.map((n) => n.opType)).toEqual(['P', 'Neg']);
+    expect(r.model.graph!.node[0]!.output).toEqual(['a', 'c']);
+  });
+
   it('refuses a group that is not connected, one a path leaves and re-enters, and bad names', () => {
     expect(() => plugin(net(), edit<'plugin'>({ kind: 'plugin', nodes: ['conv_a', 'reshape'], op: 'P' }))).toThrow(
       /not connected: reshape share no tensor/,

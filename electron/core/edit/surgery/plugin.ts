@@ -19,7 +19,7 @@ import { ATTR, type AttributeProto, type GraphProto, type ModelProto, type NodeP
 import type { TensorSource } from '../../onnx/values';
 import type { EditStep } from '../step';
 import { declared } from './extract';
-import { cloneModel, mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
+import { cloneModel, mainGraphTypes, NO_SOURCE, plural, sortTopologically } from './graph-tools';
 
 type PluginEdit = Extract<Edit, { kind: 'plugin' }>;
 
@@ -147,6 +147,8 @@ export function plugin(model: ModelProto, edit: PluginEdit, src: TensorSource = 
   // The op takes the place of the group's last node: everything it reads is made before that.
   const last = g.node.reduce((at, n, i) => (group.includes(n) ? i : at), -1);
   g.node = g.node.flatMap((n, i) => (i === last ? [replacement] : group.includes(n) ? [] : [n]));
+  // An outside reader of an earlier member's output may sit before that place: order again.
+  if (!single) sortTopologically(g);
   if (!out.opsetImport.some((o) => o.domain === domain)) out.opsetImport.push({ domain, version: 1 });
 
   const types = mainGraphTypes(model, src);
