@@ -13,7 +13,7 @@ import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../../on
 import type { TensorSource } from '../../onnx/values';
 import type { TensorType } from '../../shapes/types';
 import type { EditStep } from '../step';
-import { bodiesOf, cloneModel, definesName, mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
+import { cloneModel, mainGraphTypes, NO_SOURCE, plural, readsOf } from './graph-tools';
 
 /** A graph input or output declared with this inferred type (unknown dims left unnamed). */
 export function declared(name: string, t: TensorType | undefined, what: string): ValueInfoProto {
@@ -28,24 +28,6 @@ export function declared(name: string, t: TensorType | undefined, what: string):
       ? null
       : t.dims.map((d) => (typeof d === 'number' ? { value: d } : typeof d === 'string' ? { param: d } : {}));
   return { name, type: { kind: 'tensor', elemType, shape, denotation: '' }, docString: '' };
-}
-
-/** Names a body reads from the scope around it (what it does not define itself). */
-function outerReads(body: GraphProto, into: Set<string>): void {
-  for (const n of body.node) for (const x of n.input) if (x && !definesName(body, x)) into.add(x);
-  for (const o of body.output) if (!definesName(body, o.name)) into.add(o.name);
-  for (const b of bodiesOf(body)) {
-    const inner = new Set<string>();
-    outerReads(b, inner);
-    for (const x of inner) if (!definesName(body, x)) into.add(x);
-  }
-}
-
-/** Every tensor node `n` reads: its inputs and what its bodies read from outside them. */
-function readsOf(n: NodeProto): string[] {
-  const reads = new Set(n.input.filter((x) => x));
-  for (const a of n.attribute) for (const b of a.g ? [a.g] : (a.graphs ?? [])) outerReads(b, reads);
-  return [...reads];
 }
 
 function known(g: GraphProto, name: string): boolean {

@@ -101,6 +101,24 @@ export function definesName(g: GraphProto, name: string): boolean {
   );
 }
 
+/** Names a body reads from the scope around it (what it does not define itself). */
+function outerReads(body: GraphProto, into: Set<string>): void {
+  for (const n of body.node) for (const x of n.input) if (x && !definesName(body, x)) into.add(x);
+  for (const o of body.output) if (!definesName(body, o.name)) into.add(o.name);
+  for (const b of bodiesOf(body)) {
+    const inner = new Set<string>();
+    outerReads(b, inner);
+    for (const x of inner) if (!definesName(body, x)) into.add(x);
+  }
+}
+
+/** Every tensor node `n` reads: its inputs and what its bodies read from outside them. */
+export function readsOf(n: NodeProto): string[] {
+  const reads = new Set(n.input.filter((x) => x));
+  for (const a of n.attribute) for (const b of a.g ? [a.g] : (a.graphs ?? [])) outerReads(b, reads);
+  return [...reads];
+}
+
 /** Reads of `from` in `g` and in every body that sees it (the graph's outputs too) become reads of `to`. */
 export function replaceReads(g: GraphProto, from: string, to: string, includeOutputs = true): void {
   for (const n of g.node) for (let i = 0; i < n.input.length; i++) if (n.input[i] === from) n.input[i] = to;
@@ -195,11 +213,12 @@ export function dimsText(t: TensorType | undefined): string {
   return t.dims.map((d) => (d === null ? '?' : String(d))).join('×');
 }
 
-/** Orders `g`'s nodes so every node comes after the nodes it reads from (stable for sorted graphs). */
+/** Orders `g`'s nodes so every node comes after the nodes it reads from, bodies' outer reads included (stable for sorted graphs). */
 export function sortTopologically(g: GraphProto): void {
   const producer = new Map<string, number>();
   g.node.forEach((n, i) => n.output.forEach((o) => o && producer.set(o, i)));
   const state = new Uint8Array(g.node.length);
+  const bodyReads: (string[] | undefined)[] = [];
   const order: NodeProto[] = [];
   const visit = (start: number) => {
     const stack: [number, number][] = [[start, 0]];
@@ -212,7 +231,8 @@ export function sortTopologically(g: GraphProto): void {
         continue;
       }
       state[i] = 1;
-      const reads = n.input;
+      const hasBody = n.attribute.some((a) => a.g || a.graphs);
+      const reads = hasBody ? (bodyReads[i] ??= readsOf(n)) : n.input;
       if (k < reads.length) {
         top[1]++;
         const p = producer.get(reads[k] as string);
