@@ -26,6 +26,7 @@ import { openModelFile } from '../../electron/core/onnx/open';
 import type { TensorSource } from '../../electron/core/onnx/values';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
+import { autocastFp16 } from '../../electron/core/precision/fp16';
 import { proveLoadable } from '../../electron/core/precision/verify-written';
 import { checkModel } from '../../electron/core/trt/check';
 import { encodeModel } from '../../electron/core/onnx/encode';
@@ -211,6 +212,39 @@ describe('upcast and INT8 of an FP16-stored model', () => {
     expect(cosine(a.logits!, b.logits!)).toBeGreaterThan(0.9999);
     expect(maxAbs(a.logits!, b.logits!)).toBeLessThan(1e-2 * Math.max(...Array.from(a.logits!, Math.abs)));
   });
+
+  // vit-tiny's classifier head is zero-initialized (torchvision): its logits say nothing, so it is
+  // checked for structure with float16 I/O only.
+  it.each([
+    ['unet-tiny.onnx', true, { image: [1, 3, 64, 64] }],
+    ['kws-lstm-gru.onnx', true, { features: [1, 50, 40] }],
+    ['vit-tiny.onnx', false, {}],
+  ] as [string, boolean, Record<string, number[]>][])(
+    "Kiln's own FP16 autocast of %s (float32 I/O kept: %s) upcast back: no float16 left, FP32's outputs within FP16 rounding",
+    async (file, keepIO, shapes) => {
+      const fp32 = path.join(ZOO, file);
+      const a = await analyzeModel(fp32);
+      autocastFp16(a, { keepIOTypes: keepIO });
+      const half = path.join(tmp, `${file}.${keepIO}.fp16.onnx`);
+      writeModelFile(a.opened.model, half, { source: a.opened.bytes });
+      const opened = await openModelFile(half);
+      const src = { path: opened.path, bytes: opened.bytes };
+      const step = upcast(opened.model, { kind: 'upcast' }, src);
+      expect(step.summary).toMatch(/^upcast float16 to float32: \d+ weights/);
+      const g = step.model.graph!;
+      expect(g.initializer.filter((t) => t.dataType === 10)).toEqual([]);
+      // Only the Casts that keep a float16 interface still make float16.
+      const halfCasts = g.node.filter(
+        (n) => n.opType === 'Cast' && n.attribute.some((x) => x.name === 'to' && x.i === 10),
+      );
+      expect(halfCasts.length).toBe(keepIO ? 0 : g.output.length);
+      const f = await written(`${file}.${keepIO}.upcast.onnx`, step, src);
+      if (!keepIO) return; // float16 inputs: the structure is what this case checks
+      const x = await outputs(fp32, shapes);
+      const y = await outputs(f, shapes);
+      for (const k of Object.keys(x)) expect(cosine(x[k]!, y[k]!)).toBeGreaterThan(0.99999);
+    },
+  );
 
   it('INT8 of mobilenetv3-fp16 quantizes its Convs (upcast first, said in the notes)', async () => {
     const out = path.join(tmp, 'mnv3.int8.onnx');
