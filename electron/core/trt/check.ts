@@ -218,6 +218,13 @@ function smallConstant(a: ModelAnalysis, t: number, limit = 4096): Float64Array 
   }
 }
 
+/** Domains of ONNX's and ONNX Runtime's own ops: any other custom domain holds plugin ops. */
+const RUNTIME_DOMAINS = ['ai.onnx', 'com.microsoft', 'org.pytorch', 'com.ms.', 'ai.onnx.'];
+
+function isPluginDomain(domain: string): boolean {
+  return !RUNTIME_DOMAINS.some((d) => domain === d || domain.startsWith(d.endsWith('.') ? d : `${d}.`));
+}
+
 function inputAt(ir: ModelIR, id: number, i: number): number {
   const s = ir.nodeInputStart[id] as number;
   return s + i < (ir.nodeInputStart[id + 1] as number) ? (ir.nodeInputs[s + i] as number) : -1;
@@ -302,6 +309,16 @@ export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): C
     if (functions.has(op)) continue;
     const custom = node.domain !== '' && node.domain !== 'ai.onnx';
     const entry = custom ? undefined : table.ops[node.opType];
+    if (custom && isPluginDomain(node.domain)) {
+      // The parser imports an op it does not know through the plugin registry, by name.
+      add(
+        id,
+        'unsupported-op',
+        `${node.opType} (domain ${node.domain}) is a plugin op: the TensorRT ONNX parser builds it only through a registered plugin of that name`,
+        `load the plugin library that registers ${node.opType} when building (trtexec --staticPlugins or --dynamicPlugins)`,
+      );
+      continue;
+    }
     if (!entry || !entry.supported) {
       const why = custom
         ? `${op} is in the ${node.domain} domain, which the TensorRT ONNX parser does not implement`

@@ -3,6 +3,7 @@
  * instead of builder precision flags and calibrators (NVIDIA's ModelOpt does it in Python), and
  * what ONNX Runtime's CPU provider fuses into integer kernels. This file runs the steps in order;
  * each lives in its own file:
+ * 0. An FP16-stored model is upcast to float32 first (edit/upcast.ts, exact).
  * 1. prepare.ts: opset 13, constants as initializers, exact folds, channel equalization.
  * 2. plan.ts: which nodes run quantized and which tensors get Q/DQ (per flavour: TensorRT's rules
  *    or ONNX Runtime's); measure.ts: calibration of the activations that get them.
@@ -25,6 +26,7 @@ import { stampInt8Recipe, validateOptions } from './recipe';
 import { activationScales, int32Biases, quantizedWeights, weightScales } from './scales';
 import type { Int8Options, Int8Result } from './types';
 import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
+import { storesFloat16, upcast } from '../../edit/upcast';
 
 /**
  * Quantizes the model at `modelPath` to INT8 Q/DQ form and writes it to `outPath` (atomically),
@@ -39,17 +41,26 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
       throw new KilnError('CANCELLED', `INT8 quantization of ${path.basename(modelPath)} was cancelled`);
   };
   progress(0, `Reading ${path.basename(modelPath)}`);
-  const a = await analyzeModel(modelPath);
+  let a = await analyzeModel(modelPath);
   const file = a.opened.displayName;
+  const sourceSha = a.opened.sha256;
   if (!a.opened.model.graph) throw new KilnError('NOT_ONNX', `${file} has no graph`, { file });
   const notes: string[] = [];
   check();
-
-  // 1. Prepare.
-  progress(0.02, 'Preparing the graph');
-  const { opset, prepared } = prepareGraph(a, opts, notes);
   const tmp = makeTempDir('int8');
   try {
+    // 0. An FP16-stored model is upcast first (exact): the plan quantizes float32 Convs only.
+    if (storesFloat16(a.opened.model)) {
+      const up = upcast(a.opened.model, { kind: 'upcast' }, { path: a.opened.path, bytes: a.opened.bytes });
+      const upPath = path.join(tmp, 'upcast.onnx');
+      writeModelFile(up.model, upPath, { source: a.opened.bytes });
+      a = await analyzeModel(upPath, file);
+      notes.push(`the model stores float16 weights: upcast to float32 before quantizing (${up.summary})`);
+    }
+
+    // 1. Prepare.
+    progress(0.02, 'Preparing the graph');
+    const { opset, prepared } = prepareGraph(a, opts, notes);
     const prepPath = path.join(tmp, 'prepared.onnx');
     const equalized = await equalizeInputs(a, opts, prepPath, progress, notes);
     writeModelFile(a.opened.model, prepPath, { source: a.opened.bytes });
@@ -74,7 +85,7 @@ export async function quantizeInt8(modelPath: string, outPath: string, opts: Int
 
     // 4. Rewrite the prepared model.
     emitQdq(p, pl, { weights, biases, activations, qList }, ort);
-    stampInt8Recipe(p.opened.model, opts, `${file} sha256:${a.opened.sha256}`);
+    stampInt8Recipe(p.opened.model, opts, `${file} sha256:${sourceSha}`);
     check();
     progress(0.95, `Writing ${path.basename(outPath)}`);
     const written = writeModelFile(p.opened.model, outPath, { source: p.opened.bytes });
