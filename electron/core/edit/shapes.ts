@@ -124,9 +124,9 @@ export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes
       );
     subst.set(param, to);
   }
+  const touched = inputs.filter((v) => !done.has(v) && dimsOf(v)?.some((d) => d.param && subst.has(d.param)));
   const others = substitute(g, subst, done);
   const notes: string[] = [];
-  const touched = inputs.filter((v) => !done.has(v) && dimsOf(v)?.some((d) => d.param && subst.has(d.param)));
   if (touched.length > 0)
     notes.push(
       `${touched.map((v) => v.name).join(', ')} share${touched.length === 1 ? 's' : ''} a dim with the inputs set, and followed them`,
