@@ -102,7 +102,8 @@ function withinRounding(acc: Acc): boolean {
   if (acc.mismatch) return false;
   if (acc.integer) return acc.maxAbs === 0;
   const ulp = acc.halfPrecision ? 2 ** -10 : 2 ** -23;
-  return acc.maxAbs <= 16 * ulp * Math.max(1, acc.maxRef);
+  // Relative to the output's own scale (an output of tiny values is judged on them), with a floor for all-zero ones.
+  return acc.maxAbs <= 16 * ulp * acc.maxRef + 1e-30;
 }
 
 /** Runs `childFile` beside `parentFile` and measures each output both have. */
