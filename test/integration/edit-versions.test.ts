@@ -10,6 +10,8 @@ import { variantPath } from '../../electron/platform/paths';
 import { readVariantName } from '../../electron/platform/variant-names';
 import { liveSessions } from '../../electron/core/backends/onnxruntime/session';
 import { suiteTempDir } from './helpers';
+import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
+import { encodeModel } from '../../electron/core/onnx/encode';
 
 const { perturb } = vi.hoisted(() => ({ perturb: { on: false } }));
 // With `perturb.on`, the edits return a model whose largest float weight is shifted, still marked exact:
@@ -100,4 +102,34 @@ describe('edit versions', () => {
     );
     expect(liveSessions()).toBe(0);
   }, 120_000);
+});
+
+describe('folding constants that only move bytes', () => {
+  it('folds Transpose, Gather, Expand, Concat, Slice and Unsqueeze of weights exactly as ONNX Runtime computes them', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [2, 3, 4]);
+    const rand = seeded(7);
+    const w = b.init('w', DT.float32, [4, 3, 2], randomFloats(rand, 24, 1));
+    const t = b.node('Transpose', [w], { name: 'transpose', attrs: { perm: [2, 1, 0] } }); // [2,3,4]
+    const table = b.init('table', DT.float32, [5, 4], randomFloats(rand, 20, 1));
+    const idx = b.init('idx', DT.int64, [3], [4n, 0n, -2n]);
+    const g = b.node('Gather', [table, idx], { name: 'gather', attrs: { axis: 0 } }); // [3,4]
+    const shape = b.init('shape', DT.int64, [3], [2n, 3n, 4n]);
+    const e = b.node('Expand', [g, shape], { name: 'expand' }); // [2,3,4]
+    const c = b.node('Concat', [t, e], { name: 'concat', attrs: { axis: 2 } }); // [2,3,8]
+    const starts = b.init('starts', DT.int64, [1], [1n]);
+    const ends = b.init('ends', DT.int64, [1], [9n]);
+    const axes = b.init('axes', DT.int64, [1], [2n]);
+    const steps = b.init('steps', DT.int64, [1], [2n]);
+    const s = b.node('Slice', [c, starts, ends, axes, steps], { name: 'slice' }); // [2,3,4]
+    const a0 = b.init('a0', DT.int64, [1], [0n]);
+    const u = b.node('Unsqueeze', [s, a0], { name: 'unsqueeze' }); // [1,2,3,4]
+    b.node('Add', [x, u], { name: 'add', outputs: ['y'] });
+    b.output('y', DT.float32, [1, 2, 3, 4]);
+    const file = path.join(tmp, 'moves.onnx');
+    fs.writeFileSync(file, encodeModel(model(b.graph())));
+    const r = await editModelFile(file, 'moves.onnx', { edits: [{ kind: 'fold' }] }, ctx);
+    expect(r.applied[0]!.nodesAfter).toBe(1);
+    expect(r.exactness).toMatchObject({ exact: true, outputs: [{ name: 'y', maxAbs: 0 }] });
+  });
 });

@@ -9,8 +9,9 @@
  * tensors up to 4,096 elements, float tensors up to 8) for its shape rules: no second evaluator and
  * no ONNX Runtime session, so folding a 125k-node graph costs one inference pass. A node is folded
  * only when every input is itself constant (an initializer that is not a graph input, or a folded
- * output) or the node reads only its input's shape (Shape, Size); random ops never fold. Larger
- * all-constant subgraphs (float weights through Transpose, say) are named in the notes, not folded.
+ * output) or the node reads only its input's shape (Shape, Size); random ops and Q/DQ never fold.
+ * Larger constants that only move bytes (Transpose, Gather, Expand, Concat, Slice, reshapes of
+ * weights) fold through move-constants.ts; larger constant arithmetic is named in the notes, left.
  * Integer folding is exact; float values are computed in double precision and rounded once, which
  * the exactness measure checks like every other exact edit.
  */
@@ -21,11 +22,15 @@ import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/mod
 import { inferShapes } from '../onnx/shapes';
 import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
+import { moveConstant } from './move-constants';
 import { copyModel } from './model-copy';
 import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
 import type { EditStep } from './step';
 
-const RANDOM = new Set([
+/** Never folded: random ops, and Q/DQ (TensorRT reads a weight's DequantizeLinear as its INT8 recipe). */
+const NEVER_FOLD = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
   'RandomNormal',
   'RandomUniform',
   'RandomNormalLike',
@@ -77,6 +82,7 @@ function foldKnownNodes(model: ModelProto, g: GraphProto): { folded: number; lef
   const overridable = new Set(g.input.map((v) => v.name));
   const outputs = new Set(g.output.map((o) => o.name));
   const constant = new Set(g.initializer.map((t) => t.name).filter((n) => !overridable.has(n)));
+  const initByName = new Map(g.initializer.map((t) => [t.name, t]));
   const keep: NodeProto[] = [];
   const made: TensorProto[] = [];
   const left: string[] = [];
@@ -84,19 +90,42 @@ function foldKnownNodes(model: ModelProto, g: GraphProto): { folded: number; lef
     const inputsConstant = n.input.every((x) => !x || constant.has(x));
     const candidate =
       isDefaultDomain(n) &&
-      !RANDOM.has(n.opType) &&
+      !NEVER_FOLD.has(n.opType) &&
       n.output.length > 0 &&
       !n.attribute.some((a) => a.g || a.graphs) &&
       (inputsConstant || SHAPE_ONLY.has(n.opType)) &&
       !n.output.some((o) => outputs.has(o));
     const tensors = candidate ? n.output.map((o) => (o ? known(o) : null)) : [];
     if (candidate && tensors.length > 0 && tensors.every((t, i) => t || !n.output[i])) {
-      for (const t of tensors) if (t) made.push(t);
+      for (const t of tensors) {
+        if (!t) continue;
+        made.push(t);
+        initByName.set(t.name, t);
+      }
       for (const o of n.output) if (o) constant.add(o);
+      continue;
+    }
+    const moved = candidate && inputsConstant ? movedTensor(n) : null;
+    if (moved) {
+      made.push(moved);
+      initByName.set(moved.name, moved);
+      constant.add(moved.name);
       continue;
     }
     if (candidate && inputsConstant && n.input.some(Boolean)) left.push(n.name || n.opType);
     keep.push(n);
+  }
+  function movedTensor(n: NodeProto): TensorProto | null {
+    const out = n.output[0];
+    const t = out ? tensorId.get(out) : undefined;
+    const dims = t === undefined ? undefined : shapes.types[t]?.dims;
+    if (!out || !dims || !dims.every((d): d is number => typeof d === 'number')) return null;
+    return moveConstant(
+      n,
+      n.input.map((x) => initByName.get(x)),
+      dims,
+      out,
+    );
   }
   function known(name: string): TensorProto | null {
     const t = tensorId.get(name);

@@ -115,6 +115,20 @@ describe('fold', () => {
     expect(ops(step.model)).toEqual({ Mul: 1, Add: 1 });
   });
 
+  it('keeps a weight DequantizeLinear (TensorRT reads Q/DQ as the INT8 recipe) and folds embedding lookups of constants', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', DT.float32, [1, 4]);
+    const q = b.init('wq', DT.int8, [4, 4], new Int8Array(16).fill(3));
+    const sc = b.init('ws', DT.float32, [], [0.5]);
+    const w = b.node('DequantizeLinear', [q, sc], { name: 'dq' });
+    b.node('MatMul', [x, w], { name: 'mm', outputs: ['y'] });
+    b.output('y', DT.float32, [1, 4]);
+    expect(ops(fold(built(model(b.graph())), FOLD).model)).toEqual({ DequantizeLinear: 1, MatMul: 1 });
+    const vit = fold(setShapes(zoo('vit-tiny'), { kind: 'shapes', shapes: { images: [1, 3, 64, 64] } }).model, FOLD);
+    expect(vit.notes.join(' ')).not.toMatch(/left as/);
+    expect(ops(vit.model).Expand ?? 0).toBe(0);
+  });
+
   it('merges initializers holding the same values and drops the unused ones', () => {
     const b = new GraphBuilder();
     const x = b.input('x', DT.float32, [2]);
