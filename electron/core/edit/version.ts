@@ -91,6 +91,7 @@ export async function editAnalysed(parent: ModelAnalysis, run: EditRun, ctx: Job
     }
     fs.renameSync(tmp, out);
     writeVariantName(id, name);
+    if (run.trt) ctx.progress({ fraction: null, stage: `Checking ${name} against TensorRT ${run.trt}` });
     const check = run.trt ? await checkFile(out, name, run.trt) : null;
     return {
       source: { kind: 'variant', variantId: id },
