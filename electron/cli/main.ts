@@ -27,6 +27,7 @@ import { parseShapes } from '../core/inputs/specs';
 import { formatDiff } from './diff-text';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
 import { engineCommand } from './engine';
+import { edit, fix } from './edit-commands';
 import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './usage';
 
 async function withClient<T>(fn: (client: ApiClient) => Promise<T>): Promise<T> {
@@ -524,6 +525,10 @@ async function main(argv: string[]): Promise<number> {
       return check(rest);
     case 'diff':
       return diff(rest);
+    case 'fix':
+      return fix(rest, withClient);
+    case 'edit':
+      return edit(rest, withClient);
     case 'probe':
       return probe(rest);
     case 'engine':

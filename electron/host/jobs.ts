@@ -31,6 +31,9 @@ import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
 import { trustEngine } from '../core/backends/tensorrt/engine-gate';
+import { editModelFile } from '../core/edit/version';
+import { fixModelFile } from '../core/edit/fix';
+import { EditSchema } from '../shared/api/edits';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const GraphParams = OpenParams.extend({
@@ -42,6 +45,16 @@ const CheckParams = OpenParams.extend({ trt: TrtMajorSchema, minor: TrtMinorSche
 const DiffParams = z.object({ a: OpenParams, b: OpenParams });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
 const EngineDiffParams = OpenParams.extend({ imports: z.array(z.array(OpenParams).min(1)).min(2).max(4) });
+const EditParams = OpenParams.extend({
+  edits: z.array(EditSchema).min(1),
+  trt: TrtMajorSchema.optional(),
+  inputPaths: z.array(z.string()).default([]),
+});
+const FixParams = OpenParams.extend({
+  trt: TrtMajorSchema,
+  shapes: z.record(z.string(), z.array(z.number().int().min(0))).default({}),
+  inputPaths: z.array(z.string()).default([]),
+});
 const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
 const VariantParams = OpenParams.extend({ recipe: RecipeSchema, calibrationPaths: z.array(z.string()).default([]) });
 const CompareParams = OpenParams.extend({
@@ -159,6 +172,16 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.diff': async (raw, ctx) => {
     const { a, b } = DiffParams.parse(raw);
     return diffFiles(a, b, ctx);
+  },
+
+  'model.edit': async (raw, ctx) => {
+    const { path, displayName, edits, trt, inputPaths } = EditParams.parse(raw);
+    return editModelFile(path, displayName, { edits, inputPaths, ...(trt ? { trt } : {}) }, ctx);
+  },
+
+  'model.fix': async (raw, ctx) => {
+    const { path, displayName, trt, shapes, inputPaths } = FixParams.parse(raw);
+    return fixModelFile(path, displayName, { trt, shapes, inputPaths }, ctx);
   },
 
   'engine.import': async (raw, ctx) => {
