@@ -20,6 +20,8 @@ import { CompatibilityPanel } from './trt/CompatibilityPanel';
 import { EnginePanel } from './trt/EnginePanel';
 import { PrecisionPanel } from './precision/PrecisionPanel';
 import { ComparePanel } from './compare/ComparePanel';
+import { NodeActions } from './edit/NodeActions';
+import { VersionsList } from './edit/VersionsList';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -123,6 +125,7 @@ export function App() {
       <div className="body">
         {(summary || graph) && (
           <aside className="leftpanel">
+            <VersionsList />
             {summary ? (
               <SummaryView summary={summary} />
             ) : (
@@ -173,6 +176,8 @@ export function App() {
                 graphName={shown?.label ?? (summary ? summary.graphName || summary.fileName : 'graph')}
                 loadNodeDetails={loadNodeDetails}
                 onOpenSubgraph={(id, label) => void openSubgraph(id, label)}
+                // Edits reach the main graph's nodes (a subgraph's are not named by the edits).
+                nodeActions={shown ? undefined : (node) => <NodeActions key={node} node={node} />}
               />
             </>
           ) : (
