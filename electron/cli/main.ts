@@ -25,6 +25,7 @@ import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
+import { edit, fix } from './edit-commands';
 import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './usage';
 
 async function withClient<T>(fn: (client: ApiClient) => Promise<T>): Promise<T> {
@@ -506,6 +507,10 @@ async function main(argv: string[]): Promise<number> {
       return compare(rest);
     case 'check':
       return check(rest);
+    case 'fix':
+      return fix(rest, withClient);
+    case 'edit':
+      return edit(rest, withClient);
     case 'probe':
       return probe(rest);
     case 'serve':

@@ -42,6 +42,16 @@ export const COMMAND_HELP = {
                                 print latency against accuracy in one table (JSON: each variant's latency,
                                 and the reference's); with [--warmup MS] [--duration S | --iterations N] [--threads N]
                                             accuracy of variants against FP32 (exit 1 when one fails)`,
+  fix: `  fix <model.onnx> --for trt10|trt11 [--shapes x:1x3x224x224] -o <fixed.onnx> [--inputs a.npz] [--json]
+          apply every safe edit the readiness check calls for (opset, dequantize, upcast, shapes, fold,
+          INT64 → INT32), run the result beside the original, and check it again
+                                            (exit 1 when the check after still finds unsupported nodes)`,
+  edit: `  edit <model.onnx> -o <out.onnx> [--fold] [--shapes x:1x3x224x224|x:batchx3x224x224]
+          [--dynamic-batch NAME] [--int64-to-int32] [--opset N] [--dequantize] [--upcast]
+          [--extract in1,in2:out1,out2] [--add-outputs t1,t2] [--remove n1,n2] [--rename a=b]
+          [--rename-node a=b] [--plugin n1,n2=Domain::Op] [--trt 10|11] [--inputs a.npz] [--json]
+          chosen edits; edits meant to be exact that move an output are refused and nothing is written
+                                            (with --trt: exit 1 when the check after fails)`,
   probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
   serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
 } as const;

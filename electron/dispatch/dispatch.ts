@@ -138,10 +138,22 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
         const withInputs = inputs ? { ...rest, inputFile: resolveSource(inputs).path } : rest;
         return options.supervisor.run('model.profile', { ...resolveSource(source), build, profile: withInputs }, run);
       }
-      case 'model.edit':
-      case 'model.fix':
-        // Issue 22 wires these to the engine host; the contract comes first so its parts can be built side by side.
-        throw new KilnError('UNAVAILABLE', `${method} is not available in this build yet`);
+      case 'model.edit': {
+        const { source, edits, trt, inputs } = params as ParsedRequestOf<'model.edit'>;
+        return options.supervisor.run(
+          'model.edit',
+          { ...resolveSource(source), edits, trt, inputPaths: inputs.map((f) => resolveSource(f).path) },
+          run,
+        );
+      }
+      case 'model.fix': {
+        const { source, trt, shapes, inputs } = params as ParsedRequestOf<'model.fix'>;
+        return options.supervisor.run(
+          'model.fix',
+          { ...resolveSource(source), trt, shapes, inputPaths: inputs.map((f) => resolveSource(f).path) },
+          run,
+        );
+      }
       case 'native.probe':
         return options.supervisor.run('native.probe', {}, run);
       case 'host.diagnose':

@@ -26,6 +26,9 @@ const LANE_OF: Record<HostJob, LaneName> = {
   'variant.search': 'work',
   'model.export': 'work',
   'variant.make': 'work',
+  // Edits write a new version and run it beside its parent: model work, not a quick look.
+  'model.edit': 'work',
+  'model.fix': 'work',
   'model.build': 'work',
   'model.profile': 'work',
   'host.diagnose': 'work',

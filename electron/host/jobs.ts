@@ -31,6 +31,9 @@ import type { BuildArtifact } from '../core/backends/backend';
 import { backendFor, backendNamed, buildWith } from '../core/backends/registry';
 import { exportModel } from '../core/export/export-model';
 import { trustEngine } from '../core/backends/tensorrt/engine-gate';
+import { editModelFile } from '../core/edit/version';
+import { fixModelFile } from '../core/edit/fix';
+import { EditSchema } from '../shared/api/edits';
 
 const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().min(1) });
 const GraphParams = OpenParams.extend({
@@ -40,6 +43,16 @@ const GraphParams = OpenParams.extend({
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema });
 const ImportParams = OpenParams.extend({ files: z.array(OpenParams).min(1) });
+const EditParams = OpenParams.extend({
+  edits: z.array(EditSchema).min(1),
+  trt: TrtMajorSchema.optional(),
+  inputPaths: z.array(z.string()).default([]),
+});
+const FixParams = OpenParams.extend({
+  trt: TrtMajorSchema,
+  shapes: z.record(z.string(), z.array(z.number().int().min(0))).default({}),
+  inputPaths: z.array(z.string()).default([]),
+});
 const TrustParams = OpenParams.extend({ confirm: z.literal(true) });
 /** Layer info of a 100k-layer engine is tens of MiB; anything far beyond is not a trtexec export. */
 const MAX_ENGINE_JSON = 256 * 2 ** 20;
@@ -151,6 +164,16 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${trt}` });
     const analysis = await analyzeModelCached(path, displayName);
     return checkPayload(checkModel(analysis, trt), analysis.ir, predictFusions(analysis.ir, analysis.shapes));
+  },
+
+  'model.edit': async (raw, ctx) => {
+    const { path, displayName, edits, trt, inputPaths } = EditParams.parse(raw);
+    return editModelFile(path, displayName, { edits, inputPaths, ...(trt ? { trt } : {}) }, ctx);
+  },
+
+  'model.fix': async (raw, ctx) => {
+    const { path, displayName, trt, shapes, inputPaths } = FixParams.parse(raw);
+    return fixModelFile(path, displayName, { trt, shapes, inputPaths }, ctx);
   },
 
   'engine.import': async (raw, ctx) => {

@@ -16,6 +16,8 @@ export type HostJob =
   | 'variant.make'
   | 'model.build'
   | 'model.profile'
+  | 'model.edit'
+  | 'model.fix'
   | 'native.probe'
   | 'host.diagnose';
 

@@ -1,0 +1,76 @@
+/**
+ * Runs a list of edits, in order, through one registry of kind → edit function, each on the model
+ * the one before produced. The input model is never changed; an edit that fails stops the list
+ * (nothing after it runs, nothing is written). Errors are given the file's name here, so the edits
+ * themselves only name the node or tensor.
+ */
+import type { AppliedEdit, Edit, EditKind } from '../../shared/api/edits';
+import { KilnError } from '../../shared/api/errors';
+import type { ModelProto } from '../onnx/model';
+import { fold } from './fold';
+import { int64ToInt32 } from './int64';
+import { toOpset } from './opset';
+import { dynamicBatch, setShapes } from './shapes';
+import type { EditStep } from './step';
+
+type EditOf<K extends EditKind> = Extract<Edit, { kind: K }>;
+type EditFn<K extends EditKind> = (model: ModelProto, edit: EditOf<K>) => EditStep;
+
+/** Every edit Kiln can apply; a kind missing here is refused as not available in this build. */
+const REGISTRY: { [K in EditKind]?: EditFn<K> } = {
+  fold,
+  shapes: setShapes,
+  dynamicBatch,
+  int64ToInt32,
+  opset: toOpset,
+  // ---- wired at merge with the lossy and structural edits (branch wt-Q, electron/core/edit/) ----
+  // dequantize, upcast, remove, extract, addOutputs, rename, plugin
+};
+
+/** Whether this build can apply edits of `kind`. */
+export function canApply(kind: EditKind): boolean {
+  return REGISTRY[kind] !== undefined;
+}
+
+export interface AppliedSteps {
+  model: ModelProto;
+  applied: AppliedEdit[];
+  notes: string[];
+}
+
+function runOne(model: ModelProto, edit: Edit): EditStep {
+  const fn = REGISTRY[edit.kind] as EditFn<typeof edit.kind> | undefined;
+  if (!fn) throw new KilnError('UNAVAILABLE', `the "${edit.kind}" edit is not available in this build`);
+  return fn(model, edit as never);
+}
+
+/** Applies `edits` in order to `model` (a model whose weights are in memory: see detachWeights). */
+export function applyEdits(model: ModelProto, edits: readonly Edit[], file: string): AppliedSteps {
+  let current = model;
+  const applied: AppliedEdit[] = [];
+  const notes: string[] = [];
+  for (const edit of edits) {
+    const nodesBefore = current.graph?.node.length ?? 0;
+    let step: EditStep;
+    try {
+      step = runOne(current, edit);
+    } catch (err) {
+      if (err instanceof KilnError && !err.file)
+        throw new KilnError(err.code, `${file}: ${err.message}`, {
+          file,
+          ...(err.details ? { details: err.details } : {}),
+        });
+      throw err;
+    }
+    current = step.model;
+    applied.push({
+      kind: edit.kind,
+      summary: step.summary,
+      nodesBefore,
+      nodesAfter: current.graph?.node.length ?? 0,
+      exact: step.exact,
+    });
+    notes.push(...step.notes.map((n) => `${edit.kind}: ${n}`));
+  }
+  return { model: current, applied, notes };
+}

@@ -1,0 +1,41 @@
+/**
+ * The difference an edit made, by node, for the graph view to paint: nodes only the parent has
+ * (removed), only the result has (added), and nodes both have whose op, inputs, outputs or
+ * attributes differ (changed). Nodes are matched by name; an unnamed node by its first output.
+ */
+import type { AttributeProto, ModelProto, NodeProto } from '../onnx/model';
+
+export interface NodeChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+const keyOf = (n: NodeProto) => n.name || (n.output[0] ? `(${n.output[0]})` : `(${n.opType})`);
+
+function attrSig(a: AttributeProto): string {
+  const t = a.t
+    ? `${a.t.dataType}:${a.t.dims.join('x')}:${a.t.data.kind === 'bytes' ? a.t.data.bytes.length : a.t.data.kind}`
+    : '';
+  return `${a.name}=${a.type}:${a.i ?? ''}:${a.f ?? ''}:${a.ints?.join(',') ?? ''}:${a.floats?.join(',') ?? ''}:${a.s ? Buffer.from(a.s).toString('latin1') : ''}:${t}:${a.g ? a.g.node.length : ''}`;
+}
+
+const signature = (n: NodeProto) =>
+  `${n.domain}|${n.opType}|${n.input.join(',')}|${n.output.join(',')}|${n.attribute.map(attrSig).join(';')}`;
+
+export function nodeChanges(parent: ModelProto, child: ModelProto): NodeChanges {
+  const before = new Map<string, string>();
+  for (const n of parent.graph?.node ?? []) before.set(keyOf(n), signature(n));
+  const added: string[] = [];
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  for (const n of child.graph?.node ?? []) {
+    const k = keyOf(n);
+    seen.add(k);
+    const was = before.get(k);
+    if (was === undefined) added.push(k);
+    else if (was !== signature(n)) changed.push(k);
+  }
+  const removed = [...before.keys()].filter((k) => !seen.has(k));
+  return { added, removed, changed };
+}

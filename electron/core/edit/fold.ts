@@ -1,0 +1,150 @@
+/**
+ * Constant folding, as onnx-simplifier and Polygraphy's `--fold-constants` do it, without Python:
+ * Constant nodes become initializers; Identity and inference-time Dropout go; every node whose
+ * outputs are known before the model runs becomes initializers — shape arithmetic included
+ * (Shape → Gather → Unsqueeze → Concat → Reshape chains fold once the input shapes are fixed);
+ * then dead nodes, dead initializers and duplicate initializers go.
+ *
+ * The values come from Kiln's own shape inference, which already evaluates small constants (integer
+ * tensors up to 4,096 elements, float tensors up to 8) for its shape rules: no second evaluator and
+ * no ONNX Runtime session, so folding a 125k-node graph costs one inference pass. A node is folded
+ * only when every input is itself constant (an initializer that is not a graph input, or a folded
+ * output) or the node reads only its input's shape (Shape, Size); random ops never fold. Larger
+ * all-constant subgraphs (float weights through Transpose, say) are named in the notes, not folded.
+ * Integer folding is exact; float values are computed in double precision and rounded once, which
+ * the exactness measure checks like every other exact edit.
+ */
+import type { Edit } from '../../shared/api/edits';
+import { isDefaultDomain } from '../onnx/graph-edit';
+import { buildIR } from '../onnx/ir';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import { inferShapes } from '../onnx/shapes';
+import { constantNodeTensor, constTensor } from './const-tensor';
+import { removeIdentities } from './identities';
+import { copyModel } from './model-copy';
+import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
+import type { EditStep } from './step';
+
+const RANDOM = new Set([
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Multinomial',
+  'Bernoulli',
+]);
+/** Ops whose outputs depend only on their input's shape and type, not its values. */
+const SHAPE_ONLY = new Set(['Shape', 'Size']);
+/** How many unfolded all-constant nodes the notes name. */
+const NAMED = 5;
+
+export interface FoldCounts {
+  constants: number;
+  identities: number;
+  folded: number;
+  deadNodes: number;
+  deadInitializers: number;
+  merged: number;
+  /** All-constant nodes left (values too large for the evaluator, or of a type it does not carry). */
+  leftConstant: string[];
+}
+
+/** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
+function constantsToInitializers(g: GraphProto): number {
+  const outputs = new Set(g.output.map((o) => o.name));
+  const keep: NodeProto[] = [];
+  let moved = 0;
+  for (const n of g.node) {
+    const t =
+      n.opType === 'Constant' && isDefaultDomain(n) && !outputs.has(n.output[0] ?? '') ? constantNodeTensor(n) : null;
+    if (!t) {
+      keep.push(n);
+      continue;
+    }
+    g.initializer.push(t);
+    moved++;
+  }
+  g.node = keep;
+  return moved;
+}
+
+/** Replaces every node whose outputs shape inference knows by initializers. */
+function foldKnownNodes(model: ModelProto, g: GraphProto): { folded: number; left: string[] } {
+  const ir = buildIR(model);
+  const shapes = inferShapes(model, ir, { path: '' });
+  const tensorId = new Map<string, number>();
+  for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) tensorId.set(ir.tensorName[t] as string, t);
+  const overridable = new Set(g.input.map((v) => v.name));
+  const outputs = new Set(g.output.map((o) => o.name));
+  const constant = new Set(g.initializer.map((t) => t.name).filter((n) => !overridable.has(n)));
+  const keep: NodeProto[] = [];
+  const made: TensorProto[] = [];
+  const left: string[] = [];
+  for (const n of g.node) {
+    const inputsConstant = n.input.every((x) => !x || constant.has(x));
+    const candidate =
+      isDefaultDomain(n) &&
+      !RANDOM.has(n.opType) &&
+      n.output.length > 0 &&
+      !n.attribute.some((a) => a.g || a.graphs) &&
+      (inputsConstant || SHAPE_ONLY.has(n.opType)) &&
+      !n.output.some((o) => outputs.has(o));
+    const tensors = candidate ? n.output.map((o) => (o ? known(o) : null)) : [];
+    if (candidate && tensors.length > 0 && tensors.every((t, i) => t || !n.output[i])) {
+      for (const t of tensors) if (t) made.push(t);
+      for (const o of n.output) if (o) constant.add(o);
+      continue;
+    }
+    if (candidate && inputsConstant && n.input.some(Boolean)) left.push(n.name || n.opType);
+    keep.push(n);
+  }
+  function known(name: string): TensorProto | null {
+    const t = tensorId.get(name);
+    const c = t === undefined ? undefined : shapes.consts.get(t);
+    return c ? constTensor(name, c) : null;
+  }
+  g.node = keep;
+  g.initializer.push(...made);
+  return { folded: made.length > 0 ? g.node.length : 0, left };
+}
+
+/** Folds `m`'s main graph in place (a copy the caller owns) and says what went. */
+export function foldGraph(m: ModelProto): FoldCounts {
+  const g = m.graph;
+  if (!g)
+    return { constants: 0, identities: 0, folded: 0, deadNodes: 0, deadInitializers: 0, merged: 0, leftConstant: [] };
+  const constants = constantsToInitializers(g);
+  const identities = removeIdentities(g);
+  const before = g.node.length;
+  const { left } = foldKnownNodes(m, g);
+  const folded = before - g.node.length;
+  const deadNodes = removeDeadNodes(g);
+  const merged = mergeDuplicateInitializers(g);
+  const deadInitializers = removeDeadInitializers(g);
+  dropStaleValueInfo(g);
+  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left };
+}
+
+export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
+  const m = copyModel(model);
+  const before = m.graph?.node.length ?? 0;
+  const c = foldGraph(m);
+  const after = m.graph?.node.length ?? 0;
+  const parts = [
+    c.folded && `${c.folded} node${c.folded === 1 ? '' : 's'} computed ahead of time`,
+    c.constants && `${c.constants} Constant node${c.constants === 1 ? '' : 's'} made initializers`,
+    c.identities && `${c.identities} Identity/Dropout removed`,
+    c.deadNodes && `${c.deadNodes} unused node${c.deadNodes === 1 ? '' : 's'} removed`,
+    c.merged && `${c.merged} duplicate initializer${c.merged === 1 ? '' : 's'} merged`,
+    c.deadInitializers && `${c.deadInitializers} unused initializer${c.deadInitializers === 1 ? '' : 's'} removed`,
+  ].filter(Boolean);
+  const summary = parts.length > 0 ? `folded: ${before} → ${after} nodes (${parts.join(', ')})` : 'nothing to fold';
+  const notes: string[] = [];
+  if (c.leftConstant.length > 0) {
+    const named = c.leftConstant.slice(0, NAMED).join(', ');
+    notes.push(
+      `${c.leftConstant.length} node${c.leftConstant.length === 1 ? '' : 's'} with only constant inputs ${c.leftConstant.length === 1 ? 'was' : 'were'} left as ${c.leftConstant.length === 1 ? 'it is' : 'they are'} (values too large to compute ahead here): ${named}${c.leftConstant.length > NAMED ? ', …' : ''}`,
+    );
+  }
+  return { model: m, summary, exact: true, notes };
+}

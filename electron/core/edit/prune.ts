@@ -1,0 +1,82 @@
+/**
+ * The clean-up half of folding: nodes whose outputs nothing reads (walked backwards from the graph
+ * outputs, so a dead chain goes whole), initializers nothing reads, initializers that hold the same
+ * values as another (readers pointed at the first), and value_info of tensors that no longer exist.
+ * Initializers that are also graph inputs can be overridden at run time: they are never merged.
+ */
+import { createHash } from 'node:crypto';
+import type { GraphProto, NodeProto, TensorProto } from '../onnx/model';
+import { tensorRawBytes } from '../onnx/values';
+import { nodeReads, namesRead, replaceReads } from './rewire';
+
+/** Removes nodes none of whose outputs is needed; returns how many went. */
+export function removeDeadNodes(g: GraphProto): number {
+  const needed = new Set(g.output.map((o) => o.name));
+  const keep: NodeProto[] = [];
+  for (let i = g.node.length - 1; i >= 0; i--) {
+    const n = g.node[i] as NodeProto;
+    if (!n.output.some((o) => o && needed.has(o))) continue;
+    keep.push(n);
+    for (const x of nodeReads(n)) needed.add(x);
+  }
+  const removed = g.node.length - keep.length;
+  if (removed > 0) g.node = keep.reverse();
+  return removed;
+}
+
+/** Removes initializers nothing reads (graph inputs keep theirs); returns how many went. */
+export function removeDeadInitializers(g: GraphProto): number {
+  const read = namesRead(g);
+  for (const o of g.output) read.add(o.name);
+  for (const v of g.input) read.add(v.name);
+  const before = g.initializer.length;
+  g.initializer = g.initializer.filter((t) => read.has(t.name));
+  return before - g.initializer.length;
+}
+
+/** Tensors whose bytes are in memory or a file (what merging compares); strings and the rest are skipped. */
+function bytesOf(t: TensorProto): Uint8Array | null {
+  const d = t.data;
+  if (d.kind !== 'bytes' && d.kind !== 'external') return null;
+  try {
+    return tensorRawBytes(t, { path: '' });
+  } catch {
+    return null;
+  }
+}
+
+/** Points readers of an initializer equal to an earlier one at the earlier one; returns how many merged. */
+export function mergeDuplicateInitializers(g: GraphProto): number {
+  const pinned = new Set([...g.input.map((v) => v.name), ...g.output.map((v) => v.name)]);
+  // Only tensors of the same type, dims and size can be equal: hash just those.
+  const groups = new Map<string, TensorProto[]>();
+  for (const t of g.initializer) {
+    if (pinned.has(t.name) || (t.data.kind !== 'bytes' && t.data.kind !== 'external')) continue;
+    const key = `${t.dataType}|${t.dims.join(',')}|${t.data.kind === 'bytes' ? t.data.bytes.length : t.data.length}`;
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
+  }
+  const map = new Map<string, string>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const first = new Map<string, { name: string; bytes: Uint8Array }>();
+    for (const t of group) {
+      const b = bytesOf(t);
+      if (!b) continue;
+      const h = createHash('sha1').update(b).digest('hex');
+      const same = first.get(h);
+      if (same === undefined) first.set(h, { name: t.name, bytes: b });
+      else if (Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(same.bytes)) map.set(t.name, same.name);
+    }
+  }
+  if (map.size === 0) return 0;
+  replaceReads(g, map);
+  g.initializer = g.initializer.filter((t) => !map.has(t.name));
+  return map.size;
+}
+
+/** Drops value_info of tensors nothing makes any more (and of initializers, whose type is their own). */
+export function dropStaleValueInfo(g: GraphProto): void {
+  const made = new Set<string>();
+  for (const n of g.node) for (const o of n.output) if (o) made.add(o);
+  g.valueInfo = g.valueInfo.filter((v) => made.has(v.name));
+}
