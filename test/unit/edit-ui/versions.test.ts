@@ -103,7 +103,7 @@ describe('versions', () => {
 });
 
 describe('difference paint', () => {
-  it('added and changed nodes in their own colours, the rest unpainted, the removed counted in the title', () => {
+  it('added and changed nodes in their own colours, the rest as unchanged (grey), the removed counted in the title', () => {
     const o = diffOverlay(
       { added: ['c1'], changed: ['n2'], removed: ['r1', 'r2'] },
       ['n1', 'n2', 'c1', 'n3'],
@@ -111,13 +111,14 @@ describe('difference paint', () => {
     );
     expect(o.kind).toBe('category');
     expect(o.labels).toEqual([...DIFF_LABELS]);
-    expect(Array.from(o.codes!)).toEqual([-1, 1, 0, -1]);
+    expect(Array.from(o.codes!)).toEqual([9, 1, 0, 9]);
+    expect(o.labels![9]).toBe('unchanged');
     expect(o.name).toBe('Difference to p.onnx · 2 nodes removed');
   });
 
   it('a node both added and listed changed reads as added; no removal, no count', () => {
     const o = diffOverlay({ added: ['a'], changed: ['a'], removed: [] }, ['a', 'b'], 'p.onnx');
-    expect(Array.from(o.codes!)).toEqual([0, -1]);
+    expect(Array.from(o.codes!)).toEqual([0, 9]);
     expect(o.name).toBe('Difference to p.onnx');
   });
 });
