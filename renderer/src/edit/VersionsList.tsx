@@ -21,17 +21,19 @@ function Exactness({ e }: { e: EditReport['exactness'] }) {
       <span className={e.exact ? 'good' : 'warn'}>
         {e.exact ? 'Outputs unchanged' : 'Outputs moved'} ({e.samples} {e.inputs} sample{e.samples === 1 ? '' : 's'})
       </span>
-      <table className="edit-exact">
-        <tbody>
-          {e.outputs.slice(0, 12).map((o) => (
-            <tr key={o.name}>
-              <td className="kg-break">{o.name}</td>
-              <td title="largest absolute difference">max abs {num(o.maxAbs)}</td>
-              <td>cos {o.cosine.toFixed(6)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ul className="edit-exact">
+        {e.outputs.slice(0, 12).map((o) => (
+          <li key={o.name}>
+            <span className="kg-break">{o.name}</span>{' '}
+            <span
+              className="kg-muted"
+              title="largest absolute difference, and cosine similarity, to the parent's output"
+            >
+              max abs {num(o.maxAbs)} · cos {o.cosine.toFixed(6)}
+            </span>
+          </li>
+        ))}
+      </ul>
       {e.outputs.length > 12 && <span className="kg-muted">+{e.outputs.length - 12} more outputs</span>}
     </div>
   );
