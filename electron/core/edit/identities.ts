@@ -19,6 +19,7 @@ function isCopy(n: NodeProto, read: ReadonlySet<string>): boolean {
 
 /** Removes the copies from `g` (changed in place: the caller's copy); returns how many went. */
 export function removeIdentities(g: GraphProto): number {
+  if (!g.node.some((n) => n.opType === 'Identity' || n.opType === 'Dropout')) return 0;
   const read = namesRead(g);
   const outputs = new Set(g.output.map((o) => o.name));
   const fixed = new Set([...g.input.map((v) => v.name), ...g.initializer.map((t) => t.name), ...outputs]);

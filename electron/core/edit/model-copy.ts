@@ -14,6 +14,9 @@ import { tensorRawBytes, type TensorSource } from '../onnx/values';
 /** A copy of `model` whose tensors hold their bytes in memory (external data stays external). */
 export function detachWeights(model: ModelProto, src: TensorSource): ModelProto {
   const copy = copyModel(model);
+  // Tensor attributes are shared by copyNode: give the nodes holding them their own before changing them.
+  for (const nodes of [copy.graph?.node ?? [], ...copy.functions.map((f) => f.node)])
+    for (const n of nodes) if (n.attribute.some((a) => a.t || a.tensors)) n.attribute = n.attribute.map(copyAttr);
   forEachTensor(copy, (t) => {
     const d = t.data;
     // Strings have no raw form: they stay typed fields of the source (written with its bytes).
@@ -34,11 +37,12 @@ const copyAttr = (a: AttributeProto): AttributeProto => {
 
 export const copyTensor = (t: TensorProto): TensorProto => ({ ...t, dims: [...t.dims] });
 export const copyValueInfo = (v: ValueInfoProto): ValueInfoProto => ({ ...v });
+/** Attributes are shared unless they hold a body (whose nodes a rewrite may rename): edits replace them, never mutate. */
 export const copyNode = (n: NodeProto): NodeProto => ({
   ...n,
   input: [...n.input],
   output: [...n.output],
-  attribute: n.attribute.map(copyAttr),
+  attribute: n.attribute.some((a) => a.g || a.graphs) ? n.attribute.map(copyAttr) : [...n.attribute],
 });
 
 export function copyGraph(g: GraphProto): GraphProto {
@@ -59,9 +63,8 @@ export function copyGraph(g: GraphProto): GraphProto {
 
 /** A copy of `model` an edit may change freely (tensor bytes and types are shared: replace, never mutate them). */
 export function copyModel(model: ModelProto): ModelProto {
-  const { names: _names, ...rest } = model;
   return {
-    ...rest,
+    ...model,
     opsetImport: model.opsetImport.map((o) => ({ ...o })),
     metadataProps: model.metadataProps.map((e) => ({ ...e })),
     graph: model.graph ? copyGraph(model.graph) : undefined,

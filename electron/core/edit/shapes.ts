@@ -10,7 +10,7 @@ import type { Edit } from '../../shared/api/edits';
 import { KilnError } from '../../shared/api/errors';
 import type { Dimension, GraphProto, ModelProto, TypeProto, ValueInfoProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
-import { copyModel } from './model-copy';
+import { copyValueInfo } from './model-copy';
 import type { EditStep } from './step';
 
 type Dim = number | string;
@@ -19,6 +19,21 @@ const show = (dims: readonly Dimension[]) =>
   dims.map((d) => (d.value !== undefined ? String(d.value) : d.param || '?')).join('×') || 'a scalar';
 
 /** The graph inputs fed at run time (not initializers). */
+/** A copy of `model` for an edit of types only: new input, output and value_info entries; nodes shared. */
+function copyTypes(model: ModelProto): ModelProto {
+  const g = model.graph;
+  if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph');
+  return {
+    ...model,
+    graph: {
+      ...g,
+      input: g.input.map(copyValueInfo),
+      output: g.output.map(copyValueInfo),
+      valueInfo: g.valueInfo.map(copyValueInfo),
+    },
+  };
+}
+
 function realInputs(g: GraphProto): ValueInfoProto[] {
   const inits = new Set(g.initializer.map((t) => t.name));
   return g.input.filter((v) => !inits.has(v.name));
@@ -54,7 +69,7 @@ function substitute(g: GraphProto, subst: ReadonlyMap<string, Dim>, skip: Readon
 }
 
 export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes' }>): EditStep {
-  const m = copyModel(model);
+  const m = copyTypes(model);
   const g = m.graph as GraphProto;
   const inputs = realInputs(g);
   const byName = new Map(inputs.map((v) => [v.name, v]));
@@ -109,9 +124,9 @@ export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes
       );
     subst.set(param, to);
   }
+  const touched = inputs.filter((v) => !done.has(v) && dimsOf(v)?.some((d) => d.param && subst.has(d.param)));
   const others = substitute(g, subst, done);
   const notes: string[] = [];
-  const touched = inputs.filter((v) => !done.has(v) && dimsOf(v)?.some((d) => d.param && subst.has(d.param)));
   if (touched.length > 0)
     notes.push(
       `${touched.map((v) => v.name).join(', ')} share${touched.length === 1 ? 's' : ''} a dim with the inputs set, and followed them`,
@@ -122,7 +137,7 @@ export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes
 }
 
 export function dynamicBatch(model: ModelProto, edit: Extract<Edit, { kind: 'dynamicBatch' }>): EditStep {
-  const m = copyModel(model);
+  const m = copyTypes(model);
   const g = m.graph as GraphProto;
   const changed: string[] = [];
   const olds = new Set<string>();
