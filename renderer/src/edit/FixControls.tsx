@@ -42,6 +42,7 @@ export function ApplyFix({ fix, shapes, label }: { fix: Fix; shapes: FixShapes; 
       >
         {running === fix.key ? 'Applying…' : (label ?? fix.label)}
       </button>
+      {label && <span className="edit-fix-name">{fix.label}</span>}
       {problem ? (
         <p className="edit-error" role="alert">
           {problem}

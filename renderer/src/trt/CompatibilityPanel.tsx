@@ -216,7 +216,7 @@ export function CompatibilityPanel() {
                     </td>
                     <td className="compat-text">{g.reason}</td>
                     <td className="compat-text">{g.suggestion}</td>
-                    <td>{fix && <ApplyFix fix={fix} shapes={fixShapes} label="Apply" />}</td>
+                    <td className="compat-fix">{fix && <ApplyFix fix={fix} shapes={fixShapes} label="Apply" />}</td>
                   </tr>
                 ))}
             </tbody>
