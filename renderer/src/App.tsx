@@ -23,6 +23,8 @@ import { ComparePanel } from './compare/ComparePanel';
 import { DiffLauncher } from './diff/DiffLauncher';
 import { DiffView } from './diff/DiffView';
 import { useDiff } from './diff/store';
+import { NodeActions } from './edit/NodeActions';
+import { VersionsList } from './edit/VersionsList';
 
 function useTheme() {
   const theme = useApp((s) => s.theme);
@@ -129,6 +131,7 @@ export function App() {
       <div className="body">
         {(summary || graph) && (
           <aside className="leftpanel">
+            <VersionsList />
             {summary ? (
               <SummaryView summary={summary} />
             ) : (
@@ -182,6 +185,8 @@ export function App() {
                 graphName={shown?.label ?? (summary ? summary.graphName || summary.fileName : 'graph')}
                 loadNodeDetails={loadNodeDetails}
                 onOpenSubgraph={(id, label) => void openSubgraph(id, label)}
+                // Edits reach the main graph's nodes (a subgraph's are not named by the edits).
+                nodeActions={shown ? undefined : (node) => <NodeActions key={node} node={node} />}
               />
             </>
           ) : (

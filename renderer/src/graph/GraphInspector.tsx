@@ -3,7 +3,7 @@
  * and shape, and the nodes that produce and consume them (click to jump). Reads the selection from
  * the graph store, so the app can also mount it in its own inspector panel.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { NodeDetails } from '../../../electron/shared/api/contract';
 import type { GraphController } from './controller';
 import { describeNode, formatDims, type TensorInfo } from './inspect';
@@ -16,6 +16,8 @@ export interface GraphInspectorProps {
   loadDetails?: (node: number) => Promise<NodeDetails>;
   /** Follow an If/Loop/Scan body (graph id from the payload's subgraphs). */
   onOpenSubgraph?: (graph: number, label: string) => void;
+  /** What can be done to the selected node (rendered under its name and figures). */
+  nodeActions?: (node: number) => ReactNode;
 }
 
 type DetailsState = { node: number; details?: NodeDetails; error?: string } | null;
@@ -40,7 +42,7 @@ function useNodeDetails(node: number | null, load?: (node: number) => Promise<No
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
 const fmt = (x: number) => (Math.abs(x) >= 1e4 ? compact.format(x) : Number(x.toPrecision(4)).toString());
 
-export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph }: GraphInspectorProps) {
+export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph, nodeActions }: GraphInspectorProps) {
   const model = useGraphStore((s) => s.model);
   const node = useGraphStore((s) => s.selectedNode);
   const group = useGraphStore((s) => s.selectedGroup);
@@ -149,6 +151,7 @@ export function GraphInspector({ onJump, controller, loadDetails, onOpenSubgraph
           </>
         )}
       </dl>
+      {nodeActions?.(info.id)}
       {details?.error && <p className="kg-muted">Details unavailable: {details.error}</p>}
       {details?.details && details.details.attributes.length > 0 && (
         <>

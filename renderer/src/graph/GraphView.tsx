@@ -4,7 +4,16 @@
  * `data-state="ready"` and `data-visible-nodes` once the first interactive frame is drawn.
  */
 import type { NodeDetails } from '../../../electron/shared/api/contract';
-import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ChangeEvent,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react';
 import type { GraphPayload } from '../../../electron/shared/api/contract';
 import { GraphController } from './controller';
 import type { DrawStats } from './render';
@@ -26,6 +35,8 @@ export interface GraphViewProps {
   /** Reads a node's attributes and weight statistics (the app asks the engine host). */
   loadNodeDetails?: (node: number) => Promise<NodeDetails>;
   onOpenSubgraph?: (graph: number, label: string) => void;
+  /** What the inspector offers to do with the selected node (the app's model edits). */
+  nodeActions?: (node: number) => ReactNode;
 }
 
 type OverlayChoice = 'category' | 'op' | 'fanin' | 'fanout' | 'depth' | 'imported';
@@ -43,6 +54,7 @@ export function GraphView({
   inspector = true,
   loadNodeDetails,
   onOpenSubgraph,
+  nodeActions,
 }: GraphViewProps) {
   const model = useMemo<GraphModel>(() => {
     const built = buildModel(payload);
@@ -425,6 +437,7 @@ export function GraphView({
             controller={ctl}
             loadDetails={loadNodeDetails}
             onOpenSubgraph={onOpenSubgraph}
+            nodeActions={nodeActions}
           />
         )}
       </div>

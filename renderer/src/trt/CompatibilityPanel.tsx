@@ -1,13 +1,17 @@
 /**
  * TensorRT readiness before any build: which nodes the ONNX parser of TensorRT 10 or 11 cannot
  * take, why, and a way forward, one row per op and message with its nodes collapsed; filters by
- * status; click a node to jump to it; paint the statuses on the graph.
+ * status; click a node to jump to it; paint the statuses on the graph; apply the edit a finding's
+ * way forward calls for, or fix all for TensorRT (edit/FixControls.tsx).
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import type { NodeOverlay } from '../graph/overlay';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
+import { ApplyFix, FixStrip } from '../edit/FixControls';
+import { groupFixes, hasDynamicInputs, modelFixes } from '../edit/fixes';
+import { useShapeFields } from '../profile/ShapeFields';
 import { useTrt, type TrtMajor } from './store';
 import './trt.css';
 
@@ -47,6 +51,8 @@ export function fusionHulls(check: TrtCheck) {
     .slice(0, 2000)
     .map((g) => ({ label: g.label, nodes: g.nodes, color: HULL_COLOURS[g.kind] ?? '#76b7b2' }));
 }
+
+const NO_INPUTS: [] = [];
 
 type GroupNode = TrtCheck['groups'][number]['nodes'][number];
 const SHOWN = 3;
@@ -91,6 +97,11 @@ export function CompatibilityPanel() {
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const [hidden, setHidden] = useState<Set<Status>>(new Set());
   const result = checks[trt];
+  const fixShapes = useShapeFields(summary?.inputs ?? NO_INPUTS);
+  const fixes = useMemo(
+    () => (result && summary ? groupFixes(result, hasDynamicInputs(summary)) : []),
+    [result, summary],
+  );
 
   useEffect(() => {
     if (summary) forModel(summary.sha256);
@@ -162,6 +173,9 @@ export function CompatibilityPanel() {
           </>
         )}
       </header>
+      {result && summary && (result.findings.length > 0 || modelFixes(summary).length > 0) && (
+        <FixStrip summary={summary} trt={trt} shapes={fixShapes} />
+      )}
       {result && (
         <>
           <div className="compat-filters">
@@ -192,13 +206,15 @@ export function CompatibilityPanel() {
                 <th>Nodes</th>
                 <th>Why</th>
                 <th>Way forward</th>
+                <th>Fix</th>
               </tr>
             </thead>
             <tbody>
               {result.groups
-                .filter((g) => !hidden.has(g.status))
+                .map((g, i) => ({ g, fix: fixes[i] ?? null }))
+                .filter(({ g }) => !hidden.has(g.status))
                 .slice(0, 500)
-                .map((g, i) => (
+                .map(({ g, fix }, i) => (
                   <tr key={`${g.op}-${i}`} className={g.status} data-testid="compat-group">
                     <td>
                       <span className={`badge ${g.status}`}>{STATUS_LABEL[g.status]}</span>
@@ -212,6 +228,7 @@ export function CompatibilityPanel() {
                     </td>
                     <td className="compat-text">{g.reason}</td>
                     <td className="compat-text">{g.suggestion}</td>
+                    <td className="compat-fix">{fix && <ApplyFix fix={fix} shapes={fixShapes} label="Apply" />}</td>
                   </tr>
                 ))}
             </tbody>
