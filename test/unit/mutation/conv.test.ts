@@ -289,7 +289,10 @@ describe('MaxUnpool', () => {
     maxUnpool(
       ctx({
         op: 'MaxUnpool',
-        inputs: [x, { dtype: 'int64', dims: null }, shape ? { dtype: 'int64', dims: [shape.length] } : undefined],
+        // No third input at all without a shape (an absent output_shape, not one known only at run time).
+        inputs: shape
+          ? [x, { dtype: 'int64', dims: null }, { dtype: 'int64', dims: [shape.length] }]
+          : [x, { dtype: 'int64', dims: null }],
         consts: shape ? [undefined, undefined, i64(shape)] : [],
         attrs,
       }),
