@@ -116,6 +116,7 @@ export const MODULES = {
     tests: [
       'test/unit/mutation/wire.test.ts',
       'test/unit/mutation/wire-limits.test.ts',
+      'test/unit/mutation/wire-interning.test.ts',
       'test/unit/onnx/round-trip.test.ts',
       'test/unit/onnx/summary.test.ts',
     ],
