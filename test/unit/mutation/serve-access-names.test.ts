@@ -26,7 +26,7 @@ afterAll(() => fs.rmSync(rendererDir, { recursive: true, force: true }));
 
 /** Runs `body` against a server started with these options, and stops it. */
 async function withServer(
-  options: { host?: string; allowHosts?: string[] },
+  options: { host?: string; allowHosts?: string[]; log?: (line: string) => void },
   body: (s: RunningServer) => Promise<void>,
 ): Promise<void> {
   const s = await startServer({ port: 0, rendererDir, token: TOKEN, ...options });
@@ -121,7 +121,8 @@ describe('downloads', () => {
     request(s.port, { method, path: `/download${query}`, headers });
 
   it('need GET or HEAD, then an allowed Origin, then the token, before any file is looked up', async () => {
-    await withServer({}, async (s) => {
+    const logged: string[] = [];
+    await withServer({ log: (line) => logged.push(line) }, async (s) => {
       const which = errorBody('INVALID_ARGUMENT', 'say which file: variant=<id> or export=<path>');
       expect(await download(s, `?token=${TOKEN}`)).toEqual({ status: 400, body: which });
       expect(await download(s, `?token=${TOKEN}`, { origin: s.origin })).toEqual({ status: 400, body: which });
@@ -148,6 +149,8 @@ describe('downloads', () => {
       // Not the download path: the page.
       expect((await request(s.port, { path: `/downloads?token=${TOKEN}` })).status).toBe(404);
     });
+    // Each refusal is the whole answer: nothing went on to answer twice and fail.
+    expect(logged.filter((line) => line.includes('failed'))).toEqual([]);
   });
 });
 
@@ -164,6 +167,7 @@ describe('name rules', () => {
     expect(parseAllowHosts(['[10.0.0.5]', '[gpu-box]', '[::]'])).toEqual(['10.0.0.5', 'gpu-box', '[::]']);
     expect(() => parseAllowHosts(['ok.lan, GPU Box '])).toThrow(/"GPU Box" is not one$/);
     expect(() => parseAllowHosts(['[gpu'])).toThrow(/"\[gpu" is not one/);
+    expect(() => parseAllowHosts(['gpu]'])).toThrow(/"gpu\]" is not one/);
   });
 
   it('--allow-host: labels of 1 to 63 letters, digits and inner hyphens; names to 253 characters', () => {
