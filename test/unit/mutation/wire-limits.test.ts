@@ -65,8 +65,10 @@ describe('uint32 past four bytes', () => {
   });
 
   it('refuses a sign extension that is cut short, broken, or lacks bit 31', () => {
-    // Ends after six bytes: a 64-bit negative needs all ten.
+    // Ends after six bytes, or after the fifth: a 64-bit negative needs all ten (what follows is
+    // the next field).
     expect(failure([...ff(5), 0x7f, 0x00], (r) => r.uint32())).toEqual({ offset: 4, reason: TOO_LARGE });
+    expect(failure([...ff(4), 0x7f, ...ff(4), 0x01], (r) => r.uint32())).toEqual({ offset: 4, reason: TOO_LARGE });
     // A clear bit among the ones.
     expect(failure([...ff(5), 0xfe, ...ff(3), 0x01], (r) => r.uint32())).toEqual({ offset: 4, reason: TOO_LARGE });
     // Bit 63 clear in the tenth byte.
