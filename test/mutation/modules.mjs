@@ -53,7 +53,7 @@ export const MODULES = {
     mutate: () => ['electron/shared/compare/metrics.ts'],
     // Not test/integration/compare.test.ts: its ONNX Runtime comparisons take seconds and run for
     // every mutant of errorMetrics; metrics.test.ts checks the same functions on worked examples.
-    tests: ['test/unit/mutation/metrics.test.ts'],
+    tests: ['test/unit/mutation/metrics.test.ts', 'test/unit/mutation/metrics-verdict.test.ts'],
   },
   calibrators: {
     what: 'calibrator thresholds (max, percentile, entropy, MSE)',
