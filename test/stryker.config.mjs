@@ -25,7 +25,8 @@ const config = {
   timeoutMS: 5_000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 10,
-  tempDirName: 'test/.tmp/stryker',
+  // Stryker deletes this folder whole after each run: two runs at once need a folder each.
+  tempDirName: process.env.KILN_MUTATE_TEMP ?? 'test/.tmp/stryker',
   // The sandbox needs sources, tests and fixtures, not build output or reports.
   ignorePatterns: ['dist', 'native/build', 'test-results', 'playwright-report', 'test/.tmp', '.kiln-cache'],
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -33,6 +33,7 @@ function range(file, from, until) {
 }
 
 const SERVER = 'electron/serve/server.ts';
+const DOWNLOADS = 'electron/serve/downloads.ts';
 
 /**
  * name -> { what, mutate: Stryker mutate patterns, tests: Vitest test files }. Tests run in the
@@ -52,7 +53,7 @@ export const MODULES = {
     mutate: () => ['electron/shared/compare/metrics.ts'],
     // Not test/integration/compare.test.ts: its ONNX Runtime comparisons take seconds and run for
     // every mutant of errorMetrics; metrics.test.ts checks the same functions on worked examples.
-    tests: ['test/unit/mutation/metrics.test.ts'],
+    tests: ['test/unit/mutation/metrics.test.ts', 'test/unit/mutation/metrics-verdict.test.ts'],
   },
   calibrators: {
     what: 'calibrator thresholds (max, percentile, entropy, MSE)',
@@ -88,22 +89,37 @@ export const MODULES = {
     mutate: () => [
       // tokenOk, hostOk, originOk (and the allowed-hosts set they read).
       range(SERVER, /let allowedHosts = new Set/, /const server = http\.createServer/),
-      // The checks as handleHttp applies them: Host first, then POST, Origin and token for uploads.
-      range(SERVER, /if \(!hostOk\(req\)\)/, /const url = new URL/),
-      range(SERVER, /if \(!originOk\(req\)\)/, /let fileName = /),
+      // The checks as handleHttp applies them: Host first (and a request target that parses).
+      range(SERVER, /if \(!hostOk\(req\)\)/, /if \(await serveDownload/),
+      // Uploads: POST, then Origin, then the token.
+      range(SERVER, /if \(url\.pathname === BROWSER_MODE\.uploadPath\)/, /let fileName = /),
       // The WebSocket upgrade: path, Host, Origin and token.
       range(SERVER, /server\.on\('upgrade'/, /wss\.handleUpgrade/),
-      // Which hosts are this server's.
-      range(SERVER, /allowedHosts = new Set\(\[/, null),
+      // Which hosts are this server's, once the port is known.
+      range(SERVER, /allowedHosts = allowedHostSet\(/, null),
+      // Downloads: the same Origin and token checks, before any file is looked up.
+      range(DOWNLOADS, /if \(url\.pathname !== BROWSER_MODE\.downloadPath\)/, /const variant = url\.searchParams/),
+      // The names Host and Origin may carry: local ones, the bound address, --allow-host.
+      'electron/serve/allowed-hosts.ts',
     ],
     // Not test/integration/serve.test.ts: its upload test starts the engine host from dist/, which
     // the sandbox does not build; serve-access.test.ts covers every check it makes.
-    tests: ['test/unit/mutation/serve-access.test.ts'],
+    tests: [
+      'test/unit/mutation/serve-access.test.ts',
+      'test/unit/mutation/serve-access-names.test.ts',
+      'test/unit/serve/allowed-hosts.test.ts',
+    ],
   },
   wire: {
     what: 'protobuf wire reader',
     mutate: () => [range('electron/core/onnx/wire.ts', /^\/\*\*/, /^\/\/ ---- writing/)],
-    tests: ['test/unit/mutation/wire.test.ts', 'test/unit/onnx/round-trip.test.ts', 'test/unit/onnx/summary.test.ts'],
+    tests: [
+      'test/unit/mutation/wire.test.ts',
+      'test/unit/mutation/wire-limits.test.ts',
+      'test/unit/mutation/wire-interning.test.ts',
+      'test/unit/onnx/round-trip.test.ts',
+      'test/unit/onnx/summary.test.ts',
+    ],
   },
 };
 

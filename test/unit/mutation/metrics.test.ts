@@ -17,7 +17,7 @@ import {
 } from '../../../electron/shared/compare/metrics';
 import type { Thresholds } from '../../../electron/shared/compare/thresholds';
 
-const loose: Thresholds = { atol: 0.1, rtol: 0.1, cosine: 0.99, psnr: 30, snr: 20 };
+const loose: Thresholds = { atol: 0.1, rtol: 0.1, cosine: 0.99, psnr: 30, snr: 20, top1: null };
 
 function bins(entries: Record<number, number>): number[] {
   const h = new Array<number>(32).fill(0);
@@ -217,7 +217,7 @@ describe('passes', () => {
     ...errorMetrics([1, 2], [1, 2], loose),
     ...over,
   });
-  const t: Thresholds = { atol: 1e-3, rtol: 1e-3, cosine: 0.99, psnr: 30, snr: 20 };
+  const t: Thresholds = { atol: 1e-3, rtol: 1e-3, cosine: 0.99, psnr: 30, snr: 20, top1: null };
 
   it('at every threshold exactly: passes', () => {
     expect(passes(m({ cosine: 0.99, psnr: 30, snr: 20 }), t, { index: 0, cosine: 0.99 })).toEqual({

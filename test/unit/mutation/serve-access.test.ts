@@ -7,11 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../electron/serve/server';
+import { errorBody, rawReply, request as rawRequest, upgradeHeaders, type RawRequest } from './raw-http';
 
 let server: RunningServer;
 let rendererDir: string;
@@ -28,58 +28,11 @@ afterEach(async () => {
   fs.rmSync(rendererDir, { recursive: true, force: true });
 });
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
 /** One request with exactly these headers (Host included, unless `noHost`), to `port` on 127.0.0.1. */
-function request(
-  opts: {
-    method?: string;
-    path?: string;
-    headers?: Record<string, string>;
-    body?: Buffer;
-    port?: number;
-    noHost?: boolean;
-  } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const port = opts.port ?? server.port;
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: opts.method ?? 'GET',
-        path: opts.path ?? '/',
-        headers: opts.noHost ? { ...opts.headers } : { host: `127.0.0.1:${port}`, ...opts.headers },
-        setHost: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode ?? 0, body: '' });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+const request = (opts: RawRequest & { port?: number } = {}) => rawRequest(opts.port ?? server.port, opts);
 
 /** A raw request over a socket (HTTP/1.0, which may leave out Host); the whole reply. */
-function http10(raw: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(server.port, '127.0.0.1', () => socket.write(raw));
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.on('error', reject);
-  });
-}
+const http10 = (raw: string) => rawReply(server.port, raw);
 
 const upload = (headers: Record<string, string>, method = 'POST') =>
   request({ method, path: '/upload', headers: { 'x-kiln-filename': 'm.onnx', ...headers }, body: Buffer.from('onnx') });
@@ -88,17 +41,11 @@ const upload = (headers: Record<string, string>, method = 'POST') =>
 const upgrade = (query: string, headers: Record<string, string> = {}, pathname = '/api') =>
   request({
     path: `${pathname}${query}`,
-    headers: {
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-version': '13',
-      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-      ...headers,
-    },
+    headers: upgradeHeaders(headers),
   });
 
 const token = () => server.token;
-const error = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+const error = errorBody;
 
 describe('Host header (DNS rebinding)', () => {
   it("accepts each of this server's names, with its port", async () => {

