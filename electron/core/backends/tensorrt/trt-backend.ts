@@ -47,8 +47,18 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
   const plugin = loadPlugin();
   const a = await analyzeModel(modelPath);
   const trt = options.trt;
+  // An engine and its timings are tied to the TensorRT version and the GPU: both are in the keys.
+  const here = await pluginRuntime(plugin, ctx);
   const key = createHash('sha256')
-    .update(JSON.stringify({ model: a.summary.sha256, plugin: plugin.name, trt }))
+    .update(
+      JSON.stringify({
+        model: a.summary.sha256,
+        plugin: plugin.name,
+        tensorrt: here.tensorrt,
+        gpu: here.computeCapability,
+        trt,
+      }),
+    )
     .digest('hex')
     .slice(0, 24);
   const dir = path.join(cacheDir(), 'tensorrt', key);
@@ -67,7 +77,11 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     {
       onnx: path.resolve(modelPath),
       engine: enginePath,
-      timingCache: path.join(cacheDir(), 'tensorrt', `timing-${plugin.name}.cache`),
+      timingCache: path.join(
+        cacheDir(),
+        'tensorrt',
+        `timing-${plugin.name}-${here.tensorrt}-sm${here.computeCapability}.cache`,
+      ),
       nodes,
       ...(trt
         ? {
