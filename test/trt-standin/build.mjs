@@ -4,6 +4,7 @@
 // AddressSanitizer, into `out`. Returns where each landed. Compiles with g++; nothing is linked to
 // real TensorRT or CUDA.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +31,27 @@ export function headerVersion(include) {
   };
 }
 
-function gxx(args) {
+/**
+ * g++ with `args`, writing `output` — skipped where `output` was built from the same arguments and
+ * the same contents of `inputs` (a stamp beside it), so changing the plugin does not rebuild the
+ * stand-in.
+ */
+function gxx(args, output, inputs = []) {
+  const h = createHash('sha256').update(JSON.stringify(args));
+  for (const f of inputs) h.update(f).update(fs.readFileSync(f));
+  const key = h.digest('hex');
+  const stampFile = `${output}.stamp`;
+  if (fs.existsSync(output) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === key) return;
   const r = spawnSync('g++', ['-std=c++17', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`g++ ${args.join(' ')}\n${r.stderr}`);
+  fs.writeFileSync(stampFile, key);
 }
+
+const filesIn = (dir, ext = /\.(h|cc)$/) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => ext.test(f))
+    .map((f) => path.join(dir, f));
 
 /** The plugin's sources: every .cc in native/plugins/tensorrt. */
 export function pluginSources() {
@@ -57,25 +75,29 @@ export function buildStandin(include, out) {
   const warn = ['-Wall', '-Wno-unused-parameter', '-Wno-deprecated-declarations'];
   const src = path.join(here, 'standin');
   const core = path.join(lib, 'libkiln_standin.so');
-  gxx([
-    ...SAN,
-    ...warn,
-    '-shared',
-    '-fPIC',
-    ...inc,
-    '-I',
-    src,
-    '-I',
-    gen,
-    ...['state.cc', 'onnx.cc', 'model.cc', 'builder.cc', 'parser.cc', 'runtime.cc', 'cudart.cc'].map((f) =>
-      path.join(src, f),
-    ),
-    '-Wl,-soname,libkiln_standin.so',
-    '-o',
+  gxx(
+    [
+      ...SAN,
+      ...warn,
+      '-shared',
+      '-fPIC',
+      ...inc,
+      '-I',
+      src,
+      '-I',
+      gen,
+      ...['state.cc', 'onnx.cc', 'model.cc', 'builder.cc', 'parser.cc', 'runtime.cc', 'cudart.cc'].map((f) =>
+        path.join(src, f),
+      ),
+      '-Wl,-soname,libkiln_standin.so',
+      '-o',
+      core,
+      '-ldl',
+      '-lpthread',
+    ],
     core,
-    '-ldl',
-    '-lpthread',
-  ]);
+    [...filesIn(src), path.join(gen, 'stubs.h')],
+  );
   for (const name of [`libnvinfer.so.${v.major}`, `libnvonnxparser.so.${v.major}`, `libnvinfer_plugin.so.${v.major}`]) {
     fs.rmSync(path.join(lib, name), { force: true });
     fs.symlinkSync('libkiln_standin.so', path.join(lib, name));
@@ -84,55 +106,77 @@ export function buildStandin(include, out) {
     [12, 12080],
     [13, 13000],
   ])
-    gxx([
+    gxx(
+      [
+        ...SAN,
+        '-shared',
+        '-fPIC',
+        ...inc,
+        `-DSTANDIN_CUDART_VERSION=${version}`,
+        path.join(src, 'cudart_version.cc'),
+        `-Wl,-soname,libcudart.so.${major}`,
+        '-Wl,-rpath,$ORIGIN',
+        '-L',
+        lib,
+        '-lkiln_standin',
+        '-o',
+        path.join(lib, `libcudart.so.${major}`),
+      ],
+      path.join(lib, `libcudart.so.${major}`),
+      [path.join(src, 'cudart_version.cc')],
+    );
+  const resource = `libnvinfer_builder_resource.so.${v.major}.${v.minor}.${v.patch}`;
+  fs.writeFileSync(
+    path.join(gen, 'resource.cc'),
+    '// TensorRT builder resource stand-in\nint kilnStandinResource = 1;\n',
+  );
+  gxx(
+    ['-shared', '-fPIC', path.join(gen, 'resource.cc'), `-Wl,-soname,${resource}`, '-o', path.join(lib, resource)],
+    path.join(lib, resource),
+  );
+  const plugin = path.join(out, `libkiln_trt${v.major}.so`);
+  gxx(
+    [
       ...SAN,
+      '-Wall',
+      '-Wextra',
       '-shared',
       '-fPIC',
+      '-fvisibility=hidden',
       ...inc,
-      `-DSTANDIN_CUDART_VERSION=${version}`,
-      path.join(src, 'cudart_version.cc'),
-      `-Wl,-soname,libcudart.so.${major}`,
-      '-Wl,-rpath,$ORIGIN',
-      '-L',
-      lib,
-      '-lkiln_standin',
+      '-I',
+      path.join(root, 'native/include'),
+      '-I',
+      path.join(root, 'native/common'),
+      ...pluginSources(),
       '-o',
-      path.join(lib, `libcudart.so.${major}`),
-    ]);
-  const resource = `libnvinfer_builder_resource.so.${v.major}.${v.minor}.${v.patch}`;
-  fs.writeFileSync(path.join(gen, 'resource.cc'), '// TensorRT builder resource stand-in\nint kilnStandinResource = 1;\n');
-  gxx(['-shared', '-fPIC', path.join(gen, 'resource.cc'), `-Wl,-soname,${resource}`, '-o', path.join(lib, resource)]);
-  const plugin = path.join(out, `libkiln_trt${v.major}.so`);
-  gxx([
-    ...SAN,
-    '-Wall',
-    '-Wextra',
-    '-shared',
-    '-fPIC',
-    '-fvisibility=hidden',
-    ...inc,
-    '-I',
-    path.join(root, 'native/include'),
-    '-I',
-    path.join(root, 'native/common'),
-    ...pluginSources(),
-    '-o',
+      plugin,
+      '-ldl',
+      '-lpthread',
+    ],
     plugin,
-    '-ldl',
-    '-lpthread',
-  ]);
+    [
+      ...filesIn(path.join(root, 'native/plugins/tensorrt')),
+      ...filesIn(path.join(root, 'native/common')),
+      path.join(root, 'native/include/kiln_trt_plugin.h'),
+    ],
+  );
   const driver = path.join(out, 'driver');
-  gxx([
-    ...SAN,
-    '-I',
-    path.join(root, 'native/include'),
-    '-I',
-    path.join(root, 'native/common'),
-    path.join(here, 'driver.cc'),
-    '-o',
+  gxx(
+    [
+      ...SAN,
+      '-I',
+      path.join(root, 'native/include'),
+      '-I',
+      path.join(root, 'native/common'),
+      path.join(here, 'driver.cc'),
+      '-o',
+      driver,
+      '-ldl',
+      '-lpthread',
+    ],
     driver,
-    '-ldl',
-    '-lpthread',
-  ]);
+    [path.join(here, 'driver.cc'), ...filesIn(path.join(root, 'native/common'))],
+  );
   return { version: v, lib, core, plugin, driver, resource };
 }

@@ -39,7 +39,11 @@ export function cases(ctx) {
         { method: 'profile', request: { engine: engine('e2e'), iterations: 20, warmupMs: 1, useCudaGraph: true } },
         {
           method: 'run',
-          request: { engine: engine('e2e'), inputs: { x: { dims: [1, 3], dtype: 'float32', file: file('x.bin', f32([1, -2, 3])) } }, outputDir: out },
+          request: {
+            engine: engine('e2e'),
+            inputs: { x: { dims: [1, 3], dtype: 'float32', file: file('x.bin', f32([1, -2, 3])) } },
+            outputDir: out,
+          },
         },
       ],
     });
@@ -47,9 +51,68 @@ export function cases(ctx) {
     const [probe, built, prof, run] = r.steps;
     expect(probe.reply.available === true, 'probe: not available');
     expect(built.reply.layerInfo?.Layers?.length === 1, `build: layer info ${JSON.stringify(built.reply.layerInfo)}`);
-    expect(prof.reply.samplesMs.length === 20 && prof.reply.samplesMs.every((x) => x > 0.5), `profile samples ${prof.reply.samplesMs}`);
+    expect(
+      prof.reply.samplesMs.length === 20 && prof.reply.samplesMs.every((x) => x > 0.5),
+      `profile samples ${prof.reply.samplesMs}`,
+    );
     expect(fs.statSync(run.reply.outputs.y.file).size === 12, 'run: output y is not 12 bytes');
   });
+
+  const zoo = path.resolve(work, '../../../../fixtures/zoo');
+  for (const [name, profiles] of [
+    ['vit-tiny', {}],
+    [
+      'bert-tiny',
+      Object.fromEntries(
+        ['input_ids', 'attention_mask', 'token_type_ids'].map((n) => [n, { min: [1, 8], opt: [2, 16], max: [4, 32] }]),
+      ),
+    ],
+    ['ssdlite-tiny', {}],
+    ['unet-tiny', { image: { min: [1, 3, 32, 32], opt: [1, 3, 64, 64], max: [2, 3, 128, 128] } }],
+    ['kws-lstm-gru', {}],
+    ['mobilenetv3-fp16', {}],
+  ])
+    add(`the zoo's ${name}: build, profile and run end to end`, 'e2e', () => {
+      const onnx = path.join(zoo, `${name}.onnx`);
+      const out = fs.mkdtempSync(path.join(work, 'out-'));
+      const b = ctx.call({ steps: [build(onnx, name, { profiles })] });
+      expect(ok(b.steps[0]), `build: ${show(b.steps[0])}`);
+      const r = ctx.call({
+        steps: [
+          { method: 'profile', request: { engine: engine(name), iterations: 3, warmupMs: 1, useCudaGraph: true } },
+          { method: 'run', request: { engine: engine(name), inputs: zooInputs(name), outputDir: out } },
+        ],
+      });
+      r.steps.forEach((s, i) => expect(ok(s), `step ${i + 1} failed: ${show(s)}`));
+      for (const o of Object.values(r.steps[1].reply.outputs))
+        expect(
+          o.dims.every((d) => d >= 0),
+          `an output has dims ${JSON.stringify(o.dims)}`,
+        );
+    });
+  /** Inputs for a zoo model's run: valid values of the right dtype (token ids 0/1 fit any vocabulary). */
+  function zooInputs(name) {
+    const floats = (n) => f32(Array.from({ length: n }, (_, i) => ((i % 7) - 3) / 3));
+    const spec = {
+      'vit-tiny': { images: [[1, 3, 64, 64], 'float32'] },
+      'bert-tiny': {
+        input_ids: [[2, 16], 'int64'],
+        attention_mask: [[2, 16], 'int64'],
+        token_type_ids: [[2, 16], 'int64'],
+      },
+      'ssdlite-tiny': { image: [[3, 320, 320], 'float32'] },
+      'unet-tiny': { image: [[1, 3, 64, 64], 'float32'] },
+      'kws-lstm-gru': { features: [[1, 1, 40], 'float32'] },
+      'mobilenetv3-fp16': { input: [[1, 3, 64, 64], 'float32'] },
+    }[name];
+    const inputs = {};
+    for (const [input, [dims, dtype]] of Object.entries(spec)) {
+      const n = dims.reduce((a, b) => a * b, 1);
+      const bytes = dtype === 'int64' ? i64(Array.from({ length: n }, (_, i) => i % 2)) : floats(n);
+      inputs[input] = { dims, dtype, file: file(`${name}-${input}.bin`, bytes) };
+    }
+    return inputs;
+  }
 
   add('a data-dependent output (NonZero) gets an IOutputAllocator and its real shape', 1, () => {
     const out = fs.mkdtempSync(path.join(work, 'out-'));
@@ -59,7 +122,11 @@ export function cases(ctx) {
         { method: 'profile', request: { engine: engine('nonzero'), iterations: 3, warmupMs: 1 } },
         {
           method: 'run',
-          request: { engine: engine('nonzero'), inputs: { x: { dims: [4], dtype: 'float32', file: file('nz.bin', f32([0, 1, 0, 2])) } }, outputDir: out },
+          request: {
+            engine: engine('nonzero'),
+            inputs: { x: { dims: [4], dtype: 'float32', file: file('nz.bin', f32([0, 1, 0, 2])) } },
+            outputDir: out,
+          },
         },
       ],
     });
@@ -93,10 +160,16 @@ export function cases(ctx) {
 
   add('one logger for the process: a build then a profile, and overlapping builds', 2, () => {
     const r = ctx.call({
-      steps: [build(models.static, 'log1'), { method: 'profile', request: { engine: engine('log1'), iterations: 2, warmupMs: 1 } }],
+      steps: [
+        build(models.static, 'log1'),
+        { method: 'profile', request: { engine: engine('log1'), iterations: 2, warmupMs: 1 } },
+      ],
     });
     r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
-    const p = ctx.call({ parallel: true, steps: [build(models.static, 'log2'), build(models.dynamic, 'log3'), build(models.static, 'log4')] });
+    const p = ctx.call({
+      parallel: true,
+      steps: [build(models.static, 'log2'), build(models.dynamic, 'log3'), build(models.static, 'log4')],
+    });
     p.steps.forEach((s, i) => expect(ok(s), `parallel build ${i} failed: ${show(s)}`));
   });
 
@@ -118,13 +191,21 @@ export function cases(ctx) {
   });
   if (ctx.version.major === 10)
     add('a TensorRT 10.0 parser (no supportsModelV2) is never asked supportsModelV2', 3, () => {
-      const r = ctx.call({ set: { parser_version: '100001' }, steps: [build(models.refused, 'old-parser'), build(models.static, 'old-parser2')] });
+      const r = ctx.call({
+        set: { parser_version: '100001' },
+        steps: [build(models.refused, 'old-parser'), build(models.static, 'old-parser2')],
+      });
       expect(r.steps[0].status === 1, `refused model: ${show(r.steps[0])}`);
       expect(ok(r.steps[1]), `static model: ${show(r.steps[1])}`);
     });
 
   add('dynamic inputs the user did not list get a profile (dims 1, a warning)', 4, () => {
-    const r = ctx.call({ steps: [build(models.dynamic, 'dyn'), { method: 'profile', request: { engine: engine('dyn'), iterations: 2, warmupMs: 1 } }] });
+    const r = ctx.call({
+      steps: [
+        build(models.dynamic, 'dyn'),
+        { method: 'profile', request: { engine: engine('dyn'), iterations: 2, warmupMs: 1 } },
+      ],
+    });
     r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
     const w = (r.steps[0].reply.warnings ?? []).join(' ');
     expect(/x.*1/.test(w), `no warning names input x: ${w}`);
@@ -144,11 +225,19 @@ export function cases(ctx) {
   add('build says when it could not read its own engine back for layer information', 5, () => {
     const r = ctx.call({ set: { null: 'createInferRuntime' }, steps: [build(models.static, 'noinfo')] });
     expect(ok(r.steps[0]), show(r.steps[0]));
-    expect((r.steps[0].reply.warnings ?? []).some((w) => /layer information/.test(w)), show(r.steps[0]));
+    expect(
+      (r.steps[0].reply.warnings ?? []).some((w) => /layer information/.test(w)),
+      show(r.steps[0]),
+    );
   });
 
   add("a model using TensorRT's plugins (RoiAlign) parses, builds and deserializes", 6, () => {
-    const r = ctx.call({ steps: [build(models.roialign, 'roi'), { method: 'profile', request: { engine: engine('roi'), iterations: 2, warmupMs: 1 } }] });
+    const r = ctx.call({
+      steps: [
+        build(models.roialign, 'roi'),
+        { method: 'profile', request: { engine: engine('roi'), iterations: 2, warmupMs: 1 } },
+      ],
+    });
     r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
   });
 
@@ -162,17 +251,24 @@ export function cases(ctx) {
     expect(ok(r.steps[0]) && r.steps[0].reply.available === true, show(r.steps[0]));
   });
 
-  add('profile feeds valid inputs: Gather indices in range, bools 0/1, finite floats, written before warm-up', 9, () => {
-    const r = ctx.call({
-      steps: [
-        build(models.gather, 'gather'),
-        { method: 'profile', request: { engine: engine('gather'), iterations: 2, warmupMs: 1, useCudaGraph: true } },
-        build(models.static, 'floats'),
-        { method: 'profile', request: { engine: engine('floats'), iterations: 2, warmupMs: 1, noDataTransfers: true } },
-      ],
-    });
-    r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
-  });
+  add(
+    'profile feeds valid inputs: Gather indices in range, bools 0/1, finite floats, written before warm-up',
+    9,
+    () => {
+      const r = ctx.call({
+        steps: [
+          build(models.gather, 'gather'),
+          { method: 'profile', request: { engine: engine('gather'), iterations: 2, warmupMs: 1, useCudaGraph: true } },
+          build(models.static, 'floats'),
+          {
+            method: 'profile',
+            request: { engine: engine('floats'), iterations: 2, warmupMs: 1, noDataTransfers: true },
+          },
+        ],
+      });
+      r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
+    },
+  );
 
   add('a timing cache from another TensorRT is replaced, not left stale; builds share it safely', 10, () => {
     const cache = path.join(work, 'stale.cache');
@@ -182,11 +278,17 @@ export function cases(ctx) {
     expect(r.stats['timingCache.set'] === 1, `setTimingCache accepted ${r.stats['timingCache.set']} time(s)`);
     const text = fs.readFileSync(cache, 'utf8');
     expect(text.includes(` ${ctx.versionNumber} `), `the cache file still says ${text}`);
-    const p = ctx.call({ parallel: true, steps: [1, 2, 3, 4].map((i) => build(models.static, `tcp${i}`, { timingCache: cache })) });
+    const p = ctx.call({
+      parallel: true,
+      steps: [1, 2, 3, 4].map((i) => build(models.static, `tcp${i}`, { timingCache: cache })),
+    });
     p.steps.forEach((s, i) => expect(ok(s), `parallel build ${i}: ${show(s)}`));
     const entries = Number(fs.readFileSync(cache, 'utf8').split(' ')[2]);
     expect(entries >= 5, `the shared cache holds ${entries} entries: concurrent builds lost each other's`);
-    expect(fs.readdirSync(work).every((f) => !f.includes('kiln-tmp')), 'a temp file was left behind');
+    expect(
+      fs.readdirSync(work).every((f) => !f.includes('kiln-tmp')),
+      'a temp file was left behind',
+    );
   });
 
   add("run checks each input's dtype against the engine's", 11, () => {
@@ -195,27 +297,49 @@ export function cases(ctx) {
         build(models.static, 'dtype'),
         {
           method: 'run',
-          request: { engine: engine('dtype'), inputs: { x: { dims: [1, 3], dtype: 'float16', file: file('x16.bin', Buffer.alloc(12)) } }, outputDir: work },
+          request: {
+            engine: engine('dtype'),
+            inputs: { x: { dims: [1, 3], dtype: 'float16', file: file('x16.bin', Buffer.alloc(12)) } },
+            outputDir: work,
+          },
         },
       ],
     });
-    expect(r.steps[1].status === 1 && /float16/.test(r.steps[1].reply.message) && /float32/.test(r.steps[1].reply.message), show(r.steps[1]));
+    expect(
+      r.steps[1].status === 1 && /float16/.test(r.steps[1].reply.message) && /float32/.test(r.steps[1].reply.message),
+      show(r.steps[1]),
+    );
   });
 
   add('a failing enqueueV3 in the timed loop fails the profile, not a ~0 ms sample', 12, () => {
     const b = ctx.call({ steps: [build(models.static, 'fail-enq')] });
     expect(ok(b.steps[0]), show(b.steps[0]));
-    const r = ctx.call({ set: { fail_enqueue_after: '3' }, steps: [{ method: 'profile', request: { engine: engine('fail-enq'), iterations: 10, warmupMs: 0, layerRuns: 0 } }] });
+    const r = ctx.call({
+      set: { fail_enqueue_after: '3' },
+      steps: [
+        { method: 'profile', request: { engine: engine('fail-enq'), iterations: 10, warmupMs: 0, layerRuns: 0 } },
+      ],
+    });
     expect(r.steps[0].status === 1 && /enqueue/i.test(r.steps[0].reply.message), show(r.steps[0]));
   });
   add('a failing cudaEventElapsedTime fails the profile', 12, () => {
     const b = ctx.call({ steps: [build(models.static, 'fail-ev')] });
-    const r = ctx.call({ set: { null: 'cudaEventElapsedTime' }, steps: [{ method: 'profile', request: { engine: engine('fail-ev'), iterations: 4, warmupMs: 0 } }] });
+    const r = ctx.call({
+      set: { null: 'cudaEventElapsedTime' },
+      steps: [{ method: 'profile', request: { engine: engine('fail-ev'), iterations: 4, warmupMs: 0 } }],
+    });
     expect(ok(b.steps[0]) && r.steps[0].status === 1, show(r.steps[0]));
   });
   add('a cancel during the layer runs returns CANCELLED', 12, () => {
     const r = ctx.call({
-      steps: [build(models.static, 'cancel'), { method: 'profile', cancelOn: 'Profiling layers', request: { engine: engine('cancel'), iterations: 2, warmupMs: 0, layerRuns: 50 } }],
+      steps: [
+        build(models.static, 'cancel'),
+        {
+          method: 'profile',
+          cancelOn: 'Profiling layers',
+          request: { engine: engine('cancel'), iterations: 2, warmupMs: 0, layerRuns: 50 },
+        },
+      ],
     });
     expect(r.steps[1].status === 2, show(r.steps[1]));
   });
@@ -226,32 +350,67 @@ export function cases(ctx) {
   add('a failed CUDA graph capture ends the capture and times without a graph', 12, () => {
     const r = ctx.call({
       set: { null: 'enqueueV3:capture' },
-      steps: [build(models.static, 'cap'), { method: 'profile', request: { engine: engine('cap'), iterations: 5, warmupMs: 0, useCudaGraph: true } }],
+      steps: [
+        build(models.static, 'cap'),
+        { method: 'profile', request: { engine: engine('cap'), iterations: 5, warmupMs: 0, useCudaGraph: true } },
+      ],
     });
     expect(ok(r.steps[1]) && r.steps[1].reply.samplesMs.every((x) => x > 0.5), show(r.steps[1]));
-    expect((r.steps[1].reply.warnings ?? []).some((w) => /graph/.test(w)), `no warning about the graph: ${show(r.steps[1])}`);
+    expect(
+      (r.steps[1].reply.warnings ?? []).some((w) => /graph/.test(w)),
+      `no warning about the graph: ${show(r.steps[1])}`,
+    );
   });
   add('timing as trtexec: pinned host buffers, throughput from host wall time', 12, () => {
     const r = ctx.call({
-      steps: [build(models.static, 'pin'), { method: 'profile', request: { engine: engine('pin'), iterations: 8, warmupMs: 0 } }],
+      steps: [
+        build(models.static, 'pin'),
+        { method: 'profile', request: { engine: engine('pin'), iterations: 8, warmupMs: 0 } },
+      ],
       stats: ['copies', 'copies.pageable'],
     });
     expect(ok(r.steps[1]), show(r.steps[1]));
-    expect(r.stats.copies > 0 && r.stats['copies.pageable'] === 0, `pageable copies: ${r.stats['copies.pageable']} of ${r.stats.copies}`);
-    expect(r.steps[1].reply.throughputQps > 0 && r.steps[1].reply.wallMs > 0, `throughput ${r.steps[1].reply.throughputQps}`);
+    expect(
+      r.stats.copies > 0 && r.stats['copies.pageable'] === 0,
+      `pageable copies: ${r.stats['copies.pageable']} of ${r.stats.copies}`,
+    );
+    expect(
+      r.steps[1].reply.throughputQps > 0 && r.steps[1].reply.wallMs > 0,
+      `throughput ${r.steps[1].reply.throughputQps}`,
+    );
   });
 
   add('a missing ONNX file says so (FILE_NOT_FOUND, naming it), not "parser failed"', 13, () => {
     const r = ctx.call({ steps: [build(path.join(work, 'nope.onnx'), 'nope')] });
-    expect(r.steps[0].status === 1 && r.steps[0].reply.code === 'FILE_NOT_FOUND' && /nope\.onnx/.test(r.steps[0].reply.message), show(r.steps[0]));
+    expect(
+      r.steps[0].status === 1 &&
+        r.steps[0].reply.code === 'FILE_NOT_FOUND' &&
+        /nope\.onnx/.test(r.steps[0].reply.message),
+      show(r.steps[0]),
+    );
   });
-  add('a refused op is UNSUPPORTED naming the node; supportsModelV2 runs only then, and the model is parsed once when fine', 13, () => {
-    const r = ctx.call({ steps: [build(models.refused, 'refused')] });
-    expect(r.steps[0].status === 1 && r.steps[0].reply.code === 'UNSUPPORTED' && /the_qlinear/.test(r.steps[0].reply.message), show(r.steps[0]));
-    expect(JSON.stringify(r.steps[0].reply.unsupportedNodes) === '[1]', `unsupportedNodes ${JSON.stringify(r.steps[0].reply.unsupportedNodes)}`);
-    const s = ctx.call({ steps: [build(models.static, 'once')], stats: ['parser.parse', 'parser.supportsModelV2'] });
-    expect(ok(s.steps[0]) && s.stats['parser.parse'] === 1 && s.stats['parser.supportsModelV2'] === 0, JSON.stringify(s.stats));
-  });
+  add(
+    'a refused op is UNSUPPORTED naming the node; supportsModelV2 runs only then, and the model is parsed once when fine',
+    13,
+    () => {
+      const r = ctx.call({ steps: [build(models.refused, 'refused')] });
+      expect(
+        r.steps[0].status === 1 &&
+          r.steps[0].reply.code === 'UNSUPPORTED' &&
+          /the_qlinear/.test(r.steps[0].reply.message),
+        show(r.steps[0]),
+      );
+      expect(
+        JSON.stringify(r.steps[0].reply.unsupportedNodes) === '[1]',
+        `unsupportedNodes ${JSON.stringify(r.steps[0].reply.unsupportedNodes)}`,
+      );
+      const s = ctx.call({ steps: [build(models.static, 'once')], stats: ['parser.parse', 'parser.supportsModelV2'] });
+      expect(
+        ok(s.steps[0]) && s.stats['parser.parse'] === 1 && s.stats['parser.supportsModelV2'] === 0,
+        JSON.stringify(s.stats),
+      );
+    },
+  );
   add('probe reports the GPU memory', 13, () => {
     const r = ctx.call({ steps: [{ method: 'probe', request: {} }] });
     expect(r.steps[0].reply.devices?.[0]?.memoryBytes === 8 * 2 ** 30, show(r.steps[0]));

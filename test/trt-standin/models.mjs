@@ -48,9 +48,11 @@ export const MODELS = {
       [value('y', F32, [1, 1, 2, 2])],
     ),
   refused: () =>
-    model([node('Relu', ['x'], ['h'], 'ok_relu'), node('QLinearConv', ['h'], ['y'], 'the_qlinear')], [value('x', F32, [1, 3])], [
-      value('y', F32, [1, 3]),
-    ]),
+    model(
+      [node('Relu', ['x'], ['h'], 'ok_relu'), node('QLinearConv', ['h'], ['y'], 'the_qlinear')],
+      [value('x', F32, [1, 3])],
+      [value('y', F32, [1, 3])],
+    ),
 };
 
 /** Writes every model into `dir`; returns name -> path. */
