@@ -39,6 +39,9 @@ interface ProfileReply {
   samplesMs: number[];
   computeMs: number[];
   layers: { name: string; ms: number }[];
+  /** Inferences over host wall time, as trtexec reports throughput (real plugins; the fake leaves it out). */
+  throughputQps?: number;
+  warnings?: string[];
   tensorrt: string;
   device: { name: string };
 }
@@ -203,7 +206,7 @@ export async function profileTrt(
   if (reply.samplesMs.length === 0) throw new KilnError('INTERNAL', 'the TensorRT plugin timed no inferences');
   const { stats, cov } = latencyStats(reply.samplesMs);
   const compute = latencyStats(reply.computeMs.length ? reply.computeMs : reply.samplesMs);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(reply.warnings ?? [])];
   if (compute.cov > 0.025)
     warnings.push(
       `GPU compute time is unstable: coefficient of variation ${(compute.cov * 100).toFixed(1)}% is above 2.5%`,
@@ -239,7 +242,7 @@ export async function profileTrt(
     shapes: options.shapes,
     iterations: reply.samplesMs.length,
     totalMs,
-    throughput: (reply.samplesMs.length / totalMs) * 1000,
+    throughput: reply.throughputQps ?? (reply.samplesMs.length / totalMs) * 1000,
     latencyMs: stats,
     samplesMs: thinSamples(reply.samplesMs, 2000),
     cov,
