@@ -53,16 +53,19 @@ const filesIn = (dir, ext = /\.(h|cc)$/) =>
     .filter((f) => ext.test(f))
     .map((f) => path.join(dir, f));
 
-/** The plugin's sources: every .cc in native/plugins/tensorrt. */
-export function pluginSources() {
-  const dir = path.join(root, 'native/plugins/tensorrt');
+/** The plugin's sources: every .cc in `dir` (native/plugins/tensorrt unless a test says otherwise). */
+export function pluginSources(dir = path.join(root, 'native/plugins/tensorrt')) {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.cc'))
     .map((f) => path.join(dir, f));
 }
 
-export function buildStandin(include, out) {
+/**
+ * `pluginDir`: build the plugin from another folder (an older commit's sources, to show a case
+ * failing before its fix) into `out`/other/, leaving the usual build alone.
+ */
+export function buildStandin(include, out, pluginDir) {
   const v = headerVersion(include);
   const lib = path.join(out, 'lib');
   fs.mkdirSync(lib, { recursive: true });
@@ -134,7 +137,9 @@ export function buildStandin(include, out) {
     ['-shared', '-fPIC', path.join(gen, 'resource.cc'), `-Wl,-soname,${resource}`, '-o', path.join(lib, resource)],
     path.join(lib, resource),
   );
-  const plugin = path.join(out, `libkiln_trt${v.major}.so`);
+  const srcDir = pluginDir ? path.resolve(pluginDir) : path.join(root, 'native/plugins/tensorrt');
+  if (pluginDir) fs.mkdirSync(path.join(out, 'other'), { recursive: true });
+  const plugin = path.join(out, pluginDir ? 'other' : '', `libkiln_trt${v.major}.so`);
   gxx(
     [
       ...SAN,
@@ -148,7 +153,7 @@ export function buildStandin(include, out) {
       path.join(root, 'native/include'),
       '-I',
       path.join(root, 'native/common'),
-      ...pluginSources(),
+      ...pluginSources(srcDir),
       '-o',
       plugin,
       '-ldl',
@@ -156,7 +161,7 @@ export function buildStandin(include, out) {
     ],
     plugin,
     [
-      ...filesIn(path.join(root, 'native/plugins/tensorrt')),
+      ...filesIn(srcDir),
       ...filesIn(path.join(root, 'native/common')),
       path.join(root, 'native/include/kiln_trt_plugin.h'),
     ],

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     // The loader finds the stand-in's folder too (LD_LIBRARY_PATH): isolates defects from defect 7.
     'loader-path': { type: 'boolean' },
+    // Another plugin source folder (e.g. `git archive` of an older commit): shows a case failing before its fix.
+    'plugin-src': { type: 'string' },
   },
 });
 const includes = values['trt-include'] ?? (process.env.KILN_TRT_INCLUDE ? process.env.KILN_TRT_INCLUDE.split(':') : []);
@@ -46,7 +48,7 @@ for (const include of present) {
   const label = `${v.major}.${v.minor}.${v.patch}`;
   const out = path.join(root, 'test/.tmp/trt-standin', label);
   const t0 = Date.now();
-  const built = buildStandin(include, out); // each part rebuilt only where its sources changed
+  const built = buildStandin(include, out, values['plugin-src']); // each part rebuilt only where its sources changed
   console.log(`test:trt: TensorRT ${label} headers (${include}); built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const work = path.join(out, 'work');
   fs.rmSync(work, { recursive: true, force: true });
