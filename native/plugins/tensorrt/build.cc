@@ -134,11 +134,11 @@ Json parserErrors(nvonnxparser::IParser& parser, std::string& first) {
   return errors;
 }
 
-/** The parser's verdict on which nodes it cannot take (10.1+: supportsModelV2 is not in 10.0's parser). */
+/** The parser's verdict on which nodes it cannot take (10.1+, version 100100: supportsModelV2 is not in 10.0's parser). */
 Json unsupportedNodes(IBuilder& builder, NetworkDefinitionCreationFlags flags, const std::vector<char>& bytes,
                       const std::string& onnx, const Json& errors) {
   Json nodes = Json::array();
-  if (parserVersion() >= 10100) {
+  if (parserVersion() >= 100100) {
     Ptr<INetworkDefinition> net(builder.createNetworkV2(flags));
     Ptr<nvonnxparser::IParser> p(
         net ? static_cast<nvonnxparser::IParser*>(libs().createParser(net.get(), &processLogger(), NV_ONNX_PARSER_VERSION))

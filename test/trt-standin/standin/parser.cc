@@ -70,7 +70,7 @@ class Parser : public nvonnxparser::StubIParser {
     return parseBytes(std::string(static_cast<const char*>(data), size), true);
   }
   bool supportsModelV2(void const* data, size_t size, char const*) noexcept override {
-    if (parserVersion() < 10100)
+    if (parserVersion() < 100100)
       violation("IParser::supportsModelV2 called on a " + std::to_string(parserVersion()) +
                 " parser: it exists only from 10.1, a real library of that version would crash");
     count("parser.supportsModelV2");
