@@ -8,9 +8,12 @@
  *
  * Everything crossing the seam is UTF-8 JSON in plain C strings, so the ABI stays tiny and
  * stable while requests and reports grow. Every call is synchronous and may run for minutes:
- * Kiln calls it on a worker thread, reads progress through the callback (called on that same
- * worker thread), and asks it to stop by setting `*cancel` to 1 (the plugin polls it and returns
- * KILN_TRT_CANCELLED). Strings a plugin returns through `out` are freed with its own `free_string`.
+ * Kiln calls it on a worker thread, reads progress through the callback, and asks it to stop by
+ * setting `*cancel` to 1 (the plugin polls it and returns KILN_TRT_CANCELLED). The callback may be
+ * called from threads the plugin does not own (TensorRT's builder reports progress from its own),
+ * one call at a time; Kiln's binding queues what it gets. Strings a plugin returns through `out`
+ * are freed with its own `free_string`. Failures carry one of Kiln's error codes
+ * (electron/shared/api/errors.ts) in "code": FILE_NOT_FOUND, INVALID_ARGUMENT, UNSUPPORTED, INTERNAL...
  */
 #ifndef KILN_TRT_PLUGIN_H
 #define KILN_TRT_PLUGIN_H
@@ -53,10 +56,12 @@ typedef struct kiln_trt_plugin {
   /*
    * Parse an ONNX file and build an engine.
    * request: {"onnx": path, "engine": path to write, "timingCache"?: path, "precision"?: {...},
-   *           "profiles"?: [{input: {min, opt, max}}], "workspaceBytes"?, "optimizationLevel"?,
+   *           "profiles"?: {input: {"min", "opt", "max"}?, "values"?: [...]} (an object keyed by
+   *           input; "values" for shape tensors), "workspaceBytes"?, "optimizationLevel"?,
    *           "stronglyTyped"?, "hardwareCompatibility"?, "versionCompatible"?, "fake"?: {...}}
+   * Dynamic inputs the request gives no profile for are built for dims of 1 (a warning says so).
    * out: {"buildMs", "engineBytes", "layerInfo": <IEngineInspector JSON>, "parserErrors": [...],
-   *       "unsupportedNodes": [...], "device": {...}, "tensorrt": "x.y.z"}
+   *       "unsupportedNodes": [...], "warnings": [...], "device": {...}, "tensorrt": "x.y.z"}
    */
   int (*build)(const char* request_json, kiln_trt_progress_fn progress, void* user, volatile int* cancel, char** out);
 
@@ -66,7 +71,8 @@ typedef struct kiln_trt_plugin {
    *           "useCudaGraph"?, "noDataTransfers"?, "layerRuns"?, "allowHostCode"?}
    * allowHostCode (profile and run): deserialize a plan carrying host code (a version-compatible
    * engine's lean runtime); Kiln sets it only for engines that passed its gate. Default false.
-   * out: {"coldStartMs", "samplesMs": [...], "computeMs": [...], "layers": [{"name", "ms"}], "tensorrt", "device"}
+   * out: {"coldStartMs", "samplesMs": [...], "computeMs": [...], "wallMs", "throughputQps" (inferences
+   *       over host wall time, as trtexec), "layers": [{"name", "ms"}], "warnings": [...], "tensorrt", "device"}
    */
   int (*profile)(const char* request_json, kiln_trt_progress_fn progress, void* user, volatile int* cancel, char** out);
 

@@ -1,5 +1,7 @@
 #include "probe.h"
 
+#include "search_dirs.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
@@ -23,7 +25,6 @@ Handle openLib(const std::string& path, std::string& error) {
 void* symbol(Handle h, const char* name) { return reinterpret_cast<void*>(GetProcAddress(h, name)); }
 void closeLib(Handle h) { FreeLibrary(h); }
 const char kSep = '\\';
-const char kPathListSep = ';';
 #else
 using Handle = void*;
 Handle openLib(const std::string& path, std::string& error) {
@@ -37,7 +38,6 @@ Handle openLib(const std::string& path, std::string& error) {
 void* symbol(Handle h, const char* name) { return dlsym(h, name); }
 void closeLib(Handle h) { dlclose(h); }
 const char kSep = '/';
-const char kPathListSep = ':';
 #endif
 
 bool exists(const std::string& path) {
@@ -45,42 +45,9 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::vector<std::string> splitList(const char* value) {
-  std::vector<std::string> out;
-  if (!value) return out;
-  std::string cur;
-  for (const char* p = value;; ++p) {
-    if (*p == kPathListSep || *p == '\0') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-      if (*p == '\0') break;
-    } else {
-      cur += *p;
-    }
-  }
-  return out;
-}
-
-// The folders to search, in order: Kiln's own setting, the user's library path, then the usual
-// install locations of TensorRT tarballs, Debian packages and the CUDA toolkit.
-std::vector<std::string> searchDirs(const std::vector<std::string>& extra) {
-  std::vector<std::string> dirs = extra;
-#ifdef _WIN32
-  for (auto& d : splitList(std::getenv("PATH"))) dirs.push_back(d);
-#else
-  for (auto& d : splitList(std::getenv("LD_LIBRARY_PATH"))) dirs.push_back(d);
-  for (const char* d : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/tensorrt/lib",
-                        "/opt/tensorrt/lib", "/usr/local/cuda/lib64", "/usr/lib64", "/usr/local/lib"})
-    dirs.emplace_back(d);
-#endif
-  std::vector<std::string> unique;
-  for (auto& d : dirs) {
-    bool seen = false;
-    for (auto& u : unique) seen = seen || u == d;
-    if (!seen) unique.push_back(d);
-  }
-  return unique;
-}
+// The folders to search: Kiln's own setting, then the same list the real plugin searches
+// (common/search_dirs.h), so what the probe reports found is what the plugin loads.
+std::vector<std::string> searchDirs(const std::vector<std::string>& extra) { return librarySearchDirs(extra); }
 
 // Tries `name` in each folder, then through the loader's own search; returns the first handle that
 // loads and exports `versionSymbol`. Every attempt is recorded with its outcome.

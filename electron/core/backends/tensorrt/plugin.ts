@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KilnError, type ErrorCode } from '../../../shared/api/errors';
+import { ERROR_CODES, KilnError, type ErrorCode } from '../../../shared/api/errors';
 import { addonPath, loadAddon, probeNative, type Addon } from '../../native/probe';
 import type { JobContext } from '../../jobs/context';
 import type { Runtime } from './engine-gate';
@@ -76,17 +76,22 @@ export async function callPlugin<T>(
     if (status === STATUS_OK) return reply as T;
     const r = (reply ?? {}) as { code?: string; message?: string };
     const code: ErrorCode =
-      status === STATUS_CANCELLED ? 'CANCELLED' : status === STATUS_UNAVAILABLE ? 'UNAVAILABLE' : 'UNSUPPORTED';
+      status === STATUS_CANCELLED ? 'CANCELLED' : status === STATUS_UNAVAILABLE ? 'UNAVAILABLE' : errorCodeOf(r.code);
     throw new KilnError(code, r.message ?? `TensorRT ${method} failed`, { details: { plugin: plugin.name, reply } });
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 
+/** The plugin's own code for a failure where it is one of Kiln's (a missing file, a bad request), else UNSUPPORTED. */
+function errorCodeOf(code: string | undefined): ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code ?? '') ? (code as ErrorCode) : 'UNSUPPORTED';
+}
+
 interface ProbeReply {
   available?: boolean;
   version?: string;
-  devices?: { name: string; computeCapability: string }[];
+  devices?: { name: string; computeCapability: string; memoryBytes?: number }[];
   reason?: string;
 }
 

@@ -39,6 +39,9 @@ interface ProfileReply {
   samplesMs: number[];
   computeMs: number[];
   layers: { name: string; ms: number }[];
+  /** Inferences over host wall time, as trtexec reports throughput (real plugins; the fake leaves it out). */
+  throughputQps?: number;
+  warnings?: string[];
   tensorrt: string;
   device: { name: string };
 }
@@ -47,8 +50,18 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
   const plugin = loadPlugin();
   const a = await analyzeModel(modelPath);
   const trt = options.trt;
+  // An engine and its timings are tied to the TensorRT version and the GPU: both are in the keys.
+  const here = await pluginRuntime(plugin, ctx);
   const key = createHash('sha256')
-    .update(JSON.stringify({ model: a.summary.sha256, plugin: plugin.name, trt }))
+    .update(
+      JSON.stringify({
+        model: a.summary.sha256,
+        plugin: plugin.name,
+        tensorrt: here.tensorrt,
+        gpu: here.computeCapability,
+        trt,
+      }),
+    )
     .digest('hex')
     .slice(0, 24);
   const dir = path.join(cacheDir(), 'tensorrt', key);
@@ -67,7 +80,11 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     {
       onnx: path.resolve(modelPath),
       engine: enginePath,
-      timingCache: path.join(cacheDir(), 'tensorrt', `timing-${plugin.name}.cache`),
+      timingCache: path.join(
+        cacheDir(),
+        'tensorrt',
+        `timing-${plugin.name}-${here.tensorrt}-sm${here.computeCapability}.cache`,
+      ),
       nodes,
       ...(trt
         ? {
@@ -189,7 +206,7 @@ export async function profileTrt(
   if (reply.samplesMs.length === 0) throw new KilnError('INTERNAL', 'the TensorRT plugin timed no inferences');
   const { stats, cov } = latencyStats(reply.samplesMs);
   const compute = latencyStats(reply.computeMs.length ? reply.computeMs : reply.samplesMs);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(reply.warnings ?? [])];
   if (compute.cov > 0.025)
     warnings.push(
       `GPU compute time is unstable: coefficient of variation ${(compute.cov * 100).toFixed(1)}% is above 2.5%`,
@@ -225,7 +242,7 @@ export async function profileTrt(
     shapes: options.shapes,
     iterations: reply.samplesMs.length,
     totalMs,
-    throughput: (reply.samplesMs.length / totalMs) * 1000,
+    throughput: reply.throughputQps ?? (reply.samplesMs.length / totalMs) * 1000,
     latencyMs: stats,
     samplesMs: thinSamples(reply.samplesMs, 2000),
     cov,
