@@ -32,9 +32,18 @@ import { commandUsage, isCommand, positiveNumber, USAGE, UsageError } from './us
 
 async function withClient<T>(fn: (client: ApiClient) => Promise<T>): Promise<T> {
   const supervisor = new HostSupervisor(forkSpawner());
+  // Ctrl-C or a kill: stop the hosts and remove what they made before leaving (exit 130 / 143, as shells expect).
+  const onSignal = (signal: NodeJS.Signals) => {
+    supervisor.dispose();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await fn(directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null })));
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     supervisor.dispose();
   }
 }

@@ -167,6 +167,8 @@ export class HostLane {
     const channel = this.channel;
     this.channel = undefined;
     channel?.kill();
+    // Now, not when its exit is heard: a parent that is itself stopping may not live to hear it.
+    if (channel?.pid !== undefined) removeTempDirsOf(channel.pid);
   }
 
   /** True while a job is running in this lane's host. */

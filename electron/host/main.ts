@@ -3,6 +3,7 @@
  * process.parentPort); under `serve` and the CLI a forked Node child (process.send).
  */
 import { removeAllTempDirs } from '../platform/temp-dirs';
+import { removeOwnBulkDir } from '../platform/bulk-bytes';
 import { toErrorShape } from '../shared/api/errors';
 import { trace } from '../platform/trace';
 import { jobs } from './jobs';
@@ -63,10 +64,13 @@ else process.on('message', receive);
 function leave(code: number): void {
   for (const controller of running.values()) controller.abort();
   removeAllTempDirs();
+  removeOwnBulkDir();
   process.exit(code);
 }
 // A forked host must not outlive its parent.
 process.on('disconnect', () => leave(0));
+// However it ends (a parent gone before this listened, an exit with nothing left to do): no bulk folder left behind.
+process.on('exit', removeOwnBulkDir);
 process.on('SIGTERM', () => leave(0));
 process.on('SIGINT', () => leave(0));
 send({ type: 'ready', pid: process.pid });

@@ -39,6 +39,17 @@ export function removeBulkDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The host's side, when it leaves because its parent went (killed outright, it could not remove
+ * the folder it made): remove the folder the environment names, if it is one the parent made.
+ */
+export function removeOwnBulkDir(): void {
+  const dir = process.env[BULK_DIR_ENV];
+  if (!dir) return;
+  if (path.dirname(dir) !== path.resolve(os.tmpdir()) || !path.basename(dir).startsWith('kiln-host-')) return;
+  removeBulkDir(dir);
+}
+
 /** The host's side: the bytes written to a file in `dir`, and the reference to send instead. */
 export async function writeBulk(dir: string, bytes: Uint8Array): Promise<BulkRef> {
   const name = `${randomBytes(16).toString('hex')}.bin`;

@@ -15,6 +15,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-interrupt-test-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const scratch = (tmp: string) => fs.readdirSync(tmp).filter((f) => f.startsWith('kiln-'));
+/** A job's own scratch folder (kiln-<pid>-<what>-), not the host's bulk-reply folder made when it starts. */
+const jobScratch = (tmp: string) => scratch(tmp).filter((f) => !f.startsWith('kiln-host-'));
 
 async function until(what: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -55,16 +57,25 @@ function convert(name: string) {
 describe('interrupted jobs', () => {
   it('Ctrl-C on kiln convert mid-calibration leaves no scratch folder and no output file', async () => {
     const run = convert('ctrl-c');
-    await until(() => scratch(run.tmp).length > 0, 60_000);
+    await until(() => jobScratch(run.tmp).length > 0, 60_000);
     process.kill(-(run.child.pid as number), 'SIGINT'); // the terminal signals the whole group
     await run.exited;
     await until(() => scratch(run.tmp).length === 0, 10_000);
     expect(fs.existsSync(path.join(work, 'ctrl-c.onnx'))).toBe(false);
   });
 
+  it('Ctrl-C while the host is still starting leaves no folder either (its bulk-reply folder included)', async () => {
+    const run = convert('ctrl-c-early');
+    await until(() => scratch(run.tmp).length > 0, 60_000); // the host's folder exists: it is being started
+    process.kill(-(run.child.pid as number), 'SIGINT');
+    await run.exited;
+    await until(() => scratch(run.tmp).length === 0, 10_000);
+    expect(fs.existsSync(path.join(work, 'ctrl-c-early.onnx'))).toBe(false);
+  });
+
   it('the CLI killed alone: its host sees the parent go and cleans up', async () => {
     const run = convert('parent-killed');
-    await until(() => scratch(run.tmp).length > 0, 60_000);
+    await until(() => jobScratch(run.tmp).length > 0, 60_000);
     process.kill(run.child.pid as number, 'SIGKILL');
     await run.exited;
     await until(() => scratch(run.tmp).length === 0, 10_000);
