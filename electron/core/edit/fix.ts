@@ -5,7 +5,7 @@
  * the input shapes when the user gives them, folding, and INT64 → INT32. Then the result is
  * written as a new version and checked again; what is still unsupported is in that check.
  */
-import type { Edit } from '../../shared/api/edits';
+import { INTEGER_QUANTIZED_OPS, type Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { JobContext } from '../jobs/context';
@@ -15,22 +15,6 @@ import { supportTable, type TrtMajor } from '../trt/support';
 import { canApply } from './apply';
 import { editAnalysed } from './version';
 import type { EditReport } from '../../shared/api/edits';
-
-/** Ops of integer quantization (onnxruntime's quantize_dynamic / QOperator format) that dequantize rewrites. */
-const QUANTIZED_OPS = new Set([
-  'ConvInteger',
-  'MatMulInteger',
-  'DynamicQuantizeLinear',
-  'QLinearConv',
-  'QLinearMatMul',
-  'QLinearAdd',
-  'QLinearMul',
-  'QLinearAveragePool',
-  'QLinearGlobalAveragePool',
-  'QLinearConcat',
-  'QLinearSigmoid',
-  'QLinearLeakyRelu',
-]);
 
 export interface FixPlan {
   edits: Edit[];
@@ -86,7 +70,7 @@ export function planFix(
       `opset ${opset} is below the ${table.opsets.min} TensorRT ${trt} reads`,
     );
   const quantized = new Set(
-    (a.opened.model.graph?.node ?? []).filter((n) => QUANTIZED_OPS.has(n.opType)).map((n) => n.opType),
+    (a.opened.model.graph?.node ?? []).filter((n) => INTEGER_QUANTIZED_OPS.has(n.opType)).map((n) => n.opType),
   );
   if (quantized.size > 0) want({ kind: 'dequantize' }, `the model has ${[...quantized].join(', ')}`);
   if (storedInFp16(a)) want({ kind: 'upcast' }, 'the weights are stored in FP16');

@@ -17,6 +17,26 @@ export const EditDimsSchema = z.array(
   z.union([z.number().int().min(0).max(1_000_000_000), z.string().min(1).max(200)]),
 );
 
+/**
+ * Integer quantization ops (onnxruntime's quantize_dynamic and QOperator formats) that TensorRT does
+ * not take and the dequantize edit rewrites to float: a finding on one of these calls for dequantize.
+ * Shared so the readiness panel's Apply and `kiln fix` choose the same edit.
+ */
+export const INTEGER_QUANTIZED_OPS: ReadonlySet<string> = new Set([
+  'ConvInteger',
+  'MatMulInteger',
+  'DynamicQuantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
+  'QLinearAdd',
+  'QLinearMul',
+  'QLinearAveragePool',
+  'QLinearGlobalAveragePool',
+  'QLinearConcat',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+]);
+
 export const EditSchema = z.discriminatedUnion('kind', [
   /** Fold every all-constant subgraph (shape arithmetic too, once shapes are fixed), drop dead nodes
    * and initializers, Identity and Dropout, and merge duplicate initializers. Exact. */

@@ -5,7 +5,7 @@
  * are matched on what they say (its op, its reason), since the contract gives findings no edit kind.
  */
 import type { ModelSummary } from '../../../electron/shared/api/contract';
-import type { Edit } from '../../../electron/shared/api/edits';
+import { INTEGER_QUANTIZED_OPS, type Edit } from '../../../electron/shared/api/edits';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import { shapeFields } from '../profile/shapes';
 
@@ -26,15 +26,6 @@ export interface Fix {
   /** The model has inputs with dynamic dims: ask for their sizes and fix them before the edits. */
   askShapes: boolean;
 }
-
-/** What ONNX Runtime's quantize_dynamic and QOperator quantization write: the dequantize edit undoes them. */
-const QUANTIZED_OPS = new Set([
-  'ConvInteger',
-  'MatMulInteger',
-  'DynamicQuantizeLinear',
-  'QLinearConv',
-  'QLinearMatMul',
-]);
 
 const OPSET_REASON = /imports ai\.onnx opset (\d+); TensorRT \S+ reads opsets (\d+) to (\d+)/;
 
@@ -60,7 +51,7 @@ function fold(key: string, dynamic: boolean): Fix {
  * re-export, a new quantization). `key` is the group's place in the check, to keep errors beside it.
  */
 export function fixForGroup(group: FindingGroup, key: string, dynamic: boolean): Fix | null {
-  if (group.status === 'unsupported-op' && QUANTIZED_OPS.has(group.op))
+  if (group.status === 'unsupported-op' && INTEGER_QUANTIZED_OPS.has(group.op))
     return {
       key,
       label: 'Dequantize',
