@@ -4,6 +4,8 @@
  */
 import { useRef } from 'react';
 import { fileSource } from '../frame/open';
+import { useEdits } from '../edit/store';
+import { sourceKey } from '../edit/versions';
 import { useVariants } from '../precision/store';
 import { useApp } from '../state/app';
 import { useDiff } from './store';
@@ -17,13 +19,19 @@ export function DiffLauncher() {
   const summary = useApp((s) => s.summary);
   const modelName = useApp((s) => s.modelName);
   const variants = useVariants((s) => s.variants);
+  // The other versions of this model that edits made (its parent, its children): the same view.
+  const allVersions = useEdits((s) => s.versions);
   const start = useDiff((s) => s.start);
   const fileRef = useRef<HTMLInputElement>(null);
   if (!client || !source) return null;
   const a = { source, name: summary?.fileName ?? modelName ?? 'model' };
+  const openKey = sourceKey(source);
+  const versions = allVersions.filter((v) => v.id !== openKey);
 
   const choose = (value: string) => {
     if (value === ANOTHER) return fileRef.current?.click();
+    const version = versions.find((x) => `version:${x.id}` === value);
+    if (version) return void start(client, a, { source: version.source, name: version.fileName });
     const v = variants.find((x) => x.id === value);
     if (v) void start(client, a, { source: { kind: 'variant', variantId: v.id }, name: v.name });
   };
@@ -42,6 +50,11 @@ export function DiffLauncher() {
           <option value="" disabled>
             Diff against…
           </option>
+          {versions.map((v) => (
+            <option key={v.id} value={`version:${v.id}`}>
+              {v.parentId === null ? `${v.fileName} (as opened)` : v.fileName}
+            </option>
+          ))}
           {variants.map((v) => (
             <option key={v.id} value={v.id}>
               {v.name}
