@@ -108,7 +108,7 @@ describe('diff of two files, either held open by the engine host', () => {
     };
     return diffModels(load(a), load(b));
   };
-  const strip = (d: { ms: number }) => ({ ...d, ms: 0 });
+  const strip = <T extends { ms: number }>(d: T): T => ({ ...d, ms: 0 });
 
   it('gives the same diff whether A, B or neither is held, and keeps the held model held', async () => {
     const expected = strip(fresh());
