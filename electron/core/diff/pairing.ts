@@ -6,7 +6,7 @@
  * output, the makers of a paired input — and pairs those of the same op reading at the same slot.
  * What is left is paired by op, attributes and declared output shape, in topological order. Main
  * graph only (ids are the IR's main-graph node ids less its start, as the graph payload numbers
- * them); every step is linear in the graph, so a 125k-node model pairs in tens of milliseconds.
+ * them); every step is linear in the graph: two 125k-node models pair in about 0.2 s of CPU (bench:diff).
  */
 import type { IRGraph, ModelIR } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
