@@ -30,9 +30,9 @@ export function diffJson(d: ModelDiff, allRenamed: boolean): ModelDiff & { nodes
   };
 }
 
-function capped<T>(rows: T[], line: (x: T) => string[], what: string): string[] {
+function capped<T>(rows: T[], line: (x: T) => string[], what: string, all = '--json lists all'): string[] {
   const out = rows.slice(0, MAX_ROWS).flatMap(line);
-  if (rows.length > MAX_ROWS) out.push(`  … ${rows.length - MAX_ROWS} more ${what} (--json lists all)`);
+  if (rows.length > MAX_ROWS) out.push(`  … ${rows.length - MAX_ROWS} more ${what} (${all})`);
   return out;
 }
 
@@ -81,6 +81,7 @@ export function formatDiff(d: ModelDiff): string {
         n.renamed,
         (r) => [`  = ${r.a.op} ${r.a.name || `#${r.a.node}`} renamed ${r.b.name || `#${r.b.node}`}`],
         'renamed',
+        '--json --all-renamed lists all',
       ),
     );
   }
