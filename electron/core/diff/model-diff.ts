@@ -251,7 +251,9 @@ function initializerChanges(c: Ctx): InitializerChange[] {
   return out;
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/** 62,464: what toLocaleString('en-US') writes for a count, without its first call loading ICU's locale data (~30 ms). */
+const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const plural = (n: number, word: string) => `${grouped(n)} ${word}${n === 1 ? '' : 's'}`;
 const percent = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Diffs two opened models (their IRs built). `ctx` hears progress and cancel between stages. */
