@@ -1,15 +1,38 @@
 /**
  * `kiln diff` as text: the verdict first, then what changed — model fields, inputs and outputs,
  * nodes (+ added, - removed, ~ changed with each difference under it, = renamed) and weights —
- * each list cut at a screenful with a count of the rest (the JSON lists everything).
+ * each list cut at a screenful with a count of the rest (the JSON lists every change; nodes whose
+ * only change is a new name it counts and lists the first hundred of: diffJson).
  */
 import type { IoChange, ModelDiff } from '../shared/api/diff';
 
 const MAX_ROWS = 40;
+/** Renamed-only nodes `kiln diff --json` lists without --all-renamed (the rest are counted). */
+export const JSON_RENAMED = 100;
 
-function capped<T>(rows: T[], line: (x: T) => string[], what: string): string[] {
+/**
+ * The diff as `kiln diff --json` writes it. A node whose only change is its name changes nothing
+ * the model computes, and a re-export that renumbers its nodes renames tens of thousands: listed
+ * in full they bury the changes that matter. So the JSON lists the first JSON_RENAMED of them,
+ * `nodes.renamedCount` counts them all and a note says how to list every one (`allRenamed`).
+ * The app's view gets the full list (it pairs the two graphs through it).
+ */
+export function diffJson(d: ModelDiff, allRenamed: boolean): ModelDiff & { nodes: { renamedCount: number } } {
+  const count = d.nodes.renamed.length;
+  if (allRenamed || count <= JSON_RENAMED) return { ...d, nodes: { ...d.nodes, renamedCount: count } };
+  return {
+    ...d,
+    nodes: { ...d.nodes, renamed: d.nodes.renamed.slice(0, JSON_RENAMED), renamedCount: count },
+    notes: [
+      ...d.notes,
+      `${(count - JSON_RENAMED).toLocaleString('en-US')} more renamed-only nodes are counted in nodes.renamedCount, not listed (--all-renamed lists them).`,
+    ],
+  };
+}
+
+function capped<T>(rows: T[], line: (x: T) => string[], what: string, all = '--json lists all'): string[] {
   const out = rows.slice(0, MAX_ROWS).flatMap(line);
-  if (rows.length > MAX_ROWS) out.push(`  … ${rows.length - MAX_ROWS} more ${what} (--json lists all)`);
+  if (rows.length > MAX_ROWS) out.push(`  … ${rows.length - MAX_ROWS} more ${what} (${all})`);
   return out;
 }
 
@@ -58,6 +81,7 @@ export function formatDiff(d: ModelDiff): string {
         n.renamed,
         (r) => [`  = ${r.a.op} ${r.a.name || `#${r.a.node}`} renamed ${r.b.name || `#${r.b.node}`}`],
         'renamed',
+        '--json --all-renamed lists all',
       ),
     );
   }

@@ -24,7 +24,7 @@ import { DEFAULT_THRESHOLDS, describeThresholds, type Thresholds } from '../shar
 import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
-import { formatDiff } from './diff-text';
+import { diffJson, formatDiff } from './diff-text';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
 import { engineCommand } from './engine';
 import { edit, fix } from './edit-commands';
@@ -487,11 +487,16 @@ async function profile(args: string[]): Promise<number> {
 }
 
 async function diff(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, 'all-renamed': { type: 'boolean' } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 2) throw new UsageError('diff takes exactly two model files');
   const [a, b] = positionals.map((p) => ({ kind: 'path', path: p }) as const);
   const result = await withClient((c) => c.call('model.diff', { a: a!, b: b! }));
-  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatDiff(result));
+  const json = () => `${JSON.stringify(diffJson(result, values['all-renamed'] === true), null, 2)}\n`;
+  process.stdout.write(values.json ? json() : formatDiff(result));
   return result.identical ? 0 : 1;
 }
 

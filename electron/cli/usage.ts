@@ -42,9 +42,11 @@ export const COMMAND_HELP = {
                                 print latency against accuracy in one table (JSON: each variant's latency,
                                 and the reference's); with [--warmup MS] [--duration S | --iterations N] [--threads N]
                                             accuracy of variants against FP32 (exit 1 when one fails)`,
-  diff: `  diff <a.onnx> <b.onnx> [--json]           what changed from a to b: nodes added, removed, changed and renamed
+  diff: `  diff <a.onnx> <b.onnx> [--json] [--all-renamed]
+          what changed from a to b: nodes added, removed, changed and renamed
           (paired by name, then by structure), weights that moved (max |Δ|, cosine), inputs and outputs,
-          opsets, IR version, metadata; --json lists the changes only
+          opsets, IR version, metadata; --json lists the changes only, nodes whose only change is their
+          name counted (nodes.renamedCount) and the first 100 listed (--all-renamed: all)
                                             (exit 0 no changes, 1 changes, as diff does)`,
   engine: `  engine <model.onnx> <layers.json> [profile.json] [times.json] [--vs <files>…]… [--json] [--report out.html]
           the engine trtexec built, mapped onto the model: layers with type, compute precision, tactic, time

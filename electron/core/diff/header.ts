@@ -44,7 +44,10 @@ export function headerChanges(a: ModelProto, b: ModelProto): FieldChange[] {
 function io(g: GraphProto | undefined, which: 'input' | 'output'): ValueInfoProto[] {
   if (!g) return [];
   if (which === 'output') return g.output;
-  const inits = new Set(g.initializer.map((t) => t.name));
+  // The few input names looked up among the many initializers, not a set made of all of them.
+  const names = new Set(g.input.map((v) => v.name));
+  const inits = new Set<string>();
+  for (const t of g.initializer) if (names.has(t.name)) inits.add(t.name);
   return g.input.filter((v) => !inits.has(v.name));
 }
 

@@ -11,10 +11,11 @@ import type { ChangedNode, InitializerChange, ModelDiff, NodeFieldChange, NodeRe
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { dtypeName } from '../onnx/dtypes';
 import { TENSOR_INITIALIZER, TENSOR_INPUT, type ModelIR } from '../onnx/ir';
+import type { AttributeProto } from '../onnx/model';
 import type { OpenedModel } from '../onnx/open';
 import type { TensorSource } from '../onnx/values';
 import { headerChanges, ioChanges } from './header';
-import { attributeKey, attributeText } from './node-text';
+import { attributeText, sameAttribute } from './node-text';
 import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
 import { tensorDelta } from './tensor-diff';
 
@@ -34,8 +35,8 @@ interface Ctx {
   srcA: TensorSource;
   srcB: TensorSource;
   p: Pairing;
-  /** Tensor id in A (initializer or graph input) -> its counterpart in B. */
-  tensorAtoB: Map<number, number>;
+  /** Tensor id in A (initializer or graph input) -> its counterpart in B, -1 where none. */
+  tensorAtoB: Int32Array;
 }
 
 const srcOf = (o: OpenedModel): TensorSource => ({ path: o.path, bytes: o.bytes });
@@ -54,21 +55,30 @@ function outputIndex(ir: ModelIR, node: number, t: number): number {
   return -1;
 }
 
-/** Where tensor `t` of a side comes from, as a key in B's terms (equal keys: the same source). */
-function sourceKey(c: Ctx, side: 'a' | 'b', t: number): string {
-  if (t < 0) return 'none';
+/** Outputs per node the source keys tell apart (a node with more is keyed as no other source). */
+const KEY_OUTPUTS = 2 ** 20;
+
+/**
+ * Where tensor `t` of a side comes from, as a number in B's terms: equal numbers, the same source.
+ * -1: no input; output k of B's node y: y * 2^20 + k (≥ 0); tensor u of B: -2 - u. NaN, equal to
+ * nothing, where A's source has no counterpart in B or B's is a name the graph does not make (a
+ * number rather than a string: this runs for every input of every paired node).
+ */
+function sourceKey(c: Ctx, side: 'a' | 'b', t: number): number {
+  if (t < 0) return -1;
   const s = side === 'a' ? c.a : c.b;
   const p = s.ir.tensorProducer[t] as number;
   if (p >= s.g.nodeStart && p < s.g.nodeEnd) {
     const local = p - s.g.nodeStart;
     const inB = side === 'a' ? (c.p.aToB[local] as number) : local;
-    return inB >= 0 ? `n${inB}:${outputIndex(s.ir, p, t)}` : `a-node${local}`;
+    const k = outputIndex(s.ir, p, t);
+    return inB >= 0 && k < KEY_OUTPUTS ? inB * KEY_OUTPUTS + k : NaN;
   }
   if (side === 'a') {
-    const u = c.tensorAtoB.get(t);
-    return u !== undefined ? `t${u}` : `a-tensor${t}`;
+    const u = c.tensorAtoB[t] as number;
+    return u >= 0 ? -2 - u : NaN;
   }
-  return (s.ir.tensorFlags[t] as number) & (TENSOR_INITIALIZER | TENSOR_INPUT) ? `t${t}` : `name:${s.ir.tensorName[t]}`;
+  return (s.ir.tensorFlags[t] as number) & (TENSOR_INITIALIZER | TENSOR_INPUT) ? -2 - t : NaN;
 }
 
 /** Where tensor `t` comes from, in words. */
@@ -85,73 +95,92 @@ function sourceText(s: DiffSide, t: number): string | null {
   return name;
 }
 
-const slice = (arr: Int32Array, start: Int32Array, id: number) =>
-  arr.subarray(start[id] as number, start[id + 1] as number);
-
 /** Pairs A's graph inputs and initializers with B's: by name, then initializers by the slot of a paired node. */
 function pairTensors(c: Ctx): void {
   const inB = new Map(c.b.g.inputs.map((t) => [c.b.ir.tensorName[t] as string, t]));
   const inputsA = c.a.g.inputs.filter((t) => !isInit(c.a, t));
   const inputsB = c.b.g.inputs.filter((t) => !isInit(c.b, t));
+  const taken = new Uint8Array(c.b.ir.tensorCount);
+  const link = (t: number, u: number) => {
+    c.tensorAtoB[t] = u;
+    taken[u] = 1;
+  };
   inputsA.forEach((t, i) => {
     const u = inB.get(c.a.ir.tensorName[t] as string) ?? (inputsA.length === inputsB.length ? inputsB[i] : undefined);
-    if (u !== undefined) c.tensorAtoB.set(t, u);
+    if (u !== undefined) link(t, u);
   });
   const initB = initializerNames(c.b);
   for (const [name, t] of initializerNames(c.a)) {
     const u = initB.get(name);
-    if (u !== undefined) c.tensorAtoB.set(t, u);
+    if (u !== undefined) link(t, u);
   }
-  const taken = new Set(c.tensorAtoB.values());
   for (let x = 0; x < c.a.n; x++) {
     const y = c.p.aToB[x] as number;
     if (y < 0) continue;
-    const ia = slice(c.a.ir.nodeInputs, c.a.ir.nodeInputStart, c.a.g.nodeStart + x);
-    const ib = slice(c.b.ir.nodeInputs, c.b.ir.nodeInputStart, c.b.g.nodeStart + y);
-    for (let k = 0; k < Math.min(ia.length, ib.length); k++) {
-      const t = ia[k] as number;
-      const u = ib[k] as number;
+    const ia = c.a.g.nodeStart + x;
+    const ib = c.b.g.nodeStart + y;
+    const startA = c.a.ir.nodeInputStart[ia] as number;
+    const startB = c.b.ir.nodeInputStart[ib] as number;
+    const n = Math.min(
+      (c.a.ir.nodeInputStart[ia + 1] as number) - startA,
+      (c.b.ir.nodeInputStart[ib + 1] as number) - startB,
+    );
+    for (let k = 0; k < n; k++) {
+      const t = c.a.ir.nodeInputs[startA + k] as number;
+      const u = c.b.ir.nodeInputs[startB + k] as number;
       if (t < 0 || u < 0 || !isInit(c.a, t) || !isInit(c.b, u)) continue;
-      if (c.tensorAtoB.has(t) || taken.has(u)) continue;
-      c.tensorAtoB.set(t, u);
-      taken.add(u);
+      if ((c.tensorAtoB[t] as number) >= 0 || taken[u]) continue;
+      link(t, u);
     }
   }
 }
 
-/** What differs inside a pair of nodes (empty: nothing). */
-function nodeChanges(c: Ctx, x: number, y: number): NodeFieldChange[] {
+/** Attribute lists that are the same: the same names in the same order, each value the same. */
+function sameAttributes(c: Ctx, x: AttributeProto[], y: AttributeProto[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) {
+    const p = x[k]!;
+    const q = y[k]!;
+    if (p.name !== q.name || !sameAttribute(p, c.srcA, q, c.srcB)) return false;
+  }
+  return true;
+}
+
+/** What differs inside a pair of nodes (null: nothing; the list is made only when something does). */
+function nodeChanges(c: Ctx, x: number, y: number): NodeFieldChange[] | null {
   const ia = c.a.g.nodeStart + x;
   const ib = c.b.g.nodeStart + y;
-  const out: NodeFieldChange[] = [];
+  let out: NodeFieldChange[] | null = null;
+  const add = (f: NodeFieldChange) => (out ??= []).push(f);
   const opA = c.a.ir.ops[c.a.ir.nodeOp[ia] as number] as string;
   const opB = c.b.ir.ops[c.b.ir.nodeOp[ib] as number] as string;
-  if (opA !== opB) out.push({ what: 'op', name: '', a: opA, b: opB });
+  if (opA !== opB) add({ what: 'op', name: '', a: opA, b: opB });
   const na = c.a.ir.nodes[ia]!;
   const nb = c.b.ir.nodes[ib]!;
-  if (na.attribute.length > 0 || nb.attribute.length > 0) {
+  if (!sameAttributes(c, na.attribute, nb.attribute)) {
     const attrsB = new Map(nb.attribute.map((at) => [at.name, at]));
     for (const at of na.attribute) {
       const bt = attrsB.get(at.name);
       attrsB.delete(at.name);
-      if (!bt) out.push({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: null });
-      else if (attributeKey(at, c.srcA) !== attributeKey(bt, c.srcB))
-        out.push({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: attributeText(bt, c.srcB) });
+      if (!bt) add({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: null });
+      else if (!sameAttribute(at, c.srcA, bt, c.srcB))
+        add({ what: 'attribute', name: at.name, a: attributeText(at, c.srcA), b: attributeText(bt, c.srcB) });
     }
-    for (const bt of attrsB.values())
-      out.push({ what: 'attribute', name: bt.name, a: null, b: attributeText(bt, c.srcB) });
+    for (const bt of attrsB.values()) add({ what: 'attribute', name: bt.name, a: null, b: attributeText(bt, c.srcB) });
   }
-  const inA = slice(c.a.ir.nodeInputs, c.a.ir.nodeInputStart, ia);
-  const inB = slice(c.b.ir.nodeInputs, c.b.ir.nodeInputStart, ib);
-  for (let k = 0; k < Math.max(inA.length, inB.length); k++) {
-    const t = k < inA.length ? (inA[k] as number) : -1;
-    const u = k < inB.length ? (inB[k] as number) : -1;
+  const inStartA = c.a.ir.nodeInputStart[ia] as number;
+  const inStartB = c.b.ir.nodeInputStart[ib] as number;
+  const insA = (c.a.ir.nodeInputStart[ia + 1] as number) - inStartA;
+  const insB = (c.b.ir.nodeInputStart[ib + 1] as number) - inStartB;
+  for (let k = 0; k < Math.max(insA, insB); k++) {
+    const t = k < insA ? (c.a.ir.nodeInputs[inStartA + k] as number) : -1;
+    const u = k < insB ? (c.b.ir.nodeInputs[inStartB + k] as number) : -1;
     if (sourceKey(c, 'a', t) !== sourceKey(c, 'b', u))
-      out.push({ what: 'input', name: `input ${k}`, a: sourceText(c.a, t), b: sourceText(c.b, u) });
+      add({ what: 'input', name: `input ${k}`, a: sourceText(c.a, t), b: sourceText(c.b, u) });
   }
   const outsA = (c.a.ir.nodeOutputStart[ia + 1] as number) - (c.a.ir.nodeOutputStart[ia] as number);
   const outsB = (c.b.ir.nodeOutputStart[ib + 1] as number) - (c.b.ir.nodeOutputStart[ib] as number);
-  if (outsA !== outsB) out.push({ what: 'output-count', name: '', a: String(outsA), b: String(outsB) });
+  if (outsA !== outsB) add({ what: 'output-count', name: '', a: String(outsA), b: String(outsB) });
   return out;
 }
 
@@ -177,8 +206,8 @@ function initializerChanges(c: Ctx): InitializerChange[] {
   };
   const pairedB = new Set<number>();
   for (const [name, t] of initializerNames(c.a)) {
-    const u = c.tensorAtoB.get(t);
-    if (u === undefined || !isInit(c.b, u)) {
+    const u = c.tensorAtoB[t] as number;
+    if (u < 0 || !isInit(c.b, u)) {
       out.push({
         change: 'removed',
         name,
@@ -222,7 +251,9 @@ function initializerChanges(c: Ctx): InitializerChange[] {
   return out;
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/** 62,464: what toLocaleString('en-US') writes for a count, without its first call loading ICU's locale data (~30 ms). */
+const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const plural = (n: number, word: string) => `${grouped(n)} ${word}${n === 1 ? '' : 's'}`;
 const percent = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Diffs two opened models (their IRs built). `ctx` hears progress and cancel between stages. */
@@ -232,7 +263,14 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
   const b = diffSide(B.ir);
   const p = pairNodes(a, b);
   if (ctx) throwIfCancelled(ctx, 'The diff');
-  const c: Ctx = { a, b, srcA: srcOf(A.opened), srcB: srcOf(B.opened), p, tensorAtoB: new Map() };
+  const c: Ctx = {
+    a,
+    b,
+    srcA: srcOf(A.opened),
+    srcB: srcOf(B.opened),
+    p,
+    tensorAtoB: new Int32Array(A.ir.tensorCount).fill(-1),
+  };
   pairTensors(c);
 
   const changed: ChangedNode[] = [];
@@ -242,12 +280,12 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
     const y = p.aToB[x] as number;
     if (y < 0) continue;
     const changes = nodeChanges(c, x, y);
-    const ra = ref(a, x);
-    const rb = ref(b, y);
-    if (changes.length > 0) changed.push({ a: ra, b: rb, changes });
+    // References are made only for what is listed: most pairs are the same node, listed nowhere.
+    if (changes) changed.push({ a: ref(a, x), b: ref(b, y), changes });
     else {
       unchanged++;
-      if (ra.name !== rb.name) renamed.push({ a: ra, b: rb });
+      if (a.ir.nodeName[a.g.nodeStart + x] !== b.ir.nodeName[b.g.nodeStart + y])
+        renamed.push({ a: ref(a, x), b: ref(b, y) });
     }
   }
   if (ctx) throwIfCancelled(ctx, 'The diff');

@@ -117,6 +117,38 @@ export function attributeKey(a: AttributeProto, src: TensorSource | null): strin
   }
 }
 
+/** Two numbers as their texts compare (NaN equals NaN), without making the texts. */
+const sameNumber = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
+
+function sameNumbers(x: readonly number[] | undefined, y: readonly number[] | undefined): boolean {
+  const p = x ?? [];
+  const q = y ?? [];
+  if (p.length !== q.length) return false;
+  for (let k = 0; k < p.length; k++) if (!sameNumber(p[k] as number, q[k] as number)) return false;
+  return true;
+}
+
+/**
+ * The same answer as comparing attributeKey(a, srcA) with attributeKey(b, srcB), without making
+ * keys for numbers and number lists (almost every attribute of a large graph): the diff asks this
+ * of every attribute of every paired node.
+ */
+export function sameAttribute(a: AttributeProto, srcA: TensorSource, b: AttributeProto, srcB: TensorSource): boolean {
+  if (a.type === b.type) {
+    switch (a.type) {
+      case ATTR.INT:
+        return (a.i ?? 0) === (b.i ?? 0);
+      case ATTR.FLOAT:
+        return sameNumber(a.f ?? 0, b.f ?? 0);
+      case ATTR.INTS:
+        return sameNumbers(a.ints, b.ints);
+      case ATTR.FLOATS:
+        return sameNumbers(a.floats, b.floats);
+    }
+  }
+  return attributeKey(a, srcA) === attributeKey(b, srcB);
+}
+
 function nodeAttributesKey(n: NodeProto, src: TensorSource | null): string {
   return n.attribute
     .map((a) => `${a.name}=${attributeKey(a, src)}`)

@@ -6,7 +6,7 @@
  * output, the makers of a paired input — and pairs those of the same op reading at the same slot.
  * What is left is paired by op, attributes and declared output shape, in topological order. Main
  * graph only (ids are the IR's main-graph node ids less its start, as the graph payload numbers
- * them); every step is linear in the graph, so a 125k-node model pairs in tens of milliseconds.
+ * them); every step is linear in the graph: two 125k-node models pair in about 0.2 s of CPU (bench:diff).
  */
 import type { IRGraph, ModelIR } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
@@ -20,6 +20,8 @@ export interface DiffSide {
   n: number;
   /** Per node (local id): its position in topological order over n, in [0, 1). */
   rank: Float64Array;
+  /** Main-graph initializers by name (name -> tensor id), made once: the pairing and the diff both read it. */
+  initializers: Map<string, number>;
 }
 
 export function diffSide(ir: ModelIR): DiffSide {
@@ -27,7 +29,12 @@ export function diffSide(ir: ModelIR): DiffSide {
   const n = g.nodeEnd - g.nodeStart;
   const rank = new Float64Array(n);
   for (let k = 0; k < n; k++) rank[(ir.topo[g.nodeStart + k] as number) - g.nodeStart] = k / Math.max(1, n);
-  return { ir, g, n, rank };
+  const initializers = new Map<string, number>();
+  for (let t = 0; t < ir.tensorCount; t++) {
+    if (ir.tensorGraph[t] === 0 && ((ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) !== 0)
+      initializers.set(ir.tensorName[t] as string, t);
+  }
+  return { ir, g, n, rank, initializers };
 }
 
 export interface Pairing {
@@ -54,14 +61,7 @@ function uniqueNames(s: DiffSide): Map<string, number> {
 }
 
 /** Main-graph initializers by name: name -> tensor id. */
-export function initializerNames(s: DiffSide): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let t = 0; t < s.ir.tensorCount; t++) {
-    if (s.ir.tensorGraph[t] === 0 && ((s.ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) !== 0)
-      m.set(s.ir.tensorName[t] as string, t);
-  }
-  return m;
-}
+export const initializerNames = (s: DiffSide): Map<string, number> => s.initializers;
 
 /** The main-graph readers of tensor `t` (local ids) with the first slot each reads it at. */
 function readers(s: DiffSide, t: number, paired: Int32Array): { node: number; slot: number }[] {
@@ -93,7 +93,10 @@ export function pairNodes(a: DiffSide, b: DiffSide): Pairing {
   };
   const opA = (x: number) => a.ir.nodeOp[a.g.nodeStart + x] as number;
   const opB = (y: number) => b.ir.nodeOp[b.g.nodeStart + y] as number;
-  const sameOp = (x: number, y: number) => a.ir.ops[opA(x)] === b.ir.ops[opB(y)];
+  // A's op ids in B's numbering (-1: an op B does not use), so comparing ops compares two numbers.
+  const opIdsB = new Map(b.ir.ops.map((op, k) => [op, k]));
+  const opAinB = Int32Array.from(a.ir.ops, (op) => opIdsB.get(op) ?? -1);
+  const sameOp = (x: number, y: number) => opAinB[opA(x)] === opB(y);
 
   // 1. Names: one map (B's), A's duplicates found as a second claim on the same B node.
   const namesB = uniqueNames(b);

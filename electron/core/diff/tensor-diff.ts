@@ -9,7 +9,7 @@
 import { DataType, onnxDtypeBits } from '../onnx/dtypes';
 import { readFileRange } from '../onnx/file-range';
 import { elementCount, type TensorProto } from '../onnx/model';
-import { decodeElements, tensorRawBytes, tensorStrings, tensorValues, type TensorSource } from '../onnx/values';
+import { decodeElements, tensorStrings, tensorValues, type TensorSource } from '../onnx/values';
 
 /** Elements per chunk (even: 4-bit types pack two to a byte). */
 const CHUNK = 1 << 20;
@@ -48,16 +48,21 @@ function elementReader(t: TensorProto, src: TensorSource): ElementReader | null 
   };
 }
 
-/** Bytes of a tensor when they are at hand without a read (raw data in memory, or bytes made in memory). */
+/**
+ * Bytes of a tensor when they are at hand without a read (raw data in the model file in memory, or
+ * bytes made in memory); null otherwise, and for raw data outside the file (compared by value, which
+ * says it cannot be read). Runs for every weight of both models: no name text made, no copy.
+ */
 function bytesAtHand(t: TensorProto, src: TensorSource): Uint8Array | null {
-  if (t.data.kind === 'bytes') return t.data.bytes;
-  if (t.data.kind === 'raw' && src.bytes) return tensorRawBytes(t, src);
+  const d = t.data;
+  if (d.kind === 'bytes') return d.bytes;
+  if (d.kind === 'raw' && src.bytes && d.offset + d.length <= src.bytes.length)
+    return src.bytes.subarray(d.offset, d.offset + d.length);
   return null;
 }
 
-const sameBytes = (x: Uint8Array, y: Uint8Array) =>
-  x.length === y.length &&
-  Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+const asBuffer = (x: Uint8Array) => (Buffer.isBuffer(x) ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+const sameBytes = (x: Uint8Array, y: Uint8Array) => x.length === y.length && asBuffer(x).equals(y);
 
 const sameDims = (a: TensorProto, b: TensorProto) =>
   a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);

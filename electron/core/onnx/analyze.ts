@@ -106,6 +106,18 @@ export async function modelStructureCached(
 }
 
 /**
+ * The structure of the model remembered for this file as it is now (unchanged on disk), or null:
+ * a look that neither reads nor forgets anything (the diff takes whichever side the app has open).
+ */
+export async function rememberedStructure(filePath: string): Promise<ModelStructure | null> {
+  const entry = last;
+  if (!entry || entry.path !== filePath) return null;
+  const stat = await fs.stat(filePath).catch(() => null);
+  if (!stat || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) return null;
+  return entry.structure.catch(() => null);
+}
+
+/**
  * The pipeline, remembering the last model: the app asks for the graph, the summary and node
  * details of the same file, and none of them should read and infer it again; calls that overlap
  * share one read. A changed file (mtime or size) is read afresh.

@@ -33,6 +33,18 @@ export interface OpenedModel {
 
 /** Reads and decodes a model from disk. */
 export async function openModelFile(filePath: string, displayName = path.basename(filePath)): Promise<OpenedModel> {
+  const { bytes, absPath } = await readModelFile(filePath, displayName);
+  return openModelBytes(bytes, absPath, displayName);
+}
+
+/**
+ * Reads a model file's bytes after the checks a file needs (a folder, empty, over 2 GiB), without
+ * decoding: a caller opening two models starts both reads before decoding either.
+ */
+export async function readModelFile(
+  filePath: string,
+  displayName = path.basename(filePath),
+): Promise<{ bytes: Buffer; absPath: string }> {
   const abs = path.resolve(filePath);
   let stat: fs.Stats;
   try {
@@ -57,7 +69,7 @@ export async function openModelFile(filePath: string, displayName = path.basenam
   } catch (err) {
     throw fileError(err, displayName);
   }
-  return openModelBytes(buf, abs, displayName);
+  return { bytes: buf, absPath: abs };
 }
 
 /** Decodes bytes already in memory as the model at `absPath` (also what the fuzz tests drive). */
