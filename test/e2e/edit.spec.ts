@@ -92,6 +92,17 @@ test('fix shapes and fold from the readiness panel, see the version and its diff
   await expect(legend).toContainText('unchanged');
   await shot(page, 'edit-version-difference.png');
 
+  // The same side-by-side diff as for a variant, against its parent: listed under "Diff against…".
+  const launcher = page.getByLabel('Diff against');
+  await expect(launcher.locator('option')).toContainText(['bert-tiny.onnx (as opened)']);
+  await launcher.selectOption({ label: 'bert-tiny.onnx (as opened)' });
+  await expect(page.getByTestId('diff-view')).toBeVisible({ timeout: 60_000 });
+  // The parent on the left: what the fold took away reads as removed.
+  await expect(page.getByTestId('diff-view')).toContainText('Diff: bert-tiny.onnx → ');
+  await expect(page.getByTestId('diff-count-removed')).toHaveText(/^\s*[1-9]\d* removed$/);
+  await shot(page, 'edit-diff-parent.png');
+  await page.getByRole('button', { name: 'Close diff' }).click();
+
   // Its file, downloaded as a variant's is.
   const [download] = await Promise.all([page.waitForEvent('download'), edited.getByTestId('version-download').click()]);
   expect(download.suggestedFilename()).toBe(fileName);

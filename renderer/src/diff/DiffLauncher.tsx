@@ -5,7 +5,7 @@
 import { useRef } from 'react';
 import { fileSource } from '../frame/open';
 import { useEdits } from '../edit/store';
-import { sourceKey } from '../edit/versions';
+import { lineage, sourceKey } from '../edit/versions';
 import { useVariants } from '../precision/store';
 import { useApp } from '../state/app';
 import { useDiff } from './store';
@@ -31,7 +31,12 @@ export function DiffLauncher() {
   const choose = (value: string) => {
     if (value === ANOTHER) return fileRef.current?.click();
     const version = versions.find((x) => `version:${x.id}` === value);
-    if (version) return void start(client, a, { source: version.source, name: version.fileName });
+    if (version) {
+      const other = { source: version.source, name: version.fileName };
+      // An ancestor goes on the left (before → after), as a variant's source does.
+      const ancestor = lineage(allVersions, openKey).some((x) => x.id === version.id);
+      return void (ancestor ? start(client, other, a) : start(client, a, other));
+    }
     const v = variants.find((x) => x.id === value);
     if (v) void start(client, a, { source: { kind: 'variant', variantId: v.id }, name: v.name });
   };
