@@ -9,7 +9,7 @@ import type { Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { JobContext } from '../jobs/context';
-import { analyzeModelCached } from '../onnx/analyze';
+import { shapesCached } from '../onnx/analyze';
 import { checkModel, type CheckReport } from '../trt/check';
 import { supportTable, type TrtMajor } from '../trt/support';
 import { canApply } from './apply';
@@ -105,7 +105,7 @@ export async function fixModelFile(
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${opts.trt}` });
   // The app has this analysis already when the model is open there; the CLI reads it once.
-  const a = await analyzeModelCached(modelPath, displayName);
+  const a = await shapesCached(modelPath, displayName);
   const before = checkModel(a, opts.trt);
   const plan = planFix(a, before, opts.trt, opts.shapes);
   const report = await editAnalysed(

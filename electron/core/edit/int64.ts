@@ -19,7 +19,7 @@ import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/mod
 import { inferShapes } from '../onnx/shapes';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import type { DType } from '../shapes/types';
-import { copyModel } from './model-copy';
+import { copyNode, mainGraph } from './model-copy';
 import type { EditStep, KnownTypes } from './step';
 
 /** Slots an op ties to one type: 'i0' / 'o0', '*' = every input and output, 'i*' every input, 'o*' every output. */
@@ -157,8 +157,14 @@ export function int64ToInt32(
   _src?: TensorSource,
   known: KnownTypes = {},
 ): EditStep {
-  const m = copyModel(model);
-  const g = m.graph as GraphProto;
+  // Only the nodes it retargets are copied (below); lists it changes are replaced, never mutated.
+  const g: GraphProto = { ...mainGraph(model) };
+  const m: ModelProto = {
+    ...model,
+    opsetImport: model.opsetImport.map((o) => ({ ...o })),
+    metadataProps: model.metadataProps.map((e) => ({ ...e })),
+    graph: g,
+  };
   // The edit before (fold) may already know every tensor's type: one inference pass saved.
   const elemTypeOf = known.elemTypeOf ?? inferredElemTypes(m);
   const int64Initializers = new Set<string>();
@@ -206,20 +212,22 @@ export function int64ToInt32(
     inits++;
     return toInt32(t);
   });
-  for (const n of g.node) {
+  g.node = g.node.map((n) => {
     const y = n.output[0];
-    if (!y || !free(y)) continue;
+    if (!y || !free(y)) return n;
     if (n.opType === 'Cast' && attrOf(n, 'to')?.i === DataType.INT64) {
-      setAttr(n, intAttr('to', DataType.INT32));
+      const c = copyNode(n);
+      setAttr(c, intAttr('to', DataType.INT32));
       casts++;
-    } else if (n.opType === 'Constant') {
-      const a = attrOf(n, 'value');
-      if (a?.t) {
-        setAttr(n, { ...a, t: toInt32(a.t) });
-        constants++;
-      }
+      return c;
     }
-  }
+    const a = n.opType === 'Constant' ? attrOf(n, 'value') : undefined;
+    if (!a?.t) return n;
+    const c = copyNode(n);
+    setAttr(c, { ...a, t: toInt32(a.t) });
+    constants++;
+    return c;
+  });
   let retyped = 0;
   g.valueInfo = g.valueInfo.map((v) => {
     const t = v.type;
