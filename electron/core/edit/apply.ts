@@ -11,7 +11,7 @@ import { fold } from './fold';
 import { int64ToInt32 } from './int64';
 import { toOpset } from './opset';
 import { dynamicBatch, setShapes } from './shapes';
-import type { EditStep } from './step';
+import type { EditStep, KnownTypes } from './step';
 import type { TensorSource } from '../onnx/values';
 import { dequantize } from './dequantize';
 import { upcast } from './upcast';
@@ -22,8 +22,16 @@ import { rename } from './surgery/rename';
 import { plugin } from './surgery/plugin';
 
 type EditOf<K extends EditKind> = Extract<Edit, { kind: K }>;
-/** `src` reads weights the model still holds as the file's (external data; in-memory ones need none). */
-type EditFn<K extends EditKind> = (model: ModelProto, edit: EditOf<K>, src: TensorSource) => EditStep;
+/**
+ * `src` reads weights the model still holds as the file's (external data; in-memory ones need none);
+ * `known` is what the edit before worked out about `model` (see step.ts).
+ */
+type EditFn<K extends EditKind> = (
+  model: ModelProto,
+  edit: EditOf<K>,
+  src: TensorSource,
+  known: KnownTypes,
+) => EditStep;
 
 /** Every edit Kiln can apply; a kind missing here is refused as not available in this build. */
 const REGISTRY: { [K in EditKind]?: EditFn<K> } = {
@@ -52,10 +60,10 @@ export interface AppliedSteps {
   notes: string[];
 }
 
-function runOne(model: ModelProto, edit: Edit, src: TensorSource): EditStep {
+function runOne(model: ModelProto, edit: Edit, src: TensorSource, known: KnownTypes): EditStep {
   const fn = REGISTRY[edit.kind] as EditFn<typeof edit.kind> | undefined;
   if (!fn) throw new KilnError('UNAVAILABLE', `the "${edit.kind}" edit is not available in this build`);
-  return fn(model, edit as never, src);
+  return fn(model, edit as never, src, known);
 }
 
 /**
@@ -69,13 +77,14 @@ export function applyEdits(
   src: TensorSource = { path: '' },
 ): AppliedSteps {
   let current = model;
+  let known: KnownTypes = {};
   const applied: AppliedEdit[] = [];
   const notes: string[] = [];
   for (const edit of edits) {
     const nodesBefore = current.graph?.node.length ?? 0;
     let step: EditStep;
     try {
-      step = runOne(current, edit, src);
+      step = runOne(current, edit, src, known);
     } catch (err) {
       if (err instanceof KilnError && !err.file)
         throw new KilnError(err.code, `${file}: ${err.message}`, {
@@ -85,6 +94,7 @@ export function applyEdits(
       throw err;
     }
     current = step.model;
+    known = step.known ?? {};
     applied.push({
       kind: edit.kind,
       summary: step.summary,

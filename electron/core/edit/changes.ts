@@ -20,12 +20,26 @@ function attrSig(a: AttributeProto): string {
   return `${a.name}=${a.type}:${a.i ?? ''}:${a.f ?? ''}:${a.ints?.join(',') ?? ''}:${a.floats?.join(',') ?? ''}:${a.s ? Buffer.from(a.s).toString('latin1') : ''}:${t}:${a.g ? a.g.node.length : ''}`;
 }
 
-const signature = (n: NodeProto) =>
-  `${n.domain}|${n.opType}|${n.input.join(',')}|${n.output.join(',')}|${n.attribute.map(attrSig).join(';')}`;
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Whether two nodes differ in op, inputs, outputs or attributes. Edits share the attributes they do
+ * not change (model-copy.ts), so an attribute is compared by identity first and by value only when
+ * it was replaced: a 125k-node model is compared without a string per node.
+ */
+function differs(a: NodeProto, b: NodeProto): boolean {
+  if (a.domain !== b.domain || a.opType !== b.opType || !sameList(a.input, b.input) || !sameList(a.output, b.output))
+    return true;
+  if (a.attribute.length !== b.attribute.length) return true;
+  return a.attribute.some((x, i) => {
+    const y = b.attribute[i] as AttributeProto;
+    return x !== y && attrSig(x) !== attrSig(y);
+  });
+}
 
 export function nodeChanges(parent: ModelProto, child: ModelProto): NodeChanges {
-  const before = new Map<string, string>();
-  for (const n of parent.graph?.node ?? []) before.set(keyOf(n), signature(n));
+  const before = new Map<string, NodeProto>();
+  for (const n of parent.graph?.node ?? []) before.set(keyOf(n), n);
   const added: string[] = [];
   const changed: string[] = [];
   const seen = new Set<string>();
@@ -34,7 +48,7 @@ export function nodeChanges(parent: ModelProto, child: ModelProto): NodeChanges 
     seen.add(k);
     const was = before.get(k);
     if (was === undefined) added.push(k);
-    else if (was !== signature(n)) changed.push(k);
+    else if (differs(was, n)) changed.push(k);
   }
   const removed = [...before.keys()].filter((k) => !seen.has(k));
   return { added, removed, changed };

@@ -9,7 +9,7 @@ import { INTEGER_QUANTIZED_OPS, type Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { JobContext } from '../jobs/context';
-import { analyzeModel } from '../onnx/analyze';
+import { shapesCached } from '../onnx/analyze';
 import { checkModel, type CheckReport } from '../trt/check';
 import { supportTable, type TrtMajor } from '../trt/support';
 import { canApply } from './apply';
@@ -23,7 +23,7 @@ export interface FixPlan {
 }
 
 /** Weights stored in FP16: at least as many FP16 initializers as FP32 ones, and some. */
-function storedInFp16(a: ModelAnalysis): boolean {
+function storedInFp16(a: Pick<ModelAnalysis, 'opened'>): boolean {
   let half = 0;
   let single = 0;
   for (const t of a.opened.model.graph?.initializer ?? []) {
@@ -33,7 +33,7 @@ function storedInFp16(a: ModelAnalysis): boolean {
   return half > 0 && half >= single;
 }
 
-function hasInt64(a: ModelAnalysis): boolean {
+function hasInt64(a: Pick<ModelAnalysis, 'opened'>): boolean {
   const g = a.opened.model.graph;
   if (!g) return false;
   return (
@@ -48,7 +48,7 @@ function hasInt64(a: ModelAnalysis): boolean {
 
 /** The edits `kiln fix` applies to the analysed model for TensorRT `trt`. */
 export function planFix(
-  a: ModelAnalysis,
+  a: Pick<ModelAnalysis, 'opened'>,
   report: CheckReport,
   trt: TrtMajor,
   shapes: Record<string, number[]>,
@@ -88,7 +88,8 @@ export async function fixModelFile(
   ctx: JobContext,
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${opts.trt}` });
-  const a = await analyzeModel(modelPath, displayName);
+  // The app has this analysis already when the model is open there; the CLI reads it once.
+  const a = await shapesCached(modelPath, displayName);
   const before = checkModel(a, opts.trt);
   const plan = planFix(a, before, opts.trt, opts.shapes);
   const report = await editAnalysed(

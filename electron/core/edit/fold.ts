@@ -20,6 +20,7 @@ import { isDefaultDomain } from '../onnx/graph-edit';
 import { buildIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
+import type { DType } from '../shapes/types';
 import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
@@ -52,6 +53,12 @@ export interface FoldCounts {
   merged: number;
   /** All-constant nodes left (values too large for the evaluator, or of a type it does not carry). */
   leftConstant: string[];
+  /**
+   * Element types of the folded graph's tensors, from the inference folding ran: folding turns nodes
+   * into initializers of the values they computed and points readers at equal tensors, so every
+   * tensor left keeps its type (absent when nothing was inferred).
+   */
+  elemTypeOf?: (name: string) => DType | undefined;
 }
 
 /** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
@@ -74,7 +81,10 @@ function constantsToInitializers(g: GraphProto): number {
 }
 
 /** Replaces every node whose outputs shape inference knows by initializers. */
-function foldKnownNodes(model: ModelProto, g: GraphProto): { folded: number; left: string[] } {
+function foldKnownNodes(
+  model: ModelProto,
+  g: GraphProto,
+): { left: string[]; elemTypeOf: (name: string) => DType | undefined } {
   const ir = buildIR(model);
   const shapes = inferShapes(model, ir, { path: '' });
   const tensorId = new Map<string, number>();
@@ -134,7 +144,11 @@ function foldKnownNodes(model: ModelProto, g: GraphProto): { folded: number; lef
   }
   g.node = keep;
   g.initializer.push(...made);
-  return { folded: made.length > 0 ? g.node.length : 0, left };
+  const elemTypeOf = (name: string): DType | undefined => {
+    const t = tensorId.get(name);
+    return t === undefined ? undefined : shapes.types[t]?.dtype;
+  };
+  return { left, elemTypeOf };
 }
 
 /** Folds `m`'s main graph in place (a copy the caller owns) and says what went. */
@@ -145,13 +159,13 @@ export function foldGraph(m: ModelProto): FoldCounts {
   const constants = constantsToInitializers(g);
   const identities = removeIdentities(g);
   const before = g.node.length;
-  const { left } = foldKnownNodes(m, g);
+  const { left, elemTypeOf } = foldKnownNodes(m, g);
   const folded = before - g.node.length;
   const deadNodes = removeDeadNodes(g);
   const merged = mergeDuplicateInitializers(g);
   const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
-  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left };
+  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf };
 }
 
 export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
@@ -175,5 +189,5 @@ export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>):
       `${c.leftConstant.length} node${c.leftConstant.length === 1 ? '' : 's'} with only constant inputs ${c.leftConstant.length === 1 ? 'was' : 'were'} left as ${c.leftConstant.length === 1 ? 'it is' : 'they are'} (values too large to compute ahead here): ${named}${c.leftConstant.length > NAMED ? ', …' : ''}`,
     );
   }
-  return { model: m, summary, exact: true, notes };
+  return { model: m, summary, exact: true, notes, ...(c.elemTypeOf ? { known: { elemTypeOf: c.elemTypeOf } } : {}) };
 }

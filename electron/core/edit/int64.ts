@@ -17,9 +17,10 @@ import { attrOf, intAttr, isDefaultDomain, setAttr } from '../onnx/graph-edit';
 import { buildIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
-import { tensorValues } from '../onnx/values';
-import { copyModel } from './model-copy';
-import type { EditStep } from './step';
+import { tensorValues, type TensorSource } from '../onnx/values';
+import type { DType } from '../shapes/types';
+import { copyNode, mainGraph } from './model-copy';
+import type { EditStep, KnownTypes } from './step';
 
 /** Slots an op ties to one type: 'i0' / 'o0', '*' = every input and output, 'i*' every input, 'o*' every output. */
 type Slot = string;
@@ -138,15 +139,37 @@ function firstMisfit(t: TensorProto): number | null {
   return null;
 }
 
-export function int64ToInt32(model: ModelProto, _edit: Extract<Edit, { kind: 'int64ToInt32' }>): EditStep {
-  const m = copyModel(model);
-  const g = m.graph as GraphProto;
+/** Element types of `m`'s main-graph tensors by name, inferred. */
+function inferredElemTypes(m: ModelProto): (name: string) => DType | undefined {
   const ir = buildIR(m);
   const shapes = inferShapes(m, ir, { path: '' });
-  const isI64 = new Set<string>();
-  for (let t = 0; t < ir.tensorCount; t++)
-    if (ir.tensorGraph[t] === 0 && shapes.types[t]?.dtype === 'int64') isI64.add(ir.tensorName[t] as string);
-  for (const t of g.initializer) if (t.dataType === DataType.INT64) isI64.add(t.name);
+  const id = new Map<string, number>();
+  for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) id.set(ir.tensorName[t] as string, t);
+  return (name) => {
+    const t = id.get(name);
+    return t === undefined ? undefined : shapes.types[t]?.dtype;
+  };
+}
+
+export function int64ToInt32(
+  model: ModelProto,
+  _edit: Extract<Edit, { kind: 'int64ToInt32' }>,
+  _src?: TensorSource,
+  known: KnownTypes = {},
+): EditStep {
+  // Only the nodes it retargets are copied (below); lists it changes are replaced, never mutated.
+  const g: GraphProto = { ...mainGraph(model) };
+  const m: ModelProto = {
+    ...model,
+    opsetImport: model.opsetImport.map((o) => ({ ...o })),
+    metadataProps: model.metadataProps.map((e) => ({ ...e })),
+    graph: g,
+  };
+  // The edit before (fold) may already know every tensor's type: one inference pass saved.
+  const elemTypeOf = known.elemTypeOf ?? inferredElemTypes(m);
+  const int64Initializers = new Set<string>();
+  for (const t of g.initializer) if (t.dataType === DataType.INT64) int64Initializers.add(t.name);
+  const isI64 = { has: (x: string) => int64Initializers.has(x) || elemTypeOf(x) === 'int64' };
 
   const regions = new Regions();
   const pinned = new Set<string>();
@@ -189,20 +212,22 @@ export function int64ToInt32(model: ModelProto, _edit: Extract<Edit, { kind: 'in
     inits++;
     return toInt32(t);
   });
-  for (const n of g.node) {
+  g.node = g.node.map((n) => {
     const y = n.output[0];
-    if (!y || !free(y)) continue;
+    if (!y || !free(y)) return n;
     if (n.opType === 'Cast' && attrOf(n, 'to')?.i === DataType.INT64) {
-      setAttr(n, intAttr('to', DataType.INT32));
+      const c = copyNode(n);
+      setAttr(c, intAttr('to', DataType.INT32));
       casts++;
-    } else if (n.opType === 'Constant') {
-      const a = attrOf(n, 'value');
-      if (a?.t) {
-        setAttr(n, { ...a, t: toInt32(a.t) });
-        constants++;
-      }
+      return c;
     }
-  }
+    const a = n.opType === 'Constant' ? attrOf(n, 'value') : undefined;
+    if (!a?.t) return n;
+    const c = copyNode(n);
+    setAttr(c, { ...a, t: toInt32(a.t) });
+    constants++;
+    return c;
+  });
   let retyped = 0;
   g.valueInfo = g.valueInfo.map((v) => {
     const t = v.type;

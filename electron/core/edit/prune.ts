@@ -45,6 +45,21 @@ function bytesOf(t: TensorProto): Uint8Array | null {
   }
 }
 
+/** How many leading bytes sort same-sized initializers before any is hashed. */
+const PREFIX_BYTES = 64;
+
+/** Maps each tensor of `bucket` equal to an earlier one (sha1, then the bytes compared) to that one's name. */
+function mergeEqual(bucket: { name: string; bytes: Uint8Array }[], map: Map<string, string>): void {
+  const first = new Map<string, { name: string; bytes: Uint8Array }>();
+  for (const t of bucket) {
+    const h = createHash('sha1').update(t.bytes).digest('hex');
+    const same = first.get(h);
+    if (same === undefined) first.set(h, t);
+    else if (Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).equals(same.bytes))
+      map.set(t.name, same.name);
+  }
+}
+
 /** Points readers of an initializer equal to an earlier one at the earlier one; returns how many merged. */
 export function mergeDuplicateInitializers(g: GraphProto): number {
   const pinned = new Set([...g.input.map((v) => v.name), ...g.output.map((v) => v.name)]);
@@ -58,15 +73,15 @@ export function mergeDuplicateInitializers(g: GraphProto): number {
   const map = new Map<string, string>();
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const first = new Map<string, { name: string; bytes: Uint8Array }>();
+    // Weights that differ mostly differ in their first bytes: only tensors that share those are hashed.
+    const byPrefix = new Map<string, { name: string; bytes: Uint8Array }[]>();
     for (const t of group) {
       const b = bytesOf(t);
       if (!b) continue;
-      const h = createHash('sha1').update(b).digest('hex');
-      const same = first.get(h);
-      if (same === undefined) first.set(h, { name: t.name, bytes: b });
-      else if (Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(same.bytes)) map.set(t.name, same.name);
+      const key = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, PREFIX_BYTES)).toString('latin1');
+      (byPrefix.get(key) ?? byPrefix.set(key, []).get(key)!).push({ name: t.name, bytes: b });
     }
+    for (const bucket of byPrefix.values()) if (bucket.length > 1) mergeEqual(bucket, map);
   }
   if (map.size === 0) return 0;
   replaceReads(g, map);

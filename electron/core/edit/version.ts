@@ -16,7 +16,11 @@ import { tempPathBeside } from '../../platform/atomic-write';
 import { variantPath } from '../../platform/paths';
 import { writeVariantName } from '../../platform/variant-names';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
-import { analyzeModel, type ModelAnalysis } from '../onnx/analyze';
+import { modelStructureCached } from '../onnx/analyze';
+import { buildIR } from '../onnx/ir';
+import type { ModelProto } from '../onnx/model';
+import type { OpenedModel } from '../onnx/open';
+import { inferShapes } from '../onnx/shapes';
 import { writeModelFile } from '../onnx/write';
 import { checkModel } from '../trt/check';
 import { checkPayload } from '../trt/check-payload';
@@ -46,14 +50,31 @@ function nameFor(parent: string, edits: readonly Edit[]): string {
   return `${base}.${kinds.length > 3 ? 'edited' : kinds.join('-')}.onnx`;
 }
 
-/** The readiness check of the file at `file`, as model.check answers it. */
-export async function checkFile(file: string, displayName: string, trt: TrtMajor): Promise<EditReport['check']> {
-  const a = await analyzeModel(file, displayName);
-  return checkPayload(checkModel(a, trt), a.ir, predictFusions(a.ir, a.shapes));
+/**
+ * The readiness check of an edit's result, on the model in memory (the objects the file was just
+ * encoded from: reading the file back would decode the same graph again). `parent` is where tensors
+ * the result still reads from the source file are read.
+ */
+export function checkResult(
+  model: ModelProto,
+  parent: OpenedModel,
+  displayName: string,
+  fileBytes: number,
+  trt: TrtMajor,
+): EditReport['check'] {
+  const ir = buildIR(model);
+  const src = { path: parent.path, bytes: parent.bytes };
+  const shapes = inferShapes(model, ir, src);
+  const opened: OpenedModel = { ...parent, model, displayName, fileBytes, sha256: '', warnings: [] };
+  return checkPayload(checkModel({ opened, ir, shapes }, trt), ir, predictFusions(ir, shapes));
 }
 
 /** Applies `run.edits` to the analysed parent and writes the new version; see the header. */
-export async function editAnalysed(parent: ModelAnalysis, run: EditRun, ctx: JobContext): Promise<EditReport> {
+export async function editAnalysed(
+  parent: { opened: OpenedModel },
+  run: EditRun,
+  ctx: JobContext,
+): Promise<EditReport> {
   const { opened } = parent;
   const file = opened.displayName;
   ctx.progress({ fraction: null, stage: `Editing ${file}` });
@@ -92,7 +113,7 @@ export async function editAnalysed(parent: ModelAnalysis, run: EditRun, ctx: Job
     fs.renameSync(tmp, out);
     writeVariantName(id, name);
     if (run.trt) ctx.progress({ fraction: null, stage: `Checking ${name} against TensorRT ${run.trt}` });
-    const check = run.trt ? await checkFile(out, name, run.trt) : null;
+    const check = run.trt ? checkResult(model, opened, name, written.bytes, run.trt) : null;
     return {
       source: { kind: 'variant', variantId: id },
       fileName: name,
@@ -121,5 +142,6 @@ export async function editModelFile(
   ctx: JobContext,
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
-  return editAnalysed(await analyzeModel(modelPath, displayName), run, ctx);
+  // Only the decoded model is needed (the app has it already when the model is open there).
+  return editAnalysed(await modelStructureCached(modelPath, displayName), run, ctx);
 }

@@ -142,6 +142,21 @@ export async function analyzeModelCached(
   return entry.analysis;
 }
 
+/**
+ * The decoded model, its IR and its shapes, as the readiness check reads them: the remembered
+ * analysis when the app has one, else the remembered structure with shapes inferred (no summary,
+ * which nothing that asks for this shows: `kiln fix` checks a model it has not opened before).
+ */
+export async function shapesCached(
+  filePath: string,
+  displayName = path.basename(filePath),
+): Promise<Pick<ModelAnalysis, 'opened' | 'ir' | 'shapes'>> {
+  const entry = await remembered(filePath, displayName);
+  if (entry.analysis) return entry.analysis;
+  const { opened, ir } = await entry.structure;
+  return { opened, ir, shapes: inferShapes(opened.model, ir, { path: opened.path, bytes: opened.bytes }) };
+}
+
 /** Reads a model and returns its summary with statistics (the `model.open` job). */
 export async function summarizeModel(filePath: string, displayName: string): Promise<ModelSummary> {
   return (await analyzeModelCached(filePath, displayName)).summary;

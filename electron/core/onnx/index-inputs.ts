@@ -16,6 +16,13 @@ const SAME_VALUES = new Set(['Cast', 'Identity', 'Reshape', 'Unsqueeze', 'Squeez
  * into a table whose rows are known (an initializer or a Constant), the fewest rows of those tables.
  */
 export function indexRows(graph: GraphProto): Map<string, number> {
+  const inits = new Set(graph.initializer.map((t) => t.name));
+  const integer = graph.input.filter((v) => {
+    const t = v.type;
+    return !inits.has(v.name) && t?.kind === 'tensor' && isIntegerDtype(dtypeFromOnnx(t.elemType));
+  });
+  // Most models take floats only: nothing to follow, so the whole graph need not be indexed.
+  if (integer.length === 0) return new Map();
   const dims = new Map<string, number[]>();
   for (const t of graph.initializer) dims.set(t.name, t.dims);
   for (const n of graph.node) {
@@ -24,11 +31,8 @@ export function indexRows(graph: GraphProto): Map<string, number> {
   }
   const readers = new Map<string, NodeProto[]>();
   for (const n of graph.node) for (const x of n.input) if (x) (readers.get(x) ?? readers.set(x, []).get(x)!).push(n);
-  const inits = new Set(graph.initializer.map((t) => t.name));
   const out = new Map<string, number>();
-  for (const v of graph.input) {
-    const t = v.type;
-    if (inits.has(v.name) || !t || t.kind !== 'tensor' || !isIntegerDtype(dtypeFromOnnx(t.elemType))) continue;
+  for (const v of integer) {
     let rows = Infinity;
     const seen = new Set<string>();
     const follow = (name: string): void => {

@@ -12,6 +12,9 @@ import type { AttributeProto, FunctionProto, NodeProto } from '../onnx/model';
 import { tensorValues } from '../onnx/values';
 import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
+
+/** What the check reads of an analysed model: no summary, so a model edited in memory can be checked as it is. */
+export type CheckedModel = Pick<ModelAnalysis, 'opened' | 'ir' | 'shapes'>;
 import { predictPrecision } from './strong-typing';
 import {
   hasFeature,
@@ -205,7 +208,7 @@ function constantTensors(ir: ModelIR, shapes: ShapeResult): Uint8Array {
 }
 
 /** The value of a small constant tensor (an initializer or a Constant node's value), else undefined. */
-function smallConstant(a: ModelAnalysis, t: number, limit = 4096): Float64Array | undefined {
+function smallConstant(a: CheckedModel, t: number, limit = 4096): Float64Array | undefined {
   const { ir } = a;
   let proto = (ir.tensorInitializer[t] as number) >= 0 ? ir.initializers[ir.tensorInitializer[t] as number] : undefined;
   const p = ir.tensorProducer[t] as number;
@@ -244,7 +247,7 @@ const TOO_NEW_WAY: Record<string, string> = {
  * against one minor release of it (`minor` 3: TensorRT 10.3, JetPack 6's), whose parser lacks the ops
  * the table says came later.
  */
-export function checkModel(a: ModelAnalysis, major: TrtMajor, minor?: number): CheckReport {
+export function checkModel(a: CheckedModel, major: TrtMajor, minor?: number): CheckReport {
   const release: TrtRelease = minor === undefined ? { major } : { major, minor };
   const version = releaseName(release);
   const table = supportTable(major);

@@ -97,7 +97,7 @@ export const EditExactnessSchema = z.object({
   outputs: z.array(z.object({ name: z.string(), maxAbs: z.number(), cosine: z.number() })),
   /** Every output within float rounding of the parent's. */
   exact: z.boolean(),
-  /** Not measured (the model cannot run on ONNX Runtime here) and why; the edit still stands. */
+  /** Not measured (the model cannot run on ONNX Runtime here, or is over the node limit it opens in reasonable time) and why; the edit still stands. */
   skipped: z.string().optional(),
 });
 
