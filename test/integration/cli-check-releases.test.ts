@@ -3,11 +3,11 @@
  * (test/builders/llm-block.ts) passes TensorRT 10 and is flagged for 10.3, JetPack 6's release; an
  * FP32 export checked for 11 says it would build FP32, in the JSON CI reads, without failing the gate.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { llmBlock } from '../builders/llm-block';
 
@@ -15,13 +15,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-releases-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 60_000 });
 
 interface CheckJson {
   tensorrt: string;

@@ -1,10 +1,10 @@
 // `kiln diff` through the real bin shim, the API contract and the engine host: a model against its
 // FP16 variant (made by `kiln convert`), against itself, against an unrelated model, and a missing file.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { ModelDiffSchema } from '../../electron/shared/api/diff';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -13,13 +13,7 @@ const UNET = path.join(ZOO, 'unet-tiny.onnx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-diff-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 120_000 });
 
 describe('kiln diff', () => {
   it('a model against its FP16 variant: the recipe, the weights rounded to FP16 and the Casts at the edges', () => {

@@ -1,9 +1,9 @@
 // `kiln fix` and `kiln edit` through the real bin shim and the compiled CLI (npx tsc -p tsconfig.json first).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { openModelFile } from '../../electron/core/onnx/open';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -11,14 +11,7 @@ const ZOO = path.join(ROOT, 'test/fixtures/zoo');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-edit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, KILN_VARIANTS_DIR: path.join(tmp, 'variants') },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 120_000, variantsDir: path.join(tmp, 'variants') });
 
 const opsOf = async (file: string) => {
   const m = (await openModelFile(file)).model;

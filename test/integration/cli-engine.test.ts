@@ -5,11 +5,11 @@
  * said to be so, the audit of a Kiln FP16 variant that an engine ran partly in FP32, and the HTML
  * report's engine-diff section. Runs the compiled CLI (`npx tsc -p tsconfig.json` first).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { trtexecBuild, type OnnxNodeLike, type TrtexecFiles } from '../builders/trtexec';
 
@@ -19,13 +19,7 @@ const RESNET = path.join(ROOT, 'test/fixtures/trtexec/resnet-mini.trt10.layers.j
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-engine-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 110_000 });
 
 /** Writes an import's three files; returns their paths. */
 function write(prefix: string, f: TrtexecFiles): string[] {

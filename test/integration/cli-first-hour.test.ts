@@ -5,11 +5,11 @@
  * are not models said plainly, with the decoder's detail underneath. Runs the compiled CLI through
  * its bin shim (`npx tsc -p tsconfig.json` first).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { detectorTail } from '../builders/detector';
 import { transformer } from '../builders/transformer';
@@ -19,13 +19,7 @@ const CLS = path.join(ROOT, 'assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-first-hour-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 110_000 });
 
 describe('help and version', () => {
   const commands = ['inspect', 'profile', 'check', 'convert', 'compare', 'probe', 'serve'];

@@ -4,25 +4,18 @@
  * JSON carries as null) prints every metric, "–" where there is no number, and never crashes; the
  * BERT-shaped encoder compares and profiles on seeded inputs that stay inside its embedding tables.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ZOO = path.join(ROOT, 'test/fixtures/zoo');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-zoo-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 110_000,
-    env: { ...process.env, KILN_VARIANTS_DIR: path.join(tmp, 'variants') },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 110_000, variantsDir: path.join(tmp, 'variants') });
 
 describe('kiln compare on the zoo', () => {
   it('vit-tiny, FP16 and INT8: one line per variant, "–" for the PSNR and SNR of identical outputs', () => {

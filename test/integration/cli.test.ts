@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKiln } from './helpers';
 import { uint8QdqClassifier } from '../builders/qdq';
 import { writeTextLines } from '../builders/text-images';
 
@@ -13,13 +14,7 @@ const CLS = path.join(ROOT, 'assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kiln(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'electron/cli/kiln.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kiln = (...args: string[]) => runKiln(args, { timeout: 60_000 });
 
 describe('kiln CLI', () => {
   it('inspect --json prints the summary with the documented keys', () => {

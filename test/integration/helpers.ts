@@ -1,10 +1,30 @@
-/** What several integration suites share: the reference onnx checker, seeded inputs, cosine, a private variants folder. */
+/** What several integration suites share: the CLI run as a user runs it, the reference onnx checker, seeded inputs, cosine, a private variants folder. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { has, PYTHON_ONNX } from '../prerequisites';
+
+/** What `kiln` printed and how it exited. */
+export interface KilnRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI through its real bin shim and the compiled code (`npx tsc -p tsconfig.json` first),
+ * killed after `timeout` ms; `variantsDir` keeps the variants it makes in a folder of the test's own.
+ */
+export function runKiln(args: string[], opts: { timeout: number; variantsDir?: string }): KilnRun {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '../../electron/cli/kiln.js'), ...args], {
+    encoding: 'utf8',
+    timeout: opts.timeout,
+    ...(opts.variantsDir ? { env: { ...process.env, KILN_VARIANTS_DIR: opts.variantsDir } } : {}),
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 const PY = '/usr/bin/python3';
 /**
