@@ -42,6 +42,12 @@ export interface ExactnessOptions {
   seed?: number;
   /** Larger models (parent or result, main-graph nodes) are not run; default: exactnessMaxNodes(). */
   maxNodes?: number;
+  /**
+   * ONNX Runtime's graph optimizations for both runs (default 'basic'). 'disabled' runs every node
+   * as written: what proves an opset conversion bit for bit, since ONNX Runtime's constant folding
+   * and fusions match ops by opset version and so round differently across opsets.
+   */
+  optimization?: 'basic' | 'disabled';
 }
 
 /** Up to this many nodes both models are opened on ONNX Runtime (about a minute for the two here). */
@@ -161,7 +167,7 @@ export async function measureExactness(
   let b: ort.InferenceSession | undefined;
   try {
     try {
-      a = await openSession(parentFile, { optimization: 'basic', quiet: true, cpu: true });
+      a = await openSession(parentFile, { optimization: opts.optimization ?? 'basic', quiet: true, cpu: true });
     } catch (err) {
       return {
         exactness: { ...base, skipped: `ONNX Runtime cannot run ${path.basename(parentFile)}: ${firstLine(err)}` },
@@ -169,7 +175,7 @@ export async function measureExactness(
       };
     }
     try {
-      b = await openSession(childFile, { optimization: 'basic', quiet: true, cpu: true });
+      b = await openSession(childFile, { optimization: opts.optimization ?? 'basic', quiet: true, cpu: true });
     } catch (err) {
       return {
         exactness: { ...base, skipped: `ONNX Runtime cannot run the edited model: ${firstLine(err)}` },

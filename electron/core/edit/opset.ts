@@ -1,7 +1,9 @@
 /**
- * Opset conversion as an edit: core/onnx/opset.ts's rules (the ones INT8 uses to reach opset 13),
- * run on a copy. Lowering an opset is refused; a target past what those rules know is refused with
- * the highest one they reach, so nothing is ever converted by guess.
+ * Opset conversion as an edit: core/onnx/opset.ts's rules (the ones INT8 uses to reach opset 13, then
+ * opset-later.ts's changes after 13), run on a copy, up to the newest opset a TensorRT parser reads.
+ * Lowering an opset is refused; a target past what those rules know is refused with the highest one
+ * they reach, and a node they cannot convert is refused naming it, so nothing is converted by guess
+ * and nothing half-converted is written.
  */
 import type { Edit } from '../../shared/api/edits';
 import { KilnError } from '../../shared/api/errors';

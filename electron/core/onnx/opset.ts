@@ -3,8 +3,9 @@
  * (attributes that became inputs, deprecated ops replaced, Softmax's 2-D coercion spelled out),
  * the ops known to mean the same are carried over, and anything else is refused — a wrong
  * conversion would change the model's outputs without a word. INT8 needs opset 13
- * (DequantizeLinear's per-channel `axis`); the rules cover opsets 9 to 13, and a later target
- * adds the changes after 13 to CHANGED_AT and the ops that stayed the same.
+ * (DequantizeLinear's per-channel `axis`); the rules here cover opsets 9 to 13, and a later target
+ * goes on with opset-later.ts's rewrites of the changes after 13 (listed in opset-changes.ts), up
+ * to the newest opset a TensorRT parser reads.
  */
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from './analyze';
@@ -21,6 +22,8 @@ import {
   strAttr,
 } from './graph-edit';
 import type { GraphProto, NodeProto, TensorProto } from './model';
+import { introducedAt, minIrVersion, NEWEST_KNOWN_OPSET } from './opset-changes';
+import { upgradeAfter13, type LaterContext } from './opset-later';
 
 /**
  * ai.onnx ops whose schema did not change meaning between opset 9 and 13 (new types, new optional
@@ -66,10 +69,10 @@ const CHANGED_AT: Record<string, number> = {
 };
 
 export const MIN_SOURCE_OPSET = 9;
-/** The highest target the rules above reach (the same-meaning list ends there). */
-export const MAX_TARGET_OPSET = 13;
-/** IR version 7 is the first that carries opset 13. */
-const MIN_IR_VERSION = 7;
+/** The opset the rules in this file reach; opset-later.ts goes on from there. */
+const LEGACY_TARGET = 13;
+/** The highest target Kiln converts to (opset-changes.ts describes every change up to it). */
+export const MAX_TARGET_OPSET = NEWEST_KNOWN_OPSET;
 
 export interface OpsetConversion {
   from: number;
@@ -77,7 +80,7 @@ export interface OpsetConversion {
   converted: { node: string; op: string; change: string }[];
 }
 
-interface UpgradeContext {
+interface UpgradeContext extends LaterContext {
   names: Names;
   /** Rank of main-graph tensors when known. */
   rank: (name: string) => number | null;
@@ -107,6 +110,7 @@ function upgradeGraph(g: GraphProto, ctx: UpgradeContext, isMain: boolean): void
     addInit(i64Tensor(name, v));
     return name;
   };
+  const later: NodeProto[] = [];
   for (const n of g.node) {
     for (const a of n.attribute) {
       if (a.g) upgradeGraph(a.g, ctx, false);
@@ -117,15 +121,21 @@ function upgradeGraph(g: GraphProto, ctx: UpgradeContext, isMain: boolean): void
       continue;
     }
     const op = n.opType;
+    const introduced = introducedAt(op);
+    const known = SAME_9_TO_13.has(op) || CHANGED_AT[op] !== undefined || introduced !== undefined;
+    if (!known || (introduced !== undefined && introduced > ctx.from)) {
+      throw new KilnError(
+        'UNSUPPORTED',
+        known
+          ? `${ctx.file} is ai.onnx opset ${ctx.from}, but node ${label(n)} is ${op}, which opset ${introduced} introduced: the model does not hold together, so it is not converted`
+          : `${ctx.file} is ai.onnx opset ${ctx.from}; ${ctx.purpose} needs opset ${ctx.to} and Kiln does not know whether ${op} (node ${label(n)}) means the same there — convert the model to opset ${ctx.to} first (onnx.version_converter)`,
+        { file: ctx.file, details: { node: label(n), op } },
+      );
+    }
+    // The changes after 13 apply to the node as the rules up to 13 leave it (below, in place).
+    if (ctx.to > LEGACY_TARGET) later.push(n);
     const changedAt = CHANGED_AT[op];
     if (changedAt === undefined) {
-      if (!SAME_9_TO_13.has(op)) {
-        throw new KilnError(
-          'UNSUPPORTED',
-          `${ctx.file} is ai.onnx opset ${ctx.from}; ${ctx.purpose} needs opset ${ctx.to} and Kiln does not know whether ${op} (node ${label(n)}) means the same there — convert the model to opset ${ctx.to} first (onnx.version_converter)`,
-          { file: ctx.file, details: { node: label(n), op } },
-        );
-      }
       out.push(n);
       continue;
     }
@@ -302,6 +312,7 @@ function upgradeGraph(g: GraphProto, ctx: UpgradeContext, isMain: boolean): void
     out.push(n);
   }
   g.node = out;
+  for (const n of later) upgradeAfter13(n, g, ctx, isMain);
 }
 
 /**
@@ -318,7 +329,7 @@ export function convertToOpset(a: ModelAnalysis, target: number, purpose: string
   if (target > MAX_TARGET_OPSET) {
     throw new KilnError(
       'UNSUPPORTED',
-      `${file}: Kiln converts models up to ai.onnx opset ${MAX_TARGET_OPSET}, not ${target}`,
+      `${file}: Kiln converts models up to ai.onnx opset ${MAX_TARGET_OPSET} (the newest a TensorRT parser reads), not ${target}`,
       { file },
     );
   }
@@ -339,6 +350,8 @@ export function convertToOpset(a: ModelAnalysis, target: number, purpose: string
   const ctx: UpgradeContext = {
     names: new Names(model),
     rank: (name) => typeOf(name)?.dims?.length ?? null,
+    dims: (name) => typeOf(name)?.dims ?? null,
+    src: { path: a.opened.path, bytes: a.opened.bytes },
     dtype: (name) => typeOf(name)?.dtype ?? '',
     file,
     from,
@@ -349,7 +362,7 @@ export function convertToOpset(a: ModelAnalysis, target: number, purpose: string
   if (model.graph && entry) upgradeGraph(model.graph, ctx, true);
   if (entry) entry.version = target;
   else model.opsetImport.push({ domain: '', version: target });
-  if (model.irVersion < MIN_IR_VERSION) model.irVersion = MIN_IR_VERSION;
+  if (model.irVersion < minIrVersion(target)) model.irVersion = minIrVersion(target);
   return { from, to: target, converted: ctx.converted };
 }
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { fold } from '../../../electron/core/edit/fold';
 import { int64ToInt32 } from '../../../electron/core/edit/int64';
 import { dynamicBatch, setShapes } from '../../../electron/core/edit/shapes';
-import { toOpset } from '../../../electron/core/edit/opset';
 import { DataType } from '../../../electron/core/onnx/dtypes';
 import { attrOf } from '../../../electron/core/onnx/graph-edit';
 import { DT, GraphBuilder, model } from '../../builders/graph';
@@ -88,18 +87,5 @@ describe('int64ToInt32', () => {
     }
     expect(g.input.every((v) => v.type?.kind === 'tensor' && v.type.elemType === DataType.INT64)).toBe(true);
     expect(step.summary).toMatch(/INT64 → INT32: [1-9]/);
-  });
-});
-
-describe('opset', () => {
-  it('refuses to lower an opset and a target past what Kiln converts', () => {
-    expect(() => toOpset(zoo('vit-tiny'), { kind: 'opset', version: 9 })).toThrow(/does not lower/);
-    const b = new GraphBuilder();
-    const x = b.input('x', DT.float32, [1, 4]);
-    b.node('Relu', [x], { name: 'relu', outputs: ['y'] });
-    b.output('y', DT.float32, [1, 4]);
-    const m = built(model(b.graph(), { opset: 11 }));
-    expect(toOpset(m, { kind: 'opset', version: 13 }).summary).toBe('opset 11 → 13');
-    expect(() => toOpset(m, { kind: 'opset', version: 18 })).toThrow(/up to ai.onnx opset 13, not 18/);
   });
 });
