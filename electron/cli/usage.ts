@@ -67,8 +67,9 @@ export const COMMAND_HELP = {
           [--dynamic-batch NAME] [--int64-to-int32] [--opset N] [--dequantize] [--upcast]
           [--extract in1,in2:out1,out2] [--add-outputs t1,t2] [--remove n1,n2] [--rename a=b]
           [--rename-node a=b] [--plugin n1,n2=Domain::Op] [--trt 10|11] [--inputs a.npz] [--json]
-          chosen edits; edits meant to be exact that move an output are refused and nothing is written
-                                            (with --trt: exit 1 when the check after fails)`,
+          chosen edits; edits meant to be exact that move an output are refused and nothing is written;
+          --opset N raises the opset up to 25 (with --trt: up to the newest that TensorRT parses,
+          10: 24, 11: 25)            (with --trt: exit 1 when the check after fails)`,
   probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
   serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
 } as const;

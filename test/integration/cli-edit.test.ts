@@ -85,4 +85,28 @@ describe('kiln fix / kiln edit', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/at least one edit flag/);
   }, 60_000);
+
+  it('edit --opset 24 --trt 10: the detector raised to the newest opset TensorRT 10 parses, outputs equal, check without an opset finding', () => {
+    const out = path.join(tmp, 'ssdlite.opset24.onnx');
+    const r = kiln('edit', path.join(ZOO, 'ssdlite-tiny.onnx'), '--opset', '24', '--trt', '10', '-o', out, '--json');
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as {
+      applied: { kind: string; summary: string }[];
+      exactness: { exact: boolean; outputs: { maxAbs: number }[] };
+      check: { findings: { node: string; reason: string }[] };
+    };
+    expect(report.applied).toEqual([expect.objectContaining({ kind: 'opset', summary: 'opset 17 → 24' })]);
+    expect(report.exactness.exact).toBe(true);
+    expect(report.exactness.outputs.length).toBeGreaterThan(0);
+    for (const o of report.exactness.outputs) expect(o.maxAbs).toBe(0);
+    expect(report.check.findings.filter((f) => /opset/.test(f.reason))).toEqual([]);
+  }, 180_000);
+
+  it('edit --opset 25 --trt 10 is refused, naming the newest opset TensorRT 10 parses; nothing is written', () => {
+    const out = path.join(tmp, 'never-opset.onnx');
+    const r = kiln('edit', path.join(ZOO, 'unet-tiny.onnx'), '--opset', '25', '--trt', '10', '-o', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unet-tiny.onnx: TensorRT 10.15 parses ai.onnx opsets up to 24, .*opset 25/);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 60_000);
 });

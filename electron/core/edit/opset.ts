@@ -7,6 +7,7 @@
  */
 import type { Edit } from '../../shared/api/edits';
 import { KilnError } from '../../shared/api/errors';
+import { maxOpset, releaseName, type TrtMajor } from '../trt/support';
 import { buildIR } from '../onnx/ir';
 import type { ModelProto } from '../onnx/model';
 import { convertToOpset } from '../onnx/opset';
@@ -50,4 +51,19 @@ export function toOpset(model: ModelProto, edit: Extract<Edit, { kind: 'opset' }
     exact: true,
     notes,
   };
+}
+
+/**
+ * Refuses, before anything is edited, an opset conversion past what the TensorRT the result is checked
+ * for parses: the new version would be one its parser rejects outright.
+ */
+export function refuseOpsetPastTrt(edits: readonly Edit[], trt: TrtMajor, file: string): void {
+  const max = maxOpset({ major: trt });
+  const past = edits.find((e): e is Extract<Edit, { kind: 'opset' }> => e.kind === 'opset' && e.version > max);
+  if (past)
+    throw new KilnError(
+      'UNSUPPORTED',
+      `${file}: TensorRT ${releaseName({ major: trt })} parses ai.onnx opsets up to ${max}, so converting to opset ${past.version} would make a model it cannot read: choose an opset up to ${max}`,
+      { file },
+    );
 }

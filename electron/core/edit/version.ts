@@ -29,6 +29,7 @@ import { applyEdits } from './apply';
 import { nodeChanges } from './changes';
 import { editLogOf, stampEditLog } from './edit-log';
 import { measureExactness } from './exactness';
+import { refuseOpsetPastTrt } from './opset';
 import { detachWeights } from './model-copy';
 
 export interface EditRun {
@@ -78,6 +79,7 @@ export async function editAnalysed(
   const { opened } = parent;
   const file = opened.displayName;
   ctx.progress({ fraction: null, stage: `Editing ${file}` });
+  if (run.trt) refuseOpsetPastTrt(run.edits, run.trt, file);
   const detached = detachWeights(opened.model, { path: opened.path, bytes: opened.bytes });
   const { model, applied, notes } = applyEdits(detached, run.edits, file, { path: opened.path });
   throwIfCancelled(ctx, 'The edit');

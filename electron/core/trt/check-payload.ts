@@ -38,6 +38,7 @@ export function checkPayload(report: CheckReport, ir: ModelIR, fusion: FusionPre
     tensorrt: report.tensorrt,
     table: report.table,
     tableNote: report.tableNote,
+    opsets: report.opsets,
     source: report.source,
     nodes: report.nodes,
     supported: report.supported,

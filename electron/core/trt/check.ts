@@ -65,6 +65,8 @@ export interface CheckReport {
   /** The TensorRT release the operator table was written for, and what to say when it is not `trt`'s own. */
   table: string;
   tableNote: string;
+  /** The ai.onnx opsets the checked release's parser reads (an opset conversion may target these). */
+  opsets: { min: number; max: number };
   source: SupportTable['source'];
   nodes: number;
   supported: number;
@@ -566,6 +568,7 @@ export function checkModel(a: CheckedModel, major: TrtMajor, minor?: number): Ch
     tensorrt: version,
     table: table.table,
     tableNote: tableNote(release),
+    opsets: { min: table.opsets.min, max: opsetMax },
     source: table.source,
     nodes: checked,
     supported: checked - unsupported,

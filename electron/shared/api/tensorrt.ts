@@ -63,6 +63,8 @@ export const TrtCheckSchema = z.object({
   table: z.string(),
   /** Empty when the table is the checked release's own; else what that means for the results. */
   tableNote: z.string(),
+  /** The ai.onnx opsets the checked release's parser reads: what an opset conversion for it may target. */
+  opsets: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
   nodes: z.number().int(),
   supported: z.number().int(),
   unsupported: z.number().int(),
