@@ -3,10 +3,17 @@ import { rng } from '../../electron/core/inputs/generate';
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { DT, GraphBuilder, model, randomFloats } from './graph';
 
-export function cnn(channels: number[] = [32, 64, 128, 192, 256, 256], classes = 10, size = 64): ModelProto {
+export function cnn(
+  channels: number[] = [32, 64, 128, 192, 256, 256],
+  classes = 10,
+  size = 64,
+  /** A fixed batch (an export with a baked-in batch size); absent: the symbolic N. */
+  batch?: number,
+): ModelProto {
   const rand = rng(5);
   const b = new GraphBuilder();
-  let x = b.input('image', DT.float32, ['N', 3, size, size]);
+  const n = batch ?? 'N';
+  let x = b.input('image', DT.float32, [n, 3, size, size]);
   let cin = 3;
   channels.forEach((c, i) => {
     // He-style scale keeps activations in a steady range through the stack.
@@ -30,6 +37,6 @@ export function cnn(channels: number[] = [32, 64, 128, 192, 256, 256], classes =
   const fw = b.init('fc.w', DT.float32, [cin, classes], randomFloats(rand, cin * classes, Math.sqrt(1 / cin) * 1.7));
   const fb = b.init('fc.b', DT.float32, [classes], randomFloats(rand, classes, 0.05));
   b.node('Gemm', [x, fw, fb], { name: '/fc/Gemm', outputs: ['logits'] });
-  b.output('logits', DT.float32, ['N', classes]);
+  b.output('logits', DT.float32, [n, classes]);
   return model(b.graph(), { opset: 17 });
 }

@@ -1,8 +1,8 @@
 /**
  * The readiness panel's cures: an "Apply" beside each finding whose way forward is mechanical, and
  * a strip above the findings with the input shapes those edits need (prefilled from the model's
- * inputs), the fixes the summary alone calls for (FP16-stored weights, shape arithmetic to fold),
- * and "Fix all for TensorRT". Each makes a new version of the model; a refused one says why beside
+ * inputs), the fixes the summary alone calls for (FP16-stored weights, shape arithmetic to fold, a
+ * fixed batch to make dynamic), the opset conversion, and "Fix all for TensorRT". Each makes a new version of the model; a refused one says why beside
  * its button.
  */
 import { useState } from 'react';
@@ -10,6 +10,8 @@ import type { ModelSummary } from '../../../electron/shared/api/contract';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { ActionError } from './ActionError';
 import { editsWithShapes, modelFixes, type Fix } from './fixes';
+import { DynamicBatchButton } from './DynamicBatchButton';
+import { OpsetControl } from './OpsetControl';
 import { useEdits } from './store';
 import './edit.css';
 
@@ -54,8 +56,21 @@ export function ApplyFix({ fix, shapes, label }: { fix: Fix; shapes: FixShapes; 
   );
 }
 
-/** Shapes, the model-wide fixes and "Fix all for TensorRT", above the findings. */
-export function FixStrip({ summary, trt, shapes }: { summary: ModelSummary; trt: 10 | 11; shapes: FixShapes }) {
+/**
+ * Shapes, the model-wide fixes, the batch made dynamic, the opset conversion (to the opsets
+ * `parserOpsets`, the check's, allows) and "Fix all for TensorRT", above the findings.
+ */
+export function FixStrip({
+  summary,
+  trt,
+  shapes,
+  parserOpsets,
+}: {
+  summary: ModelSummary;
+  trt: 10 | 11;
+  shapes: FixShapes;
+  parserOpsets?: { min: number; max: number } | undefined;
+}) {
   const running = useEdits((s) => s.runningKey);
   const fix = useEdits((s) => s.fix);
   const [problem, setProblem] = useState<string | null>(null);
@@ -77,6 +92,8 @@ export function FixStrip({ summary, trt, shapes }: { summary: ModelSummary; trt:
         {modelFixes(summary).map((f) => (
           <ApplyFix key={f.key} fix={f} shapes={shapes} />
         ))}
+        <DynamicBatchButton summary={summary} />
+        <OpsetControl summary={summary} trt={trt} parser={parserOpsets} />
         <button
           type="button"
           className="primary"

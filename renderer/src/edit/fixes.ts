@@ -11,8 +11,13 @@ import { shapeFields } from '../profile/shapes';
 
 export type FindingGroup = TrtCheck['groups'][number];
 
-/** The highest opset Kiln's conversion rules reach (core/onnx/opset.ts's MAX_TARGET_OPSET). */
+/**
+ * The opset a readiness finding's "Apply" converts an older model to: 13, the one INT8 needs, which
+ * every TensorRT Kiln knows reads (the opset control offers any other the parser reads).
+ */
 export const KILN_OPSET_TARGET = 13;
+/** The highest opset Kiln's conversion reaches (core/onnx/opset-changes.ts's NEWEST_KNOWN_OPSET). */
+export const KILN_OPSET_MAX = 25;
 
 /** One mechanical fix: the button's label, what it does, and the edits it sends. */
 export interface Fix {
@@ -118,6 +123,43 @@ export function modelFixes(summary: Pick<ModelSummary, 'inputs' | 'weights' | 'o
   const shapeOps = ['Shape', 'Size', 'ConstantOfShape'].some((op) => (summary.opHistogram[op] ?? 0) > 0);
   if (dynamic || shapeOps) fixes.push(fold('model:fold', dynamic));
   return fixes;
+}
+
+/** The model's ai.onnx opset (1 when it imports none, as ONNX reads it). */
+export function onnxOpset(summary: Pick<ModelSummary, 'opsets'>): number {
+  return summary.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
+}
+
+/**
+ * The opsets the model can be converted to for a parser that reads `parser` (the check's opsets;
+ * absent: up to Kiln's newest): each above the model's, up to the lower of the parser's newest and
+ * Kiln's, newest first. Empty when the model is already there (or past it: Kiln does not lower).
+ */
+export function opsetTargets(
+  summary: Pick<ModelSummary, 'opsets'>,
+  parser: { min: number; max: number } | undefined,
+): number[] {
+  const from = onnxOpset(summary);
+  const max = Math.min(parser?.max ?? KILN_OPSET_MAX, KILN_OPSET_MAX);
+  const out: number[] = [];
+  for (let v = max; v > from; v--) out.push(v);
+  return out;
+}
+
+/**
+ * "Make batch dynamic": offered while some input's first dim is a fixed number (an export with a
+ * baked-in batch), to give it back a symbolic one, "batch", and the outputs that follow it.
+ */
+export function dynamicBatchFix(summary: Pick<ModelSummary, 'inputs'>): Fix | null {
+  const fixed = summary.inputs.filter((v) => typeof v.dims?.[0] === 'number');
+  if (fixed.length === 0) return null;
+  return {
+    key: 'model:dynamic-batch',
+    label: 'Make batch dynamic',
+    title: `Give ${fixed.map((v) => v.name).join(', ')} a symbolic first dim ("batch") in place of ${fixed.map((v) => v.dims?.[0]).join(', ')}, and the outputs that follow it (exact)`,
+    edits: [{ kind: 'dynamicBatch', name: 'batch' }],
+    askShapes: false,
+  };
 }
 
 /** Fixes for every group of a check, by the group's index; null where none is mechanical. */

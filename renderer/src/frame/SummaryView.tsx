@@ -1,5 +1,6 @@
 /** The model at a glance: what goes in and out, what it is made of, how big it is. */
 import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/contract';
+import { DynamicBatchButton } from '../edit/DynamicBatchButton';
 import { bytes, count, dimText, dtypeLabel } from './format';
 
 /** Types that hold shapes, indices and flags rather than weights: named after the weights, never as "mixed". */
@@ -135,6 +136,7 @@ export function SummaryView({ summary }: { summary: ModelSummary }) {
           <Tensor key={v.name} v={v} />
         ))}
       </ul>
+      <DynamicBatchButton summary={summary} />
       <h3>Outputs</h3>
       <ul className="tensors" data-testid="outputs">
         {summary.outputs.map((v) => (

@@ -10,7 +10,7 @@ import type { NodeOverlay } from '../graph/overlay';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
 import { ApplyFix, FixStrip } from '../edit/FixControls';
-import { groupFixes, hasDynamicInputs, modelFixes } from '../edit/fixes';
+import { dynamicBatchFix, groupFixes, hasDynamicInputs, modelFixes, opsetTargets } from '../edit/fixes';
 import { useShapeFields } from '../profile/ShapeFields';
 import { useTrt, type TrtMajor } from './store';
 import './trt.css';
@@ -173,9 +173,14 @@ export function CompatibilityPanel() {
           </>
         )}
       </header>
-      {result && summary && (result.findings.length > 0 || modelFixes(summary).length > 0) && (
-        <FixStrip summary={summary} trt={trt} shapes={fixShapes} />
-      )}
+      {result &&
+        summary &&
+        (result.findings.length > 0 ||
+          modelFixes(summary).length > 0 ||
+          dynamicBatchFix(summary) !== null ||
+          opsetTargets(summary, result.opsets).length > 0) && (
+          <FixStrip summary={summary} trt={trt} shapes={fixShapes} parserOpsets={result.opsets} />
+        )}
       {result && (
         <>
           <div className="compat-filters">

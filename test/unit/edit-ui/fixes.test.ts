@@ -12,12 +12,17 @@ import { checkPayload } from '../../../electron/core/trt/check-payload';
 import { predictFusions } from '../../../electron/core/trt/fusion';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import {
+  dynamicBatchFix,
   editsWithShapes,
   groupFixes,
   hasDynamicInputs,
+  KILN_OPSET_MAX,
   KILN_OPSET_TARGET,
   modelFixes,
+  opsetTargets,
 } from '../../../renderer/src/edit/fixes';
+import { MAX_TARGET_OPSET } from '../../../electron/core/onnx/opset';
+import { cnn } from '../../builders/cnn';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../../builders/graph';
 
 const ZOO = path.resolve(__dirname, '../../fixtures/zoo');
@@ -149,6 +154,36 @@ describe('the zoo', () => {
         upcast: false,
       });
       if (!hasDynamicInputs(summary)) expect(fixes.every((f) => !f.askShapes)).toBe(true);
+    }
+  });
+});
+
+describe('the opset control and Make batch dynamic', () => {
+  it('offers the opsets above the model’s that the checked TensorRT parses, newest first, and none past them', async () => {
+    expect(KILN_OPSET_MAX).toBe(MAX_TARGET_OPSET);
+    const { check: c10, summary } = await check(path.join(ZOO, 'unet-tiny.onnx'), 10);
+    const { check: c11 } = await check(path.join(ZOO, 'unet-tiny.onnx'), 11);
+    expect(c10.opsets).toEqual({ min: 9, max: 24 });
+    expect(opsetTargets(summary, c10.opsets)).toEqual([24, 23, 22, 21, 20, 19, 18]);
+    expect(opsetTargets(summary, c11.opsets)).toEqual([25, 24, 23, 22, 21, 20, 19, 18]);
+    expect(opsetTargets(summary, { min: 9, max: 17 })).toEqual([]);
+    expect(opsetTargets({ opsets: [{ domain: '', version: 25 }] }, c11.opsets)).toEqual([]);
+    expect(opsetTargets({ opsets: [{ domain: 'ai.onnx', version: 13 }] }, undefined)[0]).toBe(25);
+  });
+
+  it('offers Make batch dynamic on a fixed-batch CNN and not on exports whose batch is already symbolic', async () => {
+    const file = path.join(tmp, 'cnn.onnx');
+    fs.writeFileSync(file, encodeModel(cnn([8], 4, 16, 1)));
+    const { summary } = await check(file);
+    const fix = dynamicBatchFix(summary);
+    expect(fix?.label).toBe('Make batch dynamic');
+    expect(fix?.edits).toEqual([{ kind: 'dynamicBatch', name: 'batch' }]);
+    const symbolic = path.join(tmp, 'cnn-n.onnx');
+    fs.writeFileSync(symbolic, encodeModel(cnn([8], 4, 16)));
+    expect(dynamicBatchFix((await check(symbolic)).summary)).toBeNull();
+    for (const zoo of ['bert-tiny', 'vit-tiny', 'unet-tiny']) {
+      const { summary: s } = await check(path.join(ZOO, `${zoo}.onnx`));
+      expect({ zoo, fix: dynamicBatchFix(s) }).toEqual({ zoo, fix: null });
     }
   });
 });
