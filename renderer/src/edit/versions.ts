@@ -102,6 +102,8 @@ export function describeAsked(edits: readonly Edit[]): string {
           return `plugin ${e.domain}::${e.op} for ${e.nodes.join(', ')}`;
         case 'int64ToInt32':
           return 'INT64 → INT32';
+        case 'dynamicBatch':
+          return `dynamic batch "${e.name}"`;
         default:
           return e.kind;
       }
