@@ -21,8 +21,8 @@ import {
   setAttr,
   strAttr,
 } from './graph-edit';
-import type { GraphProto, NodeProto, TensorProto } from './model';
-import { introducedAt, minIrVersion, NEWEST_KNOWN_OPSET } from './opset-changes';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from './model';
+import { introducedAt, minIrVersion, NEWEST_KNOWN_OPSET, rewritesBetween } from './opset-changes';
 import { upgradeAfter13, type LaterContext } from './opset-later';
 
 /**
@@ -316,6 +316,36 @@ function upgradeGraph(g: GraphProto, ctx: UpgradeContext, isMain: boolean): void
 }
 
 /**
+ * Local functions importing ai.onnx below the target go up with the model. Their bodies have no
+ * initializers to turn attributes into, so a function is carried over only when none of its nodes
+ * needs a rewrite on the way; one that would is refused, naming the function and the node.
+ */
+function upgradeFunctions(model: ModelProto, ctx: UpgradeContext): void {
+  for (const f of model.functions) {
+    const imp = f.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+    if (!imp || imp.version >= ctx.to) continue;
+    const from = imp.version;
+    for (const n of f.node) {
+      if (!isDefaultDomain(n)) continue;
+      const op = n.opType;
+      const introduced = introducedAt(op);
+      const changedAt = CHANGED_AT[op];
+      const known = SAME_9_TO_13.has(op) || changedAt !== undefined || introduced !== undefined;
+      const rewrite =
+        (changedAt !== undefined && from < changedAt && ctx.to >= changedAt) ||
+        rewritesBetween(op, Math.max(from, LEGACY_TARGET), ctx.to).length > 0;
+      if (from < MIN_SOURCE_OPSET || !known || (introduced ?? 0) > from || rewrite)
+        throw new KilnError(
+          'UNSUPPORTED',
+          `${ctx.file}: node ${n.name || op} (${op}) of local function ${f.name} (ai.onnx opset ${from}) ${rewrite ? `would need rewriting for opset ${ctx.to}, which Kiln does not do inside functions` : `is not known to mean the same at opset ${ctx.to}`}; nothing was converted`,
+          { file: ctx.file, details: { node: n.name, op, function: f.name } },
+        );
+    }
+    f.opsetImport = f.opsetImport.map((o) => (o === imp ? { ...o, version: ctx.to } : o));
+  }
+}
+
+/**
  * Raises the model's ai.onnx opset to `target` (no change at `target` or above), converting nodes
  * whose schema changed; refuses (UNSUPPORTED) when an op's meaning at `target` is not known to be
  * the same. `purpose` names what needs the target in messages.
@@ -359,6 +389,7 @@ export function convertToOpset(a: ModelAnalysis, target: number, purpose: string
     purpose,
     converted: [],
   };
+  upgradeFunctions(model, ctx);
   if (model.graph && entry) upgradeGraph(model.graph, ctx, true);
   if (entry) entry.version = target;
   else model.opsetImport.push({ domain: '', version: target });

@@ -176,4 +176,44 @@ describe('opset conversion', () => {
     expect(thenG.initializer.map((t) => t.name)).toContain(thenG.node[0]!.input[1]);
     expect(opsetOf(step.model)).toBe(18);
   });
+
+  it('raises a local function’s import with the model when its body needs no rewrite; refuses one that does, naming it', () => {
+    const withFunction = (body: NodeProto) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', DT.float32, [2, 3]);
+      b.node('Body', [x], { name: 'call', domain: 'local', outputs: ['y'] });
+      b.output('y', DT.float32, null);
+      const f = {
+        name: 'Body',
+        domain: 'local',
+        overload: '',
+        input: ['a'],
+        output: ['b'],
+        attribute: [],
+        attributeProto: [],
+        node: [body],
+        opsetImport: [{ domain: '', version: 17 }],
+        valueInfo: [],
+        docString: '',
+      };
+      const opsets = [
+        { domain: '', version: 17 },
+        { domain: 'local', version: 1 },
+      ];
+      return built(model(b.graph(), { opsets, functions: [f] }));
+    };
+    const fb = new GraphBuilder();
+    fb.node('Relu', ['a'], { name: 'relu', outputs: ['b'] });
+    const plain = withFunction(fb.nodes[0]!);
+    const step = to(plain, 25);
+    expect(step.model.functions[0]!.opsetImport).toEqual([{ domain: '', version: 25 }]);
+    expect(plain.functions[0]!.opsetImport).toEqual([{ domain: '', version: 17 }]);
+    const rb = new GraphBuilder();
+    rb.node('ReduceMean', ['a'], { name: 'mean', attrs: { axes: [1] }, outputs: ['b'] });
+    const reduce = withFunction(rb.nodes[0]!);
+    expect(to(reduce, 17).summary).toBe('already opset 17');
+    expect(() => to(reduce, 18)).toThrow(
+      /node mean \(ReduceMean\) of local function Body .*would need rewriting for opset 18/,
+    );
+  });
 });
