@@ -381,13 +381,19 @@ export function ProfilePanel() {
   );
 }
 
+/** The runs' warnings: what the builder warned of (TensorRT: inputs or shape tensors built for 1s), then the run's own. */
 function Warnings({ runs }: { runs: ProfileRun[] }) {
-  const all = runs.flatMap((r) => r.report.warnings.map((w) => `${r.label}: ${w}`));
+  const all = runs.flatMap((r) => [
+    ...r.report.build.warnings.map((w) => ({ kind: 'build', text: `${r.label} (build): ${w}` })),
+    ...r.report.warnings.map((w) => ({ kind: 'run', text: `${r.label}: ${w}` })),
+  ]);
   if (all.length === 0) return null;
   return (
     <ul className="profile-warnings" data-testid="profile-warnings">
       {all.map((w) => (
-        <li key={w}>{w}</li>
+        <li key={w.text} data-kind={w.kind}>
+          {w.text}
+        </li>
       ))}
     </ul>
   );

@@ -32,6 +32,13 @@ interface BuildReply {
   tensorrt: string;
   device: { name: string; computeCapability: string };
   unsupportedNodes?: unknown[];
+  /** What the builder warned of: inputs or shape tensors built for 1s, a timing cache refused. */
+  warnings?: unknown;
+}
+
+/** The plugin's build warnings as strings (a reply is the plugin's JSON: anything else is dropped). */
+export function buildWarnings(reply: { warnings?: unknown }): string[] {
+  return Array.isArray(reply.warnings) ? reply.warnings.filter((w): w is string => typeof w === 'string') : [];
 }
 
 interface ProfileReply {
@@ -124,6 +131,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     options,
     cached: false,
     nodeMap,
+    warnings: buildWarnings(reply),
   };
   // A malformed recipe (the model is the user's) leaves the sidecar without one, not the build failed.
   const recipe = recipeOf(a.opened.model);
