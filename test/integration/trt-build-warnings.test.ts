@@ -3,7 +3,8 @@
  * tensor the request gives no values for is built for all 1s and the build says so — in the
  * artifact, kept with a cached build, and through the contract (model.build and model.profile
  * replies, validated by their schemas); given min/opt/max values reach the plugin as asked and
- * the warning goes; malformed values are refused at the contract with the problem named.
+ * the warning goes; malformed values are refused at the contract with the problem named. The cache
+ * entry is found where engineCacheKey names it, from the TensorRT and GPU the plugin reports.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +16,7 @@ import { directClient } from '../../electron/shared/api/direct';
 import type { KilnError } from '../../electron/shared/api/errors';
 import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { buildTrt } from '../../electron/core/backends/tensorrt/trt-backend';
+import { engineCacheKey } from '../../electron/core/backends/tensorrt/cache-keys';
 import { createCallHandler } from '../../electron/dispatch/dispatch';
 import { forkSpawner } from '../../electron/dispatch/fork-spawner';
 import { HostSupervisor } from '../../electron/dispatch/supervisor';
@@ -58,6 +60,15 @@ describe('TensorRT build warnings and shape-tensor values (fake plugin)', needs(
     const again = await buildTrt(CLS, options({}, { shapeTensors: 'x' }), ctx());
     expect(again.cached).toBe(true);
     expect(again.warnings).toEqual([ALL_ONES]);
+    // The cache entry is named by the model, plugin, the TensorRT and GPU the plugin reports, and the options.
+    const key = engineCacheKey({
+      model: a.modelSha256,
+      plugin: 'fake',
+      tensorrt: 'fake-1.0',
+      gpu: '8.6',
+      trt: options({}, { shapeTensors: 'x' }).trt,
+    });
+    expect(path.relative(tmp, a.artifactPath)).toBe(path.join('tensorrt', key, 'model.engine'));
   });
 
   it('given min/opt/max values reach the plugin as asked, and there is no warning; a model that has none warns of nothing', async () => {
