@@ -70,8 +70,10 @@ describe('--shape-values', () => {
 
   it('refuses what it cannot read, quoting it', () => {
     expect(() => parseShapeValues('s')).toThrow(UsageError);
-    expect(() => parseShapeValues('s:2x')).toThrow(/"s:2x": "2x" is not whole numbers/);
-    expect(() => parseShapeValues('s:1/2')).toThrow(/gives 2 lists/);
+    expect(() => parseShapeValues('s:2x')).toThrow(
+      /--shape-values: shape-tensor values "s:2x": "2x" is not whole numbers/,
+    );
+    expect(() => parseShapeValues('s:1/2')).toThrow(/give 2 lists/);
     expect(() => parseShapeValues('s:1.5')).toThrow(/not whole numbers/);
   });
 });
