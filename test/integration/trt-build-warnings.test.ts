@@ -21,6 +21,7 @@ import { createCallHandler } from '../../electron/dispatch/dispatch';
 import { forkSpawner } from '../../electron/dispatch/fork-spawner';
 import { HostSupervisor } from '../../electron/dispatch/supervisor';
 import { NATIVE_ADDON, needs } from '../prerequisites';
+import { runKiln } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-warnings-'));
@@ -126,6 +127,36 @@ describe('TensorRT build warnings and shape-tensor values (fake plugin)', needs(
       expect(await bad({ values: { min: [3, 3], opt: [2, 3], max: [4, 6] } })).toMatch(/min ≤ opt ≤ max/);
       expect(await bad({ min: [1, 3] })).toMatch(/all of min, opt and max dims, or none/);
       expect(await bad({})).toMatch(/dims, shape-tensor values, or both/);
+    });
+  });
+
+  describe('kiln profile --backend tensorrt', () => {
+    // The fake plugin is told which inputs are shape tensors through the environment the CLI passes on.
+    beforeAll(() => {
+      process.env.KILN_FAKE_SHAPE_TENSORS = 'x';
+    });
+    afterAll(() => {
+      delete process.env.KILN_FAKE_SHAPE_TENSORS;
+    });
+    const profile = (...more: string[]) =>
+      runKiln(['profile', CLS, '--backend', 'tensorrt', '--iterations', '3', '--shapes', 'x:1x3x48x192', ...more], {
+        timeout: 120_000,
+      });
+
+    it("prints the builder's warning without values, none with them, and refuses values it cannot read", () => {
+      const bare = profile();
+      expect(bare.code, bare.stderr).toBe(0);
+      expect(bare.stdout).toContain(`build warning: ${ALL_ONES}\n`);
+      expect(bare.stdout).toMatch(/on tensorrt fake-1\.0/);
+      const given = profile('--shape-values', 'x:1x1/2x3/6x6');
+      expect(given.code, given.stderr).toBe(0);
+      expect(given.stdout).not.toContain('build warning');
+      const bad = profile('--shape-values', 'x:1x1/2x3');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--shape-values: shape-tensor values "x:1x1/2x3" give 2 lists');
+      const ort = runKiln(['profile', CLS, '--shape-values', 'x:2x3', '--iterations', '3'], { timeout: 60_000 });
+      expect(ort.code).toBe(2);
+      expect(ort.stderr).toContain('--shape-values applies to --backend tensorrt');
     });
   });
 });
