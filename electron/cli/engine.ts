@@ -5,9 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../shared/api/client';
+import { engineReportJson } from '../shared/compare/engine-json';
 import { engineReportHtml } from '../shared/compare/engine-report';
 import { writeFileAtomic } from '../platform/atomic-write';
-import { engineDiffJson, engineViewJson, formatEngineDiff, formatEngineView } from './engine-format';
+import { formatEngineDiff, formatEngineView } from './engine-format';
 import { UsageError } from './usage';
 
 type WithClient = <T>(fn: (client: ApiClient) => Promise<T>) => Promise<T>;
@@ -58,10 +59,7 @@ export async function engineCommand(args: string[], withClient: WithClient): Pro
     return { views: r.views, diff: r.diff, names: graph.nodeName };
   });
   if (values.report) writeFileAtomic(values.report, engineReportHtml({ model, views, diff, names }));
-  if (values.json)
-    process.stdout.write(
-      `${JSON.stringify(diff ? engineDiffJson(diff, views, names) : engineViewJson(views[0]!, names), null, 2)}\n`,
-    );
+  if (values.json) process.stdout.write(`${JSON.stringify(engineReportJson({ views, diff, names }), null, 2)}\n`);
   else process.stdout.write(diff ? formatEngineDiff(diff, views, names) : formatEngineView(views[0]!, names));
   if (values.report && !values.json) process.stdout.write(`report: ${values.report}\n`);
   // A check that failed: files that are not this model's, or nodes not built as the recipe asked.

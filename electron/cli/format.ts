@@ -71,6 +71,7 @@ export function formatProfile(r: ProfileReport): string {
     `           p90 ${ms(l.p90)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  CoV ${(r.cov * 100).toFixed(2)}%`,
     `memory     ${formatBytes(r.memory.rssPeakBytes)} RSS during the run (+${formatBytes(r.memory.rssPeakBytes - r.memory.rssBeforeBytes)}); host peak ${formatBytes(r.peakRssBytes)}`,
   ];
+  for (const w of r.build.warnings) lines.push(`build warning: ${w}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.layers.length) {
     const kernels = r.layers.reduce((s, x) => s + x.ms, 0);

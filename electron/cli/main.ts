@@ -24,6 +24,7 @@ import { DEFAULT_THRESHOLDS, describeThresholds, type Thresholds } from '../shar
 import { variantPath } from '../platform/paths';
 import { KILN_VERSION } from '../platform/version';
 import { parseShapes } from '../core/inputs/specs';
+import { parseShapeValues } from './shape-values';
 import { diffJson, formatDiff } from './diff-text';
 import { latencyOptions, latencyTable, measureLatency, type Latency, type LatencyRun } from './latency';
 import { engineCommand } from './engine';
@@ -440,11 +441,19 @@ async function profile(args: string[]): Promise<number> {
       threads: { type: 'string' },
       'layer-runs': { type: 'string' },
       inputs: { type: 'string' },
+      backend: { type: 'string' },
+      'shape-values': { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('profile takes exactly one model file');
+  const backend = values.backend ?? 'onnxruntime';
+  if (backend !== 'onnxruntime' && backend !== 'tensorrt')
+    throw new UsageError('--backend must be onnxruntime or tensorrt');
+  if (values['shape-values'] && backend !== 'tensorrt')
+    throw new UsageError('--shape-values applies to --backend tensorrt (the values a shape-tensor input is built for)');
+  const shapeValues = values['shape-values'] ? parseShapeValues(values['shape-values']) : {};
   if (values.duration !== undefined && values.iterations !== undefined)
     throw new UsageError('give --duration or --iterations, not both');
   const level = values.level ?? 'extended';
@@ -457,7 +466,17 @@ async function profile(args: string[]): Promise<number> {
       'model.profile',
       {
         source: { kind: 'path', path: positionals[0] as string },
-        build: { backend: 'onnxruntime', optimizationLevel: level as 'extended' },
+        build: {
+          backend,
+          optimizationLevel: level as 'extended',
+          ...(backend === 'tensorrt'
+            ? {
+                trt: {
+                  profiles: Object.fromEntries(Object.entries(shapeValues).map(([n, v]) => [n, { values: v }])),
+                },
+              }
+            : {}),
+        },
         profile: {
           warmupMs: positiveNumber(values.warmup, '--warmup') ?? 200,
           ...(iterations !== undefined

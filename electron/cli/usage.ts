@@ -12,7 +12,10 @@ export const COMMAND_HELP = {
   inspect: `  inspect <model.onnx> [--json] [--nodes]   summary of a model: inputs, outputs, ops, parameters`,
   profile: `  profile <model.onnx> [--warmup MS] [--duration S | --iterations N] [--shapes name:1x3x224x224,...]
           [--level disabled|basic|extended|all] [--threads N] [--layer-runs N] [--inputs data.npz] [--json]
-                                            build with ONNX Runtime (CPU) and time it like trtexec`,
+          [--backend onnxruntime|tensorrt] [--shape-values name:2x3 | name:MINxM/OPTxO/MAXxM,...]
+                                            build with ONNX Runtime (CPU), or TensorRT through its plugin,
+                                            and time it like trtexec; the builder's warnings are printed
+                                            (--shape-values: what a shape-tensor input is built for)`,
   check: `  check <model.onnx> [--trt 10|11|10.3] [--json]  which nodes TensorRT's ONNX parser cannot take, and why
                                             (exit 1 when a node is unsupported: gate CI on it)`,
   convert: `  convert <model.onnx> --precision fp16|int8 -o <out.onnx> [--exclude-ops A,B] [--exclude-nodes n1,n2]

@@ -118,6 +118,7 @@ function buildInfo(a: BuildArtifact): BuildInfo {
     optimizationLevel: backendNamed(a.backend).optimizationLabel(a.options),
     nodes: a.nodeMap.length,
     fusedNodes: a.nodeMap.filter((m) => m.originals.length > 1),
+    warnings: a.warnings ?? [],
   };
 }
 

@@ -158,6 +158,68 @@ export function cases(ctx) {
     r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
   });
 
+  add("a shape tensor's min/opt/max values from the request reach its profile; runs inside them work", 4, () => {
+    const out = fs.mkdtempSync(path.join(work, 'out-'));
+    const run = (values) => ({
+      method: 'run',
+      request: {
+        engine: engine('reshape-range'),
+        inputs: {
+          x: { dims: [1, 6], dtype: 'float32', file: file('rrx.bin', f32([1, 2, 3, 4, 5, 6])) },
+          shape: { dims: [2], dtype: 'int64', file: file(`rr-${values.join('-')}.bin`, i64(values)) },
+        },
+        outputDir: out,
+      },
+    });
+    const r = ctx.call({
+      steps: [
+        build(models.reshape, 'reshape-range', {
+          profiles: { shape: { values: { min: [1, 1], opt: [2, 3], max: [6, 6] } } },
+        }),
+        run([2, 3]),
+        run([6, 1]),
+      ],
+    });
+    r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
+    const warnings = r.steps[0].reply.warnings ?? [];
+    expect(!warnings.some((w) => /all 1s/.test(w)), `values given, yet warned: ${JSON.stringify(warnings)}`);
+    // Outside the profile's values TensorRT refuses the run: the values did reach the profile.
+    const outside = ctx.call({ steps: [run([7, 1])] });
+    expect(outside.steps[0].status !== 0, `a run outside the profile's values succeeded: ${show(outside.steps[0])}`);
+  });
+
+  add('a shape tensor without values is built for all 1s, and the build says so', 4, () => {
+    const r = ctx.call({ steps: [build(models.reshape, 'reshape-ones')] });
+    expect(ok(r.steps[0]), show(r.steps[0]));
+    const warnings = r.steps[0].reply.warnings ?? [];
+    expect(
+      warnings.includes('shape tensor input shape has no values in the request: built for all 1s'),
+      `warnings: ${JSON.stringify(warnings)}`,
+    );
+  });
+
+  if (ctx.version.major > 10 || ctx.version.minor >= 12)
+    add('an E8M0 tensor (MX block scale) is one byte an element: buffers and output files sized so', 13, () => {
+      const out = fs.mkdtempSync(path.join(work, 'out-'));
+      const r = ctx.call({
+        steps: [
+          build(models.e8m0, 'e8m0'),
+          {
+            method: 'run',
+            request: {
+              engine: engine('e8m0'),
+              inputs: { x: { dims: [4], dtype: 'float8e8m0', file: file('e8.bin', Buffer.from([127, 128, 1, 254])) } },
+              outputDir: out,
+            },
+          },
+        ],
+      });
+      r.steps.forEach((s, i) => expect(ok(s), `step ${i} failed: ${show(s)}`));
+      const y = r.steps[1].reply.outputs.y;
+      expect(y.dtype === 'float8e8m0', `output dtype ${y.dtype}`);
+      expect(fs.statSync(y.file).size === 4, `output file holds ${fs.statSync(y.file).size} bytes, not 4`);
+    });
+
   add('one logger for the process: a build then a profile, and overlapping builds', 2, () => {
     const r = ctx.call({
       steps: [

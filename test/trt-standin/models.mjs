@@ -1,6 +1,6 @@
 // Small ONNX models for the stand-in cases, written with onnx-proto: each one has the feature a
 // plugin defect needs (a dynamic batch, a data-dependent output, a shape-tensor input, Gather
-// indices and bools, a TensorRT plugin op, an op the parser refuses).
+// indices and bools, a TensorRT plugin op, an op the parser refuses, E8M0 tensors).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,6 +11,7 @@ const { onnx } = require('onnx-proto');
 const F32 = 1;
 const I64 = 7;
 const BOOL = 9;
+const E8M0 = 24; // FLOAT8E8M0, the MX block scale: one byte per element
 const dims = (d) => ({ dim: d.map((x) => (typeof x === 'number' ? { dimValue: x } : { dimParam: x })) });
 const value = (name, elemType, d) => ({ name, type: { tensorType: { elemType, shape: dims(d) } } });
 const node = (opType, input, output, name = `${opType}_0`) => ({ opType, input, output, name });
@@ -47,6 +48,7 @@ export const MODELS = {
       [value('x', F32, [1, 1, 4, 4]), value('rois', F32, [1, 4]), value('idx', I64, [1])],
       [value('y', F32, [1, 1, 2, 2])],
     ),
+  e8m0: () => model([node('Identity', ['x'], ['y'])], [value('x', E8M0, [4])], [value('y', E8M0, [4])]),
   refused: () =>
     model(
       [node('Relu', ['x'], ['h'], 'ok_relu'), node('QLinearConv', ['h'], ['y'], 'the_qlinear')],

@@ -51,6 +51,8 @@ export interface BuildArtifact {
   /** True when the artifact came from the build cache. */
   cached: boolean;
   nodeMap: NodeMapping[];
+  /** What the builder warned of (TensorRT: dynamic inputs or shape tensors built for 1s); kept with a cached build. */
+  warnings?: string[];
 }
 
 export interface ProfileOptions {

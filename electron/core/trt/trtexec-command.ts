@@ -82,11 +82,14 @@ export function trtexecCommand(o: {
       'INVALID_ARGUMENT',
       `TensorRT 11 has no --${o.legacyPrecision}: it builds every layer in the model's own types, so make an ${o.legacyPrecision === 'fp16' ? 'FP16' : 'INT8 Q/DQ'} variant and export that`,
     );
-  const profiles = Object.entries(o.trt.profiles);
+  // trtexec reads a shape tensor's values where other inputs have dims (sampleEngines.cpp: setShapeValuesV2).
+  const profiles = Object.entries(o.trt.profiles).flatMap(([n, p]) => {
+    const r = p.values ?? (p.min && p.opt && p.max ? { min: p.min, opt: p.opt, max: p.max } : null);
+    return r ? [[n, r] as const] : [];
+  });
   if (profiles.length > 0) {
-    args.push(`--minShapes=${profiles.map(([n, p]) => `${n}:${dims(p.min)}`).join(',')}`);
-    args.push(`--optShapes=${profiles.map(([n, p]) => `${n}:${dims(p.opt)}`).join(',')}`);
-    args.push(`--maxShapes=${profiles.map(([n, p]) => `${n}:${dims(p.max)}`).join(',')}`);
+    for (const k of ['min', 'opt', 'max'] as const)
+      args.push(`--${k}Shapes=${profiles.map(([n, r]) => `${n}:${dims(r[k])}`).join(',')}`);
   } else if (o.shapes && Object.keys(o.shapes).length > 0) {
     args.push(
       `--shapes=${Object.entries(o.shapes)

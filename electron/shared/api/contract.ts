@@ -10,6 +10,7 @@ import { ThresholdsSchema } from '../compare/thresholds';
 import { EditReportSchema, EditSchema } from './edits';
 import { ModelDiffSchema } from './diff';
 import { EngineDiffSchema } from './engine-diff';
+import { BuildWarningsSchema, TrtInputProfileSchema } from './trt-build';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
@@ -422,17 +423,8 @@ export const TrtBuildOptionsSchema = z.object({
   versionCompatible: z.boolean().default(false),
   /** TensorRT 10: strongly typed network (precision from the model); 11.x is always strongly typed. */
   stronglyTyped: z.boolean().default(true),
-  /** Optimization profile per input: min/opt/max dims; absent inputs use the profile's shapes. */
-  profiles: z
-    .record(
-      z.string(),
-      z.object({
-        min: z.array(z.number().int().min(0)).max(16),
-        opt: z.array(z.number().int().min(0)).max(16),
-        max: z.array(z.number().int().min(0)).max(16),
-      }),
-    )
-    .default({}),
+  /** Optimization profile per input: min/opt/max dims and shape-tensor values; absent inputs use the profile's shapes. */
+  profiles: z.record(z.string(), TrtInputProfileSchema).default({}),
   /** TensorRT 11's trtexec build-route tuner and accuracy check, for the exported trtexec command only. */
   tuning: TrtexecTuningSchema.optional(),
   /** Test hook for the fake plugin (steps, failures, crash); ignored by real plugins. */
@@ -478,6 +470,7 @@ export const BuildInfoSchema = z.object({
   optimizationLevel: z.string(),
   nodes: z.number().int(),
   fusedNodes: z.array(z.object({ node: z.string(), op: z.string(), originals: z.array(z.string()) })),
+  warnings: BuildWarningsSchema,
 });
 export type BuildInfo = z.infer<typeof BuildInfoSchema>;
 

@@ -5,7 +5,7 @@
  * network: the file opens anywhere on its own, as the comparison report does.
  */
 import type { EngineAudit, EngineDiff } from '../api/engine-diff';
-import type { EngineView } from '../api/tensorrt';
+import type { EngineReport } from './engine-json';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(4));
@@ -150,18 +150,27 @@ export function engineDiffSection(d: EngineDiff, names: readonly string[], limit
 export const REPORT_STYLE =
   'body{font:14px system-ui,sans-serif;margin:24px;color:#1c2026}table{border-collapse:collapse;margin:8px 0}th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;vertical-align:top}th{text-align:left;font-weight:500}td.l{text-align:left}.ok{color:#2b8a3e}.bad{color:#c92a2a}.warn{color:#a35a00}figure{margin:12px 0}figcaption{color:#66707d;font-size:12px}small{color:#66707d}';
 
-/** A report of one engine (its audit) or of an engine diff with each engine's audit. */
-export function engineReportHtml(r: {
-  model: string;
-  views: readonly EngineView[];
-  diff: EngineDiff | null;
-  names: readonly string[];
-}): string {
-  const title = `Kiln engine ${r.diff ? 'diff' : 'view'}: ${r.model}`;
+/**
+ * The engine section of a report, for one import (its totals and audit) or for two to four (the diff
+ * and each engine's audit): what `kiln engine --report` writes and the comparison report carries.
+ */
+export function engineSection(r: EngineReport): string {
   const labels = r.diff ? r.diff.imports.map((i) => i.label) : [''];
   const audits = r.views.map((v, k) => auditSection(labels[k] ?? '', v.audit, r.names)).join('');
+  if (r.diff) return `${engineDiffSection(r.diff, r.names)}${audits}`;
+  const v = r.views[0];
+  const match =
+    v && !v.match.ok
+      ? `<p class="bad">${esc(v.match.warning ?? 'These files do not look built from this model.')}</p>`
+      : '';
+  return `<section class="engine-view"><h2>Engine</h2><p>${esc(v?.files.map((f) => f.name).join(', ') ?? '')}: ${v?.kernels ?? 0} kernel layers, GPU time ${ms(v?.totalMs)} ms per inference.</p>${match}</section>${audits}`;
+}
+
+/** A report of one engine (its audit) or of an engine diff with each engine's audit. */
+export function engineReportHtml(r: EngineReport & { model: string }): string {
+  const title = `Kiln engine ${r.diff ? 'diff' : 'view'}: ${r.model}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${REPORT_STYLE}</style></head><body><h1>${esc(title)}</h1>
-${r.diff ? engineDiffSection(r.diff, r.names) : `<p>${r.views[0]?.kernels ?? 0} kernel layers, GPU time ${ms(r.views[0]?.totalMs)} ms per inference.</p>`}${audits}
+${engineSection(r)}
 <p><small>Made by Kiln. This file is self-contained.</small></p></body></html>
 `;
 }

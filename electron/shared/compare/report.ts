@@ -3,8 +3,8 @@
  * network), so it opens in any browser on its own and can be attached to a release.
  */
 import type { Comparison } from '../api/contract';
-import type { EngineDiff } from '../api/engine-diff';
-import { engineDiffSection } from './engine-report';
+import type { EngineReport } from './engine-json';
+import { engineSection, REPORT_STYLE } from './engine-report';
 import { describeThresholds } from './thresholds';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -73,8 +73,8 @@ export function comparisonHtml(
   opts: {
     title?: string;
     latencyMs?: Record<string, number>;
-    /** Engines of the model side by side (engine.diff), with the main graph's node names. */
-    engineDiff?: { diff: EngineDiff; names: readonly string[] };
+    /** The model's engine imports (the Engine tab's): one engine's view, or two to four side by side. */
+    engines?: EngineReport;
   } = {},
 ): string {
   const title = opts.title ?? `Kiln comparison: ${c.reference}`;
@@ -140,10 +140,10 @@ export function comparisonHtml(
         .join('')}</ul>`
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#1c2026}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}th{text-align:left;font-weight:500}.ok{color:#2b8a3e}.bad{color:#c92a2a}.hists{display:flex;flex-wrap:wrap;gap:16px}figure{margin:12px 0}figcaption{color:#66707d;font-size:12px}code{font-size:12px}</style>
+<style>${REPORT_STYLE}.hists{display:flex;flex-wrap:wrap;gap:16px}code{font-size:12px}</style>
 </head><body><h1>${esc(title)}</h1>
 <p>${c.samples} samples, shapes ${esc(JSON.stringify(c.shapes))}; judged on ${c.judged.length < c.outputs.length ? esc(c.judged.join(', ')) : 'every output'} by ${esc(describeThresholds(c.thresholds))}. Reference: ${esc(c.reference)} (FP32, ONNX Runtime).</p>
-${outputs}${layers}${opts.engineDiff ? engineDiffSection(opts.engineDiff.diff, opts.engineDiff.names) : ''}
+${outputs}${layers}${opts.engines ? engineSection(opts.engines) : ''}
 <p><small>Made by Kiln. This file is self-contained.</small></p></body></html>
 `;
 }

@@ -4,11 +4,16 @@
 // names them ("A + B"), from the node names Kiln passes in the request.
 //
 // Behaviour is steered by request.fake: {"steps": N, "stepMs": ms, "fail": "parse" | "build",
-// "failNode": name, "crash": true, "unavailable": true}.
+// "failNode": name, "crash": true, "unavailable": true, "shapeTensors": "a,b"}. The inputs named in
+// shapeTensors are treated as the real plugin treats shape tensors: their min/opt/max values come
+// from request.profiles[name].values (recorded in the engine file as "shapeValues"), and one with
+// none is built for all 1s with the real plugin's warning. KILN_FAKE_SHAPE_TENSORS in the
+// environment names them for requests that carry no fake hooks (an end-to-end test of the app).
 //
 // A version-compatible build marks its engine so, and profile and run refuse such an engine unless
 // the request says "allowHostCode", as TensorRT's runtime refuses a plan carrying host code under
 // setEngineHostCodeAllowed(false).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -154,11 +159,29 @@ int build(const char* request, kiln_trt_progress_fn progress, void* user, volati
     metadata = Json("[ONNX Layer: " + name + "]");
   }
   flush();
+  // Shape tensors: their values from the request, else all 1s with a warning (as the real plugin).
+  Json warnings = Json::array();
+  Json shapeValues = Json::object();
+  // KILN_FAKE_SHAPE_TENSORS stands in for a request that cannot carry fake hooks (the app's form).
+  const char* env = std::getenv("KILN_FAKE_SHAPE_TENSORS");
+  std::string list = fake.has("shapeTensors") ? fake["shapeTensors"].string() : env ? env : "";
+  for (size_t at = 0; !list.empty() && at <= list.size();) {
+    const size_t comma = std::min(list.find(',', at), list.size());
+    const std::string name = list.substr(at, comma - at);
+    at = comma + 1;
+    if (name.empty()) continue;
+    const Json& v = req["profiles"][name]["values"];
+    if (v.isObject())
+      shapeValues.set(name, v);
+    else
+      warnings.push("shape tensor input " + name + " has no values in the request: built for all 1s");
+  }
   Json layerInfo = Json::object().set("Layers", layers).set("Bindings", Json::array());
   Json engine = Json::object()
                     .set("fakeEngine", 1)
                     .set("versionCompatible", req["versionCompatible"].boolean(false))
                     .set("layers", layers)
+                    .set("shapeValues", shapeValues)
                     .set("source", req["onnx"].string());
   if (!writeAtomically(req["engine"].string(), engine.dump()))
     return fail(out, KILN_TRT_ERROR, "FILE_UNREADABLE", "cannot write " + req["engine"].string());
@@ -169,6 +192,7 @@ int build(const char* request, kiln_trt_progress_fn progress, void* user, volati
                  .set("layerInfo", layerInfo)
                  .set("parserErrors", Json::array())
                  .set("unsupportedNodes", Json::array())
+                 .set("warnings", warnings)
                  .set("tensorrt", "fake-1.0")
                  .set("device", Json::object().set("name", "Kiln Fake GPU").set("computeCapability", "8.6"))
                  .dump());

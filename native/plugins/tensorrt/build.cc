@@ -101,17 +101,21 @@ std::string addProfile(IBuilder& builder, INetworkDefinition& network, IBuilderC
       if (!profile->setDimensions(name.c_str(), sels[s], hasDims ? toDims(g[keys[s]]) : fill))
         return "TensorRT refused the " + std::string(keys[s]) + " shape of input " + name;
     if (shapeTensor) {
-      // The values of a shape tensor: the request's, else 1 for each element.
-      std::vector<int64_t> values;
-      for (const auto& v : g["values"].items()) values.push_back(static_cast<int64_t>(v.number()));
-      if (values.empty()) {
+      // The values of a shape tensor: the request's {min, opt, max} (or one list for all three), else
+      // 1 for each element, as trtexec does.
+      const Json& given = g["values"];
+      std::vector<int64_t> values[3];
+      for (int s = 0; s < 3; s++)
+        for (const auto& v : (given.isObject() ? given[keys[s]] : given).items())
+          values[s].push_back(static_cast<int64_t>(v.number()));
+      if (values[0].empty() || values[1].empty() || values[2].empty()) {
         const int64_t n = fill.nbDims == 0 ? 1 : fill.d[0];
-        values.assign(static_cast<size_t>(std::max<int64_t>(n, 1)), 1);
+        for (auto& v : values) v.assign(static_cast<size_t>(std::max<int64_t>(n, 1)), 1);
         warnings.push_back("shape tensor input " + name + " has no values in the request: built for all 1s");
       }
       for (int s = 0; s < 3; s++)
-        if (!setShapeValues(*profile, name.c_str(), sels[s], values))
-          return "TensorRT refused the shape values of input " + name;
+        if (!setShapeValues(*profile, name.c_str(), sels[s], values[s]))
+          return "TensorRT refused the " + std::string(keys[s]) + " shape values of input " + name;
     }
   }
   if (profile && config.addOptimizationProfile(profile) < 0) return "TensorRT refused the optimization profile";

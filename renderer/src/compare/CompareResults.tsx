@@ -1,14 +1,19 @@
 /**
  * Compare's results side: a note while the comparison runs, then the last comparison — the output
- * shown, the thresholds it was judged by, JSON and HTML exports, the variant × metric table and the
- * charts — its variants under the names they have now.
+ * shown, the thresholds it was judged by, JSON and HTML exports (with the Engine tab's imports, when
+ * there are any: one engine's view, or the engine diff and each audit), the variant × metric table and
+ * the charts — its variants under the names they have now.
  */
+import { engineReportJson } from '../../../electron/shared/compare/engine-json';
 import { comparisonHtml } from '../../../electron/shared/compare/report';
 import { describeThresholds } from '../../../electron/shared/compare/thresholds';
 import { useVariants } from '../precision/store';
 import { withNames } from './choices';
 import { download } from '../graph/export';
+import { useGraphStore } from '../graph/store';
 import { useProfiles } from '../profile/store';
+import { useApp } from '../state/app';
+import { engineReportOf, useEngines } from '../trt/engines';
 import { ErrorHistograms } from './ErrorHistograms';
 import { latencies } from './latency';
 import { LayerwiseChart } from './LayerwiseChart';
@@ -21,6 +26,9 @@ export function CompareResults({ fileName }: { fileName: string }) {
   const variants = useVariants((s) => s.variants);
   const runs = useProfiles((s) => s.runs);
   const result = last && withNames(last, variants);
+  const sha256 = useApp((s) => s.summary?.sha256);
+  const names = useGraphStore((s) => s.model?.payload.nodeName);
+  const engines = engineReportOf(useEngines(), sha256, names);
   return (
     <div className="profile-results">
       {comparing && <p className="muted">{comparing.label}…</p>}
@@ -43,7 +51,10 @@ export function CompareResults({ fileName }: { fileName: string }) {
               className="ghost"
               onClick={() =>
                 download(
-                  new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }),
+                  new Blob(
+                    [JSON.stringify(engines ? { ...result, engines: engineReportJson(engines) } : result, null, 2)],
+                    { type: 'application/json' },
+                  ),
                   `${fileName}.comparison.json`,
                 )
               }
@@ -54,7 +65,15 @@ export function CompareResults({ fileName }: { fileName: string }) {
               className="ghost"
               onClick={() =>
                 download(
-                  new Blob([comparisonHtml(result, { latencyMs: latencies(runs, result) })], { type: 'text/html' }),
+                  new Blob(
+                    [
+                      comparisonHtml(result, {
+                        latencyMs: latencies(runs, result),
+                        ...(engines ? { engines } : {}),
+                      }),
+                    ],
+                    { type: 'text/html' },
+                  ),
                   `${fileName}.comparison.html`,
                 )
               }

@@ -1,10 +1,16 @@
 /**
- * Build and profile with ONNX Runtime: options, progress with cancel, then every run side by side
- * (a percentile table, the latency distribution, slowest layers, time by op type) and per-node time
- * painted on the graph.
+ * Build and profile with ONNX Runtime or TensorRT: options (for TensorRT, shape-tensor values),
+ * progress with cancel, then every run side by side (a percentile table, the latency distribution,
+ * slowest layers, time by op type, what the builder and the run warned of) and per-node time painted
+ * on the graph.
  */
 import { useEffect, useState } from 'react';
 import type { ProfileReport } from '../../../electron/shared/api/contract';
+import {
+  parseShapeValues,
+  ShapeTensorValuesSchema,
+  type ShapeTensorValues,
+} from '../../../electron/shared/api/trt-build';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
@@ -87,6 +93,7 @@ export function ProfilePanel() {
   const [backend, setBackend] = useState<'onnxruntime' | 'tensorrt'>('onnxruntime');
   const [builderLevel, setBuilderLevel] = useState(3);
   const [ampere, setAmpere] = useState(false);
+  const [shapeValues, setShapeValues] = useState('');
   const [warmupMs, setWarmupMs] = useState('200');
   const [mode, setMode] = useState<'duration' | 'iterations'>('duration');
   const [amount, setAmount] = useState('3');
@@ -120,8 +127,21 @@ export function ProfilePanel() {
     if (!Number.isInteger(warm) || warm < 0) return setFormError('warm-up must be whole milliseconds');
     const t = threads.trim() === '' ? undefined : Number(threads);
     if (t !== undefined && (!Number.isInteger(t) || t < 1)) return setFormError('threads must be a whole number ≥ 1');
-    setFormError(null);
     const trt = backend === 'tensorrt';
+    let profiles: Record<string, { values: ShapeTensorValues }> = {};
+    if (trt) {
+      try {
+        const given = parseShapeValues(shapeValues);
+        for (const [name, v] of Object.entries(given)) {
+          const checked = ShapeTensorValuesSchema.safeParse(v);
+          if (!checked.success) return setFormError(`${name}: ${checked.error.issues[0]!.message}`);
+        }
+        profiles = Object.fromEntries(Object.entries(given).map(([n, v]) => [n, { values: v }]));
+      } catch (err) {
+        return setFormError(err instanceof Error ? err.message : String(err));
+      }
+    }
+    setFormError(null);
     const inputs = inputFile ? await fileSource(inputFile) : undefined;
     const label = `#${runs.length + 1} ${trt ? 'TRT ' : ''}${variant ? `${variant.recipe.precision} ` : ''}${trt ? `L${builderLevel}` : level}${t ? ` ${t}t` : ''}`;
     void run(
@@ -132,7 +152,11 @@ export function ProfilePanel() {
           ? {
               backend: 'tensorrt',
               optimizationLevel: level,
-              trt: { builderOptimizationLevel: builderLevel, hardwareCompatibility: ampere ? 'ampere+' : 'none' },
+              trt: {
+                builderOptimizationLevel: builderLevel,
+                hardwareCompatibility: ampere ? 'ampere+' : 'none',
+                profiles,
+              },
             }
           : { backend: 'onnxruntime', optimizationLevel: level },
         profile: {
@@ -223,6 +247,15 @@ export function ProfilePanel() {
             <label className="inline">
               <input type="checkbox" checked={ampere} onChange={(e) => setAmpere(e.target.checked)} />
               Hardware-compatible (Ampere+)
+            </label>
+            <label title="The values an integer input TensorRT reads on the host (a shape tensor, such as a Reshape's target shape) is built for: one list for min, opt and max, or min/opt/max. Without them TensorRT builds for all 1s, and the build warns.">
+              Shape-tensor values
+              <input
+                value={shapeValues}
+                placeholder="name:2x3 or name:1x1/2x3/4x6"
+                onChange={(e) => setShapeValues(e.target.value)}
+                aria-label="Shape-tensor values"
+              />
             </label>
           </>
         ) : (
@@ -381,13 +414,19 @@ export function ProfilePanel() {
   );
 }
 
+/** The runs' warnings: what the builder warned of (TensorRT: inputs or shape tensors built for 1s), then the run's own. */
 function Warnings({ runs }: { runs: ProfileRun[] }) {
-  const all = runs.flatMap((r) => r.report.warnings.map((w) => `${r.label}: ${w}`));
+  const all = runs.flatMap((r) => [
+    ...r.report.build.warnings.map((w) => ({ kind: 'build', text: `${r.label} (build): ${w}` })),
+    ...r.report.warnings.map((w) => ({ kind: 'run', text: `${r.label}: ${w}` })),
+  ]);
   if (all.length === 0) return null;
   return (
     <ul className="profile-warnings" data-testid="profile-warnings">
       {all.map((w) => (
-        <li key={w}>{w}</li>
+        <li key={w.text} data-kind={w.kind}>
+          {w.text}
+        </li>
       ))}
     </ul>
   );

@@ -7,13 +7,12 @@
  * precision audit says which nodes were not built in the precision asked.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { ModelSource } from '../../../electron/shared/api/contract';
-import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { fileSource } from '../frame/open';
 import { useGraphStore } from '../graph/store';
 import { errorShape } from '../api/error-shape';
 import { useApp } from '../state/app';
+import { useEngines } from './engines';
 import { useTrt } from './store';
 import { EngineAuditList } from './EngineAuditList';
 import { EngineDiffView } from './EngineDiffView';
@@ -32,12 +31,6 @@ const SCHEMA_NOTE: Record<string, string> = {
   '11': 'The "I/O Tensors" schema of TensorRT 11',
 };
 
-/** One engine's files: their names (for the diff's labels) and where the API reads them. */
-interface EngineImport {
-  names: string[];
-  sources: ModelSource[];
-}
-
 const ms = (v: number | null | undefined) => (v == null ? '–' : `${v < 10 ? v.toFixed(4) : v.toFixed(2)} ms`);
 
 export function EnginePanel() {
@@ -51,9 +44,7 @@ export function EnginePanel() {
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const input = useRef<HTMLInputElement>(null);
   const more = useRef<HTMLInputElement>(null);
-  const [view, setView] = useState<{ model: string; engine: EngineView; import: EngineImport } | null>(null);
-  const [extra, setExtra] = useState<EngineImport[]>([]);
-  const [diff, setDiff] = useState<{ model: string; diff: EngineDiff; views: EngineView[] } | null>(null);
+  const { view, extra, diff, setView, setDiff } = useEngines();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const engine = view && summary && view.model === summary.sha256 ? view.engine : null;
@@ -68,8 +59,6 @@ export function EnginePanel() {
       const sources = await Promise.all(Array.from(files, (f) => fileSource(f)));
       const engine = await client.call('engine.import', { source, files: sources });
       setView({ model: summary.sha256, engine, import: { names: Array.from(files, (f) => f.name), sources } });
-      setExtra([]);
-      setDiff(null);
     } catch (err) {
       setError(errorShape(err).message);
     } finally {
@@ -86,8 +75,7 @@ export function EnginePanel() {
       const sources = await Promise.all(Array.from(files, (f) => fileSource(f)));
       const imports = [view.import, ...extra, { names: Array.from(files, (f) => f.name), sources }];
       const r = await client.call('engine.diff', { source, imports: imports.map((i) => i.sources) });
-      setExtra(imports.slice(1));
-      setDiff({ model: summary.sha256, diff: r.diff, views: r.views });
+      setDiff(imports.slice(1), { model: summary.sha256, diff: r.diff, views: r.views });
     } catch (err) {
       setError(errorShape(err).message);
     } finally {
@@ -187,13 +175,7 @@ export function EnginePanel() {
               </button>
             )}
             {shownDiff && (
-              <button
-                className="ghost"
-                onClick={() => {
-                  setDiff(null);
-                  setExtra([]);
-                }}
-              >
+              <button className="ghost" onClick={() => setDiff([], null)}>
                 Close comparison
               </button>
             )}

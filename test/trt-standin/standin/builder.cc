@@ -92,20 +92,25 @@ class ProfileImpl : public apiv::StubVOptimizationProfile {
     (select == OptProfileSelector::kMIN ? p.min : select == OptProfileSelector::kOPT ? p.opt : p.max) = fromDims(d);
     return true;
   }
-#if NV_TENSORRT_MAJOR < 11
-  bool setShapeValues(char const* name, OptProfileSelector, int32_t const* values, int32_t n) noexcept override {
+  /** One selector's values; false when their count differs from an earlier call's (as documented). */
+  template <typename T>
+  bool shapeValues(char const* name, OptProfileSelector select, T const* values, int32_t n) {
     auto& p = dims[name];
-    p.values.assign(values, values + n);
-    p.hasValues = true;
+    for (auto* other : {&p.minValues, &p.values, &p.maxValues})
+      if (!other->empty() && other->size() != static_cast<size_t>(n)) return false;
+    auto& v = select == OptProfileSelector::kMIN ? p.minValues : select == OptProfileSelector::kOPT ? p.values : p.maxValues;
+    v.assign(values, values + n);
+    p.hasValues = !p.minValues.empty() && !p.values.empty() && !p.maxValues.empty();
     return true;
+  }
+#if NV_TENSORRT_MAJOR < 11
+  bool setShapeValues(char const* name, OptProfileSelector s, int32_t const* values, int32_t n) noexcept override {
+    return shapeValues(name, s, values, n);
   }
 #endif
 #if NV_TENSORRT_MAJOR > 10 || NV_TENSORRT_MINOR >= 11
-  bool setShapeValuesV2(char const* name, OptProfileSelector, int64_t const* values, int32_t n) noexcept override {
-    auto& p = dims[name];
-    p.values.assign(values, values + n);
-    p.hasValues = true;
-    return true;
+  bool setShapeValuesV2(char const* name, OptProfileSelector s, int64_t const* values, int32_t n) noexcept override {
+    return shapeValues(name, s, values, n);
   }
 #endif
 };
@@ -250,6 +255,10 @@ IHostMemory* BuilderImpl::buildSerializedNetwork(INetworkDefinition& n, IBuilder
     const ProfileDims& p = it->second;
     if (d.shapeTensor && !p.hasValues) {
       log(ILogger::Severity::kERROR, "shape tensor input " + d.name + " has no shape values in the profile");
+      return nullptr;
+    }
+    if (d.shapeTensor && (!fits(p.minValues, p.values) || !fits(p.values, p.maxValues))) {
+      log(ILogger::Severity::kERROR, "the shape values of " + d.name + " do not satisfy MIN <= OPT <= MAX");
       return nullptr;
     }
     if (p.min.size() != d.dims.size() || !fits(p.min, p.opt) || !fits(p.opt, p.max)) {

@@ -26,7 +26,7 @@ size_t elementBytes(nvinfer1::DataType t) {
     case DataType::kINT64: return 8;
     case DataType::kFLOAT: case DataType::kINT32: return 4;
     case DataType::kHALF: case DataType::kBF16: return 2;
-    default: return 1;
+    default: return 1;  // INT8, UINT8, BOOL, FP8 and E8M0 (the MX block scale): one byte each
   }
 }
 
@@ -50,6 +50,10 @@ std::string serializePlan(const Plan& p) {
     writeList(o, kv.second.max);
     o << ' ' << kv.second.hasValues << ' ';
     writeList(o, kv.second.values);
+    o << ' ';
+    writeList(o, kv.second.minValues);
+    o << ' ';
+    writeList(o, kv.second.maxValues);
     o << '\n';
   }
   o << p.layers.size() << '\n';
@@ -97,6 +101,8 @@ bool deserializePlan(const void* data, size_t size, Plan& p, std::string& error)
     d.max = readList(i);
     i >> d.hasValues;
     d.values = readList(i);
+    d.minValues = readList(i);
+    d.maxValues = readList(i);
     i.ignore();
     p.profile[name] = d;
   }

@@ -23,7 +23,8 @@ struct TensorDesc {
 
 struct ProfileDims {
   std::vector<int64_t> min, opt, max;
-  std::vector<int64_t> values;  // shape values (shape tensors): setShapeValues(V2)
+  std::vector<int64_t> values;  // shape values (shape tensors): setShapeValues(V2), kOPT
+  std::vector<int64_t> minValues, maxValues;  // kMIN and kMAX: a run's values must lie between them
   bool hasValues = false;
 };
 

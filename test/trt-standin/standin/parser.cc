@@ -28,6 +28,9 @@ DataType fromOnnx(int32_t t) {
     case 6: return DataType::kINT32;
     case 7: return DataType::kINT64;
     case 9: return DataType::kBOOL;
+#if NV_TENSORRT_MAJOR > 10 || NV_TENSORRT_MINOR >= 12
+    case 24: return DataType::kE8M0;  // FLOAT8E8M0
+#endif
     default: return DataType::kFLOAT;
   }
 }

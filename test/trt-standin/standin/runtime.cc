@@ -215,6 +215,26 @@ bool ContextImpl::checkInput(const TensorDesc& t, const std::vector<int64_t>& di
       violation("input " + t.name + " is a shape tensor TensorRT reads on the host (isShapeInferenceIO), but its address is device memory");
       return true;
     }
+    // Its values must lie within the profile's shape values (TensorRT fails the call otherwise).
+    auto p = engine->plan.profile.find(t.name);
+    const size_t n = bytes / std::max<size_t>(elementBytes(t.type), 1);
+    if (p != engine->plan.profile.end() && p->second.minValues.size() == n && p->second.maxValues.size() == n)
+      for (size_t i = 0; i < n; i++) {
+        int64_t v = 0;
+        if (t.type == DataType::kINT64) std::memcpy(&v, data + 8 * i, 8);
+        else {
+          int32_t w;
+          std::memcpy(&w, data + 4 * i, 4);
+          v = w;
+        }
+        if (v < p->second.minValues[i] || v > p->second.maxValues[i]) {
+          log(ILogger::Severity::kERROR, "IExecutionContext::enqueueV3: shape tensor " + t.name + " holds " +
+                                             std::to_string(v) + " at element " + std::to_string(i) +
+                                             ", outside its profile's values [" + std::to_string(p->second.minValues[i]) +
+                                             ", " + std::to_string(p->second.maxValues[i]) + "]");
+          return false;
+        }
+      }
   } else {
     if (!alloc) {
       violation("input " + t.name + " needs device memory; its address is not a cudaMalloc pointer");

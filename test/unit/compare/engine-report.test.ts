@@ -11,7 +11,8 @@ import { engineView } from '../../../electron/core/trt/engine-view';
 import type { Comparison } from '../../../electron/shared/api/contract';
 import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
-import { auditSummary, engineReportHtml } from '../../../electron/shared/compare/engine-report';
+import { engineDiffJson, engineReportJson, engineViewJson } from '../../../electron/shared/compare/engine-json';
+import { auditSummary, engineReportHtml, engineSection } from '../../../electron/shared/compare/engine-report';
 import { comparisonHtml } from '../../../electron/shared/compare/report';
 import { DEFAULT_THRESHOLDS } from '../../../electron/shared/compare/thresholds';
 import { trtexecBuild, type TrtexecFiles } from '../../builders/trtexec';
@@ -70,9 +71,45 @@ describe('the engine section of the HTML report', () => {
       thresholds: DEFAULT_THRESHOLDS,
     } as unknown as Comparison;
     expect(comparisonHtml(c)).not.toContain('Engine diff');
-    const html = comparisonHtml(c, { engineDiff: { diff, names } });
+    const html = comparisonHtml(c, { engines: { views, diff, names } });
     expect(html).toContain('<h2>Engine diff</h2>');
     expect(html).toContain('Where the time went, by layer type');
+    // The same section kiln engine --report writes, audits included: one builder, not two.
+    const cli = engineReportHtml({ model: 'cls.onnx', views, diff, names });
+    const section = engineSection({ views, diff, names });
+    expect(cli).toContain(section);
+    expect(html).toContain(section);
+    expect(html).toContain('Precision audit B');
+    expect(html).toContain(auditSummary(views[1]!.audit));
+    expect(html).not.toMatch(/<script|https?:\/\/|<link|<img/);
+  });
+
+  it('with one import, the comparison report carries its view and audit, not a diff', () => {
+    const c = {
+      reference: 'cls.onnx',
+      outputs: [],
+      variants: [],
+      samples: 1,
+      shapes: {},
+      judged: [],
+      thresholds: DEFAULT_THRESHOLDS,
+    } as unknown as Comparison;
+    const html = comparisonHtml(c, { engines: { views: [views[1]!], diff: null, names } });
+    expect(html).not.toContain('Engine diff');
+    expect(html).toContain('<h2>Engine</h2>');
+    expect(html).toContain(`${views[1]!.kernels} kernel layers`);
+    expect(html).toContain(auditSummary(views[1]!.audit));
+  });
+
+  it('the JSON is the one kiln engine --json writes: the diff with each audit, or the one view', () => {
+    const two = engineReportJson({ views, diff, names }) as ReturnType<typeof engineDiffJson>;
+    expect(two).toEqual(engineDiffJson(diff, views, names));
+    expect(two.totals).toEqual(diff.imports.map((i) => i.totalMs));
+    expect(two.imports[1]!.audit!.items.length).toBe(views[1]!.audit.items.length);
+    expect(two.groups[0]!.nodes[0]).toBe(names[diff.groups[0]!.nodes[0]!]);
+    const one = engineReportJson({ views: [views[0]!], diff: null, names }) as ReturnType<typeof engineViewJson>;
+    expect(one).toEqual(engineViewJson(views[0]!, names));
+    expect(one.layers.length).toBe(views[0]!.layers.length);
   });
 
   it('says the audit in words for each basis', () => {

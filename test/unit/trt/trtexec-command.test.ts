@@ -110,3 +110,18 @@ describe('trtexec for TensorRT 10', () => {
     );
   });
 });
+
+describe('shape-tensor values in the trtexec command', () => {
+  it("go where trtexec reads a shape tensor's values (--minShapes/--optShapes/--maxShapes), beside other inputs' dims", () => {
+    const trt = TrtBuildOptionsSchema.parse({
+      profiles: {
+        x: { min: [1, 3, 8, 8], opt: [4, 3, 8, 8], max: [8, 3, 8, 8] },
+        shape: { values: { min: [1, 1], opt: [2, 3], max: [4, 6] } },
+      },
+    });
+    const cmd = trtexecCommand({ major: 10, model: 'm.onnx', trt });
+    expect(cmd).toContain('--minShapes=x:1x3x8x8,shape:1x1');
+    expect(cmd).toContain('--optShapes=x:4x3x8x8,shape:2x3');
+    expect(cmd).toContain('--maxShapes=x:8x3x8x8,shape:4x6');
+  });
+});

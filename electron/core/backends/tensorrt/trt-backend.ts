@@ -3,7 +3,6 @@
  * the fake in tests), cached like ONNX Runtime builds, each engine with its sidecar JSON and its
  * layer info mapped back to the ONNX nodes. Reports have the ONNX Runtime backend's shape.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../../shared/api/errors';
@@ -22,6 +21,7 @@ import { latencyStats, thinSamples } from '../stats';
 import { callPlugin, loadPlugin, pluginRuntime, type LoadedPlugin } from './plugin';
 import { writeSidecar, type EngineSidecar } from './sidecar';
 import { checkEngine } from './engine-gate';
+import { engineCacheKey, timingCacheName } from './cache-keys';
 import { recordEngine, sha256OfFile } from './trusted-engines';
 import { makeTempDir, removeTempDir } from '../../../platform/temp-dirs';
 
@@ -32,6 +32,13 @@ interface BuildReply {
   tensorrt: string;
   device: { name: string; computeCapability: string };
   unsupportedNodes?: unknown[];
+  /** What the builder warned of: inputs or shape tensors built for 1s, a timing cache refused. */
+  warnings?: unknown;
+}
+
+/** The plugin's build warnings as strings (a reply is the plugin's JSON: anything else is dropped). */
+export function buildWarnings(reply: { warnings?: unknown }): string[] {
+  return Array.isArray(reply.warnings) ? reply.warnings.filter((w): w is string => typeof w === 'string') : [];
 }
 
 interface ProfileReply {
@@ -52,18 +59,13 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
   const trt = options.trt;
   // An engine and its timings are tied to the TensorRT version and the GPU: both are in the keys.
   const here = await pluginRuntime(plugin, ctx);
-  const key = createHash('sha256')
-    .update(
-      JSON.stringify({
-        model: a.summary.sha256,
-        plugin: plugin.name,
-        tensorrt: here.tensorrt,
-        gpu: here.computeCapability,
-        trt,
-      }),
-    )
-    .digest('hex')
-    .slice(0, 24);
+  const key = engineCacheKey({
+    model: a.summary.sha256,
+    plugin: plugin.name,
+    tensorrt: here.tensorrt,
+    gpu: here.computeCapability,
+    trt,
+  });
   const dir = path.join(cacheDir(), 'tensorrt', key);
   const enginePath = path.join(dir, 'model.engine');
   const metaPath = path.join(dir, 'build.json');
@@ -83,7 +85,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
       timingCache: path.join(
         cacheDir(),
         'tensorrt',
-        `timing-${plugin.name}-${here.tensorrt}-sm${here.computeCapability}.cache`,
+        timingCacheName(plugin.name, here.tensorrt, here.computeCapability),
       ),
       nodes,
       ...(trt
@@ -124,6 +126,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     options,
     cached: false,
     nodeMap,
+    warnings: buildWarnings(reply),
   };
   // A malformed recipe (the model is the user's) leaves the sidecar without one, not the build failed.
   const recipe = recipeOf(a.opened.model);
