@@ -15,7 +15,7 @@ import { encodeModel } from '../../electron/core/onnx/encode';
 import { guardInt8Accuracy } from '../../electron/core/precision/accuracy-guard';
 import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { makeVariant } from '../../electron/core/precision/variants';
-import { Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { writeNpz } from '../builders/speech';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 

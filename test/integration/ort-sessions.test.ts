@@ -11,7 +11,7 @@ import { liveSessions } from '../../electron/core/backends/onnxruntime/session';
 import { compareModels } from '../../electron/core/compare/compare';
 import { makeVariant } from '../../electron/core/precision/variants';
 import type { JobContext } from '../../electron/core/jobs/context';
-import { RecipeSchema } from '../../electron/shared/api/contract';
+import { RecipeSchema } from '../../electron/shared/api/variants';
 import type { KilnError } from '../../electron/shared/api/errors';
 import { variantPath } from '../../electron/platform/paths';
 import { suiteTempDir } from './helpers';

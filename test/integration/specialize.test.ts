@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { Fp16RecipeSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { Fp16RecipeSchema, Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { specializeModel } from '../../electron/core/precision/specialize';

@@ -3,7 +3,8 @@
  * messages to a Router, which validates the envelope and the arguments, runs the call (locally or
  * as a job in the engine host) and answers through `reply`. Nothing unvalidated gets past here.
  */
-import type { Method, Progress } from './contract';
+import type { Progress } from './app-info';
+import type { Method } from './contract';
 import { api, isMethod } from './contract';
 import { KilnError, toErrorShape } from './errors';
 import type { ServerMessage } from './protocol';

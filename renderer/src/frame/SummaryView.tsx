@@ -1,5 +1,5 @@
 /** The model at a glance: what goes in and out, what it is made of, how big it is. */
-import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/contract';
+import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/model-summary';
 import { bytes, count, dimText, dtypeLabel } from './format';
 
 /** Types that hold shapes, indices and flags rather than weights: named after the weights, never as "mixed". */

@@ -4,7 +4,7 @@
  * painted on the graph.
  */
 import { useEffect, useState } from 'react';
-import type { ProfileReport } from '../../../electron/shared/api/contract';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 import { JobProgress } from '../frame/Progress';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';

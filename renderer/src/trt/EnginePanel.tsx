@@ -7,7 +7,7 @@
  * precision audit says which nodes were not built in the precision asked.
  */
 import { useMemo, useRef, useState } from 'react';
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { fileSource } from '../frame/open';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ModelSummarySchema } from '../../../electron/shared/api/contract';
+import { ModelSummarySchema } from '../../../electron/shared/api/model-summary';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { summarizeModel } from '../../../electron/core/onnx/analyze';
 import { REAL_MODELS } from './real-models';
