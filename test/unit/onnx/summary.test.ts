@@ -42,7 +42,11 @@ function reference(bytes: Uint8Array) {
     name: v.name,
     dtype: DTYPE[v.type?.tensorType?.elemType ?? 0] ?? '?',
     dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) =>
-      d.dimValue != null && d.value === 'dimValue' ? Number(d.dimValue) : d.dimParam ? d.dimParam : null,
+      d.dimValue != null && 'value' in d && d.value === 'dimValue'
+        ? Number(d.dimValue)
+        : d.dimParam
+          ? d.dimParam
+          : null,
     ),
   });
   const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));
