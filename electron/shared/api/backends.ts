@@ -5,6 +5,7 @@
  * model.export, so each file stays one readable size.
  */
 import { z } from 'zod';
+import { LatencySchema } from './latency';
 import { TrtexecTuningSchema } from './tensorrt';
 import { ModelSourceSchema, ShapesSchema } from './sources';
 
@@ -56,16 +57,6 @@ export const ProfileOptionsSchema = z.object({
   layerRuns: z.number().int().min(0).max(1000).default(10),
   /** Inputs from a .npy/.npz file (input name -> array, the first sample is used) instead of seeded data. */
   inputs: ModelSourceSchema.optional(),
-});
-
-const LatencySchema = z.object({
-  min: z.number(),
-  max: z.number(),
-  mean: z.number(),
-  median: z.number(),
-  p90: z.number(),
-  p95: z.number(),
-  p99: z.number(),
 });
 
 export const BuildInfoSchema = z.object({
