@@ -4,7 +4,7 @@
  * most once per animation frame, the minimap (minimap.ts) with it. The React component around it only renders the toolbar, search, legend and inspector.
  */
 import { detectTheme, readTheme, type GraphTheme } from './categories';
-import { canvasToPng, download, toSvg } from './export';
+import { canvasToPng, download, renderWhole, toSvg } from './export';
 import { GROUP_HEADER, ITEM_EXPANDED, type LayoutFrame } from './hierarchy';
 import { attachInput, type InputTarget } from './input';
 import { LayoutClient } from './layout-client';
@@ -495,23 +495,7 @@ export class GraphController {
       download(blob, fileName);
       return blob;
     }
-    const sc = this.scene;
-    const pad = 20;
-    const gw = sc.maxX - sc.minX + 2 * pad;
-    const gh = sc.maxY - sc.minY + 2 * pad;
-    // at most 8192 px on a side and 32 Mpx in all
-    const s = Math.min(2, 8192 / gw, 8192 / gh, Math.sqrt(32e6 / (gw * gh)));
-    const c = document.createElement('canvas');
-    c.width = Math.max(1, Math.ceil(gw * s));
-    c.height = Math.max(1, Math.ceil(gh * s));
-    const ctx = c.getContext('2d', { alpha: false });
-    if (!ctx) throw new Error('no 2D canvas for the export');
-    draw(
-      ctx,
-      sc,
-      { s, tx: (pad - sc.minX) * s, ty: (pad - sc.minY) * s, width: c.width, height: c.height, dpr: 1 },
-      this.drawState(),
-    );
+    const c = renderWhole(this.scene, this.drawState());
     const blob = await canvasToPng(c);
     download(blob, fileName);
     return blob;
