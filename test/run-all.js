@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every suite in order — lint, typecheck, build, unit, integration, e2e — and a final
- * line `N passed, N failed` counting the tests of all suites (lint, typecheck and build count as one
- * check each). Exits non-zero when anything failed. `npm test -- unit e2e` runs only those suites.
+ * `npm test`: every suite in order — lint, test-types (the tests' own types, test/tsconfig.json),
+ * typecheck, build, unit, integration, e2e — and a final line `N passed, N failed` counting the tests
+ * of all suites (lint, test-types, typecheck and build count as one check each). Exits non-zero
+ * when anything failed. `npm test -- unit e2e` runs only those suites.
  *
  * It cannot be told "passed" by a suite that did not run: a suite fails when its runner exits
  * non-zero, writes no report, reports an error outside the tests (a file that does not load, a web
@@ -162,6 +163,8 @@ const suites = {
       [bin('eslint'), ['--config', 'test/eslint.config.mjs', '.']],
       [bin('prettier'), ['--check', '.']],
     ]),
+  // The tests' own types (vitest and Playwright strip them unchecked): every file under test/, e2e included.
+  'test-types': () => check('test-types', [[bin('tsc'), ['-p', 'test/tsconfig.json']]]),
   typecheck: () =>
     check('typecheck', [
       [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],

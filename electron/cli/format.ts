@@ -1,5 +1,7 @@
 /** Plain-text rendering of CLI results, for people at a terminal. */
-import type { Dim, GraphPayload, ModelSummary, ProfileReport, ValueInfo } from '../shared/api/contract';
+import type { Dim, ModelSummary, ValueInfo } from '../shared/api/model-summary';
+import type { GraphPayload } from '../shared/api/graph-payload';
+import type { ProfileReport } from '../shared/api/backends';
 import type { TrtCheck } from '../shared/api/tensorrt';
 
 export function formatBytes(n: number): string {

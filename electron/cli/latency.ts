@@ -5,7 +5,9 @@
  * command, not three profiles and a spreadsheet.
  */
 import type { ApiClient } from '../shared/api/client';
-import type { Comparison, ModelSource, ProfileReport } from '../shared/api/contract';
+import type { ModelSource } from '../shared/api/sources';
+import type { Comparison } from '../shared/api/comparison';
+import type { ProfileReport } from '../shared/api/backends';
 import { positiveNumber, UsageError } from './usage';
 
 /** compare's --latency and its timing flags (as profile's), or undefined without --latency. */

@@ -5,13 +5,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../shared/api/client';
-import {
-  CALIBRATORS,
-  CalibratorSchema,
-  ImagePreprocessSchema,
-  type ImagePreprocess,
-  type ModelSummary,
-} from '../shared/api/contract';
+import type { ModelSummary } from '../shared/api/model-summary';
+import { CALIBRATORS, CalibratorSchema, ImagePreprocessSchema, type ImagePreprocess } from '../shared/api/variants';
 import { directClient } from '../shared/api/direct';
 import { KilnError } from '../shared/api/errors';
 import { copyFileAtomic, writeFileAtomic } from '../platform/atomic-write';

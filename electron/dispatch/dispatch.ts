@@ -5,7 +5,9 @@
 import { variantPath } from '../platform/paths';
 import { readVariantName, renameVariant } from '../platform/variant-names';
 import * as path from 'node:path';
-import type { AppInfo, Method, ModelSource, ParsedRequestOf } from '../shared/api/contract';
+import type { ModelSource } from '../shared/api/sources';
+import type { AppInfo } from '../shared/api/app-info';
+import type { Method, ParsedRequestOf } from '../shared/api/contract';
 import { KilnError } from '../shared/api/errors';
 import type { CallHandler } from '../shared/api/router';
 import { assertNever } from '../shared/api/router';

@@ -10,7 +10,7 @@
  * cancel — so it is left alone with the jobs it runs; the cancelled one winds down there, and only
  * if it is still running `stuckMs` after its cancel is its host restarted after all.
  */
-import type { Progress } from '../shared/api/contract';
+import type { Progress } from '../shared/api/app-info';
 import { removeTempDirsOf } from '../platform/temp-dirs';
 import { KilnError } from '../shared/api/errors';
 import type { FromHost, HostJob, ToHost } from '../shared/host-messages';

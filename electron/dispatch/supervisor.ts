@@ -7,7 +7,7 @@
  * the model — run one at a time in the order asked, so two of them never time each other; a queued
  * job says how many are ahead of it, and a cancel takes it out of the queue at once.
  */
-import type { Progress } from '../shared/api/contract';
+import type { Progress } from '../shared/api/app-info';
 import { KilnError } from '../shared/api/errors';
 import type { HostJob } from '../shared/host-messages';
 import { HostLane, type HostSpawner, type SupervisorOptions } from './host-lane';

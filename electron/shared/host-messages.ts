@@ -1,5 +1,5 @@
 /** Messages between a front door (parent) and the engine-host process (child). */
-import type { Progress } from './api/contract';
+import type { Progress } from './api/app-info';
 import type { KilnErrorShape } from './api/errors';
 
 /** Host-side job names. They mirror the API's job calls, with sources already resolved to paths. */

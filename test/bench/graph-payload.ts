@@ -3,7 +3,7 @@
  * PyTorch-style name scopes (/model/layers.N/self_attn/q_proj/MatMul), and the bad inputs the view
  * must survive. Used by the graph unit tests and the browser harness of the graph benchmark.
  */
-import type { GraphPayload } from '../../electron/shared/api/contract';
+import type { GraphPayload } from '../../electron/shared/api/graph-payload';
 
 class Builder {
   ops: string[] = [];

@@ -17,7 +17,7 @@ import {
   Int8RecipeSchema,
   type ImagePreprocess,
   type Recipe,
-} from '../../electron/shared/api/contract';
+} from '../../electron/shared/api/variants';
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { searchMixed } from '../../electron/core/compare/search';
 import { analyzeModel } from '../../electron/core/onnx/analyze';

@@ -4,6 +4,8 @@
 // panning one graph brings the other to the same place. Screenshots land in test/.tmp.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+// Brings the view's window hooks (declare global) into this file's types.
+import type {} from '../../renderer/src/diff/DiffView';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { E2E_TOKEN } from './playwright.config';

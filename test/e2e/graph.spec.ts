@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+// Brings the view's window hooks (declare global) into this file's types.
+import type {} from '../../renderer/src/graph/GraphView';
 import { expect, test, type Page } from '@playwright/test';
 
 const root = path.resolve(__dirname, '../..');

@@ -11,11 +11,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, expect, it } from 'vitest';
+import type { InputData } from '../../electron/core/inputs/feeds';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { guardInt8Accuracy } from '../../electron/core/precision/accuracy-guard';
 import { quantizeInt8 } from '../../electron/core/precision/int8/quantize';
 import { makeVariant } from '../../electron/core/precision/variants';
-import { Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { writeNpz } from '../builders/speech';
 import { DT, GraphBuilder, model, randomFloats, seeded } from '../builders/graph';
 
@@ -27,7 +28,7 @@ function outlierModel(plain = 1): string {
   const rand = seeded(8);
   const b = new GraphBuilder();
   const x = b.input('x', DT.float32, [1, 8, 8, 8]);
-  const conv = (name: string, input: string, w: number[]) =>
+  const conv = (name: string, input: string, w: ArrayLike<number>) =>
     b.node('Relu', [b.node('Conv', [input, b.init(`${name}_w`, DT.float32, [8, 8, 1, 1], w)], { name })], {
       name: `${name}_relu`,
     });
@@ -52,7 +53,7 @@ function outlierModel(plain = 1): string {
 
 /** What the accuracy check needs for `file`: a quantizer keeping `excluded` float, and 6 samples. */
 function setup(file: string, flavour: 'onnxruntime' | 'tensorrt' = 'onnxruntime') {
-  const data = { kind: 'random', samples: 16, seed: 1, shapes: { x: [1, 8, 8, 8] } } as const;
+  const data: InputData = { kind: 'random', samples: 16, seed: 1, shapes: { x: [1, 8, 8, 8] } };
   let k = 0;
   const quantize = async (excluded: string[]) => {
     const out = file.replace(/\.onnx$/, `.try-${k++}.onnx`);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { classifyInputFiles as classifyCalibrationFiles } from '../../electron/core/inputs/files';
 import { imageSamples } from '../../electron/core/inputs/images';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { writeModelFile } from '../../electron/core/onnx/write';

@@ -5,22 +5,13 @@ import { expect, it } from 'vitest';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { makeVariant } from '../../electron/core/precision/variants';
 import { variantPath } from '../../electron/platform/paths';
+import { Fp16RecipeSchema } from '../../electron/shared/api/variants';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { suiteTempDir } from './helpers';
 
 const tmp = suiteTempDir('kiln-fp16-cal-');
 
-const recipe = {
-  precision: 'fp16' as const,
-  dataMax: 512,
-  keepIOTypes: true,
-  excludeOps: [],
-  excludeNodes: [],
-  includeOps: [],
-  includeNodes: [],
-  calibrationSamples: 4,
-  shapes: { x: [1, 4] },
-};
+const recipe = Fp16RecipeSchema.parse({ precision: 'fp16', calibrationSamples: 4, shapes: { x: [1, 4] } });
 const ctx = { signal: new AbortController().signal, progress: () => undefined };
 
 /** x in [-1, 1] times 1000 reaches ~1000, past the 512 limit; the other branch stays small. */

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { expect, it } from 'vitest';
-import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/contract';
+import { ImagePreprocessSchema, Int8RecipeSchema } from '../../electron/shared/api/variants';
 import { errorMetrics } from '../../electron/shared/compare/metrics';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { imageSamples } from '../../electron/core/inputs/images';

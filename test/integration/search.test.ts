@@ -1,7 +1,7 @@
 /** Mixed-precision search on a real model: a target plain FP16 misses, met by pinning a few layers to FP32. */
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
-import { Fp16RecipeSchema } from '../../electron/shared/api/contract';
+import { Fp16RecipeSchema } from '../../electron/shared/api/variants';
 import { searchMixed } from '../../electron/core/compare/search';
 import { suiteTempDir } from './helpers';
 

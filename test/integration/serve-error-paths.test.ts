@@ -38,7 +38,7 @@ async function get(target: string) {
   return { status: statusOf(reply), body: bodyOf(reply) };
 }
 
-async function upload(name: string, body: Buffer) {
+async function upload(name: string, body: Uint8Array<ArrayBuffer>) {
   const res = await fetch(`${server.origin}/upload`, {
     method: 'POST',
     headers: { 'x-kiln-token': server.token, 'x-kiln-filename': encodeURIComponent(name) },

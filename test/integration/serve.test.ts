@@ -58,7 +58,7 @@ function wsClient(ws: WebSocket, frames: ('text' | 'binary')[] = []): ApiClient 
 }
 
 /** `token: null` sends no token header at all. */
-async function upload(body: Buffer, name: string, token: string | null = server.token) {
+async function upload(body: Uint8Array<ArrayBuffer>, name: string, token: string | null = server.token) {
   const res = await fetch(`${server.origin}/upload`, {
     method: 'POST',
     headers: { ...(token === null ? {} : { 'x-kiln-token': token }), 'x-kiln-filename': encodeURIComponent(name) },

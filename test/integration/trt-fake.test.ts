@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProfileReportSchema } from '../../electron/shared/api/contract';
+import { ProfileReportSchema } from '../../electron/shared/api/backends';
 import type { ApiClient } from '../../electron/shared/api/client';
 import { directClient } from '../../electron/shared/api/direct';
 import { KilnError } from '../../electron/shared/api/errors';

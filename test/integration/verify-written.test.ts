@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RecipeSchema } from '../../electron/shared/api/contract';
+import { RecipeSchema } from '../../electron/shared/api/variants';
 import { variantPath } from '../../electron/platform/paths';
 import { openSession } from '../../electron/core/backends/onnxruntime/session';
 import { analyzeModel } from '../../electron/core/onnx/analyze';

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RecipeSchema, type Recipe, type Variant } from '../../electron/shared/api/contract';
+import { RecipeSchema, type Recipe, type Variant } from '../../electron/shared/api/variants';
 import { metricText } from '../../electron/shared/compare/report';
 import { DEFAULT_THRESHOLDS } from '../../electron/shared/compare/thresholds';
 import { variantPath } from '../../electron/platform/paths';

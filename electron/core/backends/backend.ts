@@ -4,7 +4,7 @@
  * Each call takes a JobContext so the engine host can report progress and cancel.
  */
 import type { z } from 'zod';
-import type { TrtBuildOptionsSchema } from '../../shared/api/contract';
+import type { TrtBuildOptionsSchema } from '../../shared/api/backends';
 import type { JobContext } from '../jobs/context';
 
 type TrtBuildOptions = z.output<typeof TrtBuildOptionsSchema>;

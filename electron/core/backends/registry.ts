@@ -4,7 +4,7 @@
  * new backend is one entry, not a ternary in every job.
  */
 import type { z } from 'zod';
-import type { BuildOptionsSchema } from '../../shared/api/contract';
+import type { BuildOptionsSchema } from '../../shared/api/backends';
 import type { Backend, BackendName, BuildOptions } from './backend';
 import { buildOrt, profileOrt } from './onnxruntime/ort-backend';
 import { buildTrt, profileTrt } from './tensorrt/trt-backend';

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Comparison } from '../../shared/api/contract';
+import type { Comparison } from '../../shared/api/comparison';
 import { KilnError } from '../../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { openExposed, openSession, tensorOutput } from '../backends/onnxruntime/session';

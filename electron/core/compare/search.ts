@@ -10,7 +10,8 @@
  * timed like any INT8 variant (the speed check) and kept that way when it still meets the target.
  * A cancelled search returns the best variant found so far.
  */
-import type { Comparison, Recipe, Variant } from '../../shared/api/contract';
+import type { Recipe, Variant } from '../../shared/api/variants';
+import type { Comparison } from '../../shared/api/comparison';
 import { KilnError } from '../../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { analyzeModel } from '../onnx/analyze';

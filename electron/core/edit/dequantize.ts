@@ -39,7 +39,8 @@ import {
 import { tensorValues, type TensorSource } from '../onnx/values';
 import { dequantizeValues, QLINEAR, QUANTIZED_OPS, type QLinearSpec } from './dequantize-ops';
 import type { EditStep } from './step';
-import { bodiesOf, bypassTensor, cloneModel, NO_SOURCE, plural } from './surgery/graph-tools';
+import { copyModel } from './model-copy';
+import { bodiesOf, bypassTensor, NO_SOURCE, plural } from './surgery/graph-tools';
 
 interface Constant {
   dims: number[];
@@ -334,7 +335,7 @@ export function dequantize(
   _edit: Extract<Edit, { kind: 'dequantize' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to dequantize');
   const quantizedBefore = g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).length;

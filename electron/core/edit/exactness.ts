@@ -16,7 +16,7 @@
  */
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { ImagePreprocessSchema } from '../../shared/api/contract';
+import { ImagePreprocessSchema } from '../../shared/api/variants';
 import { cosineOf } from '../../shared/compare/metrics';
 import type { z } from 'zod';
 import type { EditExactnessSchema } from '../../shared/api/edits';

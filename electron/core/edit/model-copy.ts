@@ -3,9 +3,11 @@
  * they came from, and a copy to change. Decoding leaves weights as spans of the source file's bytes
  * (or typed protobuf fields there); `detachWeights` turns each into bytes in memory (views on the
  * same buffer for raw data: no copy), so an edit is a function of the model alone and its result
- * can be written without the source (string tensors, which have no raw form, still point at it). `copyModel` copies the containers an edit changes (node lists,
- * inputs and outputs, attribute lists, initializer lists) and shares what edits replace instead of
- * mutating (tensor data, types), so an edit never touches its input and a 125k-node copy stays cheap.
+ * can be written without the source (string tensors, which have no raw form, still point at it).
+ * `copyModel` is the one copy every edit makes (fold, opset, surgery, dequantize, upcast): it copies
+ * the containers an edit changes (node lists, node inputs and outputs, attribute lists, initializer
+ * and declaration objects) and shares what edits replace instead of mutating (attributes without
+ * bodies, tensor data, types), so an edit never touches its input and a 125k-node copy stays cheap.
  */
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/model';
 import { forEachTensor } from '../onnx/open';

@@ -17,7 +17,8 @@ import { bytesOf, Names, node, intAttr } from '../onnx/graph-edit';
 import type { AttributeProto, GraphProto, ModelProto, TensorProto, TypeProto } from '../onnx/model';
 import { tensorValues, type TensorSource } from '../onnx/values';
 import type { EditStep } from './step';
-import { bodiesOf, bypassTensor, cloneModel, mainGraphTypes, NO_SOURCE, plural } from './surgery/graph-tools';
+import { copyModel } from './model-copy';
+import { bodiesOf, bypassTensor, mainGraphTypes, NO_SOURCE, plural } from './surgery/graph-tools';
 
 const F16 = DataType.FLOAT16;
 const F32 = DataType.FLOAT;
@@ -36,32 +37,39 @@ function widened(t: TensorProto, src: TensorSource): TensorProto {
   return c;
 }
 
-function widenType(t: TypeProto | undefined): boolean {
-  if (!t) return false;
-  if ((t.kind === 'tensor' || t.kind === 'sparse_tensor') && t.elemType === F16) {
-    t.elemType = F32;
-    return true;
+/** `t` with float16 widened to float32 (a new type; the copy shares its input's types), or null when it holds none. */
+function widenedType(t: TypeProto | undefined): TypeProto | null {
+  if (!t) return null;
+  if ((t.kind === 'tensor' || t.kind === 'sparse_tensor') && t.elemType === F16) return { ...t, elemType: F32 };
+  if (t.kind === 'sequence' || t.kind === 'optional') {
+    const elem = widenedType(t.elem);
+    return elem ? { ...t, elem } : null;
   }
-  if ((t.kind === 'sequence' || t.kind === 'optional') && t.elem) return widenType(t.elem);
-  if (t.kind === 'map' && t.value) return widenType(t.value);
-  return false;
+  if (t.kind === 'map') {
+    const value = widenedType(t.value);
+    return value ? { ...t, value } : null;
+  }
+  return null;
 }
 
-function widenAttribute(a: AttributeProto, opType: string, src: TensorSource, c: Counts): void {
+/** `a` with its float16 tensors and type fields widened (a new attribute: attributes are shared with the parent), or `a` itself. */
+function widenAttribute(a: AttributeProto, opType: string, src: TensorSource, c: Counts): AttributeProto {
+  let w = a;
   if (a.t?.dataType === F16) {
-    a.t = widened(a.t, src);
+    w = { ...w, t: widened(a.t, src) };
     c.attributes++;
   }
   if (a.tensors?.some((t) => t.dataType === F16)) {
-    a.tensors = a.tensors.map((t) => (t.dataType === F16 ? widened(t, src) : t));
+    w = { ...w, tensors: a.tensors.map((t) => (t.dataType === F16 ? widened(t, src) : t)) };
     c.attributes++;
   }
   const typeAttr = (opType === 'Cast' && a.name === 'to') || a.name === 'dtype';
   if (typeAttr && a.i === F16) {
-    a.i = F32;
+    w = { ...w, i: F32 };
     if (opType === 'Cast') c.casts++;
     else c.attributes++;
   }
+  return w;
 }
 
 /** Widens every float16 weight, constant, Cast target and declaration of `g` and its bodies (in place). */
@@ -74,9 +82,17 @@ function widenGraph(g: GraphProto, src: TensorSource, c: Counts, main: boolean):
   for (const s of g.sparseInitializer)
     if (s.values?.dataType === F16)
       throw new KilnError('UNSUPPORTED', `sparse float16 weight ${s.values.name} is not upcast`);
-  for (const n of g.node) for (const a of n.attribute) widenAttribute(a, n.opType, src, c);
+  for (const n of g.node) {
+    const attribute = n.attribute.map((a) => widenAttribute(a, n.opType, src, c));
+    if (attribute.some((a, i) => a !== n.attribute[i])) n.attribute = attribute;
+  }
   const declared = main ? g.valueInfo : [...g.input, ...g.output, ...g.valueInfo];
-  for (const v of declared) if (widenType(v.type)) c.declarations++;
+  for (const v of declared) {
+    const type = widenedType(v.type);
+    if (!type) continue;
+    v.type = type;
+    c.declarations++;
+  }
   for (const b of bodiesOf(g)) widenGraph(b, src, c, false);
 }
 
@@ -87,7 +103,7 @@ export function upcast(
   _edit: Extract<Edit, { kind: 'upcast' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to upcast');
   const c: Counts = { weights: 0, casts: 0, attributes: 0, declarations: 0 };

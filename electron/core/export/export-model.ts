@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { z } from 'zod';
-import type { BuildOptionsSchema } from '../../shared/api/contract';
+import type { BuildOptionsSchema } from '../../shared/api/backends';
 import { KilnError } from '../../shared/api/errors';
 import { exportDir } from '../../platform/paths';
 import { buildWith } from '../backends/registry';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Dim, ValueInfo } from '../../shared/api/contract';
+import type { Dim, ValueInfo } from '../../shared/api/model-summary';
 import { KilnError } from '../../shared/api/errors';
 import { replaceFolderAtomically } from '../../platform/atomic-write';
 import { PbEnum, writePbtxt, type PbIn } from './pbtxt';

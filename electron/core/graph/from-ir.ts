@@ -10,7 +10,7 @@
  * and Constants' own types), so the payload needs no shape inference; given a shape result, the
  * inferred types of the graph's own tensors take over and FLOPs and parameters per node come along.
  */
-import type { GraphPayload } from '../../shared/api/contract';
+import type { GraphPayload } from '../../shared/api/graph-payload';
 import { dtypeName } from '../onnx/dtypes';
 import { TENSOR_SPARSE, type IRGraph, type ModelIR } from '../onnx/ir';
 import type { GraphProto, ValueInfoProto } from '../onnx/model';

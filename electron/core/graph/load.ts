@@ -4,7 +4,7 @@
  * goes on to the analysis. Asked with shapes, it waits for the analysis and carries inferred types
  * and per-node FLOPs and parameters (the CLI's node table).
  */
-import type { GraphPayload } from '../../shared/api/contract';
+import type { GraphPayload } from '../../shared/api/graph-payload';
 import { KilnError } from '../../shared/api/errors';
 import { trace } from '../../platform/trace';
 import { analyzeModelCached, modelStructureCached } from '../onnx/analyze';

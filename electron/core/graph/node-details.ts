@@ -4,7 +4,7 @@
  * for shape inference), and statistics of the weights it reads (values read now, lazily, in bounded
  * chunks).
  */
-import type { NodeDetails } from '../../shared/api/contract';
+import type { NodeDetails } from '../../shared/api/graph-payload';
 import { KilnError } from '../../shared/api/errors';
 import type { ModelAnalysis } from '../onnx/analyze';
 import type { IRGraph } from '../onnx/ir';

@@ -5,7 +5,7 @@
  * /model/layers.0/attn), unless the caller supplies scopes. Pure (no fs), so the renderer's test
  * harness can use it too. O(nodes + tensors).
  */
-import type { GraphPayload } from '../../shared/api/contract';
+import type { GraphPayload } from '../../shared/api/graph-payload';
 import { dtypeName } from '../onnx/dtypes';
 
 export interface PayloadNode {

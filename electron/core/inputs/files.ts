@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ImagePreprocess } from '../../shared/api/contract';
+import type { ImagePreprocess } from '../../shared/api/variants';
 import { KilnError } from '../../shared/api/errors';
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif']);

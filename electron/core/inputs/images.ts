@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { ImagePreprocess } from '../../shared/api/contract';
+import type { ImagePreprocess } from '../../shared/api/variants';
 import { KilnError } from '../../shared/api/errors';
 import type { InputSpec } from './specs';
 

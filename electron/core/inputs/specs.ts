@@ -2,7 +2,7 @@
  * What a model's inputs are (name, element type, dims that may be symbolic) and the concrete shapes
  * they are fed at: symbolic dims resolved from the user's --shapes, a symbolic batch defaulting to 1.
  */
-import type { Dim } from '../../shared/api/contract';
+import type { Dim } from '../../shared/api/model-summary';
 import { KilnError } from '../../shared/api/errors';
 import type { GraphProto } from '../onnx/model';
 import { dtypeName } from '../onnx/dtypes';

@@ -4,7 +4,7 @@
  * `throwIfCancelled` raises the CANCELLED error the front doors recognise ("<what> was cancelled"),
  * so a cancelled job never looks like a failure.
  */
-import type { Progress } from '../../shared/api/contract';
+import type { Progress } from '../../shared/api/app-info';
 import { KilnError } from '../../shared/api/errors';
 
 export interface JobContext {

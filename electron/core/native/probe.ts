@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NativeProbe } from '../../shared/api/contract';
+import type { NativeProbe } from '../../shared/api/app-info';
 import { projectRoot } from '../../platform/paths';
 
 interface AddonProbe {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ModelSummary } from '../../shared/api/contract';
+import type { ModelSummary } from '../../shared/api/model-summary';
 import { trace } from '../../platform/trace';
 import { buildIR, type ModelIR } from './ir';
 import { openModelBytes, openModelFile, type OpenedModel } from './open';

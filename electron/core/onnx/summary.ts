@@ -1,5 +1,5 @@
 /** The model summary the app shows first and `kiln inspect` prints. */
-import type { Dim, ModelSummary, ValueInfo } from '../../shared/api/contract';
+import type { Dim, ModelSummary, ValueInfo } from '../../shared/api/model-summary';
 import type { GraphProto, ModelProto, NodeProto, TypeProto, ValueInfoProto } from './model';
 import { dtypeName, onnxDtypeBits } from './dtypes';
 import { indexRows } from './index-inputs';

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import type { Calibrator } from '../../shared/api/contract';
+import type { Calibrator } from '../../shared/api/variants';
 import { KilnError } from '../../shared/api/errors';
 import { openExposed, runFeeds, tensorOutput } from '../backends/onnxruntime/session';
 import { inputFeeds, sampleCount, type InputData } from '../inputs/feeds';

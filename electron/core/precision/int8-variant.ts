@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import type { Recipe, Variant } from '../../shared/api/contract';
+import type { Recipe, Variant } from '../../shared/api/variants';
 // The goal (held-back worst-sample cosine) and the floor the check keeps on calibration samples (the
 // goal plus a margin for samples it never saw): the same figures Compare and the search judge by.
 import { CHECK_FLOOR, COSINE_GOAL } from '../../shared/compare/thresholds';

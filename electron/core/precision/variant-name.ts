@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Recipe } from '../../shared/api/contract';
+import type { Recipe } from '../../shared/api/variants';
 import { classifyInputFiles } from '../inputs/files';
 import { calibratorOf } from './int8-variant';
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Recipe, Variant } from '../../shared/api/contract';
+import type { Recipe, Variant } from '../../shared/api/variants';
 import { variantPath } from '../../platform/paths';
 import { givenVariantName, writeVariantName } from '../../platform/variant-names';
 import { throwIfCancelled, type JobContext } from '../jobs/context';

@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { KilnError } from '../../shared/api/errors';
-import type { TrtBuildOptionsSchema } from '../../shared/api/contract';
+import type { TrtBuildOptionsSchema } from '../../shared/api/backends';
 
 type TrtOptions = z.output<typeof TrtBuildOptionsSchema>;
 

@@ -2,7 +2,8 @@
  * The one client. The renderer (and tests) call `client.call(method, params, { onProgress,
  * signal })` and never know which transport carries the messages.
  */
-import type { Method, Progress, ReplyOf, RequestOf } from './contract';
+import type { Progress } from './app-info';
+import type { Method, ReplyOf, RequestOf } from './contract';
 import { KilnError } from './errors';
 import type { CallMessage, ClientMessage, ServerMessage } from './protocol';
 import { ServerMessageSchema } from './protocol';

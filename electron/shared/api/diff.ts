@@ -7,15 +7,12 @@
  * Kept apart from contract.ts, which names it in the model.diff call.
  */
 import { z } from 'zod';
+import { ValueInfoSchema } from './model-summary';
 
 const Id = z.number().int().min(0);
 
-/** A graph input's or output's type, as the summary gives it (contract.ts imports this file, so not from there). */
-const IoTypeSchema = z.object({
-  name: z.string(),
-  dtype: z.string(),
-  dims: z.array(z.union([z.number().int(), z.string(), z.null()])).nullable(),
-});
+/** A graph input's or output's type, as the summary gives it. */
+const IoTypeSchema = ValueInfoSchema.pick({ name: true, dtype: true, dims: true });
 
 /** One difference inside a paired node: its op, an attribute, or where an input comes from. */
 export const NodeFieldChangeSchema = z.object({

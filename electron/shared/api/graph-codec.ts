@@ -11,7 +11,7 @@
  * in UTF-16 code units, so the reader decodes the blob once and slices it. Tensor types are a table
  * of the distinct types plus one index per tensor (-1: unknown).
  */
-import type { GraphPayload } from './contract';
+import type { GraphPayload } from './graph-payload';
 
 type TensorType = GraphPayload['tensorType'][number];
 type Kind = 'names' | 'i32' | 'f64' | 'types';

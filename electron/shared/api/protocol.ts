@@ -3,7 +3,7 @@
  * and exactly one result. A cancel names the call it cancels.
  */
 import { z } from 'zod';
-import { ProgressSchema } from './contract';
+import { ProgressSchema } from './app-info';
 import type { KilnErrorShape } from './errors';
 import { ERROR_CODES } from './errors';
 

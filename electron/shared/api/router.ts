@@ -3,9 +3,10 @@
  * messages to a Router, which validates the envelope and the arguments, runs the call (locally or
  * as a job in the engine host) and answers through `reply`. Nothing unvalidated gets past here.
  */
-import type { Method, Progress } from './contract';
+import type { Progress } from './app-info';
+import type { Method } from './contract';
 import { api, isMethod } from './contract';
-import { KilnError, toErrorShape } from './errors';
+import { KilnError, toErrorShape, type ErrorCode } from './errors';
 import type { ServerMessage } from './protocol';
 import { ClientMessageSchema } from './protocol';
 
@@ -33,15 +34,7 @@ export class Router {
         raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
           ? (raw as { id: string }).id
           : '';
-      this.reply({
-        type: 'result',
-        id,
-        ok: false,
-        error: {
-          code: 'INVALID_ARGUMENT',
-          message: `malformed message: ${envelope.error.issues[0]?.message ?? 'invalid'}`,
-        },
-      });
+      this.refuse(id, 'INVALID_ARGUMENT', `malformed message: ${envelope.error.issues[0]?.message ?? 'invalid'}`);
       return;
     }
     const message = envelope.data;
@@ -51,36 +44,18 @@ export class Router {
     }
     const { id, method } = message;
     if (this.running.has(id)) {
-      this.reply({
-        type: 'result',
-        id,
-        ok: false,
-        error: { code: 'INVALID_ARGUMENT', message: `call id ${id} is already running` },
-      });
+      this.refuse(id, 'INVALID_ARGUMENT', `call id ${id} is already running`);
       return;
     }
     if (!isMethod(method)) {
-      this.reply({
-        type: 'result',
-        id,
-        ok: false,
-        error: { code: 'UNKNOWN_METHOD', message: `unknown method: ${method}` },
-      });
+      this.refuse(id, 'UNKNOWN_METHOD', `unknown method: ${method}`);
       return;
     }
     const params = api[method].request.safeParse(message.params ?? {});
     if (!params.success) {
       const issue = params.error.issues[0];
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-      this.reply({
-        type: 'result',
-        id,
-        ok: false,
-        error: {
-          code: 'INVALID_ARGUMENT',
-          message: `invalid arguments for ${method}${where}: ${issue?.message ?? 'invalid'}`,
-        },
-      });
+      this.refuse(id, 'INVALID_ARGUMENT', `invalid arguments for ${method}${where}: ${issue?.message ?? 'invalid'}`);
       return;
     }
     const controller = new AbortController();
@@ -94,6 +69,11 @@ export class Router {
       .then((value) => this.reply({ type: 'result', id, ok: true, value }))
       .catch((err: unknown) => this.reply({ type: 'result', id, ok: false, error: toErrorShape(err) }))
       .finally(() => this.running.delete(id));
+  }
+
+  /** Answers call `id` with an error before it runs (a bad envelope, id, method or arguments). */
+  private refuse(id: string, code: ErrorCode, message: string): void {
+    this.reply({ type: 'result', id, ok: false, error: { code, message } });
   }
 
   /** Cancels everything (a window closed, a socket dropped). */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EngineAuditSchema } from './engine-diff';
+import { LatencySchema } from './latency';
 
 export const TrtMajorSchema = z.union([z.literal(10), z.literal(11)]);
 /**
@@ -116,16 +117,7 @@ export const TrtCheckSchema = z.object({
 });
 export type TrtCheck = z.infer<typeof TrtCheckSchema>;
 
-const StatsSchema = z.object({
-  min: z.number(),
-  max: z.number(),
-  mean: z.number(),
-  median: z.number(),
-  p90: z.number(),
-  p95: z.number(),
-  p99: z.number(),
-  count: z.number().int(),
-});
+const StatsSchema = LatencySchema.extend({ count: z.number().int() });
 
 /** An engine's layers (from trtexec / IEngineInspector files) mapped onto the open model. */
 export const EngineViewSchema = z.object({

@@ -2,7 +2,7 @@
  * A self-contained HTML report of a comparison: tables and charts (inline SVG, no scripts, no
  * network), so it opens in any browser on its own and can be attached to a release.
  */
-import type { Comparison } from '../api/contract';
+import type { Comparison } from '../api/comparison';
 import type { EngineReport } from './engine-json';
 import { engineSection, REPORT_STYLE } from './engine-report';
 import { describeThresholds } from './thresholds';

@@ -3,7 +3,7 @@
  * thresholds (ThresholdFields), the outputs judged, stream mode for recurrent models and the input shapes —
  * then Compare (or Cancel comparison while it runs), the mixed-precision search, and what went wrong.
  */
-import type { ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { statePairs } from '../../../electron/shared/compare/state-pairs';
 import { Toggle } from '../frame/Toggle';
 import { useVariants } from '../precision/store';

@@ -3,7 +3,7 @@
  * bins from 0 to the variant's max |error|.
  */
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { runColour } from '../profile/charts';
 
 export function ErrorHistograms({ result, output }: { result: Comparison; output: number }) {

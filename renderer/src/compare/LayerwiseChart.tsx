@@ -4,7 +4,7 @@
  * comparison measured no layers.
  */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { fmt } from '../../../electron/shared/compare/report';
 import { runColour } from '../profile/charts';
 import { layerwiseCurve } from './overlay';

@@ -4,7 +4,7 @@
  * threshold — one click to it on the graph, or its whole layerwise error painted there. Columns are
  * keyed by variant id: two variants may share a name.
  */
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { fmt, metricText } from '../../../electron/shared/compare/report';
 import { useGraphStore } from '../graph/store';
 import { runColour } from '../profile/charts';

@@ -13,7 +13,7 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { runColour } from '../profile/charts';
 import { useProfiles } from '../profile/store';
 import { paretoFront, tradeoffPoints } from './latency';

@@ -3,7 +3,8 @@
  * them: the variants compared (by the names they have now), how image inputs are preprocessed, the
  * thresholds typed, and the variant the mixed-precision search starts from. Pure: no store, no API.
  */
-import type { Comparison, Variant } from '../../../electron/shared/api/contract';
+import type { Variant } from '../../../electron/shared/api/variants';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { judgedCosine } from '../../../electron/shared/compare/metrics';
 import type { Thresholds } from '../../../electron/shared/compare/thresholds';
 

@@ -4,7 +4,7 @@
  * Pareto front among them. Points are keyed by variant id (the reference by 'reference'), never by
  * name: two variants may share one. Pure: the profile runs come in as an argument.
  */
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import type { ProfileRun } from '../profile/store';
 
 export interface TradeoffPoint {

@@ -2,7 +2,7 @@
  * A compared variant's layerwise error as a graph overlay (1 − cosine to FP32 per node, the worst of
  * a node's tensors; NaN where nothing was measured), and its curve in topological order for the chart.
  */
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import type { NodeOverlay } from '../graph/overlay';
 
 type Compared = Comparison['variants'][number];

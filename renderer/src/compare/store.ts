@@ -6,7 +6,10 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { Comparison, ImagePreprocess, ModelSource, ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
+import type { ImagePreprocess } from '../../../electron/shared/api/variants';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { statePairs } from '../../../electron/shared/compare/state-pairs';
 import { DEFAULT_THRESHOLDS, describeThresholds } from '../../../electron/shared/compare/thresholds';
 import { fileSource } from '../frame/open';

@@ -4,7 +4,7 @@
  * controller is handed up so the view can follow one side with the other.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { GraphController } from '../graph/controller';
 import { buildModel } from '../graph/model';
 import type { NodeOverlay } from '../graph/overlay';

@@ -5,7 +5,8 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { GraphPayload, ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import type { ModelDiff } from '../../../electron/shared/api/diff';
 
 export interface DiffSource {

@@ -3,7 +3,7 @@
  * first dim (an export with a baked-in batch): under the model's inputs and in the readiness panel's
  * fix strip. It makes a new version like every edit; a refusal shows under the button.
  */
-import type { ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { ActionError } from './ActionError';
 import { dynamicBatchFix } from './fixes';
 import { useEdits } from './store';

@@ -6,7 +6,7 @@
  * its button.
  */
 import { useState } from 'react';
-import type { ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { ActionError } from './ActionError';
 import { editsWithShapes, modelFixes, type Fix } from './fixes';

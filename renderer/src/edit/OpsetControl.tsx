@@ -4,7 +4,7 @@
  * conversion the host refuses (an op whose meaning it cannot carry over) says why under the button.
  */
 import { useState } from 'react';
-import type { ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { ActionError } from './ActionError';
 import { onnxOpset, opsetTargets } from './fixes';
 import { useEdits } from './store';

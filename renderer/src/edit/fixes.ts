@@ -4,7 +4,7 @@
  * FP16, dynamic input dims). Pure, so the mapping is tested without a browser; the check's messages
  * are matched on what they say (its op, its reason), since the contract gives findings no edit kind.
  */
-import type { ModelSummary } from '../../../electron/shared/api/contract';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { INTEGER_QUANTIZED_OPS, type Edit } from '../../../electron/shared/api/edits';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import { shapeFields } from '../profile/shapes';

@@ -7,7 +7,7 @@
  */
 import { create } from 'zustand';
 import type { Edit } from '../../../electron/shared/api/edits';
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import { useApp } from '../state/app';
 import { runJob, type RunningJob } from '../state/job';
 import { useGraphStore } from '../graph/store';

@@ -4,7 +4,7 @@
  * overwrites: it adds a version. Pure functions over the list, so the rules (a model opened from
  * outside starts a new list; switching between versions keeps it) are tested without React.
  */
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import type { Edit, EditReport } from '../../../electron/shared/api/edits';
 
 export interface ModelVersion {

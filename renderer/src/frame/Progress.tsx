@@ -3,7 +3,7 @@
  * wraps where the space is narrow (a form) and carries the whole text, job and stage, as its tooltip
  * where a line is cut short (the job bar).
  */
-import type { Progress } from '../../../electron/shared/api/contract';
+import type { Progress } from '../../../electron/shared/api/app-info';
 import { jobText } from '../state/job';
 
 export function JobProgress({

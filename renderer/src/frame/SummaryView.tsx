@@ -1,5 +1,5 @@
 /** The model at a glance: what goes in and out, what it is made of, how big it is. */
-import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/contract';
+import type { ModelSummary, ValueInfo } from '../../../electron/shared/api/model-summary';
 import { DynamicBatchButton } from '../edit/DynamicBatchButton';
 import { bytes, count, dimText, dtypeLabel } from './format';
 

@@ -1,5 +1,5 @@
 /** Numbers as people read them: bytes, counts, dims, data types. */
-import type { Dim } from '../../../electron/shared/api/contract';
+import type { Dim } from '../../../electron/shared/api/model-summary';
 
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

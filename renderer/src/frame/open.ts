@@ -1,5 +1,5 @@
 /** Turning what the user gave (a dropped File, a dialog pick, the sample) into an open model. */
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { bridge } from '../api/transport';
 import { uploadFile } from '../api/upload';

@@ -4,7 +4,7 @@
  * the graph store, so the app can also mount it in its own inspector panel.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { NodeDetails } from '../../../electron/shared/api/contract';
+import type { NodeDetails } from '../../../electron/shared/api/graph-payload';
 import type { GraphController } from './controller';
 import { describeNode, formatDims, type TensorInfo } from './inspect';
 import { overlayValueText } from './overlay';

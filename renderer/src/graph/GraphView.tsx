@@ -3,7 +3,7 @@
  * overlays, export), search with jump-to, a legend, a minimap and a node inspector. Carries
  * `data-state="ready"` and `data-visible-nodes` once the first interactive frame is drawn.
  */
-import type { NodeDetails } from '../../../electron/shared/api/contract';
+import type { NodeDetails } from '../../../electron/shared/api/graph-payload';
 import {
   useCallback,
   useEffect,
@@ -14,7 +14,7 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from 'react';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { GraphController } from './controller';
 import type { DrawStats } from './render';
 import { GraphInspector } from './GraphInspector';

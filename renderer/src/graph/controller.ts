@@ -1,18 +1,20 @@
 /**
  * The imperative core of the graph view: owns the canvas, the view transform, the scene and the
- * layout worker, and handles pointer, wheel and keyboard input. Draws at most once per animation
- * frame. The React component around it only renders the toolbar, search, legend and inspector.
+ * layout worker, and turns input (input.ts says what each gesture does) into view changes. Draws at
+ * most once per animation frame, the minimap (minimap.ts) with it. The React component around it only renders the toolbar, search, legend and inspector.
  */
 import { detectTheme, readTheme, type GraphTheme } from './categories';
-import { canvasToPng, download, toSvg } from './export';
-import { GROUP_HEADER, ITEM_EXPANDED, ITEM_NODE, type LayoutFrame } from './hierarchy';
+import { canvasToPng, download, renderWhole, toSvg } from './export';
+import { GROUP_HEADER, ITEM_EXPANDED, type LayoutFrame } from './hierarchy';
+import { attachInput, type InputTarget } from './input';
 import { LayoutClient } from './layout-client';
+import { Minimap } from './minimap';
 import type { GraphModel } from './model';
 import { opOf } from './model';
 import { categoryColouring, overlayColouring, type Colouring, type NodeOverlay } from './overlay';
 import type { LayoutCommand } from './protocol';
 import { readableFit, wholeView } from './fit';
-import { draw, rgba32, type DrawState, type DrawStats, type View } from './render';
+import { draw, type DrawState, type DrawStats, type View } from './render';
 import { Scene } from './scene';
 import { markOpen } from '../state/open-marks';
 import type { Hull } from './store';
@@ -54,6 +56,7 @@ export class GraphController {
   colouring: Colouring;
   theme: GraphTheme;
   private readonly layout: LayoutClient;
+  private readonly minimap: Minimap | null;
   private raf = 0;
   private width = 1;
   private height = 1;
@@ -64,8 +67,6 @@ export class GraphController {
   private edgeMark: Uint8Array | null = null;
   private groupColor: Int32Array | null = null;
   private readonly disposers: (() => void)[] = [];
-  private minimapCache: HTMLCanvasElement | null = null;
-  private minimapT = { s: 1, ox: 0, oy: 0 };
   private ready = false;
   /** Per-frame draw times (ms), for the benchmark. */
   readonly drawTimes: number[] = [];
@@ -73,11 +74,12 @@ export class GraphController {
   constructor(
     private readonly root: HTMLElement,
     private readonly canvas: HTMLCanvasElement,
-    private readonly minimap: HTMLCanvasElement | null,
+    minimapCanvas: HTMLCanvasElement | null,
     readonly model: GraphModel,
     private readonly events: ControllerEvents,
     useWorker = true,
   ) {
+    this.minimap = minimapCanvas ? new Minimap(minimapCanvas) : null;
     this.layout = new LayoutClient(useWorker && typeof Worker !== 'undefined');
     this.theme = readTheme(detectTheme(root), root);
     this.colouring = categoryColouring(model, this.theme);
@@ -157,7 +159,7 @@ export class GraphController {
     for (let g = 0; g < frame.expanded.length; g++) expanded += frame.expanded[g]!;
     this.root.dataset.expandedGroups = String(expanded);
     this.root.dataset.allExpanded = String(expanded === this.model.G);
-    this.minimapCache = null;
+    this.minimap?.invalidate();
     this.refreshMarks();
   }
 
@@ -347,7 +349,7 @@ export class GraphController {
       ? overlayColouring(this.model, overlay, this.theme.name === 'dark' ? '#3a3d42' : '#e4e6ea')
       : categoryColouring(this.model, this.theme);
     this.groupColor = null;
-    this.minimapCache = null;
+    this.minimap?.invalidate();
     this.requestDraw();
     this.events.onChange();
   }
@@ -356,7 +358,7 @@ export class GraphController {
     const name = detectTheme(this.root);
     this.theme = readTheme(name, this.root);
     this.colouring = categoryColouring(this.model, this.theme);
-    this.minimapCache = null;
+    this.minimap?.invalidate();
     this.requestDraw();
     this.events.onChange();
   }
@@ -468,7 +470,13 @@ export class GraphController {
     this.root.dataset.scale = this.view.s.toPrecision(4);
     this.events.onDraw?.(stats);
     this.events.onView?.(this.view);
-    this.drawMinimap();
+    if (this.minimap && this.scene)
+      this.minimap.draw(
+        this.scene,
+        { ...this.view, width: this.width, height: this.height },
+        this.colouring,
+        this.theme,
+      );
     if (!this.ready) {
       this.ready = true;
       this.root.dataset.state = 'ready';
@@ -476,61 +484,6 @@ export class GraphController {
       this.events.onChange();
       this.events.onSettled?.();
     }
-  }
-
-  private drawMinimap(): void {
-    const mini = this.minimap;
-    const sc = this.scene;
-    if (!mini || !sc) return;
-    const W = mini.width;
-    const H = mini.height;
-    const ctx = mini.getContext('2d');
-    if (!ctx || W === 0 || H === 0) return;
-    const gw = sc.maxX - sc.minX || 1;
-    const gh = sc.maxY - sc.minY || 1;
-    const s = Math.min(W / gw, H / gh);
-    const ox = (W - gw * s) / 2 - sc.minX * s;
-    const oy = (H - gh * s) / 2 - sc.minY * s;
-    this.minimapT = { s, ox, oy };
-    if (!this.minimapCache) {
-      const cache = document.createElement('canvas');
-      cache.width = W;
-      cache.height = H;
-      const c2 = cache.getContext('2d');
-      if (c2) {
-        const img = c2.createImageData(W, H);
-        const px = new Uint32Array(img.data.buffer);
-        px.fill(rgba32(this.theme.background));
-        const f = sc.frame;
-        const pal = this.colouring.palette.map(rgba32);
-        const groupCol = rgba32(this.theme.groupStroke);
-        for (let i = 0; i < f.items.length; i++) {
-          const kind = f.kind[i]!;
-          if (kind === ITEM_EXPANDED) continue;
-          const col = kind === ITEM_NODE ? pal[this.colouring.nodeColor[f.items[i]!]!]! : groupCol;
-          const ax = Math.max(0, Math.floor(f.x[i]! * s + ox));
-          const ay = Math.max(0, Math.floor(f.y[i]! * s + oy));
-          const bx = Math.min(W, Math.max(ax + 1, Math.ceil((f.x[i]! + f.w[i]!) * s + ox)));
-          const by = Math.min(H, Math.max(ay + 1, Math.ceil((f.y[i]! + f.h[i]!) * s + oy)));
-          for (let y = ay; y < by; y++) px.fill(col, y * W + ax, y * W + bx);
-        }
-        c2.putImageData(img, 0, 0);
-      }
-      this.minimapCache = cache;
-    }
-    ctx.drawImage(this.minimapCache, 0, 0);
-    const vx = (-this.view.tx / this.view.s) * s + ox;
-    const vy = (-this.view.ty / this.view.s) * s + oy;
-    const vw = (this.width / this.view.s) * s;
-    const vh = (this.height / this.view.s) * s;
-    ctx.strokeStyle = this.theme.selection;
-    ctx.lineWidth = 1.5;
-    ctx.strokeRect(
-      Math.max(0.5, vx),
-      Math.max(0.5, vy),
-      Math.min(W - 1, Math.max(2, vw)),
-      Math.min(H - 1, Math.max(2, vh)),
-    );
   }
 
   // ---- export ----
@@ -542,23 +495,7 @@ export class GraphController {
       download(blob, fileName);
       return blob;
     }
-    const sc = this.scene;
-    const pad = 20;
-    const gw = sc.maxX - sc.minX + 2 * pad;
-    const gh = sc.maxY - sc.minY + 2 * pad;
-    // at most 8192 px on a side and 32 Mpx in all
-    const s = Math.min(2, 8192 / gw, 8192 / gh, Math.sqrt(32e6 / (gw * gh)));
-    const c = document.createElement('canvas');
-    c.width = Math.max(1, Math.ceil(gw * s));
-    c.height = Math.max(1, Math.ceil(gh * s));
-    const ctx = c.getContext('2d', { alpha: false });
-    if (!ctx) throw new Error('no 2D canvas for the export');
-    draw(
-      ctx,
-      sc,
-      { s, tx: (pad - sc.minX) * s, ty: (pad - sc.minY) * s, width: c.width, height: c.height, dpr: 1 },
-      this.drawState(),
-    );
+    const c = renderWhole(this.scene, this.drawState());
     const blob = await canvasToPng(c);
     download(blob, fileName);
     return blob;
@@ -587,145 +524,29 @@ export class GraphController {
     this.requestDraw();
   }
 
-  private on<K extends keyof HTMLElementEventMap>(
-    el: HTMLElement,
-    type: K,
-    fn: (ev: HTMLElementEventMap[K]) => void,
-    opts?: AddEventListenerOptions,
-  ): void {
-    el.addEventListener(type, fn as EventListener, opts);
-    this.disposers.push(() => el.removeEventListener(type, fn as EventListener, opts));
-  }
-
   private attach(): void {
     const ro = new ResizeObserver(() => this.resize());
     ro.observe(this.canvas);
     this.disposers.push(() => ro.disconnect());
-
-    let drag: { x: number; y: number; moved: boolean; id: number } | null = null;
-    this.on(this.canvas, 'pointerdown', (ev) => {
-      if (ev.button !== 0) return;
-      this.canvas.setPointerCapture(ev.pointerId);
-      drag = { x: ev.clientX, y: ev.clientY, moved: false, id: ev.pointerId };
-      this.root.focus({ preventScroll: true });
-    });
-    this.on(this.canvas, 'pointermove', (ev) => {
-      if (!drag || drag.id !== ev.pointerId) {
-        if (!drag) {
-          const item = this.itemAt(ev);
-          this.events.onHover?.(item >= 0 && item < this.model.N ? item : -1, ev.clientX, ev.clientY);
-        }
-        return;
-      }
-      this.events.onHover?.(-1, 0, 0);
-      const dx = ev.clientX - drag.x;
-      const dy = ev.clientY - drag.y;
-      if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
-      drag.moved = true;
-      drag.x = ev.clientX;
-      drag.y = ev.clientY;
-      this.panBy(dx, dy);
-    });
-    this.on(this.canvas, 'pointerup', (ev) => {
-      if (!drag || drag.id !== ev.pointerId) return;
-      const wasClick = !drag.moved;
-      drag = null;
-      if (!wasClick) return;
-      const item = this.itemAt(ev);
-      this.select(item);
-    });
-    this.on(this.canvas, 'pointercancel', () => {
-      drag = null;
-    });
-    this.on(this.canvas, 'pointerleave', () => this.events.onHover?.(-1, 0, 0));
-    this.on(this.canvas, 'dblclick', (ev) => {
-      const item = this.itemAt(ev);
-      const { N, G } = this.model;
-      if (item >= N && item < N + G) void this.toggleGroup(item - N);
-    });
-    this.on(
-      this.canvas,
-      'wheel',
-      (ev) => {
-        ev.preventDefault();
-        const r = this.canvas.getBoundingClientRect();
-        const sx = ev.clientX - r.left;
-        const sy = ev.clientY - r.top;
-        const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? this.height : 1;
-        if (ev.ctrlKey || ev.metaKey) {
-          // trackpad pinch arrives as ctrl+wheel; a mouse wheel with ctrl zooms too
-          this.zoomAt(Math.exp(-ev.deltaY * unit * 0.0025), sx, sy);
-        } else if (ev.shiftKey) this.panBy(-ev.deltaY * unit, 0);
-        else this.panBy(-ev.deltaX * unit, -ev.deltaY * unit);
-      },
-      { passive: false },
-    );
-    this.on(this.root, 'keydown', (ev) => {
-      if ((ev.target as HTMLElement | null)?.closest('input, textarea, select')) return;
-      const step = 80;
-      let handled = true;
-      switch (ev.key) {
-        case '+':
-        case '=':
-          this.zoomAt(1.25, this.width / 2, this.height / 2);
-          break;
-        case '-':
-        case '_':
-          this.zoomAt(0.8, this.width / 2, this.height / 2);
-          break;
-        case '0':
-          this.fitOrAll();
-          break;
-        case 'ArrowLeft':
-          this.panBy(step, 0);
-          break;
-        case 'ArrowRight':
-          this.panBy(-step, 0);
-          break;
-        case 'ArrowUp':
-          this.panBy(0, step);
-          break;
-        case 'ArrowDown':
-          this.panBy(0, -step);
-          break;
-        case 'Escape':
-          this.select(-1);
-          break;
-        case 'Enter': {
-          const { N, G } = this.model;
-          if (this.selectedItem >= N && this.selectedItem < N + G) void this.toggleGroup(this.selectedItem - N);
-          else handled = false;
-          break;
-        }
-        default:
-          handled = false;
-      }
-      if (handled) ev.preventDefault();
-    });
-    if (this.minimap) {
-      const mini = this.minimap;
-      let down = false;
-      const move = (ev: PointerEvent) => {
-        const r = mini.getBoundingClientRect();
-        const mx = ((ev.clientX - r.left) / r.width) * mini.width;
-        const my = ((ev.clientY - r.top) / r.height) * mini.height;
-        const wx = (mx - this.minimapT.ox) / this.minimapT.s;
-        const wy = (my - this.minimapT.oy) / this.minimapT.s;
+    const target: InputTarget = {
+      counts: () => this.model,
+      size: () => ({ width: this.width, height: this.height }),
+      itemAt: (ev) => this.itemAt(ev),
+      selected: () => this.selectedItem,
+      select: (item) => this.select(item),
+      panBy: (dx, dy) => this.panBy(dx, dy),
+      zoomAt: (factor, sx, sy) => this.zoomAt(factor, sx, sy),
+      fitOrAll: () => this.fitOrAll(),
+      toggleGroup: (group) => this.toggleGroup(group),
+      centreOnPoint: (x, y) => {
         this.setFitCapped(false);
-        this.view.tx = this.width / 2 - wx * this.view.s;
-        this.view.ty = this.height / 2 - wy * this.view.s;
+        this.view.tx = this.width / 2 - x * this.view.s;
+        this.view.ty = this.height / 2 - y * this.view.s;
         this.requestDraw();
-      };
-      this.on(mini, 'pointerdown', (ev) => {
-        down = true;
-        mini.setPointerCapture(ev.pointerId);
-        move(ev);
-      });
-      this.on(mini, 'pointermove', (ev) => down && move(ev));
-      this.on(mini, 'pointerup', () => {
-        down = false;
-      });
-    }
+      },
+      hover: (node, x, y) => this.events.onHover?.(node, x, y),
+    };
+    this.disposers.push(attachInput({ root: this.root, canvas: this.canvas, minimap: this.minimap }, target));
     // follow the app's theme
     const mo = new MutationObserver(() => this.setTheme());
     mo.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme', 'class'] });

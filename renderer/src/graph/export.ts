@@ -1,6 +1,6 @@
 /** Export the graph as SVG (the visible part or the whole layout) and PNG. */
 import { ITEM_COLLAPSED, ITEM_EXPANDED, ITEM_NODE, GROUP_HEADER } from './hierarchy';
-import type { DrawState } from './render';
+import { draw, type DrawState } from './render';
 import type { Scene } from './scene';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -98,4 +98,20 @@ export function canvasToPng(canvas: HTMLCanvasElement): Promise<Blob> {
   return new Promise((resolve, reject) =>
     canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'),
   );
+}
+
+/** The whole laid-out graph drawn on a canvas of its own: at most 8192 px on a side and 32 Mpx in all. */
+export function renderWhole(scene: Scene, st: DrawState): HTMLCanvasElement {
+  const pad = 20;
+  const gw = scene.maxX - scene.minX + 2 * pad;
+  const gh = scene.maxY - scene.minY + 2 * pad;
+  const s = Math.min(2, 8192 / gw, 8192 / gh, Math.sqrt(32e6 / (gw * gh)));
+  const c = document.createElement('canvas');
+  c.width = Math.max(1, Math.ceil(gw * s));
+  c.height = Math.max(1, Math.ceil(gh * s));
+  const ctx = c.getContext('2d', { alpha: false });
+  if (!ctx) throw new Error('no 2D canvas for the export');
+  const view = { s, tx: (pad - scene.minX) * s, ty: (pad - scene.minY) * s, width: c.width, height: c.height, dpr: 1 };
+  draw(ctx, scene, view, st);
+  return c;
 }

@@ -1,5 +1,5 @@
 /** Everything the inspector shows about a node, from the graph payload. */
-import type { Dim } from '../../../electron/shared/api/contract';
+import type { Dim } from '../../../electron/shared/api/model-summary';
 import { CATEGORY_LABEL, CATEGORIES } from './categories';
 import { nodeTensors, opOf, type GraphModel } from './model';
 

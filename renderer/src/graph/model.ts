@@ -2,7 +2,7 @@
  * The main thread's view of a graph payload: typed arrays, adjacency for highlighting, categories,
  * group labels and box sizes. Built once per payload in O(nodes + edges).
  */
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { CATEGORIES, categoryOf } from './categories';
 import type { GraphStructure } from './hierarchy';
 

@@ -433,21 +433,27 @@ function arrowHead(ctx: CanvasRenderingContext2D, pts: Float32Array, last: numbe
   ctx.closePath();
 }
 
+/** The box around frame items `members` (visible indices); infinite when there are none. */
+function boxAround(f: Scene['frame'], members: Int32Array): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const i of members) {
+    x0 = Math.min(x0, f.x[i]!);
+    y0 = Math.min(y0, f.y[i]!);
+    x1 = Math.max(x1, f.x[i]! + f.w[i]!);
+    y1 = Math.max(y1, f.y[i]! + f.h[i]!);
+  }
+  return { x0, y0, x1, y1 };
+}
+
 function drawHulls(ctx: CanvasRenderingContext2D, scene: Scene, st: DrawState, s: number): void {
   if (!st.hulls.length) return;
   const f = scene.frame;
   for (const hull of st.hulls) {
     if (!hull.members.length) continue;
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (const i of hull.members) {
-      x0 = Math.min(x0, f.x[i]!);
-      y0 = Math.min(y0, f.y[i]!);
-      x1 = Math.max(x1, f.x[i]! + f.w[i]!);
-      y1 = Math.max(y1, f.y[i]! + f.h[i]!);
-    }
+    const { x0, y0, x1, y1 } = boxAround(f, hull.members);
     const pad = 8;
     ctx.globalAlpha = 0.18;
     ctx.fillStyle = hull.color;
@@ -482,16 +488,7 @@ function drawMarks(ctx: CanvasRenderingContext2D, scene: Scene, view: View, st: 
   if (st.selected >= 0) ring(st.selected, st.theme.selection, 3);
   if (raster && st.hulls.length) {
     for (const hull of st.hulls) {
-      let x0 = Infinity;
-      let y0 = Infinity;
-      let x1 = -Infinity;
-      let y1 = -Infinity;
-      for (const i of hull.members) {
-        x0 = Math.min(x0, f.x[i]!);
-        y0 = Math.min(y0, f.y[i]!);
-        x1 = Math.max(x1, f.x[i]! + f.w[i]!);
-        y1 = Math.max(y1, f.y[i]! + f.h[i]!);
-      }
+      const { x0, y0, x1, y1 } = boxAround(f, hull.members);
       if (!Number.isFinite(x0)) continue;
       ctx.strokeStyle = hull.color;
       ctx.lineWidth = 1.5;

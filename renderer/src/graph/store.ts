@@ -3,7 +3,7 @@
  * The graph model itself is large and immutable, so it is stored by reference.
  */
 import { create } from 'zustand';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import type { GraphModel } from './model';
 import type { NodeOverlay } from './overlay';
 

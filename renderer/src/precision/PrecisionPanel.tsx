@@ -3,7 +3,7 @@
  * listed with what changed and why, ready to profile side by side with the original.
  */
 import { useEffect, useState } from 'react';
-import { CalibratorSchema, type Calibrator } from '../../../electron/shared/api/contract';
+import { CalibratorSchema, type Calibrator } from '../../../electron/shared/api/variants';
 import { CHECK_FLOOR } from '../../../electron/shared/compare/thresholds';
 import { fileSource } from '../frame/open';
 import { JobProgress } from '../frame/Progress';

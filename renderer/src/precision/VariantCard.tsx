@@ -4,7 +4,7 @@
  * the target precision, its notes, and "Show on graph".
  */
 import { useState } from 'react';
-import type { Variant } from '../../../electron/shared/api/contract';
+import type { Variant } from '../../../electron/shared/api/variants';
 import { useGraphStore } from '../graph/store';
 import { useApp } from '../state/app';
 import { precisionOverlay } from './overlay';

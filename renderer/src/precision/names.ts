@@ -4,7 +4,7 @@
  * carry one name get a suffix, " (2)", " (3)", …, so every card, column and legend tells them apart.
  * Pure: the store keeps the list.
  */
-import { VariantNameSchema } from '../../../electron/shared/api/contract';
+import { VariantNameSchema } from '../../../electron/shared/api/variants';
 
 /** `name`, or `name` with the first free " (n)" before its .onnx, when another listed variant has it. */
 export function uniqueName(name: string, taken: ReadonlySet<string>): string {

@@ -1,5 +1,5 @@
 /** A variant's diff painted on the graph: each node of the source model by what the rewrite made of it. */
-import type { Variant } from '../../../electron/shared/api/contract';
+import type { Variant } from '../../../electron/shared/api/variants';
 import type { NodeOverlay } from '../graph/overlay';
 
 const LABELS = [

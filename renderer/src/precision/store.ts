@@ -4,7 +4,9 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { ModelSource, RequestOf, Variant } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
+import type { Variant } from '../../../electron/shared/api/variants';
+import type { RequestOf } from '../../../electron/shared/api/contract';
 import { runJob } from '../state/job';
 import type { RunningJob } from '../state/job';
 import { renameProblem, uniqueName } from './names';

@@ -5,7 +5,7 @@
  * on the graph.
  */
 import { useEffect, useState } from 'react';
-import type { ProfileReport } from '../../../electron/shared/api/contract';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 import {
   parseShapeValues,
   ShapeTensorValuesSchema,

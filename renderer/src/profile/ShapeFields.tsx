@@ -1,6 +1,6 @@
 /** One text field per input whose dims need values ("1x3x224x224"), for any panel that runs the model. */
 import { useMemo, useState } from 'react';
-import type { ValueInfo } from '../../../electron/shared/api/contract';
+import type { ValueInfo } from '../../../electron/shared/api/model-summary';
 import { parseDims, shapeFields } from './shapes';
 
 /** Field state for a model's inputs, and a parser that names the first bad field. */

@@ -1,5 +1,5 @@
 /** Per-node time of a profile as a graph overlay: nodes by name, NaN where the profile has nothing. */
-import type { ProfileReport } from '../../../electron/shared/api/contract';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 import type { NodeOverlay } from '../graph/overlay';
 
 export function timeOverlay(report: ProfileReport, nodeNames: readonly string[], label: string): NodeOverlay {

@@ -2,7 +2,7 @@
  * Concrete input shapes for a profile: one text field per input whose dims are not all numbers,
  * written like trtexec's `--shapes` ("1x3x224x224").
  */
-import type { ValueInfo } from '../../../electron/shared/api/contract';
+import type { ValueInfo } from '../../../electron/shared/api/model-summary';
 
 /** Inputs that need the user's dims, with a starting text: known dims filled, batch 1, others "?". */
 export function shapeFields(inputs: readonly ValueInfo[]): { name: string; initial: string; hint: string }[] {

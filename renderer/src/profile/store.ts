@@ -6,7 +6,9 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { ModelSource, ProfileReport, ReplyOf, RequestOf } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
+import type { ReplyOf, RequestOf } from '../../../electron/shared/api/contract';
 import { runJob } from '../state/job';
 import type { RunningJob } from '../state/job';
 

@@ -4,13 +4,10 @@
  */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type {
-  GraphPayload,
-  ModelSource,
-  ModelSummary,
-  NativeProbe,
-  Progress,
-} from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
+import type { ModelSummary } from '../../../electron/shared/api/model-summary';
+import type { NativeProbe, Progress } from '../../../electron/shared/api/app-info';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import type { ErrorCode, KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';

@@ -10,7 +10,7 @@
  * got and stop it, from any tab.
  */
 import { create } from 'zustand';
-import type { Progress } from '../../../electron/shared/api/contract';
+import type { Progress } from '../../../electron/shared/api/app-info';
 import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
 

@@ -4,7 +4,7 @@
  * tab's downloaded report carries the same engines the Engine tab shows.
  */
 import { create } from 'zustand';
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import type { EngineReport } from '../../../electron/shared/compare/engine-json';

@@ -1,7 +1,7 @@
 /** TensorRT readiness results for the open model, per TensorRT major version (the check is cheap). */
 import { create } from 'zustand';
 import type { ApiClient } from '../../../electron/shared/api/client';
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import { errorShape } from '../api/error-shape';
 

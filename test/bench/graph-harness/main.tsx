@@ -6,7 +6,7 @@
  */
 import { onnx } from 'onnx-proto';
 import { createRoot } from 'react-dom/client';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { buildGraphPayload, payloadGraphFromProto } from '../../../electron/core/graph/payload';
 import { GraphView } from '../../../renderer/src/graph/GraphView';
 import { badPayload, transformerPayload } from '../graph-payload';

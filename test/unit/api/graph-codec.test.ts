@@ -5,7 +5,7 @@
  * in-process transport gets a GraphPayload back, as the page does over the WebSocket.
  */
 import { describe, expect, it } from 'vitest';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { directClient } from '../../../electron/shared/api/direct';
 import { joinFrame, readServerFrame, serverFrame } from '../../../electron/shared/api/frames';
 import { decodeGraphPayload, encodeGraphPayload } from '../../../electron/shared/api/graph-codec';

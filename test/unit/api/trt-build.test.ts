@@ -4,7 +4,7 @@
  * Slice strides); what it refuses is said in words.
  */
 import { describe, expect, it } from 'vitest';
-import { TrtBuildOptionsSchema } from '../../../electron/shared/api/contract';
+import { TrtBuildOptionsSchema } from '../../../electron/shared/api/backends';
 import { TrtInputProfileSchema } from '../../../electron/shared/api/trt-build';
 
 const issues = (v: unknown) => {

@@ -4,7 +4,7 @@
  * for min, opt and max, or three joined by /; a malformed part is a usage error that quotes it.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProfileReport } from '../../../electron/shared/api/contract';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 import { formatProfile } from '../../../electron/cli/format';
 import { parseShapeValues } from '../../../electron/cli/shape-values';
 import { UsageError } from '../../../electron/cli/usage';

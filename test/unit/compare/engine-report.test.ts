@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel, type ModelAnalysis } from '../../../electron/core/onnx/analyze';
 import { engineDiff } from '../../../electron/core/trt/engine-diff/diff';
 import { engineView } from '../../../electron/core/trt/engine-view';
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { engineDiffJson, engineReportJson, engineViewJson } from '../../../electron/shared/compare/engine-json';

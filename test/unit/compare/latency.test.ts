@@ -4,7 +4,8 @@
  * chart drew one of them).
  */
 import { describe, expect, it } from 'vitest';
-import type { Comparison, ProfileReport } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 import { paretoFront, tradeoffPoints } from '../../../renderer/src/compare/latency';
 import type { ProfileRun } from '../../../renderer/src/profile/store';
 

@@ -1,6 +1,6 @@
 /** The layerwise curve keys each variant by id: two variants of one name are two lines, not one. */
 import { describe, expect, it } from 'vitest';
-import type { Comparison } from '../../../electron/shared/api/contract';
+import type { Comparison } from '../../../electron/shared/api/comparison';
 import { layerwiseCurve } from '../../../renderer/src/compare/overlay';
 
 const tensor = (name: string, cosine: number) => ({

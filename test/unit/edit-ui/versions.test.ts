@@ -2,7 +2,7 @@
 // one), switching between versions keeps the list, opening another model starts a new one; and the
 // difference to the parent painted on the new version's graph.
 import { describe, expect, it } from 'vitest';
-import type { ModelSource } from '../../../electron/shared/api/contract';
+import type { ModelSource } from '../../../electron/shared/api/sources';
 import type { EditReport } from '../../../electron/shared/api/edits';
 import { diffOverlay, DIFF_LABELS } from '../../../renderer/src/edit/diff-overlay';
 import {

@@ -1,10 +1,11 @@
 /**
- * The plumbing under every edit (electron/core/edit/surgery/graph-tools.ts): a clone an edit may
- * change without touching its input, a bypass that keeps the graph's output names, and a
+ * The plumbing under every edit (electron/core/edit/surgery/graph-tools.ts, and the copy of
+ * model-copy.ts it works on): a copy an edit may change without touching its input, a bypass that keeps the graph's output names, and a
  * topological order that counts what If/Loop bodies read from outside.
  */
 import { describe, expect, it } from 'vitest';
-import { bypassTensor, cloneModel, sortTopologically } from '../../../electron/core/edit/surgery/graph-tools';
+import { copyModel } from '../../../electron/core/edit/model-copy';
+import { bypassTensor, sortTopologically } from '../../../electron/core/edit/surgery/graph-tools';
 import { DT, GraphBuilder, model } from '../../builders/graph';
 import { fingerprint } from './helpers';
 
@@ -19,20 +20,26 @@ function chain() {
 }
 
 describe('graph tools', () => {
-  it('a clone shares nothing an edit changes with its source', () => {
+  it('the copy an edit changes shares nothing it may change with its source', () => {
     const m = chain();
     const before = fingerprint(m);
-    const c = cloneModel(m);
+    const c = copyModel(m);
     c.graph!.node[0]!.input[0] = 'changed';
-    c.graph!.node[0]!.attribute[0]!.ints!.push(3);
+    c.graph!.node[0]!.name = 'renamed';
+    // Attributes are shared: an edit replaces one, never writes into it.
+    const k = c.graph!.node[0]!.attribute[0]!;
+    c.graph!.node[0]!.attribute[0] = { ...k, ints: [...k.ints!, 3] };
     c.graph!.initializer[0]!.dims.push(1);
+    c.graph!.initializer[0]!.name = 'w2';
     c.graph!.output[0]!.name = 'z';
+    c.graph!.node.push({ ...c.graph!.node[1]!, name: 'extra' });
     c.opsetImport[0]!.version = 1;
     expect(fingerprint(m)).toBe(before);
+    expect(fingerprint(c)).not.toBe(before);
   });
 
   it('bypassing the tensor behind a graph output renames the producer of its replacement', () => {
-    const m = cloneModel(chain());
+    const m = copyModel(chain());
     const g = m.graph!;
     g.node = g.node.filter((n) => n.name !== 'neg');
     expect(bypassTensor(g, 'y', 'r', 'id')).toBeNull();
@@ -40,7 +47,7 @@ describe('graph tools', () => {
   });
 
   it('bypassing it with a graph input (nothing to rename) adds an Identity', () => {
-    const m = cloneModel(chain());
+    const m = copyModel(chain());
     const g = m.graph!;
     g.node = [];
     const id = bypassTensor(g, 'y', 'x', 'id');

@@ -75,6 +75,7 @@ describe('upcast', () => {
 
   it('a model with float16 inputs and outputs keeps them, with a Cast inside at each edge', () => {
     const m = halfModel();
+    const before = fingerprint(m);
     const r = upcast(m, UP);
     const g = r.model.graph!;
     const t = (v: { type?: unknown }) => (v.type as { elemType: number }).elemType;
@@ -87,8 +88,9 @@ describe('upcast', () => {
     expect(g.node[2]!.attribute[0]!.t!.dataType).toBe(DT.float32);
     expect(t(g.valueInfo[0]!)).toBe(DT.float32);
     expect(r.notes[0]).toMatch(/x, y are float16 at the model's edge and stay so/);
-    // The input model is as it was.
+    // The input model is as it was: its weights, Constant, Cast-free nodes and value_info types.
     expect(m.graph!.initializer[0]!.dataType).toBe(DT.float16);
+    expect(fingerprint(m)).toBe(before);
   });
 
   it.each(['vit-tiny.onnx', 'unet-tiny.onnx'])('%s (float32) is left alone', async (file) => {

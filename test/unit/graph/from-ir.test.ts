@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import type { GraphPayload } from '../../../electron/shared/api/contract';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
 import { buildGraphPayload, payloadGraphFromProto, type PayloadGraph } from '../../../electron/core/graph/payload';
 import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';

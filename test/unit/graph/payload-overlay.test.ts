@@ -153,7 +153,12 @@ describe('model, search, inspector, overlays', () => {
       const m = buildModel(badPayload(kind));
       expect(m.N).toBe(badPayload(kind).nodeName.length);
     }
-    const broken = { ...transformerPayload(1), edgeFrom: [0, 999], edgeTo: [1, 2], edgeTensor: [0, 0] };
+    const broken = {
+      ...transformerPayload(1),
+      edgeFrom: Int32Array.of(0, 999),
+      edgeTo: Int32Array.of(1, 2),
+      edgeTensor: Int32Array.of(0, 0),
+    };
     expect(buildModel(broken).problems.join(' ')).toContain('1 edge(s)');
   });
 });

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NativeProbeSchema } from '../../../electron/shared/api/contract';
+import { NativeProbeSchema } from '../../../electron/shared/api/app-info';
 import { probeNative } from '../../../electron/core/native/probe';
 import { NATIVE_ADDON, needs } from '../../prerequisites';
 

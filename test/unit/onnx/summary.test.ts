@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ModelSummarySchema } from '../../../electron/shared/api/contract';
+import { ModelSummarySchema } from '../../../electron/shared/api/model-summary';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { summarizeModel } from '../../../electron/core/onnx/analyze';
 import { REAL_MODELS } from './real-models';
@@ -42,7 +42,11 @@ function reference(bytes: Uint8Array) {
     name: v.name,
     dtype: DTYPE[v.type?.tensorType?.elemType ?? 0] ?? '?',
     dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) =>
-      d.dimValue != null && d.value === 'dimValue' ? Number(d.dimValue) : d.dimParam ? d.dimParam : null,
+      d.dimValue != null && 'value' in d && d.value === 'dimValue'
+        ? Number(d.dimValue)
+        : d.dimParam
+          ? d.dimParam
+          : null,
     ),
   });
   const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VariantSchema } from '../../../electron/shared/api/contract';
+import { VariantSchema } from '../../../electron/shared/api/variants';
 import { precisionOverlay } from '../../../renderer/src/precision/overlay';
 
 const variant = (converted: Record<string, string[]>, kept: { node: string; precision: string }[]) =>

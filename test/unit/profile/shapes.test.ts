@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDims, shapeFields } from '../../../renderer/src/profile/shapes';
 import { timeOverlay } from '../../../renderer/src/profile/overlay';
-import type { ProfileReport } from '../../../electron/shared/api/contract';
+import type { ProfileReport } from '../../../electron/shared/api/backends';
 
 describe('profile form: input shapes', () => {
   it('asks only for inputs with symbolic or unknown dims, batch 1 first', () => {

@@ -1,7 +1,7 @@
 // The renderer's one job runner: progress and stages shown while it runs, cancel that is not an
 // error, failures as error shapes, and a slot that a newer job took over left alone.
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '../../../electron/shared/api/contract';
+import type { Progress } from '../../../electron/shared/api/app-info';
 import { KilnError } from '../../../electron/shared/api/errors';
 import type { KilnErrorShape } from '../../../electron/shared/api/errors';
 import { runJob, runningJobs } from '../../../renderer/src/state/job';

@@ -5,7 +5,7 @@
  * made from what a plugin reports cannot leave the cache folder.
  */
 import { describe, expect, it } from 'vitest';
-import { TrtBuildOptionsSchema } from '../../../electron/shared/api/contract';
+import { TrtBuildOptionsSchema } from '../../../electron/shared/api/backends';
 import { engineCacheKey, timingCacheName } from '../../../electron/core/backends/tensorrt/cache-keys';
 
 const base = {

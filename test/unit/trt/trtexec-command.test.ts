@@ -5,7 +5,7 @@
  * tried for 11, and none may carry a removed flag.
  */
 import { describe, expect, it } from 'vitest';
-import { TrtBuildOptionsSchema } from '../../../electron/shared/api/contract';
+import { TrtBuildOptionsSchema } from '../../../electron/shared/api/backends';
 import { REMOVED_IN_11, trtexecCommand } from '../../../electron/core/trt/trtexec-command';
 
 const base = TrtBuildOptionsSchema.parse({});

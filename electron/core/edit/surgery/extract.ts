@@ -13,7 +13,8 @@ import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../../on
 import type { TensorSource } from '../../onnx/values';
 import type { TensorType } from '../../shapes/types';
 import type { EditStep } from '../step';
-import { cloneModel, mainGraphTypes, NO_SOURCE, plural, readsOf } from './graph-tools';
+import { copyModel } from '../model-copy';
+import { mainGraphTypes, NO_SOURCE, plural, readsOf } from './graph-tools';
 
 /** A graph input or output declared with this inferred type (unknown dims left unnamed). */
 export function declared(name: string, t: TensorType | undefined, what: string): ValueInfoProto {
@@ -43,7 +44,7 @@ export function extract(
   edit: Extract<Edit, { kind: 'extract' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to extract from');
   const inputs = [...new Set(edit.inputs)];

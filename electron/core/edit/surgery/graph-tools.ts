@@ -1,11 +1,12 @@
 /**
- * The graph plumbing every edit needs and none should write twice: a clone of the model deep
- * enough that an edit can change it without touching its input (weights' bytes are shared, never
- * copied — nothing writes into them), reads of one tensor rewired to another through every body
- * that sees it, a tensor renamed everywhere, a tensor bypassed while the graph's output names stay
- * what callers know, and the main graph's inferred types by name.
+ * The graph plumbing every edit needs and none should write twice: reads of one tensor rewired to
+ * another through every body that sees it, a tensor renamed everywhere, a tensor bypassed while the
+ * graph's output names stay what callers know, and the main graph's inferred types by name. These
+ * change the graph they are given in place: edits call them on their copy (model-copy.ts), whose
+ * node lists, names and declarations are their own and whose attributes, types and tensor data are
+ * shared with the input, so they never write into those.
  */
-import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../../onnx/model';
+import type { GraphProto, ModelProto, NodeProto } from '../../onnx/model';
 import { buildIR } from '../../onnx/ir';
 import { inferShapes } from '../../onnx/shapes';
 import type { TensorSource } from '../../onnx/values';
@@ -13,73 +14,6 @@ import type { TensorType } from '../../shapes/types';
 
 /** Where weights held as offsets are read from when an edit needs their values (in-memory tensors need none). */
 export const NO_SOURCE: TensorSource = { path: '' };
-
-// Clones are built field by field (never `delete`): a deleted key turns an object into a slow
-// dictionary, and a 125k-node model is cloned by every edit.
-
-function cloneValueInfo(v: ValueInfoProto): ValueInfoProto {
-  const { nameId: _id, ...rest } = v;
-  return { ...rest, type: v.type ? structuredClone(v.type) : undefined, dirty: true };
-}
-
-function cloneTensor(t: TensorProto): TensorProto {
-  const { nameId: _id, ...rest } = t;
-  return { ...rest, dims: t.dims.slice(), externalData: t.externalData.slice() };
-}
-
-function cloneAttribute(a: AttributeProto): AttributeProto {
-  const c: AttributeProto = { ...a };
-  if (a.g) c.g = cloneGraph(a.g);
-  if (a.graphs) c.graphs = a.graphs.map(cloneGraph);
-  if (a.t) c.t = cloneTensor(a.t);
-  if (a.tensors) c.tensors = a.tensors.map(cloneTensor);
-  if (a.ints) c.ints = a.ints.slice();
-  if (a.floats) c.floats = a.floats.slice();
-  return c;
-}
-
-export function cloneNode(n: NodeProto): NodeProto {
-  const c: NodeProto = {
-    input: n.input.slice(),
-    output: n.output.slice(),
-    name: n.name,
-    opType: n.opType,
-    domain: n.domain,
-    overload: n.overload,
-    attribute: n.attribute.length === 0 ? [] : n.attribute.map(cloneAttribute),
-    docString: n.docString,
-    dirty: true,
-  };
-  if (n.unknown) c.unknown = n.unknown;
-  if (n.empty) c.empty = n.empty;
-  return c;
-}
-
-export function cloneGraph(g: GraphProto): GraphProto {
-  return {
-    ...g,
-    node: g.node.map(cloneNode),
-    initializer: g.initializer.map(cloneTensor),
-    sparseInitializer: g.sparseInitializer.slice(),
-    input: g.input.map(cloneValueInfo),
-    output: g.output.map(cloneValueInfo),
-    valueInfo: g.valueInfo.map(cloneValueInfo),
-    dirty: true,
-  };
-}
-
-/** A copy of `model` an edit may change freely; the decoder's name ids are dropped (they go stale). */
-export function cloneModel(model: ModelProto): ModelProto {
-  const { names: _names, ...rest } = model;
-  return {
-    ...rest,
-    opsetImport: model.opsetImport.map((o) => ({ ...o })),
-    metadataProps: model.metadataProps.map((p) => ({ ...p })),
-    functions: model.functions.slice(),
-    graph: model.graph ? cloneGraph(model.graph) : undefined,
-    dirty: true,
-  };
-}
 
 /** Every body (If/Loop/Scan attribute graph) held by the nodes of `g`, one level down. */
 export function bodiesOf(g: GraphProto): GraphProto[] {

@@ -10,14 +10,15 @@ import type { ModelProto } from '../../onnx/model';
 import type { TensorSource } from '../../onnx/values';
 import type { EditStep } from '../step';
 import { declared } from './extract';
-import { cloneModel, mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
+import { copyModel } from '../model-copy';
+import { mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
 
 export function addOutputs(
   model: ModelProto,
   edit: Extract<Edit, { kind: 'addOutputs' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to add outputs to');
   const types = mainGraphTypes(model, src);

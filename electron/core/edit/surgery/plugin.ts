@@ -19,7 +19,8 @@ import { ATTR, type AttributeProto, type GraphProto, type ModelProto, type NodeP
 import type { TensorSource } from '../../onnx/values';
 import type { EditStep } from '../step';
 import { declared } from './extract';
-import { cloneModel, mainGraphTypes, NO_SOURCE, plural, sortTopologically } from './graph-tools';
+import { copyModel } from '../model-copy';
+import { mainGraphTypes, NO_SOURCE, plural, sortTopologically } from './graph-tools';
 
 type PluginEdit = Extract<Edit, { kind: 'plugin' }>;
 
@@ -102,7 +103,7 @@ export function plugin(model: ModelProto, edit: PluginEdit, src: TensorSource = 
       'INVALID_ARGUMENT',
       `a plugin op needs a custom domain (such as trt.plugins), not ${domain ? `"${domain}"` : 'the default ONNX domain'}`,
     );
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to edit');
   const wanted = [...new Set(edit.nodes)];

@@ -14,7 +14,8 @@ import type { ModelProto, NodeProto } from '../../onnx/model';
 import type { TensorSource } from '../../onnx/values';
 import type { TensorType } from '../../shapes/types';
 import type { EditStep } from '../step';
-import { bypassTensor, cloneModel, dimsText, mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
+import { copyModel } from '../model-copy';
+import { bypassTensor, dimsText, mainGraphTypes, NO_SOURCE, plural } from './graph-tools';
 
 /** Ops whose bypass leaves every output as it was (at inference). */
 const NO_OPS = new Set(['Identity', 'Dropout']);
@@ -33,7 +34,7 @@ export function remove(
   edit: Extract<Edit, { kind: 'remove' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to remove nodes from');
   const types = mainGraphTypes(model, src);

@@ -9,7 +9,8 @@ import { KilnError } from '../../../shared/api/errors';
 import type { Edit } from '../../../shared/api/edits';
 import type { GraphProto, ModelProto, NodeProto } from '../../onnx/model';
 import type { EditStep } from '../step';
-import { bodiesOf, cloneModel, renameTensor } from './graph-tools';
+import { copyModel } from '../model-copy';
+import { bodiesOf, renameTensor } from './graph-tools';
 
 function forEachGraph(g: GraphProto, fn: (g: GraphProto) => void): void {
   fn(g);
@@ -35,7 +36,7 @@ function nodesNamed(g: GraphProto, name: string): NodeProto[] {
 export function rename(model: ModelProto, edit: Extract<Edit, { kind: 'rename' }>): EditStep {
   const { from, to, what } = edit;
   if (from === to) throw new KilnError('INVALID_ARGUMENT', `the ${what} ${from} already has that name`);
-  const out = cloneModel(model);
+  const out = copyModel(model);
   const g = out.graph;
   if (!g) throw new KilnError('INVALID_ARGUMENT', 'the model has no graph to rename in');
   if (what === 'node') {

@@ -4,7 +4,7 @@
  * the file says how it was made wherever it goes.
  */
 import * as path from 'node:path';
-import { CALIBRATORS, CalibratorSchema } from '../../../shared/api/contract';
+import { CALIBRATORS, CalibratorSchema } from '../../../shared/api/variants';
 import { KilnError } from '../../../shared/api/errors';
 import type { ModelProto } from '../../onnx/model';
 import { stampRecipe } from '../../onnx/recipe-meta';

@@ -126,9 +126,8 @@ export const qlinearConv: Rule = (ctx) => convLike(ctx, dtypeOf(ctx, 7) || dtype
 
 /** Pooling: X [N, C, ...] -> [N, C, out...]; MaxPool's optional Indices are int64 of the same shape. */
 export const pool: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const x = t ? t.dims : null;
-  const dtype = t ? t.dtype : '';
+  const x = dimsOf(ctx, 0);
+  const dtype = dtypeOf(ctx, 0);
   const kernel = attrInts(ctx, 'kernel_shape');
   if (!x || !kernel) {
     const dims = x ? x.map((d, i) => (i < 2 ? d : null)) : null;

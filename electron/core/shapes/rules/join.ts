@@ -6,6 +6,7 @@ import {
   attrInts,
   constInts,
   dimsOf,
+  dtypeOf,
   fail,
   foldable,
   has,
@@ -87,9 +88,8 @@ export const concat: Rule = (ctx) => {
  * parts, where opset 18's `num_outputs` allows a smaller last part (ceil(d / n)).
  */
 export const split: Rule = (ctx): InferResult => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const count = ctx.outputCount;
   const outputs: (TensorType | undefined)[] = new Array<TensorType | undefined>(count);
   const unknown = (): InferResult => {
@@ -147,9 +147,8 @@ export const split: Rule = (ctx): InferResult => {
 
 /** Pad: pads attribute before opset 11 (`paddings` in opset 1), input after; opset 18 adds axes. */
 export const pad: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   if (!x) return { outputs: [tensor(dtype, null)] };
   let pads: number[] | undefined;
   if (ctx.opset < 11) pads = attrInts(ctx, 'pads') ?? attrInts(ctx, 'paddings');

@@ -2,15 +2,14 @@
  * Ops whose sizes come from values: TopK, ArgMax/ArgMin, OneHot, and the data-dependent NonZero,
  * Compress, Unique, NonMaxSuppression (unknown counts stay unknown).
  */
-import { attrInt, dimsOf, dtypeOf, fail, inp, normAxis, tensor, type Rule } from '../helpers';
+import { attrInt, dimsOf, dtypeOf, fail, normAxis, tensor, type Rule } from '../helpers';
 import { symProduct } from '../sym';
 import type { SymDim } from '../types';
 
 /** TopK: values and int64 indices with `axis` of size k (attribute before opset 10, input after). */
 export const topK: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   if (!x) return { outputs: [tensor(dtype, null), tensor('int64', null)] };
   const axis = normAxis(attrInt(ctx, 'axis', -1), x.length);
   if (axis === undefined) return fail(`TopK: axis out of range for rank ${x.length}`);
@@ -60,9 +59,8 @@ export const nonZero: Rule = (ctx) => {
 
 /** Compress: the kept count is data-dependent. */
 export const compress: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const a = ctx.attrs['axis'];
   if (!a) return { outputs: [tensor(dtype, [null])] };
   if (!x) return { outputs: [tensor(dtype, null)] };
@@ -80,9 +78,8 @@ export const compress: Rule = (ctx) => {
 
 /** Unique: data-dependent sizes. */
 export const unique: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const a = ctx.attrs['axis'];
   let y: SymDim[] | null = [null];
   if (a) {

@@ -7,8 +7,9 @@ import {
   attrInt,
   attrInts,
   constInts,
+  dimsOf,
+  dtypeOf,
   has,
-  inp,
   normAxes,
   tensor,
   unknownDims,
@@ -18,9 +19,8 @@ import {
 import type { SymDim } from '../types';
 
 export const reduce: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const keep = attrInt(ctx, 'keepdims', 1) === 1;
   const inputForm = ctx.opset >= (ctx.op === 'ReduceSum' ? 13 : 18);
   let axes: number[] | undefined;

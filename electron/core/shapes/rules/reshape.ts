@@ -11,8 +11,8 @@ import {
   dimsOf,
   dtypeOf,
   fail,
-  foldBroadcast,
   foldable,
+  foldBroadcast,
   has,
   inp,
   normAxes,
@@ -37,9 +37,8 @@ function passConst(c: ConstValue | undefined, dims: SymDim[] | null): ConstValue
  * count (symbolically too: [b, s, 768] -> [b*s, -1] gives 768 when b*s divides exactly).
  */
 export const reshape: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   let target: SymDim[] | undefined;
   if (ctx.opset < 5) target = attrInts(ctx, 'shape');
   else if (ctx.consts[1]) target = ctx.consts[1].values;
@@ -207,9 +206,8 @@ export const expand: Rule = (ctx): InferResult => {
 
 /** Tile(input, repeats): dims multiplied by repeats. */
 export const tile: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const reps = constInts(ctx, 1);
   if (!x || !reps) return { outputs: [tensor(dtype, x ? new Array<SymDim>(x.length).fill(null) : null)] };
   if (reps.length !== x.length) return fail(`Tile: repeats has ${reps.length} values for rank ${x.length}`);

@@ -10,7 +10,6 @@ import {
   dimsOf,
   dtypeOf,
   fail,
-  inp,
   normAxes,
   tensor,
   type Rule,
@@ -34,9 +33,8 @@ function scaleDim(d: SymDim, scale: number): SymDim {
  * and Upsample (scales attribute before opset 9, input from 9): out = floor(in * scale) or sizes.
  */
 export const resize: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   if (!x) return { outputs: [tensor(dtype, null)] };
   let scales: number[] | undefined;
   let sizes: SymDim[] | undefined;

@@ -17,8 +17,8 @@ import {
   numel,
   strides,
   tensor,
-  type Rule,
   wrapIndex,
+  type Rule,
 } from '../helpers';
 import { symSub } from '../sym';
 import type { ConstValue, SymDim } from '../types';
@@ -47,9 +47,8 @@ function clampStart(dim: number, start: number, step: number): number {
 
 /** Slice: attributes before opset 10, inputs (starts, ends, axes?, steps?) from 10. */
 export const slice: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   let starts: SymDim[] | undefined;
   let ends: SymDim[] | undefined;
   let axes: number[] | undefined;
@@ -136,9 +135,8 @@ export const slice: Rule = (ctx) => {
 
 /** Gather(data, indices, axis): data[:axis] + indices + data[axis+1:]. */
 export const gather: Rule = (ctx) => {
-  const t = inp(ctx, 0);
-  const dtype = t ? t.dtype : '';
-  const x = t ? t.dims : null;
+  const dtype = dtypeOf(ctx, 0);
+  const x = dimsOf(ctx, 0);
   const ind = dimsOf(ctx, 1);
   if (!x || !ind) return { outputs: [tensor(dtype, null)] };
   const axis = normAxis(attrInt(ctx, 'axis', 0), x.length);

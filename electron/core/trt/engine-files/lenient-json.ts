@@ -193,13 +193,17 @@ class LenientReader {
         }
       }
     } catch (e) {
-      if (!(e instanceof EndOfInput)) throw e;
-      // Whatever was being read when the text ran out is dropped; every enclosing container ends here too.
-      this.pos = this.text.length;
-      this.truncated = true;
-      this.partial.add(out);
-      return out;
+      return this.endedAt(e, out);
     }
+  }
+
+  /** The text ran out inside `out`: whatever was being read is dropped, and every enclosing container ends here too. */
+  private endedAt<T extends object>(e: unknown, out: T): T {
+    if (!(e instanceof EndOfInput)) throw e;
+    this.pos = this.text.length;
+    this.truncated = true;
+    this.partial.add(out);
+    return out;
   }
 
   private object(depth: number): Record<string, unknown> {
@@ -226,12 +230,7 @@ class LenientReader {
         }
       }
     } catch (e) {
-      if (!(e instanceof EndOfInput)) throw e;
-      // Whatever was being read when the text ran out is dropped; every enclosing container ends here too.
-      this.pos = this.text.length;
-      this.truncated = true;
-      this.partial.add(out);
-      return out;
+      return this.endedAt(e, out);
     }
   }
 }
