@@ -20,7 +20,7 @@ import { isDefaultDomain } from '../onnx/graph-edit';
 import { buildIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
-import type { DType } from '../shapes/types';
+import type { DType, TensorType } from '../shapes/types';
 import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
@@ -59,6 +59,8 @@ export interface FoldCounts {
    * tensor left keeps its type (absent when nothing was inferred).
    */
   elemTypeOf?: (name: string) => DType | undefined;
+  /** The same tensors' whole types (element type and dims), for the check after the edits. */
+  typeOf?: (name: string) => TensorType | undefined;
 }
 
 /** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
@@ -84,7 +86,11 @@ function constantsToInitializers(g: GraphProto): number {
 function foldKnownNodes(
   model: ModelProto,
   g: GraphProto,
-): { left: string[]; elemTypeOf: (name: string) => DType | undefined } {
+): {
+  left: string[];
+  elemTypeOf: (name: string) => DType | undefined;
+  typeOf: (name: string) => TensorType | undefined;
+} {
   const ir = buildIR(model);
   const shapes = inferShapes(model, ir, { path: '' });
   const tensorId = new Map<string, number>();
@@ -148,7 +154,11 @@ function foldKnownNodes(
     const t = tensorId.get(name);
     return t === undefined ? undefined : shapes.types[t]?.dtype;
   };
-  return { left, elemTypeOf };
+  const typeOf = (name: string): TensorType | undefined => {
+    const t = tensorId.get(name);
+    return t === undefined ? undefined : shapes.types[t];
+  };
+  return { left, elemTypeOf, typeOf };
 }
 
 /** Folds `m`'s main graph in place (a copy the caller owns) and says what went. */
@@ -159,13 +169,13 @@ export function foldGraph(m: ModelProto): FoldCounts {
   const constants = constantsToInitializers(g);
   const identities = removeIdentities(g);
   const before = g.node.length;
-  const { left, elemTypeOf } = foldKnownNodes(m, g);
+  const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g);
   const folded = before - g.node.length;
   const deadNodes = removeDeadNodes(g);
   const merged = mergeDuplicateInitializers(g);
   const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
-  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf };
+  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf, typeOf };
 }
 
 export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
@@ -189,5 +199,6 @@ export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>):
       `${c.leftConstant.length} node${c.leftConstant.length === 1 ? '' : 's'} with only constant inputs ${c.leftConstant.length === 1 ? 'was' : 'were'} left as ${c.leftConstant.length === 1 ? 'it is' : 'they are'} (values too large to compute ahead here): ${named}${c.leftConstant.length > NAMED ? ', …' : ''}`,
     );
   }
-  return { model: m, summary, exact: true, notes, ...(c.elemTypeOf ? { known: { elemTypeOf: c.elemTypeOf } } : {}) };
+  const known = c.elemTypeOf && c.typeOf ? { known: { elemTypeOf: c.elemTypeOf, typeOf: c.typeOf } } : {};
+  return { model: m, summary, exact: true, notes, ...known };
 }

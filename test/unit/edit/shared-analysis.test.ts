@@ -103,6 +103,43 @@ describe('the check after an edit, in memory', () => {
   }
 });
 
+describe('the check after an edit, on the types the edits handed on', () => {
+  const dir = tempDir('kiln-shared-types-');
+  for (const c of CASES) {
+    it(`is the check of the written file, with no inference of the result: ${c.name}`, async () => {
+      const edits = [...c.before, INT64];
+      const r = applyEdits(c.model(), edits, 'm.onnx');
+      // Fold and INT64 → INT32 hand on every tensor's type (a model with bodies is inferred as before).
+      expect(r.known.typeOf).toBeDefined();
+      const out = path.join(dir, `${c.name.replace(/\W+/g, '-')}.onnx`);
+      const written = writeModelFile(r.model, out, {});
+      const a = await analyzeModel(out, 'm.edited.onnx');
+      const parent = await openModelFile(out);
+      for (const trt of [10, 11] as const) {
+        const fromFile = checkPayload(checkModel(a, trt), a.ir, predictFusions(a.ir, a.shapes));
+        expect(checkResult(r.model, parent, 'm.edited.onnx', written.bytes, trt, r.known)).toEqual(fromFile);
+      }
+    });
+  }
+
+  it('are the types inference gives the result, tensor by tensor (dtype and dims)', async () => {
+    for (const c of CASES) {
+      const r = applyEdits(c.model(), [...c.before, INT64], 'm.onnx');
+      const out = path.join(dir, `types-${c.name.replace(/\W+/g, '-')}.onnx`);
+      writeModelFile(r.model, out, {});
+      const a = await analyzeModel(out, 'm.edited.onnx');
+      let compared = 0;
+      for (let t = 0; t < a.ir.tensorCount; t++) {
+        if (a.ir.tensorGraph[t] !== 0 || a.ir.tensorInitializer[t]! >= 0) continue;
+        const name = a.ir.tensorName[t]!;
+        expect([name, r.known.typeOf?.(name)]).toEqual([name, a.shapes.types[t]]);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('the difference to the parent', () => {
   it('sees a replaced attribute by its value, a shared one by identity, and renamed inputs', () => {
     const parent = zoo('vit-tiny');
