@@ -28,6 +28,8 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * it was replaced: a 125k-node model is compared without a string per node.
  */
 function differs(a: NodeProto, b: NodeProto): boolean {
+  // Edits copy a node before they change it (model-copy.ts): the same object is the same node.
+  if (a === b) return false;
   if (a.domain !== b.domain || a.opType !== b.opType || !sameList(a.input, b.input) || !sameList(a.output, b.output))
     return true;
   if (a.attribute.length !== b.attribute.length) return true;

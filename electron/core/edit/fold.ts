@@ -24,7 +24,7 @@ import type { DType, TensorType } from '../shapes/types';
 import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
-import { copyModel } from './model-copy';
+import { copyLists } from './model-copy';
 import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
 import type { EditStep } from './step';
 
@@ -179,7 +179,8 @@ export function foldGraph(m: ModelProto): FoldCounts {
 }
 
 export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
-  const m = copyModel(model);
+  // Its nodes are shared with `model`: the few that change (readers rewired) are copied then.
+  const m = copyLists(model);
   const before = m.graph?.node.length ?? 0;
   const c = foldGraph(m);
   const after = m.graph?.node.length ?? 0;
