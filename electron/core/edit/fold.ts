@@ -18,7 +18,7 @@
 import type { Edit } from '../../shared/api/edits';
 import { isDefaultDomain } from '../onnx/graph-edit';
 import { buildIR } from '../onnx/ir';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import type { GraphProto, ModelProto, NameIds, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import type { DType, TensorType } from '../shapes/types';
 import { constantNodeTensor, constTensor } from './const-tensor';
@@ -64,7 +64,23 @@ export interface FoldCounts {
 }
 
 /** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
-function constantsToInitializers(g: GraphProto): number {
+/**
+ * The decoder's string id of output `k` of `n` (model.ts's NameIds), when it still names it: a
+ * tensor made in its place keeps the id, so the IR of the folded model is still built by ids.
+ */
+function outputNameId(names: NameIds | undefined, n: NodeProto, k: number): number | undefined {
+  if (!names || n.outAt === undefined) return undefined;
+  const id = names.outIds[n.outAt + k];
+  return id !== undefined && names.values[id] === n.output[k] ? id : undefined;
+}
+
+/** `t` with the string id of the name it takes over (see outputNameId), when there is one. */
+function withNameId(t: TensorProto, id: number | undefined): TensorProto {
+  if (id !== undefined) t.nameId = id;
+  return t;
+}
+
+function constantsToInitializers(g: GraphProto, names?: NameIds): number {
   const outputs = new Set(g.output.map((o) => o.name));
   const keep: NodeProto[] = [];
   let moved = 0;
@@ -75,7 +91,7 @@ function constantsToInitializers(g: GraphProto): number {
       keep.push(n);
       continue;
     }
-    g.initializer.push(t);
+    g.initializer.push(withNameId(t, outputNameId(names, n, 0)));
     moved++;
   }
   g.node = keep;
@@ -111,7 +127,9 @@ function foldKnownNodes(
       !n.attribute.some((a) => a.g || a.graphs) &&
       (inputsConstant || SHAPE_ONLY.has(n.opType)) &&
       !n.output.some((o) => outputs.has(o));
-    const tensors = candidate ? n.output.map((o) => (o ? known(o) : null)) : [];
+    const tensors = candidate
+      ? n.output.map((o, k) => (o ? known(o, () => outputNameId(model.names, n, k)) : null))
+      : [];
     if (candidate && tensors.length > 0 && tensors.every((t, i) => t || !n.output[i])) {
       for (const t of tensors) {
         if (!t) continue;
@@ -136,17 +154,19 @@ function foldKnownNodes(
     const t = out ? tensorId.get(out) : undefined;
     const dims = t === undefined ? undefined : shapes.types[t]?.dims;
     if (!out || !dims || !dims.every((d): d is number => typeof d === 'number')) return null;
-    return moveConstant(
+    const moved = moveConstant(
       n,
       n.input.map((x) => initByName.get(x)),
       dims,
       out,
     );
+    return moved && withNameId(moved, outputNameId(model.names, n, 0));
   }
-  function known(name: string): TensorProto | null {
+  function known(name: string, nameId: () => number | undefined): TensorProto | null {
     const t = tensorId.get(name);
     const c = t === undefined ? undefined : shapes.consts.get(t);
-    return c ? constTensor(name, c) : null;
+    const made = c ? constTensor(name, c) : null;
+    return made && withNameId(made, nameId());
   }
   g.node = keep;
   g.initializer.push(...made);
@@ -166,7 +186,7 @@ export function foldGraph(m: ModelProto): FoldCounts {
   const g = m.graph;
   if (!g)
     return { constants: 0, identities: 0, folded: 0, deadNodes: 0, deadInitializers: 0, merged: 0, leftConstant: [] };
-  const constants = constantsToInitializers(g);
+  const constants = constantsToInitializers(g, m.names);
   const identities = removeIdentities(g);
   const before = g.node.length;
   const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g);
