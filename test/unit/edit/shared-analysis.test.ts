@@ -20,7 +20,7 @@ import { liveSessions } from '../../../electron/core/backends/onnxruntime/sessio
 import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { intAttr } from '../../../electron/core/onnx/graph-edit';
-import type { ModelProto } from '../../../electron/core/onnx/model';
+import type { ModelProto, NodeProto } from '../../../electron/core/onnx/model';
 import { openModelFile } from '../../../electron/core/onnx/open';
 import { writeModelFile } from '../../../electron/core/onnx/write';
 import { checkModel } from '../../../electron/core/trt/check';
@@ -161,6 +161,58 @@ describe('the difference to the parent', () => {
     expect(c.added).toEqual([]);
     expect(c.removed).toEqual([]);
     expect(nodeChanges(parent, copyModel(parent))).toEqual({ added: [], removed: [], changed: [] });
+  });
+});
+
+describe('the difference to the parent, walking shared nodes in order', () => {
+  /** What it must equal: every node matched by name (the parent's last node of a name wins). */
+  function byNames(parent: ModelProto, child: ModelProto): { added: string[]; removed: string[]; changed: string[] } {
+    const key = (n: NodeProto) => n.name || (n.output[0] ? `(${n.output[0]})` : `(${n.opType})`);
+    const sig = (n: NodeProto) => JSON.stringify([n.domain, n.opType, n.input, n.output, encodeAttrs(n)]);
+    const before = new Map(parent.graph!.node.map((n) => [key(n), n]));
+    const seen = new Set<string>();
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const n of child.graph!.node) {
+      seen.add(key(n));
+      const was = before.get(key(n));
+      if (!was) added.push(key(n));
+      else if (sig(was) !== sig(n)) changed.push(key(n));
+    }
+    return { added, removed: [...before.keys()].filter((k) => !seen.has(k)), changed };
+  }
+  /** Attributes by value (typed arrays as bytes; decoder bookkeeping left out). */
+  const encodeAttrs = (n: NodeProto) =>
+    JSON.stringify(n.attribute, (k, v: unknown) =>
+      k === 'span' || k === 'dirty' || k === 'nameId'
+        ? undefined
+        : ArrayBuffer.isView(v)
+          ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+          : v,
+    );
+  const cases: [string, () => ModelProto, Edit[]][] = [
+    ...CASES.map((c): [string, () => ModelProto, Edit[]] => [c.name, c.model, [...c.before, INT64]]),
+    ['mobilenetv3-fp16, upcast', () => zoo('mobilenetv3-fp16'), [{ kind: 'upcast' }, { kind: 'fold' }]],
+    ['vit-tiny, opset 17', () => zoo('vit-tiny'), [{ kind: 'opset', version: 17 }]],
+  ];
+  it.each(cases)('is what matching every node by name gives: %s', (_name, make, edits) => {
+    const parent = make();
+    const child = applyEdits(parent, edits, 'm.onnx').model;
+    const c = nodeChanges(parent, child);
+    expect(c).toEqual(byNames(parent, child));
+  });
+
+  it('finds a node moved far from its place, and a node removed behind it', () => {
+    const parent = built(transformer(3));
+    const child = copyModel(parent);
+    const nodes = child.graph!.node;
+    const [moved] = nodes.splice(2, 1);
+    nodes.push({ ...moved!, input: ['elsewhere'] });
+    nodes.splice(100, 1);
+    const c = nodeChanges(parent, child);
+    expect(c).toEqual(byNames(parent, child));
+    expect(c.changed).toEqual([moved!.name]);
+    expect(c.removed).toHaveLength(1);
   });
 });
 
