@@ -108,7 +108,7 @@ function foldKnownNodes(
   typeOf: (name: string) => TensorType | undefined;
 } {
   const ir = buildIR(model);
-  const shapes = inferShapes(model, ir, { path: '' });
+  const shapes = inferShapes(model, ir, { path: '' }, { costs: false });
   const tensorId = new Map<string, number>();
   for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) tensorId.set(ir.tensorName[t] as string, t);
   const overridable = new Set(g.input.map((v) => v.name));

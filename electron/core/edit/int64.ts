@@ -142,7 +142,7 @@ function firstMisfit(t: TensorProto): number | null {
 /** Element types of `m`'s main-graph tensors by name, inferred. */
 function inferredElemTypes(m: ModelProto): (name: string) => DType | undefined {
   const ir = buildIR(m);
-  const shapes = inferShapes(m, ir, { path: '' });
+  const shapes = inferShapes(m, ir, { path: '' }, { costs: false });
   const id = new Map<string, number>();
   for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) id.set(ir.tensorName[t] as string, t);
   return (name) => {

@@ -68,7 +68,7 @@ export function checkResult(
 ): EditReport['check'] {
   const ir = buildIR(model);
   const src = { path: parent.path, bytes: parent.bytes };
-  const shapes = (known.typeOf && typesKnown(ir, known.typeOf)) || inferShapes(model, ir, src);
+  const shapes = (known.typeOf && typesKnown(ir, known.typeOf)) || inferShapes(model, ir, src, { costs: false });
   const opened: OpenedModel = { ...parent, model, displayName, fileBytes, sha256: '', warnings: [] };
   return checkPayload(checkModel({ opened, ir, shapes }, trt), ir, predictFusions(ir));
 }

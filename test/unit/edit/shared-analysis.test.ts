@@ -21,7 +21,9 @@ import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { intAttr } from '../../../electron/core/onnx/graph-edit';
 import type { ModelProto, NodeProto } from '../../../electron/core/onnx/model';
+import { buildIR } from '../../../electron/core/onnx/ir';
 import { openModelFile } from '../../../electron/core/onnx/open';
+import { inferShapes } from '../../../electron/core/onnx/shapes';
 import { writeModelFile } from '../../../electron/core/onnx/write';
 import { checkModel } from '../../../electron/core/trt/check';
 import { checkPayload } from '../../../electron/core/trt/check-payload';
@@ -31,6 +33,7 @@ import { tempDir } from './helpers';
 import { built, zoo, ZOO } from './load';
 
 const INT64: Edit = { kind: 'int64ToInt32' };
+const ZOO_NAMES = ['bert-tiny', 'vit-tiny', 'ssdlite-tiny', 'unet-tiny', 'kws-lstm-gru', 'mobilenetv3-fp16'];
 
 /** Models and the edits before INT64 → INT32: dynamic-axes transformers (which it changes) and the rest of the zoo. */
 const CASES: { name: string; model: () => ModelProto; before: Edit[] }[] = [
@@ -161,6 +164,21 @@ describe('the difference to the parent', () => {
     expect(c.added).toEqual([]);
     expect(c.removed).toEqual([]);
     expect(nodeChanges(parent, copyModel(parent))).toEqual({ added: [], removed: [], changed: [] });
+  });
+});
+
+describe('inference without costs (what the edits and the check read)', () => {
+  it.each([...ZOO_NAMES, 'transformer'])('gives every type and constant full inference gives: %s', (name) => {
+    const m = name === 'transformer' ? built(transformer(3)) : zoo(name);
+    const ir = buildIR(m);
+    const full = inferShapes(m, ir, { path: '' });
+    const lean = inferShapes(m, ir, { path: '' }, { costs: false });
+    expect(lean.types).toEqual(full.types);
+    expect([...lean.consts.entries()]).toEqual([...full.consts.entries()]);
+    expect(lean.unknownOps).toEqual(full.unknownOps);
+    // The costs were left out: full inference counts some.
+    expect(full.nodeFlops.some((x) => x > 0)).toBe(true);
+    expect(lean.nodeFlops.every((x) => x === 0)).toBe(true);
   });
 });
 
