@@ -58,6 +58,8 @@ export interface AppliedSteps {
   model: ModelProto;
   applied: AppliedEdit[];
   notes: string[];
+  /** What the last edit worked out about `model` (see step.ts): the check after reads it. */
+  known: KnownTypes;
 }
 
 function runOne(model: ModelProto, edit: Edit, src: TensorSource, known: KnownTypes): EditStep {
@@ -104,5 +106,5 @@ export function applyEdits(
     });
     notes.push(...step.notes.map((n) => `${edit.kind}: ${n}`));
   }
-  return { model: current, applied, notes };
+  return { model: current, applied, notes, known };
 }

@@ -28,6 +28,8 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * it was replaced: a 125k-node model is compared without a string per node.
  */
 function differs(a: NodeProto, b: NodeProto): boolean {
+  // Edits copy a node before they change it (model-copy.ts): the same object is the same node.
+  if (a === b) return false;
   if (a.domain !== b.domain || a.opType !== b.opType || !sameList(a.input, b.input) || !sameList(a.output, b.output))
     return true;
   if (a.attribute.length !== b.attribute.length) return true;
@@ -37,18 +39,41 @@ function differs(a: NodeProto, b: NodeProto): boolean {
   });
 }
 
+/** How far ahead in the parent a node shared with the child is looked for before it is matched by name. */
+const LOOK_AHEAD = 64;
+
+/**
+ * Nodes the child shares with the parent (the same objects: edits copy what they change) are
+ * matched by walking both lists in order, which is how edits keep them; only the nodes left over
+ * (new, copied, reordered) are matched by name. A fold of a 125k-node model is then compared
+ * without a map of 125k names.
+ */
 export function nodeChanges(parent: ModelProto, child: ModelProto): NodeChanges {
+  const was = parent.graph?.node ?? [];
+  const now = child.graph?.node ?? [];
+  const shared = new Uint8Array(was.length);
+  const rest: NodeProto[] = [];
+  let i = 0;
+  for (const n of now) {
+    let j = i;
+    const end = Math.min(was.length, i + LOOK_AHEAD);
+    while (j < end && was[j] !== n) j++;
+    if (j < end) {
+      shared[j] = 1;
+      i = j + 1;
+    } else rest.push(n);
+  }
   const before = new Map<string, NodeProto>();
-  for (const n of parent.graph?.node ?? []) before.set(keyOf(n), n);
+  for (let k = 0; k < was.length; k++) if (!shared[k]) before.set(keyOf(was[k] as NodeProto), was[k] as NodeProto);
   const added: string[] = [];
   const changed: string[] = [];
   const seen = new Set<string>();
-  for (const n of child.graph?.node ?? []) {
+  for (const n of rest) {
     const k = keyOf(n);
     seen.add(k);
-    const was = before.get(k);
-    if (was === undefined) added.push(k);
-    else if (differs(was, n)) changed.push(k);
+    const old = before.get(k);
+    if (old === undefined) added.push(k);
+    else if (differs(old, n)) changed.push(k);
   }
   const removed = [...before.keys()].filter((k) => !seen.has(k));
   return { added, removed, changed };

@@ -17,14 +17,14 @@
  */
 import type { Edit } from '../../shared/api/edits';
 import { isDefaultDomain } from '../onnx/graph-edit';
-import { buildIR } from '../onnx/ir';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import { buildIR, TENSOR_INITIALIZER, TENSOR_INPUT, TENSOR_OUTPUT } from '../onnx/ir';
+import type { GraphProto, ModelProto, NameIds, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
-import type { DType } from '../shapes/types';
+import type { DType, TensorType } from '../shapes/types';
 import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
-import { copyModel } from './model-copy';
+import { copyLists } from './model-copy';
 import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
 import type { EditStep } from './step';
 
@@ -59,10 +59,28 @@ export interface FoldCounts {
    * tensor left keeps its type (absent when nothing was inferred).
    */
   elemTypeOf?: (name: string) => DType | undefined;
+  /** The same tensors' whole types (element type and dims), for the check after the edits. */
+  typeOf?: (name: string) => TensorType | undefined;
 }
 
 /** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
-function constantsToInitializers(g: GraphProto): number {
+/**
+ * The decoder's string id of output `k` of `n` (model.ts's NameIds), when it still names it: a
+ * tensor made in its place keeps the id, so the IR of the folded model is still built by ids.
+ */
+function outputNameId(names: NameIds | undefined, n: NodeProto, k: number): number | undefined {
+  if (!names || n.outAt === undefined) return undefined;
+  const id = names.outIds[n.outAt + k];
+  return id !== undefined && names.values[id] === n.output[k] ? id : undefined;
+}
+
+/** `t` with the string id of the name it takes over (see outputNameId), when there is one. */
+function withNameId(t: TensorProto, id: number | undefined): TensorProto {
+  if (id !== undefined) t.nameId = id;
+  return t;
+}
+
+function constantsToInitializers(g: GraphProto, names?: NameIds): number {
   const outputs = new Set(g.output.map((o) => o.name));
   const keep: NodeProto[] = [];
   let moved = 0;
@@ -73,7 +91,7 @@ function constantsToInitializers(g: GraphProto): number {
       keep.push(n);
       continue;
     }
-    g.initializer.push(t);
+    g.initializer.push(withNameId(t, outputNameId(names, n, 0)));
     moved++;
   }
   g.node = keep;
@@ -84,71 +102,111 @@ function constantsToInitializers(g: GraphProto): number {
 function foldKnownNodes(
   model: ModelProto,
   g: GraphProto,
-): { left: string[]; elemTypeOf: (name: string) => DType | undefined } {
+): {
+  left: string[];
+  elemTypeOf: (name: string) => DType | undefined;
+  typeOf: (name: string) => TensorType | undefined;
+} {
   const ir = buildIR(model);
-  const shapes = inferShapes(model, ir, { path: '' });
-  const tensorId = new Map<string, number>();
-  for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) tensorId.set(ir.tensorName[t] as string, t);
-  const overridable = new Set(g.input.map((v) => v.name));
-  const outputs = new Set(g.output.map((o) => o.name));
-  const constant = new Set(g.initializer.map((t) => t.name).filter((n) => !overridable.has(n)));
-  const initByName = new Map(g.initializer.map((t) => [t.name, t]));
+  const shapes = inferShapes(model, ir, { path: '' }, { costs: false });
+  // The main graph's nodes are the IR's first ids, in order: each node's tensors are read by id
+  // (arrays, not sets of names: a 125k-node graph is walked without hashing a name).
+  const main = ir.graphs[0];
+  if (!main || main.nodeStart !== 0 || main.nodeEnd !== g.node.length) throw new Error('the graph IR is out of step');
+  /** Per tensor id: 1 when its value is known before the model runs (an initializer that can not be fed, a folded output). */
+  const constant = new Uint8Array(ir.tensorCount);
+  for (let t = 0; t < ir.tensorCount; t++) {
+    const f = ir.tensorFlags[t] as number;
+    if (ir.tensorGraph[t] === 0 && f & TENSOR_INITIALIZER && !(f & TENSOR_INPUT)) constant[t] = 1;
+  }
+  /** The initializer each tensor id now is (those of the graph, and those folding makes). */
+  const initOf = (t: number): TensorProto | undefined => {
+    if (t < 0) return undefined;
+    const i = ir.tensorInitializer[t] as number;
+    return made.get(t) ?? (i >= 0 ? ir.initializers[i] : undefined);
+  };
   const keep: NodeProto[] = [];
-  const made: TensorProto[] = [];
+  const made = new Map<number, TensorProto>();
   const left: string[] = [];
-  for (const n of g.node) {
-    const inputsConstant = n.input.every((x) => !x || constant.has(x));
+  for (let id = 0; id < g.node.length; id++) {
+    const n = g.node[id] as NodeProto;
+    const is = ir.nodeInputStart[id] as number;
+    const ie = ir.nodeInputStart[id + 1] as number;
+    const os = ir.nodeOutputStart[id] as number;
+    const oe = ir.nodeOutputStart[id + 1] as number;
+    let inputsConstant = true;
+    for (let k = is; k < ie && inputsConstant; k++) {
+      const t = ir.nodeInputs[k] as number;
+      if (t >= 0 && !constant[t]) inputsConstant = false;
+    }
+    let makesOutput = false;
+    for (let k = os; k < oe; k++) {
+      const t = ir.nodeOutputs[k] as number;
+      if (t >= 0 && (ir.tensorFlags[t] as number) & TENSOR_OUTPUT) makesOutput = true;
+    }
     const candidate =
       isDefaultDomain(n) &&
       !NEVER_FOLD.has(n.opType) &&
       n.output.length > 0 &&
       !n.attribute.some((a) => a.g || a.graphs) &&
       (inputsConstant || SHAPE_ONLY.has(n.opType)) &&
-      !n.output.some((o) => outputs.has(o));
-    const tensors = candidate ? n.output.map((o) => (o ? known(o) : null)) : [];
+      !makesOutput;
+    const tensors = candidate ? n.output.map((o, k) => (o ? known(n, k, ir.nodeOutputs[os + k] as number) : null)) : [];
     if (candidate && tensors.length > 0 && tensors.every((t, i) => t || !n.output[i])) {
-      for (const t of tensors) {
-        if (!t) continue;
-        made.push(t);
-        initByName.set(t.name, t);
-      }
-      for (const o of n.output) if (o) constant.add(o);
+      tensors.forEach((t, k) => {
+        const tid = ir.nodeOutputs[os + k] as number;
+        if (t) made.set(tid, t);
+        if (n.output[k] && tid >= 0) constant[tid] = 1;
+      });
       continue;
     }
-    const moved = candidate && inputsConstant ? movedTensor(n) : null;
+    const moved = candidate && inputsConstant ? movedTensor(n, id) : null;
     if (moved) {
-      made.push(moved);
-      initByName.set(moved.name, moved);
-      constant.add(moved.name);
+      const tid = ir.nodeOutputs[os] as number;
+      made.set(tid, moved);
+      constant[tid] = 1;
       continue;
     }
     if (candidate && inputsConstant && n.input.some(Boolean)) left.push(n.name || n.opType);
     keep.push(n);
   }
-  function movedTensor(n: NodeProto): TensorProto | null {
+  function movedTensor(n: NodeProto, id: number): TensorProto | null {
     const out = n.output[0];
-    const t = out ? tensorId.get(out) : undefined;
-    const dims = t === undefined ? undefined : shapes.types[t]?.dims;
+    const t = ir.nodeOutputs[ir.nodeOutputStart[id] as number] ?? -1;
+    const dims = out && t >= 0 ? shapes.types[t]?.dims : undefined;
     if (!out || !dims || !dims.every((d): d is number => typeof d === 'number')) return null;
-    return moveConstant(
-      n,
-      n.input.map((x) => initByName.get(x)),
-      dims,
-      out,
-    );
+    const inputs: (TensorProto | undefined)[] = [];
+    for (let k = ir.nodeInputStart[id] as number; k < (ir.nodeInputStart[id + 1] as number); k++)
+      inputs.push(initOf(ir.nodeInputs[k] as number));
+    const moved = moveConstant(n, inputs, dims, out);
+    return moved && withNameId(moved, outputNameId(model.names, n, 0));
   }
-  function known(name: string): TensorProto | null {
-    const t = tensorId.get(name);
-    const c = t === undefined ? undefined : shapes.consts.get(t);
-    return c ? constTensor(name, c) : null;
+  /** Output `k` of `n` (tensor id `t`) as an initializer of the value inference computed, or null. */
+  function known(n: NodeProto, k: number, t: number): TensorProto | null {
+    const c = t >= 0 ? shapes.consts.get(t) : undefined;
+    const made = c ? constTensor(n.output[k] as string, c) : null;
+    return made && withNameId(made, outputNameId(model.names, n, k));
   }
+  // Names → ids for the types handed on, built when first asked for.
+  let ids: Map<string, number> | null = null;
+  const idOf = (name: string): number | undefined => {
+    if (!ids) {
+      ids = new Map();
+      for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) ids.set(ir.tensorName[t] as string, t);
+    }
+    return ids.get(name);
+  };
   g.node = keep;
-  g.initializer.push(...made);
+  g.initializer.push(...made.values());
   const elemTypeOf = (name: string): DType | undefined => {
-    const t = tensorId.get(name);
+    const t = idOf(name);
     return t === undefined ? undefined : shapes.types[t]?.dtype;
   };
-  return { left, elemTypeOf };
+  const typeOf = (name: string): TensorType | undefined => {
+    const t = idOf(name);
+    return t === undefined ? undefined : shapes.types[t];
+  };
+  return { left, elemTypeOf, typeOf };
 }
 
 /** Folds `m`'s main graph in place (a copy the caller owns) and says what went. */
@@ -156,20 +214,21 @@ export function foldGraph(m: ModelProto): FoldCounts {
   const g = m.graph;
   if (!g)
     return { constants: 0, identities: 0, folded: 0, deadNodes: 0, deadInitializers: 0, merged: 0, leftConstant: [] };
-  const constants = constantsToInitializers(g);
+  const constants = constantsToInitializers(g, m.names);
   const identities = removeIdentities(g);
   const before = g.node.length;
-  const { left, elemTypeOf } = foldKnownNodes(m, g);
+  const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g);
   const folded = before - g.node.length;
   const deadNodes = removeDeadNodes(g);
   const merged = mergeDuplicateInitializers(g);
   const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
-  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf };
+  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf, typeOf };
 }
 
 export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
-  const m = copyModel(model);
+  // Its nodes are shared with `model`: the few that change (readers rewired) are copied then.
+  const m = copyLists(model);
   const before = m.graph?.node.length ?? 0;
   const c = foldGraph(m);
   const after = m.graph?.node.length ?? 0;
@@ -189,5 +248,6 @@ export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>):
       `${c.leftConstant.length} node${c.leftConstant.length === 1 ? '' : 's'} with only constant inputs ${c.leftConstant.length === 1 ? 'was' : 'were'} left as ${c.leftConstant.length === 1 ? 'it is' : 'they are'} (values too large to compute ahead here): ${named}${c.leftConstant.length > NAMED ? ', …' : ''}`,
     );
   }
-  return { model: m, summary, exact: true, notes, ...(c.elemTypeOf ? { known: { elemTypeOf: c.elemTypeOf } } : {}) };
+  const known = c.elemTypeOf && c.typeOf ? { known: { elemTypeOf: c.elemTypeOf, typeOf: c.typeOf } } : {};
+  return { model: m, summary, exact: true, notes, ...known };
 }

@@ -7,6 +7,7 @@
  */
 import { isDefaultDomain } from '../onnx/graph-edit';
 import type { GraphProto, NodeProto } from '../onnx/model';
+import { copyNode } from './model-copy';
 import { namesRead, replaceReads, resolveName } from './rewire';
 
 function isCopy(n: NodeProto, read: ReadonlySet<string>): boolean {
@@ -17,7 +18,10 @@ function isCopy(n: NodeProto, read: ReadonlySet<string>): boolean {
   return !(mask && read.has(mask)) && !n.input[2];
 }
 
-/** Removes the copies from `g` (changed in place: the caller's copy); returns how many went. */
+/**
+ * Removes the copies from `g` (its lists changed in place: the caller's copy; nodes it renames are
+ * copied first, as they may be shared with the edit's input); returns how many went.
+ */
 export function removeIdentities(g: GraphProto): number {
   if (!g.node.some((n) => n.opType === 'Identity' || n.opType === 'Dropout')) return 0;
   const read = namesRead(g);
@@ -27,6 +31,7 @@ export function removeIdentities(g: GraphProto): number {
   for (const n of g.node) for (const o of n.output) if (o) producer.set(o, n);
   const map = new Map<string, string>();
   const gone = new Set<NodeProto>();
+  const owned = new Set<NodeProto>();
   for (const n of g.node) {
     if (!isCopy(n, read)) continue;
     const x = resolveName(map, n.input[0] as string);
@@ -37,8 +42,15 @@ export function removeIdentities(g: GraphProto): number {
       continue;
     }
     // y is a graph output: the node making x makes y instead, when x is free to go.
-    const p = producer.get(x);
-    if (!p || fixed.has(x) || p.output.filter((o) => o === x).length !== 1) continue;
+    const was = producer.get(x);
+    if (!was || fixed.has(x) || was.output.filter((o) => o === x).length !== 1) continue;
+    // The node may be shared with the edit's input: it is renamed in a copy of its own.
+    const p = owned.has(was) ? was : copyNode(was);
+    if (p !== was) {
+      owned.add(p);
+      g.node[g.node.indexOf(was)] = p;
+      for (const o of p.output) if (o) producer.set(o, p);
+    }
     p.output = p.output.map((o) => (o === x ? y : o));
     producer.set(y, p);
     map.set(x, y);

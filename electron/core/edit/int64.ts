@@ -18,7 +18,7 @@ import { buildIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import { tensorValues, type TensorSource } from '../onnx/values';
-import type { DType } from '../shapes/types';
+import type { DType, TensorType } from '../shapes/types';
 import { copyNode, mainGraph } from './model-copy';
 import type { EditStep, KnownTypes } from './step';
 
@@ -142,7 +142,7 @@ function firstMisfit(t: TensorProto): number | null {
 /** Element types of `m`'s main-graph tensors by name, inferred. */
 function inferredElemTypes(m: ModelProto): (name: string) => DType | undefined {
   const ir = buildIR(m);
-  const shapes = inferShapes(m, ir, { path: '' });
+  const shapes = inferShapes(m, ir, { path: '' }, { costs: false });
   const id = new Map<string, number>();
   for (let t = 0; t < ir.tensorCount; t++) if (ir.tensorGraph[t] === 0) id.set(ir.tensorName[t] as string, t);
   return (name) => {
@@ -166,7 +166,8 @@ export function int64ToInt32(
     graph: g,
   };
   // The edit before (fold) may already know every tensor's type: one inference pass saved.
-  const elemTypeOf = known.elemTypeOf ?? inferredElemTypes(m);
+  const elemTypeOf =
+    known.elemTypeOf ?? (known.typeOf ? (x: string) => known.typeOf?.(x)?.dtype : inferredElemTypes(m));
   const int64Initializers = new Set<string>();
   for (const t of g.initializer) if (t.dataType === DataType.INT64) int64Initializers.add(t.name);
   const isI64 = { has: (x: string) => int64Initializers.has(x) || elemTypeOf(x) === 'int64' };
@@ -249,5 +250,14 @@ export function int64ToInt32(
     total === 0
       ? 'no INT64 tensor could become INT32'
       : `INT64 → INT32: ${inits} initializer${inits === 1 ? '' : 's'}, ${casts} Cast target${casts === 1 ? '' : 's'}, ${constants} Constant${constants === 1 ? '' : 's'}${retyped ? `, ${retyped} value_info` : ''}`;
-  return { model: m, summary, exact: true, notes };
+  // Every tensor of a free region is INT32 now, the rest as they were: the types handed on say so.
+  const before = known.typeOf;
+  const typeOf = before
+    ? (x: string): TensorType | undefined => {
+        const t = before(x);
+        return t && t.dtype === 'int64' && free(x) ? { ...t, dtype: 'int32' } : t;
+      }
+    : undefined;
+  const handOn = typeOf ? { known: { typeOf, elemTypeOf: (x: string) => typeOf(x)?.dtype } } : {};
+  return { model: m, summary, exact: true, notes, ...handOn };
 }

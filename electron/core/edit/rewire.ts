@@ -5,6 +5,7 @@
  * a graph and its bodies, so no body shadows the names being replaced.
  */
 import type { GraphProto } from '../onnx/model';
+import { copyNode } from './model-copy';
 
 /** Follows `map` to its end (a → b → c gives c) so chains of replacements resolve in one pass. */
 export function resolveName(map: ReadonlyMap<string, string>, name: string): string {
@@ -17,10 +18,22 @@ export function resolveName(map: ReadonlyMap<string, string>, name: string): str
   return n;
 }
 
-/** Replaces every read of a name in `map` (nodes' inputs, bodies' inputs and outputs) by its target. */
+/**
+ * Replaces every read of a name in `map` (nodes' inputs, bodies' inputs and outputs) by its target.
+ * `g`'s own node list is the caller's, but its nodes may be shared with the model the edit was
+ * given (model-copy.ts): a node that changes is copied into the list first (with its bodies, which
+ * are then the copy's own and changed in place).
+ */
 export function replaceReads(g: GraphProto, map: ReadonlyMap<string, string>, isBody = false): void {
   if (map.size === 0) return;
-  for (const n of g.node) {
+  for (let k = 0; k < g.node.length; k++) {
+    let n = g.node[k] as GraphProto['node'][number];
+    const hasBody = n.attribute.some((a) => a.g || a.graphs);
+    if (!hasBody && !n.input.some((x) => x && map.has(x))) continue;
+    if (!isBody) {
+      n = copyNode(n);
+      g.node[k] = n;
+    }
     for (let i = 0; i < n.input.length; i++) {
       const x = n.input[i] as string;
       if (x && map.has(x)) n.input[i] = resolveName(map, x);

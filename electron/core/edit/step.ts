@@ -11,12 +11,18 @@
  * a large share of a fix.
  */
 import type { ModelProto } from '../onnx/model';
-import type { DType } from '../shapes/types';
+import type { DType, TensorType } from '../shapes/types';
 
 /** What is already known about a model an edit is given, each fact optional. */
 export interface KnownTypes {
   /** The element type of a main-graph tensor of the model by name (undefined: not known). */
   elemTypeOf?: (name: string) => DType | undefined;
+  /**
+   * The whole type (element type and dims) of a main-graph tensor of the model by name, as shape
+   * inference would give it: what the readiness check after the edits reads instead of inferring
+   * the result again (undefined: not known).
+   */
+  typeOf?: (name: string) => TensorType | undefined;
 }
 
 export interface EditStep {

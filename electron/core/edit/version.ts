@@ -31,6 +31,8 @@ import { editLogOf, stampEditLog } from './edit-log';
 import { measureExactness } from './exactness';
 import { refuseOpsetPastTrt } from './opset';
 import { detachWeights } from './model-copy';
+import type { KnownTypes } from './step';
+import { typesKnown } from './known-types';
 
 export interface EditRun {
   edits: Edit[];
@@ -54,7 +56,8 @@ function nameFor(parent: string, edits: readonly Edit[]): string {
 /**
  * The readiness check of an edit's result, on the model in memory (the objects the file was just
  * encoded from: reading the file back would decode the same graph again). `parent` is where tensors
- * the result still reads from the source file are read.
+ * the result still reads from the source file are read. `known` is what the last edit worked out
+ * about the result (see step.ts): with every tensor's type known, shape inference is not run again.
  */
 export function checkResult(
   model: ModelProto,
@@ -62,12 +65,13 @@ export function checkResult(
   displayName: string,
   fileBytes: number,
   trt: TrtMajor,
+  known: KnownTypes = {},
 ): EditReport['check'] {
   const ir = buildIR(model);
   const src = { path: parent.path, bytes: parent.bytes };
-  const shapes = inferShapes(model, ir, src);
+  const shapes = (known.typeOf && typesKnown(ir, known.typeOf)) || inferShapes(model, ir, src, { costs: false });
   const opened: OpenedModel = { ...parent, model, displayName, fileBytes, sha256: '', warnings: [] };
-  return checkPayload(checkModel({ opened, ir, shapes }, trt), ir, predictFusions(ir, shapes));
+  return checkPayload(checkModel({ opened, ir, shapes }, trt), ir, predictFusions(ir));
 }
 
 /** Applies `run.edits` to the analysed parent and writes the new version; see the header. */
@@ -81,7 +85,7 @@ export async function editAnalysed(
   ctx.progress({ fraction: null, stage: `Editing ${file}` });
   if (run.trt) refuseOpsetPastTrt(run.edits, run.trt, file);
   const detached = detachWeights(opened.model, { path: opened.path, bytes: opened.bytes });
-  const { model, applied, notes } = applyEdits(detached, run.edits, file, { path: opened.path });
+  const { model, applied, notes, known } = applyEdits(detached, run.edits, file, { path: opened.path });
   throwIfCancelled(ctx, 'The edit');
   stampEditLog(model, editLogOf(opened.model), {
     parent: file,
@@ -117,7 +121,7 @@ export async function editAnalysed(
     fs.renameSync(tmp, out);
     writeVariantName(id, name);
     if (run.trt) ctx.progress({ fraction: null, stage: `Checking ${name} against TensorRT ${run.trt}` });
-    const check = run.trt ? checkResult(model, opened, name, written.bytes, run.trt) : null;
+    const check = run.trt ? checkResult(model, opened, name, written.bytes, run.trt, known) : null;
     return {
       source: { kind: 'variant', variantId: id },
       fileName: name,

@@ -154,7 +154,9 @@ export async function shapesCached(
   const entry = await remembered(filePath, displayName);
   if (entry.analysis) return entry.analysis;
   const { opened, ir } = await entry.structure;
-  return { opened, ir, shapes: inferShapes(opened.model, ir, { path: opened.path, bytes: opened.bytes }) };
+  // The check reads the types only: costs and statistics are not counted.
+  const src = { path: opened.path, bytes: opened.bytes };
+  return { opened, ir, shapes: inferShapes(opened.model, ir, src, { costs: false }) };
 }
 
 /** Reads a model and returns its summary with statistics (the `model.open` job). */

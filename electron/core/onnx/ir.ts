@@ -13,8 +13,9 @@
  * - Name scopes from exporter names (`/encoder/layer.3/attention/MatMul`, `features.0.1`) form a
  *   group tree, worked out when first read (opening a model does not need it).
  * - The main graph's names are looked up by the decoder's string ids (an array index) rather than
- *   hashed into a map, when every id still matches its name (a freshly decoded model; a rewritten
- *   one falls back to names): on a 125k-node graph that was most of the IR's time.
+ *   hashed into a map: on a 125k-node graph that was most of the IR's time. In a model edited after
+ *   decoding, the names whose ids no longer hold (rewired inputs, new tensors) are given theirs by
+ *   name, the rest keep the array index.
  */
 import type { FunctionProto, GraphProto, ModelProto, NameIds, NodeProto, TensorProto, ValueInfoProto } from './model';
 
@@ -117,21 +118,44 @@ class Builder {
   undefinedNames = 0;
   firstUndefined = '';
 
-  /** The main graph's scope by decoder string id (-1: not defined yet), when the ids can be trusted. */
-  private readonly mainIds: Int32Array | null;
+  /** The main graph's scope by decoder string id (-1: not defined yet), when the model has ids. */
+  private mainIds: Int32Array | null;
+  /** Every main-graph name's id, by name: built when the first name comes without a valid id. */
+  private idOf: Map<string, number> | null = null;
+  /** The next id for a name the decoder never met. */
+  private nextId = 0;
   constructor(private readonly names: NameIds | null) {
     this.mainIds = names ? new Int32Array(names.values.length).fill(-1) : null;
   }
 
   /**
    * The id to key `name` by in graph `gid`'s scope: its string id in the main graph, else -1 (by
-   * name). An id that no longer names what it did (the model was changed since it was decoded)
-   * throws StaleNameIds: the IR is then built again by names.
+   * name). A name whose id no longer names it (the model was changed since it was decoded: a
+   * rewired input, a new initializer) is given its id by name — the decoder's id when it met the
+   * string, a new one past them when it did not — so an edited model is still keyed by ids, and a
+   * few changed names cost a map lookup each rather than the whole graph built again by names.
    */
   private keyOf(gid: number, name: string, nameId: number | undefined): number {
     if (gid !== 0 || !this.mainIds || name === '') return -1;
-    if (nameId !== undefined && nameId >= 0 && this.names!.values[nameId] === name) return nameId;
-    throw new StaleNameIds();
+    const values = (this.names as NameIds).values;
+    if (nameId !== undefined && nameId >= 0 && values[nameId] === name) return nameId;
+    if (!this.idOf) {
+      this.idOf = new Map();
+      this.nextId = values.length;
+      for (let i = 0; i < values.length; i++)
+        if (!this.idOf.has(values[i] as string)) this.idOf.set(values[i] as string, i);
+    }
+    let id = this.idOf.get(name);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.idOf.set(name, id);
+      if (id >= this.mainIds.length) {
+        const grown = new Int32Array(Math.max(16, this.mainIds.length * 2)).fill(-1);
+        grown.set(this.mainIds);
+        this.mainIds = grown;
+      }
+    }
+    return id;
   }
 
   lookup(gid: number, name: string, nameId?: number): number | undefined {
@@ -336,17 +360,8 @@ class Builder {
 }
 
 /** Builds the IR of a decoded model. Never throws on odd graphs: problems become warnings. */
-/** A decoder string id that no longer names what it did: the model changed after it was decoded. */
-class StaleNameIds extends Error {}
-
 export function buildIR(model: ModelProto): ModelIR {
-  let b: Builder;
-  try {
-    b = build(model, model.graph ? (model.names ?? null) : null);
-  } catch (err) {
-    if (!(err instanceof StaleNameIds)) throw err;
-    b = build(model, null);
-  }
+  const b = build(model, model.graph ? (model.names ?? null) : null);
   const nodeCount = b.nodes.length;
   const tensorCount = b.tensorName.length;
 

@@ -129,8 +129,18 @@ function convertAttr(a: AttributeProto, src: TensorSource, graphId: (g: object) 
   }
 }
 
+export interface InferOptions {
+  /**
+   * Count each node's MACs, FLOPs and parameters and the statistics (default true). Edits that
+   * only read the types (fold, INT64 → INT32) leave them out: on a 125k-node model they are a
+   * fair share of an inference pass. Left out, the cost arrays are zeros and the statistics empty.
+   */
+  costs?: boolean;
+}
+
 /** Infers every tensor's type and every node's cost. Never throws on odd models. */
-export function inferShapes(model: ModelProto, ir: ModelIR, src: TensorSource): ShapeResult {
+export function inferShapes(model: ModelProto, ir: ModelIR, src: TensorSource, opts: InferOptions = {}): ShapeResult {
+  const withCosts = opts.costs !== false;
   const types: (TensorType | undefined)[] = new Array<TensorType | undefined>(ir.tensorCount).fill(undefined);
   const consts = new Map<number, ConstValue>();
   const nodeMacs = new Float64Array(ir.nodeCount);
@@ -198,7 +208,7 @@ export function inferShapes(model: ModelProto, ir: ModelIR, src: TensorSource): 
   /** Infers graph g's nodes; costs are counted the first time a graph runs (`count`), never twice. */
   const runGraph = (g: number, opsetsOf: Map<string, number>, count = true): void => {
     const info = ir.graphs[g] as ModelIR['graphs'][number];
-    const first = count && counted[g] === 0;
+    const first = count && counted[g] === 0 && withCosts;
     if (count) counted[g] = 1;
     for (let k = info.nodeStart; k < info.nodeEnd; k++) {
       const n = ir.topo[k] as number;

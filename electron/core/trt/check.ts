@@ -14,7 +14,8 @@ import type { ShapeResult } from '../onnx/shapes';
 import type { ModelAnalysis } from '../onnx/analyze';
 
 /** What the check reads of an analysed model: no summary, so a model edited in memory can be checked as it is. */
-export type CheckedModel = Pick<ModelAnalysis, 'opened' | 'ir' | 'shapes'>;
+/** The check reads the tensors' types only: inferred, or handed on by the edits that made the model. */
+export type CheckedModel = Pick<ModelAnalysis, 'opened' | 'ir'> & { shapes: Pick<ShapeResult, 'types'> };
 import { predictPrecision } from './strong-typing';
 import {
   hasFeature,
@@ -180,7 +181,7 @@ const attrString = (n: NodeProto, name: string) => {
 };
 
 /** Tensors whose value is known at build time: initializers, Constants, and what only they feed. */
-function constantTensors(ir: ModelIR, shapes: ShapeResult): Uint8Array {
+function constantTensors(ir: ModelIR, shapes: Pick<ShapeResult, 'types'>): Uint8Array {
   const c = new Uint8Array(ir.tensorCount);
   for (let t = 0; t < ir.tensorCount; t++) if ((ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) c[t] = 1;
   for (const g of ir.graphs) {
@@ -255,7 +256,7 @@ export function checkModel(a: CheckedModel, major: TrtMajor, minor?: number): Ch
   const table = supportTable(major);
   const opsetMax = maxOpset(release);
   const { ir } = a;
-  const shapes: ShapeResult = a.shapes;
+  const shapes = a.shapes;
   const constant = constantTensors(ir, shapes);
   const findings: Finding[] = [];
   const status = new Uint8Array(ir.nodeCount);

@@ -110,7 +110,7 @@ function reachesQuantizable(ir: ModelIR, t: number, depth = 0): boolean {
  * Predicts the compute type of every weighted main-graph and subgraph layer under strong typing,
  * and notes where TensorRT 11 would build FP32 or leave Q/DQ unfused.
  */
-export function predictPrecision(ir: ModelIR, shapes: ShapeResult): PrecisionPrediction {
+export function predictPrecision(ir: ModelIR, shapes: Pick<ShapeResult, 'types'>): PrecisionPrediction {
   const nodeCompute = new Array<string>(ir.nodeCount).fill('');
   const computes: Record<string, number> = {};
   let quantized = false;

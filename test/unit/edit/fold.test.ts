@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../../electron/core/edit/fold';
 import { setShapes } from '../../../electron/core/edit/shapes';
+import { encodeModel } from '../../../electron/core/onnx/encode';
 import { tensorValues } from '../../../electron/core/onnx/values';
 import { DT, GraphBuilder, model } from '../../builders/graph';
 import { transformer } from '../../builders/transformer';
@@ -141,5 +142,54 @@ describe('fold', () => {
     const step = fold(built(model(b.graph())), FOLD);
     expect(step.model.graph!.initializer.map((t) => t.name)).toEqual(['a']);
     expect(step.model.graph!.node[1]!.input).toEqual(['add1_output_0', 'a']);
+  });
+
+  describe('shares the nodes it does not change, and never changes its input', () => {
+    /** A graph where fold rewires readers (an Identity in the middle, equal initializers) and renames a node (an Identity making an output). */
+    function rewired() {
+      const b = new GraphBuilder();
+      const x = b.input('x', DT.float32, [2]);
+      const a = b.init('a', DT.float32, [2], [1, 2]);
+      const a2 = b.init('a2', DT.float32, [2], [1, 2]);
+      const i = b.node('Identity', [x], { name: 'mid' });
+      const s = b.node('Add', [i, a], { name: 'add1' });
+      const r = b.node('Relu', [s], { name: 'relu' });
+      const m = b.node('Mul', [r, a2], { name: 'mul' });
+      b.node('Identity', [m], { name: 'last', outputs: ['y'] });
+      b.output('y', DT.float32, [2]);
+      return built(model(b.graph()));
+    }
+    const cases: [string, () => ReturnType<typeof zoo>][] = [
+      ['a graph fold rewires', rewired],
+      ['generated transformer, shapes fixed', () => fixAll(built(transformer(3)), { input: [1, 8, 16] })],
+      ...['bert-tiny', 'vit-tiny', 'ssdlite-tiny', 'unet-tiny', 'kws-lstm-gru', 'mobilenetv3-fp16'].map(
+        (name): [string, () => ReturnType<typeof zoo>] => [name, () => zoo(name)],
+      ),
+    ];
+    it.each(cases)('%s', (_name, make) => {
+      const parent = make();
+      const was = Buffer.from(encodeModel(parent));
+      const step = fold(parent, FOLD);
+      expect(Buffer.from(encodeModel(parent)).equals(was)).toBe(true);
+      // Every node of the result is the parent's own object, or a copy of one it changed (a node
+      // holding an If/Loop body is copied whenever readers are rewired: its body may read them).
+      const own = new Set(parent.graph!.node);
+      const byName = new Map(parent.graph!.node.map((n) => [n.name, n]));
+      for (const n of step.model.graph!.node) {
+        if (own.has(n) || n.attribute.some((a) => a.g || a.graphs)) continue;
+        const was = byName.get(n.name);
+        expect(was, n.name).toBeDefined();
+        expect(n.input.join() !== was!.input.join() || n.output.join() !== was!.output.join(), n.name).toBe(true);
+      }
+    });
+
+    it('rewires the readers of what it removed in copies: a graph fold rewires', () => {
+      const step = fold(rewired(), FOLD);
+      expect(step.model.graph!.node.map((n) => `${n.opType}:${n.input.join('+')}>${n.output.join()}`)).toEqual([
+        'Add:x+a>add1_output_0',
+        'Relu:add1_output_0>relu_output_0',
+        'Mul:relu_output_0+a>y',
+      ]);
+    });
   });
 });

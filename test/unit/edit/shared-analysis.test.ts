@@ -20,8 +20,10 @@ import { liveSessions } from '../../../electron/core/backends/onnxruntime/sessio
 import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { intAttr } from '../../../electron/core/onnx/graph-edit';
-import type { ModelProto } from '../../../electron/core/onnx/model';
+import type { ModelProto, NodeProto } from '../../../electron/core/onnx/model';
+import { buildIR } from '../../../electron/core/onnx/ir';
 import { openModelFile } from '../../../electron/core/onnx/open';
+import { inferShapes } from '../../../electron/core/onnx/shapes';
 import { writeModelFile } from '../../../electron/core/onnx/write';
 import { checkModel } from '../../../electron/core/trt/check';
 import { checkPayload } from '../../../electron/core/trt/check-payload';
@@ -31,6 +33,7 @@ import { tempDir } from './helpers';
 import { built, zoo, ZOO } from './load';
 
 const INT64: Edit = { kind: 'int64ToInt32' };
+const ZOO_NAMES = ['bert-tiny', 'vit-tiny', 'ssdlite-tiny', 'unet-tiny', 'kws-lstm-gru', 'mobilenetv3-fp16'];
 
 /** Models and the edits before INT64 → INT32: dynamic-axes transformers (which it changes) and the rest of the zoo. */
 const CASES: { name: string; model: () => ModelProto; before: Edit[] }[] = [
@@ -103,6 +106,43 @@ describe('the check after an edit, in memory', () => {
   }
 });
 
+describe('the check after an edit, on the types the edits handed on', () => {
+  const dir = tempDir('kiln-shared-types-');
+  for (const c of CASES) {
+    it(`is the check of the written file, with no inference of the result: ${c.name}`, async () => {
+      const edits = [...c.before, INT64];
+      const r = applyEdits(c.model(), edits, 'm.onnx');
+      // Fold and INT64 → INT32 hand on every tensor's type (a model with bodies is inferred as before).
+      expect(r.known.typeOf).toBeDefined();
+      const out = path.join(dir, `${c.name.replace(/\W+/g, '-')}.onnx`);
+      const written = writeModelFile(r.model, out, {});
+      const a = await analyzeModel(out, 'm.edited.onnx');
+      const parent = await openModelFile(out);
+      for (const trt of [10, 11] as const) {
+        const fromFile = checkPayload(checkModel(a, trt), a.ir, predictFusions(a.ir, a.shapes));
+        expect(checkResult(r.model, parent, 'm.edited.onnx', written.bytes, trt, r.known)).toEqual(fromFile);
+      }
+    });
+  }
+
+  it('are the types inference gives the result, tensor by tensor (dtype and dims)', async () => {
+    for (const c of CASES) {
+      const r = applyEdits(c.model(), [...c.before, INT64], 'm.onnx');
+      const out = path.join(dir, `types-${c.name.replace(/\W+/g, '-')}.onnx`);
+      writeModelFile(r.model, out, {});
+      const a = await analyzeModel(out, 'm.edited.onnx');
+      let compared = 0;
+      for (let t = 0; t < a.ir.tensorCount; t++) {
+        if (a.ir.tensorGraph[t] !== 0 || a.ir.tensorInitializer[t]! >= 0) continue;
+        const name = a.ir.tensorName[t]!;
+        expect([name, r.known.typeOf?.(name)]).toEqual([name, a.shapes.types[t]]);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('the difference to the parent', () => {
   it('sees a replaced attribute by its value, a shared one by identity, and renamed inputs', () => {
     const parent = zoo('vit-tiny');
@@ -124,6 +164,73 @@ describe('the difference to the parent', () => {
     expect(c.added).toEqual([]);
     expect(c.removed).toEqual([]);
     expect(nodeChanges(parent, copyModel(parent))).toEqual({ added: [], removed: [], changed: [] });
+  });
+});
+
+describe('inference without costs (what the edits and the check read)', () => {
+  it.each([...ZOO_NAMES, 'transformer'])('gives every type and constant full inference gives: %s', (name) => {
+    const m = name === 'transformer' ? built(transformer(3)) : zoo(name);
+    const ir = buildIR(m);
+    const full = inferShapes(m, ir, { path: '' });
+    const lean = inferShapes(m, ir, { path: '' }, { costs: false });
+    expect(lean.types).toEqual(full.types);
+    expect([...lean.consts.entries()]).toEqual([...full.consts.entries()]);
+    expect(lean.unknownOps).toEqual(full.unknownOps);
+    // The costs were left out: full inference counts some.
+    expect(full.nodeFlops.some((x) => x > 0)).toBe(true);
+    expect(lean.nodeFlops.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('the difference to the parent, walking shared nodes in order', () => {
+  /** What it must equal: every node matched by name (the parent's last node of a name wins). */
+  function byNames(parent: ModelProto, child: ModelProto): { added: string[]; removed: string[]; changed: string[] } {
+    const key = (n: NodeProto) => n.name || (n.output[0] ? `(${n.output[0]})` : `(${n.opType})`);
+    const sig = (n: NodeProto) => JSON.stringify([n.domain, n.opType, n.input, n.output, encodeAttrs(n)]);
+    const before = new Map(parent.graph!.node.map((n) => [key(n), n]));
+    const seen = new Set<string>();
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const n of child.graph!.node) {
+      seen.add(key(n));
+      const was = before.get(key(n));
+      if (!was) added.push(key(n));
+      else if (sig(was) !== sig(n)) changed.push(key(n));
+    }
+    return { added, removed: [...before.keys()].filter((k) => !seen.has(k)), changed };
+  }
+  /** Attributes by value (typed arrays as bytes; decoder bookkeeping left out). */
+  const encodeAttrs = (n: NodeProto) =>
+    JSON.stringify(n.attribute, (k, v: unknown) =>
+      k === 'span' || k === 'dirty' || k === 'nameId'
+        ? undefined
+        : ArrayBuffer.isView(v)
+          ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+          : v,
+    );
+  const cases: [string, () => ModelProto, Edit[]][] = [
+    ...CASES.map((c): [string, () => ModelProto, Edit[]] => [c.name, c.model, [...c.before, INT64]]),
+    ['mobilenetv3-fp16, upcast', () => zoo('mobilenetv3-fp16'), [{ kind: 'upcast' }, { kind: 'fold' }]],
+    ['vit-tiny, opset 17', () => zoo('vit-tiny'), [{ kind: 'opset', version: 17 }]],
+  ];
+  it.each(cases)('is what matching every node by name gives: %s', (_name, make, edits) => {
+    const parent = make();
+    const child = applyEdits(parent, edits, 'm.onnx').model;
+    const c = nodeChanges(parent, child);
+    expect(c).toEqual(byNames(parent, child));
+  });
+
+  it('finds a node moved far from its place, and a node removed behind it', () => {
+    const parent = built(transformer(3));
+    const child = copyModel(parent);
+    const nodes = child.graph!.node;
+    const [moved] = nodes.splice(2, 1);
+    nodes.push({ ...moved!, input: ['elsewhere'] });
+    nodes.splice(100, 1);
+    const c = nodeChanges(parent, child);
+    expect(c).toEqual(byNames(parent, child));
+    expect(c.changed).toEqual([moved!.name]);
+    expect(c.removed).toHaveLength(1);
   });
 });
 

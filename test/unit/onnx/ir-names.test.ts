@@ -10,6 +10,9 @@ import { decodeModel } from '../../../electron/core/onnx/decode';
 import { buildIR, type ModelIR } from '../../../electron/core/onnx/ir';
 import type { ModelProto } from '../../../electron/core/onnx/model';
 import { encodeModel } from '../../../electron/core/onnx/encode';
+import { fold } from '../../../electron/core/edit/fold';
+import { detachWeights } from '../../../electron/core/edit/model-copy';
+import { setShapes } from '../../../electron/core/edit/shapes';
 import { transformer } from '../../builders/transformer';
 import { REAL_MODELS } from './real-models';
 
@@ -63,5 +66,18 @@ describe('IR by string ids', () => {
     const ir = buildIR(m);
     expect(flat(ir)).toEqual(flat(byNames(m)));
     expect(ir.tensorProducer[ir.tensorName.indexOf('inserted_out')]).toBe(1);
+  });
+
+  it('a model edited after decoding (folded: new initializers, rewired readers, nodes gone) is the IR by names', () => {
+    const detached = (bytes: Uint8Array) => detachWeights(decodeModel(bytes), { path: '/nonexistent', bytes });
+    const m = detached(encodeModel(transformer(3)));
+    const shaped = setShapes(m, { kind: 'shapes', shapes: { input: [1, 8, 16] } }).model;
+    const folded = fold(shaped, { kind: 'fold' }).model;
+    expect(folded.names).toBe(m.names);
+    expect(flat(buildIR(folded))).toEqual(flat(byNames(folded)));
+    for (const real of REAL_MODELS.slice(0, 4)) {
+      const r = fold(detached(fs.readFileSync(real.path)), { kind: 'fold' }).model;
+      expect(flat(buildIR(r)), real.file).toEqual(flat(byNames(r)));
+    }
   });
 });
