@@ -8,14 +8,14 @@
  * graph only (ids are the IR's main-graph node ids less its start, as the graph payload numbers
  * them); every step is linear in the graph: two 125k-node models pair in about 0.2 s of CPU (bench:diff).
  */
-import type { IRGraph, ModelIR } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
+import type { DiffIR } from './diff-model';
 import { attributeSignature, declaredShapeText } from './node-text';
 
 /** One model's main graph, as the pairing reads it. */
 export interface DiffSide {
-  ir: ModelIR;
-  g: IRGraph;
+  ir: DiffIR;
+  g: DiffIR['graphs'][number];
   /** Node count of the main graph. */
   n: number;
   /** Per node (local id): its position in topological order over n, in [0, 1). */
@@ -24,8 +24,8 @@ export interface DiffSide {
   initializers: Map<string, number>;
 }
 
-export function diffSide(ir: ModelIR): DiffSide {
-  const g = ir.graphs[0] as IRGraph;
+export function diffSide(ir: DiffIR): DiffSide {
+  const g = ir.graphs[0]!;
   const n = g.nodeEnd - g.nodeStart;
   const rank = new Float64Array(n);
   for (let k = 0; k < n; k++) rank[(ir.topo[g.nodeStart + k] as number) - g.nodeStart] = k / Math.max(1, n);
