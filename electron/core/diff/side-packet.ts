@@ -116,7 +116,12 @@ export function packSide(opened: OpenedModel, ir: ModelIR): { packet: SidePacket
     ops: ir.ops,
     nodeName: ir.nodeName,
     tensorName: ir.tensorName,
-    graphs: ir.graphs.map((g) => ({ nodeStart: g.nodeStart, nodeEnd: g.nodeEnd, inputs: g.inputs, outputs: g.outputs })),
+    graphs: ir.graphs.map((g) => ({
+      nodeStart: g.nodeStart,
+      nodeEnd: g.nodeEnd,
+      inputs: g.inputs,
+      outputs: g.outputs,
+    })),
     attributes: packAttributes(ir.nodes, ir.nodeCount),
     initializers: packTensors(ir.initializers),
     declared: ir.declared,
