@@ -13,6 +13,7 @@ import { buildIR } from '../onnx/ir';
 import { openModelBytes, readModelFile } from '../onnx/open';
 import type { DiffModel } from './diff-model';
 import { diffModels } from './model-diff';
+import { diffSide, uniqueNames } from './pairing';
 import { openSideInWorker, SideWorkerFailed, sideWorkerEntry } from './side-thread';
 
 export interface DiffFile {
@@ -41,6 +42,8 @@ async function openBoth(entry: string, a: DiffFile, b: DiffFile, ctx?: JobContex
   ctx?.signal.addEventListener('abort', stopOnCancel);
   try {
     const A = await openHere(a, startRead(a), ctx);
+    // While the worker is still at B (it starts later and posts more), index A's side for the pairing.
+    uniqueNames(diffSide(A.ir));
     let B: DiffModel;
     try {
       B = await side.model;
