@@ -66,10 +66,13 @@ export function unpackTensors(c: TensorColumns): TensorProto[] {
       out[k] = c.odd[c.offset[k]!]!;
       continue;
     }
+    const first = c.dimStart[k]!;
+    const dims = new Array<number>(c.dimStart[k + 1]! - first);
+    for (let i = 0; i < dims.length; i++) dims[i] = c.dims[first + i]!;
     out[k] = {
       name: c.name[k]!,
       dataType: c.dataType[k]!,
-      dims: Array.from(c.dims.subarray(c.dimStart[k], c.dimStart[k + 1])),
+      dims,
       data: kind === RAW ? { kind: 'raw', offset: c.offset[k]!, length: c.length[k]! } : { kind: 'none' },
       externalData: [],
       docString: '',
