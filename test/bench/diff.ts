@@ -8,7 +8,8 @@
  * baseline, in the same run and alternating with the diff: opening A alone (read, decode, IR), so
  * the diff reads as a ratio that a loaded machine moves less than it moves milliseconds; the load
  * average prints with the figures.
- * From disk, the diff opens B on a worker thread while A opens on the main thread (diff-files.ts);
+ * From disk, the diff opens B on a worker thread while A opens on the main thread (diff-files.ts;
+ * named here outright, as a diff run by the app skips the worker when no core is free for it);
  * the main thread's own CPU time prints too: on a machine whose cores are busy with other work,
  * wall time stops showing what the second core saves, and that figure still shows the work left
  * on the path the answer waits for.
@@ -20,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffFiles } from '../../electron/core/diff/diff-files';
+import { sideWorkerEntry } from '../../electron/core/diff/side-thread';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { modelStructureCached } from '../../electron/core/onnx/analyze';
 import { buildIR } from '../../electron/core/onnx/ir';
@@ -81,7 +83,8 @@ async function child(a: string, b: string, held: boolean, oneThread: boolean): P
     { path: a, displayName: 'a.onnx' },
     { path: b, displayName: 'b.onnx' },
     undefined,
-    oneThread ? { sideWorker: null } : {},
+    // The worker is named outright: by default a diff skips it while every core is busy (coreFree).
+    { sideWorker: oneThread ? null : sideWorkerEntry() },
   );
   const totalMs = performance.now() - t;
   process.stdout.write(
@@ -205,7 +208,7 @@ async function main(): Promise<void> {
     );
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
     console.log(
-      `  read + IR + diff, median of ${runs}: ${med.totalMs.toFixed(0)} ms (diff alone ${med.diffMs.toFixed(0)} ms)   goal ≤ ${GOAL_MS} ms  ${verdict(med.totalMs <= GOAL_MS)}`,
+      `  read + IR + diff (B on the worker), median of ${runs}: ${med.totalMs.toFixed(0)} ms (diff alone ${med.diffMs.toFixed(0)} ms)   goal ≤ ${GOAL_MS} ms  ${verdict(med.totalMs <= GOAL_MS)}`,
     );
     console.log(
       `  baseline, opening a.onnx alone (read + decode + IR), median of ${runs}: ${open.totalMs.toFixed(0)} ms; the diff from disk is ${(med.totalMs / open.totalMs).toFixed(2)}× that, the diff alone ${(med.diffMs / open.totalMs).toFixed(2)}×`,

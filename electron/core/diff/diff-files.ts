@@ -3,8 +3,9 @@
  * side) is taken as it is, neither read again nor forgotten; a side not held is read here and let
  * go afterwards, so the open model stays remembered. When neither is held, B opens on a worker
  * thread while A opens on this one (side-thread.ts): decoding the two files is most of a diff's
- * time, and two cores do it in about the time of one. From sources (the unit tests), and if the
- * worker cannot run, both open here, one after the other, with both files' reads started at once.
+ * time, and two cores do it in about the time of one. From sources (the unit tests), when no core
+ * is free for the worker, and if the worker cannot run, both open here, one after the other, with
+ * both files' reads started at once.
  */
 import type { ModelDiff } from '../../shared/api/diff';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
@@ -14,7 +15,7 @@ import { openModelBytes, readModelFile } from '../onnx/open';
 import type { DiffModel } from './diff-model';
 import { diffModels } from './model-diff';
 import { diffSide, uniqueNames } from './pairing';
-import { openSideInWorker, SideWorkerFailed, sideWorkerEntry } from './side-thread';
+import { coreFree, openSideInWorker, SideWorkerFailed, sideWorkerEntry } from './side-thread';
 
 export interface DiffFile {
   path: string;
@@ -60,7 +61,10 @@ async function openBoth(entry: string, a: DiffFile, b: DiffFile, ctx?: JobContex
 }
 
 export interface DiffFilesOptions {
-  /** The worker script that opens B (side-worker.js); null: both open on this thread. Default: the one beside this module. */
+  /**
+   * The worker script that opens B (side-worker.js); null: both open on this thread. Default: the
+   * one beside this module when a core is free for it (side-thread.ts coreFree), else null.
+   */
   sideWorker?: string | null;
 }
 
@@ -72,7 +76,8 @@ export async function diffFiles(
 ): Promise<ModelDiff> {
   ctx?.progress({ fraction: null, stage: `Reading ${a.displayName} and ${b.displayName}` });
   const [heldA, heldB] = await Promise.all([rememberedStructure(a.path), rememberedStructure(b.path)]);
-  const entry = heldA || heldB ? null : options.sideWorker === undefined ? sideWorkerEntry() : options.sideWorker;
+  const chosen = options.sideWorker === undefined ? (coreFree() ? sideWorkerEntry() : null) : options.sideWorker;
+  const entry = heldA || heldB ? null : chosen;
   let A: DiffModel;
   let B: DiffModel;
   if (entry) [A, B] = await openBoth(entry, a, b, ctx);

@@ -6,6 +6,7 @@
  * opened: the caller then opens that side itself.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { KilnError, type KilnErrorShape } from '../../shared/api/errors';
@@ -31,6 +32,17 @@ export class SideWorkerFailed extends Error {
 export function sideWorkerEntry(): string | null {
   const js = path.join(__dirname, 'side-worker.js');
   return __filename.endsWith('.js') && fs.existsSync(js) ? js : null;
+}
+
+/**
+ * Whether a core is free for the worker: it costs about 0.6 s of CPU on two 125k-node models
+ * (starting, packing and unpacking B, a second heap's collections), which the second core repays
+ * only when it is not busy with other work. With every core taken (a load average at or past the
+ * core count, bench:diff on the shared 2-core machine), both sides open on the calling thread.
+ * Windows reports no load average (zeros): the worker is used.
+ */
+export function coreFree(): boolean {
+  return os.loadavg()[0]! + 1 <= os.availableParallelism();
 }
 
 export interface SideInWorker {
