@@ -10,7 +10,10 @@ import type { IRGraph, ModelIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto } from '../onnx/model';
 import type { OpenedModel } from '../onnx/open';
 
-/** The IR as the pairing and the diff read it. */
+/**
+ * The IR as the pairing and the diff read it. The diff names a tensor that a main-graph node makes
+ * by that node, never by the tensor's own name: a side from a worker leaves those names empty.
+ */
 export type DiffIR = Pick<
   ModelIR,
   | 'nodeCount'
