@@ -4,7 +4,8 @@
  * Only fields that differ are returned.
  */
 import type { FieldChange, IoChange } from '../../shared/api/diff';
-import type { GraphProto, ModelProto, ValueInfoProto } from '../onnx/model';
+import type { ValueInfoProto } from '../onnx/model';
+import type { DiffHeader } from './diff-model';
 import { valueInfo } from '../onnx/summary';
 
 const MAX_VALUE = 300;
@@ -15,10 +16,10 @@ function field(out: FieldChange[], name: string, a: string | null, b: string | n
 }
 
 /** Model-level fields whose values differ (opsets per domain, metadata per key). */
-export function headerChanges(a: ModelProto, b: ModelProto): FieldChange[] {
+export function headerChanges(a: DiffHeader, b: DiffHeader): FieldChange[] {
   const out: FieldChange[] = [];
   field(out, 'IR version', String(a.irVersion), String(b.irVersion));
-  const opsets = (m: ModelProto) => new Map(m.opsetImport.map((o) => [o.domain || 'ai.onnx', String(o.version)]));
+  const opsets = (m: DiffHeader) => new Map(m.opsetImport.map((o) => [o.domain || 'ai.onnx', String(o.version)]));
   const oa = opsets(a);
   const ob = opsets(b);
   for (const d of new Set([...oa.keys(), ...ob.keys()])) field(out, `opset ${d}`, oa.get(d) ?? null, ob.get(d) ?? null);
@@ -32,7 +33,7 @@ export function headerChanges(a: ModelProto, b: ModelProto): FieldChange[] {
   field(out, 'model version', String(a.modelVersion), String(b.modelVersion));
   field(out, 'doc string', a.docString, b.docString);
   field(out, 'graph name', a.graph?.name ?? '', b.graph?.name ?? '');
-  const meta = (m: ModelProto) => new Map(m.metadataProps.map((p) => [p.key, p.value]));
+  const meta = (m: DiffHeader) => new Map(m.metadataProps.map((p) => [p.key, p.value]));
   const ma = meta(a);
   const mb = meta(b);
   for (const k of new Set([...ma.keys(), ...mb.keys()]))
@@ -41,7 +42,7 @@ export function headerChanges(a: ModelProto, b: ModelProto): FieldChange[] {
 }
 
 /** Graph inputs (initializers listed as inputs left out, as old exporters wrote them) or outputs. */
-function io(g: GraphProto | undefined, which: 'input' | 'output'): ValueInfoProto[] {
+function io(g: DiffHeader['graph'], which: 'input' | 'output'): ValueInfoProto[] {
   if (!g) return [];
   if (which === 'output') return g.output;
   // The few input names looked up among the many initializers, not a set made of all of them.
@@ -54,7 +55,7 @@ function io(g: GraphProto | undefined, which: 'input' | 'output'): ValueInfoProt
 const typeText = (v: ReturnType<typeof valueInfo>) => `${v.dtype}[${(v.dims ?? ['?']).map((d) => d ?? '?').join(',')}]`;
 
 /** Inputs or outputs added, removed, or whose type or shape changed, by name. */
-export function ioChanges(a: ModelProto, b: ModelProto, which: 'input' | 'output'): IoChange[] {
+export function ioChanges(a: DiffHeader, b: DiffHeader, which: 'input' | 'output'): IoChange[] {
   const out: IoChange[] = [];
   const va = io(a.graph, which).map(valueInfo);
   const vb = io(b.graph, which).map(valueInfo);

@@ -10,19 +10,16 @@
 import type { ChangedNode, InitializerChange, ModelDiff, NodeFieldChange, NodeRef } from '../../shared/api/diff';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { dtypeName } from '../onnx/dtypes';
-import { TENSOR_INITIALIZER, TENSOR_INPUT, type ModelIR } from '../onnx/ir';
+import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
 import type { AttributeProto } from '../onnx/model';
-import type { OpenedModel } from '../onnx/open';
 import type { TensorSource } from '../onnx/values';
+import type { DiffIR, DiffModel } from './diff-model';
 import { headerChanges, ioChanges } from './header';
 import { attributeText, sameAttribute } from './node-text';
 import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
 import { tensorDelta } from './tensor-diff';
 
-export interface DiffModel {
-  opened: OpenedModel;
-  ir: ModelIR;
-}
+export type { DiffModel } from './diff-model';
 
 /** Below both shares the two models are called unrelated (their nodes are not listed one by one). */
 export const UNRELATED_BELOW = { nameShare: 0.2, unchangedShare: 0.4 };
@@ -39,7 +36,7 @@ interface Ctx {
   tensorAtoB: Int32Array;
 }
 
-const srcOf = (o: OpenedModel): TensorSource => ({ path: o.path, bytes: o.bytes });
+const srcOf = (o: DiffModel['opened']): TensorSource => ({ path: o.path, bytes: o.bytes });
 const isInit = (s: DiffSide, t: number) => ((s.ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) !== 0;
 
 function ref(s: DiffSide, local: number): NodeRef {
@@ -49,7 +46,7 @@ function ref(s: DiffSide, local: number): NodeRef {
 
 const refName = (r: NodeRef) => r.name || `${r.op} #${r.node}`;
 
-function outputIndex(ir: ModelIR, node: number, t: number): number {
+function outputIndex(ir: DiffIR, node: number, t: number): number {
   for (let k = ir.nodeOutputStart[node] as number; k < (ir.nodeOutputStart[node + 1] as number); k++)
     if (ir.nodeOutputs[k] === t) return k - (ir.nodeOutputStart[node] as number);
   return -1;
@@ -340,7 +337,7 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
       verdict += ' Every node has a new name: the two pair up by structure.';
   }
   const notes: string[] = [];
-  const bodies = (ir: ModelIR) => ir.graphs.length - 1;
+  const bodies = (ir: DiffIR) => ir.graphs.length - 1;
   if (bodies(A.ir) + bodies(B.ir) > 0)
     notes.push(
       'If/Loop/Scan bodies and local functions are compared as part of the node that holds them (an attribute).',

@@ -5,7 +5,7 @@
  * pairing and the diff so both speak of attributes the same way.
  */
 import { createHash } from 'node:crypto';
-import type { ModelIR } from '../onnx/ir';
+import type { DiffIR } from './diff-model';
 import { ATTR, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from '../onnx/model';
 import { dtypeName } from '../onnx/dtypes';
 import { valueInfo } from '../onnx/summary';
@@ -149,7 +149,7 @@ export function sameAttribute(a: AttributeProto, srcA: TensorSource, b: Attribut
   return attributeKey(a, srcA) === attributeKey(b, srcB);
 }
 
-function nodeAttributesKey(n: NodeProto, src: TensorSource | null): string {
+function nodeAttributesKey(n: Pick<NodeProto, 'attribute'>, src: TensorSource | null): string {
   return n.attribute
     .map((a) => `${a.name}=${attributeKey(a, src)}`)
     .sort()
@@ -157,12 +157,12 @@ function nodeAttributesKey(n: NodeProto, src: TensorSource | null): string {
 }
 
 /** A node's attributes as one string, tensors by type only (cheap: the pairing buckets leftovers by it). */
-export function attributeSignature(n: NodeProto): string {
+export function attributeSignature(n: Pick<NodeProto, 'attribute'>): string {
   return nodeAttributesKey(n, null);
 }
 
 /** The declared types of a node's outputs (`float32[batch, 16]`, `?` where none), for the pairing. */
-export function declaredShapeText(ir: ModelIR, id: number): string {
+export function declaredShapeText(ir: DiffIR, id: number): string {
   const out: string[] = [];
   for (let k = ir.nodeOutputStart[id] as number; k < (ir.nodeOutputStart[id + 1] as number); k++) {
     const t = ir.nodeOutputs[k] as number;

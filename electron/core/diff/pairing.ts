@@ -8,24 +8,36 @@
  * graph only (ids are the IR's main-graph node ids less its start, as the graph payload numbers
  * them); every step is linear in the graph: two 125k-node models pair in about 0.2 s of CPU (bench:diff).
  */
-import type { IRGraph, ModelIR } from '../onnx/ir';
 import { TENSOR_INITIALIZER, TENSOR_INPUT } from '../onnx/ir';
+import type { DiffIR } from './diff-model';
+import { NAME_ABSENT, NAME_TWICE, NameIndex } from './name-index';
 import { attributeSignature, declaredShapeText } from './node-text';
 
 /** One model's main graph, as the pairing reads it. */
 export interface DiffSide {
-  ir: ModelIR;
-  g: IRGraph;
+  ir: DiffIR;
+  g: DiffIR['graphs'][number];
   /** Node count of the main graph. */
   n: number;
   /** Per node (local id): its position in topological order over n, in [0, 1). */
   rank: Float64Array;
   /** Main-graph initializers by name (name -> tensor id), made once: the pairing and the diff both read it. */
   initializers: Map<string, number>;
+  /** Main-graph node names (uniqueNames), indexed when first asked for. */
+  names: NameIndex | null;
 }
 
-export function diffSide(ir: ModelIR): DiffSide {
-  const g = ir.graphs[0] as IRGraph;
+/** Sides made so far, by IR: a model the app holds open is indexed once for every diff against it. */
+const sides = new WeakMap<DiffIR, DiffSide>();
+
+/**
+ * The side of `ir`, made once per IR. Calling it (and uniqueNames) for A while B is still being
+ * opened elsewhere takes that work off the diff's own time.
+ */
+export function diffSide(ir: DiffIR): DiffSide {
+  const known = sides.get(ir);
+  if (known) return known;
+  const g = ir.graphs[0]!;
   const n = g.nodeEnd - g.nodeStart;
   const rank = new Float64Array(n);
   for (let k = 0; k < n; k++) rank[(ir.topo[g.nodeStart + k] as number) - g.nodeStart] = k / Math.max(1, n);
@@ -34,7 +46,9 @@ export function diffSide(ir: ModelIR): DiffSide {
     if (ir.tensorGraph[t] === 0 && ((ir.tensorFlags[t] as number) & TENSOR_INITIALIZER) !== 0)
       initializers.set(ir.tensorName[t] as string, t);
   }
-  return { ir, g, n, rank, initializers };
+  const side: DiffSide = { ir, g, n, rank, initializers, names: null };
+  sides.set(ir, side);
+  return side;
 }
 
 export interface Pairing {
@@ -49,15 +63,9 @@ export interface Pairing {
 
 const isInGraph = (s: DiffSide, id: number) => id >= s.g.nodeStart && id < s.g.nodeEnd;
 
-/** Main-graph node names: name -> local id, -1 for a name used more than once. */
-function uniqueNames(s: DiffSide): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (let k = 0; k < s.n; k++) {
-    const name = s.ir.nodeName[s.g.nodeStart + k] as string;
-    if (!name) continue;
-    seen.set(name, seen.has(name) ? -1 : k);
-  }
-  return seen;
+/** Main-graph node names, indexed (local ids; a name used more than once is found as NAME_TWICE). */
+export function uniqueNames(s: DiffSide): NameIndex {
+  return (s.names ??= new NameIndex(s.ir.nodeName, s.g.nodeStart, s.n));
 }
 
 /** Main-graph initializers by name: name -> tensor id. */
@@ -98,34 +106,25 @@ export function pairNodes(a: DiffSide, b: DiffSide): Pairing {
   const opAinB = Int32Array.from(a.ir.ops, (op) => opIdsB.get(op) ?? -1);
   const sameOp = (x: number, y: number) => opAinB[opA(x)] === opB(y);
 
-  // 1. Names: one map (B's), A's duplicates found as a second claim on the same B node.
-  const namesB = uniqueNames(b);
-  const claimed = new Uint8Array(b.n);
-  const dupA = new Set<string>();
-  let shared = 0;
+  // 1. Names: B's looked up in A's map (made before B was at hand); pairs made in A's order.
+  const namesA = uniqueNames(a);
+  /** Per A node: the B node with its name, -1 none, -2 more than one. */
+  const named = new Int32Array(a.n).fill(-1);
+  /** Names A uses more than once that B uses too: shared, never paired by name. */
+  let twiceInA: Set<string> | null = null;
+  for (let y = 0; y < b.n; y++) {
+    const name = b.ir.nodeName[b.g.nodeStart + y] as string;
+    const x = namesA.find(name);
+    if (x === NAME_ABSENT) continue;
+    if (x === NAME_TWICE) (twiceInA ??= new Set()).add(name);
+    else named[x] = named[x] === -1 ? y : -2;
+  }
+  let shared = twiceInA?.size ?? 0;
   for (let x = 0; x < a.n; x++) {
-    const name = a.ir.nodeName[a.g.nodeStart + x] as string;
-    if (!name) continue;
-    const y = namesB.get(name);
-    if (y === undefined) continue;
-    if (y < 0) {
-      if (!dupA.has(name)) shared++;
-      dupA.add(name);
-      continue;
-    }
-    if (claimed[y]) {
-      // A names two nodes so: neither pairs by name.
-      const first = bToA[y] as number;
-      if (first >= 0) {
-        aToB[first] = -1;
-        bToA[y] = -1;
-        byName--;
-      }
-      continue;
-    }
-    claimed[y] = 1;
+    const y = named[x] as number;
+    if (y === -1) continue;
     shared++;
-    pair(x, y, true);
+    if (y >= 0) pair(x, y, true);
   }
   const nameShare = shared / Math.max(1, a.n, b.n);
 
