@@ -140,7 +140,8 @@ function tensorTypes(
   for (let id = g.nodeStart; id < g.nodeEnd; id++) {
     const node = ir.nodes[id]!;
     if (node.opType !== 'Constant') continue;
-    const out = ir.nodeOutputs[ir.nodeOutputStart[id]!] ?? -1;
+    // its first output, if it has one (not the next node's)
+    const out = ir.nodeOutputStart[id]! < ir.nodeOutputStart[id + 1]! ? ir.nodeOutputs[ir.nodeOutputStart[id]!]! : -1;
     const p = out >= 0 ? payloadOf[out]! : -1;
     if (p < 0 || types[p]) continue;
     const value = node.attribute.find((a) => a.name === 'value')?.t;
