@@ -17,7 +17,7 @@ import { readDims } from './fields';
 import { opKey } from './ir';
 import { type DecodeLimits, MAX_GRAPH_DEPTH, ModelLimitError } from './limits';
 import type { ValueInfoProto } from './model';
-import { WIRE_LEN, WIRE_VARINT, WireError, type WireReader, WireReader as Reader } from './wire';
+import { decodeString, WIRE_LEN, WIRE_VARINT, WireError, type WireReader, WireReader as Reader } from './wire';
 
 /** What a scanned tensor (an initializer, a Constant's value) says about its type. */
 export interface ScannedTensor {
@@ -95,6 +95,8 @@ class Scanner {
   private readonly nodeOp = new IntList();
   private readonly opIds = new Map<string, number>();
   private readonly scan: GraphScan;
+  /** One reader for every node (a node's fields are read before the next node starts). */
+  private readonly nodeReader: WireReader;
   /** Id the IR gives the next body of the main graph (0 is the main graph). */
   private nextGraph = 1;
 
@@ -103,6 +105,7 @@ class Scanner {
     limits: Partial<DecodeLimits>,
   ) {
     this.d = new Decoder(buf, false, limits);
+    this.nodeReader = new Reader(buf, 0, 0);
     this.scan = {
       names: this.d.strings.values,
       nodeCount: 0,
@@ -209,7 +212,9 @@ class Scanner {
     const budget = this.d.budget;
     budget.message();
     const index = this.scan.nodeName.length;
-    const r = new Reader(this.buf, s, e);
+    const r = this.nodeReader;
+    r.pos = s;
+    r.end = e;
     let name = '';
     let opType = '';
     let domain = '';
@@ -236,16 +241,21 @@ class Scanner {
           budget.repeated(1);
           this.outputs.push(this.nameId(r));
           break;
-        case 3:
-          name = this.str(r);
+        case 3: {
+          // names are mostly unique: decoded, not interned
+          const ss = r.span();
+          name = decodeString(this.buf, ss, r.spanEnd);
           break;
+        }
         case 4:
           opType = this.str(r);
           break;
         case 5: {
           const ss = r.span();
-          const value = this.attribute(ss, r.spanEnd, index, valueAt === -2);
-          if (value) [valueAt, valueEnd] = value;
+          if (this.attribute(ss, r.spanEnd, index) && valueAt === -2) {
+            valueAt = this.partT;
+            valueEnd = this.partTEnd;
+          }
           break;
         }
         case 7:
@@ -270,29 +280,40 @@ class Scanner {
   }
 
   /**
-   * One attribute of main-graph node `node`: its bodies are numbered (and listed), and when `first`
-   * asks and it is named "value", its tensor's span is returned ([-1, -1]: it has none).
+   * One attribute of main-graph node `node`: its bodies are numbered (and listed). True when it is
+   * named "value" (its tensor's span is then in partT/partTEnd, -1 when it has none).
    */
-  private attribute(s: number, e: number, node: number, first: boolean): [number, number] | null {
+  private attribute(s: number, e: number, node: number): boolean {
     this.d.budget.message();
-    const { name, t, bodies } = this.attributeParts(s, e);
-    if (bodies.length > 0) {
+    const name = this.attributeParts(s, e);
+    if (this.partBodies.length > 0) {
+      const bodies = this.partBodies;
+      this.partBodies = [];
       const graph = this.nextGraph;
-      for (const [bs, be] of bodies) this.nextGraph += 1 + this.countBodies(bs, be, 1);
+      for (let b = 0; b < bodies.length; b += 2) this.nextGraph += 1 + this.countBodies(bodies[b]!, bodies[b + 1]!, 1);
       const last = this.scan.subgraphs[this.scan.subgraphs.length - 1];
       if (!last || last.node !== node || last.attribute !== name)
         this.scan.subgraphs.push({ node, attribute: name, graph });
     }
-    return first && name === 'value' ? t : null;
+    return name === 'value';
   }
 
-  /** An attribute's name, its (last) tensor's span, and its bodies in the IR's order (g, then graphs). */
-  private attributeParts(s: number, e: number): { name: string; t: [number, number]; bodies: [number, number][] } {
+  /** Where attributeParts leaves an attribute's (last) tensor and its bodies (start, end pairs). */
+  private partT = -1;
+  private partTEnd = -1;
+  private partBodies: number[] = [];
+
+  /**
+   * An attribute's name; its (last) tensor's span and its bodies in the IR's order (the last g,
+   * then graphs) are left in the part* fields. Allocates nothing for an attribute without bodies.
+   */
+  private attributeParts(s: number, e: number): string {
     const r = new Reader(this.buf, s, e);
     let name = '';
-    const t: [number, number] = [-1, -1];
-    let g: [number, number] | null = null;
-    const graphs: [number, number][] = [];
+    this.partT = this.partTEnd = -1;
+    let g = -1;
+    let gEnd = -1;
+    const bodies = this.partBodies;
     while (!r.done) {
       const at = r.pos;
       const tag = r.uint32();
@@ -308,11 +329,16 @@ class Scanner {
         throw new WireError(r.pos, `field ${field} of an attribute has wire type ${wire}, expected 2`);
       const ss = r.span();
       if (field === 1) name = this.d.strings.get(ss, r.spanEnd);
-      else if (field === 5) [t[0], t[1]] = [ss, r.spanEnd];
-      else if (field === 6) g = [ss, r.spanEnd];
-      else graphs.push([ss, r.spanEnd]);
+      else if (field === 5) {
+        this.partT = ss;
+        this.partTEnd = r.spanEnd;
+      } else if (field === 6) {
+        g = ss;
+        gEnd = r.spanEnd;
+      } else bodies.push(ss, r.spanEnd);
     }
-    return { name, t, bodies: g ? [g, ...graphs] : graphs };
+    if (g >= 0) bodies.unshift(g, gEnd);
+    return name;
   }
 
   /** How many graphs the IR makes inside the body at [s, e), which sits `depth` levels down. */
@@ -338,8 +364,10 @@ class Scanner {
           continue;
         }
         const as = node.span();
-        for (const [bs, be] of this.attributeParts(as, node.spanEnd).bodies)
-          count += 1 + this.countBodies(bs, be, depth + 1);
+        this.attributeParts(as, node.spanEnd);
+        const bodies = this.partBodies;
+        this.partBodies = [];
+        for (let b = 0; b < bodies.length; b += 2) count += 1 + this.countBodies(bodies[b]!, bodies[b + 1]!, depth + 1);
       }
     }
     return count;
