@@ -135,14 +135,18 @@ export function stages({ marks, host }) {
   const analyze = at('analyze');
   const structure = at('structure') ?? analyze;
   const analysis = at('analysis') ?? analyze;
+  // Since the main graph is read straight from the bytes, the full decode and IR come after it.
+  const fromBytes = at('graph-from-bytes');
   const payload = at('graph-payload');
   const encoded = at('graph-encoded');
   const span = (a, b) => (a !== undefined && b !== undefined ? b - a : undefined);
   const onPath = (event) => event !== undefined && sent !== undefined && event.at <= sent;
   const out = {
     upload: span(marks.chosen, marks.uploaded),
-    'host: read + decode': structure?.read,
-    'host: IR': structure?.ir,
+    'host: read (graph from the bytes)': fromBytes?.read,
+    'host: scan + payload build (graph from the bytes)': fromBytes?.ms,
+    [onPath(structure) ? 'host: read + decode' : 'host: read + decode (after the graph)']: structure?.read,
+    [onPath(structure) ? 'host: IR' : 'host: IR (after the graph)']: structure?.ir,
     [onPath(analysis) ? 'host: shapes + costs' : 'host: shapes + costs (overlapped)']: analysis?.shapes,
     [onPath(analysis) ? 'host: summary' : 'host: summary (overlapped)']: analysis?.summary,
     'host: payload build': payload?.ms,
@@ -154,7 +158,10 @@ export function stages({ marks, host }) {
     'first paint': span(marks['layout-done'], marks.ready),
   };
   const total = span(marks.chosen, marks.ready);
-  const counted = Object.entries(out).reduce((s, [k, v]) => s + (k.includes('overlapped') ? 0 : (v ?? 0)), 0);
+  const counted = Object.entries(out).reduce(
+    (s, [k, v]) => s + (k.includes('overlapped') || k.includes('after the graph') ? 0 : (v ?? 0)),
+    0,
+  );
   return { ...out, other: total !== undefined ? total - counted : undefined, total };
 }
 
