@@ -10,7 +10,7 @@ import * as fs from 'node:fs/promises';
 import type { GraphPayload } from '../../shared/api/contract';
 import { KilnError } from '../../shared/api/errors';
 import { trace } from '../../platform/trace';
-import { analyzeModelCached, modelStructureCached, rememberedStructure } from '../onnx/analyze';
+import { analyzeModelCached, forgetAllBut, modelStructureCached, rememberedStructure } from '../onnx/analyze';
 import type { ModelIR } from '../onnx/ir';
 import { readModelFile } from '../onnx/open';
 import { graphPayloadFromIR } from './from-ir';
@@ -60,6 +60,10 @@ async function mainGraphFromBytes(path: string, displayName: string | undefined)
   const same = (c: typeof fromBytesCache) =>
     c !== null && stat !== null && c.path === path && c.mtimeMs === stat.mtimeMs && c.size === stat.size;
   if (same(fromBytesCache)) return fromBytesCache!.payload;
+  // The last model's memory goes before this one is read, as when opening it in full.
+  fromBytesCache = null;
+  cache = null;
+  forgetAllBut(path);
   const readStart = performance.now();
   const { bytes } = await readModelFile(path, displayName);
   const start = performance.now();

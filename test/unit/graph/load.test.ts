@@ -42,6 +42,15 @@ describe('graphPayloadForFile', () => {
     expect(plain(await graphPayloadForFile(file, 't.onnx'))).toEqual(plain(payload));
   });
 
+  it("another file's graph lets the last model go (two large models are not held at once)", async () => {
+    const a = write('a.onnx', encodeModel(transformer(1)));
+    const b = write('b.onnx', encodeModel(transformer(2)));
+    await modelStructureCached(a, 'a.onnx');
+    expect(await rememberedStructure(a)).not.toBeNull();
+    await graphPayloadForFile(b, 'b.onnx');
+    expect(await rememberedStructure(a)).toBeNull();
+  });
+
   it('a changed file is read again', async () => {
     const file = write('changing.onnx', encodeModel(transformer(1)));
     const before = await graphPayloadForFile(file, 'changing.onnx');
