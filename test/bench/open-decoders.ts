@@ -9,16 +9,19 @@
  *   onnx-proto  protobufjs 6 generated code, ONNX 1.10 schema; drops unknown fields
  *   onnx-buf    protobuf-es 2, ONNX 1.20 schema; keeps unknown fields
  *   kiln        electron/core/onnx/decode.ts: hand-written, lazy weights (offsets), keeps unknown fields
+ *   kiln-scan   electron/core/graph/from-wire.ts: the main graph's view payload straight from the
+ *               bytes (onnx/graph-scan.ts), no model objects: what the graph view waits for
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { graphPayloadFromWire } from '../../electron/core/graph/from-wire';
 import { decodeModel } from '../../electron/core/onnx/decode';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { transformer } from '../builders/transformer';
 
-const DECODERS = ['onnx-proto', 'onnx-buf', 'kiln'] as const;
+const DECODERS = ['onnx-proto', 'onnx-buf', 'kiln', 'kiln-scan'] as const;
 type DecoderName = (typeof DECODERS)[number];
 
 async function decoder(name: DecoderName): Promise<(buf: Uint8Array) => unknown> {
@@ -31,6 +34,7 @@ async function decoder(name: DecoderName): Promise<(buf: Uint8Array) => unknown>
     const { ModelProtoSchema } = await import('onnx-buf');
     return (buf) => fromBinary(ModelProtoSchema, buf);
   }
+  if (name === 'kiln-scan') return (buf) => graphPayloadFromWire(buf);
   return (buf) => decodeModel(buf);
 }
 

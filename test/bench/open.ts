@@ -10,15 +10,24 @@
  *      Reference: onnx.load(load_external_data=False) and onnx.load (which reads the weights).
  *   3. The real models of the test set.
  *
+ * Also, on [1]: what the graph view waits for since it is read straight from the bytes (read +
+ * scan + payload, graph/from-wire.ts), next to what it waited for before (read + decode + checks
+ * + IR + payload from the IR), alternating in fresh processes, with wall and CPU time.
+ *
  * Every Kiln figure is measured in a fresh process (so peak RSS is the open's own, file bytes
  * included); the first open is reported, plus the median of three such processes.
- * Options: --layers N, --external-gib N, --runs N, --no-reference, --decoders (also run open-decoders).
+ * Options: --layers N, --external-gib N, --runs N, --no-reference, --decoders (also run open-decoders),
+ * --graph-only (only the graph view's rows of [1]).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { graphPayloadFromWire } from '../../electron/core/graph/from-wire';
+import { graphPayloadFromIR } from '../../electron/core/graph/from-ir';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { buildIR } from '../../electron/core/onnx/ir';
+import { openModelBytes } from '../../electron/core/onnx/open';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import { externalWeightsModel } from '../builders/external';
 import { transformer } from '../builders/transformer';
@@ -43,6 +52,49 @@ interface ReferenceFigures {
   inferMs: number | null;
   peakRssMB: number;
   error?: string;
+}
+
+/** What the graph view waits for: the main graph's payload read straight from the file. */
+interface GraphFigures {
+  ms: number;
+  /** CPU time of the process over the same span (user + system): steadier than wall time on a busy machine. */
+  cpuMs: number;
+  peakRssMB: number;
+  nodes: number;
+}
+
+/**
+ * Child side, in a fresh process: the graph view's payload from the file's bytes (graph/from-wire.ts),
+ * or (`structure`) what it used to wait for: read + decode + IR + the payload from the IR.
+ */
+function childGraph(file: string, how: 'bytes' | 'structure'): void {
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  const payload =
+    how === 'bytes'
+      ? graphPayloadFromWire(fs.readFileSync(file))
+      : graphPayloadFromIR(buildIR(openModelBytes(fs.readFileSync(file), file, path.basename(file)).model), 0);
+  const used = process.cpuUsage(cpu);
+  const out: GraphFigures = {
+    ms: performance.now() - t,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMB: peakRssMB(),
+    nodes: payload.nodeName.length,
+  };
+  process.stdout.write(JSON.stringify(out));
+}
+
+function graphFromBytes(file: string, runs: number, how: 'bytes' | 'structure'): GraphFigures[] {
+  const out: GraphFigures[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, [__filename, '--child-graph', file, how], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    if (r.status !== 0) throw new Error(`graph from the bytes failed on ${file}: ${r.stderr}`);
+    out.push(JSON.parse(r.stdout) as GraphFigures);
+  }
+  return out;
 }
 
 /** Child side: one open, figures as JSON on stdout. */
@@ -122,9 +174,44 @@ function row(label: string, value: string, reference: string, goal: string, ok: 
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 const mb = (x: number): string => `${x.toFixed(0)} MB`;
 
+/** [1]'s graph rows: the view's payload from the bytes against the way it came before. */
+function graphRows(big: string, runs: number): void {
+  // Alternating, so both see the same load.
+  const gv: GraphFigures[] = [];
+  const gs: GraphFigures[] = [];
+  for (let i = 0; i < runs; i++) {
+    gv.push(...graphFromBytes(big, 1, 'bytes'));
+    gs.push(...graphFromBytes(big, 1, 'structure'));
+  }
+  const m = (xs: GraphFigures[], key: 'ms' | 'cpuMs') => median(xs.map((x) => x[key]));
+  row(
+    `graph view payload from the bytes, median of ${runs}`,
+    ms(m(gv, 'ms')),
+    `via decode + IR: ${ms(m(gs, 'ms'))}, ${(m(gs, 'ms') / m(gv, 'ms')).toFixed(1)}x`,
+    '',
+    null,
+  );
+  row(
+    `  its CPU time, median of ${runs}`,
+    ms(m(gv, 'cpuMs')),
+    `via decode + IR: ${ms(m(gs, 'cpuMs'))}, ${(m(gs, 'cpuMs') / m(gv, 'cpuMs')).toFixed(1)}x`,
+    '',
+    null,
+  );
+  row(
+    `  its peak RSS (worst of ${runs})`,
+    mb(Math.max(...gv.map((x) => x.peakRssMB))),
+    `via decode + IR: ${mb(Math.max(...gs.map((x) => x.peakRssMB)))}`,
+    '',
+    null,
+  );
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1] as string);
+  if (args[0] === '--child-graph')
+    return childGraph(args[1] as string, args[2] === 'structure' ? 'structure' : 'bytes');
   const opt = (name: string, def: number): number => {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : def;
@@ -147,6 +234,10 @@ async function main(): Promise<void> {
     console.log(
       `\n[1] transformer: ${layers} layers, ${(bigBytes / 2 ** 20).toFixed(1)} MiB (generated in ${ms(genMs)})`,
     );
+    if (args.includes('--graph-only')) {
+      graphRows(big, runs);
+      return;
+    }
     const k = kiln(big, runs);
     const first = k[0] as KilnFigures;
     const ref = withReference ? reference(big, { external: true, infer: true }) : null;
@@ -168,6 +259,7 @@ async function main(): Promise<void> {
     row(`open total, median of ${runs} processes`, ms(med), '', '<= 1000 ms', med <= 1000);
     const rss = Math.max(...k.map((x) => x.peakRssMB));
     row(`peak RSS (worst of ${runs})`, mb(rss), ref ? mb(ref.peakRssMB) : 'n/a', '<= 400 MB', rss <= 400);
+    graphRows(big, runs);
 
     // 2. External weights.
     t = performance.now();

@@ -16,9 +16,10 @@ import { TENSOR_SPARSE, type IRGraph, type ModelIR } from '../onnx/ir';
 import type { GraphProto, ValueInfoProto } from '../onnx/model';
 import type { ShapeResult } from '../onnx/shapes';
 import { valueInfo } from '../onnx/summary';
-import { payloadNotes, scopeGroups, type PayloadTensorType } from './payload';
+import { payloadColumns } from './columns';
+import type { PayloadTensorType } from './payload';
 
-const declaredType = (v: ValueInfoProto): PayloadTensorType | null => {
+export const declaredType = (v: ValueInfoProto): PayloadTensorType | null => {
   const t = valueInfo(v);
   return t.dtype === 'unknown' ? null : { dtype: t.dtype, dims: t.dims };
 };
@@ -27,21 +28,6 @@ export function graphPayloadFromIR(ir: ModelIR, graphId: number, shapes?: ShapeR
   const g = ir.graphs[graphId] as IRGraph;
   const { tensorFlags, tensorInitializer, tensorGraph } = ir;
   const isInitializer = (t: number) => tensorInitializer[t]! >= 0 && ((tensorFlags[t] as number) & TENSOR_SPARSE) === 0;
-
-  // Payload tensor ids by first appearance; `irOf` maps them back.
-  const payloadOf = new Int32Array(ir.tensorCount).fill(-1);
-  const irOf = new Int32Array(ir.tensorCount);
-  const tensorKind = new Int32Array(ir.tensorCount);
-  let T = 0;
-  const tensorOf = (t: number): number => {
-    let p = payloadOf[t]!;
-    if (p < 0) {
-      p = T++;
-      payloadOf[t] = p;
-      irOf[p] = t;
-    }
-    return p;
-  };
 
   // Graph inputs (not initializers), then, in a body, what it reads from outside.
   const inputs: number[] = [];
@@ -54,16 +40,15 @@ export function graphPayloadFromIR(ir: ModelIR, graphId: number, shapes?: ShapeR
       if (tensorGraph[t] === graphId && isInitializer(t)) byIndex[tensorInitializer[t]!] = t;
     for (const t of byIndex) if (t >= 0 && ir.tensorName[t]) initializers.push(t);
   }
-  const inFrom = ir.nodeInputStart[g.nodeStart]!;
-  const inTo = ir.nodeInputStart[g.nodeEnd]!;
-  const outFrom = ir.nodeOutputStart[g.nodeStart]!;
-  const outTo = ir.nodeOutputStart[g.nodeEnd]!;
   if (graphId !== 0) {
     const defined = new Uint8Array(ir.tensorCount);
     for (const t of inputs) defined[t] = 1;
     for (const t of initializers) defined[t] = 1;
-    for (let k = outFrom; k < outTo; k++) if (ir.nodeOutputs[k]! >= 0) defined[ir.nodeOutputs[k]!] = 1;
-    for (let k = inFrom; k < inTo; k++) {
+    const outTo = ir.nodeOutputStart[g.nodeEnd]!;
+    for (let k = ir.nodeOutputStart[g.nodeStart]!; k < outTo; k++)
+      if (ir.nodeOutputs[k]! >= 0) defined[ir.nodeOutputs[k]!] = 1;
+    const inTo = ir.nodeInputStart[g.nodeEnd]!;
+    for (let k = ir.nodeInputStart[g.nodeStart]!; k < inTo; k++) {
       const t = ir.nodeInputs[k]!;
       if (t >= 0 && !defined[t]) {
         defined[t] = 1;
@@ -71,130 +56,32 @@ export function graphPayloadFromIR(ir: ModelIR, graphId: number, shapes?: ShapeR
       }
     }
   }
-  for (const t of inputs) tensorKind[tensorOf(t)] = 1;
-  for (const t of initializers) tensorKind[tensorOf(t)] = 2;
-
-  // Nodes: op ids in order of first use, names (a fallback for unnamed ones), scopes, outputs.
-  const N = g.nodeEnd - g.nodeStart;
-  const ops: string[] = [];
-  const opRemap = new Int32Array(ir.ops.length).fill(-1);
-  const nodeName = new Array<string>(N);
-  const nodeOp = new Int32Array(N);
-  const nodeGroup = new Int32Array(N);
-  const nodeOutputStart = new Int32Array(N + 1);
-  const nodeOutputs = new Int32Array(outTo - outFrom);
-  const producer = new Int32Array(ir.tensorCount).fill(-1);
-  const { groupName, groupParent, groupOf } = scopeGroups();
-  let lastScope = '';
-  let lastGroup = -1;
-  let duplicateProducers = 0;
-  let outs = 0;
-  for (let i = 0; i < N; i++) {
-    const id = g.nodeStart + i;
-    const irOp = ir.nodeOp[id]!;
-    let op = opRemap[irOp]!;
-    if (op < 0) {
-      op = ops.push(ir.ops[irOp] || '?') - 1;
-      opRemap[irOp] = op;
-    }
-    nodeOp[i] = op;
-    const name = ir.nodeName[id] || `${ir.nodes[id]!.opType || 'node'}_${i}`;
-    nodeName[i] = name;
-    // Consecutive nodes mostly share a scope: check the last one before cutting the name.
-    if (
-      lastScope !== '' &&
-      name.length > lastScope.length + 1 &&
-      name.charCodeAt(lastScope.length) === 47 && // '/'
-      name.indexOf('/', lastScope.length + 1) < 0 &&
-      name.startsWith(lastScope)
-    ) {
-      nodeGroup[i] = lastGroup;
-    } else {
-      const at = name.lastIndexOf('/');
-      lastScope = at > 0 ? name.slice(0, at) : '';
-      lastGroup = groupOf(lastScope);
-      nodeGroup[i] = lastGroup;
-    }
-    for (let k = ir.nodeOutputStart[id]!; k < ir.nodeOutputStart[id + 1]!; k++) {
-      const t = ir.nodeOutputs[k]!;
-      if (t < 0) continue;
-      const p = tensorOf(t);
-      nodeOutputs[outs++] = p;
-      if (producer[p]! >= 0 && producer[p] !== i) duplicateProducers++;
-      producer[p] = i;
-    }
-    nodeOutputStart[i + 1] = outs;
-  }
-
-  // Node inputs and the edges they make (one per producer and tensor, however often it is read).
-  const nodeInputStart = new Int32Array(N + 1);
-  const nodeInputs = new Int32Array(inTo - inFrom);
-  const edgeFrom = new Int32Array(inTo - inFrom);
-  const edgeTo = new Int32Array(inTo - inFrom);
-  const edgeTensor = new Int32Array(inTo - inFrom);
-  let E = 0;
-  let dangling = 0;
-  for (let i = 0; i < N; i++) {
-    const id = g.nodeStart + i;
-    const from = ir.nodeInputStart[id]!;
-    const to = ir.nodeInputStart[id + 1]!;
-    for (let k = from; k < to; k++) {
-      const t = ir.nodeInputs[k]!;
-      if (t < 0) {
-        nodeInputs[k - inFrom] = -1;
-        continue;
-      }
-      const p = tensorOf(t);
-      nodeInputs[k - inFrom] = p;
-      const src = producer[p]!;
-      if (src < 0) {
-        if (tensorKind[p] === 0) dangling++;
-        continue;
-      }
-      let repeat = false;
-      for (let j = from; j < k && !repeat; j++) repeat = ir.nodeInputs[j] === t;
-      if (repeat) continue; // x * x: one edge
-      edgeFrom[E] = src;
-      edgeTo[E] = i;
-      edgeTensor[E] = p;
-      E++;
-    }
-    nodeInputStart[i + 1] = to - inFrom;
-  }
-  for (const t of g.outputs) {
-    if (!ir.tensorName[t]) continue;
-    const p = tensorOf(t);
-    if (tensorKind[p] === 0) tensorKind[p] = 3;
-  }
-
-  const tensors = irOf.subarray(0, T);
-  const tensorName = new Array<string>(T);
-  for (let p = 0; p < T; p++) tensorName[p] = ir.tensorName[tensors[p]!]!;
+  const { columns, keys, payloadOf } = payloadColumns({
+    keyCount: ir.tensorCount,
+    nodeCount: g.nodeEnd - g.nodeStart,
+    nodeOp: ir.nodeOp.subarray(g.nodeStart, g.nodeEnd),
+    opName: ir.ops,
+    nodeName: (i) => ir.nodeName[g.nodeStart + i] || `${ir.nodes[g.nodeStart + i]!.opType || 'node'}_${i}`,
+    nodeBase: g.nodeStart,
+    nodeInputStart: ir.nodeInputStart,
+    nodeInputs: ir.nodeInputs,
+    nodeOutputStart: ir.nodeOutputStart,
+    nodeOutputs: ir.nodeOutputs,
+    graphInputs: inputs,
+    initializers,
+    graphOutputs: g.outputs.filter((t) => ir.tensorName[t]),
+    tensorName: (t) => ir.tensorName[t]!,
+  });
   return {
-    ops,
-    nodeName,
-    nodeOp,
-    nodeGroup,
-    edgeFrom: edgeFrom.slice(0, E),
-    edgeTo: edgeTo.slice(0, E),
-    edgeTensor: edgeTensor.slice(0, E),
-    tensorName,
-    tensorType: tensorTypes(ir, graphId, tensors, payloadOf, shapes),
-    groupName,
-    groupParent: Int32Array.from(groupParent),
+    ...columns,
+    tensorType: tensorTypes(ir, graphId, keys, payloadOf, shapes),
     subgraphs: subgraphsOf(ir, g),
-    nodeInputStart,
-    nodeInputs,
-    nodeOutputStart,
-    nodeOutputs: nodeOutputs.slice(0, outs),
-    tensorKind: tensorKind.slice(0, T),
     ...(shapes
       ? {
           nodeFlops: shapes.nodeFlops.slice(g.nodeStart, g.nodeEnd),
           nodeParams: shapes.nodeParams.slice(g.nodeStart, g.nodeEnd),
         }
       : {}),
-    notes: payloadNotes(duplicateProducers, dangling),
   };
 }
 
@@ -253,7 +140,8 @@ function tensorTypes(
   for (let id = g.nodeStart; id < g.nodeEnd; id++) {
     const node = ir.nodes[id]!;
     if (node.opType !== 'Constant') continue;
-    const out = ir.nodeOutputs[ir.nodeOutputStart[id]!] ?? -1;
+    // its first output, if it has one (not the next node's)
+    const out = ir.nodeOutputStart[id]! < ir.nodeOutputStart[id + 1]! ? ir.nodeOutputs[ir.nodeOutputStart[id]!]! : -1;
     const p = out >= 0 ? payloadOf[out]! : -1;
     if (p < 0 || types[p]) continue;
     const value = node.attribute.find((a) => a.name === 'value')?.t;

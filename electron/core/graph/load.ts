@@ -1,15 +1,20 @@
 /**
- * The graph payload of a model file, for the `model.graph` host job. Built from the model's IR
- * alone, so it is ready before shapes are inferred: the view draws from it while the engine host
- * goes on to the analysis. Asked with shapes, it waits for the analysis and carries inferred types
- * and per-node FLOPs and parameters (the CLI's node table).
+ * The graph payload of a model file, for the `model.graph` host job. The main graph of a file not
+ * yet decoded is read straight from its bytes (from-wire.ts): no ModelProto, no IR, so a large
+ * model is on screen sooner, and the full decode waits for whoever needs it (the summary, asked
+ * once the graph is drawn). Otherwise it is built from the model's IR, so it is still ready before
+ * shapes are inferred. Asked with shapes, it waits for the analysis and carries inferred types and
+ * per-node FLOPs and parameters (the CLI's node table).
  */
+import * as fs from 'node:fs/promises';
 import type { GraphPayload } from '../../shared/api/graph-payload';
 import { KilnError } from '../../shared/api/errors';
 import { trace } from '../../platform/trace';
-import { analyzeModelCached, modelStructureCached } from '../onnx/analyze';
+import { analyzeModelCached, forgetAllBut, modelStructureCached, rememberedStructure } from '../onnx/analyze';
 import type { ModelIR } from '../onnx/ir';
+import { readModelFile } from '../onnx/open';
 import { graphPayloadFromIR } from './from-ir';
+import { graphPayloadFromWire } from './from-wire';
 
 let cache: { ir: ModelIR; graphId: number; shapes: boolean; payload: GraphPayload } | null = null;
 
@@ -24,6 +29,10 @@ export async function graphPayloadForFile(
   options: { shapes?: boolean } = {},
 ): Promise<GraphPayload> {
   const shapes = options.shapes === true;
+  if (graphId === 0 && !shapes) {
+    const fromBytes = await mainGraphFromBytes(path, displayName);
+    if (fromBytes) return fromBytes;
+  }
   const { ir, opened } = await modelStructureCached(path, displayName);
   const analysis = shapes ? await analyzeModelCached(path, displayName) : null;
   if (cache && cache.ir === ir && cache.graphId === graphId && cache.shapes === shapes) return cache.payload;
@@ -34,5 +43,38 @@ export async function graphPayloadForFile(
   const payload = graphPayloadFromIR(ir, graphId, analysis?.shapes);
   cache = { ir, graphId, shapes, payload };
   trace('graph-payload', { ms: performance.now() - start, nodes: payload.nodeName.length });
+  return payload;
+}
+
+/** The last payload read straight from a file, and the file as it was (path, mtime, size). */
+let fromBytesCache: { path: string; mtimeMs: number; size: number; payload: GraphPayload } | null = null;
+
+/**
+ * The main graph's payload from the file's bytes, or null where the IR path should answer: the
+ * file is already decoded (or being decoded), or the scan cannot read it (then the full decode
+ * says why in plain words, naming the file). Reading the file fails as opening it would.
+ */
+async function mainGraphFromBytes(path: string, displayName: string | undefined): Promise<GraphPayload | null> {
+  if (await rememberedStructure(path)) return null;
+  const stat = await fs.stat(path).catch(() => null);
+  const same = (c: typeof fromBytesCache) =>
+    c !== null && stat !== null && c.path === path && c.mtimeMs === stat.mtimeMs && c.size === stat.size;
+  if (same(fromBytesCache)) return fromBytesCache!.payload;
+  // The last model's memory goes before this one is read, as when opening it in full.
+  fromBytesCache = null;
+  cache = null;
+  forgetAllBut(path);
+  const readStart = performance.now();
+  const { bytes } = await readModelFile(path, displayName);
+  const start = performance.now();
+  let payload: GraphPayload;
+  try {
+    payload = graphPayloadFromWire(bytes);
+  } catch (err) {
+    trace('graph-scan-declined', { reason: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+  trace('graph-from-bytes', { read: start - readStart, ms: performance.now() - start, nodes: payload.nodeName.length });
+  fromBytesCache = stat ? { path, mtimeMs: stat.mtimeMs, size: stat.size, payload } : null;
   return payload;
 }

@@ -106,6 +106,14 @@ export async function modelStructureCached(
 }
 
 /**
+ * Lets the remembered model go unless it is this file: a graph read straight from another file's
+ * bytes (graph/load.ts) should not run beside the last model's hundreds of megabytes.
+ */
+export function forgetAllBut(filePath: string): void {
+  if (last && last.path !== filePath) last = null;
+}
+
+/**
  * The structure of the model remembered for this file as it is now (unchanged on disk), or null:
  * a look that neither reads nor forgets anything (the diff takes whichever side the app has open).
  */

@@ -38,12 +38,14 @@ type Reader = WireReader;
 const GRAPH_FIELDS = [1, 2, 5, 10, 11, 12, 13, 15].reduce((m, f) => m | (1 << f), 0);
 const FUNCTION_FIELDS = [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].reduce((m, f) => m | (1 << f), 0);
 
-class Decoder {
-  private readonly strings: StringTable;
+/** Exported for graph-scan.ts, which walks the nodes itself and decodes value infos with it. */
+export class Decoder {
+  /** Interned strings of the whole buffer (ids shared by everything this decoder reads). */
+  readonly strings: StringTable;
   /** String ids of node input and output names, in decode order (see ModelProto.names). */
   private readonly inIds: number[] = [];
   private readonly outIds: number[] = [];
-  private readonly budget: DecodeBudget;
+  readonly budget: DecodeBudget;
 
   constructor(
     readonly buf: Uint8Array,

@@ -227,10 +227,10 @@ export class StringTable {
   private mask = 4095;
   /** Open-addressing slots holding entry index + 1 (0 = empty). */
   private slots = new Int32Array(4096);
-  /** Per entry (dense arrays): where its bytes are, their length, their hash, the string. */
-  private readonly starts: number[] = [];
-  private readonly lens: number[] = [];
-  private readonly hashes: number[] = [];
+  /** Per entry (typed, grown by doubling): where its bytes are, their length, their hash. */
+  private starts = new Int32Array(2048);
+  private lens = new Int32Array(2048);
+  private hashes = new Int32Array(2048);
   /** Every distinct string, by id. */
   readonly values: string[] = [];
   /** Id of the string the last get() returned; -1 for '' and strings too long to intern. */
@@ -276,11 +276,22 @@ export class StringTable {
       slot = (slot + 1) & this.mask;
     }
     const str = (ascii & 0x80808080) === 0 ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
-    this.lastId = this.values.length;
-    this.slots[slot] = this.values.length + 1;
-    this.starts.push(start);
-    this.lens.push(n);
-    this.hashes.push(h);
+    const e = this.values.length;
+    this.lastId = e;
+    this.slots[slot] = e + 1;
+    if (e === this.starts.length) {
+      const grown = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grown(this.starts);
+      this.lens = grown(this.lens);
+      this.hashes = grown(this.hashes);
+    }
+    this.starts[e] = start;
+    this.lens[e] = n;
+    this.hashes[e] = h;
     this.values.push(str);
     if (this.values.length * 2 > this.mask) this.grow();
     return str;

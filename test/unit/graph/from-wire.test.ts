@@ -1,0 +1,167 @@
+/**
+ * The main graph's payload read straight from the bytes (from-wire.ts) against the one built from
+ * the full decode and the IR (from-ir.ts), which the app sent before: on every real model of the
+ * test set (CNN, transformer, detector, segmenter, recurrent with Loop/If bodies, FP16-stored,
+ * quantized, dynamic axes) and on a model made of the odd cases (duplicate and undefined names,
+ * unnamed and custom-domain nodes, Constants, sparse initializers, nested bodies, non-ASCII names),
+ * every field is the same, subgraph ids included. Files the scan cannot take fail as they should.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
+import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
+import { graphPayloadFromWire } from '../../../electron/core/graph/from-wire';
+import { decodeModel } from '../../../electron/core/onnx/decode';
+import { encodeModel } from '../../../electron/core/onnx/encode';
+import { ScanUnsupported } from '../../../electron/core/onnx/graph-scan';
+import { buildIR } from '../../../electron/core/onnx/ir';
+import { ModelLimitError } from '../../../electron/core/onnx/limits';
+import type { GraphProto, ModelProto } from '../../../electron/core/onnx/model';
+import { WireError } from '../../../electron/core/onnx/wire';
+import { cnn } from '../../builders/cnn';
+import { detectorTail } from '../../builders/detector';
+import { DT, GraphBuilder, model, tensor, valueInfo } from '../../builders/graph';
+import { qoperatorQuantized } from '../../builders/quantized';
+import { transformer } from '../../builders/transformer';
+import { REAL_MODELS } from '../onnx/real-models';
+
+const ZOO = path.resolve(__dirname, '../../fixtures/zoo');
+
+/** A body: y = x + c, with an optional nested body inside (an If of two branches). */
+function body(name: string, nested: number): GraphProto {
+  const g = new GraphBuilder(name);
+  g.input(`${name}_in`, DT.float32, [1]);
+  const c = g.init(`${name}_c`, DT.float32, [1], [1]);
+  // reads `outer` from the enclosing graph
+  let y = g.node('Add', [`${name}_in`, 'outer'], { name: `/${name}/Add` });
+  if (nested > 0)
+    y = g.node('If', [c], {
+      name: `/${name}/If`,
+      attrs: { then_branch: body(`${name}_t`, nested - 1), else_branch: body(`${name}_e`, 0) },
+    });
+  g.node('Identity', [y, c], { name: `/${name}/Out`, outputs: [`${name}_out`] });
+  g.output(`${name}_out`, DT.float32, [1]);
+  return g.graph();
+}
+
+/** Every odd case the IR has a rule for, in one main graph. */
+function oddities(): ModelProto {
+  const g = new GraphBuilder();
+  g.input('x', DT.float32, [1, 'N']);
+  g.input('x', DT.float32, [1, 4]); // the same input twice: the later type wins
+  g.input('w', DT.float32, [4]); // also an initializer: not an input of the view
+  g.input('', DT.float32, [1]); // unnamed: not shown
+  g.input('вход', DT.float32, [2]);
+  g.init('w', DT.float32, [4], [1, 2, 3, 4]);
+  g.init('b', DT.float32, [2], [1, 2]);
+  g.init('b', DT.float32, [1, 2], [3, 4]); // repeated: the last counts
+  g.init('sp', DT.float32, [3], [1, 2, 3]); // dense and sparse: neither initializer nor typed
+  const outer = g.node('Relu', ['x'], { name: '/blk/Relu', outputs: ['outer'] });
+  g.node('Mul', [outer, outer], { name: '/blk/Mul', outputs: ['sq'] }); // x * x: one edge
+  g.node('Add', ['sq', '', 'ghost'], { name: '', outputs: ['dup'] }); // unnamed, omitted and undefined inputs
+  g.node('Sub', ['dup', 'w'], { name: '/blk/inner/Sub', outputs: ['dup'] }); // a second producer of dup
+  g.node('FusedGemm', ['dup', 'b'], { name: '/ms/Gemm', domain: 'com.microsoft', outputs: ['gemm'] });
+  g.node('FusedGemm', ['gemm', 'вход'], { name: '/ms/Gemm2', domain: 'ai.onnx', outputs: ['gemm2'] });
+  g.node('Constant', [], { name: '/c/k', attrs: { value: tensor('k', DT.int64, [2], [1n, 2n]) }, outputs: ['kc'] });
+  g.node('Constant', [], { name: '/c/none', attrs: { value: tensor('k2', DT.float32, [3], [1, 2, 3]) }, outputs: [] });
+  g.node('Constant', [], { name: '/c/v', attrs: { value_float: { float: 1 } }, outputs: ['typed_elsewhere'] });
+  g.node('Reshape', ['gemm2', 'kc'], { name: '/c/Reshape', outputs: ['r'] });
+  g.node('Loop', ['', 'kc'], { name: '/loop/Loop', attrs: { body: body('loop', 2) }, outputs: ['l'] });
+  g.node('Scan', ['r'], { name: '/scan/Scan', attrs: { branches: [body('s1', 1), body('s2', 0)] }, outputs: ['s'] });
+  g.node('Identity', ['sp', 's'], { name: 'Identity_last', outputs: ['y'] });
+  g.output('y', DT.float32, [1, 'N']);
+  g.output('orphan', DT.float16, null); // produced by nobody
+  g.output('', DT.float32, [1]);
+  const graph = g.graph();
+  graph.sparseInitializer.push({
+    values: tensor('sp', DT.float32, [1], [5]),
+    indices: tensor('sp_i', DT.int64, [1], [0n]),
+    dims: [3],
+  });
+  graph.valueInfo.push(
+    valueInfo('sq', DT.float32, [1, 'N']),
+    valueInfo('sq', DT.float16, [9]), // a second declaration: the first counts
+    valueInfo('ghost', DT.float32, [7]), // read, never defined: not declared by value_info
+    valueInfo('orphan', DT.float32, [5]), // a graph output nobody makes: declared by the output only
+    valueInfo('typed_elsewhere', DT.bool, []),
+    { name: 'kc', type: undefined, docString: '' },
+  );
+  return model(graph);
+}
+
+const models: { name: string; bytes: Uint8Array }[] = [
+  ...REAL_MODELS.map((m) => ({ name: m.file, bytes: fs.readFileSync(m.path) })),
+  ...fs
+    .readdirSync(ZOO)
+    .filter((f) => f.endsWith('.onnx'))
+    .map((f) => ({ name: f, bytes: fs.readFileSync(path.join(ZOO, f)) })),
+  { name: 'transformer (20 layers)', bytes: encodeModel(transformer(20)) },
+  { name: 'cnn', bytes: encodeModel(cnn([8, 16], 4, 16)) },
+  { name: 'detector tail', bytes: encodeModel(detectorTail()) },
+  { name: 'QOperator quantized', bytes: encodeModel(qoperatorQuantized().model) },
+  { name: 'odd cases', bytes: encodeModel(oddities()) },
+];
+
+/** Plain arrays, so a difference prints as one. */
+function comparable(p: GraphPayload): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v;
+  return out;
+}
+
+const fromIR = (bytes: Uint8Array) => graphPayloadFromIR(buildIR(decodeModel(bytes)), 0);
+
+describe('graph payload straight from the bytes', () => {
+  it.each(models)('$name: the payload the IR makes, field for field', ({ bytes }) => {
+    const wire = graphPayloadFromWire(bytes);
+    expect(wire.nodeName.length).toBeGreaterThan(0);
+    expect(comparable(wire)).toEqual(comparable(fromIR(bytes)));
+  });
+
+  it('the odd cases are there to be compared (the test model holds what it says)', () => {
+    const p = graphPayloadFromWire(encodeModel(oddities()));
+    const type = (name: string) => p.tensorType[p.tensorName.indexOf(name)];
+    expect(p.subgraphs).toEqual([
+      { node: 10, attribute: 'body', graph: 1 },
+      // the Loop's body holds an If (two branches), whose then-branch holds another: 1 + 4 graphs
+      { node: 11, attribute: 'branches', graph: 6 },
+    ]);
+    expect(p.nodeName[2]).toBe('Add_2');
+    expect(p.ops).toContain('com.microsoft:FusedGemm');
+    expect(type('x')).toEqual({ dtype: 'float32', dims: [1, 4] });
+    expect(type('b')).toEqual({ dtype: 'float32', dims: [1, 2] });
+    expect(type('sp')).toBeNull();
+    expect(type('sq')).toEqual({ dtype: 'float32', dims: [1, 'N'] });
+    expect(type('ghost')).toBeNull();
+    expect(type('kc')).toEqual({ dtype: 'int64', dims: [2] });
+    expect(type('typed_elsewhere')).toEqual({ dtype: 'bool', dims: [] });
+    expect(p.tensorKind?.[p.tensorName.indexOf('w')]).toBe(2);
+    expect(p.notes).toHaveLength(2);
+  });
+
+  it('a Constant without outputs gives its type to nothing (not to the next node)', () => {
+    const g = new GraphBuilder();
+    g.input('x', DT.float32, [1]);
+    g.node('Constant', [], { name: 'c', attrs: { value: tensor('k', DT.int64, [2], [1n, 2n]) }, outputs: [] });
+    g.node('Relu', ['x'], { name: 'r', outputs: ['y'] });
+    g.output('y', DT.float32, null);
+    const bytes = encodeModel(model(g.graph()));
+    for (const p of [graphPayloadFromWire(bytes), fromIR(bytes)])
+      expect(p.tensorType[p.tensorName.indexOf('y')]).toEqual({ dtype: 'float32', dims: null });
+  });
+
+  it('refuses what it cannot read: cut short, garbage, no graph, a name it cannot intern, over the limits', () => {
+    const bytes = encodeModel(transformer(2));
+    expect(() => graphPayloadFromWire(bytes.subarray(0, bytes.length - 10))).toThrow(WireError);
+    expect(() => graphPayloadFromWire(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff))).toThrow(WireError);
+    const empty = encodeModel({ ...model(new GraphBuilder().graph()), graph: undefined });
+    expect(() => graphPayloadFromWire(empty)).toThrow(ScanUnsupported);
+    const g = new GraphBuilder();
+    g.input('x'.repeat(2000), DT.float32, [1]);
+    g.node('Relu', ['x'.repeat(2000)]);
+    expect(() => graphPayloadFromWire(encodeModel(model(g.graph())))).toThrow(ScanUnsupported);
+    expect(() => graphPayloadFromWire(bytes, { messages: 50 })).toThrow(ModelLimitError);
+    expect(() => graphPayloadFromWire(encodeModel(oddities()), { repeatedValues: 10 })).toThrow(ModelLimitError);
+  });
+});
