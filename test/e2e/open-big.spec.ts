@@ -38,6 +38,11 @@ test('the graph comes as one binary frame and is drawn before the summary is ask
       .map((m) => m.name.slice('kiln:open:'.length)),
   );
   expect(marks).toEqual(['chosen', 'uploaded', 'graph', 'model', 'layout-sent', 'layout-done', 'ready', 'summary']);
+  // The layout worker laid the graph out as the payload arrived, and the view used that layout.
+  const prepared = await page.evaluate(
+    () => (window as unknown as { __kilnGraph?: { lastLayoutPrepared?: boolean } }).__kilnGraph?.lastLayoutPrepared,
+  );
+  expect(prepared).toBe(true);
   // The payload (megabytes) is bytes; what comes as text is small.
   const big = frames.filter((f) => f.bytes > 1_000_000);
   expect(big.length).toBe(1);
