@@ -128,7 +128,10 @@ async function openOnce(browser, serve, file, viewport) {
  * Stage split of one open, in milliseconds. A host stage that ended after the graph was sent (shape
  * inference and the summary, once they no longer hold the graph up) ran beside the page's work:
  * it is listed as overlapped and left out of the sum; `other` is what no stage on the path covers
- * (React, messages waiting their turn, the summary's round trip where it came first).
+ * (React, messages waiting their turn, the summary's round trip where it came first). The transfer
+ * includes fetching the payload over HTTP where the server names it on the socket instead of
+ * sending it; since the worker lays the graph out as soon as it arrives, beside the view model,
+ * `layout in the worker` is the wait left after the view asked for it (layout-sent -> layout-done).
  */
 export function stages({ marks, host }) {
   const at = (what, job) => host.find((e) => e.kilnTrace === what && (job === undefined || e.job === job));
