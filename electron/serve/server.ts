@@ -24,6 +24,7 @@ import { HostSupervisor } from '../dispatch/supervisor';
 import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { serveDownload } from './downloads';
 import { UploadStore } from './uploads';
+import { BYTE_REPLY_MIN_BYTES, ByteReplies } from './byte-replies';
 
 export interface ServeOptions {
   /** Address to bind (default 127.0.0.1). */
@@ -52,6 +53,7 @@ export interface RunningServer {
   port: number;
   supervisor: HostSupervisor;
   uploads: UploadStore;
+  byteReplies: ByteReplies;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const supervisor = new HostSupervisor(forkSpawner(), { log });
   const uploads = new UploadStore(maxUploadBytes);
+  const byteReplies = new ByteReplies();
   const handler = createCallHandler({
     supervisor,
     transport: 'websocket',
@@ -109,6 +112,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const url = requestUrl(req);
     if (!url) return sendJson(res, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
     if (await serveDownload(req, res, url, { tokenOk, originOk })) return;
+    if (byteReplies.serve(req, res, url, { tokenOk, originOk })) return;
     if (url.pathname === BROWSER_MODE.uploadPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
@@ -176,6 +180,16 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   function attach(ws: WebSocket): void {
     const router = new Router(handler, (message) => {
       if (ws.readyState !== ws.OPEN) return;
+      // A big byte result waits to be fetched over HTTP (./byte-replies.ts); the socket carries its name.
+      if (
+        message.type === 'result' &&
+        message.ok &&
+        message.value instanceof Uint8Array &&
+        message.value.byteLength >= BYTE_REPLY_MIN_BYTES
+      ) {
+        const ref = { kilnByteReply: byteReplies.put(message.value, ws), bytes: message.value.byteLength };
+        return ws.send(JSON.stringify({ ...message, value: ref }));
+      }
       const frame = serverFrame(message);
       if (typeof frame === 'string') return ws.send(frame);
       // A binary frame's head and bytes go as two fragments of one message: the bytes are not copied.
@@ -195,7 +209,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     // A malformed frame (invalid UTF-8, a reserved bit or opcode, unmasked, over the size limit)
     // closes this connection with the code that names the fault; it must not reach the process.
     ws.on('error', (err) => log(`closed a WebSocket connection after a malformed frame: ${err.message}`));
-    ws.on('close', () => router.cancelAll());
+    ws.on('close', () => {
+      router.cancelAll();
+      byteReplies.dropOwner(ws);
+    });
   }
 
   try {
@@ -229,6 +246,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     port,
     supervisor,
     uploads,
+    byteReplies,
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
@@ -238,6 +256,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       await closed;
       supervisor.dispose();
       uploads.dispose();
+      byteReplies.clear();
     },
   };
 }

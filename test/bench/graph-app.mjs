@@ -1,4 +1,4 @@
-/* global document */
+/* global document, window */
 /**
  * The graph benchmark's second half: opening a real .onnx file in the app, as a user does, in
  * browser mode (`serve` from dist/, Debian Chromium), from the moment the file is chosen until the
@@ -121,18 +121,23 @@ async function openOnce(browser, serve, file, viewport) {
     ),
   );
   const visible = Number(await page.getByTestId('graph-view').getAttribute('data-visible-nodes'));
+  // whether the worker's layout made ahead of the view was used (older builds lack the field)
+  const prepared = await page.evaluate(() => window.__kilnGraph?.lastLayoutPrepared);
   await page.close();
   // the host's events for this open (a quiet moment lets the last lines arrive)
   await new Promise((r) => setTimeout(r, 100));
   const host = serve.events.slice(from);
-  return { marks, host, visible, errors };
+  return { marks, host, visible, errors, prepared };
 }
 
 /**
  * Stage split of one open, in milliseconds. A host stage that ended after the graph was sent (shape
  * inference and the summary, once they no longer hold the graph up) ran beside the page's work:
  * it is listed as overlapped and left out of the sum; `other` is what no stage on the path covers
- * (React, messages waiting their turn, the summary's round trip where it came first).
+ * (React, messages waiting their turn, the summary's round trip where it came first). The transfer
+ * includes fetching the payload over HTTP where the server names it on the socket instead of
+ * sending it; since the worker lays the graph out as soon as it arrives, beside the view model,
+ * `layout in the worker` is the wait left after the view asked for it (layout-sent -> layout-done).
  */
 export function stages({ marks, host }) {
   const at = (what, job) => host.find((e) => e.kilnTrace === what && (job === undefined || e.job === job));
@@ -183,7 +188,7 @@ export async function appRuns(browser, root, report, { sizes, runs, viewport, go
       for (let i = 0; i < runs; i++) {
         const one = await openOnce(browser, serve, file, viewport);
         if (one.errors.length) console.log(`  page errors: ${one.errors.join(' | ')}`);
-        all.push({ ...stages(one), visible: one.visible });
+        all.push({ ...stages(one), visible: one.visible, prepared: one.prepared });
       }
       const median = (key) => {
         const xs = all
@@ -197,10 +202,13 @@ export async function appRuns(browser, root, report, { sizes, runs, viewport, go
         median('total'),
         'ms',
         goal ?? goals,
-        `${mb.toFixed(1)} MB upload, median of ${runs}: ${all.map((a) => a.total.toFixed(0)).join(' / ')} ms, ${all[0].visible} boxes on screen`,
+        `${mb.toFixed(1)} MB upload, median of ${runs}: ${all.map((a) => a.total.toFixed(0)).join(' / ')} ms, ${all[0].visible} boxes on screen` +
+          (all[0].prepared === undefined
+            ? ''
+            : `, layout made ahead in ${all.filter((a) => a.prepared).length} of ${runs}`),
       );
       for (const key of Object.keys(all[0])) {
-        if (key === 'total' || key === 'visible' || key === 'summary') continue;
+        if (key === 'total' || key === 'visible' || key === 'summary' || key === 'prepared') continue;
         const v = median(key);
         if (v !== undefined) console.log(`    ${key.padEnd(54)} ${v.toFixed(0).padStart(9)} ms`);
       }

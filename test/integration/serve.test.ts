@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { ApiClient } from '../../electron/shared/api/client';
 import type { Transport } from '../../electron/shared/api/client';
 import type { ClientMessage } from '../../electron/shared/api/protocol';
-import { readServerFrame } from '../../electron/shared/api/frames';
+import { byteReplyRef, readServerFrame } from '../../electron/shared/api/frames';
 import type { RunningServer } from '../../electron/serve/server';
 import { startServer } from '../../electron/serve/server';
 import { encodeModel } from '../../electron/core/onnx/encode';
@@ -40,15 +40,28 @@ function connect(opts: { token?: string | null; origin?: string } = {}): Promise
   });
 }
 
-/** Every frame as the page reads it; `frames` records whether each came as text or bytes. */
-function wsClient(ws: WebSocket, frames: ('text' | 'binary')[] = []): ApiClient {
+/**
+ * Every frame as the page reads it; `frames` records whether each came as text or bytes, and
+ * `fetched` for a big reply whose bytes were fetched over HTTP (as renderer/src/api/transport.ts does).
+ */
+function wsClient(
+  ws: WebSocket,
+  frames: ('text' | 'binary' | 'fetched')[] = [],
+  from: RunningServer = server,
+): ApiClient {
   const transport: Transport = {
     kind: 'websocket',
     send: (m: ClientMessage) => ws.send(JSON.stringify(m)),
     onMessage(listener) {
       const h = (data: WebSocket.RawData, isBinary: boolean) => {
         frames.push(isBinary ? 'binary' : 'text');
-        listener(readServerFrame(isBinary ? (data as Buffer) : data.toString()));
+        const message = readServerFrame(isBinary ? (data as Buffer) : data.toString());
+        const big = byteReplyRef(message);
+        if (!big) return listener(message);
+        frames.push('fetched');
+        void fetch(`${from.origin}/api-bytes/${big.ref.kilnByteReply}`, { headers: { 'x-kiln-token': from.token } })
+          .then((res) => res.arrayBuffer())
+          .then((bytes) => listener({ ...(message as object), value: new Uint8Array(bytes) }));
       };
       ws.on('message', h);
       return () => ws.off('message', h);
@@ -145,7 +158,11 @@ describe('browser mode', () => {
       const { uploadId } = (await res.json()) as { uploadId: string };
       const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
       await new Promise((resolve) => ws.once('open', resolve));
-      const graph = await wsClient(ws).call('model.graph', { source: { kind: 'upload', uploadId } });
+      const frames: ('text' | 'binary' | 'fetched')[] = [];
+      const graph = await wsClient(ws, frames, big).call('model.graph', { source: { kind: 'upload', uploadId } });
+      // megabytes: named on the socket and fetched over HTTP, then forgotten by the server
+      expect(frames.slice(-2)).toEqual(['text', 'fetched']);
+      expect(big.byteReplies.size).toBe(0);
       expect(graph.nodeName).toHaveLength(12_500);
       expect(graph.edgeFrom.length).toBeGreaterThan(12_000);
       hostDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-') && !before.has(d));
@@ -157,6 +174,54 @@ describe('browser mode', () => {
     }
     // the hosts' folders go with the server
     for (const d of hostDirs) expect(fs.existsSync(path.join(os.tmpdir(), d))).toBe(false);
+  });
+
+  it('a big reply is fetched once, with the token, from an allowed origin; unfetched ones go with their socket', async () => {
+    const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
+    try {
+      const res = await fetch(`${big.origin}/upload`, {
+        method: 'POST',
+        headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
+        body: Buffer.from(encodeModel(transformer(250))),
+      });
+      const { uploadId } = (await res.json()) as { uploadId: string };
+      const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const refs: { kilnByteReply: string; bytes: number }[] = [];
+      ws.on('message', (data, isBinary) => {
+        const ref = isBinary ? null : byteReplyRef(readServerFrame(data.toString()));
+        if (ref) refs.push(ref.ref);
+      });
+      const call = (id: string) =>
+        ws.send(
+          JSON.stringify({ type: 'call', id, method: 'model.graph', params: { source: { kind: 'upload', uploadId } } }),
+        );
+      call('a');
+      await expect.poll(() => refs.length, { timeout: 60_000 }).toBe(1);
+      const url = `${big.origin}/api-bytes/${refs[0]!.kilnByteReply}`;
+      const get = (headers: Record<string, string>, method = 'GET') => fetch(url, { method, headers });
+      expect((await get({})).status).toBe(401);
+      expect((await get({ 'x-kiln-token': `${big.token}x` })).status).toBe(401);
+      expect((await get({ 'x-kiln-token': big.token, origin: 'http://evil.example' })).status).toBe(403);
+      expect((await get({ 'x-kiln-token': big.token }, 'POST')).status).toBe(405);
+      const ok = await get({ 'x-kiln-token': big.token });
+      expect(ok.status).toBe(200);
+      expect((await ok.arrayBuffer()).byteLength).toBe(refs[0]!.bytes);
+      expect(refs[0]!.bytes).toBeGreaterThanOrEqual(1 << 20);
+      // once only; an id never made is unknown too
+      expect((await get({ 'x-kiln-token': big.token })).status).toBe(404);
+      expect(
+        (await fetch(`${big.origin}/api-bytes/${'0'.repeat(32)}`, { headers: { 'x-kiln-token': big.token } })).status,
+      ).toBe(404);
+      // one left unfetched is dropped when its socket closes
+      call('b');
+      await expect.poll(() => refs.length, { timeout: 60_000 }).toBe(2);
+      expect(big.byteReplies.size).toBe(1);
+      ws.close();
+      await expect.poll(() => big.byteReplies.size).toBe(0);
+    } finally {
+      await big.close();
+    }
   });
 
   it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {

@@ -40,6 +40,11 @@ export const BROWSER_MODE = {
   fileNameHeader: 'x-kiln-filename', // encodeURIComponent(file.name)
   /** Download a file Kiln made: GET ?token=…&variant=<id>[&name=<file name>] or ?token=…&export=<path>. */
   downloadPath: '/download',
+  /**
+   * A big byte reply (see frames.ts `ByteReplyRef`): GET <path>/<id> with the token header, once,
+   * over HTTP, which Chromium takes far faster than a WebSocket message of the same size.
+   */
+  byteReplyPath: '/api-bytes',
   /** Default upload limit; `serve --max-upload-mb` changes it. */
   defaultMaxUploadBytes: 4 * 1024 ** 3,
   /**

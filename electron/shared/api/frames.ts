@@ -4,9 +4,30 @@
  * result whose value is bytes (the binary graph payload, see ./wire-replies.ts) goes as one binary
  * frame: the magic "KBM1", the header's byte length (u32, little-endian), the message as JSON with
  * its value left out, then the bytes from the next 8-byte boundary, so the reader can view them in
- * place.
+ * place. In browser mode a result of a megabyte or more goes as a reference instead (`ByteReplyRef`):
+ * the page fetches its bytes over HTTP and hands the message on with them as its value.
  */
 import type { ServerMessage } from './protocol';
+
+/** Byte results of at least this size are fetched over HTTP in browser mode, not framed. */
+export const BYTE_REPLY_MIN_BYTES = 1 << 20;
+
+/** What stands in a result's value for bytes to fetch (`BROWSER_MODE.byteReplyPath` + `/` + id). */
+export interface ByteReplyRef {
+  kilnByteReply: string;
+  bytes: number;
+}
+
+/** A result message whose value is a ByteReplyRef, with it typed; null for any other message. */
+export function byteReplyRef(message: unknown): { id: string; ref: ByteReplyRef } | null {
+  if (!message || typeof message !== 'object') return null;
+  const m = message as { type?: unknown; id?: unknown; ok?: unknown; value?: unknown };
+  if (m.type !== 'result' || m.ok !== true || typeof m.id !== 'string') return null;
+  const v = m.value as Partial<ByteReplyRef> | null;
+  if (!v || typeof v !== 'object' || typeof v.kilnByteReply !== 'string' || typeof v.bytes !== 'number') return null;
+  if (!/^[0-9a-f]{32}$/.test(v.kilnByteReply)) return null;
+  return { id: m.id, ref: { kilnByteReply: v.kilnByteReply, bytes: v.bytes } };
+}
 
 const MAGIC = 0x314d424b; // "KBM1" read as a little-endian u32
 const align8 = (n: number) => (n + 7) & ~7;

@@ -6,7 +6,8 @@ import { ApiClient } from '../../../electron/shared/api/client';
 import type { Transport } from '../../../electron/shared/api/client';
 import type { KilnBridge } from '../../../electron/shared/api/bridge';
 import { BROWSER_MODE } from '../../../electron/shared/api/bridge';
-import { readServerFrame } from '../../../electron/shared/api/frames';
+import { byteReplyRef, readServerFrame } from '../../../electron/shared/api/frames';
+import type { ByteReplyRef } from '../../../electron/shared/api/frames';
 import type { ClientMessage } from '../../../electron/shared/api/protocol';
 
 declare global {
@@ -27,6 +28,34 @@ export function token(): string {
 
 function ipcTransport(kiln: KilnBridge): Transport {
   return { kind: 'ipc', send: (m) => kiln.send(m), onMessage: (l) => kiln.onMessage(l) };
+}
+
+/**
+ * The bytes a big result names (electron/serve/byte-replies.ts), fetched over HTTP: the message
+ * back with them as its value, or a failed result that says why.
+ */
+async function withFetchedBytes(id: string, ref: ByteReplyRef, message: object): Promise<unknown> {
+  const failed = (why: string) => ({
+    type: 'result',
+    id,
+    ok: false,
+    error: {
+      code: 'UNAVAILABLE',
+      message: `a reply of ${ref.bytes} bytes could not be fetched from the Kiln server: ${why}`,
+    },
+  });
+  try {
+    const res = await fetch(`${BROWSER_MODE.byteReplyPath}/${ref.kilnByteReply}`, {
+      headers: { [BROWSER_MODE.tokenHeader]: token() },
+      cache: 'no-store',
+    });
+    if (!res.ok) return failed(`HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength !== ref.bytes) return failed(`${bytes.byteLength} bytes came`);
+    return { ...message, value: bytes };
+  } catch (err) {
+    return failed(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** A WebSocket that reconnects with back-off; calls in flight when it drops fail with "connection lost". */
@@ -51,6 +80,13 @@ function webSocketTransport(onState: (s: LinkState) => void): Transport {
     socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
       const data = readServerFrame(e.data);
       if (data === null) return;
+      const big = byteReplyRef(data);
+      if (big) {
+        void withFetchedBytes(big.id, big.ref, data as object).then((message) => {
+          for (const l of listeners) l(message);
+        });
+        return;
+      }
       for (const l of listeners) l(data);
     };
     socket.onclose = (e) => {

@@ -7,7 +7,7 @@ import { detectTheme, readTheme, type GraphTheme } from './categories';
 import { canvasToPng, download, renderWhole, toSvg } from './export';
 import { GROUP_HEADER, ITEM_EXPANDED, type LayoutFrame } from './hierarchy';
 import { attachInput, type InputTarget } from './input';
-import { LayoutClient } from './layout-client';
+import { LayoutClient, preparedKey } from './layout-client';
 import { Minimap } from './minimap';
 import type { GraphModel } from './model';
 import { opOf } from './model';
@@ -16,6 +16,7 @@ import type { LayoutCommand } from './protocol';
 import { readableFit, wholeView } from './fit';
 import { draw, type DrawState, type DrawStats, type View } from './render';
 import { Scene } from './scene';
+import { initialExpansion } from './structure';
 import { markOpen } from '../state/open-marks';
 import type { Hull } from './store';
 
@@ -52,6 +53,8 @@ export class GraphController {
   /** The view is Fit's readable cut of a graph too big to fit whole (Fit again shows all of it). */
   fitCapped = false;
   lastLayoutMs = 0;
+  /** The last layout was the one the worker made ahead (layout-client.ts `prepareLayout`). */
+  lastLayoutPrepared = false;
   frameCount = 0;
   colouring: Colouring;
   theme: GraphTheme;
@@ -99,9 +102,10 @@ export class GraphController {
       this.events.onSettled?.();
       return;
     }
-    const initial = this.model.G === 0 || this.model.N <= 1500 ? 'expanded' : 'auto';
+    const initial = initialExpansion(this.model.N, this.model.G);
     markOpen('layout-sent');
-    await this.run({ type: 'init', structure: this.model.structure, initial }, 'fit');
+    const prepared = preparedKey(this.model.payload);
+    await this.run({ type: 'init', structure: this.model.structure, initial, prepared }, 'fit');
   }
 
   dispose(): void {
@@ -129,6 +133,7 @@ export class GraphController {
       const reply = await this.layout.send(cmd);
       if (!this.ready) markOpen('layout-done');
       this.lastLayoutMs = reply.layoutMs;
+      this.lastLayoutPrepared = reply.prepared === true;
       this.setFrame(reply.frame);
       if (anchor === 'fit') this.fit();
       else if (anchorItem >= 0) {

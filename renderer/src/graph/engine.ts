@@ -1,19 +1,63 @@
 /** Applies layout commands to a HierarchyLayout; shared by the worker and the in-thread fallback. */
 import { HierarchyLayout } from './hierarchy';
-import type { LayoutReply, LayoutRequest } from './protocol';
+import type { LayoutReply, LayoutRequest, PrepareRequest } from './protocol';
+import { buildStructure, initialExpansion, sameStructure } from './structure';
+
+/** An opening layout made ahead of its `init` (see PrepareRequest). */
+interface Prepared {
+  key: number;
+  layout: HierarchyLayout;
+  initial: 'auto' | 'expanded';
+  placed: number;
+}
 
 export class LayoutEngine {
   private layout: HierarchyLayout | null = null;
+  private prepared: Prepared | null = null;
+
+  /**
+   * Builds the structure of a payload's columns and its opening layout, for the `init` that names
+   * `key`. A failure is dropped: that `init` then lays out from its own structure and reports it.
+   */
+  prepare(req: PrepareRequest): void {
+    this.prepared = null;
+    try {
+      const { structure } = buildStructure(req.columns);
+      const layout = new HierarchyLayout(structure);
+      const initial = initialExpansion(structure.nodeCount, structure.groupCount);
+      if (initial === 'expanded') layout.expandAll();
+      else layout.autoExpand();
+      this.prepared = { key: req.key, layout, initial, placed: layout.update() };
+    } catch {
+      this.prepared = null;
+    }
+  }
 
   handle(req: LayoutRequest): LayoutReply {
     const t0 = performance.now();
     try {
+      let placed = -1;
+      let prepared = false;
       switch (req.type) {
-        case 'init':
+        case 'init': {
+          const ready = this.prepared;
+          this.prepared = null;
+          if (
+            ready &&
+            req.prepared === ready.key &&
+            req.initial === ready.initial &&
+            sameStructure(ready.layout.structure, req.structure)
+          ) {
+            this.layout = ready.layout;
+            placed = ready.placed;
+            prepared = true;
+            break;
+          }
           this.layout = new HierarchyLayout(req.structure);
           if (req.initial === 'expanded') this.layout.expandAll();
           else if (req.initial === 'auto') this.layout.autoExpand();
           break;
+        }
         case 'expand':
           for (const g of req.groups) this.need().setExpanded(g, req.value);
           break;
@@ -27,9 +71,10 @@ export class LayoutEngine {
           for (const it of req.items) this.need().reveal(it);
           break;
       }
-      const placed = this.need().update();
+      if (placed < 0) placed = this.need().update();
       const frame = this.need().frame();
-      return { type: 'frame', seq: req.seq, frame, layoutMs: performance.now() - t0, groupsPlaced: placed };
+      const layoutMs = performance.now() - t0;
+      return { type: 'frame', seq: req.seq, frame, layoutMs, groupsPlaced: placed, prepared };
     } catch (err) {
       return { type: 'error', seq: req.seq, message: err instanceof Error ? err.message : String(err) };
     }

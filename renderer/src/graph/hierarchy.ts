@@ -93,7 +93,8 @@ export class HierarchyLayout {
   /** Descendant node count per group (0..G). */
   readonly nodeCountIn: Int32Array;
 
-  constructor(private readonly g: GraphStructure) {
+  constructor(readonly structure: GraphStructure) {
+    const g = structure;
     const N = g.nodeCount;
     const G = g.groupCount;
     this.N = N;
@@ -363,15 +364,15 @@ export class HierarchyLayout {
     gl.placement = placeLayered(structure, w, h);
     if (grp < this.G) {
       const item = this.N + grp;
-      const headerW = this.g.groupW[grp]!;
+      const headerW = this.structure.groupW[grp]!;
       this.sizeW[item] = Math.max(headerW, gl.placement.width + 2 * GROUP_PAD);
       this.sizeH[item] = gl.placement.height + GROUP_HEADER + GROUP_PAD;
     }
   }
 
   private collapsedSize(grp: number): void {
-    this.sizeW[this.N + grp] = this.g.groupW[grp]!;
-    this.sizeH[this.N + grp] = this.g.groupH[grp]!;
+    this.sizeW[this.N + grp] = this.structure.groupW[grp]!;
+    this.sizeH[this.N + grp] = this.structure.groupH[grp]!;
   }
 
   /** Lays out what is dirty and visible. Returns the number of groups placed. */
@@ -473,7 +474,7 @@ export class HierarchyLayout {
     }
 
     // edges: one per distinct (visible source, visible target); dedupe with an open-addressing set
-    const E = this.g.edgeFrom.length;
+    const E = this.structure.edgeFrom.length;
     const kept = new Int32Array(E);
     const keptSrc = new Int32Array(E);
     const keptDst = new Int32Array(E);
@@ -486,8 +487,8 @@ export class HierarchyLayout {
     for (let e = 0; e < E; e++) {
       const owner = this.edgeOwner[e]!;
       if (owner < 0 || !open[owner]) continue;
-      const rs = rep[this.g.edgeFrom[e]!]!;
-      const rd = rep[this.g.edgeTo[e]!]!;
+      const rs = rep[this.structure.edgeFrom[e]!]!;
+      const rd = rep[this.structure.edgeTo[e]!]!;
       if (rs === rd) continue;
       let slot = (Math.imul(rs, 0x9e3779b1) ^ Math.imul(rd, 0x85ebca6b)) & (cap - 1);
       while (setA[slot] !== -1 && !(setA[slot] === rs && setB[slot] === rd)) slot = (slot + 1) & (cap - 1);

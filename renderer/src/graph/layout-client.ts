@@ -4,10 +4,20 @@
  *
  * Starting a worker (a new JavaScript heap, its script fetched and compiled) takes a good part of
  * what laying out a big graph does, so the app starts one while a model is still being read
- * (`startLayoutWorker`) and the graph view takes that one when it mounts.
+ * (`startLayoutWorker`) and the graph view takes that one when it mounts. Once the graph payload is
+ * here, `prepareLayout` has that worker lay it out at once, while the main thread builds the view
+ * model and mounts the view: the view's first command then finds its layout made.
  */
+import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { LayoutEngine } from './engine';
-import type { LayoutCommand, LayoutReply, LayoutRequest } from './protocol';
+import { structureColumns } from './model';
+import {
+  columnBuffers,
+  type LayoutCommand,
+  type LayoutReply,
+  type LayoutRequest,
+  type PrepareRequest,
+} from './protocol';
 
 type Done = { resolve: (r: Extract<LayoutReply, { type: 'frame' }>) => void; reject: (e: Error) => void };
 
@@ -30,6 +40,42 @@ export function startLayoutWorker(): void {
   } catch {
     spare = null; // the view starts its own (or lays out in-thread)
   }
+}
+
+/** Which payload the spare worker prepares (its key), and the key each prepared payload got. */
+const preparedKeys = new WeakMap<GraphPayload, number>();
+let nextKey = 0;
+
+/**
+ * Has the spare worker (started now if none waits) lay out `payload`'s opening view ahead of the
+ * view that will show it. The columns it reads are copied (a few MB) and handed over, never the
+ * payload's own arrays: those view one big buffer that a message would copy whole.
+ */
+export function prepareLayout(payload: GraphPayload): void {
+  startLayoutWorker();
+  if (!spare) return;
+  const key = ++nextKey;
+  const columns = structureColumns(payload);
+  const request: PrepareRequest = {
+    type: 'prepare',
+    key,
+    columns: {
+      ...columns,
+      nodeOp: columns.nodeOp.slice(),
+      nodeGroup: columns.nodeGroup.slice(),
+      groupParent: columns.groupParent.slice(),
+      edgeFrom: columns.edgeFrom.slice(),
+      edgeTo: columns.edgeTo.slice(),
+      edgeTensor: columns.edgeTensor.slice(),
+    },
+  };
+  spare.postMessage(request, columnBuffers(request.columns));
+  preparedKeys.set(payload, key);
+}
+
+/** The key under which `payload`'s layout was prepared, if it was. */
+export function preparedKey(payload: GraphPayload): number | undefined {
+  return preparedKeys.get(payload);
 }
 
 function takeWorker(): Worker {

@@ -1,17 +1,14 @@
 /**
  * The main thread's view of a graph payload: typed arrays, adjacency for highlighting, categories,
- * group labels and box sizes. Built once per payload in O(nodes + edges).
+ * group labels and box sizes (the layout's part of it is ./structure.ts). Built once per payload in
+ * O(nodes + edges).
  */
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { CATEGORIES, categoryOf } from './categories';
 import type { GraphStructure } from './hierarchy';
+import { buildStructure, type StructureColumns } from './structure';
 
-export const NODE_H = 30;
-export const GROUP_H = 44;
-/** Approximate advance of the 12px UI font, for sizing boxes off the main thread's canvas. */
-export const CHAR_W = 7;
-const MAX_NODE_W = 220;
-const MAX_GROUP_W = 280;
+export { CHAR_W, GROUP_H, NODE_H, shortGroupName } from './structure';
 
 export interface GraphModel {
   payload: GraphPayload;
@@ -42,74 +39,29 @@ export interface GraphModel {
   problems: string[];
 }
 
-/** A copy of `values` of exactly `length` (short payloads padded with `fallback`): the view cleans it in place. */
-function int32(values: Int32Array | undefined, length: number, fallback = -1): Int32Array {
-  const out = new Int32Array(length);
-  const n = values ? Math.min(values.length, length) : 0;
-  if (values) out.set(values.subarray(0, n));
-  if (n < length) out.fill(fallback, n);
-  return out;
-}
-
-/**
- * Text width at a font: a canvas measurement in the browser, an estimate elsewhere (tests). Each
- * text is measured once: a big model's groups repeat a few labels ("attention", "mlp") thousands
- * of times, and a canvas measurement costs microseconds.
- */
-function textMeasurer(font: string): (text: string) => number {
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const ctx = new OffscreenCanvas(1, 1).getContext('2d');
-    if (ctx) {
-      ctx.font = font;
-      const known = new Map<string, number>();
-      return (text) => {
-        let w = known.get(text);
-        if (w === undefined) {
-          w = ctx.measureText(text).width;
-          known.set(text, w);
-        }
-        return w;
-      };
-    }
-  }
-  return (text) => text.length * CHAR_W;
-}
-
-export function shortGroupName(name: string): string {
-  const trimmed = name.replace(/\/+$/, '');
-  const at = trimmed.lastIndexOf('/');
-  return at >= 0 ? trimmed.slice(at + 1) || trimmed : trimmed;
+/** The payload's columns that the layout reads (./structure.ts). */
+export function structureColumns(payload: GraphPayload): StructureColumns {
+  return {
+    ops: payload.ops,
+    nodeCount: payload.nodeName.length,
+    groupName: payload.groupName,
+    nodeOp: payload.nodeOp,
+    nodeGroup: payload.nodeGroup,
+    groupParent: payload.groupParent,
+    edgeFrom: payload.edgeFrom,
+    edgeTo: payload.edgeTo,
+    edgeTensor: payload.edgeTensor,
+  };
 }
 
 export function buildModel(payload: GraphPayload): GraphModel {
   const problems: string[] = [...(payload.notes ?? [])];
-  const N = payload.nodeName.length;
-  const G = payload.groupName.length;
-  const nodeOp = int32(payload.nodeOp, N, 0);
-  const nodeGroup = int32(payload.nodeGroup, N, -1);
-  const groupParent = int32(payload.groupParent, G, -1);
-  for (let i = 0; i < N; i++) if (nodeGroup[i]! >= G || nodeGroup[i]! < -1) nodeGroup[i] = -1;
-  for (let i = 0; i < G; i++) if (groupParent[i]! >= G || groupParent[i]! < -1) groupParent[i] = -1;
-
-  // edges: drop the ones that name nodes that do not exist
-  const rawE = Math.min(payload.edgeFrom.length, payload.edgeTo.length);
-  const from = new Int32Array(rawE);
-  const to = new Int32Array(rawE);
-  const tensor = new Int32Array(rawE);
-  let E = 0;
-  for (let e = 0; e < rawE; e++) {
-    const a = payload.edgeFrom[e]!;
-    const b = payload.edgeTo[e]!;
-    if (!(a >= 0 && a < N && b >= 0 && b < N)) continue;
-    from[E] = a;
-    to[E] = b;
-    tensor[E] = payload.edgeTensor[e] ?? -1;
-    E++;
-  }
-  if (E < rawE) problems.push(`${rawE - E} edge(s) name nodes that do not exist and are not drawn.`);
-  const edgeFrom = from.subarray(0, E);
-  const edgeTo = to.subarray(0, E);
-  const edgeTensor = tensor.subarray(0, E);
+  const built = buildStructure(structureColumns(payload));
+  const { structure, nodeOp, edgeTensor, groupLabel } = built;
+  const { nodeCount: N, groupCount: G, nodeGroup, groupParent, edgeFrom, edgeTo } = structure;
+  const E = edgeFrom.length;
+  if (built.droppedEdges)
+    problems.push(`${built.droppedEdges} edge(s) name nodes that do not exist and are not drawn.`);
 
   const inStart = new Int32Array(N + 1);
   const outStart = new Int32Array(N + 1);
@@ -136,30 +88,13 @@ export function buildModel(payload: GraphPayload): GraphModel {
   CATEGORIES.forEach((c, i) => catIndex.set(c, i));
   const opCat = payload.ops.map((op) => catIndex.get(categoryOf(op)) ?? CATEGORIES.length - 1);
   const nodeCategory = new Uint8Array(N);
-  const nodeW = new Float32Array(N);
-  const nodeH = new Float32Array(N).fill(NODE_H);
-  const measure = textMeasurer('600 12px system-ui, -apple-system, "Segoe UI", sans-serif');
-  const opW = payload.ops.map((op) => Math.min(MAX_NODE_W, Math.max(64, Math.ceil(measure(op.slice(0, 64))) + 24)));
-  let badOp = 0;
   for (let i = 0; i < N; i++) {
-    let op = nodeOp[i]!;
-    if (op < 0 || op >= payload.ops.length) {
-      badOp++;
-      op = -1;
-      nodeOp[i] = -1;
-    }
+    const op = nodeOp[i]!;
     nodeCategory[i] = op >= 0 ? opCat[op]! : CATEGORIES.length - 1;
-    nodeW[i] = op >= 0 ? opW[op]! : 64;
   }
-  if (badOp) problems.push(`${badOp} node(s) have an unknown op type.`);
+  if (built.badOps) problems.push(`${built.badOps} node(s) have an unknown op type.`);
 
-  const groupLabel = payload.groupName.map(shortGroupName);
   const groupPath = payload.groupName.slice();
-  const groupW = new Float32Array(G);
-  const groupH = new Float32Array(G).fill(GROUP_H);
-  for (let g = 0; g < G; g++)
-    groupW[g] = Math.min(MAX_GROUP_W, Math.max(120, Math.ceil(measure(groupLabel[g]!.slice(0, 64))) + 40));
-
   const hasSubgraph = new Uint8Array(N);
   for (const s of payload.subgraphs) if (s.node >= 0 && s.node < N) hasSubgraph[s.node] = 1;
 
@@ -182,18 +117,7 @@ export function buildModel(payload: GraphPayload): GraphModel {
     outStart,
     outEdges,
     hasSubgraph,
-    structure: {
-      nodeCount: N,
-      groupCount: G,
-      nodeGroup,
-      groupParent,
-      edgeFrom,
-      edgeTo,
-      nodeW,
-      nodeH,
-      groupW,
-      groupH,
-    },
+    structure,
     problems,
   };
 }

@@ -1,8 +1,13 @@
 /** Messages between the graph view and its layout worker. */
 import type { GraphStructure, LayoutFrame } from './hierarchy';
+import type { StructureColumns } from './structure';
 
 export type LayoutCommand =
-  | { type: 'init'; structure: GraphStructure; initial: 'auto' | 'expanded' | 'collapsed' }
+  /**
+   * `prepared`: the key of a `prepare` sent for this payload; the worker uses the layout it made
+   * then if it was made of the same structure, and lays out afresh otherwise.
+   */
+  | { type: 'init'; structure: GraphStructure; initial: 'auto' | 'expanded' | 'collapsed'; prepared?: number }
   | { type: 'expand'; groups: number[]; value: boolean }
   | { type: 'expandAll' }
   | { type: 'collapseAll' }
@@ -10,8 +15,27 @@ export type LayoutCommand =
 
 export type LayoutRequest = LayoutCommand & { seq: number };
 
+/**
+ * Sent as soon as a payload arrives, before the view mounts: the worker builds the structure and the
+ * opening layout itself while the main thread builds the view model. No reply; the `init` that
+ * names `key` picks the result up.
+ */
+export interface PrepareRequest {
+  type: 'prepare';
+  key: number;
+  columns: StructureColumns;
+}
+
 export type LayoutReply =
-  | { type: 'frame'; seq: number; frame: LayoutFrame; layoutMs: number; groupsPlaced: number }
+  | {
+      type: 'frame';
+      seq: number;
+      frame: LayoutFrame;
+      layoutMs: number;
+      groupsPlaced: number;
+      /** An `init` answered with the layout its `prepare` made. */
+      prepared?: boolean;
+    }
   | { type: 'error'; seq: number; message: string };
 
 /** The transferable buffers of a frame (sent without copying). */
@@ -19,4 +43,9 @@ export function frameBuffers(f: LayoutFrame): ArrayBuffer[] {
   return [f.items, f.kind, f.x, f.y, f.w, f.h, f.edgeSrc, f.edgeDst, f.ptStart, f.points, f.expanded].map(
     (a) => a.buffer as ArrayBuffer,
   );
+}
+
+/** The payload columns of `columns` that are typed arrays, to hand to the worker without copying. */
+export function columnBuffers(c: StructureColumns): ArrayBuffer[] {
+  return [c.nodeOp, c.nodeGroup, c.groupParent, c.edgeFrom, c.edgeTo, c.edgeTensor].map((a) => a.buffer as ArrayBuffer);
 }

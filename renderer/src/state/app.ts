@@ -13,7 +13,7 @@ import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
 import { markOpen } from './open-marks';
-import { startLayoutWorker } from '../graph/layout-client';
+import { prepareLayout, startLayoutWorker } from '../graph/layout-client';
 import { useGraphStore } from '../graph/store';
 import type { RunningJob } from './job';
 
@@ -174,6 +174,8 @@ export const useApp = create<AppState>((set, get) => ({
         const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
           async (graph) => {
             markOpen('graph');
+            // The layout worker lays the graph out while this thread builds the view model.
+            if (current()) prepareLayout(graph);
             show({ graph }, source);
             relabel(`Summarising ${name}`);
             if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
