@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import WebSocket from 'ws';
+import { BROWSER_MODE } from '../../dist/electron/shared/api/bridge.js';
+import { BYTE_REPLY_MIN_BYTES, byteReplyRef, readServerFrame } from '../../dist/electron/shared/api/frames.js';
 import { BAD_UPLOADS, HOSTILE_TARGETS, MALFORMED_FRAMES, malformedFrame } from './hostile.mjs';
 
 /** A small seeded generator (mulberry32), so a run's mix can be repeated. */
@@ -70,20 +72,21 @@ class Session {
   open() {
     const ws = new WebSocket(`ws://127.0.0.1:${this.server.port}/api?token=${encodeURIComponent(this.server.token)}`);
     this.ws = ws;
-    ws.on('message', (data) => {
-      let m;
-      try {
-        m = JSON.parse(data.toString());
-      } catch {
-        return this.tally.record('protocol', 'reply-not-json', false);
-      }
+    ws.on('message', (data, isBinary) => {
+      // As the page reads them (renderer/src/api/transport.ts): JSON text, a binary frame whose value
+      // is bytes, or a result naming bytes of a megabyte or more to fetch over HTTP.
+      const m = readServerFrame(isBinary ? data : data.toString());
+      if (!m || typeof m !== 'object') return this.tally.record('protocol', 'reply-not-readable', false);
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === 'progress') return;
       this.pending.delete(m.id);
-      clearTimeout(p.timer);
-      this.tally.jobsAnswered++;
-      p.resolve(m.ok ? { ok: true, value: m.value } : { ok: false, code: m.error?.code, message: m.error?.message });
+      const big = byteReplyRef(m);
+      if (!big) return this.answer(p, m);
+      // Still counted as in flight (its timer runs) until the bytes are here.
+      void this.fetchBytes(big.ref).then((value) =>
+        this.answer(p, value instanceof Uint8Array ? { ...m, value } : { ...m, ok: false, error: value }),
+      );
     });
     ws.on('close', () => {
       for (const [id, p] of this.pending) {
@@ -98,6 +101,36 @@ class Session {
       ws.once('open', resolve);
       ws.once('error', reject);
     }).then(() => ws.on('error', () => {}));
+  }
+
+  /** Settles a pending call with its result message. */
+  answer(p, m) {
+    clearTimeout(p.timer);
+    this.tally.jobsAnswered++;
+    p.resolve(m.ok ? { ok: true, value: m.value } : { ok: false, code: m.error?.code, message: m.error?.message });
+  }
+
+  /** The bytes a ByteReplyRef names, fetched once with the token (electron/serve/byte-replies.ts), or an error. */
+  async fetchBytes(ref) {
+    const t = performance.now();
+    const failed = (why) => {
+      this.tally.record('byte-reply', 'fetch-failed', false, why);
+      return { code: 'BYTE_REPLY_FAILED', message: `a reply of ${ref.bytes} bytes could not be fetched: ${why}` };
+    };
+    try {
+      this.tally.requests++;
+      const res = await fetch(`${this.server.origin}${BROWSER_MODE.byteReplyPath}/${ref.kilnByteReply}`, {
+        headers: { [BROWSER_MODE.tokenHeader]: this.server.token },
+      });
+      if (!res.ok) return failed(`HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.byteLength !== ref.bytes) return failed(`${bytes.byteLength} bytes came, ${ref.bytes} named`);
+      this.tally.time('byte-reply', performance.now() - t);
+      this.tally.record('byte-reply', 'fetched', true);
+      return bytes;
+    } catch (err) {
+      return failed(err instanceof Error ? err.message : String(err));
+    }
   }
 
   /** Sends a call (or, with `raw`, any text under that id) and resolves with its result. */
@@ -132,6 +165,13 @@ class Session {
   }
 }
 
+/** A graph result must be the payload's bytes (at least `min` of them); anything else is a wrong answer. */
+function graphBytes(r, min = 1) {
+  if (!r.ok || (r.value instanceof Uint8Array && r.value.byteLength >= min)) return r;
+  const got = r.value instanceof Uint8Array ? `${r.value.byteLength} bytes` : typeof r.value;
+  return { ok: false, code: 'WRONG_REPLY', message: `a graph came as ${got}, not ${min}+ bytes` };
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SHAPES = { x: [1, 3, 48, 192] };
 const ORT = { backend: 'onnxruntime', optimizationLevel: 'basic' };
@@ -143,6 +183,7 @@ const FP16 = { precision: 'fp16', calibrationSamples: 0 };
 export const MIX = {
   open: 14,
   graph: 6,
+  'graph-big': 1,
   node: 6,
   check: 4,
   probe: 2,
@@ -162,7 +203,7 @@ export const MIX = {
   trust: 2,
 };
 
-/** One client's loop. `ctx`: { server, model, tally, deadline, budget: {left}, timeoutMs, trt, seed, index, script? }. */
+/** One client's loop. `ctx`: { server, model, bigModel?, tally, deadline, budget: {left}, timeoutMs, trt, seed, index, script? }. */
 export async function runClient(ctx) {
   const { server, tally } = ctx;
   const random = rng(ctx.seed);
@@ -223,7 +264,22 @@ export async function runClient(ctx) {
     },
     graph: async () => {
       const t = performance.now();
-      await outcome('graph', t, await session.call('model.graph', { source: source() }, opts), ['FILE_NOT_FOUND']);
+      await outcome('graph', t, graphBytes(await session.call('model.graph', { source: source() }, opts)), [
+        'FILE_NOT_FOUND',
+      ]);
+    },
+    'graph-big': async () => {
+      // A graph payload of megabytes: named on the socket, fetched over HTTP (fetchBytes).
+      if (!ctx.bigModel) return ops.graph();
+      const r = await upload(ctx.bigModel, 'big model.onnx');
+      tally.record('big-upload', `http-${r.status}`, r.status === 200);
+      if (!r.uploadId) return;
+      const t = performance.now();
+      const big = graphBytes(
+        await session.call('model.graph', { source: { kind: 'upload', uploadId: r.uploadId } }, opts),
+        BYTE_REPLY_MIN_BYTES,
+      );
+      await outcome('graph-big', t, big, ['FILE_NOT_FOUND']);
     },
     node: async () => {
       const t = performance.now();
@@ -390,4 +446,17 @@ export async function runClient(ctx) {
 /** The model every client uploads (read once). */
 export function readModel(file) {
   return fs.readFileSync(file);
+}
+
+/**
+ * The model whose graph payload is megabytes (a 250-layer transformer, 12,500 nodes), for the
+ * graph-big op; null when the test builders are not compiled (`npx tsc -p test/bench/tsconfig.json`).
+ */
+export async function bigModel() {
+  const dist = new URL('../../dist/', import.meta.url);
+  const builder = new URL('test/builders/transformer.js', dist);
+  if (!fs.existsSync(builder)) return null;
+  const { transformer } = await import(builder.href);
+  const { encodeModel } = await import(new URL('electron/core/onnx/encode.js', dist).href);
+  return Buffer.from(encodeModel(transformer(250)));
 }

@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MIX, readModel, runClient, Tally } from './clients.mjs';
+import { bigModel, MIX, readModel, runClient, Tally } from './clients.mjs';
 import { heapsAfterGc, snapshot } from './process-stats.mjs';
 import { printSummary, verdicts } from './summary.mjs';
 
@@ -110,11 +110,12 @@ function startServe(dir, token, trt) {
 }
 
 /** Each kind of job once, so what loads lazily (onnxruntime, the plugin, caches) is there for the baseline. */
-async function warmUp(server, model, trt) {
+async function warmUp(server, model, big, trt) {
   const tally = new Tally();
   await runClient({
     server,
     model,
+    bigModel: big,
     tally,
     trt,
     seed: 999,
@@ -138,6 +139,7 @@ async function main() {
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
   const model = readModel(MODEL);
+  const big = await bigModel();
   const server = await startServe(dir, randomBytes(18).toString('base64url'), trt);
   const pid = server.child.pid;
   console.log(
@@ -147,7 +149,11 @@ async function main() {
     `soak: its folder ${dir}${trt ? '' : ' (no fake TensorRT plugin: TensorRT profiles become ONNX Runtime ones)'}`,
   );
 
-  const warm = await warmUp(server, model, trt);
+  if (!big)
+    console.log(
+      'soak: no big model (npx tsc -p test/bench/tsconfig.json builds it): graph-big asks for the small graph',
+    );
+  const warm = await warmUp(server, model, big, trt);
   console.log(`soak: warmed up (${warm.jobsAnswered} calls answered, ${warm.unexpected} unexpected outcomes)`);
   await sleep(opt.idleMs);
   const before = withHeaps(snapshot(pid, tmp), await heapsAfterGc(server.log.inspectors));
@@ -178,6 +184,7 @@ async function main() {
     runClient({
       server,
       model,
+      bigModel: big,
       tally,
       trt,
       seed: opt.seed * 100_003 + i,
