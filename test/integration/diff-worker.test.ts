@@ -164,6 +164,22 @@ describe('model diff with B opened on a worker thread', () => {
     expect(await workersLeft()).toBe(0);
   });
 
+  it('a worker that cannot load its script (as where worker_threads cannot read app.asar): B opens on this thread, the same diff', async () => {
+    // electron-builder.yml ships side-worker.js inside app.asar; where a worker cannot load it
+    // there (or dies loading what it requires), diffFiles must open B itself, not fail the diff.
+    const asar = path.join(tmp, 'app.asar', 'dist', 'electron', 'core', 'diff');
+    fs.mkdirSync(asar, { recursive: true });
+    const cannotLoad = path.join(asar, 'side-worker.js');
+    fs.writeFileSync(cannotLoad, "throw new Error('Cannot find module ../onnx/open inside app.asar');\n");
+    const missing = path.join(asar, 'no-such-worker.js');
+    const [a, b] = [zoo('ssdlite-tiny'), zoo('mobilenetv3-fp16')];
+    const here = strip(await diffFiles(file(a), file(b), undefined, { sideWorker: null }));
+    for (const entry of [cannotLoad, missing]) {
+      expect(strip(await diffFiles(file(a), file(b), undefined, { sideWorker: entry }))).toEqual(here);
+      expect(await workersLeft()).toBe(0);
+    }
+  });
+
   it('kiln diff with a truncated B, through the engine host: the file named, exit 1', () => {
     const r = runKiln(['diff', zoo('unet-tiny'), path.join(tmp, 'cut-short.onnx')], { timeout: 120_000 });
     expect(r.code).toBe(1);
