@@ -5,24 +5,16 @@
  */
 import type { ModelSummary } from '../../../electron/shared/api/model-summary';
 import { ActionError } from './ActionError';
+import { FixButton } from './FixButton';
 import { dynamicBatchFix } from './fixes';
 import { useEdits } from './store';
 
 export function DynamicBatchButton({ summary }: { summary: Pick<ModelSummary, 'inputs'> }) {
-  const running = useEdits((s) => s.runningKey);
   const fix = dynamicBatchFix(summary);
   if (!fix) return null;
   return (
     <div className="edit-apply">
-      <button
-        type="button"
-        title={fix.title}
-        disabled={running !== null}
-        data-testid="dynamic-batch"
-        onClick={() => void useEdits.getState().edit(fix.key, fix.edits)}
-      >
-        {running === fix.key ? 'Applying…' : fix.label}
-      </button>
+      <FixButton fix={fix} testId="dynamic-batch" onClick={() => void useEdits.getState().edit(fix.key, fix.edits)} />
       <ActionError id={fix.key} />
     </div>
   );

@@ -11,6 +11,7 @@ import { ShapeFields, useShapeFields } from '../profile/ShapeFields';
 import { ActionError } from './ActionError';
 import { editsWithShapes, modelFixes, type Fix } from './fixes';
 import { DynamicBatchButton } from './DynamicBatchButton';
+import { FixButton } from './FixButton';
 import { OpsetControl } from './OpsetControl';
 import { useEdits } from './store';
 import './edit.css';
@@ -31,19 +32,10 @@ function start(fix: Fix, shapes: FixShapes): string | null {
 
 /** One fix's button and, under it, why it could not run or was refused. */
 export function ApplyFix({ fix, shapes, label }: { fix: Fix; shapes: FixShapes; label?: string }) {
-  const running = useEdits((s) => s.runningKey);
   const [problem, setProblem] = useState<string | null>(null);
   return (
     <div className="edit-apply">
-      <button
-        type="button"
-        title={fix.title}
-        disabled={running !== null}
-        data-testid="apply-fix"
-        onClick={() => setProblem(start(fix, shapes))}
-      >
-        {running === fix.key ? 'Applying…' : (label ?? fix.label)}
-      </button>
+      <FixButton fix={fix} testId="apply-fix" label={label} onClick={() => setProblem(start(fix, shapes))} />
       {label && <span className="edit-fix-name">{fix.label}</span>}
       {problem ? (
         <p className="edit-error" role="alert">
