@@ -1,9 +1,10 @@
-/** What several integration suites share: the CLI run as a user runs it, the reference onnx checker, seeded inputs, cosine, a private variants folder. */
+/** What several integration suites share: the CLI run as a user runs it, the reference onnx checker, seeded inputs, cosine, a private variants folder, the fake TensorRT plugin with a private build cache. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { has, PYTHON_ONNX } from '../prerequisites';
 
 /** What `kiln` printed and how it exited. */
@@ -80,6 +81,30 @@ export function suiteTempDir(prefix: string): string {
   afterAll(() => {
     if (saved === undefined) delete process.env.KILN_VARIANTS_DIR;
     else process.env.KILN_VARIANTS_DIR = saved;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  return tmp;
+}
+
+/**
+ * A temp folder for the suite that builds with Kiln's fake TensorRT plugin: KILN_TRT_PLUGIN names
+ * the fake plugin and KILN_CACHE_DIR this folder while the suite runs, both restored and the folder
+ * removed afterwards.
+ */
+export function fakeTrtSuite(prefix: string): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const saved = { plugin: process.env.KILN_TRT_PLUGIN, cache: process.env.KILN_CACHE_DIR };
+  const restore = (name: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+  beforeAll(() => {
+    process.env.KILN_TRT_PLUGIN = fakePluginPath();
+    process.env.KILN_CACHE_DIR = tmp;
+  });
+  afterAll(() => {
+    restore('KILN_TRT_PLUGIN', saved.plugin);
+    restore('KILN_CACHE_DIR', saved.cache);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
   return tmp;

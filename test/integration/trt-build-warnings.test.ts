@@ -7,39 +7,24 @@
  * entry is found where engineCacheKey names it, from the TensorRT and GPU the plugin reports.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildInfoSchema, ProfileReportSchema } from '../../electron/shared/api/backends';
 import type { ApiClient } from '../../electron/shared/api/client';
 import { directClient } from '../../electron/shared/api/direct';
 import type { KilnError } from '../../electron/shared/api/errors';
-import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { buildTrt } from '../../electron/core/backends/tensorrt/trt-backend';
 import { engineCacheKey } from '../../electron/core/backends/tensorrt/cache-keys';
 import { createCallHandler } from '../../electron/dispatch/dispatch';
 import { forkSpawner } from '../../electron/dispatch/fork-spawner';
 import { HostSupervisor } from '../../electron/dispatch/supervisor';
 import { NATIVE_ADDON, needs } from '../prerequisites';
-import { runKiln } from './helpers';
+import { fakeTrtSuite, runKiln } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-warnings-'));
-const saved = { plugin: process.env.KILN_TRT_PLUGIN, cache: process.env.KILN_CACHE_DIR };
+const tmp = fakeTrtSuite('kiln-trt-warnings-');
 const ALL_ONES = 'shape tensor input x has no values in the request: built for all 1s';
 const VALUES = { min: [1, 1], opt: [2, 3], max: [4, 6] };
-
-beforeAll(() => {
-  process.env.KILN_TRT_PLUGIN = fakePluginPath();
-  process.env.KILN_CACHE_DIR = tmp;
-});
-afterAll(() => {
-  if (saved.plugin === undefined) delete process.env.KILN_TRT_PLUGIN;
-  else process.env.KILN_TRT_PLUGIN = saved.plugin;
-  if (saved.cache === undefined) delete process.env.KILN_CACHE_DIR;
-  else process.env.KILN_CACHE_DIR = saved.cache;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 const ctx = () => ({ signal: new AbortController().signal, progress: () => {} });
 const options = (profiles: Record<string, { values: typeof VALUES }>, fake: Record<string, string | number>) => ({

@@ -4,14 +4,12 @@
  * crashing plugin taking down only its job, and the engine sidecar checks.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileReportSchema } from '../../electron/shared/api/backends';
 import type { ApiClient } from '../../electron/shared/api/client';
 import { directClient } from '../../electron/shared/api/direct';
 import { KilnError } from '../../electron/shared/api/errors';
-import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
 import { readSidecar } from '../../electron/core/backends/tensorrt/sidecar';
 import { checkEngine, exportEngine } from '../../electron/core/backends/tensorrt/engine-gate';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
@@ -21,22 +19,10 @@ import { createCallHandler } from '../../electron/dispatch/dispatch';
 import { forkSpawner } from '../../electron/dispatch/fork-spawner';
 import { HostSupervisor } from '../../electron/dispatch/supervisor';
 import { NATIVE_ADDON, needs, REAL_TRT_PLUGIN } from '../prerequisites';
+import { fakeTrtSuite } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trt-fake-'));
-const saved = { plugin: process.env.KILN_TRT_PLUGIN, cache: process.env.KILN_CACHE_DIR };
-
-beforeAll(() => {
-  process.env.KILN_TRT_PLUGIN = fakePluginPath();
-  process.env.KILN_CACHE_DIR = tmp;
-});
-afterAll(() => {
-  if (saved.plugin === undefined) delete process.env.KILN_TRT_PLUGIN;
-  else process.env.KILN_TRT_PLUGIN = saved.plugin;
-  if (saved.cache === undefined) delete process.env.KILN_CACHE_DIR;
-  else process.env.KILN_CACHE_DIR = saved.cache;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = fakeTrtSuite('kiln-trt-fake-');
 
 function ctx(onProgress?: (stage: string, fraction: number | null) => void, signal = new AbortController().signal) {
   return { signal, progress: (p: { stage: string; fraction: number | null }) => onProgress?.(p.stage, p.fraction) };
