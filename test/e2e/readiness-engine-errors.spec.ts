@@ -138,3 +138,24 @@ test('a file cut short and a text file are explained plainly, the detail folded 
   await expect(error.locator('.error-message')).not.toContainText('wire type');
   await page.screenshot({ path: path.join(SHOTS, 'error-text.png') });
 });
+
+test('a file whose graph reads but whose whole model does not: the error names it, and its graph does not stay', async ({
+  page,
+}) => {
+  // The graph view's payload is read straight from the file's bytes (core/graph/from-wire.ts), the
+  // full decode only for the summary after it: damaged metadata (field 14, a length running past
+  // its message) passes the first and fails the second.
+  const good = fs.readFileSync(path.join(ROOT, 'test/fixtures/zoo/vit-tiny.onnx'));
+  const damaged = Buffer.concat([good, Buffer.from([(14 << 3) | 2, 3, 0x0a, 0x05, 0x41])]);
+  await drop(page, path.basename(CLS), fs.readFileSync(CLS));
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('model-name')).toHaveText(path.basename(CLS));
+
+  await drop(page, 'damaged.onnx', damaged);
+  const error = page.getByTestId('error');
+  await expect(error).toContainText('Could not open damaged.onnx', { timeout: 20_000 });
+  await expect(error).toContainText('damaged.onnx starts like an ONNX model but is damaged near byte');
+  await expect(page.getByTestId('model-name')).not.toHaveText('damaged.onnx');
+  await expect(page.getByTestId('summary')).toHaveCount(0);
+  await page.screenshot({ path: path.join(SHOTS, 'error-damaged-after-graph.png') });
+});
