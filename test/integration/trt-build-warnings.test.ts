@@ -66,6 +66,16 @@ describe('TensorRT build warnings and shape-tensor values (fake plugin)', needs(
     expect((await buildTrt(CLS, options({}, { tag: 'none' }), ctx())).warnings).toEqual([]);
   });
 
+  it('values or dims for a name that is not an input are refused, naming it, the file and the inputs', async () => {
+    // The plugin sets a profile per network input: a misspelt name would be passed over in silence.
+    const typo = buildTrt(CLS, options({ shape: { values: VALUES } }, { shapeTensors: 'x' }), ctx());
+    await expect(typo).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      file: path.basename(CLS),
+      message: `${path.basename(CLS)} has no input named "shape" to give a TensorRT profile for; its inputs are "x"`,
+    });
+  });
+
   describe('through the contract', () => {
     let supervisor: HostSupervisor;
     let client: ApiClient;

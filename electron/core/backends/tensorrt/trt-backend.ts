@@ -53,9 +53,32 @@ interface ProfileReply {
   device: { name: string };
 }
 
+/**
+ * Refuses profiles (dims or shape-tensor values) for names that are not the model's inputs: the
+ * plugin sets a profile per network input and would pass over a misspelt name without a word.
+ */
+export function refuseUnknownProfileInputs(
+  profiles: Record<string, unknown>,
+  inputs: readonly string[],
+  file: string,
+): void {
+  const unknown = Object.keys(profiles).filter((name) => !inputs.includes(name));
+  if (unknown.length === 0) return;
+  throw new KilnError(
+    'INVALID_ARGUMENT',
+    `${file} has no input named ${unknown.map((n) => `"${n}"`).join(', ')} to give a TensorRT profile for; its inputs are ${inputs.map((n) => `"${n}"`).join(', ') || 'none'}`,
+    { file, details: { unknown } },
+  );
+}
+
 export async function buildTrt(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact> {
   const plugin = loadPlugin();
   const a = await analyzeModel(modelPath);
+  refuseUnknownProfileInputs(
+    options.trt?.profiles ?? {},
+    a.summary.inputs.map((i) => i.name),
+    a.summary.fileName,
+  );
   const trt = options.trt;
   // An engine and its timings are tied to the TensorRT version and the GPU: both are in the keys.
   const here = await pluginRuntime(plugin, ctx);
