@@ -145,19 +145,25 @@ describe('browser mode', () => {
     ws.close();
   });
 
+  /** A 250-layer transformer (12,500 nodes: a graph payload of megabytes) uploaded to `big`, and a socket to it. */
+  async function uploadBig(big: RunningServer): Promise<{ uploadId: string; ws: WebSocket }> {
+    const res = await fetch(`${big.origin}/upload`, {
+      method: 'POST',
+      headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
+      body: Buffer.from(encodeModel(transformer(250))),
+    });
+    const { uploadId } = (await res.json()) as { uploadId: string };
+    const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    return { uploadId, ws };
+  }
+
   it('a graph of megabytes comes from the engine host through a file, which is gone afterwards', async () => {
     const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
     const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kiln-host-')));
     let hostDirs: string[] = [];
     try {
-      const res = await fetch(`${big.origin}/upload`, {
-        method: 'POST',
-        headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
-        body: Buffer.from(encodeModel(transformer(250))),
-      });
-      const { uploadId } = (await res.json()) as { uploadId: string };
-      const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
-      await new Promise((resolve) => ws.once('open', resolve));
+      const { uploadId, ws } = await uploadBig(big);
       const frames: ('text' | 'binary' | 'fetched')[] = [];
       const graph = await wsClient(ws, frames, big).call('model.graph', { source: { kind: 'upload', uploadId } });
       // megabytes: named on the socket and fetched over HTTP, then forgotten by the server
@@ -179,14 +185,7 @@ describe('browser mode', () => {
   it('a big reply is fetched once, with the token, from an allowed origin; unfetched ones go with their socket', async () => {
     const big = await startServer({ port: 0, rendererDir, maxUploadBytes: 64 * 1024 * 1024 });
     try {
-      const res = await fetch(`${big.origin}/upload`, {
-        method: 'POST',
-        headers: { 'x-kiln-token': big.token, 'x-kiln-filename': 'transformer.onnx' },
-        body: Buffer.from(encodeModel(transformer(250))),
-      });
-      const { uploadId } = (await res.json()) as { uploadId: string };
-      const ws = new WebSocket(`ws://127.0.0.1:${big.port}/api?token=${encodeURIComponent(big.token)}`);
-      await new Promise((resolve) => ws.once('open', resolve));
+      const { uploadId, ws } = await uploadBig(big);
       const refs: { kilnByteReply: string; bytes: number }[] = [];
       ws.on('message', (data, isBinary) => {
         const ref = isBinary ? null : byteReplyRef(readServerFrame(data.toString()));
