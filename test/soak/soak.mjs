@@ -2,7 +2,9 @@
 /**
  * `npm run soak [-- --minutes N --clients N]`: browser mode under a bounded mix of clients (issue 20).
  * Not part of `npm test`: it takes minutes and the machine's cores. Build first (`npx tsc -p
- * tsconfig.json`, or `npm run build`).
+ * tsconfig.json`, or `npm run build`); `npx tsc -p test/bench/tsconfig.json` also compiles the test
+ * builders, which make the 12.5k-node model whose graph (megabytes) the graph-big op fetches over
+ * HTTP as the page does. Clients read replies as the page does (renderer/src/api/transport.ts).
  *
  * Starts `node dist/electron/serve/main.js` on 127.0.0.1 with a token, in a folder of its own (its
  * own TMPDIR, build cache, variants and exports, so whatever it leaves is its own), with the fake
