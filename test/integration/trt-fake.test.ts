@@ -144,6 +144,15 @@ describe('TensorRT backend with the fake plugin', needs(NATIVE_ADDON), () => {
     expect((err as KilnError).message).toContain('p2o.Conv.3');
   });
 
+  it("a plugin's build failure names the model's file (the plugin knows only its request)", async () => {
+    for (const fail of ['parse', 'build']) {
+      const err = await buildTrt(CLS, trt({ fail, failNode: 'p2o.Conv.3' }), ctx()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KilnError);
+      expect(err).toMatchObject({ file: path.basename(CLS), code: fail === 'parse' ? 'UNSUPPORTED' : 'INTERNAL' });
+      expect((err as KilnError).message.startsWith(`${path.basename(CLS)}: `)).toBe(true);
+    }
+  });
+
   it("engine checks: another GPU, another TensorRT, a tampered engine; the sidecar's flag decides nothing", async () => {
     const a = await buildTrt(CLS, trt({ steps: 1, stepMs: 1 }), ctx());
     const out = path.join(tmp, 'export', 'cls.engine');

@@ -71,6 +71,15 @@ export function refuseUnknownProfileInputs(
   );
 }
 
+/** A plugin's build failure (it knows the request, not the file) with the model's file named. */
+function namingFile(err: unknown, file: string): unknown {
+  if (!(err instanceof KilnError) || err.file !== undefined || err.code === 'CANCELLED') return err;
+  return new KilnError(err.code, `${file}: ${err.message}`, {
+    file,
+    ...(err.details !== undefined ? { details: err.details } : {}),
+  });
+}
+
 export async function buildTrt(modelPath: string, options: BuildOptions, ctx: JobContext): Promise<BuildArtifact> {
   const plugin = loadPlugin();
   const a = await analyzeModel(modelPath);
@@ -126,7 +135,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
     ctx,
   ).catch((err: unknown) => {
     fs.rmSync(enginePath, { force: true });
-    throw err;
+    throw namingFile(err, a.summary.fileName);
   });
   const info = parseLayerInfo(reply.layerInfo, 'layer info');
   const names = nodes.map((n) => n.name);
