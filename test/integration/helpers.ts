@@ -1,10 +1,15 @@
-/** What several integration suites share: the CLI run as a user runs it, the reference onnx checker, seeded inputs, cosine, a private variants folder, the fake TensorRT plugin with a private build cache. */
+/** What several integration suites share: the CLI run as a user runs it, the reference onnx checker, seeded inputs, cosine, a private variants folder, the fake TensorRT plugin with a private build cache, an engine host and a client calling it. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { fakePluginPath } from '../../electron/core/backends/tensorrt/plugin';
+import { createCallHandler } from '../../electron/dispatch/dispatch';
+import { forkSpawner } from '../../electron/dispatch/fork-spawner';
+import { HostSupervisor } from '../../electron/dispatch/supervisor';
+import type { ApiClient } from '../../electron/shared/api/client';
+import { directClient } from '../../electron/shared/api/direct';
 import { has, PYTHON_ONNX } from '../prerequisites';
 
 /** What `kiln` printed and how it exited. */
@@ -108,4 +113,33 @@ export function fakeTrtSuite(prefix: string): string {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
   return tmp;
+}
+
+/**
+ * An engine host (forked, under a supervisor) and a client calling it as the CLI does, started
+ * before the suite or describe block this is called in and disposed of after it.
+ */
+export function hostClient(): { readonly client: ApiClient; readonly supervisor: HostSupervisor } {
+  let started: { client: ApiClient; supervisor: HostSupervisor } | null = null;
+  beforeAll(async () => {
+    const supervisor = new HostSupervisor(forkSpawner());
+    started = {
+      supervisor,
+      client: directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null })),
+    };
+    await supervisor.ready();
+  });
+  afterAll(() => started?.supervisor.dispose());
+  const get = () => {
+    if (!started) throw new Error('hostClient: used outside the tests of the block it was called in');
+    return started;
+  };
+  return {
+    get client() {
+      return get().client;
+    },
+    get supervisor() {
+      return get().supervisor;
+    },
+  };
 }

@@ -10,16 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildInfoSchema, ProfileReportSchema } from '../../electron/shared/api/backends';
-import type { ApiClient } from '../../electron/shared/api/client';
-import { directClient } from '../../electron/shared/api/direct';
 import type { KilnError } from '../../electron/shared/api/errors';
 import { buildTrt } from '../../electron/core/backends/tensorrt/trt-backend';
 import { engineCacheKey } from '../../electron/core/backends/tensorrt/cache-keys';
-import { createCallHandler } from '../../electron/dispatch/dispatch';
-import { forkSpawner } from '../../electron/dispatch/fork-spawner';
-import { HostSupervisor } from '../../electron/dispatch/supervisor';
 import { NATIVE_ADDON, needs } from '../prerequisites';
-import { fakeTrtSuite, runKiln } from './helpers';
+import { fakeTrtSuite, hostClient, runKiln } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = fakeTrtSuite('kiln-trt-warnings-');
@@ -77,39 +72,32 @@ describe('TensorRT build warnings and shape-tensor values (fake plugin)', needs(
   });
 
   describe('through the contract', () => {
-    let supervisor: HostSupervisor;
-    let client: ApiClient;
-    beforeAll(async () => {
-      supervisor = new HostSupervisor(forkSpawner());
-      client = directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null }));
-      await supervisor.ready();
-    });
-    afterAll(() => supervisor.dispose());
+    const host = hostClient();
     const source = { kind: 'path' as const, path: CLS };
 
     it('model.build and model.profile carry the build warnings, valid by their schemas', async () => {
       const trt = { fake: { steps: 1, shapeTensors: 'x', tag: 'contract' } };
-      const built = await client.call('model.build', { source, options: { backend: 'tensorrt', trt } });
+      const built = await host.client.call('model.build', { source, options: { backend: 'tensorrt', trt } });
       expect(BuildInfoSchema.parse(built).warnings).toEqual([ALL_ONES]);
-      const report = await client.call('model.profile', {
+      const report = await host.client.call('model.profile', {
         source,
         build: { backend: 'tensorrt', trt },
         profile: { iterations: 5, warmupMs: 0, shapes: { x: [1, 3, 48, 192] }, layerRuns: 1 },
       });
       expect(ProfileReportSchema.parse(report).build.warnings).toEqual([ALL_ONES]);
-      const given = await client.call('model.build', {
+      const given = await host.client.call('model.build', {
         source,
         options: { backend: 'tensorrt', trt: { ...trt, profiles: { x: { values: VALUES } } } },
       });
       expect(given.warnings).toEqual([]);
       // ONNX Runtime builds warn of nothing here, and say so with an empty list.
-      const ort = await client.call('model.build', { source, options: { backend: 'onnxruntime' } });
+      const ort = await host.client.call('model.build', { source, options: { backend: 'onnxruntime' } });
       expect(ort.warnings).toEqual([]);
     });
 
     it('refuses malformed values with the problem named', async () => {
       const bad = async (x: Record<string, unknown>) => {
-        const err = (await client
+        const err = (await host.client
           .call('model.build', {
             source,
             options: { backend: 'tensorrt', trt: { profiles: { x } as never } },

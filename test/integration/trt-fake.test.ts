@@ -5,21 +5,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProfileReportSchema } from '../../electron/shared/api/backends';
-import type { ApiClient } from '../../electron/shared/api/client';
-import { directClient } from '../../electron/shared/api/direct';
 import { KilnError } from '../../electron/shared/api/errors';
 import { readSidecar } from '../../electron/core/backends/tensorrt/sidecar';
 import { checkEngine, exportEngine } from '../../electron/core/backends/tensorrt/engine-gate';
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { buildTrt, profileTrt, runTrt } from '../../electron/core/backends/tensorrt/trt-backend';
-import { createCallHandler } from '../../electron/dispatch/dispatch';
-import { forkSpawner } from '../../electron/dispatch/fork-spawner';
-import { HostSupervisor } from '../../electron/dispatch/supervisor';
 import { NATIVE_ADDON, needs, REAL_TRT_PLUGIN } from '../prerequisites';
-import { fakeTrtSuite } from './helpers';
+import { fakeTrtSuite, hostClient } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = fakeTrtSuite('kiln-trt-fake-');
@@ -182,22 +177,15 @@ describe('TensorRT backend with the fake plugin', needs(NATIVE_ADDON), () => {
 });
 
 describe('a crashing TensorRT plugin', needs(NATIVE_ADDON), () => {
-  let supervisor: HostSupervisor;
-  let client: ApiClient;
-  beforeAll(async () => {
-    supervisor = new HostSupervisor(forkSpawner());
-    client = directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null }));
-    await supervisor.ready();
-  });
-  afterAll(() => supervisor.dispose());
+  const host = hostClient();
 
   it('fails only its job; the host restarts and the next build works', async () => {
     const source = { kind: 'path' as const, path: CLS };
-    const err = await client
+    const err = await host.client
       .call('model.build', { source, options: { backend: 'tensorrt', trt: { fake: { crash: true, tag: 'crash' } } } })
       .catch((e: unknown) => e);
     expect((err as KilnError).code).toBe('HOST_CRASHED');
-    const ok = await client.call('model.build', {
+    const ok = await host.client.call('model.build', {
       source,
       options: { backend: 'tensorrt', trt: { fake: { steps: 1 } } },
     });

@@ -6,30 +6,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient } from '../../electron/shared/api/client';
-import { directClient } from '../../electron/shared/api/direct';
-import { createCallHandler } from '../../electron/dispatch/dispatch';
-import { forkSpawner } from '../../electron/dispatch/fork-spawner';
-import { HostSupervisor } from '../../electron/dispatch/supervisor';
+import { describe, expect, it } from 'vitest';
 import { variantPath } from '../../electron/platform/paths';
 import { writeTextLines } from '../builders/text-images';
-import { suiteTempDir } from './helpers';
+import { hostClient, suiteTempDir } from './helpers';
 
 const CLS = path.resolve(__dirname, '../../assets/sample/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = suiteTempDir('kiln-names-');
 const source = { kind: 'path', path: CLS } as const;
 const shapes = { x: [1, 3, 48, 192] };
 
-let supervisor: HostSupervisor;
-let client: ApiClient;
-
-beforeAll(async () => {
-  supervisor = new HostSupervisor(forkSpawner());
-  client = directClient(createCallHandler({ supervisor, transport: 'cli', maxUploadBytes: null }));
-  await supervisor.ready();
-});
-afterAll(() => supervisor.dispose());
+const host = hostClient();
 
 /** Each file in a folder of its own, as browser mode keeps uploads: only the file names are the user's. */
 function asUploads(files: string[], under: string): string[] {
@@ -53,8 +40,8 @@ describe('variant names', () => {
     const a = await writeTextLines(path.join(tmp, 'calib-a'), 4, { width: 192, height: 48, seed: 1 });
     const b = await writeTextLines(path.join(tmp, 'calib-b'), 4, { width: 192, height: 48, seed: 2 });
     // Folders, as the CLI's --calib gives them: the folder's name and how many files it holds.
-    const fromA = await client.call('variant.make', { source, recipe: int8([path.join(tmp, 'calib-a')]) });
-    const fromB = await client.call('variant.make', { source, recipe: int8([path.join(tmp, 'calib-b')]) });
+    const fromA = await host.client.call('variant.make', { source, recipe: int8([path.join(tmp, 'calib-a')]) });
+    const fromB = await host.client.call('variant.make', { source, recipe: int8([path.join(tmp, 'calib-b')]) });
     expect(fromA.name).toMatch(
       /^ch_ppocr_mobile_v2\.0_cls_infer\.int8-trt-mse-unchecked\.calib-a-4\.[0-9a-f]{6}\.onnx$/,
     );
@@ -62,21 +49,21 @@ describe('variant names', () => {
       /^ch_ppocr_mobile_v2\.0_cls_infer\.int8-trt-mse-unchecked\.calib-b-4\.[0-9a-f]{6}\.onnx$/,
     );
     // Files of the same names in folders of their own (browser uploads): told apart by their content.
-    const upA = await client.call('variant.make', { source, recipe: int8(asUploads(a, 'up-a')) });
-    const upB = await client.call('variant.make', { source, recipe: int8(asUploads(b, 'up-b')) });
+    const upA = await host.client.call('variant.make', { source, recipe: int8(asUploads(a, 'up-a')) });
+    const upB = await host.client.call('variant.make', { source, recipe: int8(asUploads(b, 'up-b')) });
     expect(upA.name).toMatch(/\.int8-trt-mse-unchecked\.line-0000\+3\.[0-9a-f]{6}\.onnx$/);
     expect(upB.name).not.toBe(upA.name);
     // The same data uploaded again is named the same (the content, not the upload, decides).
-    const again = await client.call('variant.make', { source, recipe: int8(asUploads(a, 'up-a-again')) });
+    const again = await host.client.call('variant.make', { source, recipe: int8(asUploads(a, 'up-a-again')) });
     expect(again.name).toBe(upA.name);
     // Seeded random calibration says so, with how many samples.
-    const seeded = await client.call('variant.make', {
+    const seeded = await host.client.call('variant.make', {
       source,
       recipe: { precision: 'int8', shapes, samples: 4, accuracyCheck: false },
     });
     expect(seeded.name).toBe('ch_ppocr_mobile_v2.0_cls_infer.int8-trt-mse-unchecked.random4.onnx');
     // A comparison names each variant by its own name.
-    const c = await client.call('model.compare', {
+    const c = await host.client.call('model.compare', {
       source,
       variants: [upA.id, upB.id],
       samples: 2,
@@ -87,32 +74,38 @@ describe('variant names', () => {
   });
 
   it('a variant can be renamed: display metadata, the id and the file stay; bad names are refused', async () => {
-    const made = await client.call('variant.make', {
+    const made = await host.client.call('variant.make', {
       source,
       recipe: { precision: 'fp16', shapes, calibrationSamples: 0 },
     });
     const file = variantPath(made.id);
     const before = fs.statSync(file);
-    const renamed = await client.call('variant.rename', { variantId: made.id, name: '  FP16 for the edge box ' });
+    const renamed = await host.client.call('variant.rename', { variantId: made.id, name: '  FP16 for the edge box ' });
     expect(renamed).toEqual({ id: made.id, name: 'FP16 for the edge box' });
     const after = fs.statSync(file);
     expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
     // Made again (the same recipe, the same id): the user's name stays.
-    const remade = await client.call('variant.make', {
+    const remade = await host.client.call('variant.make', {
       source,
       recipe: { precision: 'fp16', shapes, calibrationSamples: 0 },
     });
     expect([remade.id, remade.name]).toEqual([made.id, 'FP16 for the edge box']);
     // Comparisons and profiles of it use it.
-    const c = await client.call('model.compare', { source, variants: [made.id], samples: 1, shapes, layerwise: false });
+    const c = await host.client.call('model.compare', {
+      source,
+      variants: [made.id],
+      samples: 1,
+      shapes,
+      layerwise: false,
+    });
     expect(c.variants[0]!.name).toBe('FP16 for the edge box');
 
-    await expect(client.call('variant.rename', { variantId: made.id, name: '   ' })).rejects.toMatchObject({
+    await expect(host.client.call('variant.rename', { variantId: made.id, name: '   ' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
-    await expect(client.call('variant.rename', { variantId: made.id, name: 'a/b' })).rejects.toThrow(/name.*\//);
+    await expect(host.client.call('variant.rename', { variantId: made.id, name: 'a/b' })).rejects.toThrow(/name.*\//);
     await expect(
-      client.call('variant.rename', { variantId: `${made.id.slice(0, 17)}${'0'.repeat(16)}`, name: 'x' }),
+      host.client.call('variant.rename', { variantId: `${made.id.slice(0, 17)}${'0'.repeat(16)}`, name: 'x' }),
     ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 });
