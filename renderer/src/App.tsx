@@ -14,7 +14,6 @@ import { SummaryView } from './frame/SummaryView';
 import { TopBar } from './frame/TopBar';
 import { openFile, openWithDialog } from './frame/open';
 import { GraphView } from './graph/GraphView';
-import { startLayoutWorker } from './graph/layout-client';
 import { Dock } from './frame/Dock';
 import { ProfilePanel } from './profile/ProfilePanel';
 import { CompatibilityPanel } from './trt/CompatibilityPanel';
@@ -59,14 +58,6 @@ function useConnection() {
   }, []);
 }
 
-/**
- * The layout worker starts (and warms its code up) with the app, so the first model chosen finds
- * it ready; opening a model starts the next one (state/app.ts).
- */
-function useLayoutWorker() {
-  useEffect(() => startLayoutWorker(), []);
-}
-
 /** Electron: files chosen from the app menu arrive as paths. */
 function useMenuOpen() {
   useEffect(
@@ -81,7 +72,6 @@ function useMenuOpen() {
 export function App() {
   useTheme();
   useConnection();
-  useLayoutWorker();
   useMenuOpen();
   const summary = useApp((s) => s.summary);
   const graph = useApp((s) => s.graph);

@@ -26,14 +26,6 @@ export interface PrepareRequest {
   columns: StructureColumns;
 }
 
-/**
- * Sent when the worker starts: it lays out a small synthetic graph so that the real one finds the
- * layout code compiled (./warm-up.ts). No reply; a `prepare` or `init` sent meanwhile waits its turn.
- */
-export interface WarmRequest {
-  type: 'warm';
-}
-
 export type LayoutReply =
   | {
       type: 'frame';
