@@ -11,7 +11,6 @@
  */
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { LayoutEngine } from './engine';
-import { markOpen } from '../state/open-marks';
 import { structureColumns } from './model';
 import type { StructureColumns } from './structure';
 import { structureColumnsFromBytes } from './structure-bytes';
@@ -57,7 +56,6 @@ function sendPrepare(columns: StructureColumns): number | undefined {
   if (!spare) return undefined;
   const request: PrepareRequest = { type: 'prepare', key: ++nextKey, columns };
   spare.postMessage(request, columnBuffers(columns));
-  markOpen('layout-prepare');
   return request.key;
 }
 

@@ -11,11 +11,6 @@ export type OpenMark =
   | 'uploaded'
   /** The model summary arrived. */
   | 'summary'
-  /**
-   * The layout worker was asked to lay the graph out ahead of the view: in browser mode from the
-   * payload's bytes as they arrive, before 'graph' (graph/layout-client.ts).
-   */
-  | 'layout-prepare'
   /** The graph payload arrived (decoded). */
   | 'graph'
   /** The graph view built its model of the payload. */
