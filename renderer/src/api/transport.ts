@@ -30,19 +30,6 @@ function ipcTransport(kiln: KilnBridge): Transport {
   return { kind: 'ipc', send: (m) => kiln.send(m), onMessage: (l) => kiln.onMessage(l) };
 }
 
-/** Who sees a big reply's bytes as soon as they are fetched, before the client decodes them. */
-const byteTaps = new Set<(bytes: Uint8Array) => void>();
-
-/**
- * Calls `tap` with the bytes of every big reply fetched until the returned function is called
- * (browser mode only): the graph view's layout worker starts on a graph payload while the client
- * decodes it. A tap must not change the bytes, and one that throws is ignored.
- */
-export function tapByteReplies(tap: (bytes: Uint8Array) => void): () => void {
-  byteTaps.add(tap);
-  return () => byteTaps.delete(tap);
-}
-
 /**
  * The bytes a big result names (electron/serve/byte-replies.ts), fetched over HTTP: the message
  * back with them as its value, or a failed result that says why.
@@ -65,13 +52,6 @@ async function withFetchedBytes(id: string, ref: ByteReplyRef, message: object):
     if (!res.ok) return failed(`HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (bytes.byteLength !== ref.bytes) return failed(`${bytes.byteLength} bytes came`);
-    for (const tap of byteTaps) {
-      try {
-        tap(bytes);
-      } catch {
-        // a tap is a shortcut; the reply goes on as it came
-      }
-    }
     return { ...message, value: bytes };
   } catch (err) {
     return failed(err instanceof Error ? err.message : String(err));

@@ -4,22 +4,21 @@
  *
  * Starting a worker (a new JavaScript heap, its script fetched and compiled) takes a good part of
  * what laying out a big graph does, so the app starts one while a model is still being read
- * (`startLayoutWorker`) and the graph view takes that one when it mounts. Once the graph payload
- * is here (or, in browser mode, its bytes: `prepareLayoutFromBytes`), that worker lays it out at
- * once, while the main thread decodes it, builds the view model and mounts the view: the view's
- * first command then finds its layout made.
+ * (`startLayoutWorker`, which also has it warm its code up: ./warm-up.ts) and the graph view takes
+ * that one when it mounts. Once the graph payload is here, `prepareLayout` has that worker lay it
+ * out at once, while the main thread builds the view model and mounts the view: the view's first
+ * command then finds its layout made.
  */
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { LayoutEngine } from './engine';
 import { structureColumns } from './model';
-import type { StructureColumns } from './structure';
-import { structureColumnsFromBytes } from './structure-bytes';
 import {
   columnBuffers,
   type LayoutCommand,
   type LayoutReply,
   type LayoutRequest,
   type PrepareRequest,
+  type WarmRequest,
 } from './protocol';
 
 type Done = { resolve: (r: Extract<LayoutReply, { type: 'frame' }>) => void; reject: (e: Error) => void };
@@ -30,11 +29,15 @@ function newWorker(): Worker {
   return new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
 }
 
-/** Starts a layout worker for the next graph view to take, unless one is waiting already. */
+/**
+ * Starts a layout worker for the next graph view to take, unless one is waiting already, and has it
+ * warm its layout code up at once (./warm-up.ts) while it waits.
+ */
 export function startLayoutWorker(): void {
   if (spare || typeof Worker === 'undefined') return;
   try {
     const w = newWorker();
+    w.postMessage({ type: 'warm' } satisfies WarmRequest);
     // One that fails before a view takes it is dropped: the view then starts its own.
     w.onerror = () => {
       if (spare === w) spare = null;
@@ -45,57 +48,40 @@ export function startLayoutWorker(): void {
   }
 }
 
-/** The key each prepared payload got, by payload or by the buffer its columns view (see below). */
+/** Which payload the spare worker prepares (its key), and the key each prepared payload got. */
 const preparedKeys = new WeakMap<GraphPayload, number>();
-const preparedBuffers = new WeakMap<ArrayBufferLike, number>();
 let nextKey = 0;
-
-/** Sends `columns` (copies the caller gives away) to the spare worker, started now if none waits. */
-function sendPrepare(columns: StructureColumns): number | undefined {
-  startLayoutWorker();
-  if (!spare) return undefined;
-  const request: PrepareRequest = { type: 'prepare', key: ++nextKey, columns };
-  spare.postMessage(request, columnBuffers(columns));
-  return request.key;
-}
 
 /**
  * Has the spare worker (started now if none waits) lay out `payload`'s opening view ahead of the
- * view that will show it, unless its bytes were prepared already (`prepareLayoutFromBytes`). The
- * columns it reads are copied (a few MB) and handed over, never the payload's own arrays: those
- * view one big buffer that a message would copy whole.
+ * view that will show it. The columns it reads are copied (a few MB) and handed over, never the
+ * payload's own arrays: those view one big buffer that a message would copy whole.
  */
 export function prepareLayout(payload: GraphPayload): void {
-  if (preparedKey(payload) !== undefined) return;
+  startLayoutWorker();
+  if (!spare) return;
+  const key = ++nextKey;
   const columns = structureColumns(payload);
-  const key = sendPrepare({
-    ...columns,
-    nodeOp: columns.nodeOp.slice(),
-    nodeGroup: columns.nodeGroup.slice(),
-    groupParent: columns.groupParent.slice(),
-    edgeFrom: columns.edgeFrom.slice(),
-    edgeTo: columns.edgeTo.slice(),
-    edgeTensor: columns.edgeTensor.slice(),
-  });
-  if (key !== undefined) preparedKeys.set(payload, key);
-}
-
-/**
- * The same from a graph payload's bytes as they arrive, before the main thread decodes them
- * (./structure-bytes.ts): the worker lays out while the page decodes. The payload decoded from
- * these bytes views their buffer, which is how `preparedKey` finds it. Bytes it cannot read are
- * left to `prepareLayout`.
- */
-export function prepareLayoutFromBytes(bytes: Uint8Array): void {
-  const columns = structureColumnsFromBytes(bytes);
-  if (!columns) return;
-  const key = sendPrepare(columns);
-  if (key !== undefined) preparedBuffers.set(bytes.buffer, key);
+  const request: PrepareRequest = {
+    type: 'prepare',
+    key,
+    columns: {
+      ...columns,
+      nodeOp: columns.nodeOp.slice(),
+      nodeGroup: columns.nodeGroup.slice(),
+      groupParent: columns.groupParent.slice(),
+      edgeFrom: columns.edgeFrom.slice(),
+      edgeTo: columns.edgeTo.slice(),
+      edgeTensor: columns.edgeTensor.slice(),
+    },
+  };
+  spare.postMessage(request, columnBuffers(request.columns));
+  preparedKeys.set(payload, key);
 }
 
 /** The key under which `payload`'s layout was prepared, if it was. */
 export function preparedKey(payload: GraphPayload): number | undefined {
-  return preparedKeys.get(payload) ?? preparedBuffers.get(payload.nodeOp.buffer);
+  return preparedKeys.get(payload);
 }
 
 function takeWorker(): Worker {

@@ -10,10 +10,10 @@ import type { NativeProbe, Progress } from '../../../electron/shared/api/app-inf
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import type { ErrorCode, KilnErrorShape } from '../../../electron/shared/api/errors';
 import { errorShape } from '../api/error-shape';
-import { tapByteReplies, type LinkState } from '../api/transport';
+import type { LinkState } from '../api/transport';
 import { runJob } from './job';
 import { markOpen } from './open-marks';
-import { prepareLayout, prepareLayoutFromBytes, startLayoutWorker } from '../graph/layout-client';
+import { prepareLayout, startLayoutWorker } from '../graph/layout-client';
 import { useGraphStore } from '../graph/store';
 import type { RunningJob } from './job';
 
@@ -169,17 +169,10 @@ export const useApp = create<AppState>((set, get) => ({
       `Opening ${name}`,
       async ({ signal, onProgress: progress, relabel }) => {
         const source = prepare ? await prepare({ signal, progress }) : initial;
-        // Browser mode: the layout worker starts on the graph's bytes as they arrive, while this
-        // thread decodes them (the first big reply after this point is the graph).
-        const untap = tapByteReplies((bytes) => {
-          untap();
-          if (current()) prepareLayoutFromBytes(bytes);
-        });
         // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
         // the summary are asked for once it is drawn, so they take no CPU from its layout.
         const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
           async (graph) => {
-            untap();
             markOpen('graph');
             // The layout worker lays the graph out while this thread builds the view model.
             if (current()) prepareLayout(graph);
@@ -188,10 +181,7 @@ export const useApp = create<AppState>((set, get) => ({
             if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
             return null;
           },
-          (err: unknown) => {
-            untap();
-            return err;
-          },
+          (err: unknown) => err,
         );
         // A file that cannot be opened at all fails the graph as it would the summary: say so once,
         // without reading it again. A failure of the graph alone leaves the summary to stand.
