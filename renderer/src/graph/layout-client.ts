@@ -4,10 +4,9 @@
  *
  * Starting a worker (a new JavaScript heap, its script fetched and compiled) takes a good part of
  * what laying out a big graph does, so the app starts one while a model is still being read
- * (`startLayoutWorker`, which also has it warm its code up: ./warm-up.ts) and the graph view takes
- * that one when it mounts. Once the graph payload is here, `prepareLayout` has that worker lay it
- * out at once, while the main thread builds the view model and mounts the view: the view's first
- * command then finds its layout made.
+ * (`startLayoutWorker`) and the graph view takes that one when it mounts. Once the graph payload is
+ * here, `prepareLayout` has that worker lay it out at once, while the main thread builds the view
+ * model and mounts the view: the view's first command then finds its layout made.
  */
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { LayoutEngine } from './engine';
@@ -18,7 +17,6 @@ import {
   type LayoutReply,
   type LayoutRequest,
   type PrepareRequest,
-  type WarmRequest,
 } from './protocol';
 
 type Done = { resolve: (r: Extract<LayoutReply, { type: 'frame' }>) => void; reject: (e: Error) => void };
@@ -29,15 +27,11 @@ function newWorker(): Worker {
   return new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
 }
 
-/**
- * Starts a layout worker for the next graph view to take, unless one is waiting already, and has it
- * warm its layout code up at once (./warm-up.ts) while it waits.
- */
+/** Starts a layout worker for the next graph view to take, unless one is waiting already. */
 export function startLayoutWorker(): void {
   if (spare || typeof Worker === 'undefined') return;
   try {
     const w = newWorker();
-    w.postMessage({ type: 'warm' } satisfies WarmRequest);
     // One that fails before a view takes it is dropped: the view then starts its own.
     w.onerror = () => {
       if (spare === w) spare = null;
