@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global document */
+/* global document, window */
 /**
  * Two builds of the app compared on opening the same model in browser mode, for a machine too busy
  * for two bench runs a minute apart to be compared (load moves them by a factor of three): both
@@ -64,13 +64,15 @@ async function open(side) {
         .map((m) => [m.name.slice('kiln:open:'.length), performance.timeOrigin + m.startTime]),
     ),
   );
+  // the worker's time making the opening layout ahead (cold or warmed; older builds lack it)
+  const prepare = await page.evaluate(() => window.__kilnGraph?.lastPrepareMs);
   await page.close();
   await new Promise((r) => setTimeout(r, 150)); // the host's last trace lines
   const host = serve.events.slice(from);
   const s = stages({ marks, host });
   const sent = host.find((e) => e.kilnTrace === 'job-sent' && e.job === 'model.graph')?.at;
   const out = Object.fromEntries(Object.entries(STAGES).map(([k, key]) => [k, s[key]]));
-  return { ...out, 'after host': sent === undefined ? undefined : marks.ready - sent };
+  return { ...out, 'after host': sent === undefined ? undefined : marks.ready - sent, 'worker prep': prepare };
 }
 
 try {

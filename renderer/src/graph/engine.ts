@@ -9,6 +9,8 @@ interface Prepared {
   layout: HierarchyLayout;
   initial: 'auto' | 'expanded';
   placed: number;
+  /** How long the prepare took (structure and layout), in milliseconds. */
+  ms: number;
 }
 
 export class LayoutEngine {
@@ -21,13 +23,15 @@ export class LayoutEngine {
    */
   prepare(req: PrepareRequest): void {
     this.prepared = null;
+    const t0 = performance.now();
     try {
       const { structure } = buildStructure(req.columns);
       const layout = new HierarchyLayout(structure);
       const initial = initialExpansion(structure.nodeCount, structure.groupCount);
       if (initial === 'expanded') layout.expandAll();
       else layout.autoExpand();
-      this.prepared = { key: req.key, layout, initial, placed: layout.update() };
+      this.prepared = { key: req.key, layout, initial, placed: layout.update(), ms: 0 };
+      this.prepared.ms = performance.now() - t0;
     } catch {
       this.prepared = null;
     }
@@ -38,6 +42,7 @@ export class LayoutEngine {
     try {
       let placed = -1;
       let prepared = false;
+      let prepareMs: number | undefined;
       switch (req.type) {
         case 'init': {
           const ready = this.prepared;
@@ -51,6 +56,7 @@ export class LayoutEngine {
             this.layout = ready.layout;
             placed = ready.placed;
             prepared = true;
+            prepareMs = ready.ms;
             break;
           }
           this.layout = new HierarchyLayout(req.structure);
@@ -74,7 +80,15 @@ export class LayoutEngine {
       if (placed < 0) placed = this.need().update();
       const frame = this.need().frame();
       const layoutMs = performance.now() - t0;
-      return { type: 'frame', seq: req.seq, frame, layoutMs, groupsPlaced: placed, prepared };
+      return {
+        type: 'frame',
+        seq: req.seq,
+        frame,
+        layoutMs,
+        groupsPlaced: placed,
+        prepared,
+        ...(prepareMs === undefined ? {} : { prepareMs }),
+      };
     } catch (err) {
       return { type: 'error', seq: req.seq, message: err instanceof Error ? err.message : String(err) };
     }

@@ -35,6 +35,8 @@ export type LayoutReply =
       groupsPlaced: number;
       /** An `init` answered with the layout its `prepare` made. */
       prepared?: boolean;
+      /** With `prepared`: how long the worker took to make that layout (the graph benchmark reports it). */
+      prepareMs?: number;
     }
   | { type: 'error'; seq: number; message: string };
 
