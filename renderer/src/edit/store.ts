@@ -72,6 +72,8 @@ export const useEdits = create<EditState>((set, get) => {
     );
     if (get().runningKey === key) set({ runningKey: null });
   };
+  /** The versions of the model opened before this one (see trackOpen). */
+  let before: ModelVersion[] = [];
   return {
     versions: [],
     openId: null,
@@ -82,7 +84,10 @@ export const useEdits = create<EditState>((set, get) => {
     extract: { inputs: [], outputs: [] },
     setExtract: (extract) => set({ extract }),
     track(source, fileName) {
-      const versions = trackOpen(get().versions, source, fileName);
+      const now = get().versions;
+      const versions = trackOpen(now, source, fileName, before);
+      // The list another model replaces is kept once, for an open that fails and puts it back.
+      if (!now.some((v) => v.id === sourceKey(source))) before = now;
       const fresh =
         versions.length === 1 && versions[0]!.parentId === null && get().versions[0]?.id !== versions[0]!.id;
       set({

@@ -33,12 +33,19 @@ export function sourceKey(source: ModelSource): string {
 }
 
 /**
- * The list once `source` is the open model: unchanged when it is one of its versions, else a new
- * list holding only it (the user opened another model).
+ * The list once `source` is the open model: unchanged when it is one of its versions; the list
+ * before that when `source` is one of its versions (an open that failed put the last model back);
+ * else a new list holding only it (the user opened another model).
  */
-export function trackOpen(list: readonly ModelVersion[], source: ModelSource, fileName: string): ModelVersion[] {
+export function trackOpen(
+  list: readonly ModelVersion[],
+  source: ModelSource,
+  fileName: string,
+  before: readonly ModelVersion[] = [],
+): ModelVersion[] {
   const id = sourceKey(source);
   if (list.some((v) => v.id === id)) return [...list];
+  if (before.some((v) => v.id === id)) return [...before];
   return [{ id, source, fileName, parentId: null, asked: 'opened', edits: [], report: null }];
 }
 

@@ -157,10 +157,23 @@ export const useApp = create<AppState>((set, get) => ({
     const current = () => ticket === opening;
     /** Whether this model has replaced the last one on screen. */
     let shown = false;
+    /** What was on screen before it, put back if this open fails after its graph was shown. */
+    let before: Partial<AppState> = {};
     const show = (change: Partial<AppState>, source: ModelSource) => {
       if (!current()) return;
-      if (!shown)
+      if (!shown) {
+        const s = get();
+        before = {
+          summary: s.summary,
+          graph: s.graph,
+          graphError: s.graphError,
+          subgraphs: s.subgraphs,
+          source: s.source,
+          opened: s.opened,
+          modelName: s.modelName,
+        };
         set({ summary: null, graph: null, graphError: null, subgraphs: [], source, opened: ticket, modelName: name });
+      }
       shown = true;
       set(change);
     };
@@ -198,8 +211,14 @@ export const useApp = create<AppState>((set, get) => ({
           save(RECENT_KEY, recent);
           show({ summary, recent }, source);
         } catch (err) {
-          // A graph without its summary is no open model: back to the empty view, and say why.
-          if (shown && current()) set({ summary: null, graph: null, source: null, subgraphs: [], modelName: null });
+          // A graph without its summary is no open model: back to the model open before (the graph
+          // came from the file's bytes before the full read found the damage), or the empty view.
+          if (shown && current())
+            set(
+              before.source && before.summary
+                ? before
+                : { summary: null, graph: null, source: null, subgraphs: [], modelName: null },
+            );
           throw err;
         }
         // The summary stands on its own; say why the graph is missing instead of hiding it.

@@ -87,6 +87,17 @@ describe('versions', () => {
     expect(trackOpen(list, other, 'vit.onnx').map((v) => v.id)).toEqual(['path:/m/vit.onnx']);
   });
 
+  it('an open that fails puts the last model back with its versions; an unrelated model still starts anew', () => {
+    const list: ModelVersion[] = addVersion(opened, rootId, 'fold', [], report(variant(1), 'bert.fold.onnx'));
+    const damaged: ModelSource = { kind: 'path', path: '/m/damaged.onnx' };
+    const during = trackOpen(list, damaged, 'damaged.onnx', []);
+    expect(during.map((v) => v.id)).toEqual(['path:/m/damaged.onnx']);
+    // The app puts the version that was open back: the whole list before comes back with it.
+    expect(trackOpen(during, variant(1), 'bert.fold.onnx', list)).toEqual(list);
+    const other: ModelSource = { kind: 'path', path: '/m/vit.onnx' };
+    expect(trackOpen(during, other, 'vit.onnx', list).map((v) => v.id)).toEqual(['path:/m/vit.onnx']);
+  });
+
   it('says what was asked in a few words', () => {
     expect(
       describeAsked([
