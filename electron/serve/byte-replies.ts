@@ -4,7 +4,9 @@
  * WebSocket message in small pieces through several processes: 23.5 MB arrived in 130 ms idle and
  * 350-640 ms on a busy machine, where a fetch of the same bytes took 80-190 ms (test/bench/graph.mjs
  * measures it in the app). The bytes stay in memory only, each fetched once by the connection it
- * was made for, and are dropped when fetched, when that connection closes, or after a minute.
+ * was made for, and are dropped when fetched, when that connection closes, or after a minute; a
+ * connection that asks for big replies without fetching them holds at most PER_OWNER_BYTES, and all
+ * connections together at most TOTAL_BYTES (the oldest goes first: its fetch then says it expired).
  */
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
@@ -15,6 +17,10 @@ export { BYTE_REPLY_MIN_BYTES };
 
 /** How long an unfetched reply is kept (a page that went away never fetches it). */
 const KEEP_MS = 60_000;
+/** Unfetched bytes one connection may hold: a few 125k-node graphs (23.5 MB each). */
+export const PER_OWNER_BYTES = 256 * 1024 * 1024;
+/** Unfetched bytes all connections together may hold. */
+export const TOTAL_BYTES = 1024 * 1024 * 1024;
 
 interface Held {
   bytes: Uint8Array;
@@ -28,15 +34,47 @@ export interface ByteReplyAccess {
 }
 
 export class ByteReplies {
+  /** Kept replies, oldest first (a Map keeps insertion order). */
   private readonly held = new Map<string, Held>();
+  private total = 0;
+
+  constructor(
+    private readonly limits: { perOwner: number; total: number } = { perOwner: PER_OWNER_BYTES, total: TOTAL_BYTES },
+  ) {}
 
   /** Keeps `bytes` for `owner` (its connection) and returns the id to fetch them by. */
   put(bytes: Uint8Array, owner: object): string {
     const id = randomBytes(16).toString('hex');
-    const timer = setTimeout(() => this.held.delete(id), KEEP_MS);
+    this.makeRoom(bytes.byteLength, owner);
+    const timer = setTimeout(() => {
+      const h = this.held.get(id);
+      if (h) this.drop(id, h);
+    }, KEEP_MS);
     timer.unref();
     this.held.set(id, { bytes, owner, timer });
+    this.total += bytes.byteLength;
     return id;
+  }
+
+  /** Drops the oldest unfetched replies, the owner's first, until `bytes` more fit both limits. */
+  private makeRoom(bytes: number, owner: object): void {
+    let mine = 0;
+    for (const h of this.held.values()) if (h.owner === owner) mine += h.bytes.byteLength;
+    for (const [id, h] of this.held) {
+      if (mine + bytes <= this.limits.perOwner) break;
+      if (h.owner !== owner) continue;
+      mine -= h.bytes.byteLength;
+      this.drop(id, h);
+    }
+    for (const [id, h] of this.held) {
+      if (this.total + bytes <= this.limits.total) break;
+      this.drop(id, h);
+    }
+  }
+
+  /** Unfetched bytes kept now, all connections together. */
+  get bytes(): number {
+    return this.total;
   }
 
   /** The bytes of `id`, once: they are forgotten as they are handed out. */
@@ -63,7 +101,7 @@ export class ByteReplies {
 
   private drop(id: string, h: Held): void {
     clearTimeout(h.timer);
-    this.held.delete(id);
+    if (this.held.delete(id)) this.total -= h.bytes.byteLength;
   }
 
   /**
