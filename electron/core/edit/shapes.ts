@@ -9,9 +9,9 @@
 import type { Edit } from '../../shared/api/edits';
 import { KilnError } from '../../shared/api/errors';
 import type { Dimension, GraphProto, ModelProto, TypeProto, ValueInfoProto } from '../onnx/model';
-import { tensorValues } from '../onnx/values';
+import { tensorValues, type TensorSource } from '../onnx/values';
 import { copyValueInfo } from './model-copy';
-import type { EditStep } from './step';
+import type { EditStep, KnownTypes } from './step';
 
 type Dim = number | string;
 
@@ -68,7 +68,12 @@ function substitute(g: GraphProto, subst: ReadonlyMap<string, Dim>, skip: Readon
   return changed;
 }
 
-export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes' }>): EditStep {
+export function setShapes(
+  model: ModelProto,
+  edit: Extract<Edit, { kind: 'shapes' }>,
+  _src?: TensorSource,
+  known: KnownTypes = {},
+): EditStep {
   const m = copyTypes(model);
   const g = m.graph as GraphProto;
   const inputs = realInputs(g);
@@ -133,7 +138,14 @@ export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes
     );
   if (others > 0)
     notes.push(`${others} input/output/value_info type${others === 1 ? '' : 's'} updated for the same dims`);
-  return { model: m, summary: `set ${said.join(', ')}`, exact: true, notes };
+  // Only types changed: an IR of the model given still describes the result (reuse-ir.ts).
+  return {
+    model: m,
+    summary: `set ${said.join(', ')}`,
+    exact: true,
+    notes,
+    ...(known.ir ? { known: { ir: known.ir } } : {}),
+  };
 }
 
 export function dynamicBatch(model: ModelProto, edit: Extract<Edit, { kind: 'dynamicBatch' }>): EditStep {
