@@ -89,7 +89,8 @@ export async function fixModelFile(
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${opts.trt}` });
   // The app has this analysis already when the model is open there; the CLI reads it once.
-  const a = await shapesCached(modelPath, displayName);
+  // Spans kept: the nodes the edits leave are written as the file's bytes (encode.ts).
+  const a = await shapesCached(modelPath, displayName, { keepSpans: true });
   const before = checkModel(a, opts.trt);
   const plan = planFix(a, before, opts.trt, opts.shapes);
   const report = await editAnalysed(

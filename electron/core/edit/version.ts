@@ -105,7 +105,7 @@ export async function editAnalysed(
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = tempPathBeside(out);
   try {
-    const written = writeModelFile(model, tmp, { source: opened.bytes });
+    const written = writeModelFile(model, tmp, { source: opened.bytes, decoded: opened.model });
     ctx.progress({ fraction: null, stage: `Running ${name} beside ${file}` });
     const { exactness, moved } = await measureExactness(opened.path, opened.model, tmp, model, {
       inputPaths: run.inputPaths ?? [],
@@ -154,5 +154,6 @@ export async function editModelFile(
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
   // Only the decoded model is needed (the app has it already when the model is open there).
-  return editAnalysed(await modelStructureCached(modelPath, displayName), run, ctx);
+  // Spans kept: the nodes the edits leave are written as the file's bytes (encode.ts).
+  return editAnalysed(await modelStructureCached(modelPath, displayName, { keepSpans: true }), run, ctx);
 }
