@@ -18,7 +18,6 @@ type Dim = number | string;
 const show = (dims: readonly Dimension[]) =>
   dims.map((d) => (d.value !== undefined ? String(d.value) : d.param || '?')).join('×') || 'a scalar';
 
-/** The graph inputs fed at run time (not initializers). */
 /** A copy of `model` for an edit of types only: new input, output and value_info entries; nodes shared. */
 function copyTypes(model: ModelProto): ModelProto {
   const g = model.graph;
@@ -34,8 +33,14 @@ function copyTypes(model: ModelProto): ModelProto {
   };
 }
 
+/**
+ * The graph inputs fed at run time (not initializers). The few input names are hashed, not the
+ * initializers' (a 125k-node transformer has 50k of them).
+ */
 function realInputs(g: GraphProto): ValueInfoProto[] {
-  const inits = new Set(g.initializer.map((t) => t.name));
+  const names = new Set(g.input.map((v) => v.name));
+  const inits = new Set<string>();
+  for (const t of g.initializer) if (names.has(t.name)) inits.add(t.name);
   return g.input.filter((v) => !inits.has(v.name));
 }
 
