@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setShapes } from '../../../electron/core/edit/shapes';
-import type { ModelProto } from '../../../electron/core/onnx/model';
+import type { ModelProto, ValueInfoProto } from '../../../electron/core/onnx/model';
 import { transformer } from '../../builders/transformer';
 import { built, inputDims } from './load';
 
@@ -14,7 +14,8 @@ function weightAsInput(): { model: ModelProto; weight: string } {
   const m = built(transformer(1));
   const g = m.graph!;
   const w = g.initializer[0]!;
-  const input = {
+  const input: ValueInfoProto = {
+    ...g.input[0]!,
     name: w.name,
     type: { kind: 'tensor' as const, elemType: w.dataType, shape: w.dims.map((d) => ({ value: d })) },
   };
