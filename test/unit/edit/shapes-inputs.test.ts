@@ -17,7 +17,7 @@ function weightAsInput(): { model: ModelProto; weight: string } {
   const input: ValueInfoProto = {
     ...g.input[0]!,
     name: w.name,
-    type: { kind: 'tensor' as const, elemType: w.dataType, shape: w.dims.map((d) => ({ value: d })) },
+    type: { kind: 'tensor', elemType: w.dataType, shape: w.dims.map((d) => ({ value: d })), denotation: '' },
   };
   return { model: { ...m, graph: { ...g, input: [...g.input, input] } }, weight: w.name };
 }
