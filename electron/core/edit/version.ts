@@ -154,6 +154,5 @@ export async function editModelFile(
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
   // Only the decoded model is needed (the app has it already when the model is open there).
-  // Spans kept: the nodes the edits leave are written as the file's bytes (encode.ts).
-  return editAnalysed(await modelStructureCached(modelPath, displayName, { keepSpans: true }), run, ctx);
+  return editAnalysed(await modelStructureCached(modelPath, displayName), run, ctx);
 }
