@@ -26,6 +26,7 @@ import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
 import { copyLists } from './model-copy';
 import { irOf } from './reuse-ir';
+import { renewInputIds } from './name-ids';
 import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
 import type { EditStep, KnownTypes } from './step';
 import type { TensorSource } from '../onnx/values';
@@ -229,6 +230,7 @@ export function foldGraph(m: ModelProto, earlier?: ModelIR): FoldCounts {
   const merged = mergeDuplicateInitializers(g);
   const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
+  renewInputIds(m);
   return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf, typeOf };
 }
 
