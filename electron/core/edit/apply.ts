@@ -70,16 +70,18 @@ function runOne(model: ModelProto, edit: Edit, src: TensorSource, known: KnownTy
 
 /**
  * Applies `edits` in order to `model` (a model whose weights are in memory: see detachWeights;
- * `src` is the file it came from, for weights kept as external data).
+ * `src` is the file it came from, for weights kept as external data; `given`, what is known of
+ * `model` already, such as the IR the readiness check built of it).
  */
 export function applyEdits(
   model: ModelProto,
   edits: readonly Edit[],
   file: string,
   src: TensorSource = { path: '' },
+  given: KnownTypes = {},
 ): AppliedSteps {
   let current = model;
-  let known: KnownTypes = {};
+  let known: KnownTypes = given;
   const applied: AppliedEdit[] = [];
   const notes: string[] = [];
   for (const edit of edits) {

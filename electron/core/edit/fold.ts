@@ -17,7 +17,7 @@
  */
 import type { Edit } from '../../shared/api/edits';
 import { isDefaultDomain } from '../onnx/graph-edit';
-import { buildIR, TENSOR_INITIALIZER, TENSOR_INPUT, TENSOR_OUTPUT } from '../onnx/ir';
+import { TENSOR_INITIALIZER, TENSOR_INPUT, TENSOR_OUTPUT, type ModelIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NameIds, NodeProto, TensorProto } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import type { DType, TensorType } from '../shapes/types';
@@ -25,8 +25,11 @@ import { constantNodeTensor, constTensor } from './const-tensor';
 import { removeIdentities } from './identities';
 import { moveConstant } from './move-constants';
 import { copyLists } from './model-copy';
+import { irOf } from './reuse-ir';
+import { renewInputIds } from './name-ids';
 import { dropStaleValueInfo, mergeDuplicateInitializers, removeDeadInitializers, removeDeadNodes } from './prune';
-import type { EditStep } from './step';
+import type { EditStep, KnownTypes } from './step';
+import type { TensorSource } from '../onnx/values';
 
 /** Never folded: random ops, and Q/DQ (TensorRT reads a weight's DequantizeLinear as its INT8 recipe). */
 const NEVER_FOLD = new Set([
@@ -102,12 +105,13 @@ function constantsToInitializers(g: GraphProto, names?: NameIds): number {
 function foldKnownNodes(
   model: ModelProto,
   g: GraphProto,
+  earlier: ModelIR | undefined,
 ): {
   left: string[];
   elemTypeOf: (name: string) => DType | undefined;
   typeOf: (name: string) => TensorType | undefined;
 } {
-  const ir = buildIR(model);
+  const ir = irOf(model, earlier);
   const shapes = inferShapes(model, ir, { path: '' }, { costs: false });
   // The main graph's nodes are the IR's first ids, in order: each node's tensors are read by id
   // (arrays, not sets of names: a 125k-node graph is walked without hashing a name).
@@ -209,28 +213,37 @@ function foldKnownNodes(
   return { left, elemTypeOf, typeOf };
 }
 
-/** Folds `m`'s main graph in place (a copy the caller owns) and says what went. */
-export function foldGraph(m: ModelProto): FoldCounts {
+/**
+ * Folds `m`'s main graph in place (a copy the caller owns) and says what went; `earlier` is an IR
+ * of `m` built before, reused when no Constant or Identity went first (reuse-ir.ts checks).
+ */
+export function foldGraph(m: ModelProto, earlier?: ModelIR): FoldCounts {
   const g = m.graph;
   if (!g)
     return { constants: 0, identities: 0, folded: 0, deadNodes: 0, deadInitializers: 0, merged: 0, leftConstant: [] };
   const constants = constantsToInitializers(g, m.names);
   const identities = removeIdentities(g);
   const before = g.node.length;
-  const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g);
+  const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g, earlier);
   const folded = before - g.node.length;
   const deadNodes = removeDeadNodes(g);
   const merged = mergeDuplicateInitializers(g);
   const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
+  renewInputIds(m);
   return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf, typeOf };
 }
 
-export function fold(model: ModelProto, _edit: Extract<Edit, { kind: 'fold' }>): EditStep {
+export function fold(
+  model: ModelProto,
+  _edit: Extract<Edit, { kind: 'fold' }>,
+  _src?: TensorSource,
+  given: KnownTypes = {},
+): EditStep {
   // Its nodes are shared with `model`: the few that change (readers rewired) are copied then.
   const m = copyLists(model);
   const before = m.graph?.node.length ?? 0;
-  const c = foldGraph(m);
+  const c = foldGraph(m, given.ir);
   const after = m.graph?.node.length ?? 0;
   const parts = [
     c.folded && `${c.folded} node${c.folded === 1 ? '' : 's'} computed ahead of time`,

@@ -9,16 +9,15 @@
 import type { Edit } from '../../shared/api/edits';
 import { KilnError } from '../../shared/api/errors';
 import type { Dimension, GraphProto, ModelProto, TypeProto, ValueInfoProto } from '../onnx/model';
-import { tensorValues } from '../onnx/values';
+import { tensorValues, type TensorSource } from '../onnx/values';
 import { copyValueInfo } from './model-copy';
-import type { EditStep } from './step';
+import type { EditStep, KnownTypes } from './step';
 
 type Dim = number | string;
 
 const show = (dims: readonly Dimension[]) =>
   dims.map((d) => (d.value !== undefined ? String(d.value) : d.param || '?')).join('×') || 'a scalar';
 
-/** The graph inputs fed at run time (not initializers). */
 /** A copy of `model` for an edit of types only: new input, output and value_info entries; nodes shared. */
 function copyTypes(model: ModelProto): ModelProto {
   const g = model.graph;
@@ -34,8 +33,14 @@ function copyTypes(model: ModelProto): ModelProto {
   };
 }
 
+/**
+ * The graph inputs fed at run time (not initializers). The few input names are hashed, not the
+ * initializers' (a 125k-node transformer has 50k of them).
+ */
 function realInputs(g: GraphProto): ValueInfoProto[] {
-  const inits = new Set(g.initializer.map((t) => t.name));
+  const names = new Set(g.input.map((v) => v.name));
+  const inits = new Set<string>();
+  for (const t of g.initializer) if (names.has(t.name)) inits.add(t.name);
   return g.input.filter((v) => !inits.has(v.name));
 }
 
@@ -68,7 +73,12 @@ function substitute(g: GraphProto, subst: ReadonlyMap<string, Dim>, skip: Readon
   return changed;
 }
 
-export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes' }>): EditStep {
+export function setShapes(
+  model: ModelProto,
+  edit: Extract<Edit, { kind: 'shapes' }>,
+  _src?: TensorSource,
+  known: KnownTypes = {},
+): EditStep {
   const m = copyTypes(model);
   const g = m.graph as GraphProto;
   const inputs = realInputs(g);
@@ -133,7 +143,14 @@ export function setShapes(model: ModelProto, edit: Extract<Edit, { kind: 'shapes
     );
   if (others > 0)
     notes.push(`${others} input/output/value_info type${others === 1 ? '' : 's'} updated for the same dims`);
-  return { model: m, summary: `set ${said.join(', ')}`, exact: true, notes };
+  // Only types changed: an IR of the model given still describes the result (reuse-ir.ts).
+  return {
+    model: m,
+    summary: `set ${said.join(', ')}`,
+    exact: true,
+    notes,
+    ...(known.ir ? { known: { ir: known.ir } } : {}),
+  };
 }
 
 export function dynamicBatch(model: ModelProto, edit: Extract<Edit, { kind: 'dynamicBatch' }>): EditStep {

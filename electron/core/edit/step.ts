@@ -10,6 +10,7 @@
  * the next edit need not infer the whole graph again: on a 125k-node model each inference pass is
  * a large share of a fix.
  */
+import type { ModelIR } from '../onnx/ir';
 import type { ModelProto } from '../onnx/model';
 import type { DType, TensorType } from '../shapes/types';
 
@@ -23,6 +24,11 @@ export interface KnownTypes {
    * the result again (undefined: not known).
    */
   typeOf?: (name: string) => TensorType | undefined;
+  /**
+   * A graph IR built earlier of a model with the same nodes and names as this one (the readiness
+   * check's, handed through edits of types only): rebased rather than built again (reuse-ir.ts).
+   */
+  ir?: ModelIR;
 }
 
 export interface EditStep {

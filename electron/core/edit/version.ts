@@ -17,7 +17,7 @@ import { variantPath } from '../../platform/paths';
 import { writeVariantName } from '../../platform/variant-names';
 import { throwIfCancelled, type JobContext } from '../jobs/context';
 import { modelStructureCached } from '../onnx/analyze';
-import { buildIR } from '../onnx/ir';
+import type { ModelIR } from '../onnx/ir';
 import type { ModelProto } from '../onnx/model';
 import type { OpenedModel } from '../onnx/open';
 import { inferShapes } from '../onnx/shapes';
@@ -33,6 +33,7 @@ import { refuseOpsetPastTrt } from './opset';
 import { detachWeights } from './model-copy';
 import type { KnownTypes } from './step';
 import { typesKnown } from './known-types';
+import { irOf } from './reuse-ir';
 
 export interface EditRun {
   edits: Edit[];
@@ -67,7 +68,7 @@ export function checkResult(
   trt: TrtMajor,
   known: KnownTypes = {},
 ): EditReport['check'] {
-  const ir = buildIR(model);
+  const ir = irOf(model, known.ir);
   const src = { path: parent.path, bytes: parent.bytes };
   const shapes = (known.typeOf && typesKnown(ir, known.typeOf)) || inferShapes(model, ir, src, { costs: false });
   const opened: OpenedModel = { ...parent, model, displayName, fileBytes, sha256: '', warnings: [] };
@@ -76,7 +77,7 @@ export function checkResult(
 
 /** Applies `run.edits` to the analysed parent and writes the new version; see the header. */
 export async function editAnalysed(
-  parent: { opened: OpenedModel },
+  parent: { opened: OpenedModel; ir?: ModelIR },
   run: EditRun,
   ctx: JobContext,
 ): Promise<EditReport> {
@@ -85,7 +86,9 @@ export async function editAnalysed(
   ctx.progress({ fraction: null, stage: `Editing ${file}` });
   if (run.trt) refuseOpsetPastTrt(run.edits, run.trt, file);
   const detached = detachWeights(opened.model, { path: opened.path, bytes: opened.bytes });
-  const { model, applied, notes, known } = applyEdits(detached, run.edits, file, { path: opened.path });
+  // The parent's IR (when the caller built one) describes the detached copy too: edits reuse it.
+  const given = parent.ir ? { ir: parent.ir } : {};
+  const { model, applied, notes, known } = applyEdits(detached, run.edits, file, { path: opened.path }, given);
   throwIfCancelled(ctx, 'The edit');
   stampEditLog(model, editLogOf(opened.model), {
     parent: file,
@@ -102,7 +105,7 @@ export async function editAnalysed(
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = tempPathBeside(out);
   try {
-    const written = writeModelFile(model, tmp, { source: opened.bytes });
+    const written = writeModelFile(model, tmp, { source: opened.bytes, decoded: opened.model });
     ctx.progress({ fraction: null, stage: `Running ${name} beside ${file}` });
     const { exactness, moved } = await measureExactness(opened.path, opened.model, tmp, model, {
       inputPaths: run.inputPaths ?? [],

@@ -18,6 +18,8 @@ import { tensorRawBytes } from './values';
 export interface WriteOptions {
   /** The bytes the model was decoded from (embedded weights are copied from here). */
   source?: Uint8Array;
+  /** The model `source` decoded to, spans kept: its nodes the model still holds are copied (encode.ts). */
+  decoded?: ModelProto;
   /**
    * Put weights in one external file (`location`, relative to the output's folder): every tensor
    * of at least `minBytes` (default 1 KiB) and every tensor that is external in the source.
@@ -157,7 +159,7 @@ export function writeModelFile(model: ModelProto, outPath: string, opts: WriteOp
     }
     let chunks: Uint8Array[];
     try {
-      chunks = encodeModelChunks(model, opts.source ? { source: opts.source } : {});
+      chunks = encodeModelChunks(model, opts.source ? { source: opts.source, decoded: opts.decoded } : {});
     } finally {
       for (const [t, orig] of restore) {
         for (const k of Object.keys(t)) if (!(k in orig)) delete (t as unknown as Record<string, unknown>)[k];

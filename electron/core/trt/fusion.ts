@@ -69,17 +69,38 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
   const start = main?.nodeStart ?? 0;
   const end = main?.nodeEnd ?? 0;
   const N = end - start;
+  // The accessors read the IR's arrays directly: a typed-array view or an array per call was most
+  // of this function's time (and garbage) on a 125k-node graph.
+  const { nodeInputs, nodeInputStart, nodeOutputs, nodeOutputStart, consumerStart } = ir;
   const op = (id: number) => ir.nodes[id]?.opType ?? '';
-  const ins = (id: number) => Array.from(ir.nodeInputs.subarray(ir.nodeInputStart[id], ir.nodeInputStart[id + 1]));
-  const outs = (id: number) => Array.from(ir.nodeOutputs.subarray(ir.nodeOutputStart[id], ir.nodeOutputStart[id + 1]));
-  const consumers = (t: number) => ir.consumers.subarray(ir.consumerStart[t], ir.consumerStart[t + 1]);
+  /** Tensor ids of `id`'s inputs (-1: omitted), those passing `keep` when given. */
+  const ins = (id: number, keep?: (t: number) => boolean): number[] => {
+    const out: number[] = [];
+    for (let k = nodeInputStart[id] as number; k < (nodeInputStart[id + 1] as number); k++) {
+      const t = nodeInputs[k] as number;
+      if (!keep || keep(t)) out.push(t);
+    }
+    return out;
+  };
+  const outs = (id: number): number[] => {
+    const out: number[] = [];
+    for (let k = nodeOutputStart[id] as number; k < (nodeOutputStart[id + 1] as number); k++)
+      out.push(nodeOutputs[k] as number);
+    return out;
+  };
+  /** `id`'s first output's tensor id, -1 when it has none. */
+  const out0 = (id: number): number =>
+    id >= 0 && (nodeOutputStart[id] as number) < (nodeOutputStart[id + 1] as number)
+      ? (nodeOutputs[nodeOutputStart[id] as number] as number)
+      : -1;
+  const consumerCount = (t: number) => (consumerStart[t + 1] as number) - (consumerStart[t] as number);
+  const consumers = (t: number) => ir.consumers.subarray(consumerStart[t], consumerStart[t + 1]);
   const producer = (t: number) => {
     const p = t >= 0 ? (ir.tensorProducer[t] as number) : -1;
     return p >= start && p < end ? p : -1;
   };
   /** The tensor between producer and consumer may disappear: one consumer, not a graph output. */
-  const private1 = (t: number) =>
-    t >= 0 && consumers(t).length === 1 && !((ir.tensorFlags[t] as number) & TENSOR_OUTPUT);
+  const private1 = (t: number) => t >= 0 && consumerCount(t) === 1 && !((ir.tensorFlags[t] as number) & TENSOR_OUTPUT);
 
   // 1. Build-time constants and shape arithmetic fold away.
   const constT = new Uint8Array(ir.tensorCount); // 1 constant, 2 shape-derived
@@ -90,7 +111,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
   for (let k = start; k < end; k++) {
     const id = ir.topo[k] as number;
     const o = op(id);
-    const inputs = ins(id).filter((t) => t >= 0);
+    const inputs = ins(id, (t) => t >= 0);
     let fold = false;
     if (o === 'Constant' || SHAPE_OPS.has(o)) fold = true;
     else if (inputs.length > 0 && inputs.every((t) => constT[t]))
@@ -118,7 +139,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     });
     for (const id of folded) group[id - start] = g;
   }
-  const dataInputs = (id: number) => ins(id).filter((t) => t >= 0 && !constT[t]);
+  const dataInputs = (id: number) => ins(id, (t) => t >= 0 && !constT[t]);
 
   // What the convolution rules ask of a group's ops, kept up to date as nodes join: rescanning the
   // group for every joining node made a long chain quadratic (80k nodes took 37 s).
@@ -146,33 +167,30 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     note(g, id);
   };
   const free = (id: number) => id >= start && id < end && group[id - start] === -1;
-  const only = (t: number): number => {
-    const c = consumers(t);
-    return c.length === 1 ? (c[0] as number) : -1;
-  };
+  const only = (t: number): number =>
+    t >= 0 && consumerCount(t) === 1 ? (ir.consumers[consumerStart[t] as number] as number) : -1;
 
   // 2. Patterns first: decomposed LayerNorm and attention.
   for (let k = start; k < end; k++) {
     const r1 = ir.topo[k] as number;
     if (op(r1) !== 'ReduceMean' || !free(r1)) continue;
     const x = dataInputs(r1)[0];
-    const sub = only(outs(r1)[0] ?? -1);
+    const sub = only(out0(r1));
     if (x === undefined || sub < 0 || op(sub) !== 'Sub' || !free(sub)) continue;
-    const subOut = outs(sub)[0] ?? -1;
+    const subOut = out0(sub);
     const cs = subOut >= 0 ? Array.from(consumers(subOut)) : [];
     const pow = cs.find((c) => op(c) === 'Pow' || op(c) === 'Mul');
     const div = cs.find((c) => op(c) === 'Div');
     if (pow === undefined || div === undefined) continue;
-    const r2 = only(outs(pow)[0] ?? -1);
-    const add = r2 >= 0 ? only(outs(r2)[0] ?? -1) : -1;
-    const sqrt = add >= 0 ? only(outs(add)[0] ?? -1) : -1;
-    if (op(r2) !== 'ReduceMean' || op(add) !== 'Add' || op(sqrt) !== 'Sqrt' || only(outs(sqrt)[0] ?? -1) !== div)
-      continue;
+    const r2 = only(out0(pow));
+    const add = r2 >= 0 ? only(out0(r2)) : -1;
+    const sqrt = add >= 0 ? only(out0(add)) : -1;
+    if (op(r2) !== 'ReduceMean' || op(add) !== 'Add' || op(sqrt) !== 'Sqrt' || only(out0(sqrt)) !== div) continue;
     const ids = [r1, sub, pow, r2, add, sqrt, div];
     if (!ids.every(free)) continue;
     let tail = div;
     for (const want of ['Mul', 'Add']) {
-      const n = private1(outs(tail)[0] ?? -1) ? only(outs(tail)[0] ?? -1) : -1;
+      const n = private1(out0(tail)) ? only(out0(tail)) : -1;
       if (n >= 0 && op(n) === want && free(n)) {
         ids.push(n);
         tail = n;
@@ -185,19 +203,14 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     if (op(sm) !== 'Softmax' || !free(sm)) continue;
     const ids = [sm];
     let back = producer(dataInputs(sm)[0] ?? -1);
-    while (
-      back >= 0 &&
-      free(back) &&
-      ['Div', 'Mul', 'Add', 'Where'].includes(op(back)) &&
-      private1(outs(back)[0] ?? -1)
-    ) {
+    while (back >= 0 && free(back) && ['Div', 'Mul', 'Add', 'Where'].includes(op(back)) && private1(out0(back))) {
       ids.push(back);
       back = producer(dataInputs(back)[0] ?? -1);
     }
     const qk = back;
-    const av = only(outs(sm)[0] ?? -1);
+    const av = only(out0(sm));
     if (qk < 0 || op(qk) !== 'MatMul' || !free(qk) || dataInputs(qk).length !== 2) continue;
-    if (av < 0 || op(av) !== 'MatMul' || !free(av) || !private1(outs(sm)[0] ?? -1)) continue;
+    if (av < 0 || op(av) !== 'MatMul' || !free(av) || !private1(out0(sm))) continue;
     newGroup('attention', [qk, ...ids.reverse(), av], 'multi-head attention (MatMul, scale, mask, Softmax, MatMul)');
   }
 
@@ -227,7 +240,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
       }
     }
     if (o === 'DequantizeLinear') {
-      const t = outs(id)[0] ?? -1;
+      const t = out0(id);
       const c = t >= 0 ? only(t) : -1;
       if (c >= 0 && c >= start && c < end) {
         // Defer: the consumer adopts it when its turn comes (it is later in topological order).
