@@ -65,7 +65,8 @@ async function mainGraphFromBytes(path: string, displayName: string | undefined)
   cache = null;
   forgetAllBut(path);
   const readStart = performance.now();
-  const { bytes } = await readModelFile(path, displayName);
+  // The summary's full open comes next and takes these bytes instead of reading the file again.
+  const { bytes } = await readModelFile(path, displayName, { handOff: true });
   const start = performance.now();
   let payload: GraphPayload;
   try {

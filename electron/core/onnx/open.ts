@@ -45,12 +45,21 @@ export async function openModelFile(
 }
 
 /**
+ * The bytes of the last file read with `handOff`, for the next read of that file while it is
+ * unchanged (path, mtime, size), once: the graph view reads a file's bytes first (graph/load.ts)
+ * and the full open right after reads the same file again. Any other read lets them go.
+ */
+let handedOff: { abs: string; mtimeMs: number; size: number; bytes: Buffer } | null = null;
+
+/**
  * Reads a model file's bytes after the checks a file needs (a folder, empty, over 2 GiB), without
- * decoding: a caller opening two models starts both reads before decoding either.
+ * decoding: a caller opening two models starts both reads before decoding either. With `handOff`
+ * the bytes are kept for the next read of the same unchanged file (see `handedOff`).
  */
 export async function readModelFile(
   filePath: string,
   displayName = path.basename(filePath),
+  options: { handOff?: boolean } = {},
 ): Promise<{ bytes: Buffer; absPath: string }> {
   const abs = path.resolve(filePath);
   let stat: fs.Stats;
@@ -70,12 +79,17 @@ export async function readModelFile(
       { file: displayName },
     );
   }
+  const kept = handedOff;
+  handedOff = null;
+  if (kept && kept.abs === abs && kept.mtimeMs === stat.mtimeMs && kept.size === stat.size)
+    return { bytes: kept.bytes, absPath: abs };
   let buf: Buffer;
   try {
     buf = await fs.promises.readFile(abs);
   } catch (err) {
     throw fileError(err, displayName);
   }
+  if (options.handOff) handedOff = { abs, mtimeMs: stat.mtimeMs, size: stat.size, bytes: buf };
   return { bytes: buf, absPath: abs };
 }
 

@@ -8,11 +8,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
 import { graphPayloadForFile } from '../../../electron/core/graph/load';
 import { modelStructureCached, rememberedStructure } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
+import { readModelFile } from '../../../electron/core/onnx/open';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { DT, GraphBuilder, model } from '../../builders/graph';
 import { transformer } from '../../builders/transformer';
@@ -82,6 +83,29 @@ describe('graphPayloadForFile', () => {
     expect(err).toBeInstanceOf(KilnError);
     expect((err as KilnError).code).toBe(code);
     expect((err as KilnError).message).toContain('shown-name.onnx');
+  });
+
+  it('the full open after the graph takes the bytes the graph read, once, and a changed file is read again', async () => {
+    const file = write('handoff.onnx', encodeModel(transformer(1)));
+    const reads = vi.spyOn(fs.promises, 'readFile');
+    try {
+      await graphPayloadForFile(file);
+      const { opened } = await modelStructureCached(file);
+      expect(reads.mock.calls.filter(([p]) => p === path.resolve(file))).toHaveLength(1);
+      expect(opened.model.graph?.node.length).toBe(transformer(1).graph?.node.length);
+      // Handed over once: the next read of the file reads it.
+      await readModelFile(file);
+      expect(reads.mock.calls.filter(([p]) => p === path.resolve(file))).toHaveLength(2);
+      // Kept bytes of a file changed since are not used.
+      const other = write('handoff-b.onnx', encodeModel(transformer(1)));
+      const first = await readModelFile(other, undefined, { handOff: true });
+      fs.writeFileSync(other, encodeModel(transformer(2)));
+      const again = await readModelFile(other);
+      expect(again.bytes).not.toBe(first.bytes);
+      expect(again.bytes.length).toBe(fs.statSync(other).size);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('a missing file says so', async () => {
