@@ -130,6 +130,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       const declared = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
       try {
         const record = await uploads.save(req, fileName, Number.isFinite(declared) ? declared : undefined);
+        // A client gone before its reply (it hung up, or its connection broke on bytes past the
+        // body) never learns the upload's id: the file goes, rather than wait for the budget.
+        const undelivered = () => void uploads.discard(record.uploadId);
+        if (req.socket.destroyed) return undelivered();
+        res.once('close', () => {
+          if (!res.writableFinished) undelivered();
+        });
         return sendJson(res, 200, { uploadId: record.uploadId, fileName: record.displayName, bytes: record.bytes });
       } catch (err) {
         const shape = toErrorShape(err);

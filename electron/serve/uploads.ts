@@ -101,6 +101,15 @@ export class UploadStore {
     return record;
   }
 
+  /**
+   * Removes one upload: one whose client hung up before the reply carrying its id was sent, so that
+   * nobody can ever name it (kept, it would sit in the folder until the budget pushed it out).
+   */
+  async discard(uploadId: string): Promise<void> {
+    if (!this.records.delete(uploadId)) return;
+    await fs.promises.rm(path.join(this.dir, uploadId), { recursive: true, force: true });
+  }
+
   /** Removes everything; called when the server stops. */
   dispose(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });

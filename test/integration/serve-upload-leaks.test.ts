@@ -37,6 +37,10 @@ const head = (contentLength: number) =>
     '',
   ].join('\r\n');
 const uploadFolders = () => fs.readdirSync(server.uploads.dir).length;
+/** Empties the upload folder, so that the next case counts from nothing. */
+async function removeUploadsKept() {
+  for (const name of fs.readdirSync(server.uploads.dir)) await server.uploads.discard(name);
+}
 
 /** Runs `n` bad uploads and returns what they left behind once the server has had time to clean up. */
 async function leftBehind(send: () => Promise<string>, expectStatus: number | null) {
@@ -74,10 +78,21 @@ describe('bad uploads leave nothing open', () => {
     expect(left.descriptors).toBeLessThanOrEqual(2);
   });
 
+  it('a whole upload whose client hangs up before the reply: nobody can name it, so it goes', async () => {
+    // The body is complete, so the file is saved; the reply with its id has no one to reach. Were
+    // it kept, it would sit there until the byte budget pushed it out (25 of 30 stayed before).
+    // A reply the kernel took just before the reset cannot be told from one delivered: a few may stay.
+    const left = await leftBehind(() => rawExchange(server.port, head(5) + 'hello', { destroyAfterMs: 0 }), null);
+    expect(left.folders).toBeLessThanOrEqual(3);
+    expect(left.descriptors).toBeLessThanOrEqual(2);
+    await removeUploadsKept();
+  });
+
   it('a good upload still works afterwards and is kept', async () => {
+    const before = uploadFolders();
     const reply = await rawExchange(server.port, head(5) + 'hello');
     expect(statusOf(reply)).toBe(200);
-    expect(uploadFolders()).toBe(1);
+    expect(uploadFolders()).toBe(before + 1);
   });
 
   it('stopping the server mid-upload does not wait for the client, and removes the upload folder', async () => {
