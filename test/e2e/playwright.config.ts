@@ -45,5 +45,8 @@ export default defineConfig({
       KILN_EXPORT_DIR: path.resolve(__dirname, '../../test-results/e2e-exports'),
     },
     timeout: 30_000,
+    // Stopped as a user stops it (the default is SIGKILL), so that its upload folder and its hosts'
+    // folders go with it instead of piling up in the temp folder run after run.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
   },
 });
