@@ -89,8 +89,6 @@ export async function fixModelFile(
 ): Promise<EditReport> {
   ctx.progress({ fraction: null, stage: `Checking ${displayName} against TensorRT ${opts.trt}` });
   // The app has this analysis already when the model is open there; the CLI reads it once.
-  // Spans are not kept (see encode.ts's `decoded`): measured here, keeping every message's span cost
-  // the read about what copying the untouched nodes saved the write.
   const a = await shapesCached(modelPath, displayName);
   const before = checkModel(a, opts.trt);
   const plan = planFix(a, before, opts.trt, opts.shapes);

@@ -63,7 +63,8 @@ export interface FoldCounts {
    */
   elemTypeOf?: (name: string) => DType | undefined;
   /** The same tensors' whole types (element type and dims), for the check after the edits. */
-  typeOf?: (name: string) => TensorType | undefined;
+  typeOf?: KnownTypes['typeOf'];
+  namesOfType?: KnownTypes['namesOfType'];
 }
 
 /** Constant nodes → initializers (not those making a graph output: an output stays a node's). */
@@ -106,11 +107,7 @@ function foldKnownNodes(
   model: ModelProto,
   g: GraphProto,
   earlier: ModelIR | undefined,
-): {
-  left: string[];
-  elemTypeOf: (name: string) => DType | undefined;
-  typeOf: (name: string) => TensorType | undefined;
-} {
+): { left: string[] } & Required<Pick<KnownTypes, 'elemTypeOf' | 'typeOf' | 'namesOfType'>> {
   const ir = irOf(model, earlier);
   const shapes = inferShapes(model, ir, { path: '' }, { costs: false });
   // The main graph's nodes are the IR's first ids, in order: each node's tensors are read by id
@@ -191,7 +188,8 @@ function foldKnownNodes(
     const made = c ? constTensor(n.output[k] as string, c) : null;
     return made && withNameId(made, outputNameId(model.names, n, k));
   }
-  // Names → ids for the types handed on, built when first asked for.
+  // Names → ids for the types handed on: by the decoder's string id where the caller has it (an
+  // array index), else through a map of every name, built when first asked for.
   let ids: Map<string, number> | null = null;
   const idOf = (name: string): number | undefined => {
     if (!ids) {
@@ -200,17 +198,36 @@ function foldKnownNodes(
     }
     return ids.get(name);
   };
+  const byNameId = ir.nameIds;
+  const tensorOf = (name: string, nameId?: number): number | undefined => {
+    if (byNameId && nameId !== undefined && nameId >= 0 && byNameId.values[nameId] === name) {
+      const t = byNameId.tensorOf[nameId] as number;
+      return t >= 0 ? t : undefined;
+    }
+    return idOf(name);
+  };
   g.node = keep;
   g.initializer.push(...made.values());
   const elemTypeOf = (name: string): DType | undefined => {
-    const t = idOf(name);
+    const t = tensorOf(name);
     return t === undefined ? undefined : shapes.types[t]?.dtype;
   };
-  const typeOf = (name: string): TensorType | undefined => {
-    const t = idOf(name);
+  const typeOf = (name: string, nameId?: number): TensorType | undefined => {
+    const t = tensorOf(name, nameId);
     return t === undefined ? undefined : shapes.types[t];
   };
-  return { left, elemTypeOf, typeOf };
+  const sets = new Map<DType, Set<string>>();
+  const namesOfType = (dtype: DType): ReadonlySet<string> => {
+    let set = sets.get(dtype);
+    if (!set) {
+      set = new Set();
+      for (let t = 0; t < ir.tensorCount; t++)
+        if (ir.tensorGraph[t] === 0 && shapes.types[t]?.dtype === dtype) set.add(ir.tensorName[t] as string);
+      sets.set(dtype, set);
+    }
+    return set;
+  };
+  return { left, elemTypeOf, typeOf, namesOfType };
 }
 
 /**
@@ -224,14 +241,27 @@ export function foldGraph(m: ModelProto, earlier?: ModelIR): FoldCounts {
   const constants = constantsToInitializers(g, m.names);
   const identities = removeIdentities(g);
   const before = g.node.length;
-  const { left, elemTypeOf, typeOf } = foldKnownNodes(m, g, earlier);
+  const { left, elemTypeOf, typeOf, namesOfType } = foldKnownNodes(m, g, earlier);
   const folded = before - g.node.length;
-  const deadNodes = removeDeadNodes(g);
+  const { removed: deadNodes, needed } = removeDeadNodes(g);
+  // Dead initializers go before duplicates are merged: only live ones are compared, and a merge
+  // points readers at a live one, so none is left unread by it.
+  const deadInitializers = removeDeadInitializers(g, needed);
   const merged = mergeDuplicateInitializers(g);
-  const deadInitializers = removeDeadInitializers(g);
   dropStaleValueInfo(g);
   renewInputIds(m);
-  return { constants, identities, folded, deadNodes, deadInitializers, merged, leftConstant: left, elemTypeOf, typeOf };
+  return {
+    constants,
+    identities,
+    folded,
+    deadNodes,
+    deadInitializers,
+    merged,
+    leftConstant: left,
+    elemTypeOf,
+    typeOf,
+    namesOfType,
+  };
 }
 
 export function fold(
@@ -261,6 +291,9 @@ export function fold(
       `${c.leftConstant.length} node${c.leftConstant.length === 1 ? '' : 's'} with only constant inputs ${c.leftConstant.length === 1 ? 'was' : 'were'} left as ${c.leftConstant.length === 1 ? 'it is' : 'they are'} (values too large to compute ahead here): ${named}${c.leftConstant.length > NAMED ? ', …' : ''}`,
     );
   }
-  const known = c.elemTypeOf && c.typeOf ? { known: { elemTypeOf: c.elemTypeOf, typeOf: c.typeOf } } : {};
+  const known =
+    c.elemTypeOf && c.typeOf
+      ? { known: { elemTypeOf: c.elemTypeOf, typeOf: c.typeOf, ...(c.namesOfType && { namesOfType: c.namesOfType }) } }
+      : {};
   return { model: m, summary, exact: true, notes, ...known };
 }

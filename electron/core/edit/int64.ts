@@ -170,7 +170,14 @@ export function int64ToInt32(
     known.elemTypeOf ?? (known.typeOf ? (x: string) => known.typeOf?.(x)?.dtype : inferredElemTypes(m));
   const int64Initializers = new Set<string>();
   for (const t of g.initializer) if (t.dataType === DataType.INT64) int64Initializers.add(t.name);
-  const isI64 = { has: (x: string) => int64Initializers.has(x) || elemTypeOf(x) === 'int64' };
+  // The INT64 tensors as a set when the edit before knows them (a few names to test against, not a
+  // type looked up for every name of the graph).
+  const int64Names = known.namesOfType?.('int64');
+  const isI64 = {
+    has: int64Names
+      ? (x: string) => int64Initializers.has(x) || int64Names.has(x)
+      : (x: string) => int64Initializers.has(x) || elemTypeOf(x) === 'int64',
+  };
 
   const regions = new Regions();
   const pinned = new Set<string>();
@@ -253,8 +260,8 @@ export function int64ToInt32(
   // Every tensor of a free region is INT32 now, the rest as they were: the types handed on say so.
   const before = known.typeOf;
   const typeOf = before
-    ? (x: string): TensorType | undefined => {
-        const t = before(x);
+    ? (x: string, nameId?: number): TensorType | undefined => {
+        const t = before(x, nameId);
         return t && t.dtype === 'int64' && free(x) ? { ...t, dtype: 'int32' } : t;
       }
     : undefined;

@@ -19,16 +19,21 @@ import type { TensorType } from '../shapes/types';
  */
 export function typesKnown(
   ir: ModelIR,
-  typeOf: (name: string) => TensorType | undefined,
+  typeOf: (name: string, nameId?: number) => TensorType | undefined,
 ): Pick<ShapeResult, 'types'> | null {
   if (ir.graphs.length !== 1) return null;
   const types = new Array<TensorType | undefined>(ir.tensorCount);
+  // Names the decoder met are handed over by string id (no name hashed), the rest by name.
+  const ids = ir.nameIds?.idOf;
   for (let t = 0; t < ir.tensorCount; t++) {
     const init = ir.tensorInitializer[t] as number;
     if (init >= 0) {
       const tp = ir.initializers[init] as TensorProto;
       types[t] = { dtype: dtypeFromOnnx(tp.dataType), dims: tp.dims.slice() };
-    } else types[t] = typeOf(ir.tensorName[t] as string);
+    } else {
+      const id = ids ? (ids[t] as number) : -1;
+      types[t] = typeOf(ir.tensorName[t] as string, id >= 0 ? id : undefined);
+    }
   }
   return { types };
 }

@@ -9,28 +9,40 @@ import type { GraphProto, NodeProto, TensorProto } from '../onnx/model';
 import { tensorRawBytes } from '../onnx/values';
 import { nodeReads, namesRead, replaceReads } from './rewire';
 
-/** Removes nodes none of whose outputs is needed; returns how many went. */
-export function removeDeadNodes(g: GraphProto): number {
+/**
+ * Removes nodes none of whose outputs is needed; returns how many went and the names still needed
+ * (the graph outputs and every name a kept node reads: removeDeadInitializers takes them).
+ */
+export function removeDeadNodes(g: GraphProto): { removed: number; needed: Set<string> } {
   const needed = new Set(g.output.map((o) => o.name));
   const keep: NodeProto[] = [];
   for (let i = g.node.length - 1; i >= 0; i--) {
     const n = g.node[i] as NodeProto;
-    if (!n.output.some((o) => o && needed.has(o))) continue;
+    let live = false;
+    for (const o of n.output) if (o && needed.has(o)) live = true;
+    if (!live) continue;
     keep.push(n);
-    for (const x of nodeReads(n)) needed.add(x);
+    // Plain inputs straight in (no list made a node); bodies' outer reads through nodeReads.
+    for (const x of n.input) if (x) needed.add(x);
+    if (n.attribute.some((a) => a.g || a.graphs)) for (const x of nodeReads(n)) needed.add(x);
   }
   const removed = g.node.length - keep.length;
   if (removed > 0) g.node = keep.reverse();
-  return removed;
+  return { removed, needed };
 }
 
-/** Removes initializers nothing reads (graph inputs keep theirs); returns how many went. */
-export function removeDeadInitializers(g: GraphProto): number {
-  const read = namesRead(g);
-  for (const o of g.output) read.add(o.name);
-  for (const v of g.input) read.add(v.name);
+/**
+ * Removes initializers nothing reads (graph inputs keep theirs); returns how many went. `read`:
+ * the names the nodes read and the graph outputs, when the caller has them (removeDeadNodes).
+ */
+export function removeDeadInitializers(g: GraphProto, read?: Set<string>): number {
+  if (!read) {
+    read = namesRead(g);
+    for (const o of g.output) read.add(o.name);
+  }
   const before = g.initializer.length;
-  g.initializer = g.initializer.filter((t) => read.has(t.name));
+  const inputs = new Set(g.input.map((v) => v.name));
+  g.initializer = g.initializer.filter((t) => read.has(t.name) || inputs.has(t.name));
   return before - g.initializer.length;
 }
 
@@ -91,6 +103,7 @@ export function mergeDuplicateInitializers(g: GraphProto): number {
 
 /** Drops value_info of tensors nothing makes any more (and of initializers, whose type is their own). */
 export function dropStaleValueInfo(g: GraphProto): void {
+  if (g.valueInfo.length === 0) return;
   const made = new Set<string>();
   for (const n of g.node) for (const o of n.output) if (o) made.add(o);
   g.valueInfo = g.valueInfo.filter((v) => made.has(v.name));

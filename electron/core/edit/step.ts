@@ -21,9 +21,16 @@ export interface KnownTypes {
   /**
    * The whole type (element type and dims) of a main-graph tensor of the model by name, as shape
    * inference would give it: what the readiness check after the edits reads instead of inferring
-   * the result again (undefined: not known).
+   * the result again (undefined: not known). `nameId`, the decoder's string id of the name when the
+   * caller has it (ModelIR.nameIds), finds the tensor without hashing the name.
    */
-  typeOf?: (name: string) => TensorType | undefined;
+  typeOf?: (name: string, nameId?: number) => TensorType | undefined;
+  /**
+   * The names of the main graph's tensors of one element type (a Set, worked out when first asked
+   * for): an edit that asks about few types (INT64 → INT32) tests names against it instead of
+   * looking up every tensor's type by name.
+   */
+  namesOfType?: (dtype: DType) => ReadonlySet<string>;
   /**
    * A graph IR built earlier of a model with the same nodes and names as this one (the readiness
    * check's, handed through edits of types only): rebased rather than built again (reuse-ir.ts).

@@ -26,7 +26,11 @@ import type {
 } from './model';
 
 export interface DecodeOptions {
-  /** Keep each message's byte span so untouched messages re-encode byte for byte (costs memory). */
+  /**
+   * Keep each message's byte span so untouched messages re-encode byte for byte (costs memory).
+   * Nodes keep theirs without it: one pair of numbers a node is cheap, and most of what an edit
+   * writes back is nodes it did not touch (encode.ts copies those as their bytes).
+   */
   keepSpans?: boolean;
   /** Lower limits than limits.ts sets (tests reach them without gigabytes of input). */
   limits?: Partial<DecodeLimits>;
@@ -253,6 +257,8 @@ export class Decoder {
       docString: '',
       inAt: this.inIds.length,
       outAt: this.outIds.length,
+      bytesAt: s,
+      bytesEnd: e,
     };
     while (!r.done) {
       const at = r.pos;

@@ -27,13 +27,10 @@ export interface EncodeOptions {
   /** The bytes the model was decoded from: raw and typed tensor data are copied from here. */
   source?: Uint8Array;
   /**
-   * The model as `source` decoded, with its byte spans kept (decode's keepSpans): the main-graph
+   * The model as `source` decoded (the decoder keeps every node's byte range): the main-graph
    * nodes the model being written still holds — the same objects, which edits never change (they
    * copy a node to change it: model-copy.ts) — are copied as their bytes instead of encoded again.
-   * On a 125k-node model most of a fix's encoding is nodes it did not touch, and copying them
-   * takes about 40% off encoding; but the decoder's keepSpans keeps a span on every message (nodes,
-   * attributes, types, tensors), which cost the read about as much, so `kiln fix` does not ask for
-   * it yet: spans of nodes alone would make it pay.
+   * On a 125k-node model most of a fix's encoding is nodes it did not touch.
    */
   decoded?: ModelProto;
 }
@@ -41,9 +38,10 @@ export interface EncodeOptions {
 /** The main-graph nodes of `decoded` whose bytes in the source can stand for them (no bodies). */
 function copyableNodes(decoded: ModelProto | undefined): Set<NodeProto> | null {
   const nodes = decoded?.graph?.node;
-  if (!nodes || nodes.length === 0 || !nodes[0]?.span) return null;
+  if (!nodes || nodes.length === 0 || nodes[0]?.bytesEnd === undefined) return null;
   const out = new Set<NodeProto>();
-  for (const n of nodes) if (n.span && !n.dirty && !n.attribute.some((a) => a.g || a.graphs)) out.add(n);
+  for (const n of nodes)
+    if (n.bytesEnd !== undefined && !n.dirty && !n.attribute.some((a) => a.g || a.graphs)) out.add(n);
   return out;
 }
 
@@ -138,7 +136,12 @@ class Encoder {
 
   readonly graph = (g: GraphProto, out: WireOut): void => {
     const u = new Unknowns(g.unknown);
-    for (const n of g.node) out.message(1, n, this.node);
+    const copyable = this.copyable;
+    const source = this.source as Uint8Array;
+    for (const n of g.node) {
+      if (copyable?.has(n)) out.rangeField(1, source, n.bytesAt as number, n.bytesEnd as number);
+      else out.message(1, n, this.node);
+    }
     u.upTo(2, out);
     this.str(out, 2, g.name, g);
     u.upTo(5, out);
@@ -157,11 +160,6 @@ class Encoder {
   };
 
   readonly node = (n: NodeProto, out: WireOut): void => {
-    if (this.copyable?.has(n)) {
-      const [s, e] = n.span as [number, number];
-      out.raw((this.source as Uint8Array).subarray(s, e));
-      return;
-    }
     const u = new Unknowns(n.unknown);
     for (const s of n.input) out.stringField(1, s);
     u.upTo(2, out);

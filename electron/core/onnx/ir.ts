@@ -79,6 +79,13 @@ export interface ModelIR {
   /** Innermost name-scope group of each node, -1 for none. */
   nodeGroup: Int32Array;
   warnings: string[];
+  /**
+   * The main graph's tensors by the decoder's string ids, when the model has them: `tensorOf[id]`
+   * is the tensor named `values[id]` (-1: none), `idOf[t]` tensor t's string id (-1: a name the
+   * decoder never met, or not in the main graph). Two IRs of models that share one decoding (an
+   * edit's result and its parent) pair their tensors through these without hashing a name.
+   */
+  nameIds?: { values: readonly string[]; tensorOf: Int32Array; idOf: Int32Array };
 }
 
 /** Op key: plain for the default domain, `domain:Op` otherwise. */
@@ -108,6 +115,8 @@ class Builder {
   tensorProducer: number[] = [];
   tensorInitializer: number[] = [];
   tensorDeclared: number[] = [];
+  /** Each tensor's key (keyOf): a decoder string id, past them for new names, -1 by name. */
+  tensorKey: number[] = [];
   initializers: TensorProto[] = [];
   declared: ValueInfoProto[] = [];
   scopes: Map<string, number>[] = [];
@@ -158,6 +167,16 @@ class Builder {
     return id;
   }
 
+  /** The main graph's tensors by decoder string id, and each tensor's id (see ModelIR.nameIds). */
+  nameIds(): ModelIR['nameIds'] {
+    if (!this.names || !this.mainIds) return undefined;
+    const n = this.names.values.length;
+    const tensorOf = this.mainIds.slice(0, n);
+    const idOf = Int32Array.from(this.tensorKey);
+    for (let t = 0; t < idOf.length; t++) if ((idOf[t] as number) >= n) idOf[t] = -1;
+    return { values: this.names.values, tensorOf, idOf };
+  }
+
   lookup(gid: number, name: string, nameId?: number): number | undefined {
     const key = this.keyOf(gid, name, nameId);
     if (key < 0) return this.scopes[gid]?.get(name);
@@ -174,6 +193,7 @@ class Builder {
     this.tensorInitializer.push(-1);
     this.tensorDeclared.push(-1);
     const key = this.keyOf(graph, name, nameId);
+    this.tensorKey.push(key);
     if (key >= 0) this.mainIds![key] = id;
     else this.scopes[graph]?.set(name, id);
     return id;
@@ -418,6 +438,7 @@ export function buildIR(model: ModelProto): ModelIR {
     topo: new Int32Array(nodeCount),
     cyclic: [],
     warnings: [],
+    nameIds: b.nameIds(),
   };
   nameScopesWhenRead(ir);
   topologicalOrder(ir, b.captures);

@@ -123,6 +123,12 @@ export interface NodeProto extends Provenance {
   /** Decoder bookkeeping: where this node's name ids start in ModelProto.names (stale ids are detected). */
   inAt?: number;
   outAt?: number;
+  /**
+   * [bytesAt, bytesEnd) of the node's bytes in the buffer it was decoded from: kept for every node
+   * (two numbers, no allocation), so the encoder can copy a node an edit did not touch (encode.ts).
+   */
+  bytesAt?: number;
+  bytesEnd?: number;
   input: string[];
   output: string[];
   name: string;

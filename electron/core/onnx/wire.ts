@@ -350,6 +350,8 @@ export interface WireOut {
   tag(field: number, wire: number): void;
   /** Appends bytes verbatim (large ones by reference, never copied until the file is written). */
   raw(bytes: Uint8Array): void;
+  /** A length-delimited field holding `bytes[start, end)`, copied without a view made of them. */
+  rangeField(field: number, bytes: Uint8Array, start: number, end: number): void;
   float(v: number): void;
   double(v: number): void;
   /** A length-delimited field holding the message `key` as `encode` writes it. */
@@ -401,6 +403,9 @@ class SizeCounter implements WireOut {
   }
   bytesField(field: number, bytes: Uint8Array): void {
     this.n += varintSize(field * 8 + 2) + varintSize(bytes.length) + bytes.length;
+  }
+  rangeField(field: number, _bytes: Uint8Array, start: number, end: number): void {
+    this.n += varintSize(field * 8 + 2) + varintSize(end - start) + end - start;
   }
   stringField(field: number, s: string): void {
     const len = utf8Length(s);
@@ -514,6 +519,19 @@ export class WireWriter implements WireOut {
     this.tag(field, 2);
     this.varint(bytes.length);
     this.raw(bytes);
+  }
+
+  rangeField(field: number, bytes: Uint8Array, start: number, end: number): void {
+    this.tag(field, 2);
+    const n = end - start;
+    this.varint(n);
+    if (n > 256) return this.raw(bytes.subarray(start, end));
+    // A node's worth of bytes: a loop costs less than the view `subarray` would make.
+    this.ensure(n);
+    const cur = this.cur;
+    let at = this.pos;
+    for (let i = start; i < end; i++) cur[at++] = bytes[i] as number;
+    this.pos = at;
   }
 
   stringField(field: number, s: string): void {

@@ -16,10 +16,14 @@ import { setShapes } from '../../../electron/core/edit/shapes';
 import { transformer } from '../../builders/transformer';
 import { REAL_MODELS } from './real-models';
 
-/** Everything in the IR that does not hold decoded objects, as plain values. */
+/**
+ * Everything in the IR that does not hold decoded objects, as plain values. (The string-id index,
+ * `nameIds`, exists only when built by ids: held to the names below.)
+ */
 function flat(ir: ModelIR): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ir)) {
+    if (k === 'nameIds') continue;
     if (k === 'nodes' || k === 'initializers' || k === 'declared') out[k] = (v as unknown[]).length;
     else if (k === 'graphs') out[k] = (v as ModelIR['graphs']).map(({ proto: _proto, ...g }) => g);
     else out[k] = ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v;
@@ -28,6 +32,32 @@ function flat(ir: ModelIR): Record<string, unknown> {
 }
 
 const byNames = (m: ModelProto): ModelIR => buildIR({ ...m, names: undefined });
+
+/**
+ * The IR's string-id index agrees with its names: a tensor with an id is the one its string names,
+ * that string's tensor is it, and every main-graph tensor whose name the decoder met has its id.
+ */
+function expectNameIdsHold(ir: ModelIR): void {
+  const ids = ir.nameIds!;
+  expect(ids).toBeDefined();
+  const index = new Map(ids.values.map((v, i) => [v, i]));
+  let withId = 0;
+  for (let t = 0; t < ir.tensorCount; t++) {
+    const id = ids.idOf[t]!;
+    const name = ir.tensorName[t]!;
+    if (ir.tensorGraph[t] !== 0) {
+      expect(id).toBe(-1);
+      continue;
+    }
+    expect(id, name).toBe(index.get(name) ?? -1);
+    if (id >= 0) {
+      withId++;
+      expect(ids.tensorOf[id]).toBe(t);
+    }
+  }
+  expect(withId).toBeGreaterThan(0);
+  expect(ids.tensorOf.filter((t) => t >= 0).length).toBe(withId);
+}
 
 const models = [
   ...REAL_MODELS.map((m) => ({ name: m.file, bytes: fs.readFileSync(m.path) as Uint8Array })),
@@ -38,7 +68,10 @@ describe('IR by string ids', () => {
   it.each(models)('$name: the same IR as by names', ({ bytes }) => {
     const m = decodeModel(bytes);
     expect(m.names).toBeDefined();
-    expect(flat(buildIR(m))).toEqual(flat(byNames(m)));
+    const ir = buildIR(m);
+    expect(flat(ir)).toEqual(flat(byNames(m)));
+    expectNameIdsHold(ir);
+    expect(byNames(m).nameIds).toBeUndefined();
   });
 
   it('a tensor renamed after decoding: its readers follow the new name', () => {
@@ -49,6 +82,7 @@ describe('IR by string ids', () => {
     for (const n of nodes) n.input = n.input.map((x) => (x === old ? 'renamed' : x));
     const ir = buildIR(m);
     expect(flat(ir)).toEqual(flat(byNames(m)));
+    expectNameIdsHold(ir);
     const t = ir.tensorName.indexOf('renamed');
     expect(ir.tensorProducer[t]).toBe(3);
     expect(ir.consumerStart[t + 1]! - ir.consumerStart[t]!).toBeGreaterThan(0);
@@ -78,6 +112,7 @@ describe('IR by string ids', () => {
     expect(folded.names?.values).toBe(m.names?.values);
     expect(folded.names?.outIds).toBe(m.names?.outIds);
     expect(flat(buildIR(folded))).toEqual(flat(byNames(folded)));
+    expectNameIdsHold(buildIR(folded));
     for (const real of REAL_MODELS.slice(0, 4)) {
       const r = fold(detached(fs.readFileSync(real.path)), { kind: 'fold' }).model;
       expect(flat(buildIR(r)), real.file).toEqual(flat(byNames(r)));
