@@ -173,10 +173,17 @@ export function int64ToInt32(
   // The INT64 tensors as a set when the edit before knows them (a few names to test against, not a
   // type looked up for every name of the graph).
   const int64Names = known.namesOfType?.('int64');
+  const int64Set = int64Names ? new Set([...int64Initializers, ...int64Names]) : null;
   const isI64 = {
-    has: int64Names
-      ? (x: string) => int64Initializers.has(x) || int64Names.has(x)
+    has: int64Set
+      ? (x: string) => int64Set.has(x)
       : (x: string) => int64Initializers.has(x) || elemTypeOf(x) === 'int64',
+  };
+  /** Whether any input or output of `n` is INT64: the rest of the loop below only acts on those. */
+  const touchesInt64 = (n: NodeProto): boolean => {
+    for (const x of n.input) if (x && isI64.has(x)) return true;
+    for (const x of n.output) if (x && isI64.has(x)) return true;
+    return false;
   };
 
   const regions = new Regions();
@@ -184,6 +191,8 @@ export function int64ToInt32(
   const pin = (x: string) => isI64.has(x) && pinned.add(x);
   for (const v of [...g.input, ...g.output]) pin(v.name);
   for (const n of g.node) {
+    // Pins and unions are of INT64 names only: a node with none adds nothing (most of a float graph).
+    if (!touchesInt64(n)) continue;
     const rule = isDefaultDomain(n) && !n.attribute.some((a) => a.g || a.graphs) ? RULES[n.opType] : undefined;
     if (!rule) {
       for (const x of [...n.input, ...n.output]) if (x) pin(x);

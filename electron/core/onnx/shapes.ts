@@ -247,7 +247,8 @@ export function inferShapes(model: ModelProto, ir: ModelIR, src: TensorSource, o
       ctx.inferSubgraph = inferBody;
       let outputs: (TensorType | undefined)[];
       let outConsts: (ConstValue | undefined)[] | undefined;
-      const fn = functions.get(`${domain}\u0000${node.opType}`);
+      // (No key made a node when the model has no local functions: most models.)
+      const fn = functions.size > 0 ? functions.get(`${domain}\u0000${node.opType}`) : undefined;
       if (fn !== undefined) {
         const r =
           depth < MAX_BODY_DEPTH
