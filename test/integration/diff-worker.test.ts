@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffFiles, type DiffFile } from '../../electron/core/diff/diff-files';
-import { liveSideWorkers } from '../../electron/core/diff/side-thread';
+import { liveWorkers } from '../../electron/core/jobs/one-reply-worker';
 import { encodeModel } from '../../electron/core/onnx/encode';
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { cnn } from '../builders/cnn';
@@ -44,8 +44,8 @@ async function bothWays(a: string, b: string) {
 
 /** Waits (briefly) for exited workers to be counted out. */
 async function workersLeft(): Promise<number> {
-  for (let i = 0; i < 50 && liveSideWorkers() > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  return liveSideWorkers();
+  for (let i = 0; i < 50 && liveWorkers() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return liveWorkers();
 }
 
 describe('model diff with B opened on a worker thread', () => {

@@ -15,7 +15,8 @@ import { openModelBytes, readModelFile } from '../onnx/open';
 import type { DiffModel } from './diff-model';
 import { diffModels } from './model-diff';
 import { diffSide, uniqueNames } from './pairing';
-import { coreFree, openSideInWorker, SideWorkerFailed, sideWorkerEntry } from './side-thread';
+import { coreFree, WorkerFailed } from '../jobs/one-reply-worker';
+import { openSideInWorker, sideWorkerEntry } from './side-thread';
 
 export interface DiffFile {
   path: string;
@@ -50,7 +51,7 @@ async function openBoth(entry: string, a: DiffFile, b: DiffFile, ctx?: JobContex
       B = await side.model;
     } catch (err) {
       if (ctx) throwIfCancelled(ctx, 'The diff');
-      if (!(err instanceof SideWorkerFailed)) throw err;
+      if (!(err instanceof WorkerFailed)) throw err;
       B = await openHere(b, startRead(b), ctx);
     }
     return [A, B];
@@ -63,7 +64,7 @@ async function openBoth(entry: string, a: DiffFile, b: DiffFile, ctx?: JobContex
 export interface DiffFilesOptions {
   /**
    * The worker script that opens B (side-worker.js); null: both open on this thread. Default: the
-   * one beside this module when a core is free for it (side-thread.ts coreFree), else null.
+   * one beside this module when a core is free for it (jobs/one-reply-worker.ts coreFree), else null.
    */
   sideWorker?: string | null;
 }

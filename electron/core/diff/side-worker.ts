@@ -4,25 +4,14 @@
  * would, then posts only what the diff reads (side-packet.ts), its big arrays moved rather than
  * copied. A file that cannot be opened is posted back as the same KilnError, naming the file.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorShape } from '../../shared/api/errors';
+import { answerParent } from '../jobs/one-reply-worker';
 import { buildIR } from '../onnx/ir';
 import { openModelFile } from '../onnx/open';
 import { packSide } from './side-packet';
-import type { SideReply, SideRequest } from './side-thread';
+import type { SideRequest } from './side-thread';
 
-async function openSide({ path, displayName }: SideRequest): Promise<void> {
-  let reply: SideReply;
-  let transfer: ArrayBuffer[] = [];
-  try {
-    const opened = await openModelFile(path, displayName);
-    const packed = packSide(opened, buildIR(opened.model));
-    reply = { ok: true, packet: packed.packet };
-    transfer = packed.transfer;
-  } catch (err) {
-    reply = { ok: false, error: toErrorShape(err) };
-  }
-  parentPort!.postMessage(reply, transfer);
-}
-
-void openSide(workerData as SideRequest);
+void answerParent(async ({ path, displayName }: SideRequest) => {
+  const opened = await openModelFile(path, displayName);
+  const packed = packSide(opened, buildIR(opened.model));
+  return { value: packed.packet, transfer: packed.transfer };
+});
