@@ -27,5 +27,9 @@ export interface SideInWorker {
 
 export function openSideInWorker(entry: string, request: SideRequest): SideInWorker {
   const asked = askWorker<SidePacket>(entry, request);
-  return { model: asked.reply.then(unpackSide), stop: asked.stop };
+  const model = asked.reply.then(unpackSide);
+  // The caller may be busy with the other side when the worker fails: it reads the rejection when
+  // it awaits `model`, and until then it is not an unhandled one.
+  model.catch(() => {});
+  return { model, stop: asked.stop };
 }
