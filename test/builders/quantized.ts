@@ -257,3 +257,65 @@ export function qgemmQuantized(floatOutput: boolean): ModelProto {
     ],
   });
 }
+
+/** Symmetric INT8 per column of a [K, N] weight (the last axis), as MatMul weights are quantized. */
+function int8PerColumn(w: Float32Array, n: number): { q: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(n);
+  for (let i = 0; i < w.length; i++) scales[i % n] = Math.max(scales[i % n] as number, Math.abs(w[i] as number) / 127);
+  const q = Int8Array.from(w, (v, i) => Math.round(v / (scales[i % n] as number)));
+  return { q, scales };
+}
+
+/**
+ * onnxruntime's transformer optimizer on a quantize_dynamic model: MatMulInteger becomes
+ * com.microsoft DynamicQuantizeMatMul (float x in, INT8 weights per column, float bias) or
+ * MatMulIntegerToFloat after a DynamicQuantizeLinear (UINT8 x, INT8 weights with one scale, float
+ * bias). x [2, 8] → y1 and y2 [2, 4].
+ */
+export function contribMatMulQuantized(): ModelProto {
+  const rand = seeded(17);
+  const b = new GraphBuilder('contrib-matmul');
+  b.input('x', DT.float32, [2, 8]);
+  const w1 = int8PerColumn(randomFloats(rand, 32, 0.5), 4);
+  b.init('fc1.weight_quantized', DT.int8, [8, 4], w1.q);
+  b.init('fc1.weight_scale', DT.float32, [4], w1.scales);
+  b.init('fc1.weight_zero_point', DT.int8, [4], [0, 0, 0, 0]);
+  b.init('fc1.bias', DT.float32, [4], randomFloats(rand, 4, 0.5));
+  b.node(
+    'DynamicQuantizeMatMul',
+    ['x', 'fc1.weight_quantized', 'fc1.weight_scale', 'fc1.weight_zero_point', 'fc1.bias'],
+    {
+      name: '/fc1/MatMul_quant',
+      outputs: ['y1'],
+      domain: 'com.microsoft',
+    },
+  );
+  b.node('DynamicQuantizeLinear', ['x'], { name: 'x_DynamicQuantizeLinear', outputs: ['x_q', 'x_scale', 'x_zp'] });
+  const w2 = randomFloats(rand, 32, 0.5);
+  const s2 = Math.max(...Array.from(w2, Math.abs)) / 127;
+  b.init(
+    'fc2.weight_quantized',
+    DT.int8,
+    [8, 4],
+    Int8Array.from(w2, (v) => Math.round(v / s2)),
+  );
+  b.init('fc2.weight_scale', DT.float32, [], [s2]);
+  b.init('fc2.bias', DT.float32, [4], randomFloats(rand, 4, 0.5));
+  b.node(
+    'MatMulIntegerToFloat',
+    ['x_q', 'fc2.weight_quantized', 'x_scale', 'fc2.weight_scale', 'x_zp', '', 'fc2.bias'],
+    {
+      name: '/fc2/MatMul_quant',
+      outputs: ['y2'],
+      domain: 'com.microsoft',
+    },
+  );
+  b.output('y1', DT.float32, [2, 4]);
+  b.output('y2', DT.float32, [2, 4]);
+  return model(b.graph(), {
+    opsets: [
+      { domain: '', version: 13 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+  });
+}

@@ -30,7 +30,7 @@ import { autocastFp16 } from '../../electron/core/precision/fp16';
 import { proveLoadable } from '../../electron/core/precision/verify-written';
 import { checkModel } from '../../electron/core/trt/check';
 import { encodeModel } from '../../electron/core/onnx/encode';
-import { dynamicQuantized, qgemmQuantized, qoperatorQuantized } from '../builders/quantized';
+import { dynamicQuantized, qgemmQuantized, qoperatorQuantized, contribMatMulQuantized } from '../builders/quantized';
 import { SAMPLE_CLASSIFIER, uint8QdqClassifier } from '../builders/qdq';
 import { cosine, seededInput, suiteTempDir } from './helpers';
 
@@ -136,6 +136,18 @@ describe('dequantize, measured with ONNX Runtime', () => {
     const c = await closeness(q, f, { x: [2, 6] });
     expect(c.cosine).toBeGreaterThan(0.999);
     expect(c.maxAbs).toBeLessThan(0.03 * c.scale);
+  });
+
+  it('com.microsoft DynamicQuantizeMatMul and MatMulIntegerToFloat (onnxruntime-optimized quantize_dynamic): float MatMul + bias, close, passes', async () => {
+    const q = save('contrib-matmul.onnx', contribMatMulQuantized());
+    const step = dequantize(contribMatMulQuantized(), DEQ);
+    expect(step.model.graph!.node.map((n) => n.opType)).toEqual(['MatMul', 'Add', 'MatMul', 'Add']);
+    expect(step.summary).toMatch(/DynamicQuantizeMatMul 1, MatMulIntegerToFloat 1; quantized nodes 3 → 0/);
+    const f = await written('contrib-matmul.float.onnx', step);
+    const c = await closeness(q, f, { x: [2, 8] });
+    expect(c.cosine).toBeGreaterThan(0.999);
+    expect(c.maxAbs).toBeLessThan(0.03 * c.scale);
+    expect(await passesTrt10(f)).toEqual([]);
   });
 
   it("Kiln's own TensorRT-flavour Q/DQ (symmetric INT8) of the classifier: float again, no Clips added, close", async () => {

@@ -95,6 +95,8 @@ export const QUANTIZED_OPS = new Set([
   'DynamicQuantizeLinear',
   'ConvInteger',
   'MatMulInteger',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
   ...Object.keys(QLINEAR).map((k) => k.slice(k.indexOf(':') + 1)),
 ]);
 

@@ -13,6 +13,9 @@
  *   LeakyRelu, GlobalAveragePool, AveragePool, Concat (quantize_static's QOperator format): the float op, its
  *   constant inputs dequantized (a bias from input scale × weight scale); its quantized output is
  *   made again by a QuantizeLinear only where something still reads it.
+ * - onnxruntime's com.microsoft DynamicQuantizeMatMul and MatMulIntegerToFloat (what its
+ *   transformer optimizer makes of quantize_dynamic's MatMulInteger): a float MatMul on the
+ *   unquantized input with the weights dequantized per column, plus the bias.
  * - QuantizeLinear → DequantizeLinear on an activation (the QDQ format): the pair removed, the
  *   float tensor read directly — through a Clip where the range starts at 0, since onnxruntime's
  *   quantizer drops a Relu or Clip(0, 6) whose range the Q/DQ pair already clips to (without it
@@ -250,6 +253,31 @@ function integerOp(rw: Rewriter, n: NodeProto): void {
   rw.count(n.opType);
 }
 
+/**
+ * onnxruntime's com.microsoft DynamicQuantizeMatMul (float A, quantized weights: A is quantized
+ * inside the op) and MatMulIntegerToFloat (A already quantized, by a DynamicQuantizeLinear): float
+ * out, so one float MatMul on A's float form with the weights dequantized per column, then the
+ * bias added where there is one.
+ */
+function floatOutMatMul(rw: Rewriter, n: NodeProto): void {
+  const dynamic = n.opType === 'DynamicQuantizeMatMul';
+  const at = (i: number) => n.input[i] || undefined;
+  const [b, bScale, bZp, bias] = dynamic ? [at(1), at(2), at(3), at(4)] : [at(1), at(3), at(5), at(6)];
+  const fail = (why: string): never => {
+    throw new KilnError('UNSUPPORTED', `${label(n)} cannot be dequantized: ${why}`);
+  };
+  if (!b || !bScale) fail('it names no weights or no weight scale');
+  const a = at(0) ?? fail('it has no input A');
+  const aFloat = dynamic ? a : rw.float(a, at(2) ?? fail('it has no input scale'), at(4), 1, n);
+  // The weights' scale is one, or one per column of B: its last axis.
+  const w = rw.float(b as string, bScale as string, bZp, -1, n);
+  const y = n.output[0] ?? fail('it has no output');
+  const product = bias ? rw.names.fresh(`${y}_MatMul`) : y;
+  rw.nodes.push(node('MatMul', [aFloat, w], [product], n.name));
+  if (bias) rw.nodes.push(node('Add', [product, bias], [y], rw.names.fresh(`${n.name || y}_bias`)));
+  rw.count(n.opType);
+}
+
 function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
   const at = (i: number) => n.input[i] || undefined;
   const triples =
@@ -351,6 +379,8 @@ export function dequantize(
     if (spec) qlinearOp(rw, n, spec);
     else if (key === ':ConvInteger' || key === ':MatMulInteger') integerOp(rw, n);
     else if (key === ':DequantizeLinear') dequantizeLinear(rw, n);
+    else if (key === 'com.microsoft:DynamicQuantizeMatMul' || key === 'com.microsoft:MatMulIntegerToFloat')
+      floatOutMatMul(rw, n);
     else if (key === ':QuantizeLinear' || key === ':DynamicQuantizeLinear') {
       const [x = '', s = '', zp = ''] = n.input;
       rw.nodes.push(n);

@@ -35,7 +35,15 @@ export const INTEGER_QUANTIZED_OPS: ReadonlySet<string> = new Set([
   'QLinearConcat',
   'QLinearSigmoid',
   'QLinearLeakyRelu',
+  'QGemm',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
 ]);
+
+/** Whether `op` (a plain op type, or a finding's `domain:Op` key) is one the dequantize edit rewrites. */
+export function isIntegerQuantizedOp(op: string): boolean {
+  return INTEGER_QUANTIZED_OPS.has(op.slice(op.indexOf(':') + 1));
+}
 
 export const EditSchema = z.discriminatedUnion('kind', [
   /** Fold every all-constant subgraph (shape arithmetic too, once shapes are fixed), drop dead nodes

@@ -5,7 +5,7 @@
  * are matched on what they say (its op, its reason), since the contract gives findings no edit kind.
  */
 import type { ModelSummary } from '../../../electron/shared/api/model-summary';
-import { INTEGER_QUANTIZED_OPS, type Edit } from '../../../electron/shared/api/edits';
+import { isIntegerQuantizedOp, type Edit } from '../../../electron/shared/api/edits';
 import type { TrtCheck } from '../../../electron/shared/api/tensorrt';
 import { shapeFields } from '../profile/shapes';
 
@@ -56,7 +56,7 @@ function fold(key: string, dynamic: boolean): Fix {
  * re-export, a new quantization). `key` is the group's place in the check, to keep errors beside it.
  */
 export function fixForGroup(group: FindingGroup, key: string, dynamic: boolean): Fix | null {
-  if (group.status === 'unsupported-op' && INTEGER_QUANTIZED_OPS.has(group.op))
+  if (group.status === 'unsupported-op' && isIntegerQuantizedOp(group.op))
     return {
       key,
       label: 'Dequantize',

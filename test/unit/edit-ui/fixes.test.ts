@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { contribMatMulQuantized } from '../../builders/quantized';
 import { analyzeModel } from '../../../electron/core/onnx/analyze';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { checkModel } from '../../../electron/core/trt/check';
@@ -76,6 +77,17 @@ describe.each([10, 11] as const)('TensorRT %i', (trt) => {
     const { check: c } = await check(quantized(), trt);
     expect(applyByOp(c, false)).toEqual({
       'unsupported-op ConvInteger': ['dequantize'],
+      'unsupported-op DynamicQuantizeLinear': ['dequantize'],
+    });
+  });
+
+  it('onnxruntime-optimized quantize_dynamic (com.microsoft MatMul ops): Dequantize too', async () => {
+    const file = path.join(tmp, 'contrib-matmul.onnx');
+    fs.writeFileSync(file, encodeModel(contribMatMulQuantized()));
+    const { check: c } = await check(file, trt);
+    expect(applyByOp(c, false)).toEqual({
+      'unsupported-op com.microsoft:DynamicQuantizeMatMul': ['dequantize'],
+      'unsupported-op com.microsoft:MatMulIntegerToFloat': ['dequantize'],
       'unsupported-op DynamicQuantizeLinear': ['dequantize'],
     });
   });
