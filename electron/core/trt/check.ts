@@ -82,7 +82,7 @@ export interface CheckReport {
 }
 
 const QDQ_WAY =
-  "re-quantize as Q/DQ: open the FP32 model and make an INT8 variant in Kiln's precision panel (TensorRT takes QuantizeLinear/DequantizeLinear pairs)";
+  "dequantize it back to float (Apply here, or kiln fix / kiln edit --dequantize), then make an INT8 variant in Kiln's precision panel: TensorRT takes QuantizeLinear/DequantizeLinear pairs";
 const SUGGESTIONS: Record<string, string> = {
   ConvInteger: QDQ_WAY,
   MatMulInteger: QDQ_WAY,
@@ -95,6 +95,8 @@ const SUGGESTIONS: Record<string, string> = {
   'com.microsoft:QLinearSigmoid': QDQ_WAY,
   'com.microsoft:QLinearLeakyRelu': QDQ_WAY,
   'com.microsoft:QLinearGlobalAveragePool': QDQ_WAY,
+  'com.microsoft:QLinearAveragePool': QDQ_WAY,
+  'com.microsoft:QGemm': QDQ_WAY,
   'com.microsoft:DynamicQuantizeMatMul': QDQ_WAY,
   'com.microsoft:MatMulIntegerToFloat': QDQ_WAY,
   'com.microsoft:FusedConv':

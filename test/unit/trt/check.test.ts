@@ -45,11 +45,14 @@ function dynamicQuantized(): string {
 }
 
 describe.each([10, 11] as const)('TensorRT %i', (trt) => {
-  it('a dynamically quantized model is flagged, with a way forward to Q/DQ', async () => {
+  it('a dynamically quantized model is flagged, with a way forward: dequantize, then Q/DQ', async () => {
     const r = checkModel(await analyzeModel(dynamicQuantized()), trt);
     const byNode = Object.fromEntries(r.findings.map((f) => [f.node, f]));
     expect(byNode.conv_quant).toMatchObject({ op: 'ConvInteger', status: 'unsupported-op' });
-    expect(byNode.conv_quant!.suggestion).toMatch(/Q\/DQ/);
+    // A user with only the quantized model is sent to dequantize, then to an INT8 variant (Q/DQ).
+    expect(byNode.conv_quant!.suggestion).toMatch(
+      /^dequantize it back to float .*INT8 variant.*QuantizeLinear\/DequantizeLinear/,
+    );
     expect(byNode.x_QuantizeLinear).toMatchObject({ op: 'DynamicQuantizeLinear', status: 'unsupported-op' });
     expect(r.unsupported).toBe(2);
     expect(r.supported).toBe(2);
