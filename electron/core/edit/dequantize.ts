@@ -407,6 +407,20 @@ export function dequantize(
     changed = g.node.length !== before;
   }
   dropUnusedInitializers(g);
+  // A domain only the quantized ops came from (com.microsoft) is not imported any more.
+  const used = new Set<string>();
+  const domainsOf = (nodes: readonly NodeProto[]): void => {
+    for (const n of nodes) {
+      used.add(n.domain || 'ai.onnx');
+      for (const b of bodiesOf({ node: [n] } as GraphProto)) domainsOf(b.node);
+    }
+  };
+  domainsOf(g.node);
+  for (const f of out.functions) {
+    used.add(f.domain);
+    domainsOf(f.node);
+  }
+  out.opsetImport = out.opsetImport.filter((o) => o.domain === '' || o.domain === 'ai.onnx' || used.has(o.domain));
   const made = new Set(g.node.flatMap((n) => n.output));
   g.valueInfo = g.valueInfo.filter((v) => made.has(v.name));
   const quantizedAfter = g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).length;

@@ -27,7 +27,8 @@ function add(category: Category, ops: string): void {
 add('conv', 'Conv ConvTranspose ConvInteger QLinearConv DeformConv FusedConv NhwcConv');
 add(
   'matmul',
-  'MatMul Gemm MatMulInteger QLinearMatMul Einsum FusedMatMul Attention MultiHeadAttention GroupQueryAttention',
+  'MatMul Gemm MatMulInteger QLinearMatMul Einsum FusedMatMul Attention MultiHeadAttention GroupQueryAttention ' +
+    'QGemm DynamicQuantizeMatMul MatMulIntegerToFloat MatMulNBits',
 );
 add(
   'norm',
@@ -54,7 +55,11 @@ add(
   'control',
   'If Loop Scan SequenceConstruct SequenceAt SequenceInsert SequenceLength SplitToSequence ConcatFromSequence',
 );
-add('quant', 'QuantizeLinear DequantizeLinear DynamicQuantizeLinear QLinearAdd QLinearMul');
+add(
+  'quant',
+  'QuantizeLinear DequantizeLinear DynamicQuantizeLinear QLinearAdd QLinearMul QLinearSigmoid QLinearLeakyRelu ' +
+    'QLinearConcat QLinearAveragePool QLinearGlobalAveragePool',
+);
 add(
   'reduce',
   'ReduceMean ReduceSum ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceSumSquare',
@@ -62,8 +67,9 @@ add(
 add('pool', 'MaxPool AveragePool GlobalAveragePool GlobalMaxPool LpPool GlobalLpPool MaxUnpool RoiAlign MaxRoiPool');
 add('constant', 'Constant');
 
+/** The category of an op key: 'Conv', or 'com.microsoft:QLinearAdd' (the op type decides, not its domain). */
 export function categoryOf(op: string): Category {
-  return BY_OP[op] ?? 'other';
+  return BY_OP[op] ?? BY_OP[op.slice(op.indexOf(':') + 1)] ?? 'other';
 }
 
 export const CATEGORY_LABEL: Record<Category, string> = {
