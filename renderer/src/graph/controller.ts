@@ -19,6 +19,7 @@ import { Scene } from './scene';
 import { initialExpansion } from './structure';
 import { markOpen } from '../state/open-marks';
 import type { Hull } from './store';
+import { boxLabel } from './op-label';
 
 export interface ControllerEvents {
   /** Selection changed by the user (node id or group id; both null = nothing). */
@@ -433,7 +434,7 @@ export class GraphController {
       nodeColor: this.colouring.nodeColor,
       palette: this.colouring.palette,
       groupColor: this.groupColor,
-      nodeLabel: (item) => opOf(m, item),
+      nodeLabel: (item) => boxLabel(opOf(m, item)),
       groupLabel: (item) => m.groupLabel[item - m.N] ?? '',
       groupSubLabel: (item) => {
         const g = item - m.N;

@@ -7,6 +7,7 @@
  * (`sameStructure`) before it uses its own.
  */
 import type { GraphStructure } from './hierarchy';
+import { boxLabel } from './op-label';
 
 export const NODE_H = 30;
 export const GROUP_H = 44;
@@ -116,7 +117,7 @@ export function buildStructure(c: StructureColumns): BuiltStructure {
   const measure = textMeasurer(BOX_FONT);
   const nodeW = new Float32Array(N);
   const nodeH = new Float32Array(N).fill(NODE_H);
-  const opW = c.ops.map((op) => Math.min(MAX_NODE_W, Math.max(64, Math.ceil(measure(op.slice(0, 64))) + 24)));
+  const opW = c.ops.map((op) => Math.min(MAX_NODE_W, Math.max(64, Math.ceil(measure(boxLabel(op).slice(0, 64))) + 24)));
   let badOps = 0;
   for (let i = 0; i < N; i++) {
     const op = nodeOp[i]!;
