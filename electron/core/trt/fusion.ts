@@ -58,10 +58,6 @@ const POINTWISE = new Set([
 const SHUFFLES = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze']);
 const NOOPS = new Set(['Identity', 'Dropout']);
 const SHAPE_OPS = new Set(['Shape', 'Size']);
-const SHAPE_ARITH = new Set([
-  'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'Reshape', 'ConstantOfShape',
-  'Range', 'Equal', 'Where', 'ReduceProd', 'Min', 'Max', 'Floor', 'Ceil', 'Expand',
-]); // prettier-ignore
 const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool']);
 
 export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPrediction {
@@ -80,12 +76,6 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
       const t = nodeInputs[k] as number;
       if (!keep || keep(t)) out.push(t);
     }
-    return out;
-  };
-  const outs = (id: number): number[] => {
-    const out: number[] = [];
-    for (let k = nodeOutputStart[id] as number; k < (nodeOutputStart[id + 1] as number); k++)
-      out.push(nodeOutputs[k] as number);
     return out;
   };
   /** `id`'s first output's tensor id, -1 when it has none. */
@@ -111,20 +101,26 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
   for (let k = start; k < end; k++) {
     const id = ir.topo[k] as number;
     const o = op(id);
-    const inputs = ins(id, (t) => t >= 0);
+    // Over the inputs given (no list made a node): any at all, all known before the build, any shape-derived.
+    let given = false;
+    let allKnown = true;
+    let shapeDerived = false;
+    for (let i = nodeInputStart[id] as number; i < (nodeInputStart[id + 1] as number); i++) {
+      const t = nodeInputs[i] as number;
+      if (t < 0) continue;
+      given = true;
+      if (constT[t] === 0) allKnown = false;
+      else if (constT[t] === 2) shapeDerived = true;
+    }
     let fold = false;
     if (o === 'Constant' || SHAPE_OPS.has(o)) fold = true;
-    else if (inputs.length > 0 && inputs.every((t) => constT[t]))
-      fold = o !== 'If' && o !== 'Loop' && !o.startsWith('Random');
-    else if (
-      SHAPE_ARITH.has(o) &&
-      inputs.length > 0 &&
-      inputs.every((t) => constT[t] === 2 || constT[t] === 1) &&
-      inputs.some((t) => constT[t] === 2)
-    )
-      fold = true;
+    else if (given && allKnown) fold = o !== 'If' && o !== 'Loop' && !o.startsWith('Random');
     if (fold) {
-      for (const t of outs(id)) if (t >= 0) constT[t] = SHAPE_OPS.has(o) || inputs.some((x) => constT[x] === 2) ? 2 : 1;
+      const kind = SHAPE_OPS.has(o) || shapeDerived ? 2 : 1;
+      for (let i = nodeOutputStart[id] as number; i < (nodeOutputStart[id + 1] as number); i++) {
+        const t = nodeOutputs[i] as number;
+        if (t >= 0) constT[t] = kind;
+      }
       folded.push(id);
     }
   }
@@ -224,8 +220,9 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
       newGroup('single', [id], 'custom op (a plugin)');
       continue;
     }
+    const data = dataInputs(id);
     if (NOOPS.has(o)) {
-      const p = producer(dataInputs(id)[0] ?? -1);
+      const p = producer(data[0] ?? -1);
       const g = p >= 0 ? group[p - start]! : -1;
       if (g >= 0) join(g, id);
       else newGroup('folded', [id], 'no-op removed');
@@ -233,8 +230,8 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     }
     // Q/DQ fold into the layer they quantize: DQ joins its consumer (below), Q joins its producer.
     if (o === 'QuantizeLinear') {
-      const p = producer(dataInputs(id)[0] ?? -1);
-      if (p >= 0 && group[p - start]! >= 0 && private1(dataInputs(id)[0]!)) {
+      const p = producer(data[0] ?? -1);
+      if (p >= 0 && group[p - start]! >= 0 && private1(data[0]!)) {
         join(group[p - start]!, id);
         continue;
       }
@@ -250,7 +247,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     }
     let merged = -1;
     let rule = '';
-    for (const t of dataInputs(id)) {
+    for (const t of data) {
       const p = producer(t);
       if (p < 0 || !private1(t)) continue;
       const g = group[p - start]!;
@@ -261,7 +258,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
         (o === 'BatchNormalization' ||
           ACTIVATIONS.has(o) ||
           o === 'Add' ||
-          ((o === 'Mul' || o === 'Div') && dataInputs(id).length === 1))
+          ((o === 'Mul' || o === 'Div') && data.length === 1))
       ) {
         if (o === 'BatchNormalization' && !convOnly[g]) continue;
         if (o === 'Add' && hasAdd[g]) continue;
@@ -326,7 +323,7 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
   const nodeGroup = new Int32Array(N).fill(-1);
   kept.forEach((g, i) => {
     g.id = i;
-    g.nodes.sort((a, b) => a - b);
+    if (!ascending(g.nodes)) g.nodes.sort((a, b) => a - b);
     for (const id of g.nodes) nodeGroup[id - start] = i;
     if (g.kind !== 'folded') g.label = g.nodes.map(op).join(' + ');
   });
@@ -338,4 +335,10 @@ export function predictFusions(ir: ModelIR, _shapes?: ShapeResult): FusionPredic
     kernels: kept.filter((g) => g.kind !== 'folded').length,
     folded: foldedNodes,
   };
+}
+
+/** Whether `ids` is in ascending order already (most groups are: sorting them anyway made garbage). */
+function ascending(ids: readonly number[]): boolean {
+  for (let i = 1; i < ids.length; i++) if ((ids[i - 1] as number) > (ids[i] as number)) return false;
+  return true;
 }
