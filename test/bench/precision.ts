@@ -34,6 +34,18 @@ import { hasEspeak, SAMPLE_RATE, speechClip, streamVad, writeVadWindows } from '
 import { writeTextLines, writeTextPages } from '../builders/text-images';
 
 const ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * A copy of a variant's file as it is now, beside the bench's other files. Variant ids come from the
+ * source and the recipe, and the speed check's choices are timings: a later variant of the same
+ * recipe (the search's, when it pins nothing) is written under the same id and would replace the
+ * file an earlier row measures.
+ */
+function snapshot(id: string, dir: string, name: string): string {
+  const to = path.join(dir, `${name}.onnx`);
+  fs.copyFileSync(variantPath(id), to);
+  return to;
+}
 const PADDLE_REC = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 const PADDLE_DET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const MODELS: { name: string; dims: number[]; runs: number; pre: Partial<ImagePreprocess>; pages: boolean }[] = [
@@ -109,7 +121,9 @@ async function audio(dir: string): Promise<void> {
       ctx,
       { calibrationPaths: calib.slice(0, 1) },
     );
+    const specializedFile = snapshot(specialized.id, dir, `${name}.specialized`);
     const fp16 = await makeVariant(model, `${name}.onnx`, Fp16RecipeSchema.parse({ precision: 'fp16', ...fixed }), ctx);
+    const fp16File = snapshot(fp16.id, dir, `${name}.fp16`);
     const t0 = performance.now();
     const int8 = await makeVariant(
       model,
@@ -118,6 +132,7 @@ async function audio(dir: string): Promise<void> {
       ctx,
       { calibrationPaths: calib },
     );
+    const int8File = snapshot(int8.id, dir, `${name}.int8`);
     const calibS = (performance.now() - t0) / 1000;
     const guarded = await makeVariant(
       model,
@@ -126,6 +141,7 @@ async function audio(dir: string): Promise<void> {
       ctx,
       { calibrationPaths: calib },
     );
+    const guardedFile = snapshot(guarded.id, dir, `${name}.guarded`);
     // Issue 8's search: every window of 4 other clips, streamed (each variant carries its own state),
     // pooled cosine of the speech probability ≥ 0.999, judged on `output` alone (a window's output is
     // one number, so the pooled cosine is the one that means something; stateN is measured, not judged).
@@ -153,10 +169,11 @@ async function audio(dir: string): Promise<void> {
       { calibrationPaths: calib },
     );
     const searchS = (performance.now() - t1) / 1000;
+    const searchedFile = snapshot(searched.variant.id, dir, `${name}.searched`);
     // A mixed variant by hand, as the layerwise view suggests: the front end (the STFT Conv on the raw
     // waveform and the Conv after it, the first two quantized in graph order) kept float.
     const kept = new Set(int8.kept.map((k) => k.node));
-    const frontEnd = ((await analyzeModel(variantPath(int8.id))).opened.model.graph?.node ?? [])
+    const frontEnd = ((await analyzeModel(int8File)).opened.model.graph?.node ?? [])
       .filter((n) => n.opType === 'Conv' && !kept.has(n.name))
       .slice(0, 2)
       .map((n) => n.name);
@@ -169,12 +186,12 @@ async function audio(dir: string): Promise<void> {
     );
     const files: [string, string][] = [
       ['FP32', model],
-      ['FP32 specialized + exact folds', variantPath(specialized.id)],
-      ['Kiln FP16', variantPath(fp16.id)],
-      [`Kiln INT8 (${int8.nodesByPrecision.int8} int8)`, variantPath(int8.id)],
-      [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, variantPath(guarded.id)],
-      [`Kiln INT8 searched (${searched.variant.nodesByPrecision.int8} int8)`, variantPath(searched.variant.id)],
-      [`Kiln INT8, front end float (${mixed.nodesByPrecision.int8} int8)`, variantPath(mixed.id)],
+      ['FP32 specialized + exact folds', specializedFile],
+      ['Kiln FP16', fp16File],
+      [`Kiln INT8 (${int8.nodesByPrecision.int8} int8)`, int8File],
+      [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, guardedFile],
+      [`Kiln INT8 searched (${searched.variant.nodesByPrecision.int8} int8)`, searchedFile],
+      [`Kiln INT8, front end float (${mixed.nodesByPrecision.int8} int8)`, snapshot(mixed.id, dir, `${name}.mixed`)],
     ];
     const sessions = await Promise.all(files.map(([, f]) => session(f)));
     // Streamed held-back clips: every window's speech probability, per variant.
@@ -328,6 +345,7 @@ async function main(): Promise<void> {
         ctx,
         { calibrationPaths: calib },
       );
+      const guardedFile = snapshot(guarded.id, dir, `${m.name}.guarded`);
       // Issue 8's search from the same recipe: the fewest quantized layers in float so that every one
       // of 8 other rendered-text images agrees with FP32 at cosine ≥ 0.99 (the speed check's choices stand).
       const searchSet = await write(path.join(dir, `${m.name}-search`), 8, {
@@ -344,6 +362,7 @@ async function main(): Promise<void> {
         shapes,
       });
       const searchS = (performance.now() - t1) / 1000;
+      const searchedFile = snapshot(searched.variant.id, dir, `${m.name}.searched`);
       // TensorRT's flavour (symmetric INT8): max calibration as before, then Kiln's defaults for it
       // (channel equalization, MSE). Accuracy only: ONNX Runtime on CPU runs its Q/DQ as float convolutions.
       const trt = async (calibrator: 'max' | 'mse', equalize: boolean) => {
@@ -367,6 +386,7 @@ async function main(): Promise<void> {
         { calibrationPaths: calib },
       );
       const trtCheckS = (performance.now() - t2) / 1000;
+      const trtCheckedFile = snapshot(trtChecked.id, dir, `${m.name}.trt-checked`);
       // The same with what is not INT8 in FP16 (ModelOpt's high_precision_dtype=fp16).
       const trtHalf = await makeVariant(
         model,
@@ -385,8 +405,11 @@ async function main(): Promise<void> {
         ['TensorRT flavour, max', await trt('max', false)],
         ['TensorRT flavour, max, equalized', await trt('max', true)],
         ['TensorRT flavour, MSE, equalized', await trt('mse', true)],
-        [`TensorRT, checked (${trtChecked.nodesByPrecision.int8} int8)`, variantPath(trtChecked.id)],
-        [`  + FP16 for the rest (${trtHalf.nodesByPrecision.fp16} fp16)`, variantPath(trtHalf.id)],
+        [`TensorRT, checked (${trtChecked.nodesByPrecision.int8} int8)`, trtCheckedFile],
+        [
+          `  + FP16 for the rest (${trtHalf.nodesByPrecision.fp16} fp16)`,
+          snapshot(trtHalf.id, dir, `${m.name}.trt-half`),
+        ],
       ];
       const baseline = path.join(ROOT, '../shared/baselines', `${m.name}.ort_minmax_qdq.onnx`);
       const files: [string, string][] = [
@@ -394,8 +417,8 @@ async function main(): Promise<void> {
         ['FP32 + Kiln exact folds', folded],
         ['Kiln FP16', fp16],
         ['Kiln INT8 (onnxruntime, max)', int8],
-        [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, variantPath(guarded.id)],
-        [`Kiln INT8 searched (${searched.variant.nodesByPrecision.int8} int8)`, variantPath(searched.variant.id)],
+        [`Kiln INT8 speed-checked (${guarded.nodesByPrecision.int8} int8)`, guardedFile],
+        [`Kiln INT8 searched (${searched.variant.nodesByPrecision.int8} int8)`, searchedFile],
         ...(fs.existsSync(baseline) ? ([['ORT quantizer INT8 (minmax)', baseline]] as [string, string][]) : []),
       ];
       const sessions = await Promise.all([...files, ...accuracyOnly].map(([, f]) => session(f)));
