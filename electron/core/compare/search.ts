@@ -162,13 +162,13 @@ class Candidates {
     });
     const first = await this.evaluate([], true);
     if (first.pass) return done(first.v, true, []);
-    // INT8 with the speed check: what it measured stands (layer kinds where int8 lost stay float), and
-    // candidates are not timed again — pinning a layer to float only removes int8 work.
+    // INT8 with the speed check: what the first variant kept float stands — layer kinds where int8
+    // lost time, and layers its accuracy check made float (that check runs with the speed check, so
+    // without them the next variants would quantize those layers again and start below the first) —
+    // and candidates are not timed again: pinning a layer to float only removes int8 work.
     const float = new Set(first.v.kept.map((k) => k.node));
-    if (base.precision === 'int8' && base.speedGuard) {
-      const slower = first.v.kept.filter((k) => k.reason.includes('measured slower')).map((k) => k.node);
-      this.recipe = { ...base, speedGuard: false, excludeNodes: [...base.excludeNodes, ...slower] };
-    }
+    if (base.precision === 'int8' && base.speedGuard)
+      this.recipe = { ...base, speedGuard: false, excludeNodes: [...new Set([...base.excludeNodes, ...float])] };
     // Rank by the error each tensor adds over the one before it (its producer's inputs come earlier),
     // sample by sample: a layer that ruins quiet samples matters as much as one that shifts loud ones.
     const tensors = first.c.variants[0]!.layers?.tensors ?? [];
