@@ -92,7 +92,7 @@ export async function startServe(root) {
  * the pipeline does not have (or that overlap) are left out of the sum; `other` is what no stage
  * covers (React, messages waiting their turn).
  */
-async function openOnce(browser, serve, file, viewport) {
+export async function openOnce(browser, serve, file, viewport, { summary = true } = {}) {
   const page = await browser.newPage({ viewport });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -106,10 +106,11 @@ async function openOnce(browser, serve, file, viewport) {
   await page.waitForSelector('[data-testid="graph-view"][data-state="ready"]', { timeout: 300_000 });
   // The summary comes after the graph: wait for it, so this open's host work (the full decode,
   // shapes) is done before the next open starts and its events are this open's.
-  await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, `${MARK}summary`, {
-    timeout: 300_000,
-    polling: 50,
-  });
+  if (summary)
+    await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, `${MARK}summary`, {
+      timeout: 300_000,
+      polling: 50,
+    });
   const marks = Object.fromEntries(
     await page.evaluate(
       (prefix) =>
@@ -123,11 +124,13 @@ async function openOnce(browser, serve, file, viewport) {
   const visible = Number(await page.getByTestId('graph-view').getAttribute('data-visible-nodes'));
   // whether the worker's layout made ahead of the view was used (older builds lack the field)
   const prepared = await page.evaluate(() => window.__kilnGraph?.lastLayoutPrepared);
+  // the worker's time making the opening layout ahead (older builds lack it)
+  const prepareMs = await page.evaluate(() => window.__kilnGraph?.lastPrepareMs);
   await page.close();
   // the host's events for this open (a quiet moment lets the last lines arrive)
   await new Promise((r) => setTimeout(r, 100));
   const host = serve.events.slice(from);
-  return { marks, host, visible, errors, prepared };
+  return { marks, host, visible, errors, prepared, prepareMs };
 }
 
 /**
