@@ -15,15 +15,11 @@ import { analyzeModelBytes } from '../../../electron/core/onnx/analyze';
 import type { GraphProto } from '../../../electron/core/onnx/model';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { transformer } from '../../builders/transformer';
-import { REAL_MODELS } from '../onnx/real-models';
+import { REAL_MODELS, realAndZooModels } from '../onnx/real-models';
 
 const ZOO = path.resolve(__dirname, '../../fixtures/zoo');
 const models: { name: string; bytes: Uint8Array }[] = [
-  ...REAL_MODELS.map((m) => ({ name: m.file, bytes: fs.readFileSync(m.path) })),
-  ...fs
-    .readdirSync(ZOO)
-    .filter((f) => f.endsWith('.onnx'))
-    .map((f) => ({ name: f, bytes: fs.readFileSync(path.join(ZOO, f)) })),
+  ...realAndZooModels(),
   { name: 'transformer (20 layers)', bytes: encodeModel(transformer(20)) },
 ];
 

@@ -6,8 +6,6 @@
  * unnamed and custom-domain nodes, Constants, sparse initializers, nested bodies, non-ASCII names),
  * every field is the same, subgraph ids included. Files the scan cannot take fail as they should.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
@@ -24,9 +22,7 @@ import { detectorTail } from '../../builders/detector';
 import { DT, GraphBuilder, model, tensor, valueInfo } from '../../builders/graph';
 import { qoperatorQuantized } from '../../builders/quantized';
 import { transformer } from '../../builders/transformer';
-import { REAL_MODELS } from '../onnx/real-models';
-
-const ZOO = path.resolve(__dirname, '../../fixtures/zoo');
+import { realAndZooModels } from '../onnx/real-models';
 
 /** A body: y = x + c, with an optional nested body inside (an If of two branches). */
 function body(name: string, nested: number): GraphProto {
@@ -91,11 +87,7 @@ function oddities(): ModelProto {
 }
 
 const models: { name: string; bytes: Uint8Array }[] = [
-  ...REAL_MODELS.map((m) => ({ name: m.file, bytes: fs.readFileSync(m.path) })),
-  ...fs
-    .readdirSync(ZOO)
-    .filter((f) => f.endsWith('.onnx'))
-    .map((f) => ({ name: f, bytes: fs.readFileSync(path.join(ZOO, f)) })),
+  ...realAndZooModels(),
   { name: 'transformer (20 layers)', bytes: encodeModel(transformer(20)) },
   { name: 'cnn', bytes: encodeModel(cnn([8, 16], 4, 16)) },
   { name: 'detector tail', bytes: encodeModel(detectorTail()) },

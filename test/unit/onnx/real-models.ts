@@ -2,7 +2,7 @@
  * The real ONNX models of the test set (npm packages, see /work/shared/reference/models.md), with the
  * facts the reference onnx package reports for them. The sha256 prefix notices a changed package.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
@@ -37,3 +37,15 @@ export const REAL_MODELS: RealModel[] = [
   nodes: Number(nodes),
   subgraphs: Number(subgraphs),
 }));
+
+const ZOO = resolve(__dirname, '../../fixtures/zoo');
+
+/** The real models above and the zoo's exports (test/fixtures/zoo), read: what every reader is held to. */
+export function realAndZooModels(): { name: string; bytes: Uint8Array }[] {
+  return [
+    ...REAL_MODELS.map((m) => ({ name: m.file, bytes: readFileSync(m.path) })),
+    ...readdirSync(ZOO)
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => ({ name: f, bytes: readFileSync(resolve(ZOO, f)) })),
+  ];
+}
