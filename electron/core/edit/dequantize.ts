@@ -412,7 +412,7 @@ export function dequantize(
   const domainsOf = (nodes: readonly NodeProto[]): void => {
     for (const n of nodes) {
       used.add(n.domain || 'ai.onnx');
-      for (const b of bodiesOf({ node: [n] } as GraphProto)) domainsOf(b.node);
+      for (const a of n.attribute) for (const b of a.g ? [a.g] : (a.graphs ?? [])) domainsOf(b.node);
     }
   };
   domainsOf(g.node);
