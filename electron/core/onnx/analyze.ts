@@ -10,7 +10,6 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ModelSummary } from '../../shared/api/model-summary';
 import { trace } from '../../platform/trace';
-import type { DecodeOptions } from './decode';
 import { buildIR, type ModelIR } from './ir';
 import { openModelBytes, openModelFile, type OpenedModel } from './open';
 import { inferShapes, type ShapeResult } from './shapes';
@@ -71,21 +70,14 @@ interface Remembered {
 }
 let last: Remembered | null = null;
 
-/**
- * The entry for this file as it is now: the remembered one, or a fresh one (reading starts).
- * `decode.keepSpans` applies to a fresh read only (an edit asks for it: see open.ts).
- */
-async function remembered(
-  filePath: string,
-  displayName: string,
-  decode: Pick<DecodeOptions, 'keepSpans'> = {},
-): Promise<Remembered> {
+/** The entry for this file as it is now: the remembered one, or a fresh one (reading starts). */
+async function remembered(filePath: string, displayName: string): Promise<Remembered> {
   const stat = await fs.stat(filePath).catch(() => null);
   if (stat && last && last.path === filePath && last.mtimeMs === stat.mtimeMs && last.size === stat.size) return last;
   last = null; // let the previous model's memory go before the next one is read
   const structure = (async (): Promise<ModelStructure> => {
     let t = performance.now();
-    const opened = await openModelFile(filePath, displayName, decode);
+    const opened = await openModelFile(filePath, displayName);
     const read = performance.now() - t;
     t = performance.now();
     const ir = buildIR(opened.model);
@@ -109,9 +101,8 @@ async function remembered(
 export async function modelStructureCached(
   filePath: string,
   displayName = path.basename(filePath),
-  decode: Pick<DecodeOptions, 'keepSpans'> = {},
 ): Promise<ModelStructure> {
-  return (await remembered(filePath, displayName, decode)).structure;
+  return (await remembered(filePath, displayName)).structure;
 }
 
 /**
@@ -167,9 +158,8 @@ export async function analyzeModelCached(
 export async function shapesCached(
   filePath: string,
   displayName = path.basename(filePath),
-  decode: Pick<DecodeOptions, 'keepSpans'> = {},
 ): Promise<Pick<ModelAnalysis, 'opened' | 'ir' | 'shapes'>> {
-  const entry = await remembered(filePath, displayName, decode);
+  const entry = await remembered(filePath, displayName);
   if (entry.analysis) return entry.analysis;
   const { opened, ir } = await entry.structure;
   // The check reads the types only: costs and statistics are not counted.

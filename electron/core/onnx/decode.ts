@@ -26,12 +26,6 @@ import type {
 } from './model';
 
 export interface DecodeOptions {
-  /**
-   * Keep each message's byte span so untouched messages re-encode byte for byte (costs memory).
-   * Nodes keep theirs without it: one pair of numbers a node is cheap, and most of what an edit
-   * writes back is nodes it did not touch (encode.ts copies those as their bytes).
-   */
-  keepSpans?: boolean;
   /** Lower limits than limits.ts sets (tests reach them without gigabytes of input). */
   limits?: Partial<DecodeLimits>;
 }
@@ -53,7 +47,6 @@ export class Decoder {
 
   constructor(
     readonly buf: Uint8Array,
-    readonly keepSpans: boolean,
     limits: Partial<DecodeLimits>,
   ) {
     this.strings = new StringTable(buf);
@@ -63,11 +56,6 @@ export class Decoder {
   private str(r: Reader): string {
     const s = r.span();
     return this.strings.get(s, r.spanEnd);
-  }
-
-  private mark<T extends { span?: [number, number] }>(m: T, s: number, e: number): T {
-    if (this.keepSpans) m.span = [s, e];
-    return m;
   }
 
   run(): ModelProto {
@@ -153,7 +141,7 @@ export class Decoder {
           keepUnknown(m, r, wire, at, this.budget);
       }
     }
-    return this.mark(m, 0, this.buf.length);
+    return m;
   }
 
   opset(s: number, e: number): OpsetId {
@@ -168,7 +156,7 @@ export class Decoder {
       else if (tag >>> 3 === 2 && wire === WIRE_VARINT) o.version = present(o, 2, r.int64());
       else keepUnknown(o, r, wire, at, this.budget);
     }
-    return this.mark(o, s, e);
+    return o;
   }
 
   entry(s: number, e: number): StringEntry & { unknown?: Uint8Array[] } {
@@ -240,7 +228,7 @@ export class Decoder {
           break;
       }
     }
-    return this.mark(g, s, e);
+    return g;
   }
 
   node(s: number, e: number, depth: number): NodeProto {
@@ -304,7 +292,7 @@ export class Decoder {
           break;
       }
     }
-    return this.mark(n, s, e);
+    return n;
   }
 
   attribute(s: number, e: number, depth: number): AttributeProto {
@@ -417,7 +405,7 @@ export class Decoder {
           keepUnknown(a, r, wire, at, this.budget);
       }
     }
-    return this.mark(a, s, e);
+    return a;
   }
 
   tensor(s: number, e: number): TensorProto {
@@ -485,7 +473,7 @@ export class Decoder {
       const length = lengthText === undefined ? null : Number(lengthText);
       t.data = { kind: 'external', location: get('location') ?? '', path: '', offset, length };
     }
-    return this.mark(t, s, e);
+    return t;
   }
 
   /**
@@ -547,7 +535,7 @@ export class Decoder {
       } else if (field === 3) readDims(r, wire, sp.dims, 'a sparse tensor');
       else keepUnknown(sp, r, wire, at, this.budget);
     }
-    return this.mark(sp, s, e);
+    return sp;
   }
 
   valueInfo(s: number, e: number): ValueInfoProto {
@@ -569,7 +557,7 @@ export class Decoder {
       } else if (field === 3 && wire === WIRE_LEN) v.docString = present(v, 3, this.str(r));
       else keepUnknown(v, r, wire, at, this.budget);
     }
-    return this.mark(v, s, e);
+    return v;
   }
 
   type(s: number, e: number, depth: number): TypeProto {
@@ -604,7 +592,7 @@ export class Decoder {
     }
     t.denotation = denotation;
     if (unknown.length) t.unknown = unknown;
-    return this.mark(t, s, e);
+    return t;
   }
 
   private elemOf(s: number, e: number, depth: number): TypeProto | undefined {
@@ -748,11 +736,11 @@ export class Decoder {
           break;
       }
     }
-    return this.mark(f, s, e);
+    return f;
   }
 }
 
 /** Decodes ModelProto bytes. Throws WireError (with a byte offset) or ModelLimitError. */
 export function decodeModel(buf: Uint8Array, options: DecodeOptions = {}): ModelProto {
-  return new Decoder(buf, options.keepSpans ?? false, options.limits ?? {}).run();
+  return new Decoder(buf, options.limits ?? {}).run();
 }

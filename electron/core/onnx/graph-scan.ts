@@ -104,7 +104,7 @@ class Scanner {
     private readonly buf: Uint8Array,
     limits: Partial<DecodeLimits>,
   ) {
-    this.d = new Decoder(buf, false, limits);
+    this.d = new Decoder(buf, limits);
     this.nodeReader = new Reader(buf, 0, 0);
     this.scan = {
       names: this.d.strings.values,

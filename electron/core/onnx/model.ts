@@ -1,15 +1,13 @@
 /**
  * Kiln's in-memory ONNX model: what the decoder produces and the encoder consumes. Field names
- * follow onnx.proto. Every message keeps its original bytes' span and any fields this schema does
- * not know, so a model written back loses nothing — including fields newer than Kiln.
+ * follow onnx.proto. Every message keeps any fields this schema does not know, and every node its
+ * byte range in the file, so a model written back loses nothing — including fields newer than Kiln.
  */
 import { onnxDtypeBits } from './dtypes';
 
 /** Where a message came from in the original file, and fields Kiln does not know (raw wire bytes). */
 export interface Provenance {
-  /** [start, end) of this message's bytes in the source buffer, for byte-exact re-encoding of untouched messages. */
-  span?: [number, number];
-  /** Set when something changed the message after decoding, so its span is stale. */
+  /** Set when something changed the message after decoding, so its bytes in the source are stale. */
   dirty?: boolean;
   unknown?: Uint8Array[];
   /** Singular fields that were present with their default value ('' or 0): written back for byte-exact output. */

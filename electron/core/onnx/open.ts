@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
-import { decodeModel, type DecodeOptions } from './decode';
+import { decodeModel } from './decode';
 import { ModelLimitError } from './limits';
 import { DataType, dtypeName, onnxDtypeBits } from './dtypes';
 import { fileKind, isByteCount } from './file-range';
@@ -31,17 +31,10 @@ export interface OpenedModel {
   bytes: Uint8Array;
 }
 
-/**
- * Reads and decodes a model from disk. `decode.keepSpans` keeps each message's byte span, for a
- * caller that writes the model back (an edit: encode.ts copies the nodes it did not change).
- */
-export async function openModelFile(
-  filePath: string,
-  displayName = path.basename(filePath),
-  decode: Pick<DecodeOptions, 'keepSpans'> = {},
-): Promise<OpenedModel> {
+/** Reads and decodes a model from disk. */
+export async function openModelFile(filePath: string, displayName = path.basename(filePath)): Promise<OpenedModel> {
   const { bytes, absPath } = await readModelFile(filePath, displayName);
-  return openModelBytes(bytes, absPath, displayName, decode);
+  return openModelBytes(bytes, absPath, displayName);
 }
 
 /**
@@ -94,15 +87,10 @@ export async function readModelFile(
 }
 
 /** Decodes bytes already in memory as the model at `absPath` (also what the fuzz tests drive). */
-export function openModelBytes(
-  buf: Uint8Array,
-  absPath: string,
-  displayName: string,
-  decode: Pick<DecodeOptions, 'keepSpans'> = {},
-): OpenedModel {
+export function openModelBytes(buf: Uint8Array, absPath: string, displayName: string): OpenedModel {
   let model: ModelProto;
   try {
-    model = decodeModel(buf, decode);
+    model = decodeModel(buf);
   } catch (err) {
     // Plain words first (cut short, not a model and what it looks like); the decoder's underneath.
     if (err instanceof WireError) throw notAModelError(buf, displayName, { message: err.message, offset: err.offset });
