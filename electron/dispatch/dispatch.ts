@@ -18,6 +18,8 @@ export interface ResolvedSource {
   path: string;
   /** The name a user knows the file by (never a server temp path). */
   displayName: string;
+  /** A browser-mode upload whose bytes are still on their way (serve/uploads.ts `begin`). */
+  arriving?: { partPath: string; bytes: number };
 }
 
 export interface DispatchOptions {
@@ -29,7 +31,11 @@ export interface DispatchOptions {
 }
 
 export function createCallHandler(options: DispatchOptions): CallHandler {
-  const resolveSource = (source: ModelSource): ResolvedSource => {
+  /**
+   * Where a source's file is. An upload still arriving is taken only where `arriving` says the job
+   * reads files as they arrive (the main graph); anything else on it is refused until it is in.
+   */
+  const locate = (source: ModelSource, arriving: boolean): ResolvedSource => {
     if (source.kind === 'path') return { path: path.resolve(source.path), displayName: path.basename(source.path) };
     if (source.kind === 'variant') {
       const file = variantPath(source.variantId);
@@ -42,8 +48,15 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
     const resolved = options.resolveUpload?.(source.uploadId);
     if (!resolved)
       throw new KilnError('FILE_NOT_FOUND', `no uploaded file with id ${source.uploadId} (it may have expired)`);
-    return resolved;
+    const { path: file, displayName } = resolved;
+    if (!resolved.arriving) return { path: file, displayName };
+    if (!arriving)
+      throw new KilnError('UNAVAILABLE', `${displayName} is still being uploaded; try again once it is in`, {
+        file: displayName,
+      });
+    return { path: file, displayName, arriving: { ...resolved.arriving } };
   };
+  const resolveSource = (source: ModelSource): ResolvedSource => locate(source, false);
 
   return async (method: Method, params: unknown, run) => {
     switch (method) {
@@ -61,9 +74,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       }
       case 'model.graph': {
         const { source, graph, shapes } = params as ParsedRequestOf<'model.graph'>;
+        const mainGraph = (graph ?? 0) === 0 && shapes !== true;
         return options.supervisor.run(
           'model.graph',
-          { ...resolveSource(source), graph: graph ?? 0, shapes: shapes ?? false },
+          { ...locate(source, mainGraph), graph: graph ?? 0, shapes: shapes ?? false },
           run,
         );
       }

@@ -3,6 +3,7 @@
  * cancellation. Front doors resolve uploads to paths before a job gets here.
  */
 import { z } from 'zod';
+import { KilnError } from '../shared/api/errors';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
@@ -41,6 +42,18 @@ const OpenParams = z.object({ path: z.string().min(1), displayName: z.string().m
 const GraphParams = OpenParams.extend({
   graph: z.number().int().min(0).default(0),
   shapes: z.boolean().default(false),
+  /** A browser-mode upload still on its way: read and scanned as it arrives (onnx/arriving-file.ts). */
+  arriving: z
+    .object({
+      partPath: z.string().min(1),
+      bytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 31 - 1),
+    })
+    .strict()
+    .optional(),
 });
 const NodeParams = OpenParams.extend({ node: z.number().int().min(0), graph: z.number().int().min(0).default(0) });
 const CheckParams = OpenParams.extend({ trt: TrtMajorSchema, minor: TrtMinorSchema.optional() });
@@ -147,7 +160,11 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
   'model.graph': async (raw, ctx) => {
     const params = GraphParams.parse(raw);
     ctx.progress({ fraction: null, stage: `Reading the graph of ${params.displayName}` });
-    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph, { shapes: params.shapes });
+    const payload = await graphPayloadForFile(params.path, params.displayName, params.graph, {
+      shapes: params.shapes,
+      ...(params.arriving ? { arriving: params.arriving } : {}),
+      cancelled: () => (ctx.signal.aborted ? new KilnError('CANCELLED', 'Reading the graph was cancelled') : null),
+    });
     throwIfCancelled(ctx, 'Reading the graph');
     // As bytes: the client reads them back (electron/shared/api/wire-replies.ts).
     const start = performance.now();

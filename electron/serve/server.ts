@@ -24,6 +24,7 @@ import { HostSupervisor } from '../dispatch/supervisor';
 import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { serveDownload } from './downloads';
 import { UploadStore } from './uploads';
+import { KilnError } from '../shared/api/errors';
 import { BYTE_REPLY_MIN_BYTES, ByteReplies } from './byte-replies';
 
 export interface ServeOptions {
@@ -113,7 +114,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     if (!url) return sendJson(res, 400, { error: { code: 'INVALID_ARGUMENT', message: 'malformed URL' } });
     if (await serveDownload(req, res, url, { tokenOk, originOk })) return;
     if (byteReplies.serve(req, res, url, { tokenOk, originOk })) return;
-    if (url.pathname === BROWSER_MODE.uploadPath) {
+    if (url.pathname === BROWSER_MODE.uploadPath || url.pathname === BROWSER_MODE.uploadBeginPath) {
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { code: 'INVALID_ARGUMENT', message: 'upload needs POST' } });
       if (!originOk(req))
@@ -128,16 +129,28 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         // keep the default name
       }
       const declared = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
+      const begun = header(req, BROWSER_MODE.uploadIdHeader);
       try {
-        const record = await uploads.save(req, fileName, Number.isFinite(declared) ? declared : undefined);
+        let record;
+        if (url.pathname === BROWSER_MODE.uploadBeginPath) {
+          req.resume(); // a begin has no body
+          record = await uploads.begin(fileName, Number(header(req, BROWSER_MODE.uploadSizeHeader) ?? NaN));
+        } else if (begun !== undefined) {
+          if (!/^[0-9a-f]{32}$/.test(begun)) {
+            req.resume();
+            throw new KilnError('INVALID_ARGUMENT', 'the upload id header is not an upload id');
+          }
+          record = await uploads.receive(begun, req, Number.isFinite(declared) ? declared : undefined);
+        } else record = await uploads.save(req, fileName, Number.isFinite(declared) ? declared : undefined);
+        const { uploadId } = record;
         // A client gone before its reply (it hung up, or its connection broke on bytes past the
         // body) never learns the upload's id: the file goes, rather than wait for the budget.
-        const undelivered = () => void uploads.discard(record.uploadId);
+        const undelivered = () => void uploads.discard(uploadId);
         if (req.socket.destroyed) return undelivered();
         res.once('close', () => {
           if (!res.writableFinished) undelivered();
         });
-        return sendJson(res, 200, { uploadId: record.uploadId, fileName: record.displayName, bytes: record.bytes });
+        return sendJson(res, 200, { uploadId, fileName: record.displayName, bytes: record.bytes });
       } catch (err) {
         const shape = toErrorShape(err);
         res.setHeader('connection', 'close');

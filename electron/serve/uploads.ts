@@ -1,6 +1,8 @@
 /**
  * Uploaded models in browser mode: streamed to a private temp folder under a size limit, written
  * to a temp name and renamed when complete, and removed when they age out or the server stops.
+ * An upload can also be begun before its bytes are sent (`begin`, then `receive`): its id is known
+ * at once, so the engine host can read the model's graph while the bytes arrive.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,7 +16,14 @@ import type { ResolvedSource } from '../dispatch/dispatch';
 export interface UploadRecord extends ResolvedSource {
   uploadId: string;
   bytes: number;
+  /** While its bytes are on their way (a begun upload): where they are written. */
+  arriving?: { partPath: string; bytes: number };
+  /** A begun upload whose bytes have started to come. */
+  receiving?: boolean;
 }
+
+/** How long a begun upload waits for its bytes before it goes. */
+const BEGUN_WAIT_MS = 60_000;
 
 /**
  * Uploads are kept within a byte budget (twice the upload limit: the open model and one more, with
@@ -58,37 +67,7 @@ export class UploadStore {
     let bytes = 0;
     try {
       await fs.promises.mkdir(folder);
-      await new Promise<void>((resolve, reject) => {
-        const out = fs.createWriteStream(partPath, { flags: 'wx' });
-        let settled = false;
-        const fail = (err: Error) => {
-          if (settled) return;
-          settled = true;
-          body.unpipe(out);
-          body.resume(); // read the rest, so that the refusal can still be sent
-          out.destroy();
-          // The descriptor is closed before the folder is removed and the upload answered.
-          if (out.closed) reject(err);
-          else out.once('close', () => reject(err));
-        };
-        body.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes > this.maxBytes) fail(tooLarge(displayName, bytes, this.maxBytes));
-        });
-        // finished() also answers for a request that ended badly before this listener existed: one
-        // cut short, or run past its Content-Length, can be destroyed while the folder is made.
-        finished(body, (err) => {
-          if (err)
-            fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName }));
-        });
-        out.on('error', fail);
-        out.on('close', () => {
-          if (settled || !out.writableFinished) return;
-          settled = true;
-          resolve();
-        });
-        body.pipe(out);
-      });
+      bytes = await this.write(body, partPath, 'wx', displayName);
       if (bytes === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
       await fs.promises.rename(partPath, finalPath);
     } catch (err) {
@@ -99,6 +78,135 @@ export class UploadStore {
     this.records.set(uploadId, record);
     await this.prune();
     return record;
+  }
+
+  /**
+   * Begins an upload of `declaredBytes` bytes whose body comes later (`receive`): its folder and
+   * empty part file exist from now on, so the engine host can open it and wait for the bytes.
+   */
+  async begin(fileName: string, declaredBytes: number): Promise<UploadRecord> {
+    const displayName = sanitizeName(fileName);
+    if (!Number.isSafeInteger(declaredBytes) || declaredBytes < 0)
+      throw new KilnError('INVALID_ARGUMENT', `the upload of ${displayName} did not say its size`, {
+        file: displayName,
+      });
+    if (declaredBytes === 0)
+      throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
+    if (declaredBytes > this.maxBytes) throw tooLarge(displayName, declaredBytes, this.maxBytes);
+    const uploadId = randomBytes(16).toString('hex');
+    const folder = path.join(this.dir, uploadId);
+    const finalPath = path.join(folder, displayName);
+    const partPath = `${finalPath}.part`;
+    try {
+      await fs.promises.mkdir(folder);
+      await fs.promises.writeFile(partPath, '', { flag: 'wx' });
+    } catch (err) {
+      await fs.promises.rm(folder, { recursive: true, force: true });
+      throw storeError(err, displayName);
+    }
+    const record: UploadRecord = {
+      uploadId,
+      path: finalPath,
+      displayName,
+      bytes: declaredBytes,
+      arriving: { partPath, bytes: declaredBytes },
+    };
+    this.records.set(uploadId, record);
+    // Bytes that never come: the begun upload goes (and a host waiting on it says so).
+    setTimeout(() => {
+      if (record.arriving && !record.receiving) void this.discard(uploadId);
+    }, BEGUN_WAIT_MS).unref();
+    await this.prune();
+    return record;
+  }
+
+  /**
+   * The bytes of a begun upload. Exactly the size it declared, or it fails; a failed upload is
+   * removed (folder and record), which is how a host reading it learns it was interrupted.
+   */
+  async receive(uploadId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadRecord> {
+    const record = this.records.get(uploadId);
+    if (!record?.arriving || record.receiving) {
+      body.resume();
+      throw new KilnError('INVALID_ARGUMENT', `no upload with id ${uploadId} is waiting for its bytes`);
+    }
+    const { displayName } = record;
+    const expected = record.arriving.bytes;
+    record.receiving = true;
+    try {
+      if (declaredBytes !== undefined && declaredBytes !== expected) {
+        body.resume();
+        throw new KilnError(
+          'INVALID_ARGUMENT',
+          `the upload of ${displayName} said it had ${expected} bytes but sent ${declaredBytes}`,
+          { file: displayName },
+        );
+      }
+      const bytes = await this.write(body, record.arriving.partPath, 'r+', displayName, expected);
+      if (bytes !== expected)
+        throw new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName });
+      await fs.promises.rename(record.arriving.partPath, record.path);
+    } catch (err) {
+      this.records.delete(uploadId);
+      await fs.promises.rm(path.dirname(record.path), { recursive: true, force: true });
+      throw storeError(err, displayName);
+    }
+    delete record.arriving;
+    delete record.receiving;
+    await this.prune();
+    return record;
+  }
+
+  /**
+   * Writes `body` to `file` (opened with `flags`); resolves with the bytes written once the file is
+   * closed. More than `limit` bytes (the upload limit unless less is said) fails it.
+   */
+  private write(
+    body: Readable,
+    file: string,
+    flags: string,
+    displayName: string,
+    limit = this.maxBytes,
+  ): Promise<number> {
+    let bytes = 0;
+    return new Promise<number>((resolve, reject) => {
+      const out = fs.createWriteStream(file, { flags });
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        body.unpipe(out);
+        body.resume(); // read the rest, so that the refusal can still be sent
+        out.destroy();
+        // The descriptor is closed before the folder is removed and the upload answered.
+        if (out.closed) reject(err);
+        else out.once('close', () => reject(err));
+      };
+      body.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > limit)
+          fail(
+            limit === this.maxBytes
+              ? tooLarge(displayName, bytes, this.maxBytes)
+              : new KilnError('INVALID_ARGUMENT', `the upload of ${displayName} sent more bytes than it said it had`, {
+                  file: displayName,
+                }),
+          );
+      });
+      // finished() also answers for a request that ended badly before this listener existed: one
+      // cut short, or run past its Content-Length, can be destroyed while the folder is made.
+      finished(body, (err) => {
+        if (err)
+          fail(new KilnError('FILE_UNREADABLE', `upload of ${displayName} was interrupted`, { file: displayName }));
+      });
+      out.on('error', fail);
+      out.on('close', () => {
+        if (settled || !out.writableFinished) return;
+        settled = true;
+        resolve(bytes);
+      });
+      body.pipe(out);
+    });
   }
 
   /**
@@ -127,6 +235,7 @@ export class UploadStore {
     // Oldest first; the upload just saved (the last) always stays.
     for (const [id, r] of [...this.records].slice(0, -1)) {
       if (this.records.size <= KEEP_FILES && total <= this.budgetBytes) break;
+      if (r.arriving) continue; // an upload on its way is in use
       this.records.delete(id);
       total -= r.bytes;
       await fs.promises.rm(path.join(this.dir, id), { recursive: true, force: true });

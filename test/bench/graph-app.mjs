@@ -141,6 +141,10 @@ export async function openOnce(browser, serve, file, viewport, { summary = true 
  * includes fetching the payload over HTTP where the server names it on the socket instead of
  * sending it; since the worker lays the graph out as soon as it arrives, beside the view model,
  * `layout in the worker` is the wait left after the view asked for it (layout-sent -> layout-done).
+ * Since the page begins an upload before sending its bytes, the host reads and scans the file as
+ * it arrives: the first stage then runs from the file chosen to the host's graph read, and the
+ * upload, the host's scan CPU, its waits for bytes and what it did after the last byte are listed
+ * beside it (not summed).
  */
 export function stages({ marks, host }) {
   const at = (what, job) => host.find((e) => e.kilnTrace === what && (job === undefined || e.job === job));
@@ -151,12 +155,23 @@ export function stages({ marks, host }) {
   const analysis = at('analysis') ?? analyze;
   // Since the main graph is read straight from the bytes, the full decode and IR come after it.
   const fromBytes = at('graph-from-bytes');
+  // Since an upload is begun before its bytes are sent, the host reads the graph as they arrive.
+  const arriving = at('graph-while-arriving');
   const payload = at('graph-payload');
   const encoded = at('graph-encoded');
   const span = (a, b) => (a !== undefined && b !== undefined ? b - a : undefined);
   const onPath = (event) => event !== undefined && sent !== undefined && event.at <= sent;
-  const out = {
-    upload: span(marks.chosen, marks.uploaded),
+  const out = arriving
+    ? {
+        'upload, graph read as it arrives (to the graph read)': span(marks.chosen, arriving.at),
+        '  (beside) upload, file chosen -> named (begun)': span(marks.chosen, marks.begun),
+        '  (beside) upload, file chosen -> all bytes sent': span(marks.chosen, marks.uploaded),
+        '  (beside) host: scan while the bytes arrive, CPU': arriving.scan,
+        '  (beside) host: waiting for bytes': arriving.waited,
+        '  (beside) host: after the last byte (scan end, payload build)': arriving.after,
+      }
+    : { upload: span(marks.chosen, marks.uploaded) };
+  Object.assign(out, {
     'host: read (graph from the bytes)': fromBytes?.read,
     'host: scan + payload build (graph from the bytes)': fromBytes?.ms,
     [onPath(structure) ? 'host: read + decode' : 'host: read + decode (after the graph)']: structure?.read,
@@ -170,11 +185,12 @@ export function stages({ marks, host }) {
     'view model': span(marks.graph, marks.model),
     'layout in the worker': span(marks['layout-sent'], marks['layout-done']),
     'first paint': span(marks['layout-done'], marks.ready),
-  };
+  });
   const total = span(marks.chosen, marks.ready);
   const summary = span(marks.chosen, marks.summary);
   const counted = Object.entries(out).reduce(
-    (s, [k, v]) => s + (k.includes('overlapped') || k.includes('after the graph') ? 0 : (v ?? 0)),
+    (s, [k, v]) =>
+      s + (k.includes('overlapped') || k.includes('after the graph') || k.includes('(beside)') ? 0 : (v ?? 0)),
     0,
   );
   return { ...out, other: total !== undefined ? total - counted : undefined, total, summary };

@@ -223,6 +223,111 @@ describe('browser mode', () => {
     }
   });
 
+  /** Begins an upload (named before its bytes are sent), as the page does to read a graph while it arrives. */
+  async function begin(name: string, bytes: number, token = server.token) {
+    const res = await fetch(`${server.origin}/upload/begin`, {
+      method: 'POST',
+      headers: {
+        'x-kiln-token': token,
+        'x-kiln-filename': encodeURIComponent(name),
+        'x-kiln-upload-bytes': String(bytes),
+      },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /**
+   * Sends a begun upload's bytes in `pieces`, pausing between them; `stopAfter` pieces, the
+   * connection is cut (the upload fails). Resolves with the reply's status (0 when cut).
+   */
+  async function sendSlowly(
+    uploadId: string,
+    bytes: Uint8Array,
+    pieces: number,
+    pauseMs: number,
+    stopAfter = Infinity,
+  ) {
+    const http = await import('node:http');
+    return new Promise<number>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/upload',
+        method: 'POST',
+        headers: { 'x-kiln-token': server.token, 'x-kiln-upload-id': uploadId, 'content-length': bytes.length },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
+      const step = Math.ceil(bytes.length / pieces);
+      void (async () => {
+        for (let i = 0; i < pieces; i++) {
+          if (i === stopAfter) return req.destroy();
+          req.write(bytes.subarray(i * step, Math.min(bytes.length, (i + 1) * step)));
+          await new Promise((r) => setTimeout(r, pauseMs));
+        }
+        req.end();
+      })();
+    });
+  }
+
+  it('an upload begun first: its graph is read while the bytes arrive; other calls wait for them', async () => {
+    const bytes = encodeModel(transformer(20));
+    const begun = await begin('arriving.onnx', bytes.length);
+    expect(begun.status).toBe(200);
+    const source = { kind: 'upload', uploadId: String(begun.body.uploadId) } as const;
+    const ws = await connect();
+    const client = wsClient(ws);
+    // asked before a single byte is sent
+    const graph = client.call('model.graph', { source });
+    // anything else on a file not all there is refused, in plain words
+    const early = await client.call('model.open', { source }).catch((e: unknown) => e);
+    expect(early).toMatchObject({ code: 'UNAVAILABLE', file: 'arriving.onnx' });
+    expect((early as Error).message).toContain('still being uploaded');
+    expect(await sendSlowly(source.uploadId, bytes, 10, 20)).toBe(200);
+    const payload = await graph;
+    expect(payload.nodeName).toHaveLength(transformer(20).graph!.node.length);
+    // the same graph as the file sent whole
+    const whole = await upload(new Uint8Array(bytes), 'whole.onnx');
+    const wholeGraph = await client.call('model.graph', {
+      source: { kind: 'upload', uploadId: String(whole.body.uploadId) },
+    });
+    expect(payload.nodeName).toEqual(wholeGraph.nodeName);
+    expect(Array.from(payload.edgeFrom)).toEqual(Array.from(wholeGraph.edgeFrom));
+    // once in, the rest of the app reads it as any upload
+    const summary = await client.call('model.open', { source });
+    expect(summary.fileName).toBe('arriving.onnx');
+    ws.close();
+  });
+
+  it('an upload begun first and cut off midway: its graph says so, nothing is left, the server goes on', async () => {
+    const bytes = encodeModel(transformer(20));
+    const begun = await begin('cut.onnx', bytes.length);
+    const uploadId = String(begun.body.uploadId);
+    const ws = await connect();
+    const client = wsClient(ws);
+    const graph = client.call('model.graph', { source: { kind: 'upload', uploadId } }).catch((e: unknown) => e);
+    expect(await sendSlowly(uploadId, bytes, 10, 10, 4)).toBe(0);
+    const err = await graph;
+    expect(err).toMatchObject({ code: 'FILE_UNREADABLE', file: 'cut.onnx' });
+    expect((err as Error).message).toMatch(/upload of cut\.onnx was interrupted/);
+    expect(fs.existsSync(path.join(server.uploads.dir, uploadId))).toBe(false);
+    // a second send of the bytes, a bad id and a begin over the limit are refused
+    expect(await sendSlowly(uploadId, bytes, 1, 0)).toBe(400);
+    expect(await sendSlowly('not-an-id', bytes, 1, 0)).toBe(400);
+    const tooBig = await begin('huge.onnx', 3 * 1024 * 1024);
+    expect(tooBig).toMatchObject({ status: 413, body: { error: { code: 'TOO_LARGE', file: 'huge.onnx' } } });
+    expect((await begin('x.onnx', 10, 'wrong-token')).status).toBe(401);
+    // and the server still opens models
+    const up = await upload(fs.readFileSync(CLS), 'after.onnx');
+    expect(
+      (await client.call('model.open', { source: { kind: 'upload', uploadId: String(up.body.uploadId) } })).nodes,
+    ).toBe(471);
+    ws.close();
+  });
+
   it('refuses uploads with no token, an empty or a wrong one, over the limit, or empty — and leaves no file behind', async () => {
     for (const token of [null, '', 'nope-nope', `${server.token}x`]) {
       const refused = await upload(Buffer.from('x'), 'a.onnx', token);

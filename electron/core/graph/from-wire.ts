@@ -18,7 +18,11 @@ import type { PayloadTensorType } from './payload';
 
 /** Payload of the main graph of ModelProto bytes. Throws what scanMainGraph throws. */
 export function graphPayloadFromWire(bytes: Uint8Array, limits: Partial<DecodeLimits> = {}): GraphPayload {
-  const s = scanMainGraph(bytes, limits);
+  return graphPayloadFromScan(scanMainGraph(bytes, limits));
+}
+
+/** Payload of a finished scan (a whole buffer's, or one that read the bytes as they arrived). */
+export function graphPayloadFromScan(s: GraphScan): GraphPayload {
   const K = s.names.length;
   // Which names are inputs, (dense) initializers (the last of a name counts), sparse ones.
   const isInput = new Uint8Array(K);

@@ -7,14 +7,17 @@
  * per-node FLOPs and parameters (the CLI's node table).
  */
 import * as fs from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { GraphPayload } from '../../shared/api/graph-payload';
 import { KilnError } from '../../shared/api/errors';
 import { trace } from '../../platform/trace';
 import { analyzeModelCached, forgetAllBut, modelStructureCached, rememberedStructure } from '../onnx/analyze';
 import type { ModelIR } from '../onnx/ir';
-import { readModelFile } from '../onnx/open';
+import { handOffBytes, readModelFile } from '../onnx/open';
+import { readArriving, type ArrivingFile } from '../onnx/arriving-file';
+import { scanArrivingGraph, type GraphScan } from '../onnx/graph-scan';
 import { graphPayloadFromIR } from './from-ir';
-import { graphPayloadFromWire } from './from-wire';
+import { graphPayloadFromScan, graphPayloadFromWire } from './from-wire';
 
 let cache: { ir: ModelIR; graphId: number; shapes: boolean; payload: GraphPayload } | null = null;
 
@@ -26,11 +29,20 @@ export async function graphPayloadForFile(
   path: string,
   displayName?: string,
   graphId = 0,
-  options: { shapes?: boolean } = {},
+  options: {
+    shapes?: boolean;
+    arriving?: Omit<ArrivingFile, 'path' | 'displayName'>;
+    cancelled?: () => Error | null;
+  } = {},
 ): Promise<GraphPayload> {
   const shapes = options.shapes === true;
   if (graphId === 0 && !shapes) {
-    const fromBytes = await mainGraphFromBytes(path, displayName);
+    const fromBytes = options.arriving
+      ? await mainGraphWhileArriving(
+          { ...options.arriving, path, displayName: displayName ?? basename(path) },
+          options.cancelled,
+        )
+      : await mainGraphFromBytes(path, displayName);
     if (fromBytes) return fromBytes;
   }
   const { ir, opened } = await modelStructureCached(path, displayName);
@@ -77,5 +89,63 @@ async function mainGraphFromBytes(path: string, displayName: string | undefined)
   }
   trace('graph-from-bytes', { read: start - readStart, ms: performance.now() - start, nodes: payload.nodeName.length });
   fromBytesCache = stat ? { path, mtimeMs: stat.mtimeMs, size: stat.size, payload } : null;
+  return payload;
+}
+
+/**
+ * The main graph's payload of a file still being uploaded, scanned as its bytes arrive: the scan
+ * of the nodes (the start of the graph) runs while the weights after them are on their way. The
+ * bytes are handed to the full open that follows; null where the scan cannot read the file (the
+ * full path then reads the complete file, and says why in plain words).
+ */
+async function mainGraphWhileArriving(
+  file: ArrivingFile,
+  cancelled?: () => Error | null,
+): Promise<GraphPayload | null> {
+  fromBytesCache = null;
+  cache = null;
+  forgetAllBut(file.path);
+  const start = performance.now();
+  // What the scan has come to, filled in as the bytes arrive.
+  const state: { scanner: ReturnType<typeof scanArrivingGraph> | null; scan: GraphScan | null; failure: unknown } = {
+    scanner: null,
+    scan: null,
+    failure: null,
+  };
+  let scanMs = 0;
+  const read = await readArriving(
+    file,
+    (bytes, available) => {
+      if (state.scan || state.failure) return;
+      const t = performance.now();
+      try {
+        state.scanner ??= scanArrivingGraph(bytes);
+        state.scan = state.scanner.more(available);
+      } catch (err) {
+        state.failure = err;
+      }
+      scanMs += performance.now() - t;
+    },
+    cancelled,
+  );
+  const arrived = performance.now();
+  handOffBytes(file.path, read.stat, read.bytes);
+  const { scan, failure } = state;
+  if (!scan) {
+    trace('graph-scan-declined', {
+      reason: failure instanceof Error ? failure.message : String(failure ?? 'the scan did not finish'),
+    });
+    return null;
+  }
+  const payload = graphPayloadFromScan(scan);
+  const end = performance.now();
+  trace('graph-while-arriving', {
+    ms: end - start,
+    scan: scanMs,
+    waited: read.waitedMs,
+    after: end - arrived,
+    nodes: payload.nodeName.length,
+  });
+  fromBytesCache = { path: file.path, mtimeMs: read.stat.mtimeMs, size: read.stat.size, payload };
   return payload;
 }

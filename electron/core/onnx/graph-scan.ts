@@ -105,6 +105,7 @@ class Scanner {
     limits: Partial<DecodeLimits>,
   ) {
     this.d = new Decoder(buf, limits);
+    this.available = buf.length;
     this.nodeReader = new Reader(buf, 0, 0);
     this.scan = {
       names: this.d.strings.values,
@@ -127,11 +128,26 @@ class Scanner {
     };
   }
 
-  run(): GraphScan {
-    const r = new Reader(this.buf, 0, this.buf.length);
-    let graph = -1;
-    let graphEnd = -1;
+  /**
+   * Bytes [0, available) of the buffer are there; the rest is still arriving (a browser-mode upload
+   * the engine host reads as it is written). The whole buffer unless told otherwise.
+   */
+  available: number;
+
+  /**
+   * The scan, as steps: it yields whenever it needs bytes past `available` (raise it, then step
+   * again) and returns the scan. Fields are read once their bytes are all there, so a scan fed in
+   * pieces reads exactly what a scan of the whole buffer reads.
+   */
+  *steps(): Generator<void, GraphScan, void> {
+    const total = this.buf.length;
+    const r = new Reader(this.buf, 0, total);
+    let graphs = 0;
+    this.inputStart.push(0);
+    this.outputStart.push(0);
     while (!r.done) {
+      // a tag and a varint (or a length) take at most 15 bytes
+      if (this.available < Math.min(r.pos + 20, total)) yield* this.until(Math.min(r.pos + 20, total));
       const at = r.pos;
       const tag = r.uint32();
       const field = tag >>> 3;
@@ -141,14 +157,13 @@ class Scanner {
       if (want !== undefined && wire !== want)
         throw new WireError(r.pos, `field ${field} of the model has wire type ${wire}, expected ${want}`);
       if (field === 7) {
-        graph = r.span();
-        graphEnd = r.spanEnd;
+        // Protobuf merges repeated message fields; a file that repeats its graph takes the full path.
+        if (++graphs > 1) throw new ScanUnsupported('the file holds its graph field twice');
+        const graph = r.span();
+        yield* this.graph(graph, r.spanEnd);
       } else r.skip(wire);
     }
-    if (graph < 0) throw new ScanUnsupported('the file holds no graph');
-    this.inputStart.push(0);
-    this.outputStart.push(0);
-    this.graph(graph, graphEnd);
+    if (graphs === 0) throw new ScanUnsupported('the file holds no graph');
     const s = this.scan;
     s.nodeCount = s.nodeName.length;
     s.nodeOp = this.nodeOp.done();
@@ -157,6 +172,11 @@ class Scanner {
     s.nodeOutputStart = this.outputStart.done();
     s.nodeOutputs = this.outputs.done();
     return s;
+  }
+
+  /** Yields until bytes [0, end) are available. */
+  private *until(end: number): Generator<void, void, void> {
+    while (this.available < end) yield;
   }
 
   /** The id of the name in the next length-delimited field; -1 for ''. */
@@ -179,11 +199,12 @@ class Scanner {
     return v;
   }
 
-  private graph(s: number, e: number): void {
+  private *graph(s: number, e: number): Generator<void, void, void> {
     this.d.budget.message();
     const r = new Reader(this.buf, s, e);
     const g = this.scan;
     while (!r.done) {
+      if (this.available < Math.min(r.pos + 20, e)) yield* this.until(Math.min(r.pos + 20, e));
       const at = r.pos;
       const tag = r.uint32();
       const field = tag >>> 3;
@@ -196,6 +217,8 @@ class Scanner {
       }
       const ss = r.span();
       const se = r.spanEnd;
+      const read = field === 1 || field === 5 || field === 11 || field === 12 || field === 13 || field === 15;
+      if (read && this.available < se) yield* this.until(se);
       if (field === 1) this.node(ss, se);
       else if (field === 5) g.initializers.push(this.tensor(ss, se));
       else if (field === 11) g.inputs.push(this.valueInfo(ss, se));
@@ -400,5 +423,33 @@ class Scanner {
 
 /** Scans the main graph of ModelProto bytes. Throws WireError, ModelLimitError or ScanUnsupported. */
 export function scanMainGraph(buf: Uint8Array, limits: Partial<DecodeLimits> = {}): GraphScan {
-  return new Scanner(buf, limits).run();
+  const steps = new Scanner(buf, limits).steps();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * A scan of a buffer whose bytes are still arriving, in order: `more(available)` scans as far as
+ * bytes [0, available) allow and returns the scan once it is complete (null until then). It
+ * throws what scanMainGraph throws, as soon as the bytes that show it are there.
+ */
+export function scanArrivingGraph(
+  buf: Uint8Array,
+  limits: Partial<DecodeLimits> = {},
+): { more(available: number): GraphScan | null } {
+  const scanner = new Scanner(buf, limits);
+  scanner.available = 0;
+  const steps = scanner.steps();
+  let result: GraphScan | null = null;
+  return {
+    more(available: number): GraphScan | null {
+      if (result) return result;
+      scanner.available = Math.min(available, buf.length);
+      const step = steps.next();
+      if (step.done) result = step.value;
+      return result;
+    },
+  };
 }

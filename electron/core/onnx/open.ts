@@ -86,6 +86,15 @@ export async function readModelFile(
   return { bytes: buf, absPath: abs };
 }
 
+/**
+ * Keeps bytes read another way (an upload read as it arrived, arriving-file.ts) for the next read
+ * of that file while it is unchanged, as a read with `handOff` would. The file's checks (empty,
+ * over 2 GiB) still run on that next read.
+ */
+export function handOffBytes(filePath: string, stat: fs.Stats, bytes: Buffer): void {
+  handedOff = { abs: path.resolve(filePath), mtimeMs: stat.mtimeMs, size: stat.size, bytes };
+}
+
 /** Decodes bytes already in memory as the model at `absPath` (also what the fuzz tests drive). */
 export function openModelBytes(buf: Uint8Array, absPath: string, displayName: string): OpenedModel {
   let model: ModelProto;

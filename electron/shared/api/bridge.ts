@@ -38,6 +38,15 @@ export const BROWSER_MODE = {
   uploadPath: '/upload',
   tokenHeader: 'x-kiln-token',
   fileNameHeader: 'x-kiln-filename', // encodeURIComponent(file.name)
+  /**
+   * An upload in two steps, so that its model can be read while it arrives: POST here with the
+   * file name and size headers and no body; the reply {uploadId} names it at once (a `model.graph`
+   * call may use it before the bytes are in); then POST the bytes to `uploadPath` with the id
+   * header. Any other call on the id waits for the bytes, or is refused until they are in.
+   */
+  uploadBeginPath: '/upload/begin',
+  uploadSizeHeader: 'x-kiln-upload-bytes',
+  uploadIdHeader: 'x-kiln-upload-id',
   /** Download a file Kiln made: GET ?token=…&variant=<id>[&name=<file name>] or ?token=…&export=<path>. */
   downloadPath: '/download',
   /**

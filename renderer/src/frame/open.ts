@@ -2,7 +2,7 @@
 import type { ModelSource } from '../../../electron/shared/api/sources';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { bridge } from '../api/transport';
-import { uploadFile } from '../api/upload';
+import { beginUpload, uploadFile } from '../api/upload';
 import { useApp } from '../state/app';
 import { markOpen } from '../state/open-marks';
 
@@ -16,9 +16,18 @@ export function openFile(file: File): void {
     return;
   }
   void open({ kind: 'upload', uploadId: '0'.repeat(32) }, file.name, async ({ signal, progress }) => {
-    const up = await uploadFile(file, (f) => progress({ fraction: f, stage: `Uploading ${file.name}` }), signal);
-    markOpen('uploaded');
-    return { kind: 'upload', uploadId: up.uploadId };
+    // Begun first: the engine host reads the graph while the bytes are on their way.
+    const { uploadId } = await beginUpload(file, signal);
+    markOpen('begun');
+    const arrived = uploadFile(
+      file,
+      (f) => progress({ fraction: f, stage: `Uploading ${file.name}` }),
+      signal,
+      uploadId,
+    ).then(() => markOpen('uploaded'));
+    // Awaited after the graph; until then a failure is not "unhandled".
+    arrived.catch(() => undefined);
+    return { source: { kind: 'upload', uploadId }, arrived };
   });
 }
 

@@ -52,12 +52,24 @@ export interface AppState {
   setProbe(probe: NativeProbe | null): void;
   setTheme(theme: ThemeChoice): void;
   dismissError(): void;
-  /** Opens a model from a source; `name` is what the user knows it by. */
+  /**
+   * Opens a model from a source; `name` is what the user knows it by. `prepare` makes the source
+   * first (browser mode: begins the upload).
+   */
   open(
     source: ModelSource,
     name: string,
-    prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<ModelSource>,
+    prepare?: (job: { signal: AbortSignal; progress: (p: Progress) => void }) => Promise<PreparedSource>,
   ): Promise<void>;
+}
+
+/**
+ * A source made ready to open. `arrived` (browser mode) settles when the upload's bytes are all on
+ * the server: the main graph is read while they arrive, everything else waits for it.
+ */
+export interface PreparedSource {
+  source: ModelSource;
+  arrived?: Promise<unknown>;
 }
 
 /** Opens so far: the last one owns what is on screen (an earlier one still in flight is ignored). */
@@ -181,7 +193,8 @@ export const useApp = create<AppState>((set, get) => ({
       { get: () => get().job, set: (job) => set({ job }) },
       `Opening ${name}`,
       async ({ signal, onProgress: progress, relabel }) => {
-        const source = prepare ? await prepare({ signal, progress }) : initial;
+        const prepared: PreparedSource = prepare ? await prepare({ signal, progress }) : { source: initial };
+        const { source } = prepared;
         // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
         // the summary are asked for once it is drawn, so they take no CPU from its layout.
         const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
@@ -199,6 +212,8 @@ export const useApp = create<AppState>((set, get) => ({
         // A file that cannot be opened at all fails the graph as it would the summary: say so once,
         // without reading it again. A failure of the graph alone leaves the summary to stand.
         const graphFailure = await graphCall;
+        // An upload that failed says why in its own words (the graph only saw its file go).
+        if (prepared.arrived) await prepared.arrived;
         if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
         try {
           const summary = await client.call('model.open', { source }, { signal, onProgress: progress });

@@ -9,10 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
-import { graphPayloadFromWire } from '../../../electron/core/graph/from-wire';
+import { graphPayloadFromScan, graphPayloadFromWire } from '../../../electron/core/graph/from-wire';
 import { decodeModel } from '../../../electron/core/onnx/decode';
 import { encodeModel } from '../../../electron/core/onnx/encode';
-import { ScanUnsupported } from '../../../electron/core/onnx/graph-scan';
+import { scanArrivingGraph, ScanUnsupported, type GraphScan } from '../../../electron/core/onnx/graph-scan';
 import { buildIR } from '../../../electron/core/onnx/ir';
 import { ModelLimitError } from '../../../electron/core/onnx/limits';
 import type { GraphProto, ModelProto } from '../../../electron/core/onnx/model';
@@ -104,11 +104,62 @@ function comparable(p: GraphPayload): Record<string, unknown> {
 
 const fromIR = (bytes: Uint8Array) => graphPayloadFromIR(buildIR(decodeModel(bytes)), 0);
 
+/**
+ * The scan of `bytes` as if they arrived in pieces (a browser-mode upload read while it is
+ * written): a buffer of the full size whose bytes past the ones "arrived" are garbage, fed
+ * piece by piece of a pseudo-random size; the number of steps that found the scan unfinished.
+ */
+function scanInPieces(bytes: Uint8Array, seed: number, maxPiece: number): { scan: GraphScan; unfinished: number } {
+  const buf = new Uint8Array(bytes.length).fill(0xff);
+  const scanner = scanArrivingGraph(buf);
+  let rand = seed;
+  let available = 0;
+  let unfinished = 0;
+  for (;;) {
+    rand = (Math.imul(rand, 1103515245) + 12345) >>> 0;
+    const next = Math.min(bytes.length, available + 1 + (rand % maxPiece));
+    buf.set(bytes.subarray(available, next), available);
+    available = next;
+    const scan = scanner.more(available);
+    if (scan) return { scan, unfinished };
+    unfinished++;
+    if (available === bytes.length) throw new Error('the scan did not finish with every byte there');
+  }
+}
+
 describe('graph payload straight from the bytes', () => {
   it.each(models)('$name: the payload the IR makes, field for field', ({ bytes }) => {
     const wire = graphPayloadFromWire(bytes);
     expect(wire.nodeName.length).toBeGreaterThan(0);
     expect(comparable(wire)).toEqual(comparable(fromIR(bytes)));
+  });
+
+  it.each(models)('$name: read in pieces as they arrive, the same payload as read whole', ({ bytes }) => {
+    const whole = comparable(graphPayloadFromWire(bytes));
+    for (const [seed, maxPiece] of [
+      [1, 7],
+      [2, 300],
+      [3, 64 * 1024],
+    ] as const) {
+      const { scan, unfinished } = scanInPieces(bytes, seed, maxPiece);
+      // it really did go piece by piece (with pieces smaller than the file)
+      if (bytes.length > maxPiece) expect(unfinished).toBeGreaterThan(0);
+      expect(comparable(graphPayloadFromScan(scan))).toEqual(whole);
+    }
+  });
+
+  it('a file that fails its scan fails it read in pieces, as soon as the bad bytes are there', () => {
+    const bytes = encodeModel(transformer(2));
+    // cut short: every byte there, and the scan still waits for the rest of the graph
+    const cut = bytes.subarray(0, bytes.length - 10);
+    const scanner = scanArrivingGraph(cut);
+    expect(() => scanner.more(cut.length)).toThrow(WireError);
+    // garbage at the start fails before the rest has come
+    const garbage = Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) & 0xff);
+    expect(() => scanArrivingGraph(garbage).more(64)).toThrow(WireError);
+    // a repeated graph field (protobuf would merge the two) is left to the full decode
+    const twice = new Uint8Array([...bytes, ...bytes.subarray(bytes.indexOf(0x3a))]);
+    expect(() => scanInPieces(twice, 5, 1000)).toThrow(ScanUnsupported);
   });
 
   it('the odd cases are there to be compared (the test model holds what it says)', () => {

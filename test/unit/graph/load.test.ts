@@ -113,3 +113,116 @@ describe('graphPayloadForFile', () => {
     expect((err as KilnError).code).toBe('FILE_NOT_FOUND');
   });
 });
+
+/**
+ * A browser-mode upload read while it is written: a writer puts the bytes into `<name>.part` in
+ * pieces, with pauses, and renames it when done, as the server does (serve/uploads.ts).
+ */
+function uploadSlowly(
+  name: string,
+  bytes: Uint8Array,
+  { pieces = 8, pauseMs = 5, stopAfter = Infinity }: { pieces?: number; pauseMs?: number; stopAfter?: number } = {},
+) {
+  const folder = fs.mkdtempSync(path.join(dir, 'up-'));
+  const final = path.join(folder, name);
+  const partPath = `${final}.part`;
+  fs.writeFileSync(partPath, '');
+  const done = (async () => {
+    const step = Math.ceil(bytes.length / pieces);
+    for (let i = 0; i < pieces; i++) {
+      await new Promise((r) => setTimeout(r, pauseMs));
+      if (i === stopAfter) {
+        // what the server does with an upload that failed
+        fs.rmSync(folder, { recursive: true, force: true });
+        return;
+      }
+      fs.appendFileSync(partPath, bytes.subarray(i * step, Math.min(bytes.length, (i + 1) * step)));
+    }
+    fs.renameSync(partPath, final);
+  })();
+  return { final, arriving: { partPath, bytes: bytes.length }, done };
+}
+
+const openDescriptors = () => fs.readdirSync('/proc/self/fd').length;
+
+describe('graphPayloadForFile while the file arrives', () => {
+  it('reads the graph as the bytes come, equal to the whole file read; the summary takes the same bytes', async () => {
+    const bytes = encodeModel(transformer(6));
+    const up = uploadSlowly('arriving.onnx', bytes, { pieces: 12 });
+    const reads = vi.spyOn(fs.promises, 'readFile');
+    try {
+      const payload = await graphPayloadForFile(up.final, 'arriving.onnx', 0, { arriving: up.arriving });
+      await up.done;
+      const { opened } = await modelStructureCached(up.final, 'arriving.onnx');
+      expect(opened.fileBytes).toBe(bytes.length);
+      // the summary's open took the bytes read as they arrived: the finished file was never read
+      expect(reads.mock.calls.filter(([p]) => p === path.resolve(up.final))).toHaveLength(0);
+      const whole = await graphPayloadForFile(write('whole.onnx', bytes), 'whole.onnx');
+      expect(plain(payload)).toEqual(plain(whole));
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('the server renaming the finished file between two looks is not taken for a failed upload', async () => {
+    const bytes = encodeModel(transformer(2));
+    const folder = fs.mkdtempSync(path.join(dir, 'up-'));
+    const final = path.join(folder, 'renamed.onnx');
+    const partPath = `${final}.part`;
+    fs.writeFileSync(partPath, bytes); // every byte there, not yet renamed
+    const stat = fs.promises.stat.bind(fs.promises);
+    // The rename lands right after the reader found no final file (the race CI met in the e2e run).
+    const spy = vi.spyOn(fs.promises, 'stat').mockImplementation(async (p, ...rest) => {
+      const result = await stat(p, ...rest).catch((e: unknown) => e);
+      if (p === final && result instanceof Error && fs.existsSync(partPath)) fs.renameSync(partPath, final);
+      if (result instanceof Error) throw result;
+      return result as fs.Stats;
+    });
+    try {
+      const payload = await graphPayloadForFile(final, 'renamed.onnx', 0, {
+        arriving: { partPath, bytes: bytes.length },
+      });
+      expect(payload.nodeName.length).toBe(transformer(2).graph!.node.length);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('an upload that fails midway says so, naming the file, and leaves no descriptor open', async () => {
+    const before = openDescriptors();
+    const up = uploadSlowly('broken.onnx', encodeModel(transformer(4)), { pieces: 10, stopAfter: 4 });
+    const err = await graphPayloadForFile(up.final, 'broken.onnx', 0, { arriving: up.arriving }).catch(
+      (e: unknown) => e,
+    );
+    await up.done;
+    expect(err).toBeInstanceOf(KilnError);
+    expect((err as KilnError).code).toBe('FILE_UNREADABLE');
+    expect((err as KilnError).message).toMatch(/upload of broken\.onnx was interrupted/);
+    expect(openDescriptors()).toBe(before);
+  });
+
+  it('a cancelled job stops waiting for the bytes', async () => {
+    const before = openDescriptors();
+    const up = uploadSlowly('slow.onnx', encodeModel(transformer(4)), { pieces: 50, pauseMs: 20 });
+    let asked = 0;
+    const err = await graphPayloadForFile(up.final, 'slow.onnx', 0, {
+      arriving: up.arriving,
+      cancelled: () => (++asked > 3 ? new KilnError('CANCELLED', 'Reading the graph was cancelled') : null),
+    }).catch((e: unknown) => e);
+    expect((err as KilnError).code).toBe('CANCELLED');
+    expect(openDescriptors()).toBe(before);
+    await up.done;
+  });
+
+  it('a file the scan cannot take is read whole and answered by the full decode', async () => {
+    const long = 'x'.repeat(2000);
+    const g = new GraphBuilder();
+    g.input(long, DT.float32, [1]);
+    g.node('Relu', [long], { name: 'r', outputs: ['y'] });
+    g.output('y', DT.float32, [1]);
+    const up = uploadSlowly('long-arriving.onnx', encodeModel(model(g.graph())), { pieces: 3 });
+    const payload = await graphPayloadForFile(up.final, 'long-arriving.onnx', 0, { arriving: up.arriving });
+    expect(payload.tensorName).toEqual([long, 'y']);
+    await up.done;
+  });
+});

@@ -1,6 +1,7 @@
 // Uploaded file names become one safe path component, whatever a browser sends; uploads are kept
 // within a byte budget, so a burst of calibration images evicts nothing still needed.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { sanitizeName, UploadStore } from '../../../electron/serve/uploads';
@@ -54,6 +55,73 @@ describe('UploadStore eviction', () => {
       expect(store.get(a.uploadId)).toBeDefined();
       expect(store.get(c.uploadId)).toBeDefined();
       expect(fs.existsSync(b.path)).toBe(false);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('UploadStore: an upload begun before its bytes (read while it arrives)', () => {
+  const folderOf = (file: string) => path.dirname(file);
+
+  it('is named at once with its part file made; its bytes complete it under its name', async () => {
+    const store = new UploadStore(1 << 20);
+    try {
+      const begun = await store.begin('m.onnx', 6);
+      expect(begun.arriving).toEqual({ partPath: `${begun.path}.part`, bytes: 6 });
+      expect(fs.statSync(`${begun.path}.part`).size).toBe(0);
+      expect(store.get(begun.uploadId)?.arriving).toBeDefined();
+      const done = await store.receive(begun.uploadId, Readable.from([Buffer.from('abc'), Buffer.from('def')]), 6);
+      expect(done.arriving).toBeUndefined();
+      expect(fs.readFileSync(begun.path, 'utf8')).toBe('abcdef');
+      expect(fs.existsSync(`${begun.path}.part`)).toBe(false);
+      // its bytes come once
+      await expect(store.receive(begun.uploadId, Readable.from([Buffer.from('x')]), 1)).rejects.toThrow(
+        /no upload with id .* is waiting for its bytes/,
+      );
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('refuses a size it cannot take before making anything: none, empty, over the limit', async () => {
+    const store = new UploadStore(100);
+    try {
+      await expect(store.begin('a.onnx', Number.NaN)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(store.begin('a.onnx', 0)).rejects.toMatchObject({ code: 'EMPTY_FILE' });
+      await expect(store.begin('a.onnx', 101)).rejects.toMatchObject({ code: 'TOO_LARGE' });
+      expect(fs.readdirSync(store.dir)).toEqual([]);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('bytes short of, past or other than the size it said: refused, and its folder goes', async () => {
+    const store = new UploadStore(1 << 20);
+    try {
+      for (const [body, declared, why] of [
+        [[Buffer.from('abc')], undefined, /interrupted/],
+        [[Buffer.from('abcdefgh')], undefined, /more bytes than it said/],
+        [[Buffer.from('abcdef')], 7, /said it had 6 bytes but sent 7/],
+      ] as const) {
+        const begun = await store.begin('m.onnx', 6);
+        await expect(store.receive(begun.uploadId, Readable.from([...body]), declared)).rejects.toThrow(why);
+        expect(fs.existsSync(folderOf(begun.path))).toBe(false);
+        expect(store.get(begun.uploadId)).toBeUndefined();
+      }
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('an upload still arriving is never evicted for the budget', async () => {
+    const store = new UploadStore(100);
+    try {
+      const begun = await store.begin('arriving.onnx', 90);
+      await store.save(Readable.from([Buffer.alloc(90)]), 'b.onnx', undefined);
+      await store.save(Readable.from([Buffer.alloc(90)]), 'c.onnx', undefined);
+      expect(store.get(begun.uploadId)?.arriving).toBeDefined();
+      expect(fs.existsSync(`${begun.path}.part`)).toBe(true);
     } finally {
       store.dispose();
     }
