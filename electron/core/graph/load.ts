@@ -143,7 +143,8 @@ async function mainGraphWhileArriving(
     ms: end - start,
     scan: scanMs,
     waited: read.waitedMs,
-    after: end - arrived,
+    after: end - read.lastByteAt,
+    renamed: arrived - read.lastByteAt,
     nodes: payload.nodeName.length,
   });
   fromBytesCache = { path: file.path, mtimeMs: read.stat.mtimeMs, size: read.stat.size, payload };

@@ -27,6 +27,8 @@ export interface ArrivingRead {
   stat: fs.Stats;
   /** Milliseconds spent waiting for bytes (not reading or consuming them). */
   waitedMs: number;
+  /** When the last byte was read (performance.now()); the rename is waited for after it. */
+  lastByteAt: number;
 }
 
 /**
@@ -79,6 +81,8 @@ export async function readArriving(
     let delay = 1;
     let lastCheck = performance.now();
     while (available < file.bytes) {
+      const stop = cancelled();
+      if (stop) throw stop;
       const { bytesRead } = await handle.read(buf, available, file.bytes - available, available);
       if (bytesRead > 0) {
         available += bytesRead;
@@ -86,8 +90,6 @@ export async function readArriving(
         delay = 1;
         continue;
       }
-      const stop = cancelled();
-      if (stop) throw stop;
       const now = performance.now();
       if (now - lastCheck >= GONE_CHECK_MS) {
         lastCheck = now;
@@ -99,10 +101,11 @@ export async function readArriving(
       delay = Math.min(MAX_POLL_MS, delay * 2);
     }
     // Every byte is read; the server renames the file once it has closed it.
+    const lastByteAt = performance.now();
     for (let delay = 1; ; delay = Math.min(MAX_POLL_MS, delay * 2)) {
       const stat = await exists(file.path);
       if (stat) {
-        if (stat.size === file.bytes) return { bytes: buf, stat, waitedMs };
+        if (stat.size === file.bytes) return { bytes: buf, stat, waitedMs, lastByteAt };
         throw interrupted(file.displayName);
       }
       if (await gone(file)) throw interrupted(file.displayName);
