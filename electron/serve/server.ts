@@ -144,8 +144,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         } else record = await uploads.save(req, fileName, Number.isFinite(declared) ? declared : undefined);
         const { uploadId } = record;
         // A client gone before its reply (it hung up, or its connection broke on bytes past the
-        // body) never learns the upload's id: the file goes, rather than wait for the budget.
-        const undelivered = () => void uploads.discard(uploadId);
+        // body) never learns the upload's id: the file goes, rather than wait for the budget. The
+        // bytes of a begun upload are the exception: its client has had the id since the begin
+        // (and may be showing its graph); the budget takes it in time.
+        const undelivered = () => {
+          if (begun === undefined) uploads.discard(uploadId).catch(() => undefined);
+        };
         if (req.socket.destroyed) return undelivered();
         res.once('close', () => {
           if (!res.writableFinished) undelivered();

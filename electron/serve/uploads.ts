@@ -25,6 +25,9 @@ export interface UploadRecord extends ResolvedSource {
 /** How long a begun upload waits for its bytes before it goes. */
 const BEGUN_WAIT_MS = 60_000;
 
+/** The largest ONNX file (core/onnx/open.ts MAX_MODEL_FILE_BYTES; a test holds them equal). */
+export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
 /**
  * Uploads are kept within a byte budget (twice the upload limit: the open model and one more, with
  * room for side files) and a generous count, least recently used first out. A user works on one
@@ -39,7 +42,11 @@ export class UploadStore {
   readonly dir: string;
   private readonly records = new Map<string, UploadRecord>();
 
-  constructor(readonly maxBytes: number) {
+  /** `begunWaitMs`: how long a begun upload waits for its bytes before it goes (shorter in tests). */
+  constructor(
+    readonly maxBytes: number,
+    private readonly begunWaitMs = BEGUN_WAIT_MS,
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-uploads-'));
   }
 
@@ -93,6 +100,13 @@ export class UploadStore {
     if (declaredBytes === 0)
       throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
     if (declaredBytes > this.maxBytes) throw tooLarge(displayName, declaredBytes, this.maxBytes);
+    // A begun upload is a model to open: one past what an ONNX file can be is refused before a byte is sent.
+    if (declaredBytes > MAX_MODEL_BYTES)
+      throw new KilnError(
+        'UNSUPPORTED',
+        `${displayName} is ${(declaredBytes / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
+        { file: displayName },
+      );
     const uploadId = randomBytes(16).toString('hex');
     const folder = path.join(this.dir, uploadId);
     const finalPath = path.join(folder, displayName);
@@ -114,8 +128,8 @@ export class UploadStore {
     this.records.set(uploadId, record);
     // Bytes that never come: the begun upload goes (and a host waiting on it says so).
     setTimeout(() => {
-      if (record.arriving && !record.receiving) void this.discard(uploadId);
-    }, BEGUN_WAIT_MS).unref();
+      if (record.arriving && !record.receiving) this.discard(uploadId).catch(() => undefined);
+    }, this.begunWaitMs).unref();
     await this.prune();
     return record;
   }
@@ -153,6 +167,9 @@ export class UploadStore {
     }
     delete record.arriving;
     delete record.receiving;
+    // Just completed: the most recently used (the budget's pruning always keeps the last).
+    this.records.delete(uploadId);
+    this.records.set(uploadId, record);
     await this.prune();
     return record;
   }

@@ -136,3 +136,55 @@ test('while the summary is on its way, the graph is there and the summary panel 
   await expect(page.getByTestId('compat-verdict')).toHaveText('All 12500 nodes supported', { timeout: 60_000 });
   await page.screenshot({ path: path.join(SHOTS, 'open-big-summary.png') });
 });
+
+for (const reach of [true, false])
+  test(`an upload that fails on its way (its bytes ${reach ? 'reach the server' : 'never reach it'}): the open stops at once with its error, the model before stays, the next open works`, async ({
+    page,
+  }) => {
+    // Either the bytes reach the server (its host reads the graph from them, the page draws it)
+    // and the page then hears the upload failed, or they never leave the page (the host waits for
+    // them until the page stops it).
+    if (reach)
+      await page.addInitScript(() => {
+        const w = window as unknown as { __breakUploadReply?: boolean };
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body) {
+          this.addEventListener('loadstart', () => {
+            if (!w.__breakUploadReply || !this.onload) return;
+            const onerror = this.onerror;
+            this.onload = () => {
+              const drawn = () =>
+                document.querySelector('[data-testid=graph-view]')?.textContent?.includes('12,500 nodes');
+              const fail = () => (drawn() ? onerror?.call(this, new ProgressEvent('error')) : setTimeout(fail, 20));
+              fail();
+            };
+          });
+          return send.call(this, body);
+        };
+      });
+    await page.goto(`/?token=${E2E_TOKEN}`);
+    await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+    await page.getByRole('button', { name: 'Open sample model' }).click();
+    await expect(page.getByTestId('node-count')).toHaveText('471');
+    let broken = true;
+    if (reach)
+      await page.evaluate(() => ((window as unknown as { __breakUploadReply?: boolean }).__breakUploadReply = true));
+    else await page.route('**/upload', (route) => (broken ? route.abort('connectionreset') : route.continue()));
+    const started = Date.now();
+    await page.getByTestId('file-input').setInputFiles(MODEL);
+    await expect(page.getByRole('alert')).toContainText(path.basename(MODEL), { timeout: 30_000 });
+    await expect(page.getByRole('alert')).toContainText('cannot be reached');
+    // not after the server gives up on bytes that never come (a minute)
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // the sample is still the open model, whole: graph and summary
+    await expect(page.getByTestId('model-name')).toHaveText('ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    await expect(page.getByTestId('node-count')).toHaveText('471');
+    await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('graph-view')).not.toContainText('12,500 nodes');
+    await page.screenshot({ path: path.join(SHOTS, `open-big-upload-failed-${reach ? 'reached' : 'lost'}.png`) });
+    broken = false;
+    await page.evaluate(() => ((window as unknown as { __breakUploadReply?: boolean }).__breakUploadReply = false));
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await page.getByTestId('file-input').setInputFiles(MODEL);
+    await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
+  });

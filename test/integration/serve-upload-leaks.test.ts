@@ -88,6 +88,35 @@ describe('bad uploads leave nothing open', () => {
     await removeUploadsKept();
   });
 
+  it('the bytes of a begun upload whose client hangs up before the reply: kept, for it has had the id since the begin', async () => {
+    // Its page may be showing the graph the host read while the bytes came: it stays, and the
+    // byte budget takes it in time like any other.
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const begun = await fetch(`${server.origin}/upload/begin`, {
+        method: 'POST',
+        headers: { 'x-kiln-token': server.token, 'x-kiln-filename': 'model.onnx', 'x-kiln-upload-bytes': '5' },
+      });
+      const { uploadId } = (await begun.json()) as { uploadId: string };
+      ids.push(uploadId);
+      await rawExchange(
+        server.port,
+        head(5).replace('\r\n\r\n', `\r\nx-kiln-upload-id: ${uploadId}\r\n\r\n`) + 'hello',
+        {
+          destroyAfterMs: 0,
+        },
+      );
+    }
+    // every one complete (the bytes all came) and none discarded
+    for (const id of ids) {
+      await settle(() => (server.uploads.get(id)?.arriving === undefined ? 1 : 0), 1);
+      const record = server.uploads.get(id);
+      expect(record).toBeDefined();
+      expect(fs.readFileSync(record!.path, 'utf8')).toBe('hello');
+    }
+    await removeUploadsKept();
+  });
+
   it('a good upload still works afterwards and is kept', async () => {
     const before = uploadFolders();
     const reply = await rawExchange(server.port, head(5) + 'hello');

@@ -273,7 +273,7 @@ describe('browser mode', () => {
     });
   }
 
-  it('an upload begun first: its graph is read while the bytes arrive; other calls wait for them', async () => {
+  it('an upload begun first: its graph is read while the bytes arrive; other calls are refused until they are in', async () => {
     const bytes = encodeModel(transformer(20));
     const begun = await begin('arriving.onnx', bytes.length);
     expect(begun.status).toBe(200);

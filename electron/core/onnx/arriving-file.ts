@@ -58,14 +58,14 @@ const gone = async (file: ArrivingFile) => !(await exists(file.partPath)) && !(a
 /**
  * Reads `file` as it arrives, calling `consume(bytes, available)` each time bytes [0, available)
  * have grown (synchronously: what it does with them runs before the next read). `cancelled` is
- * asked while waiting; when it returns an error, that error is thrown.
+ * asked before every read and while waiting; when it returns an error, that error is thrown. The
+ * buffer (the whole declared size) is made once the first bytes are there.
  */
 export async function readArriving(
   file: ArrivingFile,
   consume: (bytes: Buffer, available: number) => void,
   cancelled: () => Error | null = () => null,
 ): Promise<ArrivingRead> {
-  const buf = Buffer.allocUnsafe(file.bytes);
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file.partPath, 'r');
@@ -77,14 +77,19 @@ export async function readArriving(
   }
   let available = 0;
   let waitedMs = 0;
+  /** The whole file's buffer, made once its first bytes are there (a begun upload may never send any). */
+  let buf: Buffer | null = null;
   try {
     let delay = 1;
     let lastCheck = performance.now();
     while (available < file.bytes) {
       const stop = cancelled();
       if (stop) throw stop;
-      const { bytesRead } = await handle.read(buf, available, file.bytes - available, available);
-      if (bytesRead > 0) {
+      if (!buf && (await handle.stat()).size > 0) buf = Buffer.allocUnsafe(file.bytes);
+      const { bytesRead } = buf
+        ? await handle.read(buf, available, file.bytes - available, available)
+        : { bytesRead: 0 };
+      if (buf && bytesRead > 0) {
         available += bytesRead;
         consume(buf, available);
         delay = 1;
@@ -105,7 +110,7 @@ export async function readArriving(
     for (let delay = 1; ; delay = Math.min(MAX_POLL_MS, delay * 2)) {
       const stat = await exists(file.path);
       if (stat) {
-        if (stat.size === file.bytes) return { bytes: buf, stat, waitedMs, lastByteAt };
+        if (stat.size === file.bytes && buf) return { bytes: buf, stat, waitedMs, lastByteAt };
         throw interrupted(file.displayName);
       }
       if (await gone(file)) throw interrupted(file.displayName);

@@ -42,7 +42,7 @@ export const BROWSER_MODE = {
    * An upload in two steps, so that its model can be read while it arrives: POST here with the
    * file name and size headers and no body; the reply {uploadId} names it at once (a `model.graph`
    * call may use it before the bytes are in); then POST the bytes to `uploadPath` with the id
-   * header. Any other call on the id waits for the bytes, or is refused until they are in.
+   * header. Any other call on the id is refused ("still being uploaded") until they are in.
    */
   uploadBeginPath: '/upload/begin',
   uploadSizeHeader: 'x-kiln-upload-bytes',

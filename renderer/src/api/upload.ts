@@ -33,6 +33,7 @@ export async function beginUpload(file: File, signal?: AbortSignal): Promise<{ u
     });
   }
   const body = (await res.json().catch(() => ({}))) as { error?: KilnErrorShape; uploadId?: string };
+  if (signal?.aborted) throw new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name });
   if (res.ok && body.uploadId) return { uploadId: body.uploadId };
   throw body.error
     ? KilnError.from(body.error)
@@ -47,6 +48,10 @@ export function uploadFile(
   uploadId?: string,
 ): Promise<Uploaded> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name }));
+      return;
+    }
     const xhr = new XMLHttpRequest();
     xhr.open('POST', BROWSER_MODE.uploadPath);
     xhr.setRequestHeader(BROWSER_MODE.tokenHeader, token());

@@ -197,25 +197,32 @@ export const useApp = create<AppState>((set, get) => ({
         const { source } = prepared;
         // The graph first: the engine host sends it once the model is decoded. Shapes, costs and
         // the summary are asked for once it is drawn, so they take no CPU from its layout.
-        const graphCall = client.call('model.graph', { source }, { signal, onProgress: progress }).then(
-          async (graph) => {
-            markOpen('graph');
-            // The layout worker lays the graph out while this thread builds the view model.
-            if (current()) prepareLayout(graph);
-            show({ graph }, source);
-            relabel(`Summarising ${name}`);
-            if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
-            return null;
-          },
-          (err: unknown) => err,
-        );
+        // An upload that fails stops the graph's read of it at once (the host would wait for bytes).
+        const graphStop = new AbortController();
+        signal.addEventListener('abort', () => graphStop.abort(), { once: true });
+        prepared.arrived?.catch(() => graphStop.abort());
+        const graphCall = client
+          .call('model.graph', { source }, { signal: graphStop.signal, onProgress: progress })
+          .then(
+            async (graph) => {
+              markOpen('graph');
+              // The layout worker lays the graph out while this thread builds the view model.
+              if (current()) prepareLayout(graph);
+              show({ graph }, source);
+              relabel(`Summarising ${name}`);
+              if (current()) await drawn(graph, SUMMARY_WAITS_FOR_GRAPH_MS);
+              return null;
+            },
+            (err: unknown) => err,
+          );
         // A file that cannot be opened at all fails the graph as it would the summary: say so once,
         // without reading it again. A failure of the graph alone leaves the summary to stand.
         const graphFailure = await graphCall;
-        // An upload that failed says why in its own words (the graph only saw its file go).
-        if (prepared.arrived) await prepared.arrived;
-        if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
         try {
+          // An upload that failed says why in its own words (the graph only saw its file go); a
+          // graph already shown from its bytes goes with it.
+          if (prepared.arrived) await prepared.arrived;
+          if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
           const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
           markOpen('summary');
           const recent = addRecent(get().recent, {
@@ -226,8 +233,9 @@ export const useApp = create<AppState>((set, get) => ({
           save(RECENT_KEY, recent);
           show({ summary, recent }, source);
         } catch (err) {
-          // A graph without its summary is no open model: back to the model open before (the graph
-          // came from the file's bytes before the full read found the damage), or the empty view.
+          // A graph without its summary (or its upload) is no open model: back to the model open
+          // before (the graph came from the file's bytes before the full read found the damage, or
+          // before the upload failed), or the empty view.
           if (shown && current())
             set(
               before.source && before.summary

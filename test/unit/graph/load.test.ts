@@ -171,10 +171,13 @@ describe('graphPayloadForFile while the file arrives', () => {
     const partPath = `${final}.part`;
     fs.writeFileSync(partPath, bytes); // every byte there, not yet renamed
     const stat = fs.promises.stat.bind(fs.promises);
-    // The rename lands right after the reader found no final file (the race CI met in the e2e run).
+    // The rename lands right after the reader's second look finds no final file (the race CI met
+    // in the e2e run): whichever of the part and final files it looks at next, in either order,
+    // only part first then final is right.
+    let missing = 0;
     const spy = vi.spyOn(fs.promises, 'stat').mockImplementation(async (p, ...rest) => {
       const result = await stat(p, ...rest).catch((e: unknown) => e);
-      if (p === final && result instanceof Error && fs.existsSync(partPath)) fs.renameSync(partPath, final);
+      if (p === final && result instanceof Error && ++missing === 2) fs.renameSync(partPath, final);
       if (result instanceof Error) throw result;
       return result as fs.Stats;
     });

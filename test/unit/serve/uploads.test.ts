@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { sanitizeName, UploadStore } from '../../../electron/serve/uploads';
+import { MAX_MODEL_FILE_BYTES } from '../../../electron/core/onnx/open';
+import { MAX_MODEL_BYTES, sanitizeName, UploadStore } from '../../../electron/serve/uploads';
 
 describe('sanitizeName', () => {
   it('keeps ordinary names', () => {
@@ -109,6 +110,58 @@ describe('UploadStore: an upload begun before its bytes (read while it arrives)'
         expect(fs.existsSync(folderOf(begun.path))).toBe(false);
         expect(store.get(begun.uploadId)).toBeUndefined();
       }
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('refuses a model past what an ONNX file can be (2 GiB) before a byte is sent, in plain words', async () => {
+    expect(MAX_MODEL_BYTES).toBe(MAX_MODEL_FILE_BYTES);
+    const store = new UploadStore(4 * 1024 ** 3);
+    try {
+      const err = await store.begin('huge.onnx', 3 * 1024 ** 3).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UNSUPPORTED', file: 'huge.onnx' });
+      expect((err as Error).message).toMatch(
+        /huge\.onnx is 3\.0 GiB; ONNX files are protobuf messages, limited to 2 GiB/,
+      );
+      expect(fs.readdirSync(store.dir)).toEqual([]);
+      expect((await store.begin('limit.onnx', MAX_MODEL_BYTES)).arriving?.bytes).toBe(MAX_MODEL_BYTES);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('one whose bytes never come goes after a while, folder and all', async () => {
+    const store = new UploadStore(1 << 20, 30);
+    try {
+      const begun = await store.begin('never.onnx', 10);
+      await expect.poll(() => store.get(begun.uploadId), { timeout: 2_000 }).toBeUndefined();
+      await expect.poll(() => fs.existsSync(folderOf(begun.path)), { timeout: 2_000 }).toBe(false);
+      // one whose bytes are coming stays
+      const coming = await store.begin('coming.onnx', 6);
+      const body = new (await import('node:stream')).PassThrough();
+      const received = store.receive(coming.uploadId, body, 6);
+      body.write('abc');
+      await new Promise((r) => setTimeout(r, 100));
+      body.end('def');
+      expect((await received).arriving).toBeUndefined();
+      expect(fs.readFileSync(coming.path, 'utf8')).toBe('abcdef');
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('a just completed upload is the most recently used: the budget takes others first', async () => {
+    const store = new UploadStore(100);
+    try {
+      const a = await store.begin('a.onnx', 90);
+      const d = await store.begin('d.onnx', 90); // still arriving: never evicted
+      const b = await store.save(Readable.from([Buffer.alloc(90)]), 'b.onnx', undefined);
+      await store.receive(a.uploadId, Readable.from([Buffer.alloc(90)]), 90);
+      expect(store.get(a.uploadId)).toBeDefined();
+      expect(fs.existsSync(a.path)).toBe(true);
+      expect(store.get(b.uploadId)).toBeUndefined();
+      expect(store.get(d.uploadId)?.arriving).toBeDefined();
     } finally {
       store.dispose();
     }
