@@ -92,8 +92,19 @@ export async function startServe(root) {
  * the pipeline does not have (or that overlap) are left out of the sum; `other` is what no stage
  * covers (React, messages waiting their turn).
  */
-export async function openOnce(browser, serve, file, viewport, { summary = true } = {}) {
+export async function openOnce(browser, serve, file, viewport, { summary = true, uploadMbit } = {}) {
   const page = await browser.newPage({ viewport });
+  if (uploadMbit) {
+    // A remote server's link: Chromium sends request bodies at this rate (DevTools' throttling).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: (uploadMbit * 1e6) / 8,
+    });
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(serve.url);
@@ -197,7 +208,7 @@ export function stages({ marks, host }) {
 }
 
 /** Opens each size `runs` times in a fresh page; reports the median of each stage and the total. */
-export async function appRuns(browser, root, report, { sizes, runs, viewport, goals }) {
+export async function appRuns(browser, root, report, { sizes, runs, viewport, goals, uploadMbit }) {
   const serve = await startServe(root);
   try {
     for (const { layers, label, goal } of sizes) {
@@ -205,7 +216,7 @@ export async function appRuns(browser, root, report, { sizes, runs, viewport, go
       const mb = fs.statSync(file).size / 2 ** 20;
       const all = [];
       for (let i = 0; i < runs; i++) {
-        const one = await openOnce(browser, serve, file, viewport);
+        const one = await openOnce(browser, serve, file, viewport, { uploadMbit });
         if (one.errors.length) console.log(`  page errors: ${one.errors.join(' | ')}`);
         all.push({ ...stages(one), visible: one.visible, prepared: one.prepared });
       }
@@ -217,7 +228,7 @@ export async function appRuns(browser, root, report, { sizes, runs, viewport, go
         return xs.length ? xs[Math.floor(xs.length / 2)] : undefined;
       };
       report(
-        `${label}: app, file chosen -> graph interactive`,
+        `${label}: app, file chosen -> graph interactive${uploadMbit ? ` (upload at ${uploadMbit} Mbit/s)` : ''}`,
         median('total'),
         'ms',
         goal ?? goals,

@@ -13,7 +13,8 @@
  *      model, worker layout, first paint); the median of --runs opens (3).
  *
  * Options: --quick (12.5k only), --screenshots DIR, --app-only, --no-app, --no-build (use dist/ as
- * it is), --runs N.
+ * it is), --runs N, --upload-mbit N (the app's upload throttled as a remote server's link would be;
+ * its figures have no goal).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,6 +45,8 @@ const GOALS = {
 const appOnly = args.includes('--app-only');
 const withApp = !args.includes('--no-app');
 const runs = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1])) : 3;
+/** The app's upload throttled to this many Mbit/s, as a remote server's link would (no goal then). */
+const uploadMbit = args.includes('--upload-mbit') ? Number(args[args.indexOf('--upload-mbit') + 1]) : undefined;
 
 const results = [];
 function report(name, value, unit, goal, note = '') {
@@ -307,7 +310,12 @@ async function main() {
         ...(quick ? [] : [{ layers: 2500, label: '125k (2,500 blocks)', goal: GOALS.app125k }]),
         { layers: 250, label: '12.5k (250 blocks)', goal: GOALS.app12k },
       ];
-      await appRuns(browser, root, report, { sizes, runs, viewport: VIEWPORT });
+      await appRuns(browser, root, report, {
+        sizes: uploadMbit ? sizes.map((size) => ({ ...size, goal: undefined })) : sizes,
+        runs,
+        viewport: VIEWPORT,
+        uploadMbit,
+      });
     }
     if (!appOnly) {
       const dir = buildHarness();

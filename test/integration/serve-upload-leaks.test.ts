@@ -81,9 +81,11 @@ describe('bad uploads leave nothing open', () => {
   it('a whole upload whose client hangs up before the reply: nobody can name it, so it goes', async () => {
     // The body is complete, so the file is saved; the reply with its id has no one to reach. Were
     // it kept, it would sit there until the byte budget pushed it out (25 of 30 stayed before).
-    // A reply the kernel took just before the reset cannot be told from one delivered: a few may stay.
+    // A reply the kernel took just before the reset cannot be told from one delivered: some may
+    // stay, more on a loaded machine (0-3 of 30 alone, 8 of 30 once in the whole CI run). Without
+    // the discard 25-27 of 30 stay, so at most 12 still tells the two apart.
     const left = await leftBehind(() => rawExchange(server.port, head(5) + 'hello', { destroyAfterMs: 0 }), null);
-    expect(left.folders).toBeLessThanOrEqual(3);
+    expect(left.folders).toBeLessThanOrEqual(12);
     expect(left.descriptors).toBeLessThanOrEqual(2);
     await removeUploadsKept();
   });
