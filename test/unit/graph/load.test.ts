@@ -31,6 +31,18 @@ const write = (name: string, bytes: Uint8Array) => {
 const plain = (p: object) =>
   Object.fromEntries(Object.entries(p).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Int32Array) : v]));
 
+/** The name every tensor of it is known by: too long for the scan to intern. */
+const long = 'x'.repeat(2000);
+
+/** A model whose input name the scan cannot take (over 1 KB): the full decode must answer. */
+function longNameModel(): Uint8Array {
+  const g = new GraphBuilder();
+  g.input(long, DT.float32, [1]);
+  g.node('Relu', [long], { name: 'r', outputs: ['y'] });
+  g.output('y', DT.float32, [1]);
+  return encodeModel(model(g.graph()));
+}
+
 describe('graphPayloadForFile', () => {
   it('reads the main graph from the bytes without decoding the model, and matches the IR', async () => {
     const file = write('t.onnx', encodeModel(transformer(3)));
@@ -62,12 +74,7 @@ describe('graphPayloadForFile', () => {
   });
 
   it('a name the scan cannot take: the full decode answers', async () => {
-    const long = 'x'.repeat(2000);
-    const g = new GraphBuilder();
-    g.input(long, DT.float32, [1]);
-    g.node('Relu', [long], { name: 'r', outputs: ['y'] });
-    g.output('y', DT.float32, [1]);
-    const file = write('long.onnx', encodeModel(model(g.graph())));
+    const file = write('long.onnx', longNameModel());
     const payload = await graphPayloadForFile(file, 'long.onnx');
     expect(payload.tensorName).toEqual([long, 'y']);
     expect(await rememberedStructure(file)).not.toBeNull();
@@ -218,12 +225,7 @@ describe('graphPayloadForFile while the file arrives', () => {
   });
 
   it('a file the scan cannot take is read whole and answered by the full decode', async () => {
-    const long = 'x'.repeat(2000);
-    const g = new GraphBuilder();
-    g.input(long, DT.float32, [1]);
-    g.node('Relu', [long], { name: 'r', outputs: ['y'] });
-    g.output('y', DT.float32, [1]);
-    const up = uploadSlowly('long-arriving.onnx', encodeModel(model(g.graph())), { pieces: 3 });
+    const up = uploadSlowly('long-arriving.onnx', longNameModel(), { pieces: 3 });
     const payload = await graphPayloadForFile(up.final, 'long-arriving.onnx', 0, { arriving: up.arriving });
     expect(payload.tensorName).toEqual([long, 'y']);
     await up.done;

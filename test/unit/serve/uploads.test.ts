@@ -2,7 +2,7 @@
 // within a byte budget, so a burst of calibration images evicts nothing still needed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MAX_MODEL_FILE_BYTES } from '../../../electron/core/onnx/open';
 import { MAX_MODEL_BYTES, sanitizeName, UploadStore } from '../../../electron/serve/uploads';
@@ -139,7 +139,7 @@ describe('UploadStore: an upload begun before its bytes (read while it arrives)'
       await expect.poll(() => fs.existsSync(folderOf(begun.path)), { timeout: 2_000 }).toBe(false);
       // one whose bytes are coming stays
       const coming = await store.begin('coming.onnx', 6);
-      const body = new (await import('node:stream')).PassThrough();
+      const body = new PassThrough();
       const received = store.receive(coming.uploadId, body, 6);
       body.write('abc');
       await new Promise((r) => setTimeout(r, 100));
