@@ -28,6 +28,11 @@ export interface DispatchOptions {
   maxUploadBytes: number | null;
   /** Browser mode maps upload ids to the temp files it wrote; elsewhere uploads do not exist. */
   resolveUpload?: (uploadId: string) => ResolvedSource | undefined;
+  /**
+   * Browser mode: resolves once an upload of this id is begun (or after a while, or on `signal`);
+   * the main graph of an upload the page named itself may be asked for before its request is heard.
+   */
+  awaitUpload?: (uploadId: string, signal: AbortSignal) => Promise<void>;
 }
 
 export function createCallHandler(options: DispatchOptions): CallHandler {
@@ -75,6 +80,10 @@ export function createCallHandler(options: DispatchOptions): CallHandler {
       case 'model.graph': {
         const { source, graph, shapes } = params as ParsedRequestOf<'model.graph'>;
         const mainGraph = (graph ?? 0) === 0 && shapes !== true;
+        if (mainGraph && source.kind === 'upload' && options.awaitUpload) {
+          await options.awaitUpload(source.uploadId, run.signal);
+          if (run.signal.aborted) throw new KilnError('CANCELLED', 'Reading the graph was cancelled');
+        }
         return options.supervisor.run(
           'model.graph',
           { ...locate(source, mainGraph), graph: graph ?? 0, shapes: shapes ?? false },

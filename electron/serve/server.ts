@@ -23,7 +23,7 @@ import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
 import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { serveDownload } from './downloads';
-import { UploadStore } from './uploads';
+import { UPLOAD_ID, UploadStore } from './uploads';
 import { KilnError } from '../shared/api/errors';
 import { BYTE_REPLY_MIN_BYTES, ByteReplies } from './byte-replies';
 
@@ -76,6 +76,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     transport: 'websocket',
     maxUploadBytes,
     resolveUpload: (id) => uploads.get(id),
+    // A page that names its upload may ask for the graph before the upload's request is heard.
+    awaitUpload: (id, signal) => uploads.whenBegun(id, { timeoutMs: 10_000, signal }),
   });
 
   let allowedHosts = new Set<string>(); // filled in once the port is known
@@ -136,10 +138,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
           req.resume(); // a begin has no body
           record = await uploads.begin(fileName, Number(header(req, BROWSER_MODE.uploadSizeHeader) ?? NaN));
         } else if (begun !== undefined) {
-          if (!/^[0-9a-f]{32}$/.test(begun)) {
+          if (!UPLOAD_ID.test(begun)) {
             req.resume();
-            throw new KilnError('INVALID_ARGUMENT', 'the upload id header is not an upload id');
+            throw new KilnError('INVALID_ARGUMENT', 'the upload id header is not an upload id (32 hex digits)');
           }
+          // With its size too, the page named the upload itself: begun and sent in one request.
+          const size = header(req, BROWSER_MODE.uploadSizeHeader);
+          if (size !== undefined)
+            await uploads.begin(fileName, Number(size), begun).catch((err: unknown) => {
+              req.resume();
+              throw err;
+            });
           record = await uploads.receive(begun, req, Number.isFinite(declared) ? declared : undefined);
         } else record = await uploads.save(req, fileName, Number.isFinite(declared) ? declared : undefined);
         const { uploadId } = record;

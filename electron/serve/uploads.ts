@@ -25,6 +25,9 @@ export interface UploadRecord extends ResolvedSource {
 /** How long a begun upload waits for its bytes before it goes. */
 const BEGUN_WAIT_MS = 60_000;
 
+/** What an upload id looks like (16 random bytes in hex; one a page chose must look the same). */
+export const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
 /** The largest ONNX file (core/onnx/open.ts MAX_MODEL_FILE_BYTES; a test holds them equal). */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
@@ -41,6 +44,10 @@ const MAX_NAME_BYTES = 200;
 export class UploadStore {
   readonly dir: string;
   private readonly records = new Map<string, UploadRecord>();
+  /** Ids being begun right now (a second begin of one is refused). */
+  private readonly beginning = new Set<string>();
+  /** Who waits for an id to be begun (`whenBegun`). */
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   /** `begunWaitMs`: how long a begun upload waits for its bytes before it goes (shorter in tests). */
   constructor(
@@ -91,8 +98,12 @@ export class UploadStore {
    * Begins an upload of `declaredBytes` bytes whose body comes later (`receive`): its folder and
    * empty part file exist from now on, so the engine host can open it and wait for the bytes.
    */
-  async begin(fileName: string, declaredBytes: number): Promise<UploadRecord> {
+  async begin(fileName: string, declaredBytes: number, chosenId?: string): Promise<UploadRecord> {
     const displayName = sanitizeName(fileName);
+    if (chosenId !== undefined && !UPLOAD_ID.test(chosenId))
+      throw new KilnError('INVALID_ARGUMENT', 'the upload id header is not an upload id (32 hex digits)');
+    if (chosenId !== undefined && (this.records.has(chosenId) || this.beginning.has(chosenId)))
+      throw new KilnError('INVALID_ARGUMENT', `an upload with id ${chosenId} exists already`, { file: displayName });
     if (!Number.isSafeInteger(declaredBytes) || declaredBytes < 0)
       throw new KilnError('INVALID_ARGUMENT', `the upload of ${displayName} did not say its size`, {
         file: displayName,
@@ -107,16 +118,19 @@ export class UploadStore {
         `${displayName} is ${(declaredBytes / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
         { file: displayName },
       );
-    const uploadId = randomBytes(16).toString('hex');
+    const uploadId = chosenId ?? randomBytes(16).toString('hex');
     const folder = path.join(this.dir, uploadId);
     const finalPath = path.join(folder, displayName);
     const partPath = `${finalPath}.part`;
+    this.beginning.add(uploadId);
     try {
       await fs.promises.mkdir(folder);
       await fs.promises.writeFile(partPath, '', { flag: 'wx' });
     } catch (err) {
       await fs.promises.rm(folder, { recursive: true, force: true });
       throw storeError(err, displayName);
+    } finally {
+      this.beginning.delete(uploadId);
     }
     const record: UploadRecord = {
       uploadId,
@@ -126,6 +140,8 @@ export class UploadStore {
       arriving: { partPath, bytes: declaredBytes },
     };
     this.records.set(uploadId, record);
+    for (const wake of this.waiters.get(uploadId) ?? []) wake();
+    this.waiters.delete(uploadId);
     // Bytes that never come: the begun upload goes (and a host waiting on it says so).
     setTimeout(() => {
       if (record.arriving && !record.receiving) this.discard(uploadId).catch(() => undefined);
@@ -235,8 +251,32 @@ export class UploadStore {
     await fs.promises.rm(path.join(this.dir, uploadId), { recursive: true, force: true });
   }
 
+  /**
+   * Resolves once an upload of this id exists, or after `timeoutMs`, or when `signal` fires: a page
+   * that names its upload itself asks for its graph while the request carrying it is on its way,
+   * and may be heard first. Whoever waits then looks the id up (and says so if it is unknown).
+   */
+  whenBegun(uploadId: string, { timeoutMs, signal }: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    if (this.records.has(uploadId) || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiting = this.waiters.get(uploadId) ?? new Set<() => void>();
+      this.waiters.set(uploadId, waiting);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        waiting.delete(done);
+        if (waiting.size === 0 && this.waiters.get(uploadId) === waiting) this.waiters.delete(uploadId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      waiting.add(done);
+    });
+  }
+
   /** Removes everything; called when the server stops. */
   dispose(): void {
+    for (const waiting of [...this.waiters.values()]) for (const wake of [...waiting]) wake();
     fs.rmSync(this.dir, { recursive: true, force: true });
     this.records.clear();
   }

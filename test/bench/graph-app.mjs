@@ -152,8 +152,8 @@ export async function openOnce(browser, serve, file, viewport, { summary = true,
  * includes fetching the payload over HTTP where the server names it on the socket instead of
  * sending it; since the worker lays the graph out as soon as it arrives, beside the view model,
  * `layout in the worker` is the wait left after the view asked for it (layout-sent -> layout-done).
- * Since the page begins an upload before sending its bytes, the host reads and scans the file as
- * it arrives: the first stage then runs from the file chosen to the host's graph read, and the
+ * Since the page names its upload and asks for the graph as it sends the bytes, the host reads
+ * and scans the file as it arrives: the first stage then runs from the file chosen to the host's graph read, and the
  * upload, the host's scan CPU, its waits for bytes and what it did after the last byte are listed
  * beside it (not summed).
  */
@@ -166,7 +166,7 @@ export function stages({ marks, host }) {
   const analysis = at('analysis') ?? analyze;
   // Since the main graph is read straight from the bytes, the full decode and IR come after it.
   const fromBytes = at('graph-from-bytes');
-  // Since an upload is begun before its bytes are sent, the host reads the graph as they arrive.
+  // Since the page names its upload and asks for the graph at once, the host reads it as it arrives.
   const arriving = at('graph-while-arriving');
   const payload = at('graph-payload');
   const encoded = at('graph-encoded');
@@ -175,7 +175,6 @@ export function stages({ marks, host }) {
   const out = arriving
     ? {
         'upload, graph read as it arrives (to the graph read)': span(marks.chosen, arriving.at),
-        '  (beside) upload, file chosen -> named (begun)': span(marks.chosen, marks.begun),
         '  (beside) upload, file chosen -> all bytes sent': span(marks.chosen, marks.uploaded),
         '  (beside) host: scan while the bytes arrive, CPU': arriving.scan,
         '  (beside) host: waiting for bytes': arriving.waited,

@@ -45,7 +45,6 @@ test('the graph comes as bytes fetched over HTTP and is drawn before the summary
   // it is; the graph, read while the bytes arrived, may reach the page first.
   expect(marks.filter((m) => m !== 'uploaded')).toEqual([
     'chosen',
-    'begun',
     'graph',
     'model',
     'layout-sent',
@@ -68,7 +67,7 @@ test('the graph comes as bytes fetched over HTTP and is drawn before the summary
   expect(Math.max(...frames.map((f) => f.bytes))).toBeLessThan(200_000);
 });
 
-test('the graph is asked for while the bytes are still on their way (the upload is begun first)', async ({ page }) => {
+test('the graph is asked for while the bytes are still on their way (the page names its upload)', async ({ page }) => {
   const events: { what: string; at: number }[] = [];
   page.on('websocket', (ws) =>
     ws.on('framesent', (f) => {
@@ -90,9 +89,9 @@ test('the graph is asked for while the bytes are still on their way (the upload 
   await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
   await expect(page.getByTestId('summary-weights')).toBeVisible({ timeout: 60_000 });
-  // begun, then its bytes sent under the id the begin gave
-  expect(uploads.map((u) => u.path)).toEqual(['/upload/begin', '/upload']);
-  expect(uploads[1]!.id).toMatch(/^[0-9a-f]{32}$/);
+  // one request, named by the page, whose graph was asked for before its bytes were all sent
+  expect(uploads.map((u) => u.path)).toEqual(['/upload']);
+  expect(uploads[0]!.id).toMatch(/^[0-9a-f]{32}$/);
   expect(events.map((e) => e.what)).toEqual(['graph asked', 'bytes sent']);
 });
 

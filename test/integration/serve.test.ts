@@ -302,6 +302,43 @@ describe('browser mode', () => {
     ws.close();
   });
 
+  it('an upload the page names itself: its graph, asked before the request is sent, is read as the bytes arrive', async () => {
+    const bytes = encodeModel(transformer(20));
+    const uploadId = '5e'.repeat(16);
+    const ws = await connect();
+    const client = wsClient(ws);
+    // asked first: the server waits for an upload of that id to be begun
+    const graph = client.call('model.graph', { source: { kind: 'upload', uploadId } });
+    await new Promise((r) => setTimeout(r, 50));
+    const http = await import('node:http');
+    const status = await new Promise<number>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/upload',
+        method: 'POST',
+        headers: {
+          'x-kiln-token': server.token,
+          'x-kiln-filename': 'named.onnx',
+          'x-kiln-upload-id': uploadId,
+          'x-kiln-upload-bytes': String(bytes.length),
+          'content-length': bytes.length,
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.end(bytes);
+    });
+    expect(status).toBe(200);
+    expect((await graph).nodeName).toHaveLength(transformer(20).graph!.node.length);
+    expect((await client.call('model.open', { source: { kind: 'upload', uploadId } })).fileName).toBe('named.onnx');
+    // its bytes sent a second time are refused
+    expect(await sendSlowly(uploadId, bytes, 1, 0)).toBe(400);
+    ws.close();
+  });
+
   it('an upload begun first and cut off midway: its graph says so, nothing is left, the server goes on', async () => {
     const bytes = encodeModel(transformer(20));
     const begun = await begin('cut.onnx', bytes.length);

@@ -39,10 +39,11 @@ export const BROWSER_MODE = {
   tokenHeader: 'x-kiln-token',
   fileNameHeader: 'x-kiln-filename', // encodeURIComponent(file.name)
   /**
-   * An upload in two steps, so that its model can be read while it arrives: POST here with the
-   * file name and size headers and no body; the reply {uploadId} names it at once (a `model.graph`
-   * call may use it before the bytes are in); then POST the bytes to `uploadPath` with the id
-   * header. Any other call on the id is refused ("still being uploaded") until they are in.
+   * An upload whose model is read while it arrives: the page names it (a fresh id of 32 hex
+   * digits) and POSTs the bytes to `uploadPath` with the id and size headers, asking for its graph
+   * (`model.graph` on that id) at the same time. Or in two steps: POST here with the file name and
+   * size headers and no body, whose reply {uploadId} names it; then the bytes with the id header
+   * alone. Any other call on the id is refused ("still being uploaded") until the bytes are in.
    */
   uploadBeginPath: '/upload/begin',
   uploadSizeHeader: 'x-kiln-upload-bytes',

@@ -11,36 +11,19 @@ export interface Uploaded {
 }
 
 /**
- * Names an upload before its bytes are sent (the server makes its file at once), so a model's graph
- * can be read while they arrive; `uploadFile(file, …, uploadId)` sends them.
+ * A fresh upload id (16 random bytes in hex, as the server makes them): a page that names its
+ * upload can ask for the model's graph before the bytes are sent, and the engine host reads it
+ * while they arrive (`uploadFile(file, …, id)`).
  */
-export async function beginUpload(file: File, signal?: AbortSignal): Promise<{ uploadId: string }> {
-  let res: Response;
-  try {
-    res = await fetch(BROWSER_MODE.uploadBeginPath, {
-      method: 'POST',
-      headers: {
-        [BROWSER_MODE.tokenHeader]: token(),
-        [BROWSER_MODE.fileNameHeader]: encodeURIComponent(file.name),
-        [BROWSER_MODE.uploadSizeHeader]: String(file.size),
-      },
-      ...(signal ? { signal } : {}),
-    });
-  } catch {
-    if (signal?.aborted) throw new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name });
-    throw new KilnError('UNAVAILABLE', `upload of ${file.name} failed: the Kiln server cannot be reached`, {
-      file: file.name,
-    });
-  }
-  const body = (await res.json().catch(() => ({}))) as { error?: KilnErrorShape; uploadId?: string };
-  if (signal?.aborted) throw new KilnError('CANCELLED', `upload of ${file.name} was cancelled`, { file: file.name });
-  if (res.ok && body.uploadId) return { uploadId: body.uploadId };
-  throw body.error
-    ? KilnError.from(body.error)
-    : new KilnError('FILE_UNREADABLE', `upload of ${file.name} failed (HTTP ${res.status})`, { file: file.name });
+export function newUploadId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** XHR rather than fetch: it reports upload progress. With `uploadId`, the bytes of a begun upload. */
+/**
+ * XHR rather than fetch: it reports upload progress. With `uploadId` (from `newUploadId`), the
+ * upload is named by the page: it says its size, and the server begins it under that id.
+ */
 export function uploadFile(
   file: File,
   onProgress: (fraction: number) => void,
@@ -56,7 +39,10 @@ export function uploadFile(
     xhr.open('POST', BROWSER_MODE.uploadPath);
     xhr.setRequestHeader(BROWSER_MODE.tokenHeader, token());
     xhr.setRequestHeader(BROWSER_MODE.fileNameHeader, encodeURIComponent(file.name));
-    if (uploadId) xhr.setRequestHeader(BROWSER_MODE.uploadIdHeader, uploadId);
+    if (uploadId) {
+      xhr.setRequestHeader(BROWSER_MODE.uploadIdHeader, uploadId);
+      xhr.setRequestHeader(BROWSER_MODE.uploadSizeHeader, String(file.size));
+    }
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / Math.max(1, e.total));
     };

@@ -2,7 +2,7 @@
 import type { ModelSource } from '../../../electron/shared/api/sources';
 import { KilnError } from '../../../electron/shared/api/errors';
 import { bridge } from '../api/transport';
-import { beginUpload, uploadFile } from '../api/upload';
+import { newUploadId, uploadFile } from '../api/upload';
 import { useApp } from '../state/app';
 import { markOpen } from '../state/open-marks';
 
@@ -16,9 +16,8 @@ export function openFile(file: File): void {
     return;
   }
   void open({ kind: 'upload', uploadId: '0'.repeat(32) }, file.name, async ({ signal, progress }) => {
-    // Begun first: the engine host reads the graph while the bytes are on their way.
-    const { uploadId } = await beginUpload(file, signal);
-    markOpen('begun');
+    // Named here, so the graph is asked for at once: the engine host reads it while the bytes come.
+    const uploadId = newUploadId();
     const arrived = uploadFile(
       file,
       (f) => progress({ fraction: f, stage: `Uploading ${file.name}` }),

@@ -7,8 +7,6 @@
 export type OpenMark =
   /** The user chose a file (drop, dialog, sample). */
   | 'chosen'
-  /** Browser mode: the upload is named (begun); its bytes go next, while the graph is read. */
-  | 'begun'
   /** Browser mode: the upload is on the server. */
   | 'uploaded'
   /** The model summary arrived. */

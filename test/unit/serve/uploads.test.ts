@@ -115,6 +115,50 @@ describe('UploadStore: an upload begun before its bytes (read while it arrives)'
     }
   });
 
+  it('an id the page chose: taken as it is, once; one that is no upload id is refused', async () => {
+    const store = new UploadStore(1 << 20);
+    try {
+      const id = 'ab'.repeat(16);
+      const named = await store.begin('m.onnx', 3, id);
+      expect(named.uploadId).toBe(id);
+      expect(named.path).toBe(path.join(store.dir, id, 'm.onnx'));
+      await expect(store.begin('m.onnx', 3, id)).rejects.toThrow(/an upload with id a+b.* exists already/);
+      // two begins of one new id at once: one wins
+      const twice = await Promise.allSettled([
+        store.begin('x.onnx', 3, 'cd'.repeat(16)),
+        store.begin('y.onnx', 3, 'cd'.repeat(16)),
+      ]);
+      expect(twice.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      for (const bad of ['../../etc', 'AB'.repeat(16), 'ab'.repeat(15), ''])
+        await expect(store.begin('m.onnx', 3, bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('whenBegun: at once for a known id; when it is begun; after the wait; on cancel; on dispose', async () => {
+    const store = new UploadStore(1 << 20);
+    const known = await store.begin('k.onnx', 3);
+    await store.whenBegun(known.uploadId, { timeoutMs: 60_000 }); // does not wait
+    const id = 'ef'.repeat(16);
+    let woke = false;
+    const waiting = store.whenBegun(id, { timeoutMs: 60_000 }).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woke).toBe(false);
+    await store.begin('late.onnx', 3, id);
+    await waiting;
+    const t = Date.now();
+    await store.whenBegun('01'.repeat(16), { timeoutMs: 30 });
+    expect(Date.now() - t).toBeGreaterThanOrEqual(25);
+    const stop = new AbortController();
+    const cancelled = store.whenBegun('02'.repeat(16), { timeoutMs: 60_000, signal: stop.signal });
+    stop.abort();
+    await cancelled;
+    const disposed = store.whenBegun('03'.repeat(16), { timeoutMs: 60_000 });
+    store.dispose();
+    await disposed;
+  });
+
   it('refuses a model past what an ONNX file can be (2 GiB) before a byte is sent, in plain words', async () => {
     expect(MAX_MODEL_BYTES).toBe(MAX_MODEL_FILE_BYTES);
     const store = new UploadStore(4 * 1024 ** 3);
