@@ -95,6 +95,35 @@ test('the graph is asked for while the bytes are still on their way (the page na
   expect(events.map((e) => e.what)).toEqual(['graph asked', 'bytes sent']);
 });
 
+test('the connection drops while the bytes are on their way: once they are in, the graph is asked again and the model opens', async ({
+  page,
+}) => {
+  let dropped = false;
+  const graphCalls: number[] = [];
+  await page.routeWebSocket(/\/api/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const call = typeof message === 'string' ? (JSON.parse(message) as { method?: string }) : {};
+      if (call.method === 'model.graph') graphCalls.push(Date.now());
+      if (call.method === 'model.graph' && !dropped) {
+        // the link goes as the graph is asked for (a proxy's idle timeout, a network blip)
+        dropped = true;
+        void ws.close();
+        return;
+      }
+      server.send(message);
+    });
+  });
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByText('Drop an ONNX model here')).toBeVisible();
+  await page.getByTestId('file-input').setInputFiles(MODEL);
+  await expect(page.getByTestId('node-count')).toHaveText('12,500', { timeout: 60_000 });
+  await expect(page.getByTestId('summary-weights')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('graph-view')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  expect(graphCalls).toHaveLength(2);
+});
+
 test('while the summary is on its way, the graph is there and the summary panel says so', async ({ page }) => {
   let hold = false;
   let held: string | null = null;

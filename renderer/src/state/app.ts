@@ -201,9 +201,8 @@ export const useApp = create<AppState>((set, get) => ({
         const graphStop = new AbortController();
         signal.addEventListener('abort', () => graphStop.abort(), { once: true });
         prepared.arrived?.catch(() => graphStop.abort());
-        const graphCall = client
-          .call('model.graph', { source }, { signal: graphStop.signal, onProgress: progress })
-          .then(
+        const askGraph = () =>
+          client.call('model.graph', { source }, { signal: graphStop.signal, onProgress: progress }).then(
             async (graph) => {
               markOpen('graph');
               // The layout worker lays the graph out while this thread builds the view model.
@@ -217,11 +216,15 @@ export const useApp = create<AppState>((set, get) => ({
           );
         // A file that cannot be opened at all fails the graph as it would the summary: say so once,
         // without reading it again. A failure of the graph alone leaves the summary to stand.
-        const graphFailure = await graphCall;
+        let graphFailure = await askGraph();
         try {
           // An upload that failed says why in its own words (the graph only saw its file go); a
           // graph already shown from its bytes goes with it.
           if (prepared.arrived) await prepared.arrived;
+          // The link dropped while the bytes were on their way (the graph's call was in flight all
+          // along) and came back: they are in now, so the graph is asked for once more.
+          if (prepared.arrived && graphFailure && errorShape(graphFailure).code === 'UNAVAILABLE' && !signal.aborted)
+            graphFailure = await askGraph();
           if (graphFailure && !GRAPH_ONLY_FAILURES.has(errorShape(graphFailure).code)) throw graphFailure;
           const summary = await client.call('model.open', { source }, { signal, onProgress: progress });
           markOpen('summary');
