@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KilnError } from '../shared/api/errors';
+import { MAX_MODEL_FILE_BYTES } from '../shared/api/sources';
 import { throwIfCancelled, type JobContext } from '../core/jobs/context';
 import { analyzeModelCached, modelStructureCached, summarizeModel } from '../core/onnx/analyze';
 import { nodeDetails } from '../core/graph/node-details';
@@ -46,11 +47,7 @@ const GraphParams = OpenParams.extend({
   arriving: z
     .object({
       partPath: z.string().min(1),
-      bytes: z
-        .number()
-        .int()
-        .min(1)
-        .max(2 ** 31 - 1),
+      bytes: z.number().int().min(1).max(MAX_MODEL_FILE_BYTES),
     })
     .strict()
     .optional(),

@@ -23,7 +23,8 @@ import { forkSpawner } from '../dispatch/fork-spawner';
 import { HostSupervisor } from '../dispatch/supervisor';
 import { allowedHostSet, hostForUrl, isWildcard, parseAllowHosts } from './allowed-hosts';
 import { serveDownload } from './downloads';
-import { UPLOAD_ID, UploadStore } from './uploads';
+import { UploadStore } from './uploads';
+import { UPLOAD_ID } from '../shared/api/sources';
 import { KilnError } from '../shared/api/errors';
 import { BYTE_REPLY_MIN_BYTES, ByteReplies } from './byte-replies';
 

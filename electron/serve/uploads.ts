@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { finished } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { KilnError } from '../shared/api/errors';
+import { MAX_MODEL_FILE_BYTES, modelFileTooLarge, UPLOAD_ID } from '../shared/api/sources';
 import type { ResolvedSource } from '../dispatch/dispatch';
 
 export interface UploadRecord extends ResolvedSource {
@@ -24,12 +25,6 @@ export interface UploadRecord extends ResolvedSource {
 
 /** How long a begun upload waits for its bytes before it goes. */
 const BEGUN_WAIT_MS = 60_000;
-
-/** What an upload id looks like (16 random bytes in hex; one a page chose must look the same). */
-export const UPLOAD_ID = /^[0-9a-f]{32}$/;
-
-/** The largest ONNX file (core/onnx/open.ts MAX_MODEL_FILE_BYTES; a test holds them equal). */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /**
  * Uploads are kept within a byte budget (twice the upload limit: the open model and one more, with
@@ -112,12 +107,7 @@ export class UploadStore {
       throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
     if (declaredBytes > this.maxBytes) throw tooLarge(displayName, declaredBytes, this.maxBytes);
     // A begun upload is a model to open: one past what an ONNX file can be is refused before a byte is sent.
-    if (declaredBytes > MAX_MODEL_BYTES)
-      throw new KilnError(
-        'UNSUPPORTED',
-        `${displayName} is ${(declaredBytes / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
-        { file: displayName },
-      );
+    if (declaredBytes > MAX_MODEL_FILE_BYTES) throw modelFileTooLarge(displayName, declaredBytes);
     const uploadId = chosenId ?? randomBytes(16).toString('hex');
     const folder = path.join(this.dir, uploadId);
     const finalPath = path.join(folder, displayName);

@@ -153,9 +153,9 @@ export async function openOnce(browser, serve, file, viewport, { summary = true,
  * sending it; since the worker lays the graph out as soon as it arrives, beside the view model,
  * `layout in the worker` is the wait left after the view asked for it (layout-sent -> layout-done).
  * Since the page names its upload and asks for the graph as it sends the bytes, the host reads
- * and scans the file as it arrives: the first stage then runs from the file chosen to the host's graph read, and the
- * upload, the host's scan CPU, its waits for bytes and what it did after the last byte are listed
- * beside it (not summed).
+ * and scans the file as it arrives: the first stage then runs from the file chosen to the host's
+ * graph read, and the upload, the host's scan CPU, its waits for bytes and what it did after the
+ * last byte are listed beside it (not summed).
  */
 export function stages({ marks, host }) {
   const at = (what, job) => host.find((e) => e.kilnTrace === what && (job === undefined || e.job === job));

@@ -72,10 +72,7 @@ async function mainGraphFromBytes(path: string, displayName: string | undefined)
   const same = (c: typeof fromBytesCache) =>
     c !== null && stat !== null && c.path === path && c.mtimeMs === stat.mtimeMs && c.size === stat.size;
   if (same(fromBytesCache)) return fromBytesCache!.payload;
-  // The last model's memory goes before this one is read, as when opening it in full.
-  fromBytesCache = null;
-  cache = null;
-  forgetAllBut(path);
+  letTheLastModelGo(path);
   const readStart = performance.now();
   // The summary's full open comes next and takes these bytes instead of reading the file again.
   const { bytes } = await readModelFile(path, displayName, { handOff: true });
@@ -92,6 +89,13 @@ async function mainGraphFromBytes(path: string, displayName: string | undefined)
   return payload;
 }
 
+/** The last model's memory goes before the one at `path` is read, as when opening it in full. */
+function letTheLastModelGo(path: string): void {
+  fromBytesCache = null;
+  cache = null;
+  forgetAllBut(path);
+}
+
 /**
  * The main graph's payload of a file still being uploaded, scanned as its bytes arrive: the scan
  * of the nodes (the start of the graph) runs while the weights after them are on their way. The
@@ -102,9 +106,7 @@ async function mainGraphWhileArriving(
   file: ArrivingFile,
   cancelled?: () => Error | null,
 ): Promise<GraphPayload | null> {
-  fromBytesCache = null;
-  cache = null;
-  forgetAllBut(file.path);
+  letTheLastModelGo(file.path);
   const start = performance.now();
   // What the scan has come to, filled in as the bytes arrive.
   const state: { scanner: ReturnType<typeof scanArrivingGraph> | null; scan: GraphScan | null; failure: unknown } = {

@@ -42,11 +42,7 @@ const GONE_CHECK_MS = 100;
 const interrupted = (file: string) =>
   new KilnError('FILE_UNREADABLE', `upload of ${file} was interrupted before it was complete`, { file });
 
-const exists = (p: string) =>
-  fs.promises.stat(p).then(
-    (s) => s,
-    () => null,
-  );
+const exists = (p: string) => fs.promises.stat(p).catch(() => null);
 
 /**
  * Whether the upload is gone (neither its part file nor its final file is there). The part file is
@@ -79,6 +75,12 @@ export async function readArriving(
   let waitedMs = 0;
   /** The whole file's buffer, made once its first bytes are there (a begun upload may never send any). */
   let buf: Buffer | null = null;
+  /** A pause before the next look, counted as waiting. */
+  const pause = async (ms: number) => {
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    waitedMs += performance.now() - start;
+  };
   try {
     let delay = 1;
     let lastCheck = performance.now();
@@ -100,9 +102,7 @@ export async function readArriving(
         lastCheck = now;
         if (await gone(file)) throw interrupted(file.displayName);
       }
-      const start = performance.now();
-      await new Promise((r) => setTimeout(r, delay));
-      waitedMs += performance.now() - start;
+      await pause(delay);
       delay = Math.min(MAX_POLL_MS, delay * 2);
     }
     // Every byte is read; the server renames the file once it has closed it.
@@ -116,9 +116,7 @@ export async function readArriving(
       if (await gone(file)) throw interrupted(file.displayName);
       const stop = cancelled();
       if (stop) throw stop;
-      const start = performance.now();
-      await new Promise((r) => setTimeout(r, delay));
-      waitedMs += performance.now() - start;
+      await pause(delay);
     }
   } finally {
     await handle.close();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KilnError } from '../../shared/api/errors';
+import { MAX_MODEL_FILE_BYTES, modelFileTooLarge } from '../../shared/api/sources';
 import { decodeModel } from './decode';
 import { ModelLimitError } from './limits';
 import { DataType, dtypeName, onnxDtypeBits } from './dtypes';
@@ -15,9 +16,6 @@ import { fileKind, isByteCount } from './file-range';
 import { elementCount, type GraphProto, type ModelProto, type TensorProto } from './model';
 import { notAModelError } from './open-errors';
 import { WireError } from './wire';
-
-/** Protobuf messages cannot exceed 2 GiB; bigger models must keep their weights in external data. */
-export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
 
 export interface OpenedModel {
   model: ModelProto;
@@ -65,13 +63,7 @@ export async function readModelFile(
     throw new KilnError('NOT_A_FILE', `${displayName} is a folder, not a model file`, { file: displayName });
   if (!stat.isFile()) throw new KilnError('NOT_A_FILE', `${displayName} is not a regular file`, { file: displayName });
   if (stat.size === 0) throw new KilnError('EMPTY_FILE', `${displayName} is empty (0 bytes)`, { file: displayName });
-  if (stat.size > MAX_MODEL_FILE_BYTES) {
-    throw new KilnError(
-      'UNSUPPORTED',
-      `${displayName} is ${(stat.size / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
-      { file: displayName },
-    );
-  }
+  if (stat.size > MAX_MODEL_FILE_BYTES) throw modelFileTooLarge(displayName, stat.size);
   const kept = handedOff;
   handedOff = null;
   if (kept && kept.abs === abs && kept.mtimeMs === stat.mtimeMs && kept.size === stat.size)

@@ -5,14 +5,30 @@
  * another subject to reach them.
  */
 import { z } from 'zod';
+import { KilnError } from './errors';
 
 /** A variant's id as variant.make hands it out: the source's and the recipe's hashes. */
 export const VariantIdSchema = z.string().regex(/^[a-f0-9]{16}-[a-f0-9]{16}$/);
 
+/** What an upload id looks like: 16 random bytes in hex (browser mode's, or one a page chose). */
+export const UPLOAD_ID = /^[a-f0-9]{32}$/;
+
+/** Protobuf messages cannot exceed 2 GiB; bigger models must keep their weights in external data. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
+/** What a model file past MAX_MODEL_FILE_BYTES is told, whether it is opened or uploaded to be. */
+export function modelFileTooLarge(file: string, bytes: number): KilnError {
+  return new KilnError(
+    'UNSUPPORTED',
+    `${file} is ${(bytes / 2 ** 30).toFixed(1)} GiB; ONNX files are protobuf messages, limited to 2 GiB — models this large keep their weights in external data files`,
+    { file },
+  );
+}
+
 /** Where a model comes from: a path (Electron, CLI) or an upload id handed out by browser mode. */
 export const ModelSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
-  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9]{32}$/) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(UPLOAD_ID) }),
   /** A precision variant Kiln made (see variant.make): its id, never a path. */
   z.object({ kind: z.literal('variant'), variantId: VariantIdSchema }),
 ]);
