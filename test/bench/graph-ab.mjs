@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../chromium-args.cjs';
 import { openOnce, stages, startServe, transformerFile } from './graph-app.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,7 +33,7 @@ const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const serves = { base: await startServe(path.resolve(baseDir)), this: await startServe(root) };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--disable-gpu', '--no-sandbox'],
+  args: CHROMIUM_ARGS,
 });
 const file = transformerFile(root, layers);
 const STAGES = {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 // Brings the view's window hooks (declare global) into this file's types.
 import type {} from '../../renderer/src/graph/GraphView';
 import { expect, test, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../chromium-args.cjs';
 
 const root = path.resolve(__dirname, '../..');
 const harnessDir = path.join(root, 'test/.tmp/graph-harness');
@@ -24,7 +25,7 @@ test.use({
   viewport: { width: 1400, height: 900 },
   launchOptions: {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-gpu', '--no-sandbox'],
+    args: CHROMIUM_ARGS,
   },
 });
 

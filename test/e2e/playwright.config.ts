@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../chromium-args.cjs';
 
 // The real UI in Debian's Chromium, against browser mode (`serve`) started from the build.
 const PORT = Number(process.env.KILN_E2E_PORT ?? 4317);
@@ -21,8 +22,7 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium',
       args: [
-        '--no-sandbox',
-        '--disable-gpu',
+        ...CHROMIUM_ARGS,
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
