@@ -73,13 +73,30 @@ export class HierarchyLayout {
   /** Children of every group item (index by group 0..G, G = root). */
   readonly childStart: Int32Array;
   readonly children: Int32Array;
-  /** Per edge: owning group (0..G), index in that group's internal edge list, or -1 if internal to one node. */
+  /** Per edge: owning group (0..G), or -1 if internal to one node. */
   private readonly edgeOwner: Int32Array;
+  /** Per edge: the owner's children that hold its two ends. */
+  private readonly repA: Int32Array;
+  private readonly repB: Int32Array;
+  /**
+   * Per edge: its index in its owner's internal edge list (-1 until the owner is first laid out).
+   * Each owner's list is made when the owner is first laid out (`internalEdges`), not here: an
+   * opening view lays out a few dozen of a big model's groups, and making every group's list up
+   * front (a hash lookup per edge) was the costliest part of this constructor in Chromium.
+   */
   private readonly edgeLocal: Int32Array;
-  /** Per group: internal edge endpoints (child indices), CSR. */
-  private readonly internalStart: Int32Array;
+  /** Edges by owner, in edge order (CSR: owner g's edges are ownerEdges[ownerStart[g] .. ownerStart[g + 1])). */
+  private readonly ownerStart: Int32Array;
+  private readonly ownerEdges: Int32Array;
+  /**
+   * Per group: its distinct internal edges' endpoints (child indices), at the start of its own range
+   * of ownerEdges' positions; internalCount[g] of them, -1 until made.
+   */
   private readonly internalA: Int32Array;
   private readonly internalB: Int32Array;
+  private readonly internalCount: Int32Array;
+  /** (repA, repB) pairs seen, for the internal lists: an open-addressing table of edge ids, made on first use. */
+  private pairSlots: Int32Array | null = null;
   /** Local index of every item inside its parent's child list. */
   private readonly localIndex: Int32Array;
   /** Groups in order of decreasing depth (children before parents). */
@@ -200,49 +217,25 @@ export class HierarchyLayout {
       repA[e] = u;
       repB[e] = v;
     }
-    // dedupe internal edges per owner; count per owner first. The (repA, repB) pairs are looked up
-    // in an open-addressing table of typed arrays: a Map keyed by repA * items + repB (beyond small
-    // integers at 125k nodes) took a third of this constructor.
-    const edgeLocal = new Int32Array(E).fill(-1);
-    const perOwner = new Int32Array(G + 2);
-    const mask = (1 << Math.ceil(Math.log2(2 * E + 2))) - 1;
-    const slotEdge = new Int32Array(mask + 1).fill(-1);
-    const uniq: number[] = [];
-    for (let e = 0; e < E; e++) {
-      const o = edgeOwner[e]!;
-      if (o < 0) continue;
-      const a = repA[e]!;
-      const b = repB[e]!;
-      let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) & mask;
-      for (;;) {
-        const f = slotEdge[slot]!;
-        if (f < 0) {
-          slotEdge[slot] = e;
-          edgeLocal[e] = perOwner[o + 1]!++;
-          uniq.push(e);
-          break;
-        }
-        if (repA[f] === a && repB[f] === b) {
-          edgeLocal[e] = edgeLocal[f]!;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-    }
-    for (let i = 0; i <= G; i++) perOwner[i + 1]! += perOwner[i]!;
-    const internalA = new Int32Array(perOwner[G + 1]!);
-    const internalB = new Int32Array(perOwner[G + 1]!);
-    for (const e of uniq) {
-      const o = edgeOwner[e]!;
-      const at = perOwner[o]! + edgeLocal[e]!;
-      internalA[at] = localIndex[repA[e]!]!;
-      internalB[at] = localIndex[repB[e]!]!;
+    // edges by owner (a counting sort, stable): each owner's internal list is made from its own
+    // edges when it is first laid out
+    const ownerStart = new Int32Array(G + 2);
+    for (let e = 0; e < E; e++) if (edgeOwner[e]! >= 0) ownerStart[edgeOwner[e]! + 1]!++;
+    for (let i = 0; i <= G; i++) ownerStart[i + 1]! += ownerStart[i]!;
+    const ownerEdges = new Int32Array(ownerStart[G + 1]!);
+    {
+      const fill = ownerStart.slice(0, G + 1);
+      for (let e = 0; e < E; e++) if (edgeOwner[e]! >= 0) ownerEdges[fill[edgeOwner[e]!]!++] = e;
     }
     this.edgeOwner = edgeOwner;
-    this.edgeLocal = edgeLocal;
-    this.internalStart = perOwner;
-    this.internalA = internalA;
-    this.internalB = internalB;
+    this.repA = repA;
+    this.repB = repB;
+    this.edgeLocal = new Int32Array(E).fill(-1);
+    this.ownerStart = ownerStart;
+    this.ownerEdges = ownerEdges;
+    this.internalA = new Int32Array(ownerEdges.length);
+    this.internalB = new Int32Array(ownerEdges.length);
+    this.internalCount = new Int32Array(G + 1).fill(-1);
 
     this.expanded = new Uint8Array(G + 1);
     this.expanded[G] = 1;
@@ -338,6 +331,51 @@ export class HierarchyLayout {
     }
   }
 
+  /**
+   * Group `grp`'s distinct internal edges (one per pair of its children an edge joins, in order of
+   * first appearance), made on first call: their endpoints go to internalA/internalB from
+   * ownerStart[grp] on, and every edge of the group gets its index in that list (edgeLocal). Pairs
+   * are looked up in one table shared by all groups: an edge's pair of items belongs to one group.
+   */
+  private internalEdges(grp: number): number {
+    const made = this.internalCount[grp]!;
+    if (made >= 0) return made;
+    const { repA, repB, edgeLocal, ownerEdges, localIndex, internalA, internalB } = this;
+    let slots = this.pairSlots;
+    if (!slots) {
+      slots = new Int32Array(1 << Math.ceil(Math.log2(2 * ownerEdges.length + 2))).fill(-1);
+      this.pairSlots = slots;
+    }
+    const mask = slots.length - 1;
+    const start = this.ownerStart[grp]!;
+    const end = this.ownerStart[grp + 1]!;
+    let n = 0;
+    for (let k = start; k < end; k++) {
+      const e = ownerEdges[k]!;
+      const a = repA[e]!;
+      const b = repB[e]!;
+      let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) & mask;
+      for (;;) {
+        const f = slots[slot]!;
+        if (f < 0) {
+          slots[slot] = e;
+          edgeLocal[e] = n;
+          internalA[start + n] = localIndex[a]!;
+          internalB[start + n] = localIndex[b]!;
+          n++;
+          break;
+        }
+        if (repA[f] === a && repB[f] === b) {
+          edgeLocal[e] = edgeLocal[f]!;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.internalCount[grp] = n;
+    return n;
+  }
+
   private layoutGroup(grp: number): void {
     let gl = this.layouts[grp];
     const cs = this.childStart[grp]!;
@@ -349,8 +387,10 @@ export class HierarchyLayout {
     }
     let structure = gl.structure;
     if (!structure) {
-      const a = this.internalA.subarray(this.internalStart[grp]!, this.internalStart[grp + 1]!);
-      const b = this.internalB.subarray(this.internalStart[grp]!, this.internalStart[grp + 1]!);
+      const at = this.ownerStart[grp]!;
+      const n = this.internalEdges(grp);
+      const a = this.internalA.subarray(at, at + n);
+      const b = this.internalB.subarray(at, at + n);
       structure = structureLayered(k, a, b);
       if (k >= KEEP_STRUCTURE) gl.structure = structure;
     }

@@ -147,6 +147,35 @@ describe('hierarchy layout', () => {
     }
   });
 
+  it('draws every edge along its own route: downwards, from its source box to its target box', () => {
+    // Routes are kept per group's internal edge; an edge that took another's route would bend
+    // through boxes it never meets. Skip edges (i -> i + 5) and the edges between blocks get waypoints.
+    const g = toStructure(transformer(12));
+    const h = new HierarchyLayout(g);
+    const check = () => {
+      h.update();
+      const f = h.frame();
+      expect(f.edgeSrc.length).toBeGreaterThan(0);
+      let bends = 0;
+      for (let e = 0; e < f.edgeSrc.length; e++) {
+        const a = f.ptStart[e]!;
+        const b = f.ptStart[e + 1]! - 1;
+        const top = f.y[f.edgeSrc[e]!]! + f.h[f.edgeSrc[e]!]!;
+        const bottom = f.y[f.edgeDst[e]!]!;
+        expect(f.points[2 * a + 1]).toBeCloseTo(top, 3);
+        expect(f.points[2 * b + 1]).toBeCloseTo(bottom, 3);
+        for (let p = a + 1; p <= b; p++)
+          expect(f.points[2 * p + 1]!).toBeGreaterThanOrEqual(f.points[2 * p - 1]! - 0.01);
+        bends += b - a - 1;
+      }
+      return bends;
+    };
+    h.autoExpand(400);
+    check();
+    h.expandAll();
+    expect(check()).toBeGreaterThan(100);
+  });
+
   it('expand all shows every node once, collapse all returns to the top level', () => {
     const g = toStructure(transformer(30));
     const h = new HierarchyLayout(g);
