@@ -23,6 +23,7 @@ import { ComparePanel } from './compare/ComparePanel';
 import { DiffLauncher } from './diff/DiffLauncher';
 import { DiffView } from './diff/DiffView';
 import { useDiff } from './diff/store';
+import { startWarmLayoutWorkerWhenIdle } from './graph/layout-client';
 import { NodeActions } from './edit/NodeActions';
 import { VersionsList } from './edit/VersionsList';
 
@@ -38,6 +39,11 @@ function useTheme() {
     media.addEventListener('change', apply);
     return () => media.removeEventListener('change', apply);
   }, [theme]);
+}
+
+/** The layout worker for the first graph starts, and warms up, while the page waits for a model. */
+function useWarmLayoutWorker() {
+  useEffect(() => startWarmLayoutWorkerWhenIdle(), []);
 }
 
 function useConnection() {
@@ -72,6 +78,7 @@ function useMenuOpen() {
 export function App() {
   useTheme();
   useConnection();
+  useWarmLayoutWorker();
   useMenuOpen();
   const summary = useApp((s) => s.summary);
   const graph = useApp((s) => s.graph);

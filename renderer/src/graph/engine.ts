@@ -1,7 +1,7 @@
 /** Applies layout commands to a HierarchyLayout; shared by the worker and the in-thread fallback. */
 import { HierarchyLayout } from './hierarchy';
 import type { LayoutReply, LayoutRequest, PrepareRequest } from './protocol';
-import { buildStructure, initialExpansion, sameStructure } from './structure';
+import { buildStructure, initialExpansion, sameStructure, type StructureColumns } from './structure';
 
 /** An opening layout made ahead of its `init` (see PrepareRequest). */
 interface Prepared {
@@ -35,6 +35,20 @@ export class LayoutEngine {
     } catch {
       this.prepared = null;
     }
+  }
+
+  /**
+   * Lays out `columns` as a payload's opening view (structure, layout, frame) and keeps nothing: run
+   * on warm-up.ts's graphs before any model arrives, so the first real layout runs compiled code.
+   * A layout prepared for a payload stays as it was.
+   */
+  warmUp(columns: StructureColumns): void {
+    const { structure } = buildStructure(columns);
+    const layout = new HierarchyLayout(structure);
+    if (initialExpansion(structure.nodeCount, structure.groupCount) === 'expanded') layout.expandAll();
+    else layout.autoExpand();
+    layout.update();
+    layout.frame();
   }
 
   handle(req: LayoutRequest): LayoutReply {

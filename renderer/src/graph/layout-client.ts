@@ -6,7 +6,9 @@
  * what laying out a big graph does, so the app starts one while a model is still being read
  * (`startLayoutWorker`) and the graph view takes that one when it mounts. Once the graph payload is
  * here, `prepareLayout` has that worker lay it out at once, while the main thread builds the view
- * model and mounts the view: the view's first command then finds its layout made.
+ * model and mounts the view: the view's first command then finds its layout made. A worker started
+ * while the page is idle (at app start, and after a view took the last one) is warmed up first
+ * (warm-up.ts), so that layout runs compiled code; never while a model is being opened.
  */
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { LayoutEngine } from './engine';
@@ -17,18 +19,32 @@ import {
   type LayoutReply,
   type LayoutRequest,
   type PrepareRequest,
+  type WarmUpRequest,
 } from './protocol';
 
 type Done = { resolve: (r: Extract<LayoutReply, { type: 'frame' }>) => void; reject: (e: Error) => void };
 
 let spare: Worker | null = null;
+/** Where the spare's warm-up stands: never asked, running (or done), or stopped by an open. */
+let spareWarmUp: 'none' | 'running' | 'stopped' = 'none';
+/** Opens in progress: no warm-up runs while one is (its CPU would come out of the open's). */
+let holds = 0;
 
 function newWorker(): Worker {
   return new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
 }
 
-/** Starts a layout worker for the next graph view to take, unless one is waiting already. */
-export function startLayoutWorker(): void {
+function postWarmUp(w: Worker, run: boolean): void {
+  w.postMessage({ type: 'warm-up', run } satisfies WarmUpRequest);
+  spareWarmUp = run ? 'running' : 'stopped';
+}
+
+/**
+ * Starts a layout worker for the next graph view to take, unless one is waiting already. `warmUp`:
+ * it lays out warm-up.ts's graph first, so the next model's layout runs compiled code; only while
+ * no open is in progress (see holdLayoutWarmUp).
+ */
+export function startLayoutWorker(options: { warmUp?: boolean } = {}): void {
   if (spare || typeof Worker === 'undefined') return;
   try {
     const w = newWorker();
@@ -37,9 +53,38 @@ export function startLayoutWorker(): void {
       if (spare === w) spare = null;
     };
     spare = w;
+    spareWarmUp = 'none';
+    if (options.warmUp && holds === 0) postWarmUp(w, true);
   } catch {
     spare = null; // the view starts its own (or lays out in-thread)
   }
+}
+
+/** A warmed worker is started for the next view once the page is idle (within a few seconds). */
+export function startWarmLayoutWorkerWhenIdle(): void {
+  if (spare || typeof Worker === 'undefined') return;
+  const start = () => {
+    if (holds === 0) startLayoutWorker({ warmUp: true });
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 5000 });
+  else setTimeout(start, 1000);
+}
+
+/**
+ * An open begins: the spare's warm-up stops (after the step it is on) and none starts until every
+ * open has ended; then the release resumes it, or starts a warmed spare when the page is idle.
+ */
+export function holdLayoutWarmUp(): () => void {
+  holds++;
+  if (spare && spareWarmUp === 'running') postWarmUp(spare, false);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holds > 0) return;
+    if (!spare) startWarmLayoutWorkerWhenIdle();
+    else if (spareWarmUp === 'stopped') postWarmUp(spare, true);
+  };
 }
 
 /** Which payload the spare worker prepares (its key), and the key each prepared payload got. */
@@ -81,6 +126,8 @@ export function preparedKey(payload: GraphPayload): number | undefined {
 function takeWorker(): Worker {
   const w = spare ?? newWorker();
   spare = null;
+  // the next view (another model, a subgraph, a diff) finds one ready and warmed
+  startWarmLayoutWorkerWhenIdle();
   return w;
 }
 

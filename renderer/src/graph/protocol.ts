@@ -26,6 +26,16 @@ export interface PrepareRequest {
   columns: StructureColumns;
 }
 
+/**
+ * `run`: sent to a worker started while nothing else runs (at app start, and once a view has taken
+ * the last one): it lays out warm-up.ts's graphs, a step at a time, and drops what is left of them
+ * when any other message comes. `run: false` (an open began) drops them at once. No reply.
+ */
+export interface WarmUpRequest {
+  type: 'warm-up';
+  run: boolean;
+}
+
 export type LayoutReply =
   | {
       type: 'frame';

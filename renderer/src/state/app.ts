@@ -13,7 +13,7 @@ import { errorShape } from '../api/error-shape';
 import type { LinkState } from '../api/transport';
 import { runJob } from './job';
 import { markOpen } from './open-marks';
-import { prepareLayout, startLayoutWorker } from '../graph/layout-client';
+import { holdLayoutWarmUp, prepareLayout, startLayoutWorker } from '../graph/layout-client';
 import { useGraphStore } from '../graph/store';
 import type { RunningJob } from './job';
 
@@ -163,8 +163,10 @@ export const useApp = create<AppState>((set, get) => ({
     if (!client) return;
     get().job?.cancel();
     set({ error: null });
-    // The graph view's layout worker starts now, while the model is read, not once the graph is here.
+    // The graph view's layout worker starts now, while the model is read, not once the graph is here;
+    // a warm-up it was running stops, so as not to take CPU from the open.
     startLayoutWorker();
+    const releaseWarmUp = holdLayoutWarmUp();
     const ticket = ++opening;
     const current = () => ticket === opening;
     /** Whether this model has replaced the last one on screen. */
@@ -251,6 +253,6 @@ export const useApp = create<AppState>((set, get) => ({
         if (graphFailure) show({ graphError: errorShape(graphFailure).message }, source);
       },
       { failed: (shape) => set({ error: { ...shape, file: shape.file ?? name } }) },
-    );
+    ).finally(releaseWarmUp);
   },
 }));
