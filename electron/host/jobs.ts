@@ -17,6 +17,7 @@ import { makeVariant } from '../core/precision/variants';
 import { compareModels } from '../core/compare/compare';
 import { searchMixed } from '../core/compare/search';
 import { probeNative } from '../core/native/probe';
+import { encodedNames } from '../core/graph/from-wire';
 import { graphPayloadForFile } from '../core/graph/load';
 import { diffFiles } from '../core/diff/diff-files';
 import { encodeGraphPayload } from '../shared/api/graph-codec';
@@ -165,7 +166,7 @@ export const jobs: Record<HostJob, (params: unknown, ctx: JobContext) => Promise
     throwIfCancelled(ctx, 'Reading the graph');
     // As bytes: the client reads them back (electron/shared/api/wire-replies.ts).
     const start = performance.now();
-    const bytes = encodeGraphPayload(payload);
+    const bytes = encodeGraphPayload(payload, encodedNames(payload));
     trace('graph-encoded', { ms: performance.now() - start, bytes: bytes.byteLength });
     return bytes;
   },

@@ -6,11 +6,18 @@
  * main graph every name is one tensor, so the file's interned name ids serve as tensor keys, and
  * the IR's rules for which declaration, initializer or Constant gives a tensor its type are
  * followed here on the scanned columns.
+ *
+ * Tensor names stay bytes: the payload's `tensorName` is made of strings only if something reads
+ * it, and the engine host sends them on as the file's own bytes (`encodedNames`). At 125k nodes a
+ * string for each of the 165k names, and encoding them again for the page, was a quarter of the
+ * host's work before the graph could leave.
  */
+import type { EncodedNames, NameColumn } from '../../shared/api/graph-codec';
 import type { GraphPayload } from '../../shared/api/graph-payload';
 import { dtypeName } from '../onnx/dtypes';
 import type { DecodeLimits } from '../onnx/limits';
 import type { ValueInfoProto } from '../onnx/model';
+import type { StringTable } from '../onnx/wire';
 import { scanMainGraph, type GraphScan, type ScannedTensor } from '../onnx/graph-scan';
 import { payloadColumns } from './columns';
 import { declaredType } from './from-ir';
@@ -23,7 +30,7 @@ export function graphPayloadFromWire(bytes: Uint8Array, limits: Partial<DecodeLi
 
 /** Payload of a finished scan (a whole buffer's, or one that read the bytes as they arrived). */
 export function graphPayloadFromScan(s: GraphScan): GraphPayload {
-  const K = s.names.length;
+  const K = s.names.size;
   // Which names are inputs, (dense) initializers (the last of a name counts), sparse ones.
   const isInput = new Uint8Array(K);
   const lastInit = new Int32Array(K).fill(-1);
@@ -58,13 +65,83 @@ export function graphPayloadFromScan(s: GraphScan): GraphPayload {
     graphInputs: inputs,
     initializers,
     graphOutputs: outputs,
-    tensorName: (t) => s.names[t]!,
+    // made below, when read (lazyTensorNames)
+    tensorName: () => '',
   });
-  return {
+  const payload: GraphPayload = {
     ...columns,
     tensorType: tensorTypes(s, keys, payloadOf, { isInput, lastInit, isSparse }),
     subgraphs: s.subgraphs,
   };
+  lazyTensorNames(payload, s.names, keys);
+  encodedOf.set(payload, { tensorName: () => tensorNameBytes(s.names, keys) });
+  return payload;
+}
+
+/** How a payload made here has its names encoded, made when asked for. */
+const encodedOf = new WeakMap<GraphPayload, Partial<Record<NameColumn, () => EncodedNames>>>();
+
+/** The lists of names of a payload made here, encoded from the file's bytes (for encodeGraphPayload). */
+export function encodedNames(payload: GraphPayload): Partial<Record<NameColumn, EncodedNames>> {
+  const made = encodedOf.get(payload);
+  if (!made) return {};
+  return Object.fromEntries(Object.entries(made).map(([key, make]) => [key, make()]));
+}
+
+/** `tensorName`, made of strings the first time it is read (then an ordinary list). */
+function lazyTensorNames(payload: GraphPayload, names: StringTable, keys: Int32Array): void {
+  const settle = (value: string[]) =>
+    Object.defineProperty(payload, 'tensorName', { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(payload, 'tensorName', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = Array.from(keys, (key) => names.value(key));
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The tensor names as encodeGraphPayload writes them, copied from the file's bytes: an ASCII name's
+ * bytes are its text; any other is decoded and encoded again, so the page reads back exactly what
+ * the names' strings would have given (a file's invalid UTF-8 included).
+ */
+function tensorNameBytes(names: StringTable, keys: Int32Array): EncodedNames {
+  const lengths = new Uint32Array(keys.length);
+  const others = new Map<number, Uint8Array>();
+  let total = 0;
+  for (let p = 0; p < keys.length; p++) {
+    const id = keys[p]!;
+    if (names.isAscii(id)) {
+      lengths[p] = names.byteLength(id);
+      total += lengths[p]!;
+    } else {
+      const text = names.value(id);
+      const bytes = utf8.encode(text);
+      others.set(p, bytes);
+      lengths[p] = text.length;
+      total += bytes.byteLength;
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (let p = 0; p < keys.length; p++) {
+    const id = keys[p]!;
+    if (names.isAscii(id)) {
+      names.copyBytes(id, bytes, at);
+      at += lengths[p]!;
+    } else {
+      const other = others.get(p)!;
+      bytes.set(other, at);
+      at += other.byteLength;
+    }
+  }
+  return { lengths, bytes };
 }
 
 const tensorType = (t: ScannedTensor): PayloadTensorType => ({ dtype: dtypeName(t.dataType), dims: t.dims });
@@ -92,7 +169,7 @@ function tensorTypes(
   };
   for (const v of s.inputs) declare(v);
   if (s.valueInfo.length > 0) {
-    const defined = new Uint8Array(s.names.length);
+    const defined = new Uint8Array(s.names.size);
     for (let t = 0; t < defined.length; t++) defined[t] = known.isInput[t]! | (known.lastInit[t]! >= 0 ? 1 : 0);
     for (const id of s.sparseInitializers) if (id >= 0) defined[id] = 1;
     for (const t of s.nodeOutputs) if (t >= 0) defined[t] = 1;

@@ -17,7 +17,15 @@ import { readDims } from './fields';
 import { opKey } from './ir';
 import { type DecodeLimits, MAX_GRAPH_DEPTH, ModelLimitError } from './limits';
 import type { ValueInfoProto } from './model';
-import { decodeString, WIRE_LEN, WIRE_VARINT, WireError, type WireReader, WireReader as Reader } from './wire';
+import {
+  decodeString,
+  type StringTable,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireError,
+  type WireReader,
+  WireReader as Reader,
+} from './wire';
 
 /** What a scanned tensor (an initializer, a Constant's value) says about its type. */
 export interface ScannedTensor {
@@ -27,8 +35,12 @@ export interface ScannedTensor {
 }
 
 export interface GraphScan {
-  /** The file's interned strings; the ids below index it (-1: the empty name). */
-  names: readonly string[];
+  /**
+   * The file's interned names; the ids below index it (-1: the empty name). Tensor names are
+   * interned as bytes and made strings only when asked for (`names.value(id)`): the payload sends
+   * them on as the file's bytes (graph/from-wire.ts).
+   */
+  names: StringTable;
   nodeCount: number;
   nodeName: string[];
   nodeOpType: string[];
@@ -108,7 +120,7 @@ class Scanner {
     this.available = buf.length;
     this.nodeReader = new Reader(buf, 0, 0);
     this.scan = {
-      names: this.d.strings.values,
+      names: this.d.strings,
       nodeCount: 0,
       nodeName: [],
       nodeOpType: [],
@@ -179,12 +191,11 @@ class Scanner {
     while (this.available < end) yield;
   }
 
-  /** The id of the name in the next length-delimited field; -1 for ''. */
+  /** The id of the name in the next length-delimited field; -1 for ''. Its string is not made. */
   private nameId(r: WireReader): number {
     const s = r.span();
-    const name = this.d.strings.get(s, r.spanEnd);
-    const id = this.d.strings.lastId;
-    if (id < 0 && name !== '') throw new ScanUnsupported('a tensor name is over 1,024 bytes');
+    const id = this.d.strings.idOf(s, r.spanEnd);
+    if (id === -2) throw new ScanUnsupported('a tensor name is over 1,024 bytes');
     return id;
   }
 

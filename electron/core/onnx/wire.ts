@@ -231,7 +231,12 @@ export class StringTable {
   private starts = new Int32Array(2048);
   private lens = new Int32Array(2048);
   private hashes = new Int32Array(2048);
-  /** Every distinct string, by id. */
+  /** Per entry: 1 when its bytes are all ASCII (its UTF-8 is its text, byte for byte). */
+  private ascii = new Uint8Array(2048);
+  /**
+   * Every distinct string, by id. An entry interned by `idOf` has no string until `value` makes it:
+   * a table filled by `get` alone is complete; one that `idOf` filled is read through `value`.
+   */
   readonly values: string[] = [];
   /** Id of the string the last get() returned; -1 for '' and strings too long to intern. */
   lastId = -1;
@@ -248,6 +253,64 @@ export class StringTable {
     this.lastId = -1;
     if (n === 0) return '';
     if (n > 1024) return decodeString(this.view, start, end);
+    const e = this.intern(start, end, true);
+    this.lastId = e;
+    return this.values[e] ?? this.value(e);
+  }
+
+  /**
+   * The id of bytes [start, end), interned as get() interns them, without making their string: a
+   * big graph's 165k tensor names are only copied on as bytes (graph-scan.ts), and making a string
+   * of each was a fifth of the scan. -1 for '', -2 for a name over 1,024 bytes (never interned).
+   */
+  idOf(start: number, end: number): number {
+    const n = end - start;
+    if (n === 0) return -1;
+    if (n > 1024) return -2;
+    return this.intern(start, end, false);
+  }
+
+  /** Entries interned so far (ids 0 .. size - 1). */
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The string of an interned id, made the first time it is asked for. */
+  value(id: number): string {
+    let str = this.values[id];
+    if (str === undefined) {
+      const start = this.starts[id]!;
+      const end = start + this.lens[id]!;
+      str = this.ascii[id] ? this.view.toString('latin1', start, end) : this.view.toString('utf8', start, end);
+      this.values[id] = str;
+    }
+    return str;
+  }
+
+  /** Where an id's bytes are in the buffer, how many, and whether they are all ASCII. */
+  byteStart(id: number): number {
+    return this.starts[id]!;
+  }
+
+  byteLength(id: number): number {
+    return this.lens[id]!;
+  }
+
+  isAscii(id: number): boolean {
+    return this.ascii[id] === 1;
+  }
+
+  /** Copies an id's bytes into `target` at `at` (names are short: a loop beats a native call each). */
+  copyBytes(id: number, target: Uint8Array, at: number): void {
+    const start = this.starts[id]!;
+    const n = this.lens[id]!;
+    const buf = this.view;
+    for (let i = 0; i < n; i++) target[at + i] = buf[start + i]!;
+  }
+
+  /** The entry of bytes [start, end) (1 to 1,024 of them), added if new; its string made now when `make`. */
+  private intern(start: number, end: number, make: boolean): number {
+    const n = end - start;
     const buf = this.view;
     const dv = this.dv;
     // Hash four bytes at a time (names are long and share prefixes); OR-ing them finds non-ASCII.
@@ -269,15 +332,11 @@ export class StringTable {
     for (;;) {
       const e = (this.slots[slot] as number) - 1;
       if (e < 0) break;
-      if (this.hashes[e] === h && this.lens[e] === n && this.same(this.starts[e] as number, start, n)) {
-        this.lastId = e;
-        return this.values[e] as string;
-      }
+      if (this.hashes[e] === h && this.lens[e] === n && this.same(this.starts[e] as number, start, n)) return e;
       slot = (slot + 1) & this.mask;
     }
-    const str = (ascii & 0x80808080) === 0 ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
+    const isAscii = (ascii & 0x80808080) === 0;
     const e = this.values.length;
-    this.lastId = e;
     this.slots[slot] = e + 1;
     if (e === this.starts.length) {
       const grown = (a: Int32Array) => {
@@ -288,13 +347,18 @@ export class StringTable {
       this.starts = grown(this.starts);
       this.lens = grown(this.lens);
       this.hashes = grown(this.hashes);
+      const flags = new Uint8Array(this.ascii.length * 2);
+      flags.set(this.ascii);
+      this.ascii = flags;
     }
     this.starts[e] = start;
     this.lens[e] = n;
     this.hashes[e] = h;
-    this.values.push(str);
+    this.ascii[e] = isAscii ? 1 : 0;
+    if (make) this.values.push(isAscii ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end));
+    else (this.values as (string | undefined)[]).push(undefined); // made by value() when asked for
     if (this.values.length * 2 > this.mask) this.grow();
-    return str;
+    return e;
   }
 
   private same(a: number, b: number, n: number): boolean {

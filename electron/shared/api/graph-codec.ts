@@ -10,10 +10,23 @@
  * the columns, each starting on an 8-byte boundary. Names are stored joined, with each one's length
  * in UTF-16 code units, so the reader decodes the blob once and slices it. Tensor types are a table
  * of the distinct types plus one index per tensor (-1: unknown).
+ *
+ * A list of names may come already encoded (`EncodedNames`, the same lengths and blob the encoder
+ * would make): the engine host copies a big graph's tensor names from the file's bytes instead of
+ * making a string of each and encoding them again. The payload's own list is then never read.
  */
 import type { GraphPayload } from './graph-payload';
 
 type TensorType = GraphPayload['tensorType'][number];
+
+/** A list of names as the encoder writes it: each name's length in UTF-16 code units, and their UTF-8, joined. */
+export interface EncodedNames {
+  lengths: Uint32Array;
+  bytes: Uint8Array;
+}
+
+/** The payload's lists of names. */
+export type NameColumn = 'nodeName' | 'tensorName' | 'groupName';
 type Kind = 'names' | 'i32' | 'f64' | 'types';
 
 /** Which payload fields travel as columns, and how; the rest ride in the header as JSON. */
@@ -65,7 +78,10 @@ function typeKey(t: NonNullable<TensorType>): string {
   return key;
 }
 
-export function encodeGraphPayload(payload: GraphPayload): Uint8Array {
+export function encodeGraphPayload(
+  payload: GraphPayload,
+  encoded: Partial<Record<NameColumn, EncodedNames>> = {},
+): Uint8Array {
   const encoder = new TextEncoder();
   const json: Record<string, unknown> = {};
   const columns: Record<string, ColumnHeader> = {};
@@ -80,9 +96,18 @@ export function encodeGraphPayload(payload: GraphPayload): Uint8Array {
   };
   const typed = (a: Int32Array | Float64Array | Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-  for (const [key, value] of Object.entries(payload)) {
-    if (value === undefined) continue;
+  // keys, not entries: a list given encoded is not read (the host's may be made only when read)
+  for (const key of Object.keys(payload)) {
     const kind = COLUMNS[key];
+    const given = kind === 'names' ? encoded[key as NameColumn] : undefined;
+    if (given) {
+      const at = place(typed(given.lengths));
+      const blobAt = place(given.bytes);
+      columns[key] = { kind: 'names', at, count: given.lengths.length, blobAt, blobBytes: given.bytes.byteLength };
+      continue;
+    }
+    const value = (payload as Record<string, unknown>)[key];
+    if (value === undefined) continue;
     if (!kind) {
       json[key] = value;
       continue;

@@ -49,6 +49,25 @@ describe('graph payload codec', () => {
     expect(decodeGraphPayload(bytes)).toEqual(expected(payload));
   });
 
+  it('a list of names given already encoded is written as given, and the payload list is not read', () => {
+    const p = withOddNames();
+    const strings = encodeGraphPayload(p);
+    const utf8 = new TextEncoder();
+    const given = {
+      lengths: Uint32Array.from(p.tensorName, (n) => n.length),
+      bytes: utf8.encode(p.tensorName.join('')),
+    };
+    const unread = { ...p };
+    Object.defineProperty(unread, 'tensorName', {
+      enumerable: true,
+      get: () => {
+        throw new Error('tensorName was read');
+      },
+    });
+    expect(encodeGraphPayload(unread, { tensorName: given })).toEqual(strings);
+    expect(() => encodeGraphPayload(unread)).toThrow('tensorName was read');
+  });
+
   it('ids come back as typed arrays, names as strings, equal types as one shared object', () => {
     const p = decodeGraphPayload(encodeGraphPayload(transformerPayload(2)));
     expect(p.nodeOp).toBeInstanceOf(Int32Array);

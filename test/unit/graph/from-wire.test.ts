@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { graphPayloadFromIR } from '../../../electron/core/graph/from-ir';
-import { graphPayloadFromScan, graphPayloadFromWire } from '../../../electron/core/graph/from-wire';
+import { encodedNames, graphPayloadFromScan, graphPayloadFromWire } from '../../../electron/core/graph/from-wire';
+import { decodeGraphPayload, encodeGraphPayload } from '../../../electron/shared/api/graph-codec';
 import { decodeModel } from '../../../electron/core/onnx/decode';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { scanArrivingGraph, ScanUnsupported, type GraphScan } from '../../../electron/core/onnx/graph-scan';
@@ -86,6 +87,23 @@ function oddities(): ModelProto {
   return model(graph);
 }
 
+/**
+ * Tensor names that are not ASCII, one of them not even valid UTF-8 (a byte of "é" replaced after
+ * encoding): the page must read back what the names' strings say, not the file's raw bytes.
+ */
+function unicodeNames(): Uint8Array {
+  const g = new GraphBuilder();
+  g.input('входной_тензор', DT.float32, [1, 4]);
+  const a = g.node('Relu', ['входной_тензор'], { name: '/层/Relu', outputs: ['層の出力🙂'] });
+  g.node('Neg', [a], { name: '/层/Neg', outputs: ['badé'] });
+  g.output('badé', DT.float32, [1, 4]);
+  const bytes = encodeModel(model(g.graph()));
+  const bad = new TextEncoder().encode('badé');
+  for (let i = 0; i + bad.length <= bytes.length; i++)
+    if (bad.every((b, j) => bytes[i + j] === b)) bytes[i + bad.length - 1] = 0x28; // C3 A9 -> C3 28
+  return bytes;
+}
+
 const models: { name: string; bytes: Uint8Array }[] = [
   ...realAndZooModels(),
   { name: 'transformer (20 layers)', bytes: encodeModel(transformer(20)) },
@@ -93,6 +111,7 @@ const models: { name: string; bytes: Uint8Array }[] = [
   { name: 'detector tail', bytes: encodeModel(detectorTail()) },
   { name: 'QOperator quantized', bytes: encodeModel(qoperatorQuantized().model) },
   { name: 'odd cases', bytes: encodeModel(oddities()) },
+  { name: 'non-ASCII and invalid UTF-8 tensor names', bytes: unicodeNames() },
 ];
 
 /** Plain arrays, so a difference prints as one. */
@@ -132,6 +151,17 @@ describe('graph payload straight from the bytes', () => {
     const wire = graphPayloadFromWire(bytes);
     expect(wire.nodeName.length).toBeGreaterThan(0);
     expect(comparable(wire)).toEqual(comparable(fromIR(bytes)));
+  });
+
+  it.each(models)('$name: tensor names sent as the file bytes encode as their strings would', ({ bytes }) => {
+    const wire = graphPayloadFromWire(bytes);
+    const fromBytes = encodeGraphPayload(wire, encodedNames(wire));
+    // encoding from the bytes made no string of them
+    expect(Object.getOwnPropertyDescriptor(wire, 'tensorName')?.get).toBeDefined();
+    expect(fromBytes).toEqual(encodeGraphPayload({ ...wire }));
+    expect(comparable(decodeGraphPayload(fromBytes))).toEqual(
+      comparable(decodeGraphPayload(encodeGraphPayload(fromIR(bytes)))),
+    );
   });
 
   it.each(models)('$name: read in pieces as they arrive, the same payload as read whole', ({ bytes }) => {
