@@ -2,8 +2,9 @@
  * The graph payload in binary, columnar form: what `model.graph` sends instead of JSON. A 125k-node
  * payload is some 33 MB of JSON that takes longer to stringify, carry and parse than to build; as
  * columns it is one UTF-8 blob per list of names and one typed array per list of ids, which the
- * engine host writes once and the page reads back with one text decode and typed-array views (the
- * payload's ids are typed arrays on both sides, so nothing is converted).
+ * engine host writes once and the page reads back as typed-array views (the payload's ids are
+ * typed arrays on both sides, so nothing is converted) and one text decode per list of names, made
+ * when the list is first read.
  *
  * Layout (little-endian, as every platform Kiln runs on): the magic "KGP1", the header's byte
  * length (u32), the header (JSON: the small fields, each column's kind, offset and length), then
@@ -156,6 +157,26 @@ export function encodeGraphPayload(
   return out;
 }
 
+/**
+ * `out[key]` made by `make` the first time it is read (then an ordinary property): a 125k-node
+ * graph's node and tensor names are some 290k strings that its first view never shows, decoded
+ * only once something (the inspector, the search) reads them.
+ */
+function lazily(out: Record<string, unknown>, key: string, make: () => unknown): void {
+  const settle = (value: unknown) =>
+    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(out, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = make();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 export function decodeGraphPayload(bytes: Uint8Array): GraphPayload {
   // Typed-array views need their alignment: a payload read at an odd offset is copied once (into a
   // new Uint8Array: a Node Buffer's slice() would share the memory).
@@ -177,17 +198,19 @@ export function decodeGraphPayload(bytes: Uint8Array): GraphPayload {
   for (const [key, c] of Object.entries(header.columns)) {
     if (c.kind === 'names') {
       const lengths = new Uint32Array(data.buffer, within(c.at, c.count * 4), c.count);
-      const text = decoder.decode(
-        new Uint8Array(data.buffer, within(c.blobAt ?? 0, c.blobBytes ?? 0), c.blobBytes ?? 0),
-      );
-      const names = new Array<string>(c.count);
-      let pos = 0;
-      for (let i = 0; i < c.count; i++) {
-        const next = pos + lengths[i]!;
-        names[i] = text.slice(pos, next);
-        pos = next;
-      }
-      out[key] = names;
+      const blob = new Uint8Array(data.buffer, within(c.blobAt ?? 0, c.blobBytes ?? 0), c.blobBytes ?? 0);
+      const names = () => {
+        const text = decoder.decode(blob);
+        const list = new Array<string>(c.count);
+        let pos = 0;
+        for (let i = 0; i < c.count; i++) {
+          const next = pos + lengths[i]!;
+          list[i] = text.slice(pos, next);
+          pos = next;
+        }
+        return list;
+      };
+      lazily(out, key, names);
     } else if (c.kind === 'i32') {
       out[key] = new Int32Array(data.buffer, within(c.at, c.count * 4), c.count);
     } else if (c.kind === 'f64') {

@@ -43,7 +43,8 @@ export interface GraphModel {
 export function structureColumns(payload: GraphPayload): StructureColumns {
   return {
     ops: payload.ops,
-    nodeCount: payload.nodeName.length,
+    // not nodeName.length: the names are decoded only when something reads them (graph-codec.ts)
+    nodeCount: payload.nodeOp.length,
     groupName: payload.groupName,
     nodeOp: payload.nodeOp,
     nodeGroup: payload.nodeGroup,

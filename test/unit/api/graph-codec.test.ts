@@ -68,6 +68,22 @@ describe('graph payload codec', () => {
     expect(() => encodeGraphPayload(unread)).toThrow('tensorName was read');
   });
 
+  it('names are decoded when first read, then kept; a list can be replaced', () => {
+    const p = transformerPayload(2);
+    const back = decodeGraphPayload(encodeGraphPayload(p));
+    const unread = (key: 'nodeName' | 'tensorName' | 'groupName') =>
+      Object.getOwnPropertyDescriptor(back, key)?.get !== undefined;
+    expect(unread('nodeName') && unread('tensorName') && unread('groupName')).toBe(true);
+    // the structure is read without them
+    expect(back.nodeOp.length).toBe(p.nodeName.length);
+    expect(back.tensorName).toEqual(p.tensorName);
+    expect(unread('tensorName')).toBe(false);
+    expect(back.tensorName).toBe(back.tensorName);
+    expect(unread('nodeName')).toBe(true);
+    back.nodeName = ['replaced'];
+    expect(back.nodeName).toEqual(['replaced']);
+  });
+
   it('ids come back as typed arrays, names as strings, equal types as one shared object', () => {
     const p = decodeGraphPayload(encodeGraphPayload(transformerPayload(2)));
     expect(p.nodeOp).toBeInstanceOf(Int32Array);
