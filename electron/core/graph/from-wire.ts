@@ -12,7 +12,7 @@
  * string for each of the 165k names, and encoding them again for the page, was a quarter of the
  * host's work before the graph could leave.
  */
-import type { EncodedNames, NameColumn } from '../../shared/api/graph-codec';
+import { lazily, type EncodedNames, type NameColumn } from '../../shared/api/graph-codec';
 import type { GraphPayload } from '../../shared/api/graph-payload';
 import { dtypeName } from '../onnx/dtypes';
 import type { DecodeLimits } from '../onnx/limits';
@@ -65,7 +65,7 @@ export function graphPayloadFromScan(s: GraphScan): GraphPayload {
     graphInputs: inputs,
     initializers,
     graphOutputs: outputs,
-    // made below, when read (lazyTensorNames)
+    // made below, when read
     tensorName: () => '',
   });
   const payload: GraphPayload = {
@@ -73,7 +73,7 @@ export function graphPayloadFromScan(s: GraphScan): GraphPayload {
     tensorType: tensorTypes(s, keys, payloadOf, { isInput, lastInit, isSparse }),
     subgraphs: s.subgraphs,
   };
-  lazyTensorNames(payload, s.names, keys);
+  lazily(payload, 'tensorName', () => Array.from(keys, (key) => s.names.value(key)));
   encodedOf.set(payload, { tensorName: () => tensorNameBytes(s.names, keys) });
   return payload;
 }
@@ -86,22 +86,6 @@ export function encodedNames(payload: GraphPayload): Partial<Record<NameColumn, 
   const made = encodedOf.get(payload);
   if (!made) return {};
   return Object.fromEntries(Object.entries(made).map(([key, make]) => [key, make()]));
-}
-
-/** `tensorName`, made of strings the first time it is read (then an ordinary list). */
-function lazyTensorNames(payload: GraphPayload, names: StringTable, keys: Int32Array): void {
-  const settle = (value: string[]) =>
-    Object.defineProperty(payload, 'tensorName', { value, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(payload, 'tensorName', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      const value = Array.from(keys, (key) => names.value(key));
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
 }
 
 const utf8 = new TextEncoder();

@@ -287,11 +287,7 @@ export class StringTable {
     return str;
   }
 
-  /** Where an id's bytes are in the buffer, how many, and whether they are all ASCII. */
-  byteStart(id: number): number {
-    return this.starts[id]!;
-  }
-
+  /** How many bytes an id has, and whether they are all ASCII. */
   byteLength(id: number): number {
     return this.lens[id]!;
   }

@@ -160,9 +160,9 @@ export function encodeGraphPayload(
 /**
  * `out[key]` made by `make` the first time it is read (then an ordinary property): a 125k-node
  * graph's node and tensor names are some 290k strings that its first view never shows, decoded
- * only once something (the inspector, the search) reads them.
+ * (or, in the engine host, made from the file's bytes) only once something reads them.
  */
-function lazily(out: Record<string, unknown>, key: string, make: () => unknown): void {
+export function lazily<T extends object>(out: T, key: keyof T & string, make: () => unknown): void {
   const settle = (value: unknown) =>
     Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(out, key, {

@@ -13,6 +13,20 @@ interface Prepared {
   ms: number;
 }
 
+/** A payload's opening layout, from its columns: structure, hierarchy, the opening expansion, placed. */
+function openingLayout(columns: StructureColumns): {
+  layout: HierarchyLayout;
+  initial: 'auto' | 'expanded';
+  placed: number;
+} {
+  const { structure } = buildStructure(columns);
+  const layout = new HierarchyLayout(structure);
+  const initial = initialExpansion(structure.nodeCount, structure.groupCount);
+  if (initial === 'expanded') layout.expandAll();
+  else layout.autoExpand();
+  return { layout, initial, placed: layout.update() };
+}
+
 export class LayoutEngine {
   private layout: HierarchyLayout | null = null;
   private prepared: Prepared | null = null;
@@ -25,12 +39,8 @@ export class LayoutEngine {
     this.prepared = null;
     const t0 = performance.now();
     try {
-      const { structure } = buildStructure(req.columns);
-      const layout = new HierarchyLayout(structure);
-      const initial = initialExpansion(structure.nodeCount, structure.groupCount);
-      if (initial === 'expanded') layout.expandAll();
-      else layout.autoExpand();
-      this.prepared = { key: req.key, layout, initial, placed: layout.update(), ms: 0 };
+      const { layout, initial, placed } = openingLayout(req.columns);
+      this.prepared = { key: req.key, layout, initial, placed, ms: 0 };
       this.prepared.ms = performance.now() - t0;
     } catch {
       this.prepared = null;
@@ -43,12 +53,7 @@ export class LayoutEngine {
    * A layout prepared for a payload stays as it was.
    */
   warmUp(columns: StructureColumns): void {
-    const { structure } = buildStructure(columns);
-    const layout = new HierarchyLayout(structure);
-    if (initialExpansion(structure.nodeCount, structure.groupCount) === 'expanded') layout.expandAll();
-    else layout.autoExpand();
-    layout.update();
-    layout.frame();
+    openingLayout(columns).layout.frame();
   }
 
   handle(req: LayoutRequest): LayoutReply {
