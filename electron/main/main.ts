@@ -77,6 +77,8 @@ function main(): void {
     secureSession(session.defaultSession);
     serveAppProtocol(protocol, rendererBundleDir());
     const supervisor = new HostSupervisor(utilitySpawner(), { log: (line) => console.error(`[kiln] ${line}`) });
+    // The host that reads models starts beside the window, so the first open does not wait for it.
+    supervisor.startInteractive();
     const handler = withRecentDocuments(createCallHandler({ supervisor, transport: 'ipc', maxUploadBytes: null }));
     const { window, appUrl } = createWindow();
     const detach = attachIpc({

@@ -71,6 +71,8 @@ async function main(): Promise<void> {
         '[kiln] only local names are accepted; add --allow-host NAME (the name other machines use for this one) to open Kiln from them',
       );
   }
+  // The host that reads models starts now, so the first open does not wait for it.
+  server.supervisor.startInteractive();
   console.log(`Kiln is running at ${server.url}`);
   for (const url of server.remoteUrls) console.log(`From other machines: ${url}`);
   // However serve ends (even on a crash), the uploaded models go with it.

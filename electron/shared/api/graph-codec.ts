@@ -157,24 +157,52 @@ export function encodeGraphPayload(
   return out;
 }
 
+/** What makes each lazy field of an object (`lazily`), until it is read. */
+const makers = new WeakMap<object, Map<string, () => unknown>>();
+/** One accessor per field name, shared by every object (see `lazily`). */
+const lazyAccessors = new Map<string, PropertyDescriptor>();
+
+function lazyAccessor(key: string): PropertyDescriptor {
+  let accessor = lazyAccessors.get(key);
+  if (!accessor) {
+    const settle = (self: object, value: unknown) => {
+      makers.get(self)?.delete(key);
+      Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
+    };
+    accessor = {
+      enumerable: true,
+      configurable: true,
+      get(this: object) {
+        const make = makers.get(this)?.get(key);
+        if (!make) return undefined; // read through another object (a prototype's child): nothing of its own
+        const value = make();
+        settle(this, value);
+        return value;
+      },
+      set(this: object, value: unknown) {
+        settle(this, value);
+      },
+    };
+    lazyAccessors.set(key, accessor);
+  }
+  return accessor;
+}
+
 /**
  * `out[key]` made by `make` the first time it is read (then an ordinary property): a 125k-node
  * graph's node and tensor names are some 290k strings that its first view never shows, decoded
  * (or, in the engine host, made from the file's bytes) only once something reads them.
+ *
+ * The accessor finds its object through `this` and its maker in a WeakMap, never through a
+ * closure: V8 keeps an object's accessor functions in its hidden class, and keeps hidden classes
+ * alive for several collections after their objects die, so a getter made per object would hold
+ * the object (a whole graph payload) that long after the last reference to it went.
  */
 export function lazily<T extends object>(out: T, key: keyof T & string, make: () => unknown): void {
-  const settle = (value: unknown) =>
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(out, key, {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      const value = make();
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
+  let own = makers.get(out);
+  if (!own) makers.set(out, (own = new Map()));
+  own.set(key, make);
+  Object.defineProperty(out, key, lazyAccessor(key));
 }
 
 export function decodeGraphPayload(bytes: Uint8Array): GraphPayload {

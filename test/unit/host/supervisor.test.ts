@@ -48,6 +48,23 @@ class FakeHost implements HostChannel {
 const spawn = () => new FakeHost();
 
 describe('HostSupervisor', () => {
+  it('starts the host that opens models before the first call, and opens with it', async () => {
+    const sup = new HostSupervisor(spawn);
+    const before = FakeHost.started.length;
+    sup.startInteractive();
+    expect(sup.starts).toBe(1);
+    expect(FakeHost.started.length).toBe(before + 1);
+    const host = FakeHost.started.at(-1) as FakeHost;
+    const p = sup.run('model.graph', { path: 'a' });
+    // the same host, no second start
+    expect(sup.starts).toBe(1);
+    host.emit({ type: 'result', id: host.lastRunId(), ok: true, value: 'graph' });
+    await expect(p).resolves.toBe('graph');
+    sup.dispose();
+    sup.startInteractive();
+    expect(sup.starts).toBe(1);
+  });
+
   it('forwards progress and results by job id', async () => {
     const sup = new HostSupervisor(spawn);
     const seen: string[] = [];
