@@ -4,7 +4,7 @@
  * from there: a deep chain is not drawn as an unreadable sliver. The whole graph, however small,
  * stays one step away (Fit pressed again, the minimap, the bench).
  */
-import { ITEM_EXPANDED } from './hierarchy';
+import { ITEM_EXPANDED, type LayoutFrame } from './hierarchy';
 import type { Scene } from './scene';
 
 /** The least zoom at which node labels are drawn (12 px text at half size): Fit goes no further out. */
@@ -39,16 +39,91 @@ export function readableFit(scene: Scene, width: number, height: number): { view
   const s = Math.min(1, Math.max(READABLE_SCALE, width / w));
   const ty = 30 - scene.minY * s;
   if (w * s <= width) return { view: { s, tx: (width - (scene.maxX + scene.minX) * s) / 2, ty }, capped: true };
-  // centre on what sits at the top of the graph (its inputs), not on the empty corner
-  const f = scene.frame;
-  const band = scene.minY + height / s;
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < f.items.length; i++) {
-    if (f.kind[i] === ITEM_EXPANDED || f.y[i]! > band) continue;
-    sum += f.x[i]! + f.w[i]! / 2;
-    count++;
+  return {
+    view: { s, tx: -topWindowLeft(scene.frame, scene.minY, width / s, height / s, EDGE_PAD / s) * s, ty },
+    capped: true,
+  };
+}
+
+/** How far down from the top a node still counts as the top row. */
+const TOP_ROW = 40;
+/** Room at the sides of the top window, in screen pixels. */
+const EDGE_PAD = 24;
+
+/**
+ * The left edge (graph units) of a `viewW`-wide window at the top of a graph wider than the view,
+ * `pad` kept clear at either side:
+ * it shows the topmost row (where the graph starts: its inputs) and, of what lies in the first
+ * screenful below it, as much as fits. Centring on everything near the top put a model whose first
+ * rows are narrow above one very wide row (BERT's 50 weights side by side) in that row's middle,
+ * with the start of the graph off screen and empty space above.
+ */
+export function topWindowLeft(
+  frame: Pick<LayoutFrame, 'items' | 'kind' | 'x' | 'y' | 'w'>,
+  minY: number,
+  viewW: number,
+  viewH: number,
+  pad: number,
+): number {
+  const n = frame.items.length;
+  // The topmost row (group frames left out: nodes sit a header or more below the frames around them).
+  let top = Infinity;
+  for (let i = 0; i < n; i++) if (frame.kind[i] !== ITEM_EXPANDED) top = Math.min(top, frame.y[i]!);
+  let a = Infinity;
+  let b = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (frame.kind[i] === ITEM_EXPANDED || frame.y[i]! > top + TOP_ROW) continue;
+    a = Math.min(a, frame.x[i]!);
+    b = Math.max(b, frame.x[i]! + frame.w[i]!);
   }
-  const cx = count ? sum / count : (scene.minX + scene.maxX) / 2;
-  return { view: { s, tx: width / 2 - cx * s, ty }, capped: true };
+  if (!Number.isFinite(a)) return 0;
+  const w = viewW - 2 * pad;
+  // a top row wider than the view: its middle
+  if (b - a >= w) return (a + b) / 2 - viewW / 2;
+  // Otherwise every window that holds the top row, [b - w, a], is a candidate: take the one that
+  // holds the most of the first screenful (node centres), nearest the top row's middle on a tie.
+  const centres: number[] = [];
+  for (let i = 0; i < n; i++)
+    if (frame.kind[i] !== ITEM_EXPANDED && frame.y[i]! <= minY + viewH) centres.push(frame.x[i]! + frame.w[i]! / 2);
+  centres.sort((p, q) => p - q);
+  const lo = b - w;
+  const hi = a;
+  const inWindow = (x0: number) => upperBound(centres, x0 + w) - lowerBound(centres, x0);
+  const middle = (a + b) / 2 - w / 2;
+  let best = Math.min(hi, Math.max(lo, middle));
+  let most = inWindow(best);
+  for (const c of centres)
+    for (const x0 of [c, c - w]) {
+      if (x0 < lo || x0 > hi) continue;
+      const count = inWindow(x0);
+      if (count > most || (count === most && Math.abs(x0 - middle) < Math.abs(best - middle))) {
+        best = x0;
+        most = count;
+      }
+    }
+  return best - pad;
+}
+
+/** First index whose value is >= x (sorted ascending). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > x (sorted ascending). */
+function upperBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
