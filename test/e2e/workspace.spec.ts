@@ -12,6 +12,7 @@ import { trtexecFiles } from '../builders/trtexec';
 import { DT, GraphBuilder, model } from '../builders/graph';
 import { transformer } from '../builders/transformer';
 import { encodeModel } from '../../electron/core/onnx/encode';
+import { ITEM_EXPANDED } from '../../renderer/src/graph/hierarchy';
 import type { ModelProto } from '../../electron/core/onnx/model';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -251,15 +252,15 @@ test('a model whose first rows are narrow above a very wide row opens on its sta
   await drop(page, 'bert-tiny.onnx', fs.readFileSync(path.join(ROOT, 'test/fixtures/zoo/bert-tiny.onnx')));
   const view = page.getByTestId('graph-view');
   await expect(view).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
-  const seen = await page.evaluate(() => {
+  const seen = await page.evaluate((groupFrame) => {
     const c = window.__kilnGraph!;
     const f = c.scene!.frame;
     // the topmost node (group frames aside)
     let top = -1;
-    for (let i = 0; i < f.items.length; i++) if (f.kind[i] !== 2 && (top < 0 || f.y[i]! < f.y[top]!)) top = i;
+    for (let i = 0; i < f.items.length; i++) if (f.kind[i] !== groupFrame && (top < 0 || f.y[i]! < f.y[top]!)) top = i;
     const canvas = document.querySelector('[data-testid=graph-view] canvas')!.getBoundingClientRect();
     return { box: c.screenBox(f.items[top]!)!, width: canvas.width };
-  });
+  }, ITEM_EXPANDED);
   expect(seen.box.x).toBeGreaterThanOrEqual(0);
   expect(seen.box.x + seen.box.w).toBeLessThanOrEqual(seen.width);
   expect(seen.box.y).toBeGreaterThanOrEqual(0);

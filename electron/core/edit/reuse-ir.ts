@@ -10,7 +10,7 @@
  * the edited model's. Anything else (bodies, functions, a list of another length, one name
  * different) is built afresh.
  */
-import { buildIR, type ModelIR } from '../onnx/ir';
+import { buildIR, shareNameScopes, type ModelIR } from '../onnx/ir';
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../onnx/model';
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -67,6 +67,7 @@ export function rebaseIR(model: ModelProto, ir: ModelIR): ModelIR | null {
   copy.nodes = g.node.slice();
   copy.initializers = g.initializer.slice();
   copy.declared = ir.declared.map((v) => infos.get(v) ?? v);
+  shareNameScopes(ir, copy);
   return copy;
 }
 

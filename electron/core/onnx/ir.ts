@@ -597,16 +597,33 @@ export function scopeOf(name: string, opType: string): { key: string; sep: '/' |
 
 type NameScopes = Pick<ModelIR, 'groupName' | 'groupParent' | 'nodeGroup'>;
 
-/** Each IR's name-scope groups, once read. */
-const scopesOf = new WeakMap<object, NameScopes>();
+/** An IR's name-scope groups, worked out from `ir` once read; IRs rebased from one share its cell. */
+interface ScopesCell {
+  ir: ModelIR;
+  scopes: NameScopes | null;
+}
+const scopeCells = new WeakMap<object, ScopesCell>();
+
+function cellOf(ir: ModelIR): ScopesCell {
+  let cell = scopeCells.get(ir);
+  if (!cell) {
+    cell = { ir, scopes: null };
+    scopeCells.set(ir, cell);
+  }
+  return cell;
+}
 
 function scopesOfIR(ir: ModelIR): NameScopes {
-  let scopes = scopesOf.get(ir);
-  if (!scopes) {
-    scopes = nameScopes(ir);
-    scopesOf.set(ir, scopes);
-  }
-  return scopes;
+  const cell = cellOf(ir);
+  return (cell.scopes ??= nameScopes(cell.ir));
+}
+
+/**
+ * `copy` (an IR rebased onto an edited model with the same nodes, edit/reuse-ir.ts) reads the
+ * name-scope groups of `ir`, worked out once for both.
+ */
+export function shareNameScopes(ir: ModelIR, copy: ModelIR): void {
+  scopeCells.set(copy, cellOf(ir));
 }
 
 /**

@@ -157,24 +157,28 @@ export function encodeGraphPayload(
   return out;
 }
 
-/** What makes each lazy field of an object (`lazily`), until it is read. */
-const makers = new WeakMap<object, Map<string, () => unknown>>();
+/**
+ * Where an object keeps the makers of its lazy fields (`lazily`): a non-enumerable data property of
+ * its own, so that a copy of its descriptors, a proxy of it or an object made from it as prototype
+ * finds them too, and nothing enumerates, spreads, clones or serialises them.
+ */
+const MAKERS = Symbol('kiln.lazily');
+type WithMakers = { [MAKERS]?: Record<string, () => unknown> };
+
 /** One accessor per field name, shared by every object (see `lazily`). */
 const lazyAccessors = new Map<string, PropertyDescriptor>();
 
 function lazyAccessor(key: string): PropertyDescriptor {
   let accessor = lazyAccessors.get(key);
   if (!accessor) {
-    const settle = (self: object, value: unknown) => {
-      makers.get(self)?.delete(key);
+    const settle = (self: object, value: unknown) =>
       Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
-    };
     accessor = {
       enumerable: true,
       configurable: true,
-      get(this: object) {
-        const make = makers.get(this)?.get(key);
-        if (!make) return undefined; // read through another object (a prototype's child): nothing of its own
+      get(this: WithMakers) {
+        const make = this[MAKERS]?.[key];
+        if (!make) throw new Error(`${key} is read through an object that lazily() did not set up`);
         const value = make();
         settle(this, value);
         return value;
@@ -193,15 +197,16 @@ function lazyAccessor(key: string): PropertyDescriptor {
  * graph's node and tensor names are some 290k strings that its first view never shows, decoded
  * (or, in the engine host, made from the file's bytes) only once something reads them.
  *
- * The accessor finds its object through `this` and its maker in a WeakMap, never through a
- * closure: V8 keeps an object's accessor functions in its hidden class, and keeps hidden classes
- * alive for several collections after their objects die, so a getter made per object would hold
- * the object (a whole graph payload) that long after the last reference to it went.
+ * The accessor finds its object through `this`, and the maker in a data property of the object,
+ * never through a closure: V8 keeps an object's accessor functions in its hidden class, and keeps
+ * hidden classes alive for several collections after their objects die, so a getter made per
+ * object would hold the object (a whole graph payload) that long after the last reference to it.
  */
 export function lazily<T extends object>(out: T, key: keyof T & string, make: () => unknown): void {
-  let own = makers.get(out);
-  if (!own) makers.set(out, (own = new Map()));
-  own.set(key, make);
+  const holder = out as WithMakers;
+  if (!Object.prototype.hasOwnProperty.call(holder, MAKERS))
+    Object.defineProperty(holder, MAKERS, { value: {}, enumerable: false, writable: false, configurable: true });
+  holder[MAKERS]![key] = make;
   Object.defineProperty(out, key, lazyAccessor(key));
 }
 

@@ -1,8 +1,9 @@
 /**
- * Where Fit puts the view. The whole graph when its labels stay readable at that zoom; otherwise
- * its width (or the top of it, centred on its inputs) at no less than the readable zoom, to scroll
- * from there: a deep chain is not drawn as an unreadable sliver. The whole graph, however small,
- * stays one step away (Fit pressed again, the minimap, the bench).
+ * Where Fit (and a model's opening view) puts the view. The whole graph when its labels stay
+ * readable at that zoom; otherwise its width, or for a graph wider than that its top left where
+ * the graph starts (topWindowLeft), at no less than the readable zoom, to scroll from there: a deep
+ * chain is not drawn as an unreadable sliver. The whole graph, however small, stays one step away
+ * (Fit pressed again, the minimap, the bench).
  */
 import { ITEM_EXPANDED, type LayoutFrame } from './hierarchy';
 import type { Scene } from './scene';
@@ -68,7 +69,7 @@ export function topWindowLeft(
   const n = frame.items.length;
   // The topmost row (group frames left out: nodes sit a header or more below the frames around them).
   let top = Infinity;
-  for (let i = 0; i < n; i++) if (frame.kind[i] !== ITEM_EXPANDED) top = Math.min(top, frame.y[i]!);
+  for (let i = 0; i < n; i++) if (frame.kind[i] !== ITEM_EXPANDED && frame.y[i]! < top) top = frame.y[i]!;
   let a = Infinity;
   let b = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -76,7 +77,16 @@ export function topWindowLeft(
     a = Math.min(a, frame.x[i]!);
     b = Math.max(b, frame.x[i]! + frame.w[i]!);
   }
-  if (!Number.isFinite(a)) return 0;
+  if (!Number.isFinite(a)) {
+    // nothing but group frames: the middle of all of it
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, frame.x[i]!);
+      hi = Math.max(hi, frame.x[i]! + frame.w[i]!);
+    }
+    return Number.isFinite(lo) && Number.isFinite(hi) ? (lo + hi) / 2 - viewW / 2 : 0;
+  }
   const w = viewW - 2 * pad;
   // a top row wider than the view: its middle
   if (b - a >= w) return (a + b) / 2 - viewW / 2;

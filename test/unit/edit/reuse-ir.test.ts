@@ -76,6 +76,9 @@ describe('the IR handed from the check to folding (reuse-ir.ts)', () => {
       // It points at the edited model's objects, not the earlier model's.
       expect(rebased?.graphs[0]?.proto).toBe(step.model.graph);
       expect(rebased?.initializers[0]).toBe(step.model.graph?.initializer[0]);
+      // Its name-scope groups are the earlier IR's, worked out once for both, and a build's.
+      expect(rebased?.nodeGroup).toBe(earlier.nodeGroup);
+      expect(rebased?.groupName).toEqual(buildIR(step.model).groupName);
     });
 
     it(`${c.name}: shapes, fold and INT64 → INT32 given the check's IR write the same bytes and check`, () => {

@@ -60,6 +60,12 @@ describe('the top of a graph wider than the view', () => {
     expect(left + 500).toBeCloseTo((0 + 3960) / 2, 0);
   });
 
+  it('centres a frame that holds no node (only group frames), and an empty one at 0', () => {
+    const frames = frame([{ x: 0, y: 0, w: 3000, kind: ITEM_EXPANDED }]);
+    expect(topWindowLeft(frames, 0, 1000, 1000, 24)).toBe(1000);
+    expect(topWindowLeft(frame([]), 0, 1000, 1000, 24)).toBe(0);
+  });
+
   it('leaves expanded group frames out (frames nested at the top span everything beneath them)', () => {
     const withFrames = frame([
       { x: -400, y: -120, w: 8000, kind: ITEM_EXPANDED },

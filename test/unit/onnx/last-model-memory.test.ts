@@ -93,6 +93,22 @@ describe('lazily', () => {
     expect(Object.getOwnPropertyDescriptor(one, 'names')?.value).toEqual(['a']);
   });
 
+  it('serves a copy of its descriptors, a proxy and a child object the same values', () => {
+    const out: { names?: string[] } = {};
+    lazily(out, 'names', () => ['n']);
+    const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(out)) as typeof out;
+    const child = Object.create(out) as typeof out;
+    const proxy = new Proxy(out, {});
+    expect(copy.names).toEqual(['n']);
+    expect(child.names).toEqual(['n']);
+    expect(proxy.names).toEqual(['n']);
+    expect(out.names).toEqual(['n']);
+    // and never as a field of their own: not listed, spread, cloned or serialised
+    expect(Object.keys(out)).toEqual(['names']);
+    expect(JSON.stringify(out)).toBe('{"names":["n"]}');
+    expect(structuredClone(out)).toEqual({ names: ['n'] });
+  });
+
   it('takes a value set before the first read, and never makes one then', () => {
     const out: { names?: string[] } = {};
     lazily(out, 'names', () => {
