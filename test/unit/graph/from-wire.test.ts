@@ -104,6 +104,49 @@ function unicodeNames(): Uint8Array {
   return bytes;
 }
 
+/**
+ * Node names whose scopes are odd (a '/' first, last or doubled, a scope over 1,024 bytes, the same
+ * scope met again after others, a scope of the same length as the one before, names that are not
+ * ASCII or not valid UTF-8, unnamed nodes): the groups must be those the IR's strings give.
+ */
+function oddNodeNames(): Uint8Array {
+  const g = new GraphBuilder();
+  g.input('x', DT.float32, [1]);
+  const long = `/${'very_long_scope_'.repeat(70)}`;
+  const names = [
+    '/a/b/Relu',
+    '/a/b/Neg',
+    '/x/y/Relu',
+    '/c/Relu',
+    '/a/b/Abs',
+    '/Relu',
+    'Relu/',
+    'a//b',
+    '//',
+    '/',
+    '',
+    `${long}/Neg`,
+    `${long}/Abs`,
+    '/é/Relu',
+    '/badé/Relu',
+    '/a/b/c/d/Relu',
+    'no_slash',
+    '/a/Relu',
+    '/a/b/Exp',
+  ];
+  let y = 'x';
+  names.forEach((name, i) => {
+    y = g.node('Relu', [y], { name, outputs: [`t${i}`] });
+  });
+  g.output(y, DT.float32, [1]);
+  const bytes = encodeModel(model(g.graph()));
+  // the é of "/badé/Relu" made invalid UTF-8 (C3 A9 -> C3 28)
+  const bad = new TextEncoder().encode('/badé/');
+  for (let i = 0; i + bad.length <= bytes.length; i++)
+    if (bad.every((b, j) => bytes[i + j] === b)) bytes[i + bad.length - 2] = 0x28;
+  return bytes;
+}
+
 const models: { name: string; bytes: Uint8Array }[] = [
   ...realAndZooModels(),
   { name: 'transformer (20 layers)', bytes: encodeModel(transformer(20)) },
@@ -112,6 +155,7 @@ const models: { name: string; bytes: Uint8Array }[] = [
   { name: 'QOperator quantized', bytes: encodeModel(qoperatorQuantized().model) },
   { name: 'odd cases', bytes: encodeModel(oddities()) },
   { name: 'non-ASCII and invalid UTF-8 tensor names', bytes: unicodeNames() },
+  { name: 'odd node names and scopes', bytes: oddNodeNames() },
 ];
 
 /** Plain arrays, so a difference prints as one. */
