@@ -127,6 +127,8 @@ export function encodeGraphPayload(
       const types = value as TensorType[];
       const table: TensorType[] = [];
       const seen = new Map<string, number>();
+      // a type object met before needs no key made (the engine host shares one per type and shape)
+      const byObject = new Map<object, number>();
       const index = new Int32Array(types.length);
       for (let i = 0; i < types.length; i++) {
         const t = types[i];
@@ -134,11 +136,15 @@ export function encodeGraphPayload(
           index[i] = -1;
           continue;
         }
-        const k = typeKey(t);
-        let id = seen.get(k);
+        let id = byObject.get(t);
         if (id === undefined) {
-          id = table.push(t) - 1;
-          seen.set(k, id);
+          const k = typeKey(t);
+          id = seen.get(k);
+          if (id === undefined) {
+            id = table.push(t) - 1;
+            seen.set(k, id);
+          }
+          byObject.set(t, id);
         }
         index[i] = id;
       }

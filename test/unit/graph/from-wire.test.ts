@@ -208,6 +208,14 @@ describe('graph payload straight from the bytes', () => {
     );
   });
 
+  it('weights of one type and shape share one type object (the encoder then makes no key of each)', () => {
+    const wire = graphPayloadFromWire(encodeModel(transformer(20)));
+    const types = wire.tensorType.filter((t, i) => t !== null && wire.tensorKind?.[i] === 2); // initializers
+    const distinct = new Set(types.map((t) => JSON.stringify(t)));
+    expect(types.length).toBeGreaterThan(300);
+    expect(new Set(types).size).toBe(distinct.size);
+  });
+
   it.each(models)('$name: read in pieces as they arrive, the same payload as read whole', ({ bytes }) => {
     const whole = comparable(graphPayloadFromWire(bytes));
     for (const [seed, maxPiece] of [
