@@ -287,11 +287,12 @@ export class StringTable {
     return str;
   }
 
-  /** How many bytes an id has, and whether they are all ASCII. */
+  /** How many bytes an id has. */
   byteLength(id: number): number {
     return this.lens[id]!;
   }
 
+  /** Whether an id's bytes are all ASCII (its UTF-8 is its text, byte for byte). */
   isAscii(id: number): boolean {
     return this.ascii[id] === 1;
   }

@@ -2,13 +2,14 @@
  * The graph payload's binary form and the frames that carry bytes: what goes in comes out (names
  * with any characters, unknown types, empty graphs, FLOPs), whatever the offset the bytes arrive
  * at; damaged bytes are refused, not misread; and a client reading `model.graph` over the
- * in-process transport gets a GraphPayload back, as the page does over the WebSocket.
+ * in-process transport gets a GraphPayload back, as the page does over the WebSocket. `lazily`, which
+ * the codec decodes lists of names with, is tested here too.
  */
 import { describe, expect, it } from 'vitest';
 import type { GraphPayload } from '../../../electron/shared/api/graph-payload';
 import { directClient } from '../../../electron/shared/api/direct';
 import { joinFrame, readServerFrame, serverFrame } from '../../../electron/shared/api/frames';
-import { decodeGraphPayload, encodeGraphPayload } from '../../../electron/shared/api/graph-codec';
+import { decodeGraphPayload, encodeGraphPayload, lazily } from '../../../electron/shared/api/graph-codec';
 import { badPayload, transformerPayload } from '../../bench/graph-payload';
 
 function withOddNames(): GraphPayload {
@@ -111,6 +112,73 @@ describe('graph payload codec', () => {
     expect(() => decodeGraphPayload(new TextEncoder().encode('{"ops": []}'))).toThrow(/not a graph payload/);
     expect(() => decodeGraphPayload(bytes.subarray(0, 12))).toThrow(/cut short/);
     expect(() => decodeGraphPayload(bytes.subarray(0, bytes.byteLength - 100))).toThrow(/cut short/);
+  });
+});
+
+describe('lazily', () => {
+  it('makes each object its own value once, through one shared accessor', () => {
+    let made = 0;
+    const one: { names?: string[] } = {};
+    const two: { names?: string[] } = {};
+    lazily(one, 'names', () => (made++, ['a']));
+    lazily(two, 'names', () => (made++, ['b', 'c']));
+    expect(Object.getOwnPropertyDescriptor(one, 'names')?.get).toBe(Object.getOwnPropertyDescriptor(two, 'names')?.get);
+    expect(made).toBe(0);
+    expect(Object.keys(one)).toEqual(['names']);
+    expect(two.names).toEqual(['b', 'c']);
+    expect(two.names).toBe(two.names);
+    expect(one.names).toEqual(['a']);
+    expect(made).toBe(2);
+    // read once, it is an ordinary property
+    expect(Object.getOwnPropertyDescriptor(one, 'names')?.value).toEqual(['a']);
+  });
+
+  it('serves a copy of its descriptors, a proxy and a child object the same values', () => {
+    const out: { names?: string[] } = {};
+    lazily(out, 'names', () => ['n']);
+    const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(out)) as typeof out;
+    const child = Object.create(out) as typeof out;
+    const proxy = new Proxy(out, {});
+    expect(copy.names).toEqual(['n']);
+    expect(child.names).toEqual(['n']);
+    expect(proxy.names).toEqual(['n']);
+    expect(out.names).toEqual(['n']);
+    // and never as a field of their own: not listed, spread, cloned or serialised
+    expect(Object.keys(out)).toEqual(['names']);
+    expect(JSON.stringify(out)).toBe('{"names":["n"]}');
+    expect(structuredClone(out)).toEqual({ names: ['n'] });
+  });
+
+  it('takes a value set before the first read, and never makes one then', () => {
+    const out: { names?: string[] } = {};
+    lazily(out, 'names', () => {
+      throw new Error('made after a set');
+    });
+    out.names = ['set'];
+    expect(out.names).toEqual(['set']);
+  });
+
+  it('serves decoded payloads their own names', () => {
+    const payload = (names: string[]) =>
+      decodeGraphPayload(
+        encodeGraphPayload({
+          ops: ['Relu'],
+          nodeName: names,
+          nodeOp: new Int32Array(names.length),
+          nodeGroup: new Int32Array(names.length).fill(-1),
+          edgeFrom: new Int32Array(0),
+          edgeTo: new Int32Array(0),
+          edgeTensor: new Int32Array(0),
+          tensorName: [],
+          tensorType: [],
+          groupName: [],
+          groupParent: new Int32Array(0),
+          subgraphs: [],
+        }),
+      );
+    const [x, y] = [payload(['x0', 'x1']), payload(['y0'])];
+    expect(y.nodeName).toEqual(['y0']);
+    expect(x.nodeName).toEqual(['x0', 'x1']);
   });
 });
 

@@ -8,7 +8,8 @@
  *
  * That retention needs V8 to have optimized the code that read the model, which a test cannot
  * bring about for certain: the shared-accessor tests below guard the fix itself, and the first
- * test guards that opening the next model lets the last one go at all.
+ * test guards that opening the next model lets the last one go at all. (`lazily` itself is tested
+ * with the codec, test/unit/api/graph-codec.test.ts.)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +20,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { graphPayloadForFile } from '../../../electron/core/graph/load';
 import { analyzeModelCached } from '../../../electron/core/onnx/analyze';
 import { buildIR } from '../../../electron/core/onnx/ir';
-import { decodeGraphPayload, encodeGraphPayload, lazily } from '../../../electron/shared/api/graph-codec';
 import { encodeModel } from '../../../electron/core/onnx/encode';
 import { transformer } from '../../builders/transformer';
 
@@ -72,72 +72,5 @@ describe('the last model opened', () => {
     expect(irs[0]!.nodeGroup.length).toBe(irs[0]!.nodeCount);
     expect(irs[1]!.nodeGroup.length).toBe(irs[1]!.nodeCount);
     expect(irs[0]!.nodeCount).not.toBe(irs[1]!.nodeCount);
-  });
-});
-
-describe('lazily', () => {
-  it('makes each object its own value once, through one shared accessor', () => {
-    let made = 0;
-    const one: { names?: string[] } = {};
-    const two: { names?: string[] } = {};
-    lazily(one, 'names', () => (made++, ['a']));
-    lazily(two, 'names', () => (made++, ['b', 'c']));
-    expect(Object.getOwnPropertyDescriptor(one, 'names')?.get).toBe(Object.getOwnPropertyDescriptor(two, 'names')?.get);
-    expect(made).toBe(0);
-    expect(Object.keys(one)).toEqual(['names']);
-    expect(two.names).toEqual(['b', 'c']);
-    expect(two.names).toBe(two.names);
-    expect(one.names).toEqual(['a']);
-    expect(made).toBe(2);
-    // read once, it is an ordinary property
-    expect(Object.getOwnPropertyDescriptor(one, 'names')?.value).toEqual(['a']);
-  });
-
-  it('serves a copy of its descriptors, a proxy and a child object the same values', () => {
-    const out: { names?: string[] } = {};
-    lazily(out, 'names', () => ['n']);
-    const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(out)) as typeof out;
-    const child = Object.create(out) as typeof out;
-    const proxy = new Proxy(out, {});
-    expect(copy.names).toEqual(['n']);
-    expect(child.names).toEqual(['n']);
-    expect(proxy.names).toEqual(['n']);
-    expect(out.names).toEqual(['n']);
-    // and never as a field of their own: not listed, spread, cloned or serialised
-    expect(Object.keys(out)).toEqual(['names']);
-    expect(JSON.stringify(out)).toBe('{"names":["n"]}');
-    expect(structuredClone(out)).toEqual({ names: ['n'] });
-  });
-
-  it('takes a value set before the first read, and never makes one then', () => {
-    const out: { names?: string[] } = {};
-    lazily(out, 'names', () => {
-      throw new Error('made after a set');
-    });
-    out.names = ['set'];
-    expect(out.names).toEqual(['set']);
-  });
-
-  it('serves decoded payloads their own names', () => {
-    const payload = (names: string[]) =>
-      decodeGraphPayload(
-        encodeGraphPayload({
-          ops: ['Relu'],
-          nodeName: names,
-          nodeOp: new Int32Array(names.length),
-          nodeGroup: new Int32Array(names.length).fill(-1),
-          edgeFrom: new Int32Array(0),
-          edgeTo: new Int32Array(0),
-          edgeTensor: new Int32Array(0),
-          tensorName: [],
-          tensorType: [],
-          groupName: [],
-          groupParent: new Int32Array(0),
-          subgraphs: [],
-        }),
-      );
-    const [x, y] = [payload(['x0', 'x1']), payload(['y0'])];
-    expect(y.nodeName).toEqual(['y0']);
-    expect(x.nodeName).toEqual(['x0', 'x1']);
   });
 });
