@@ -13,8 +13,16 @@ const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%
 function auditText(a: EngineAudit, names: NodeNames, limit: number): string[] {
   const lines: string[] = [];
   lines.push(`audit: ${auditSummary(a)}`);
-  for (const i of a.items.slice(0, limit))
-    lines.push(`  ${i.kind.padEnd(20)} ${i.name} (${i.op}): ${i.reason}${i.ms === null ? '' : ` [${ms(i.ms)} ms]`}`);
+  // One line of why per kind of finding (the reason with its layer's name taken out), then its nodes:
+  // an FP32 build's 70 TF32 convolutions read as one finding, not 70 copies of one sentence.
+  const why = (i: EngineAudit['items'][number]) => i.reason.replaceAll(`layer "${i.layers[0] ?? ''}"`, 'its layer');
+  let last = '';
+  for (const i of a.items.slice(0, limit)) {
+    const head = `${i.kind}: ${why(i)}`;
+    if (head !== last) lines.push(`  ${head}`);
+    last = head;
+    lines.push(`    ${i.name} (${i.op}) → ${i.layers.join(', ')}${i.ms === null ? '' : ` [${ms(i.ms)} ms]`}`);
+  }
   if (a.items.length > limit) lines.push(`  … ${a.items.length - limit} more (--json lists them all)`);
   if (a.reformats.length) {
     lines.push(`precision boundaries: ${a.reformats.length} reformat(s), ${ms(a.reformatMs)} ms`);
@@ -79,7 +87,7 @@ export function formatEngineDiff(d: EngineDiff, views: readonly EngineView[], na
     `  ${labels.map((l) => `${l} ms`.padStart(9)).join(' ')}  ${labels
       .slice(1)
       .map((l) => `Δ${l}`.padStart(9))
-      .join(' ')}  precision   fused  nodes → layers`,
+      .join(' ')}  precision       fused  nodes → layers`,
   );
   for (const g of d.groups.slice(0, limit)) {
     const nodes = `${g.nodes
@@ -94,13 +102,20 @@ export function formatEngineDiff(d: EngineDiff, views: readonly EngineView[], na
         .map((e) => e.precision ?? '–')
         .join('/')
         .padEnd(
-          10,
+          14,
         )}  ${g.fusionDiffers ? 'differs' : 'same   '}  ${nodes} → ${g.engines.map((e) => e.layers.length).join('/')} layer(s)`,
     );
   }
   if (d.groups.length > limit) lines.push(`  … ${d.groups.length - limit} more (--json lists them all)`);
-  lines.push('', 'time by layer type:');
-  for (const t of d.byType) lines.push(`  ${t.type.padEnd(24)} ${t.ms.map((x) => ms(x).padStart(9)).join(' ')}`);
+  lines.push(
+    '',
+    'layers and time by layer type:',
+    `  ${''.padEnd(24)} ${labels.map((l) => `${l} layers`.padStart(9) + `${l} ms`.padStart(10)).join('  ')}`,
+  );
+  for (const t of d.byType)
+    lines.push(
+      `  ${t.type.padEnd(24)} ${t.layers.map((n, e) => String(n).padStart(9) + ms(t.ms[e]).padStart(10)).join('  ')}`,
+    );
   for (const i of d.imports) {
     const unmapped = i.unmapped.filter((u) => u.type !== 'Reformat');
     if (unmapped.length)

@@ -64,6 +64,11 @@ export interface BuildOptions {
   metadataNames?: boolean;
   /** Ends with a layer named after nothing in the model (files from another model mixed in). */
   ghost?: boolean;
+  /**
+   * FP32 convolutions run TF32 tensor-core tactics, as TensorRT allows by default (true); false is a
+   * build with --noTF32, whose FP32 convolutions run true FP32 (ffma) kernels.
+   */
+  tf32?: boolean;
 }
 
 const SINGLE_TYPE: Record<string, string> = {
@@ -77,6 +82,8 @@ const SINGLE_TYPE: Record<string, string> = {
 const TACTIC = {
   fp32: 'sm86_xmma_fprop_implicit_gemm_tf32f32_tf32f32_f32_nhwckrsc_nchw_tilesize128x64x16_stage4_warpsize2x2x1_g1_tensor16x8x8',
   fp16: 'sm86_xmma_fprop_implicit_gemm_f16f16_f16f16_f16_nhwckrsc_nhwc_tilesize64x32x64_stage5_warpsize2x1x2_g1_tensor16x8x16',
+  noTf32:
+    'sm80_xmma_fprop_implicit_gemm_f32f32_f32f32_f32_nchwkcrs_nchw_tilesize64x64x8_stage3_warpsize1x4x1_g1_ffma_t1r1s1_aligna4_alignc4',
 };
 
 export function trtexecBuild(nodes: OnnxNodeLike[], opts: BuildOptions): TrtexecFiles {
@@ -186,7 +193,7 @@ export function trtexecBuild(nodes: OnnxNodeLike[], opts: BuildOptions): Trtexec
       ...(g.kind === 'conv'
         ? { Weights: { Type: dtype === 'FP16' ? 'Half' : 'Float', Count: 144 }, Activation: 'RELU' }
         : {}),
-      TacticName: g.kind === 'conv' ? TACTIC[dtype === 'FP16' ? 'fp16' : 'fp32'] : '',
+      TacticName: g.kind === 'conv' ? TACTIC[dtype === 'FP16' ? 'fp16' : opts.tf32 === false ? 'noTf32' : 'fp32'] : '',
       TacticValue: `0x${((dtype === 'FP16' ? 0x2000 : 0x1000) + k).toString(16).padStart(16, '0')}`,
       StreamId: 0,
       Metadata: names.map((n) => `[ONNX Layer: ${n}]`).join('\u001f'),

@@ -45,10 +45,11 @@ test('the audit flags an FP16-asked node the engine ran in FP32; a second engine
   await page.getByRole('tab', { name: 'Engine' }).click();
   const panel = page.getByTestId('engine-panel');
 
-  // An FP16 build in which the layer over `target` computes in FP32 (f32 tactic, FP32 formats).
+  // An FP16 build in which the layer over `target` computes in FP32 (f32 tactic, FP32 formats; built
+  // with --noTF32, so it is true FP32 and not TF32).
   await page
     .getByTestId('engine-files')
-    .setInputFiles(asFiles('fp16', trtexecBuild(nodes, { precision: 'fp16', fp32Nodes: [target] })));
+    .setInputFiles(asFiles('fp16', trtexecBuild(nodes, { precision: 'fp16', fp32Nodes: [target], tf32: false })));
   const audit = panel.getByTestId('engine-audit');
   await expect(audit).toContainText("Kiln's recipe asked FP16");
   // The node's own row (the other nodes of its layer name the layer, and so the node, in their reasons).
@@ -90,4 +91,40 @@ test('the audit flags an FP16-asked node the engine ran in FP32; a second engine
   await page.screenshot({ path: path.join(SHOTS, 'engine-diff-groups.png') });
   await diff.getByTestId('engine-audit').last().scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'engine-diff-audits.png') });
+});
+
+test('layer files alone (no profile): layer counts by type, no zero times, precision changes count as changes', async ({
+  page,
+}) => {
+  const src = await analyzeModel(CLS);
+  const nodes = src.ir.nodes.slice(0, src.ir.graphs[0]!.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+  const layersOnly = (prefix: string, f: TrtexecFiles) => asFiles(prefix, f).slice(0, 1);
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await drop(page, 'cls.onnx', fs.readFileSync(CLS));
+  await expect(page.locator('[data-state=ready]')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Engine' }).click();
+  const panel = page.getByTestId('engine-panel');
+  await page.getByTestId('engine-files').setInputFiles(layersOnly('fp32', trtexecBuild(nodes, { precision: 'fp32' })));
+  // An FP32 build with TensorRT's defaults ran its convolutions in TF32: the audit says so.
+  await expect(panel.getByTestId('engine-audit')).toContainText('an FP32 build');
+  await expect(panel.getByTestId('engine-audit-items').locator('tbody tr').first()).toHaveAttribute(
+    'data-kind',
+    'tf32-in-fp32-engine',
+  );
+  await page.getByRole('button', { name: 'Compare with another engine…' }).click();
+  await page
+    .getByTestId('engine-compare-files')
+    .setInputFiles(layersOnly('fp16', trtexecBuild(nodes, { precision: 'fp16' })));
+  const diff = panel.getByTestId('engine-diff');
+  await expect(diff).toBeVisible({ timeout: 20_000 });
+  await expect(diff.getByTestId('engine-type-chart')).toContainText('Layers by type (no profile imported');
+  await expect(diff.getByTestId('engine-group-chart-empty')).toBeVisible();
+  await expect(diff.getByTestId('engine-paint-B')).toBeDisabled();
+  const rows = diff.getByTestId('engine-diff-groups').locator('tbody tr');
+  const all = await rows.count();
+  await diff.getByLabel('changed only').check();
+  // Every group here changed precision (FP32/TF32 against FP16), so none is hidden as unchanged.
+  await expect(rows).toHaveCount(all);
+  await page.setViewportSize({ width: 1400, height: 1400 });
+  await page.screenshot({ path: path.join(SHOTS, 'engine-diff-no-profile.png'), fullPage: true });
 });

@@ -76,7 +76,14 @@ describe('kiln engine', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/match: 100% of the names/);
     expect(r.stdout).toMatch(/CaskConvolution\s+p2o\.Conv\.0/);
-    expect(r.stdout).toMatch(/audit: No recipe in the model, and the engine runs FP32 throughout/);
+    // The FP32 build ran its convolutions in TF32 (TensorRT's default): one line of why, then the nodes.
+    expect(r.stdout).toMatch(/audit: No recipe in the model; an FP32 build: \d+ of \d+ node\(s\) in TF32 layers/);
+    expect(r.stdout.match(/tf32-in-fp32-engine: /g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/\n {4}p2o\.Conv\.0 \(Conv\) → p2o\.Conv\.0/);
+    const strict = write('strict', trtexecBuild(nodes, { precision: 'fp32', tf32: false }));
+    const s = kiln('engine', CLS, ...strict);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/audit: No recipe in the model, and the engine runs FP32 throughout/);
   });
 
   it('--vs: the FP32 and FP16 builds lined up, groups sorted by change, totals and matches', () => {
@@ -120,7 +127,25 @@ describe('kiln engine', () => {
     expect(j.audit.basis).toBe('recipe');
     expect(j.audit.asked).toBe('FP16');
     const item = j.audit.items.find((i: { name: string }) => i.name === target);
-    expect(item).toMatchObject({ kind: 'fp16-built-fp32', asked: 'FP16', built: 'FP32' });
+    expect(item).toMatchObject({ kind: 'fp16-built-fp32', asked: 'FP16', built: 'TF32' });
+  });
+
+  it('an FP32 pin run in TF32 is reported, and alone does not fail the check (exit 0)', () => {
+    const variant = path.join(tmp, 'cls-fp16-pinned.onnx');
+    const pinned = nodes.filter((n) => n.opType === 'Conv')[2]!.name;
+    // The engine's layer over the Conv also computes the BatchNormalization and Relu it fused: pin all three.
+    const at = nodes.findIndex((n) => n.name === pinned);
+    const layer = nodes.slice(at, at + 3).map((n) => n.name);
+    expect(nodes.slice(at, at + 3).map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+    const made = kiln('convert', CLS, '--precision', 'fp16', '--exclude-nodes', layer.join(','), '-o', variant);
+    expect(made.code, made.stderr).toBe(0);
+    const files = write('pinned', trtexecBuild(nodes, { precision: 'fp16', fp32Nodes: [pinned] }));
+    const r = kiln('engine', variant, ...files, '--json');
+    const j = JSON.parse(r.stdout);
+    const item = j.audit.items.find((i: { name: string }) => i.name === pinned);
+    expect(item).toMatchObject({ kind: 'fp32-built-lower', asked: 'FP32', built: 'TF32' });
+    expect(j.audit.items.filter((i: { built: string }) => i.built !== 'TF32')).toEqual([]);
+    expect(r.code).toBe(0);
   });
 
   it('wrong usage: no files, an empty --vs, five imports', () => {

@@ -14,8 +14,10 @@ export const AuditKindSchema = z.enum([
   'int8-not-fused',
   /** The recipe pinned the node to FP32 (kept or excluded); the engine ran it in a lower precision. */
   'fp32-built-lower',
-  /** No recipe: an FP32 layer in an engine whose other layers run in a lower precision. */
+  /** No recipe: an FP32 (or TF32) layer in an engine whose other layers run in a lower precision. */
   'fp32-in-lower-engine',
+  /** No recipe: a TF32 layer in an FP32 build (TensorRT allows TF32 unless built with --noTF32). */
+  'tf32-in-fp32-engine',
 ]);
 export type AuditKind = z.infer<typeof AuditKindSchema>;
 
@@ -91,19 +93,25 @@ export const EngineDiffSchema = z.object({
           tactics: z.array(z.string()),
           /** Kernel time of the layers (reformats apart); null without a profile. */
           ms: z.number().nullable(),
-          reformatMs: z.number(),
+          /** Time in the group's Reformat layers; null without a profile. */
+          reformatMs: z.number().nullable(),
         }),
       ),
       /** Each import's ms minus the first's (null where either is unknown); [0] is 0. */
       deltaMs: z.array(z.number().nullable()),
-      /** Largest minus smallest ms across imports: what the sort is by. */
+      /** Largest minus smallest ms across imports: what the sort is by (0 when fewer than two are timed). */
       changeMs: z.number(),
       fusionDiffers: z.boolean(),
       precisionDiffers: z.boolean(),
     }),
   ),
-  /** Time per import by layer type (CaskConvolution, Myelin, Reformat, ...), most time first. */
-  byType: z.array(z.object({ type: z.string(), ms: z.array(z.number()) })),
+  /**
+   * Per layer type (CaskConvolution, Myelin, Reformat, ...): each import's time (null for an import
+   * without a profile: unknown, not zero) and its number of layers; most time first, then most layers.
+   */
+  byType: z.array(
+    z.object({ type: z.string(), ms: z.array(z.number().nullable()), layers: z.array(z.number().int()) }),
+  ),
   /** True when no group differs in time, fusion or precision: the engines are the same. */
   same: z.boolean(),
   warnings: z.array(z.string()),

@@ -12,41 +12,55 @@ const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(4));
 const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#9c755f'];
 const nameOf = (names: readonly string[], n: number) => names[n] || `#${n}`;
 
-/** One horizontal bar per import, split by layer type: where each engine's time went. */
+/**
+ * One horizontal bar per import, split by layer type: where each engine's time went. Without a profile
+ * of any import the bars count layers instead (unknown times are never drawn as zero).
+ */
 function byTypeChart(d: EngineDiff): string {
   const W = 640;
   const rowH = 26;
   const L = 40;
-  const types = d.byType.slice(0, 7);
+  const timed = d.imports.some((i) => i.totalMs !== null);
+  const value = (t: EngineDiff['byType'][number], e: number) => (timed ? (t.ms[e] ?? 0) : (t.layers[e] ?? 0));
+  const unit = (v: number | null) => (timed ? `${ms(v)} ms` : `${v ?? 0} layers`);
+  const types = d.byType.slice(0, 7).map((t) => ({ type: t.type, v: d.imports.map((_, e) => value(t, e)) }));
   const other = d.byType.slice(7);
   const rows = other.length
-    ? [...types, { type: 'other', ms: d.imports.map((_, e) => other.reduce((s, t) => s + t.ms[e]!, 0)) }]
+    ? [...types, { type: 'other', v: d.imports.map((_, e) => other.reduce((s, t) => s + value(t, e), 0)) }]
     : types;
-  const peak = Math.max(1e-9, ...d.imports.map((_, e) => rows.reduce((s, t) => s + t.ms[e]!, 0)));
+  const peak = Math.max(1e-9, ...d.imports.map((_, e) => rows.reduce((s, t) => s + t.v[e]!, 0)));
   const bars = d.imports
     .map((imp, e) => {
       let x = L;
       const y = 8 + e * rowH;
       const parts = rows
         .map((t, k) => {
-          const w = ((W - L - 90) * t.ms[e]!) / peak;
-          const r = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${COLOURS[k % COLOURS.length]}"><title>${esc(`${imp.label} ${t.type}: ${ms(t.ms[e])} ms`)}</title></rect>`;
+          const w = ((W - L - 90) * t.v[e]!) / peak;
+          const r = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${COLOURS[k % COLOURS.length]}"><title>${esc(`${imp.label} ${t.type}: ${unit(t.v[e]!)}`)}</title></rect>`;
           x += w;
           return r;
         })
         .join('');
-      return `<text x="4" y="${y + 13}" font-size="12">${imp.label}</text>${parts}<text x="${(x + 6).toFixed(1)}" y="${y + 13}" font-size="11">${ms(imp.totalMs)} ms</text>`;
+      const total = timed
+        ? imp.totalMs === null
+          ? 'no profile'
+          : `${ms(imp.totalMs)} ms`
+        : unit(rows.reduce((s, t) => s + t.v[e]!, 0));
+      return `<text x="4" y="${y + 13}" font-size="12">${imp.label}</text>${parts}<text x="${(x + 6).toFixed(1)}" y="${y + 13}" font-size="11">${esc(total)}</text>`;
     })
     .join('');
   const H = 8 + d.imports.length * rowH + 22;
   const legend = rows
     .map((t, k) => `<tspan fill="${COLOURS[k % COLOURS.length]}">■</tspan><tspan> ${esc(t.type)}  </tspan>`)
     .join('');
-  return `<figure><figcaption>Where the time went, by layer type</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${bars}<text x="${L}" y="${H - 6}" font-size="11">${legend}</text></svg></figure>`;
+  const caption = timed ? 'Where the time went, by layer type' : 'Layers by type (no profile imported, so no times)';
+  return `<figure><figcaption>${caption}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${bars}<text x="${L}" y="${H - 6}" font-size="11">${legend}</text></svg></figure>`;
 }
 
 /** The groups that changed most: one bar per import, side by side. */
 function byGroupChart(d: EngineDiff, names: readonly string[]): string {
+  if (d.imports.every((i) => i.totalMs === null))
+    return '<p>No times to chart by group: no engine was imported with a profile (trtexec --exportProfile).</p>';
   const top = d.groups.slice(0, 12);
   const W = 640;
   const rowH = 10 * d.imports.length + 8;
@@ -76,7 +90,10 @@ function byGroupChart(d: EngineDiff, names: readonly string[]): string {
 export function auditSummary(a: EngineAudit): string {
   if (a.basis === 'recipe')
     return `Kiln's recipe asked ${a.asked ?? '?'}: ${a.items.length} of ${a.checked} node(s) not built as asked`;
-  if (a.asked === null) return `No recipe in the model, and the engine runs FP32 throughout: nothing to list`;
+  if (a.asked === null)
+    return a.items.length
+      ? `No recipe in the model; an FP32 build: ${a.items.length} of ${a.checked} node(s) in TF32 layers`
+      : `No recipe in the model, and the engine runs FP32 throughout: nothing to list`;
   return `No recipe in the model; the engine runs ${a.asked}: ${a.items.length} of ${a.checked} node(s) in FP32 layers`;
 }
 

@@ -24,7 +24,9 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
   const jumpTo = useGraphStore((s) => s.jumpTo);
   const [changedOnly, setChangedOnly] = useState(false);
   const names = graphModel?.payload.nodeName ?? [];
-  const groups = changedOnly ? diff.groups.filter((g) => g.changeMs > 0 || g.fusionDiffers) : diff.groups;
+  const groups = changedOnly
+    ? diff.groups.filter((g) => g.changeMs > 0 || g.fusionDiffers || g.precisionDiffers)
+    : diff.groups;
 
   const paint = (engine: number) => {
     if (!graphModel) return;
@@ -70,15 +72,25 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
                 {imp.tensorrt && <span className="muted"> TensorRT {imp.tensorrt}</span>}
               </td>
               <td className="kg-break">{imp.files.join(', ')}</td>
-              <td>{ms(imp.totalMs)} ms</td>
-              <td>{ms(imp.reformatMs)} ms</td>
+              <td>{imp.totalMs === null ? '–' : `${ms(imp.totalMs)} ms`}</td>
+              <td>{imp.reformatMs === null ? '–' : `${ms(imp.reformatMs)} ms`}</td>
               <td>{imp.kernels}</td>
               <td className={imp.match.ok ? undefined : 'engine-bad'}>{pct(imp.match.share)}</td>
               <td>{pct(imp.paired)}</td>
               <td title={imp.unmapped.map((u) => u.layer).join('\n')}>{imp.unmapped.length}</td>
               <td>
                 {e > 0 && (
-                  <button className="ghost" onClick={() => paint(e)} data-testid={`engine-paint-${imp.label}`}>
+                  <button
+                    className="ghost"
+                    onClick={() => paint(e)}
+                    disabled={imp.totalMs === null || diff.imports[0]!.totalMs === null}
+                    title={
+                      imp.totalMs === null || diff.imports[0]!.totalMs === null
+                        ? `Needs a profile of both ${diff.imports[0]!.label} and ${imp.label}`
+                        : undefined
+                    }
+                    data-testid={`engine-paint-${imp.label}`}
+                  >
                     Paint {imp.label} − {diff.imports[0]!.label}
                   </button>
                 )}
@@ -124,11 +136,13 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
               </td>
               {g.engines.map((x, e) => (
                 <td key={e} title={[...x.layers, ...x.tactics].join('\n')}>
-                  {ms(x.ms)} ms
+                  {x.ms === null ? '–' : `${ms(x.ms)} ms`}
                   <br />
                   <span className={g.precisionDiffers ? 'engine-changed' : 'muted'}>{x.precision ?? '–'}</span>
                   <span className="muted"> · {x.layers.length} layer(s)</span>
-                  {x.reformatMs > 0 && <span className="muted"> · reformat {ms(x.reformatMs)}</span>}
+                  {x.reformatMs !== null && x.reformatMs > 0 && (
+                    <span className="muted"> · reformat {ms(x.reformatMs)}</span>
+                  )}
                 </td>
               ))}
               {g.deltaMs.slice(1).map((d, e) => (

@@ -47,6 +47,7 @@ export const AUDIT_LABELS: Record<AuditKind, string> = {
   'int8-not-fused': 'INT8 asked, Q/DQ not fused',
   'fp32-built-lower': 'FP32 pinned, built lower',
   'fp32-in-lower-engine': 'FP32 in a lower-precision engine',
+  'tf32-in-fp32-engine': 'TF32 in an FP32 engine',
 };
 const KINDS = Object.keys(AUDIT_LABELS) as AuditKind[];
 

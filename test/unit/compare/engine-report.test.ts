@@ -27,10 +27,11 @@ let a: ModelAnalysis;
 let names: string[];
 let views: EngineView[];
 let diff: EngineDiff;
+let nodes: { name: string; opType: string }[];
 beforeAll(async () => {
   a = await analyzeModel(CLS);
   const main = a.ir.graphs[0]!;
-  const nodes = a.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+  nodes = a.ir.nodes.slice(main.nodeStart, main.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
   names = nodes.map((n) => n.name);
   const conv = nodes.filter((n) => n.opType === 'Conv')[3]!.name;
   views = [
@@ -113,7 +114,12 @@ describe('the engine section of the HTML report', () => {
   });
 
   it('says the audit in words for each basis', () => {
-    expect(auditSummary(views[0]!.audit)).toBe(
+    // An FP32 build with TensorRT's defaults runs its convolutions in TF32; with --noTF32, none.
+    expect(auditSummary(views[0]!.audit)).toMatch(
+      /^No recipe in the model; an FP32 build: \d+ of \d+ node\(s\) in TF32 layers$/,
+    );
+    const strict = engineView(a, files(trtexecBuild(nodes, { precision: 'fp32', tf32: false })));
+    expect(auditSummary(strict.audit)).toBe(
       'No recipe in the model, and the engine runs FP32 throughout: nothing to list',
     );
     expect(auditSummary(views[1]!.audit)).toMatch(

@@ -17,6 +17,7 @@ import { engineView } from '../../../electron/core/trt/engine-view';
 import { engineDiff } from '../../../electron/core/trt/engine-diff/diff';
 import { groupNodes } from '../../../electron/core/trt/engine-diff/groups';
 import { api } from '../../../electron/shared/api/contract';
+import { auditSummary } from '../../../electron/shared/compare/engine-report';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { trtexecBuild, trtexecFiles, type OnnxNodeLike, type TrtexecFiles } from '../../builders/trtexec';
 
@@ -145,7 +146,8 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
     for (let k = 1; k < d.groups.length; k++)
       expect(d.groups[k - 1]!.changeMs).toBeGreaterThanOrEqual(d.groups[k]!.changeMs);
     const conv = d.groups.find((g) => g.engines[0]!.types.includes('CaskConvolution'))!;
-    expect(conv.engines.map((e) => e.precision)).toEqual(['FP32', 'FP16']);
+    // The FP32 build's convolution runs TF32 (TensorRT's default), its separate activation FP32.
+    expect(conv.engines.map((e) => e.precision)).toEqual(['FP32+TF32', 'FP16']);
     expect(conv.deltaMs[0]).toBe(0);
     expect(conv.deltaMs[1]!).toBeLessThan(0);
     expect(conv.precisionDiffers).toBe(true);
@@ -170,7 +172,7 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
   it('accounts for every millisecond: groups, reformats and unmapped layers add up to each total', () => {
     const d = engineDiff([imp(fp32, 'fp32'), imp(fp16, 'fp16')]);
     d.imports.forEach((i, e) => {
-      const groups = d.groups.reduce((s, g) => s + (g.engines[e]!.ms ?? 0) + g.engines[e]!.reformatMs, 0);
+      const groups = d.groups.reduce((s, g) => s + (g.engines[e]!.ms ?? 0) + g.engines[e]!.reformatMs!, 0);
       const loose = i.unmapped.reduce((s, u) => s + (u.ms ?? 0), 0);
       expect(groups + loose).toBeCloseTo(i.totalMs!, 5);
       const byType = d.byType.reduce((s, t) => s + t.ms[e]!, 0);
@@ -214,16 +216,21 @@ describe('engine diff of an FP32 and an FP16 build of one network', () => {
 
   it('layer info alone (no profile): no times, groups sorted by what fused or changed precision', () => {
     const only = (f: TrtexecFiles) => engineView(a, [{ name: 'layers.json', text: JSON.stringify(f.layers) }]);
-    const d = engineDiff([
-      imp(only(trtexecBuild(nodes, { precision: 'fp32' })), 'a'),
-      imp(only(trtexecBuild(nodes, { precision: 'fp16' })), 'b'),
-    ]);
+    const views = [only(trtexecBuild(nodes, { precision: 'fp32' })), only(trtexecBuild(nodes, { precision: 'fp16' }))];
+    const d = engineDiff([imp(views[0]!, 'a'), imp(views[1]!, 'b')]);
     expect(d.imports.map((i) => i.totalMs)).toEqual([null, null]);
     for (const g of d.groups) {
       expect(g.engines.map((e) => e.ms)).toEqual([null, null]);
+      expect(g.engines.map((e) => e.reformatMs)).toEqual([null, null]);
       expect(g.deltaMs).toEqual([null, null]);
       expect(g.changeMs).toBe(0);
     }
+    // By layer type: unknown times are null, not 0; the layer counts still show what fused.
+    for (const t of d.byType) expect(t.ms).toEqual([null, null]);
+    const count = (e: number) => d.byType.reduce((s, t) => s + t.layers[e]!, 0);
+    expect([count(0), count(1)]).toEqual(views.map((v) => v.layers.length));
+    const pointwise = d.byType.find((t) => t.type === 'PointWise')!;
+    expect(pointwise.layers[1]!).toBeLessThan(pointwise.layers[0]!);
     const firstSame = d.groups.findIndex((g) => !g.fusionDiffers);
     expect(firstSame).toBeGreaterThan(0);
     expect(d.groups.slice(firstSame).some((g) => g.fusionDiffers)).toBe(false);
@@ -298,7 +305,9 @@ describe('precision audit', () => {
     expect(flagged.map((i) => i.name)).toContain(target);
     for (const i of flagged) expect(i.layers[0]).toContain(target);
     expect(flagged[0]!.asked).toBe('FP16');
-    expect(flagged[0]!.built).toBe('FP32');
+    // The layer TensorRT kept in FP32 runs a TF32 tactic, as it does on Ampere unless built --noTF32.
+    expect(flagged[0]!.built).toBe('TF32');
+    expect(flagged[0]!.reason).toContain('computes in TF32');
     expect(flagged[0]!.ms).toBeGreaterThan(0);
     // The reformats into and out of the FP32 layer are precision boundaries, with their cost.
     const around = view.audit.reformats.filter((r) => r.layer.includes(target));
@@ -326,9 +335,41 @@ describe('precision audit', () => {
     expect(view.audit.asked).toBe('FP16');
     expect(view.audit.items.map((i) => i.kind)).toEqual(view.audit.items.map(() => 'fp32-in-lower-engine' as const));
     expect(view.audit.items.map((i) => i.name)).toContain(target);
-    const plain = engineView(a, files(trtexecBuild(nodes, { precision: 'fp32' })));
+    const plain = engineView(a, files(trtexecBuild(nodes, { precision: 'fp32', tf32: false })));
     expect(plain.audit.items).toEqual([]);
     expect(plain.audit.reformats).toEqual([]);
+    expect(auditSummary(plain.audit)).toBe(
+      'No recipe in the model, and the engine runs FP32 throughout: nothing to list',
+    );
+  });
+
+  it('with no recipe, an FP32 build that ran convolutions in TF32 lists each of them, and only them', () => {
+    const view = engineView(a, files(trtexecBuild(nodes, { precision: 'fp32' })));
+    expect(view.audit.asked).toBeNull();
+    const items = view.audit.items;
+    // Every node of a convolution layer (the Conv and what it fused), and nothing else.
+    const convLayers = new Set(view.layers.filter((l) => l.type === 'CaskConvolution').map((l) => l.name));
+    expect(items.map((i) => i.name)).toEqual(expect.arrayContaining(convs()));
+    for (const i of items) expect(convLayers.has(i.layers[0]!), i.layers[0]).toBe(true);
+    for (const i of items) {
+      expect(i).toMatchObject({ kind: 'tf32-in-fp32-engine', asked: 'FP32', built: 'TF32' });
+      expect(i.reason).toContain('--noTF32');
+    }
+    expect(auditSummary(view.audit)).toBe(
+      `No recipe in the model; an FP32 build: ${items.length} of ${view.audit.checked} node(s) in TF32 layers`,
+    );
+  });
+
+  it('a node the recipe pinned to FP32 that ran in TF32 is flagged, with the build flag that keeps FP32', async () => {
+    const pinned = convs()[2]!;
+    const v = await fp16Variant([pinned]);
+    const vNodes = v.ir.nodes.slice(0, v.ir.graphs[0]!.nodeEnd).map((n) => ({ name: n.name, opType: n.opType }));
+    const view = engineView(v, files(trtexecBuild(vNodes, { precision: 'fp16', fp32Nodes: [pinned] })));
+    const item = view.audit.items.find((i) => i.name === pinned)!;
+    expect(item).toMatchObject({ kind: 'fp32-built-lower', asked: 'FP32', built: 'TF32' });
+    expect(item.reason).toContain('--noTF32');
+    const strict = engineView(v, files(trtexecBuild(vNodes, { precision: 'fp16', fp32Nodes: [pinned], tf32: false })));
+    expect(strict.audit.items.find((i) => i.name === pinned)).toBeUndefined();
   });
 
   it('INT8 asked (the node reads DequantizeLinear) but Q/DQ left unfused: the float layer is flagged', async () => {
@@ -379,13 +420,15 @@ describe.each(['vit-tiny', 'bert-tiny', 'ssdlite-tiny', 'unet-tiny', 'kws-lstm-g
       }
       expect(d.imports[1]!.totalMs!).toBeLessThan(d.imports[0]!.totalMs!);
       d.imports.forEach((i, e) => {
-        const sum = d.groups.reduce((s, g) => s + (g.engines[e]!.ms ?? 0) + g.engines[e]!.reformatMs, 0);
+        const sum = d.groups.reduce((s, g) => s + (g.engines[e]!.ms ?? 0) + g.engines[e]!.reformatMs!, 0);
         expect(sum + i.unmapped.reduce((s, u) => s + (u.ms ?? 0), 0)).toBeCloseTo(i.totalMs!, 5);
       });
-      // No recipe in a zoo model: an all-FP16 engine has no FP32 layer to list, an FP32 one nothing lower.
+      // No recipe in a zoo model: an all-FP16 engine has no FP32 layer to list; an FP32 one lists only
+      // its TF32 convolutions, and with --noTF32 nothing.
       expect(a16.audit.basis).toBe('engine');
-      expect(a16.audit.items.filter((x) => x.built === 'FP32')).toEqual([]);
-      expect(a32.audit.items).toEqual([]);
+      expect(a16.audit.items.filter((x) => x.built === 'FP32' || x.built === 'TF32')).toEqual([]);
+      expect(a32.audit.items.filter((x) => x.kind !== 'tf32-in-fp32-engine' || x.built !== 'TF32')).toEqual([]);
+      expect(engineView(z, files(trtexecBuild(zNodes, { precision: 'fp32', tf32: false }))).audit.items).toEqual([]);
     });
   },
 );

@@ -142,6 +142,33 @@ describe("a layer's precision is what it computes in", () => {
     expect(hex.precision).toBe('FP32'); // "f16" inside a hash is not a precision
   });
 
+  it('TF32 is told apart from FP32: tensor-core tf32 tactics of an FP32 build against true FP32 kernels', () => {
+    // Tactics as a TensorRT 10 FP32 build of YOLO26n on an sm86 GPU wrote them (IEngineInspector JSON).
+    const tf32 = layer({
+      Name: '/model.0/conv/Conv',
+      Inputs: fmt('Float'),
+      Weights: { Type: 'Float', Count: 432 },
+      TacticName:
+        'sm80_xmma_fprop_implicit_gemm_indexed_wo_smem_f32f32_tf32f32_f32_nhwckrsc_nhwc_tilesize128x16x32_stage1_warpsize4x1x1_g1_tensor16x8x8_aligna4_alignc4',
+    });
+    expect(tf32).toMatchObject({ precision: 'TF32', precisionFrom: 'tactic' });
+    const ffma = layer({
+      Name: '/model.6/m.0/cv2/conv/Conv || /model.6/m.0/cv1/conv/Conv',
+      Inputs: fmt('Float'),
+      TacticName:
+        'sm80_xmma_fprop_implicit_gemm_f32f32_f32f32_f32_nchwkcrs_nchw_tilesize64x64x8_stage3_warpsize1x4x1_g1_ffma_t1r1s1_aligna4_alignc4',
+    });
+    expect(ffma.precision).toBe('FP32');
+    // A cuDNN single-precision Winograd kernel names no type: the Float weights say FP32.
+    const winograd = layer({
+      Name: '/model.6/m.0/m/m.0/cv1/conv/Conv',
+      Inputs: fmt('Float'),
+      Weights: { Type: 'Float', Count: 9216 },
+      TacticName: 'ampere_scudnn_winograd_128x128_ldg1_ldg4_relu_tile148t_nt_v1',
+    });
+    expect(winograd).toMatchObject({ precision: 'FP32', precisionFrom: 'weights' });
+  });
+
   it('weights give it when nothing else does; the output type is the last resort', () => {
     expect(
       layer({ Name: 'a', Weights: { Type: 'Half', Count: 4 }, Outputs: fmt('Row major linear FP32') }).precision,

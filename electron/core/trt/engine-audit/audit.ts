@@ -4,7 +4,7 @@
  * asked and FP32 built (TensorRT 11's strong typing can do that silently), INT8 asked but the Q/DQ
  * left unfused so the layer ran in float, an FP32 pin lowered — and the Reformat layers that convert
  * between data types, with what they cost. Without a recipe, FP32 layers in an engine that runs
- * lower precisions elsewhere are listed the same way.
+ * lower precisions elsewhere are listed the same way, and so are TF32 layers in an FP32 build.
  */
 import type { AuditKind, EngineAudit } from '../../../shared/api/engine-diff';
 import type { AskedPrecision, ModelIntent } from './intent';
@@ -27,24 +27,35 @@ export interface AuditNodes {
   op(node: number): string;
 }
 
-const FLOAT = new Set(['FP32', 'FP16', 'BF16']);
-/** Lower than FP32: what an engine "built for lower precision" runs somewhere. */
+const FLOAT = new Set(['FP32', 'TF32', 'FP16', 'BF16']);
+/** FP32's range: FP32 itself, and TF32 (FP32 in, 10-bit mantissa products on tensor cores). */
+const FP32_RANGE = new Set(['FP32', 'TF32']);
+/**
+ * Lower than FP32: what an engine "built for lower precision" runs somewhere. TF32 is not counted: an
+ * FP32 build runs it by default, so it says nothing of what the build asked.
+ */
 const LOWER = new Set(['FP16', 'BF16', 'INT8', 'FP8', 'FP4', 'INT4']);
 
 function mismatch(asked: AskedPrecision, built: string): AuditKind | null {
-  if (asked === 'FP16' && built === 'FP32') return 'fp16-built-fp32';
+  if (asked === 'FP16' && FP32_RANGE.has(built)) return 'fp16-built-fp32';
   if (asked === 'INT8' && FLOAT.has(built)) return 'int8-not-fused';
-  if (asked === 'FP32' && LOWER.has(built)) return 'fp32-built-lower';
+  if (asked === 'FP32' && (LOWER.has(built) || built === 'TF32')) return 'fp32-built-lower';
   return null;
 }
 
+const NO_TF32 = 'TensorRT allows TF32 unless the engine is built with --noTF32 (BuilderFlag.TF32 cleared)';
 const REASON: Record<AuditKind, (built: string, layer: string) => string> = {
-  'fp16-built-fp32': (_, l) =>
-    `asked FP16, but ${l} computes in FP32 (built without FP16 allowed, from an FP32 export, or no FP16 kernel was chosen)`,
+  'fp16-built-fp32': (b, l) =>
+    `asked FP16, but ${l} computes in ${b} (built without FP16 allowed, from an FP32 export, or no FP16 kernel was chosen)`,
   'int8-not-fused': (b, l) =>
     `asked INT8 (the node reads DequantizeLinear), but ${l} ran in ${b}: TensorRT did not fuse the Q/DQ into it`,
-  'fp32-built-lower': (b, l) => `pinned to FP32 by the recipe, but ${l} computes in ${b}`,
-  'fp32-in-lower-engine': (_, l) => `${l} computes in FP32 in an engine that runs lower precisions elsewhere`,
+  'fp32-built-lower': (b, l) =>
+    b === 'TF32'
+      ? `pinned to FP32 by the recipe, but ${l} computes in TF32 (FP16's 10-bit mantissa): ${NO_TF32}`
+      : `pinned to FP32 by the recipe, but ${l} computes in ${b}`,
+  'fp32-in-lower-engine': (b, l) => `${l} computes in ${b} in an engine that runs lower precisions elsewhere`,
+  'tf32-in-fp32-engine': (_, l) =>
+    `${l} computes in TF32 (FP32's range, FP16's 10-bit mantissa) in an FP32 build: ${NO_TF32}`,
 };
 
 export function auditEngine(intent: ModelIntent, layers: readonly AuditLayer[], nodes: AuditNodes): EngineAudit {
@@ -71,7 +82,8 @@ export function auditEngine(intent: ModelIntent, layers: readonly AuditLayer[], 
     } else {
       if (!FLOAT.has(built) && !LOWER.has(built)) continue;
       checked++;
-      kind = lowest && built === 'FP32' ? 'fp32-in-lower-engine' : null;
+      if (lowest && FP32_RANGE.has(built)) kind = 'fp32-in-lower-engine';
+      else if (!lowest && built === 'TF32') kind = 'tf32-in-fp32-engine';
     }
     if (!kind) continue;
     items.push({
@@ -79,7 +91,7 @@ export function auditEngine(intent: ModelIntent, layers: readonly AuditLayer[], 
       name: nodes.name(node),
       op: nodes.op(node),
       kind,
-      asked: intent.basis === 'recipe' ? (intent.perNode[node] ?? null) : lowest,
+      asked: intent.basis === 'recipe' ? (intent.perNode[node] ?? null) : (lowest ?? 'FP32'),
       built,
       layers: [layer.name],
       ms: layer.ms,

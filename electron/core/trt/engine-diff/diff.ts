@@ -39,7 +39,7 @@ function groupEngine(view: EngineView, layers: readonly Layer[]): GroupEngine {
     precision: precisions.length ? precisions.join('+') : null,
     tactics: [...new Set(kernels.map((l) => l.tactic).filter((t): t is string => !!t))],
     ms: profiled ? sum(kernels.map((l) => l.ms ?? 0)) : null,
-    reformatMs: sum(layers.filter((l) => l.isReformat).map((l) => l.ms ?? 0)),
+    reformatMs: profiled ? sum(layers.filter((l) => l.isReformat).map((l) => l.ms ?? 0)) : null,
   };
 }
 
@@ -112,18 +112,28 @@ export function engineDiff(imports: readonly DiffImport[]): EngineDiff {
     };
   });
 
-  const byTypeMap = new Map<string, number[]>();
+  // Per layer type: time where the import was profiled (unknown, not zero, where it was not) and layers.
+  const byTypeMap = new Map<string, { ms: (number | null)[]; layers: number[] }>();
   views.forEach((v, e) => {
     for (const l of v.layers) {
       const type = l.isReformat ? 'Reformat' : l.type;
-      const row = byTypeMap.get(type) ?? views.map(() => 0);
-      row[e] = row[e]! + (l.ms ?? 0);
+      const row = byTypeMap.get(type) ?? {
+        ms: views.map((x) => (x.totalMs === null ? null : 0)),
+        layers: views.map(() => 0),
+      };
+      const t = timeOf(v, l);
+      if (t !== null) row.ms[e] = (row.ms[e] ?? 0) + t;
+      row.layers[e] = row.layers[e]! + 1;
       byTypeMap.set(type, row);
     }
   });
+  const peak = (xs: readonly (number | null)[]) => Math.max(0, ...xs.map((x) => x ?? 0));
   const byType = [...byTypeMap]
-    .map(([type, ms]) => ({ type, ms }))
-    .sort((x, y) => Math.max(...y.ms) - Math.max(...x.ms) || x.type.localeCompare(y.type));
+    .map(([type, row]) => ({ type, ...row }))
+    .sort(
+      (x, y) =>
+        peak(y.ms) - peak(x.ms) || Math.max(...y.layers) - Math.max(...x.layers) || x.type.localeCompare(y.type),
+    );
 
   const same =
     groups.every((g) => g.changeMs === 0 && !g.fusionDiffers && !g.precisionDiffers) &&

@@ -2,7 +2,7 @@
  * What precision an engine layer computes in. The type of its output is not it: an INT8 convolution
  * that feeds a float layer writes FP32 ("conv1.weight + QuantizeLinear_7 + Conv_9" read FP32), and
  * a reformat's output is only what it converts to. The evidence, strongest first: quantized inputs
- * or weights (INT8, FP8, INT4, FP4), the kernel's tactic name (i8i8, h884, f16f16, bf16, fp32…),
+ * or weights (INT8, FP8, INT4, FP4), the kernel's tactic name (i8i8, h884, f16f16, bf16, tf32, fp32…),
  * Q/DQ fused into the layer, the weights' type, the inputs' type, and only then the output's.
  */
 import type { EngineDtype, EngineTensor, PrecisionSource } from './types';
@@ -15,7 +15,11 @@ const TACTIC_TOKENS: Array<[RegExp, EngineDtype]> = [
   [/e4m3|e5m2|fp8/, 'FP8'],
   [/bf16/, 'BF16'],
   [/f16|h884|h1688|h16816|hmma|fp16|half/, 'FP16'],
-  [/tf32|f32|s884|s1688|sgemm|fp32/, 'FP32'],
+  // TF32: FP32's range with a 10-bit mantissa, on tensor cores (Ampere and later). TensorRT allows it
+  // unless the build clears it (trtexec --noTF32), so an "FP32" engine runs many convolutions in it:
+  // "…_f32f32_tf32f32_f32_…". Told apart from FP32 because it explains FP32-build accuracy gaps.
+  [/tf32/, 'TF32'],
+  [/f32|s884|s1688|sgemm|fp32/, 'FP32'],
 ];
 
 /** The precision a tactic name says, if any. Hex ids and hashes are not read ("…0x5c1ae…f16…"). */
