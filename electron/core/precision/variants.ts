@@ -38,7 +38,7 @@ export async function makeVariant(
   ctx.progress({ fraction: null, stage: `Reading ${displayName}` });
   const a = await analyzeModel(modelPath, displayName);
   const recipeJson = JSON.stringify(recipe);
-  const id = `${a.summary.sha256.slice(0, 16)}-${createHash('sha256').update(recipeJson).digest('hex').slice(0, 16)}`;
+  const id = variantId(a.summary.sha256, recipeJson);
   const out = variantPath(id);
   // A name its user gave it stays (the same recipe made again is the same variant); else what the recipe says.
   const given = givenVariantName(id);
@@ -47,6 +47,7 @@ export async function makeVariant(
   const source = `${a.summary.fileName} sha256:${a.summary.sha256}`;
   const calibrationCachePath = `${out}.calib.cache`;
   const specialized = asksToSpecialize(recipe);
+  const timed = isTimedRecipe(recipe);
   // Written under a temp name beside `out`, proven loadable, and only then renamed to `out`; the name
   // is kept beside the file once the variant is made: it follows the variant everywhere.
   const made = await writeProven(
@@ -78,10 +79,37 @@ export async function makeVariant(
       });
     },
     [calibrationCachePath],
+    // A timed recipe's file goes under the id of what it kept float: each outcome keeps its own file.
+    timed ? (v) => variantPath(variantId(a.summary.sha256, recipeJson, keptFloat(v))) : undefined,
   );
-  writeVariantName(id, name, given !== null);
-  return made;
+  if (!timed) {
+    writeVariantName(id, name, given !== null);
+    return made;
+  }
+  const madeId = variantId(a.summary.sha256, recipeJson, keptFloat(made));
+  const madeGiven = givenVariantName(madeId);
+  writeVariantName(madeId, madeGiven ?? name, madeGiven !== null);
+  return { ...made, id: madeId, name: madeGiven ?? name };
 }
+
+/**
+ * A variant's id: the source's hash and the recipe's. An ONNX Runtime INT8 recipe with the speed
+ * check chooses what stays float from timings on this machine, so making it twice can write two
+ * different files: its id also hashes what it kept float (`keptFloat`), so a second outcome never
+ * replaces the file, profiles and comparisons of the first. Every other recipe makes one file.
+ */
+export function variantId(sourceSha256: string, recipeJson: string, keptFloat?: readonly string[]): string {
+  const h = createHash('sha256').update(recipeJson);
+  if (keptFloat) h.update(`\0kept float:${[...keptFloat].sort().join('\0')}`);
+  return `${sourceSha256.slice(0, 16)}-${h.digest('hex').slice(0, 16)}`;
+}
+
+/** Whether a recipe's file depends on timings (the ONNX Runtime INT8 speed check). */
+export function isTimedRecipe(recipe: Recipe): boolean {
+  return recipe.precision === 'int8' && recipe.flavour === 'onnxruntime' && recipe.speedGuard;
+}
+
+const keptFloat = (v: Variant) => v.kept.map((k) => k.node);
 
 /** Writes the analysed model (as rewritten in place) with its recipe and source in metadata_props. */
 function writeWithRecipe(a: ModelAnalysis, recipe: Recipe, t: Target) {

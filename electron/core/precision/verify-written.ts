@@ -54,7 +54,8 @@ export async function proveLoadable(file: string, writer: string, displayName: s
  * Makes the file `target` through `write(tmp)` — which writes the model to `tmp`, a temp name beside
  * the target — proves it loadable and only then renames it into place. On any failure the temp
  * file, and the `sidecars` this attempt wrote (`.calib.cache` beside the target), are removed and
- * the error rethrown.
+ * the error rethrown. `placeAt`, when given, says from what was made where the file goes instead (a
+ * path in the target's folder): for a file whose name depends on its content.
  */
 export async function writeProven<T>(
   target: string,
@@ -62,13 +63,14 @@ export async function writeProven<T>(
   displayName: string,
   write: (tmp: string) => Promise<T>,
   sidecars: string[] = [],
+  placeAt?: (made: T) => string,
 ): Promise<T> {
   const tmp = tempPathBeside(target);
   const started = Date.now();
   try {
     const made = await write(tmp);
     await proveLoadable(tmp, writer, displayName);
-    fs.renameSync(tmp, target);
+    fs.renameSync(tmp, placeAt ? placeAt(made) : target);
     return made;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
