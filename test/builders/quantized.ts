@@ -4,10 +4,11 @@
  * (DynamicQuantizeLinear on the input, integer weights, the int32 result Cast to float and
  * multiplied by input scale × weight scale, the bias added after), and quantize_static's QOperator
  * format (QuantizeLinear at the input, QLinearConv with per-channel INT8 weights and INT32 bias,
- * com.microsoft QLinearAdd / QLinearGlobalAveragePool, QLinearMatMul, DequantizeLinear at the end).
- * Weights are seeded; the float weights they were quantized from come back with them, so a test can
+ * com.microsoft QLinearAdd / QLinearGlobalAveragePool, QLinearMatMul, DequantizeLinear at the end),
+ * and onnxruntime-genai's MatMulNBits (blocked 2/4/8-bit LLM weights). Weights are seeded; the float weights they were quantized from come back with them, so a test can
  * say what dequantizing must give.
  */
+import { halfBitsToNumber, toHalfBits, toHalfBytes } from '../../electron/core/onnx/half';
 import type { ModelProto } from '../../electron/core/onnx/model';
 import { DT, GraphBuilder, model, randomFloats, seeded } from './graph';
 
@@ -318,4 +319,111 @@ export function contribMatMulQuantized(): ModelProto {
       { domain: 'com.microsoft', version: 1 },
     ],
   });
+}
+
+/**
+ * onnxruntime's com.microsoft MatMulNBits as onnxruntime-genai and Olive write an LLM's weights:
+ * x [2, K] → y [2, N], the weights W [K, N] quantized per column in blocks of `blockSize` along K
+ * (the last block padded when K is not a multiple), packed [N, blocks, blob] with value j of a block
+ * at bit j × bits (low bits first); one scale per column and block; zero points packed the same way
+ * per column when `zeroPoints` (asymmetric), else absent (the op's default 2^(bits − 1): symmetric).
+ * `half`: A, scales and bias in float16. Returns the weights the op computes with.
+ */
+export function matMulNBitsQuantized(opts: {
+  K: number;
+  N: number;
+  bits?: 2 | 4 | 8;
+  blockSize?: number;
+  zeroPoints?: boolean;
+  bias?: boolean;
+  half?: boolean;
+}): { model: ModelProto; weights: Float32Array } {
+  const { K, N } = opts;
+  const bits = opts.bits ?? 4;
+  const blockSize = opts.blockSize ?? 16;
+  const rand = seeded(29);
+  const w = randomFloats(rand, K * N, 0.5);
+  const blocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zpBytes = Math.ceil((blocks * bits) / 8);
+  const top = (1 << bits) - 1;
+  const packed = new Uint8Array(N * blocks * blob);
+  const zps = new Uint8Array(N * zpBytes);
+  const scales = new Float32Array(N * blocks);
+  const computed = new Float32Array(K * N);
+  const put = (bytes: Uint8Array, start: number, index: number, v: number) => {
+    const bit = index * bits;
+    bytes[start + (bit >> 3)]! |= v << (bit & 7);
+  };
+  for (let n = 0; n < N; n++)
+    for (let b = 0; b < blocks; b++) {
+      const ks = Array.from({ length: Math.min(blockSize, K - b * blockSize) }, (_, j) => b * blockSize + j);
+      const vals = ks.map((k) => w[k * N + n]!);
+      let scale: number;
+      let zero: number;
+      if (opts.zeroPoints) {
+        const lo = Math.min(0, ...vals);
+        const hi = Math.max(0, ...vals);
+        scale = (hi - lo) / top || 1;
+        zero = Math.round(-lo / scale);
+      } else {
+        scale = Math.max(...vals.map(Math.abs)) / (top >> 1) || 1;
+        zero = 1 << (bits - 1);
+      }
+      // The scale as the file stores it: what dequantization multiplies by.
+      if (opts.half) scale = halfBitsToNumber(toHalfBits(scale));
+      else scale = Math.fround(scale);
+      scales[n * blocks + b] = scale;
+      if (opts.zeroPoints) put(zps, n * zpBytes, b, zero);
+      ks.forEach((k, j) => {
+        const q = Math.min(top, Math.max(0, Math.round(w[k * N + n]! / scale) + zero));
+        put(packed, (n * blocks + b) * blob, j, q);
+        computed[k * N + n] = (q - zero) * scale;
+      });
+    }
+  const g = new GraphBuilder('matmul-nbits');
+  const ft = opts.half ? DT.float16 : DT.float32;
+  g.input('x', ft, [2, K]);
+  g.init('proj.weight_packed', DT.uint8, [N, blocks, blob], packed);
+  const halfInit = (name: string, dims: number[], v: Float32Array) =>
+    g.initializers.push({
+      name,
+      dataType: DT.float16,
+      dims,
+      data: { kind: 'bytes', bytes: toHalfBytes(v) },
+      externalData: [],
+      docString: '',
+    });
+  if (opts.half) halfInit('proj.weight_scales', [N * blocks], scales);
+  else g.init('proj.weight_scales', DT.float32, [N * blocks], scales);
+  if (opts.zeroPoints) g.init('proj.weight_zero_points', DT.uint8, [N * zpBytes], zps);
+  const bias = randomFloats(rand, N, 0.5);
+  if (opts.bias) {
+    if (opts.half) halfInit('proj.bias', [N], bias);
+    else g.init('proj.bias', DT.float32, [N], bias);
+  }
+  g.node(
+    'MatMulNBits',
+    [
+      'x',
+      'proj.weight_packed',
+      'proj.weight_scales',
+      opts.zeroPoints ? 'proj.weight_zero_points' : '',
+      ...(opts.bias ? ['', 'proj.bias'] : []),
+    ],
+    {
+      name: '/model/layers.0/mlp/proj/MatMulNBits',
+      outputs: ['y'],
+      domain: 'com.microsoft',
+      attrs: { K, N, bits, block_size: blockSize, accuracy_level: 0 },
+    },
+  );
+  g.output('y', ft, [2, N]);
+  const m = model(g.graph(), {
+    opsets: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+  });
+  return { model: m, weights: computed };
 }

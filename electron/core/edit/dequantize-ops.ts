@@ -97,6 +97,7 @@ export const QUANTIZED_OPS = new Set([
   'MatMulInteger',
   'DynamicQuantizeMatMul',
   'MatMulIntegerToFloat',
+  'MatMulNBits',
   ...Object.keys(QLINEAR).map((k) => k.slice(k.indexOf(':') + 1)),
 ]);
 

@@ -16,6 +16,9 @@
  * - onnxruntime's com.microsoft DynamicQuantizeMatMul and MatMulIntegerToFloat (what its
  *   transformer optimizer makes of quantize_dynamic's MatMulInteger): a float MatMul on the
  *   unquantized input with the weights dequantized per column, plus the bias.
+ * - onnxruntime's com.microsoft MatMulNBits (4-bit LLM weights from onnxruntime-genai, Olive): a
+ *   MatMul with the blocks unpacked and dequantized into A's float type — exact, and 8× the bytes
+ *   of 4-bit weights in float32 (4× in float16).
  * - QuantizeLinear → DequantizeLinear on an activation (the QDQ format): the pair removed, the
  *   float tensor read directly — through a Clip where the range starts at 0, since onnxruntime's
  *   quantizer drops a Relu or Clip(0, 6) whose range the Q/DQ pair already clips to (without it
@@ -30,6 +33,7 @@
 import { KilnError } from '../../shared/api/errors';
 import type { Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
+import { toHalfBytes } from '../onnx/half';
 import { attrOf, bytesOf, dropUnusedInitializers, Names, node, readCounts, tensor } from '../onnx/graph-edit';
 import {
   ATTR,
@@ -278,6 +282,67 @@ function floatOutMatMul(rw: Rewriter, n: NodeProto): void {
   rw.count(n.opType);
 }
 
+/**
+ * onnxruntime's com.microsoft MatMulNBits: weight-only 2-, 4- or 8-bit blocks, how onnxruntime-genai
+ * and Olive store an LLM's weights. B is packed [N, blocks, blob] (value i of a block at bit i × bits
+ * of its blob, low bits first), one scale per column and block, zero points packed the same way per
+ * column (2^(bits − 1) when absent). One MatMul on A with W[k][n] = (q − zero point) × scale in A's
+ * float type, then the bias: the weights are what the op computes with, so nothing moves but the
+ * order of the sums. Act-order (g_idx) and floating-point zero points are refused by name.
+ */
+function matMulNBits(rw: Rewriter, n: NodeProto): void {
+  const fail = (why: string): never => {
+    throw new KilnError('UNSUPPORTED', `${label(n)} cannot be dequantized: ${why}`);
+  };
+  const at = (i: number) => n.input[i] || undefined;
+  const int = (name: string) => attrOf(n, name)?.i;
+  const K = int('K') ?? fail('it has no K attribute');
+  const N = int('N') ?? fail('it has no N attribute');
+  const blockSize = int('block_size') ?? fail('it has no block_size attribute');
+  const bits = int('bits') ?? 4;
+  if (![2, 4, 8].includes(bits)) fail(`its weights have ${bits} bits (Kiln reads 2, 4 and 8)`);
+  if (at(4)) fail('it reorders K by g_idx (act-order), which Kiln does not read');
+  const a = at(0) ?? fail('it has no input A');
+  const q = rw.constant(at(1)) ?? fail('its weights B are not a constant');
+  const s = rw.constant(at(2)) ?? fail('its scales are not a constant');
+  const zIn = at(3);
+  const z = zIn ? (rw.constant(zIn) ?? fail('its zero points are not a constant')) : null;
+  if (s.dataType !== DataType.FLOAT && s.dataType !== DataType.FLOAT16) fail('its scales are not float32 or float16');
+  if (z && z.dataType !== DataType.UINT8) fail('its zero points are floating point (Kiln reads packed integer ones)');
+  const blocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zpBytes = Math.ceil((blocks * bits) / 8);
+  if (q.values.length !== N * blocks * blob)
+    fail(`B holds ${q.values.length} bytes, not N × blocks × blob = ${N * blocks * blob}`);
+  if (s.values.length !== N * blocks) fail(`it has ${s.values.length} scales, not N × blocks = ${N * blocks}`);
+  if (z && z.values.length !== N * zpBytes) fail(`it has ${z.values.length} zero-point bytes, not ${N * zpBytes}`);
+  const mask = (1 << bits) - 1;
+  const unpack = (bytes: Float64Array, start: number, index: number) => {
+    const bit = index * bits;
+    return ((bytes[start + (bit >> 3)] as number) >> (bit & 7)) & mask;
+  };
+  const w = new Float32Array(K * N);
+  for (let col = 0; col < N; col++)
+    for (let blk = 0; blk < blocks; blk++) {
+      const scale = s.values[col * blocks + blk] as number;
+      const zero = z ? unpack(z.values, col * zpBytes, blk) : 1 << (bits - 1);
+      const start = (col * blocks + blk) * blob;
+      for (let j = 0, k = blk * blockSize; j < blockSize && k < K; j++, k++)
+        w[k * N + col] = (unpack(q.values, start, j) - zero) * scale;
+    }
+  const half = s.dataType === DataType.FLOAT16;
+  const weights = rw.names.fresh(`${at(1)}_dequantized`);
+  rw.g.initializer.push(
+    tensor(weights, half ? DataType.FLOAT16 : DataType.FLOAT, [K, N], half ? toHalfBytes(w) : bytesOf(w)),
+  );
+  const y = n.output[0] ?? fail('it has no output');
+  const bias = at(5);
+  const product = bias ? rw.names.fresh(`${y}_MatMul`) : y;
+  rw.nodes.push(node('MatMul', [a, weights], [product], n.name));
+  if (bias) rw.nodes.push(node('Add', [product, bias], [y], rw.names.fresh(`${n.name || y}_bias`)));
+  rw.count(`MatMulNBits (${bits}-bit)`);
+}
+
 function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
   const at = (i: number) => n.input[i] || undefined;
   const triples =
@@ -381,6 +446,7 @@ export function dequantize(
     else if (key === ':DequantizeLinear') dequantizeLinear(rw, n);
     else if (key === 'com.microsoft:DynamicQuantizeMatMul' || key === 'com.microsoft:MatMulIntegerToFloat')
       floatOutMatMul(rw, n);
+    else if (key === 'com.microsoft:MatMulNBits') matMulNBits(rw, n);
     else if (key === ':QuantizeLinear' || key === ':DynamicQuantizeLinear') {
       const [x = '', s = '', zp = ''] = n.input;
       rw.nodes.push(n);

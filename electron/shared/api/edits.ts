@@ -38,6 +38,7 @@ export const INTEGER_QUANTIZED_OPS: ReadonlySet<string> = new Set([
   'QGemm',
   'DynamicQuantizeMatMul',
   'MatMulIntegerToFloat',
+  'MatMulNBits',
 ]);
 
 /** Whether `op` (a plain op type, or a finding's `domain:Op` key) is one the dequantize edit rewrites. */

@@ -1,0 +1,118 @@
+/**
+ * onnxruntime's com.microsoft MatMulNBits — how onnxruntime-genai and Olive store an LLM's weights
+ * in 4 bits — which TensorRT cannot parse: the dequantize edit unpacks its blocks into a float
+ * MatMul. ONNX Runtime's own kernel is the reference: the float model must give what the quantized
+ * one gives (the weights are what the op computes with), for 4- and 8-bit weights, with and
+ * without zero points and bias, K not a multiple of the block, and float16 models.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { dequantize } from '../../electron/core/edit/dequantize';
+import { planFix } from '../../electron/core/edit/fix';
+import { analyzeModel } from '../../electron/core/onnx/analyze';
+import { encodeModel } from '../../electron/core/onnx/encode';
+import { halfArrayToFloat32, toHalfBytes } from '../../electron/core/onnx/half';
+import type { ModelProto } from '../../electron/core/onnx/model';
+import { tensorValues } from '../../electron/core/onnx/values';
+import { writeModelFile } from '../../electron/core/onnx/write';
+import { openSession } from '../../electron/core/backends/onnxruntime/session';
+import { proveLoadable } from '../../electron/core/precision/verify-written';
+import { checkModel } from '../../electron/core/trt/check';
+import { matMulNBitsQuantized } from '../builders/quantized';
+import { seededInput, suiteTempDir } from './helpers';
+
+const tmp = suiteTempDir('kiln-nbits-');
+const DEQ = { kind: 'dequantize' } as const;
+
+function save(name: string, m: ModelProto): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, encodeModel(m));
+  return file;
+}
+
+/** y for a seeded x [2, K], as float32 whatever the model's float type. */
+async function run(file: string, K: number, half: boolean): Promise<Float32Array> {
+  const x = seededInput([2, K], 3);
+  const feed = half
+    ? new ort.Tensor('float16', new Uint16Array(toHalfBytes(x).buffer), [2, K])
+    : new ort.Tensor('float32', x, [2, K]);
+  const s = await openSession(file, { optimization: 'disabled', quiet: true });
+  try {
+    const y = (await s.run({ x: feed })).y!;
+    return half ? halfArrayToFloat32(y.data as Uint16Array) : Float32Array.from(y.data as Float32Array);
+  } finally {
+    await s.release();
+  }
+}
+
+const CASES = [
+  { name: '4-bit symmetric, bias, K = 40 (a padded last block)', K: 40, N: 24, bias: true },
+  { name: '4-bit with zero points, blocks of 32', K: 64, N: 8, blockSize: 32, zeroPoints: true },
+  { name: '8-bit with zero points', K: 32, N: 8, bits: 8 as const, zeroPoints: true, bias: true },
+  { name: '4-bit float16 model', K: 32, N: 16, half: true, bias: true },
+];
+
+describe('MatMulNBits dequantized to a float MatMul', () => {
+  it.each(CASES)('$name: the float model gives what ONNX Runtime computes with the 4-bit one', async (c) => {
+    const { model: m, weights } = matMulNBitsQuantized(c);
+    const q = save(`nbits-${c.K}-${c.N}-${c.bits ?? 4}.onnx`, m);
+    const step = dequantize(m, DEQ);
+    expect(step.model.graph!.node.map((n) => n.opType)).toEqual(c.bias ? ['MatMul', 'Add'] : ['MatMul']);
+    expect(step.model.opsetImport.map((o) => o.domain)).toEqual(['']);
+    expect(step.summary).toMatch(new RegExp(`MatMulNBits \\(${c.bits ?? 4}-bit\\) 1; quantized nodes 1 → 0`));
+    // The weights are exactly the values the op multiplies by, [K, N], in the model's float type.
+    const g = step.model.graph!;
+    const w = g.initializer.find((t) => t.name === g.node[0]!.input[1])!;
+    expect(w.dims).toEqual([c.K, c.N]);
+    expect(w.dataType).toBe(c.half ? 10 : 1);
+    const values = Float32Array.from(tensorValues(w, { path: '' }));
+    const expected = c.half ? halfArrayToFloat32(new Uint16Array(toHalfBytes(weights).buffer)) : weights;
+    expect(values).toEqual(expected);
+
+    const f = path.join(tmp, `nbits-${c.K}-${c.N}-${c.bits ?? 4}.float.onnx`);
+    writeModelFile(step.model, f);
+    await proveLoadable(f, step.summary, path.basename(f));
+    const [y0, y1] = [await run(q, c.K, !!c.half), await run(f, c.K, !!c.half)];
+    const scale = Math.max(...Array.from(y0, Math.abs));
+    let worst = 0;
+    for (let i = 0; i < y0.length; i++) worst = Math.max(worst, Math.abs(y0[i]! - y1[i]!));
+    console.log(`${c.name}: max |Δ| ${worst.toExponential(2)} of outputs up to ${scale.toFixed(3)}`);
+    // The same products summed in another order: float32 rounding, or float16's where the model is.
+    expect(worst).toBeLessThanOrEqual((c.half ? 2e-3 : 1e-5) * scale);
+  });
+
+  it('TensorRT 10 flags MatMulNBits with the way out, kiln fix plans the dequantize, and the float model passes', async () => {
+    const { model: m } = matMulNBitsQuantized({ K: 40, N: 24, bias: true });
+    const a = await analyzeModel(save('nbits-check.onnx', m));
+    const report = checkModel(a, 10);
+    const finding = report.findings.find((x) => x.status !== 'warning')!;
+    expect(finding.suggestion).toMatch(/dequantize its 4-bit weights to float \(exact/);
+    expect(planFix(a, report, 10, {}).edits.map((e) => e.kind)).toContain('dequantize');
+    const f = path.join(tmp, 'nbits-check.float.onnx');
+    writeModelFile(dequantize(m, DEQ).model, f);
+    const passed = checkModel(await analyzeModel(f), 10);
+    expect(passed.findings.filter((x) => x.status !== 'warning')).toEqual([]);
+  });
+
+  it('refuses by name what it cannot read: act-order (g_idx) and floating-point zero points', () => {
+    const { model: m } = matMulNBitsQuantized({ K: 32, N: 8 });
+    const node = m.graph!.node[0]!;
+    node.input = [...node.input.slice(0, 3), '', 'g_idx'];
+    expect(() => dequantize(m, DEQ)).toThrow(
+      /MatMulNBits "\/model\/layers\.0\/mlp\/proj\/MatMulNBits" cannot be dequantized: it reorders K by g_idx/,
+    );
+    const { model: z } = matMulNBitsQuantized({ K: 32, N: 8, zeroPoints: true });
+    const zp = z.graph!.initializer.find((t) => t.name === 'proj.weight_zero_points')!;
+    z.graph!.initializer.push({
+      ...zp,
+      name: 'float_zp',
+      dataType: 1,
+      dims: [16],
+      data: { kind: 'bytes', bytes: new Uint8Array(64) },
+    });
+    z.graph!.node[0]!.input[3] = 'float_zp';
+    expect(() => dequantize(z, DEQ)).toThrow(/its zero points are floating point/);
+  });
+});
