@@ -3,7 +3,7 @@
  * in 4 bits — which TensorRT cannot parse: the dequantize edit unpacks its blocks into a float
  * MatMul. ONNX Runtime's own kernel is the reference: the float model must give what the quantized
  * one gives (the weights are what the op computes with), for 4- and 8-bit weights, with and
- * without zero points and bias, K not a multiple of the block, and float16 models.
+ * without zero points and bias, K not a multiple of the block, float16 models, and 2-bit weights.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -52,6 +52,7 @@ const CASES = [
   { name: '4-bit with zero points, blocks of 32', K: 64, N: 8, blockSize: 32, zeroPoints: true },
   { name: '8-bit with zero points', K: 32, N: 8, bits: 8 as const, zeroPoints: true, bias: true },
   { name: '4-bit float16 model', K: 32, N: 16, half: true, bias: true },
+  { name: '2-bit with zero points', K: 64, N: 8, bits: 2 as const, zeroPoints: true },
 ];
 
 describe('MatMulNBits dequantized to a float MatMul', () => {
