@@ -116,6 +116,7 @@ export async function edit(args: string[], withClient: WithClient): Promise<numb
       'int64-to-int32': { type: 'boolean' },
       opset: { type: 'string' },
       dequantize: { type: 'boolean' },
+      'keep-int4': { type: 'boolean' },
       upcast: { type: 'boolean' },
       extract: { type: 'string' },
       'add-outputs': { type: 'string' },
@@ -163,6 +164,7 @@ export function editsFromFlags(v: {
   'int64-to-int32'?: boolean;
   opset?: string;
   dequantize?: boolean;
+  'keep-int4'?: boolean;
   upcast?: boolean;
   extract?: string;
   'add-outputs'?: string;
@@ -178,7 +180,8 @@ export function editsFromFlags(v: {
       throw new UsageError(`--opset must be a whole number from 7 to 30, not "${v.opset}"`);
     edits.push({ kind: 'opset', version: n });
   }
-  if (v.dequantize) edits.push({ kind: 'dequantize' });
+  if (v['keep-int4'] && !v.dequantize) throw new UsageError('--keep-int4 goes with --dequantize');
+  if (v.dequantize) edits.push({ kind: 'dequantize', ...(v['keep-int4'] ? { keepInt4: true } : {}) });
   if (v.upcast) edits.push({ kind: 'upcast' });
   if (v.remove) edits.push({ kind: 'remove', nodes: list(v.remove) });
   for (const [from, to] of pairs('--rename', v.rename ?? [])) edits.push({ kind: 'rename', what: 'tensor', from, to });

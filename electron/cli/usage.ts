@@ -67,12 +67,14 @@ export const COMMAND_HELP = {
           INT64 → INT32), run the result beside the original, and check it again
                                             (exit 1 when the check after still finds unsupported nodes)`,
   edit: `  edit <model.onnx> -o <out.onnx> [--fold] [--shapes x:1x3x224x224|x:batchx3x224x224]
-          [--dynamic-batch NAME] [--int64-to-int32] [--opset N] [--dequantize] [--upcast]
+          [--dynamic-batch NAME] [--int64-to-int32] [--opset N] [--dequantize [--keep-int4]] [--upcast]
           [--extract in1,in2:out1,out2] [--add-outputs t1,t2] [--remove n1,n2] [--rename a=b]
           [--rename-node a=b] [--plugin n1,n2=Domain::Op] [--trt 10|11] [--inputs a.npz] [--json]
           chosen edits; edits meant to be exact that move an output are refused and nothing is written;
           --opset N raises the opset up to 25 (with --trt: up to the newest that TensorRT parses,
-          10: 24, 11: 25)            (with --trt: exit 1 when the check after fails)`,
+          10: 24, 11: 25); --dequantize --keep-int4 keeps symmetric 4-bit MatMulNBits weights as a
+          blocked INT4 DequantizeLinear (opset ≥ 21: add --opset 21)
+                                     (with --trt: exit 1 when the check after fails)`,
   probe: `  probe [--json]                            look for TensorRT and CUDA on this machine`,
   serve: `  serve [--port N] [--host ADDR]            start browser mode (same as npm run serve)`,
 } as const;

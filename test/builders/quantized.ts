@@ -337,6 +337,8 @@ export function matMulNBitsQuantized(opts: {
   zeroPoints?: boolean;
   bias?: boolean;
   half?: boolean;
+  /** The default domain's opset (17; 21 lets a blocked INT4 DequantizeLinear replace it). */
+  opset?: number;
 }): { model: ModelProto; weights: Float32Array } {
   const { K, N } = opts;
   const bits = opts.bits ?? 4;
@@ -421,7 +423,7 @@ export function matMulNBitsQuantized(opts: {
   g.output('y', ft, [2, N]);
   const m = model(g.graph(), {
     opsets: [
-      { domain: '', version: 17 },
+      { domain: '', version: opts.opset ?? 17 },
       { domain: 'com.microsoft', version: 1 },
     ],
   });

@@ -101,5 +101,6 @@ test("the comparison report downloads with the Engine tab's engine diff and audi
   expect(json.engines.totals).toHaveLength(2);
   expect(json.engines.imports[0]!.audit.items.map((i) => i.name)).toContain(target);
   const group = json.engines.groups.find((g) => g.nodes.includes(target))!;
-  expect(group.engines.map((e) => e.precision)).toEqual(['FP32', 'FP32']);
+  // Both builds ran that convolution at FP32's range: TF32 tactics, TensorRT's default (no --noTF32).
+  expect(group.engines.map((e) => e.precision)).toEqual(['TF32', 'TF32']);
 });

@@ -21,7 +21,7 @@ import { openSession } from '../../electron/core/backends/onnxruntime/session';
 import { proveLoadable } from '../../electron/core/precision/verify-written';
 import { checkModel } from '../../electron/core/trt/check';
 import { matMulNBitsQuantized } from '../builders/quantized';
-import { seededInput, suiteTempDir } from './helpers';
+import { runKiln, seededInput, suiteTempDir } from './helpers';
 
 const tmp = suiteTempDir('kiln-nbits-');
 const DEQ = { kind: 'dequantize' } as const;
@@ -115,5 +115,77 @@ describe('MatMulNBits dequantized to a float MatMul', () => {
     });
     z.graph!.node[0]!.input[3] = 'float_zp';
     expect(() => dequantize(z, DEQ)).toThrow(/its zero points are floating point/);
+  });
+});
+
+describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinear, as TensorRT runs INT4 weight-only GEMMs', () => {
+  const KEEP = { kind: 'dequantize', keepInt4: true } as const;
+
+  it.each([
+    { name: 'float32, K = 40 (a padded last block), bias', K: 40, N: 24, bias: true, opset: 21 },
+    { name: 'float16', K: 32, N: 16, half: true, opset: 21 },
+  ])('$name: INT4 weights [K, N], one scale per block, the outputs ONNX Runtime gives the 4-bit op', async (c) => {
+    const { model: m } = matMulNBitsQuantized(c);
+    const q = save(`int4-${c.K}.onnx`, m);
+    const step = dequantize(m, KEEP);
+    const g = step.model.graph!;
+    expect(g.node.map((n) => n.opType)).toEqual(
+      c.bias ? ['DequantizeLinear', 'MatMul', 'Add'] : ['DequantizeLinear', 'MatMul'],
+    );
+    expect(step.summary).toMatch(/MatMulNBits \(4-bit, kept INT4\) 1/);
+    const [w, s] = g.node[0]!.input.map((x) => g.initializer.find((t) => t.name === x)!);
+    expect([w!.dataType, w!.dims]).toEqual([22, [c.K, c.N]]);
+    expect(s!.dims).toEqual([Math.ceil(c.K / 16), c.N]);
+    expect(g.node[0]!.attribute.map((a) => [a.name, a.i])).toEqual([
+      ['axis', 0],
+      ['block_size', 16],
+    ]);
+    // 4 bits a weight, as before: K × N / 2 bytes, not 4 × K × N.
+    expect(w!.data.kind === 'bytes' && w!.data.bytes.length).toBe(Math.ceil((c.K * c.N) / 2));
+    const f = path.join(tmp, `int4-${c.K}.kept.onnx`);
+    writeModelFile(step.model, f);
+    await proveLoadable(f, step.summary, path.basename(f));
+    const [y0, y1] = [await run(q, c.K, !!c.half), await run(f, c.K, !!c.half)];
+    const scale = Math.max(...Array.from(y0, Math.abs));
+    let worst = 0;
+    for (let i = 0; i < y0.length; i++) worst = Math.max(worst, Math.abs(y0[i]! - y1[i]!));
+    console.log(`INT4 kept, ${c.name}: max |Δ| ${worst.toExponential(2)} of outputs up to ${scale.toFixed(3)}`);
+    expect(worst).toBeLessThanOrEqual((c.half ? 2e-3 : 1e-5) * scale);
+    // TensorRT 10 takes it: INT4 DequantizeLinear with no zero point.
+    const r = checkModel(await analyzeModel(f), 10);
+    expect(r.findings.filter((x) => x.status !== 'warning')).toEqual([]);
+  });
+
+  it('weights with zero points (asymmetric) go to float, and the edit says why', () => {
+    const { model: m } = matMulNBitsQuantized({ K: 32, N: 8, zeroPoints: true, opset: 21 });
+    const step = dequantize(m, KEEP);
+    expect(step.model.graph!.node.map((n) => n.opType)).toEqual(['MatMul']);
+    expect(step.notes.join('\n')).toMatch(/MatMulNBits ".*" went to float: its zero points are not 8/);
+  });
+
+  it('kiln edit --opset 21 --dequantize --keep-int4: the opset raised, the weights kept in INT4; --keep-int4 alone is a usage error', () => {
+    const src = save('cli-nbits.onnx', matMulNBitsQuantized({ K: 32, N: 16, bias: true }).model);
+    const out = path.join(tmp, 'cli-nbits.int4.onnx');
+    const r = runKiln(
+      ['edit', src, '--opset', '21', '--dequantize', '--keep-int4', '--trt', '10', '-o', out, '--json'],
+      {
+        timeout: 120_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(JSON.stringify(report)).toMatch(/MatMulNBits \(4-bit, kept INT4\) 1/);
+    expect(fs.existsSync(out)).toBe(true);
+    const alone = runKiln(['edit', src, '--keep-int4', '-o', path.join(tmp, 'x.onnx')], { timeout: 60_000 });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--keep-int4 goes with --dequantize/);
+    expect(fs.existsSync(path.join(tmp, 'x.onnx'))).toBe(false);
+  });
+
+  it('below opset 21 it is refused, saying what to do', () => {
+    const { model: m } = matMulNBitsQuantized({ K: 32, N: 8 });
+    expect(() => dequantize(m, KEEP)).toThrow(
+      /opset 21 brought; the model is opset 17: raise it first \(kiln edit --opset 21/,
+    );
   });
 });

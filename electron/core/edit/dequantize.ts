@@ -34,7 +34,7 @@ import { KilnError } from '../../shared/api/errors';
 import type { Edit } from '../../shared/api/edits';
 import { DataType } from '../onnx/dtypes';
 import { toHalfBytes } from '../onnx/half';
-import { attrOf, bytesOf, dropUnusedInitializers, Names, node, readCounts, tensor } from '../onnx/graph-edit';
+import { attrOf, bytesOf, dropUnusedInitializers, intAttr, Names, node, readCounts, tensor } from '../onnx/graph-edit';
 import {
   ATTR,
   type AttributeProto,
@@ -82,6 +82,8 @@ class Rewriter {
   readonly alias = new Map<string, string>();
   readonly floatOf = new Map<string, FloatOf>();
   readonly converted = new Map<string, number>();
+  /** What the edit says beside its summary (a MatMulNBits that could not stay INT4, and why). */
+  readonly notes: string[] = [];
   private readonly constants = new Map<string, TensorProto>();
   private readonly dequantized = new Map<string, string>();
   private readonly readers = new Map<string, NodeProto[]>();
@@ -91,7 +93,9 @@ class Rewriter {
     readonly g: GraphProto,
     readonly names: Names,
     private readonly src: TensorSource,
-    private readonly opset: number,
+    readonly opset: number,
+    /** Symmetric 4-bit MatMulNBits weights stay INT4, as a blocked DequantizeLinear. */
+    readonly keepInt4 = false,
   ) {
     for (const t of g.initializer) this.constants.set(t.name, t);
     for (const n of g.node) {
@@ -331,16 +335,47 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
         w[k * N + col] = (unpack(q.values, start, j) - zero) * scale;
     }
   const half = s.dataType === DataType.FLOAT16;
+  const floatType = half ? DataType.FLOAT16 : DataType.FLOAT;
   const weights = rw.names.fresh(`${at(1)}_dequantized`);
-  rw.g.initializer.push(
-    tensor(weights, half ? DataType.FLOAT16 : DataType.FLOAT, [K, N], half ? toHalfBytes(w) : bytesOf(w)),
-  );
+  // Symmetric: no zero points (the op's default, 8 for 4 bits), or every one of them 8.
+  let symmetric = true;
+  for (let i = 0; z && symmetric && i < N * blocks; i++)
+    symmetric = unpack(z.values, Math.floor(i / blocks) * zpBytes, i % blocks) === 8;
+  const keptInt4 = rw.keepInt4 && bits === 4 && symmetric;
+  if (keptInt4) {
+    // TensorRT's pre-quantized INT4 weights, as ModelOpt's INT4 weight-only quantization writes them:
+    // signed INT4 [K, N], q − 8 exactly, two to a byte low nibble first; one scale per block of K and
+    // column; no zero point (TensorRT's dequantize takes none).
+    const packed = new Uint8Array(Math.ceil((K * N) / 2));
+    for (let col = 0; col < N; col++)
+      for (let blk = 0; blk < blocks; blk++)
+        for (let j = 0, k = blk * blockSize; j < blockSize && k < K; j++, k++) {
+          const i = k * N + col;
+          packed[i >> 1]! |= ((unpack(q.values, (col * blocks + blk) * blob, j) - 8) & 15) << ((i & 1) * 4);
+        }
+    const scales = new Float32Array(blocks * N);
+    for (let col = 0; col < N; col++)
+      for (let blk = 0; blk < blocks; blk++) scales[blk * N + col] = s.values[col * blocks + blk] as number;
+    const q4 = rw.names.fresh(`${at(1)}_int4`);
+    const s4 = rw.names.fresh(`${at(2)}_blocked`);
+    rw.g.initializer.push(tensor(q4, DataType.INT4, [K, N], packed));
+    rw.g.initializer.push(tensor(s4, floatType, [blocks, N], half ? toHalfBytes(scales) : bytesOf(scales)));
+    const dq = node('DequantizeLinear', [q4, s4], [weights], rw.names.fresh(`${n.name || weights}_DequantizeLinear`));
+    dq.attribute = [intAttr('axis', 0), intAttr('block_size', blockSize)];
+    rw.nodes.push(dq);
+  } else {
+    if (rw.keepInt4)
+      rw.notes.push(
+        `${label(n)} went to float: ${bits !== 4 ? `its weights have ${bits} bits` : 'its zero points are not 8 (TensorRT’s INT4 takes none)'}`,
+      );
+    rw.g.initializer.push(tensor(weights, floatType, [K, N], half ? toHalfBytes(w) : bytesOf(w)));
+  }
   const y = n.output[0] ?? fail('it has no output');
   const bias = at(5);
   const product = bias ? rw.names.fresh(`${y}_MatMul`) : y;
   rw.nodes.push(node('MatMul', [a, weights], [product], n.name));
   if (bias) rw.nodes.push(node('Add', [product, bias], [y], rw.names.fresh(`${n.name || y}_bias`)));
-  rw.count(`MatMulNBits (${bits}-bit)`);
+  rw.count(keptInt4 ? 'MatMulNBits (4-bit, kept INT4)' : `MatMulNBits (${bits}-bit)`);
 }
 
 function qlinearOp(rw: Rewriter, n: NodeProto, spec: QLinearSpec): void {
@@ -425,7 +460,7 @@ function dequantizeLinear(rw: Rewriter, n: NodeProto): void {
 
 export function dequantize(
   model: ModelProto,
-  _edit: Extract<Edit, { kind: 'dequantize' }>,
+  edit: Extract<Edit, { kind: 'dequantize' }>,
   src: TensorSource = NO_SOURCE,
 ): EditStep {
   const out = copyModel(model);
@@ -435,7 +470,12 @@ export function dequantize(
   if (quantizedBefore === 0)
     return { model: out, summary: 'nothing to dequantize: the model has no quantized nodes', exact: false, notes: [] };
   const opset = out.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
-  const rw = new Rewriter(g, new Names(out), src, opset);
+  if (edit.keepInt4 && opset < 21 && g.node.some((n) => n.opType === 'MatMulNBits'))
+    throw new KilnError(
+      'UNSUPPORTED',
+      `keeping MatMulNBits weights in INT4 needs a blocked DequantizeLinear, which opset 21 brought; the model is opset ${opset}: raise it first (kiln edit --opset 21, or the opset edit before this one)`,
+    );
+  const rw = new Rewriter(g, new Names(out), src, opset, edit.keepInt4 ?? false);
   for (const n of g.node) {
     if (rw.consumed.has(n)) continue;
     for (let i = 0; i < n.input.length; i++) if (n.input[i]) n.input[i] = rw.resolve(n.input[i] as string);
@@ -493,6 +533,7 @@ export function dequantize(
   const what = [...rw.converted].map(([op, k]) => `${op} ${k}`).join(', ');
   const notes = [
     'the float model no longer has the quantization error: outputs move by it (see the exactness measure)',
+    ...rw.notes,
   ];
   if (quantizedAfter > 0)
     notes.push(

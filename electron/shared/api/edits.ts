@@ -56,8 +56,12 @@ export const EditSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dynamicBatch'), name: z.string().min(1).max(200).default('batch') }).strict(),
   /** INT64 initializers, Cast targets and shape paths to INT32 where every value fits. Exact. */
   z.object({ kind: z.literal('int64ToInt32') }).strict(),
-  /** ConvInteger / MatMulInteger / DynamicQuantizeLinear / QLinearConv / QLinearMatMul back to float ops. Lossy. */
-  z.object({ kind: z.literal('dequantize') }).strict(),
+  /**
+   * ConvInteger / MatMulInteger / DynamicQuantizeLinear / QLinearConv / QLinearMatMul / MatMulNBits
+   * back to float ops. Lossy. `keepInt4`: a symmetric 4-bit MatMulNBits becomes a blocked INT4
+   * DequantizeLinear + MatMul instead (what TensorRT runs as an INT4 weight-only GEMM; opset ≥ 21).
+   */
+  z.object({ kind: z.literal('dequantize'), keepInt4: z.boolean().optional() }).strict(),
   /** An FP16-stored model to FP32: weights, and the Casts at its edges. Exact. */
   z.object({ kind: z.literal('upcast') }).strict(),
   /** Convert to this opset of the default domain. */
