@@ -58,7 +58,7 @@ typedef struct kiln_trt_plugin {
    * request: {"onnx": path, "engine": path to write, "timingCache"?: path, "precision"?: {...},
    *           "profiles"?: {input: {"min", "opt", "max"}?, "values"?: [...]} (an object keyed by
    *           input; "values" for shape tensors), "workspaceBytes"?, "optimizationLevel"?,
-   *           "stronglyTyped"?, "hardwareCompatibility"?, "versionCompatible"?, "fake"?: {...}}
+   *           "stronglyTyped"?, "tf32"?, "hardwareCompatibility"?, "versionCompatible"?, "fake"?: {...}}
    * Dynamic inputs the request gives no profile for are built for dims of 1 (a warning says so).
    * out: {"buildMs", "engineBytes", "layerInfo": <IEngineInspector JSON>, "parserErrors": [...],
    *       "unsupportedNodes": [...], "warnings": [...], "device": {...}, "tensorrt": "x.y.z"}

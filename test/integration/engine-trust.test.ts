@@ -62,6 +62,7 @@ const trt = (versionCompatible: boolean, tag: string) => ({
     hardwareCompatibility: 'none' as const,
     versionCompatible,
     stronglyTyped: true,
+    tf32: true,
     profiles: {},
     fake: { steps: 1, stepMs: 1, tag },
   },

@@ -29,6 +29,7 @@ const options = (profiles: Record<string, { values: typeof VALUES }>, fake: Reco
     hardwareCompatibility: 'none' as const,
     versionCompatible: false,
     stronglyTyped: true,
+    tf32: true,
     profiles,
     fake: { steps: 1, stepMs: 1, ...fake },
   },

@@ -13,6 +13,7 @@ import { checkEngine, exportEngine } from '../../electron/core/backends/tensorrt
 import { analyzeModel } from '../../electron/core/onnx/analyze';
 import { writeModelFile } from '../../electron/core/onnx/write';
 import { buildTrt, profileTrt, runTrt } from '../../electron/core/backends/tensorrt/trt-backend';
+import { parseLayerInfo } from '../../electron/core/trt/engine-files/layer-info';
 import { NATIVE_ADDON, needs, REAL_TRT_PLUGIN } from '../prerequisites';
 import { fakeTrtSuite, hostClient } from './helpers';
 
@@ -29,6 +30,7 @@ const trt = (fake: Record<string, number | string | boolean>) => ({
     hardwareCompatibility: 'none' as const,
     versionCompatible: false,
     stronglyTyped: true,
+    tf32: true,
     profiles: {},
     fake,
   },
@@ -54,6 +56,25 @@ describe('TensorRT backend with the fake plugin', needs(NATIVE_ADDON), () => {
     expect(checkEngine(a.artifactPath, { tensorrt: 'fake-1.0', computeCapability: '8.6' }).plugin).toBe('fake');
     // Built once: the second build comes from the cache.
     expect((await buildTrt(CLS, trt({ steps: 3, stepMs: 2 }), ctx())).cached).toBe(true);
+  });
+
+  it('TF32 travels to the plugin: convolutions read TF32 by default, FP32 with tf32 off, and the two are cached apart', async () => {
+    const convPrecisions = (artifactPath: string) =>
+      parseLayerInfo(JSON.parse(fs.readFileSync(path.join(path.dirname(artifactPath), 'layers.json'), 'utf8')), 'l')
+        .layers.filter((l) => l.type === 'CaskConvolution')
+        .map((l) => l.precision);
+    const on = await buildTrt(CLS, trt({ tag: 'tf32' }), ctx());
+    const off = await buildTrt(
+      CLS,
+      { ...trt({ tag: 'tf32' }), trt: { ...trt({ tag: 'tf32' }).trt, tf32: false } },
+      ctx(),
+    );
+    expect(off.cached).toBe(false);
+    expect(off.artifactPath).not.toBe(on.artifactPath);
+    const [a, b] = [convPrecisions(on.artifactPath), convPrecisions(off.artifactPath)];
+    expect(a.length).toBeGreaterThan(10);
+    expect(new Set(a)).toEqual(new Set(['TF32']));
+    expect(new Set(b)).toEqual(new Set(['FP32']));
   });
 
   it("a model whose kiln.recipe is not JSON still builds; the sidecar has no recipe, and a variant's has its own", async () => {

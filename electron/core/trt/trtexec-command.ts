@@ -101,6 +101,7 @@ export function trtexecCommand(o: {
   args.push(`--builderOptimizationLevel=${o.trt.builderOptimizationLevel}`);
   if (o.trt.hardwareCompatibility === 'ampere+') args.push('--hardwareCompatibilityLevel=ampere+');
   if (o.trt.versionCompatible) args.push('--versionCompatible');
+  if (!o.trt.tf32) args.push('--noTF32');
   if (o.major === 11 && o.trt.tuning) args.push(...tuningArgs(o.trt.tuning, o.engine));
   args.push(
     '--timingCacheFile=timing.cache',

@@ -25,6 +25,12 @@ export const TrtBuildOptionsSchema = z.object({
   versionCompatible: z.boolean().default(false),
   /** TensorRT 10: strongly typed network (precision from the model); 11.x is always strongly typed. */
   stronglyTyped: z.boolean().default(true),
+  /**
+   * TF32 for FP32 layers on Ampere and newer (TensorRT's default: FP32's range, FP16's 10-bit
+   * mantissa); false builds them in strict FP32 (trtexec --noTF32), for an FP32 engine that matches
+   * ONNX Runtime's FP32 closely.
+   */
+  tf32: z.boolean().default(true),
   /** Optimization profile per input: min/opt/max dims and shape-tensor values; absent inputs use the profile's shapes. */
   profiles: z.record(z.string(), TrtInputProfileSchema).default({}),
   /** TensorRT 11's trtexec build-route tuner and accuracy check, for the exported trtexec command only. */

@@ -155,6 +155,10 @@ int build(const char* request, kiln_trt_progress_fn progress, void* user, volati
                   .set("LayerType", op == "Conv" ? "CaskConvolution" : op == "MatMul" || op == "Gemm" ? "CaskGemm" : "PointWise")
                   .set("TacticValue", "0x" + std::to_string(1000 + index++))
                   .set("Outputs", Json::array().push(Json::object().set("Name", name + "_out").set("Format/Datatype", "Row major linear FP32")));
+    // As on Ampere and newer: FP32 convolutions and GEMMs run TF32 tactics unless the build clears TF32.
+    if (op == "Conv" || op == "MatMul" || op == "Gemm")
+      current.set("TacticName", req["tf32"].boolean(true) ? "sm80_xmma_fprop_implicit_gemm_tf32f32_tf32f32_f32_fake"
+                                                          : "sm80_xmma_fprop_implicit_gemm_f32f32_f32f32_f32_ffma_fake");
     names = name;
     metadata = Json("[ONNX Layer: " + name + "]");
   }

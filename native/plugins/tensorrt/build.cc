@@ -227,6 +227,8 @@ int build(const char* request, kiln_trt_progress_fn progressFn, void* user, vola
   if (req["hardwareCompatibility"].string() == "ampere+")
     config->setHardwareCompatibilityLevel(HardwareCompatibilityLevel::kAMPERE_PLUS);
   if (req["versionCompatible"].boolean()) config->setFlag(BuilderFlag::kVERSION_COMPATIBLE);
+  // TF32 is on by default (FP32 layers may run TF32 tactics on Ampere and newer); off: strict FP32.
+  if (!req["tf32"].boolean(true)) config->clearFlag(BuilderFlag::kTF32);
   config->setProfilingVerbosity(ProfilingVerbosity::kDETAILED);
 #if NV_TENSORRT_MAJOR < 11
   std::unique_ptr<CacheCalibrator> calibrator;

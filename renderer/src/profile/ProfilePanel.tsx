@@ -93,6 +93,7 @@ export function ProfilePanel() {
   const [backend, setBackend] = useState<'onnxruntime' | 'tensorrt'>('onnxruntime');
   const [builderLevel, setBuilderLevel] = useState(3);
   const [ampere, setAmpere] = useState(false);
+  const [tf32, setTf32] = useState(true);
   const [shapeValues, setShapeValues] = useState('');
   const [warmupMs, setWarmupMs] = useState('200');
   const [mode, setMode] = useState<'duration' | 'iterations'>('duration');
@@ -155,6 +156,7 @@ export function ProfilePanel() {
               trt: {
                 builderOptimizationLevel: builderLevel,
                 hardwareCompatibility: ampere ? 'ampere+' : 'none',
+                tf32,
                 profiles,
               },
             }
@@ -247,6 +249,13 @@ export function ProfilePanel() {
             <label className="inline">
               <input type="checkbox" checked={ampere} onChange={(e) => setAmpere(e.target.checked)} />
               Hardware-compatible (Ampere+)
+            </label>
+            <label
+              className="inline"
+              title="TensorRT's default: FP32 layers may run TF32 tactics on Ampere and newer GPUs (FP32's range, FP16's 10-bit mantissa). Off builds them in strict FP32 (trtexec --noTF32), for an FP32 engine that matches ONNX Runtime's FP32 closely."
+            >
+              <input type="checkbox" checked={tf32} onChange={(e) => setTf32(e.target.checked)} />
+              TF32 for FP32 layers
             </label>
             <label title="The values an integer input TensorRT reads on the host (a shape tensor, such as a Reshape's target shape) is built for: one list for min, opt and max, or min/opt/max. Without them TensorRT builds for all 1s, and the build warns.">
               Shape-tensor values

@@ -130,6 +130,7 @@ describe('trtexec command', () => {
     hardwareCompatibility: 'none' as const,
     versionCompatible: false,
     stronglyTyped: false,
+    tf32: true,
     profiles: { x: { min: [1, 3, 48, 96], opt: [4, 3, 48, 192], max: [8, 3, 48, 320] } },
     workspaceMiB: 2048,
   };

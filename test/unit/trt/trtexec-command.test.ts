@@ -125,3 +125,13 @@ describe('shape-tensor values in the trtexec command', () => {
     expect(cmd).toContain('--maxShapes=x:8x3x8x8,shape:4x6');
   });
 });
+
+describe('TF32', () => {
+  it('strict FP32 (tf32: false) is --noTF32 for both majors; the default (TF32 allowed) adds nothing', () => {
+    for (const major of [10, 11] as const) {
+      const strict = trtexecCommand({ major, model: 'm.onnx', trt: TrtBuildOptionsSchema.parse({ tf32: false }) });
+      expect(flags(strict)).toContain('--noTF32');
+      expect(flags(trtexecCommand({ major, model: 'm.onnx', trt: base }))).not.toContain('--noTF32');
+    }
+  });
+});

@@ -127,6 +127,7 @@ export async function buildTrt(modelPath: string, options: BuildOptions, ctx: Jo
             hardwareCompatibility: trt.hardwareCompatibility,
             versionCompatible: trt.versionCompatible,
             stronglyTyped: trt.stronglyTyped,
+            tf32: trt.tf32,
             profiles: trt.profiles,
             fake: trt.fake,
           }
