@@ -89,12 +89,21 @@ describe('MatMulNBits dequantized to a float MatMul', () => {
     const a = await analyzeModel(save('nbits-check.onnx', m));
     const report = checkModel(a, 10);
     const finding = report.findings.find((x) => x.status !== 'warning')!;
-    expect(finding.suggestion).toMatch(/dequantize its 4-bit weights to float \(exact/);
+    expect(finding.suggestion).toMatch(/dequantize its packed weights to float \(exact.*--keep-int4/);
     expect(planFix(a, report, 10, {}).edits.map((e) => e.kind)).toContain('dequantize');
     const f = path.join(tmp, 'nbits-check.float.onnx');
     writeModelFile(dequantize(m, DEQ).model, f);
     const passed = checkModel(await analyzeModel(f), 10);
     expect(passed.findings.filter((x) => x.status !== 'warning')).toEqual([]);
+  });
+
+  it('accuracy_level 4 (ONNX Runtime quantizes the input to 8 bits too) is said in a note', () => {
+    const { model: m } = matMulNBitsQuantized({ K: 32, N: 8 });
+    m.graph!.node[0]!.attribute.find((x) => x.name === 'accuracy_level')!.i = 4;
+    expect(dequantize(m, DEQ).notes.join('\n')).toMatch(
+      /has accuracy_level 4: ONNX Runtime ran it with its input quantized to 8 bits/,
+    );
+    expect(dequantize(matMulNBitsQuantized({ K: 32, N: 8 }).model, DEQ).notes.join('\n')).not.toMatch(/accuracy_level/);
   });
 
   it('refuses by name what it cannot read: act-order (g_idx) and floating-point zero points', () => {
@@ -124,6 +133,7 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
   it.each([
     { name: 'float32, K = 40 (a padded last block), bias', K: 40, N: 24, bias: true, opset: 21 },
     { name: 'float16', K: 32, N: 16, half: true, opset: 21 },
+    { name: 'K × N odd (K = 33, N = 7: the last byte half used)', K: 33, N: 7, opset: 21 },
   ])('$name: INT4 weights [K, N], one scale per block, the outputs ONNX Runtime gives the 4-bit op', async (c) => {
     const { model: m } = matMulNBitsQuantized(c);
     const q = save(`int4-${c.K}.onnx`, m);
@@ -132,7 +142,13 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     expect(g.node.map((n) => n.opType)).toEqual(
       c.bias ? ['DequantizeLinear', 'MatMul', 'Add'] : ['DequantizeLinear', 'MatMul'],
     );
-    expect(step.summary).toMatch(/MatMulNBits \(4-bit, kept INT4\) 1/);
+    expect(step.summary).toBe(
+      'dequantized: MatMulNBits (4-bit, kept INT4) 1; quantized nodes 1 → 0 (and 1 INT4 weight DequantizeLinear kept)',
+    );
+    // Nothing went to float, so nothing claims the quantization error is gone.
+    expect(step.notes).toEqual([
+      '1 MatMulNBits kept in INT4: a blocked DequantizeLinear (signed INT4, one scale per block) reads the same weights the op did',
+    ]);
     const [w, s] = g.node[0]!.input.map((x) => g.initializer.find((t) => t.name === x)!);
     expect([w!.dataType, w!.dims]).toEqual([22, [c.K, c.N]]);
     expect(s!.dims).toEqual([Math.ceil(c.K / 16), c.N]);
@@ -154,6 +170,31 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     // TensorRT 10 takes it: INT4 DequantizeLinear with no zero point.
     const r = checkModel(await analyzeModel(f), 10);
     expect(r.findings.filter((x) => x.status !== 'warning')).toEqual([]);
+  });
+
+  it('zero points that are all 8 are symmetric: kept in INT4, exact', async () => {
+    const { model: m } = matMulNBitsQuantized({ K: 48, N: 8, opset: 21 });
+    // The same weights with the default zero point written out: 8 for every column and block.
+    const blocks = 3;
+    const zpBytes = Math.ceil(blocks / 2);
+    const zp = new Uint8Array(8 * zpBytes);
+    for (let col = 0; col < 8; col++)
+      for (let b = 0; b < blocks; b++) zp[col * zpBytes + (b >> 1)]! |= 8 << ((b & 1) * 4);
+    m.graph!.initializer.push({
+      name: 'zp8',
+      dataType: 2,
+      dims: [zp.length],
+      data: { kind: 'bytes', bytes: zp },
+      externalData: [],
+      docString: '',
+    });
+    m.graph!.node[0]!.input[3] = 'zp8';
+    const q = save('int4-zp8.onnx', m);
+    const step = dequantize(m, KEEP);
+    expect(step.model.graph!.node.map((n) => n.opType)).toEqual(['DequantizeLinear', 'MatMul']);
+    const f = path.join(tmp, 'int4-zp8.kept.onnx');
+    writeModelFile(step.model, f);
+    expect(await run(f, 48, false)).toEqual(await run(q, 48, false));
   });
 
   it('weights with zero points (asymmetric) go to float, and the edit says why', () => {
@@ -182,7 +223,10 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     expect(fs.existsSync(path.join(tmp, 'x.onnx'))).toBe(false);
   });
 
-  it('below opset 21 it is refused, saying what to do', () => {
+  it('below opset 21 it is refused, saying what to do — unless nothing would stay INT4', () => {
+    expect(dequantize(matMulNBitsQuantized({ K: 32, N: 8, bits: 8 }).model, KEEP).model.graph!.node[0]!.opType).toBe(
+      'MatMul',
+    );
     const { model: m } = matMulNBitsQuantized({ K: 32, N: 8 });
     expect(() => dequantize(m, KEEP)).toThrow(
       /opset 21 brought; the model is opset 17: raise it first \(kiln edit --opset 21/,

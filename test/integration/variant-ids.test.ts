@@ -63,6 +63,9 @@ it('the speed check deciding differently makes a second variant, and leaves the 
   expect(sha(variantPath(first.id))).toBe(firstBytes);
   expect(fs.existsSync(variantPath(second.id))).toBe(true);
   expect(sha(variantPath(second.id))).not.toBe(firstBytes);
+  // Their names say what stayed float, so cards and charts tell them apart.
+  expect(first.name).toBe('cnn.int8-ort-max.random4.float0.onnx');
+  expect(second.name).toBe(`cnn.int8-ort-max.random4.float${second.kept.length}.onnx`);
 
   // The same outcome again is the same variant: same id, no third file.
   timing.mode = 'int8-wins';

@@ -84,6 +84,8 @@ class Rewriter {
   readonly converted = new Map<string, number>();
   /** What the edit says beside its summary (a MatMulNBits that could not stay INT4, and why). */
   readonly notes: string[] = [];
+  /** The blocked INT4 DequantizeLinear nodes made for kept weights: quantized on purpose, not left over. */
+  readonly keptInt4 = new Set<NodeProto>();
   private readonly constants = new Map<string, TensorProto>();
   private readonly dequantized = new Map<string, string>();
   private readonly readers = new Map<string, NodeProto[]>();
@@ -291,8 +293,9 @@ function floatOutMatMul(rw: Rewriter, n: NodeProto): void {
  * and Olive store an LLM's weights. B is packed [N, blocks, blob] (value i of a block at bit i × bits
  * of its blob, low bits first), one scale per column and block, zero points packed the same way per
  * column (2^(bits − 1) when absent). One MatMul on A with W[k][n] = (q − zero point) × scale in A's
- * float type, then the bias: the weights are what the op computes with, so nothing moves but the
- * order of the sums. Act-order (g_idx) and floating-point zero points are refused by name.
+ * float type, then the bias: the weights are what the op computes with, so outputs move only by the
+ * order of the sums (and, at accuracy_level 4, by the 8-bit input the op used: said in a note).
+ * Act-order (g_idx) and floating-point zero points are refused by name.
  */
 function matMulNBits(rw: Rewriter, n: NodeProto): void {
   const fail = (why: string): never => {
@@ -320,6 +323,11 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
     fail(`B holds ${q.values.length} bytes, not N × blocks × blob = ${N * blocks * blob}`);
   if (s.values.length !== N * blocks) fail(`it has ${s.values.length} scales, not N × blocks = ${N * blocks}`);
   if (z && z.values.length !== N * zpBytes) fail(`it has ${z.values.length} zero-point bytes, not ${N * zpBytes}`);
+  // accuracy_level 4: ONNX Runtime's kernel quantizes A to 8 bits too; the float MatMul does not.
+  if ((int('accuracy_level') ?? 0) >= 4)
+    rw.notes.push(
+      `${label(n)} has accuracy_level ${int('accuracy_level')}: ONNX Runtime ran it with its input quantized to 8 bits, which the float MatMul does not do, so outputs move by that`,
+    );
   const mask = (1 << bits) - 1;
   const unpack = (bytes: Float64Array, start: number, index: number) => {
     const bit = index * bits;
@@ -342,6 +350,11 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
   for (let i = 0; z && symmetric && i < N * blocks; i++)
     symmetric = unpack(z.values, Math.floor(i / blocks) * zpBytes, i % blocks) === 8;
   const keptInt4 = rw.keepInt4 && bits === 4 && symmetric;
+  if (keptInt4 && rw.opset < 21)
+    throw new KilnError(
+      'UNSUPPORTED',
+      `keeping ${label(n)}'s weights in INT4 needs a blocked DequantizeLinear, which opset 21 brought; the model is opset ${rw.opset}: raise it first (kiln edit --opset 21, or the opset edit before this one)`,
+    );
   if (keptInt4) {
     // TensorRT's pre-quantized INT4 weights, as ModelOpt's INT4 weight-only quantization writes them:
     // signed INT4 [K, N], q − 8 exactly, two to a byte low nibble first; one scale per block of K and
@@ -363,6 +376,7 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
     const dq = node('DequantizeLinear', [q4, s4], [weights], rw.names.fresh(`${n.name || weights}_DequantizeLinear`));
     dq.attribute = [intAttr('axis', 0), intAttr('block_size', blockSize)];
     rw.nodes.push(dq);
+    rw.keptInt4.add(dq);
   } else {
     if (rw.keepInt4)
       rw.notes.push(
@@ -470,11 +484,6 @@ export function dequantize(
   if (quantizedBefore === 0)
     return { model: out, summary: 'nothing to dequantize: the model has no quantized nodes', exact: false, notes: [] };
   const opset = out.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
-  if (edit.keepInt4 && opset < 21 && g.node.some((n) => n.opType === 'MatMulNBits'))
-    throw new KilnError(
-      'UNSUPPORTED',
-      `keeping MatMulNBits weights in INT4 needs a blocked DequantizeLinear, which opset 21 brought; the model is opset ${opset}: raise it first (kiln edit --opset 21, or the opset edit before this one)`,
-    );
   const rw = new Rewriter(g, new Names(out), src, opset, edit.keepInt4 ?? false);
   for (const n of g.node) {
     if (rw.consumed.has(n)) continue;
@@ -529,15 +538,25 @@ export function dequantize(
   out.opsetImport = out.opsetImport.filter((o) => o.domain === '' || o.domain === 'ai.onnx' || used.has(o.domain));
   const made = new Set(g.node.flatMap((n) => n.output));
   g.valueInfo = g.valueInfo.filter((v) => made.has(v.name));
-  const quantizedAfter = g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).length;
+  const left = g.node.filter((n) => QUANTIZED_OPS.has(n.opType) && !rw.keptInt4.has(n));
+  const quantizedAfter = left.length;
+  const kept = g.node.filter((n) => rw.keptInt4.has(n)).length;
   const what = [...rw.converted].map(([op, k]) => `${op} ${k}`).join(', ');
+  const floated = [...rw.converted].some(([op]) => !op.endsWith('kept INT4)'));
   const notes = [
-    'the float model no longer has the quantization error: outputs move by it (see the exactness measure)',
+    ...(floated
+      ? ['the float model no longer has the quantization error: outputs move by it (see the exactness measure)']
+      : []),
+    ...(kept > 0
+      ? [
+          `${plural(kept, 'MatMulNBits', 'MatMulNBits')} kept in INT4: a blocked DequantizeLinear (signed INT4, one scale per block) reads the same weights the op did`,
+        ]
+      : []),
     ...rw.notes,
   ];
   if (quantizedAfter > 0)
     notes.push(
-      `${plural(quantizedAfter, 'quantized node')} stay: ${[...new Set(g.node.filter((n) => QUANTIZED_OPS.has(n.opType)).map((n) => n.opType))].join(', ')} on tensors with no float form in the model`,
+      `${plural(quantizedAfter, 'quantized node')} stay: ${[...new Set(left.map((n) => n.opType))].join(', ')} on tensors with no float form in the model`,
     );
   if (hasBodies && bodiesOf(g).some((b) => b.node.some((n) => QUANTIZED_OPS.has(n.opType))))
     notes.push('quantized nodes inside If/Loop/Scan bodies are left as they are');
@@ -546,7 +565,7 @@ export function dequantize(
     summary:
       rw.converted.size === 0
         ? 'nothing to dequantize: the model has no quantized nodes Kiln rewrites'
-        : `dequantized to float: ${what}; quantized nodes ${quantizedBefore} → ${quantizedAfter}`,
+        : `dequantized${floated ? ' to float' : ''}: ${what}; quantized nodes ${quantizedBefore} → ${quantizedAfter}${kept > 0 ? ` (and ${plural(kept, 'INT4 weight DequantizeLinear')} kept)` : ''}`,
     exact: false,
     notes,
   };

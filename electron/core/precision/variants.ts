@@ -88,8 +88,10 @@ export async function makeVariant(
   }
   const madeId = variantId(a.summary.sha256, recipeJson, keptFloat(made));
   const madeGiven = givenVariantName(madeId);
-  writeVariantName(madeId, madeGiven ?? name, madeGiven !== null);
-  return { ...made, id: madeId, name: madeGiven ?? name };
+  // Its outcome in its name too, so two outcomes of one recipe read apart: how many nodes stayed float.
+  const madeName = madeGiven ?? name.replace(/\.onnx$/, `.float${keptFloat(made).length}.onnx`);
+  writeVariantName(madeId, madeName, madeGiven !== null);
+  return { ...made, id: madeId, name: madeName };
 }
 
 /**

@@ -100,7 +100,7 @@ const SUGGESTIONS: Record<string, string> = {
   'com.microsoft:DynamicQuantizeMatMul': QDQ_WAY,
   'com.microsoft:MatMulIntegerToFloat': QDQ_WAY,
   'com.microsoft:MatMulNBits':
-    "dequantize its 4-bit weights to float (exact: they are what the op computes with; 8× their bytes in float32) — Apply here, or kiln fix / kiln edit --dequantize — then make an FP16 or INT8 variant in Kiln's precision panel; or keep them 4-bit for TensorRT's INT4 weight-only GEMMs: kiln edit --opset 21 --dequantize --keep-int4",
+    "dequantize its packed weights to float (exact: they are what the op computes with; a 4-bit weight takes 8× its bytes in float32) — Apply here, or kiln fix / kiln edit --dequantize — then make an FP16 or INT8 variant in Kiln's precision panel; or keep symmetric 4-bit weights in INT4, as TensorRT's explicit quantization takes them: kiln edit --opset 21 --dequantize --keep-int4",
   'com.microsoft:FusedConv':
     "this is ONNX Runtime's optimized form: give TensorRT the original model (ONNX Runtime fuses after export)",
   'com.microsoft:FusedMatMul': "this is ONNX Runtime's optimized form: give TensorRT the original model",

@@ -21,6 +21,7 @@ function byTypeChart(d: EngineDiff): string {
   const rowH = 26;
   const L = 40;
   const timed = d.imports.some((i) => i.totalMs !== null);
+  // An import without a profile has no times: its bar is left out (said at its end), never drawn as 0.
   const value = (t: EngineDiff['byType'][number], e: number) => (timed ? (t.ms[e] ?? 0) : (t.layers[e] ?? 0));
   const unit = (v: number | null) => (timed ? `${ms(v)} ms` : `${v ?? 0} layers`);
   const types = d.byType.slice(0, 7).map((t) => ({ type: t.type, v: d.imports.map((_, e) => value(t, e)) }));
@@ -33,7 +34,8 @@ function byTypeChart(d: EngineDiff): string {
     .map((imp, e) => {
       let x = L;
       const y = 8 + e * rowH;
-      const parts = rows
+      const untimed = timed && imp.totalMs === null;
+      const parts = (untimed ? [] : rows)
         .map((t, k) => {
           const w = ((W - L - 90) * t.v[e]!) / peak;
           const r = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${COLOURS[k % COLOURS.length]}"><title>${esc(`${imp.label} ${t.type}: ${unit(t.v[e]!)}`)}</title></rect>`;
@@ -71,9 +73,10 @@ function byGroupChart(d: EngineDiff, names: readonly string[]): string {
       const y = 6 + k * rowH;
       const label = `${nameOf(names, g.nodes[0]!)}${g.nodes.length > 1 ? ` +${g.nodes.length - 1}` : ''}`;
       const bars = g.engines
-        .map(
-          (e, i) =>
-            `<rect x="${L}" y="${y + i * 10}" width="${(((W - L - 70) * (e.ms ?? 0)) / peak).toFixed(1)}" height="8" fill="${COLOURS[i]}"><title>${esc(`${d.imports[i]!.label}: ${ms(e.ms)} ms, ${e.precision ?? '?'}`)}</title></rect>`,
+        .map((e, i) =>
+          e.ms === null
+            ? ''
+            : `<rect x="${L}" y="${y + i * 10}" width="${(((W - L - 70) * e.ms) / peak).toFixed(1)}" height="8" fill="${COLOURS[i]}"><title>${esc(`${d.imports[i]!.label}: ${ms(e.ms)} ms, ${e.precision ?? '?'}`)}</title></rect>`,
         )
         .join('');
       return `<text x="4" y="${y + 10}" font-size="11">${esc(label.length > 34 ? `${label.slice(0, 33)}…` : label)}</text>${bars}`;
@@ -81,15 +84,23 @@ function byGroupChart(d: EngineDiff, names: readonly string[]): string {
     .join('');
   const H = 6 + top.length * rowH + 20;
   const legend = d.imports
-    .map((imp, i) => `<tspan fill="${COLOURS[i]}">■</tspan><tspan> ${esc(imp.label)}  </tspan>`)
+    .map(
+      (imp, i) =>
+        `<tspan fill="${COLOURS[i]}">■</tspan><tspan> ${esc(imp.label)}${imp.totalMs === null ? ' (no profile)' : ''}  </tspan>`,
+    )
     .join('');
   return `<figure><figcaption>The groups that changed most (ms per inference)</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${rows}<text x="${L}" y="${H - 6}" font-size="11">${legend}</text></svg></figure>`;
 }
 
 /** The audit in one sentence: what was asked (or what the engine runs) and how many nodes differ. */
 export function auditSummary(a: EngineAudit): string {
-  if (a.basis === 'recipe')
-    return `Kiln's recipe asked ${a.asked ?? '?'}: ${a.items.length} of ${a.checked} node(s) not built as asked`;
+  if (a.basis === 'recipe') {
+    // FP32 asked and TF32 run is TensorRT's default, not a failure (kiln engine exits 0 on it): apart.
+    const tf32 = a.items.filter((i) => i.asked === 'FP32' && i.built === 'TF32').length;
+    return `Kiln's recipe asked ${a.asked ?? '?'}: ${a.items.length - tf32} of ${a.checked} node(s) not built as asked${
+      tf32 ? `; ${tf32} kept FP32 ran in TF32 (TensorRT's default; --noTF32 keeps them FP32)` : ''
+    }`;
+  }
   if (a.asked === null)
     return a.items.length
       ? `No recipe in the model; an FP32 build: ${a.items.length} of ${a.checked} node(s) in TF32 layers`

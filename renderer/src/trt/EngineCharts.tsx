@@ -21,12 +21,15 @@ export function TimeByTypeChart({ diff }: { diff: EngineDiff }) {
   const timed = profiled(diff);
   const top = diff.byType.slice(0, 7);
   const rest = diff.byType.slice(7);
-  const value = (t: EngineDiff['byType'][number], e: number) => (timed ? (t.ms[e] ?? 0) : (t.layers[e] ?? 0));
+  // An import without a profile has no times: no bar (null), never a 0 ms one.
+  const value = (t: EngineDiff['byType'][number], e: number) => (timed ? (t.ms[e] ?? null) : (t.layers[e] ?? 0));
   const rows = diff.imports.map((imp, e) => {
     const untimed = timed && imp.totalMs === null ? ' (no profile)' : '';
-    const row: Record<string, number | string> = { engine: `${imp.label} ${short(imp.files[0] ?? '', 18)}${untimed}` };
+    const row: Record<string, number | string | null> = {
+      engine: `${imp.label} ${short(imp.files[0] ?? '', 18)}${untimed}`,
+    };
     for (const t of top) row[t.type] = value(t, e);
-    if (rest.length) row.other = rest.reduce((s, t) => s + value(t, e), 0);
+    if (rest.length) row.other = untimed ? null : rest.reduce((s, t) => s + (value(t, e) ?? 0), 0);
     return row;
   });
   const unit = timed ? ms : (v: number) => `${v} layers`;
@@ -69,10 +72,10 @@ export function TimeByGroupChart({ diff, names }: { diff: EngineDiff; names: rea
     );
   const rows = diff.groups.slice(0, 12).map((g) => {
     const first = names[g.nodes[0]!] || `#${g.nodes[0]}`;
-    const row: Record<string, number | string> = {
+    const row: Record<string, number | string | null> = {
       group: short(first, 28) + (g.nodes.length > 1 ? ` +${g.nodes.length - 1}` : ''),
     };
-    diff.imports.forEach((imp, e) => (row[imp.label] = g.engines[e]?.ms ?? 0));
+    diff.imports.forEach((imp, e) => (row[imp.label] = g.engines[e]?.ms ?? null));
     return row;
   });
   return (
@@ -86,7 +89,13 @@ export function TimeByGroupChart({ diff, names }: { diff: EngineDiff; names: rea
           <Tooltip formatter={(v) => ms(Number(v))} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {diff.imports.map((imp, e) => (
-            <Bar key={imp.label} dataKey={imp.label} fill={ENGINE_COLOURS[e]} isAnimationActive={false} />
+            <Bar
+              key={imp.label}
+              dataKey={imp.label}
+              name={imp.totalMs === null ? `${imp.label} (no profile)` : imp.label}
+              fill={ENGINE_COLOURS[e]}
+              isAnimationActive={false}
+            />
           ))}
         </BarChart>
       </ResponsiveContainer>

@@ -12,7 +12,12 @@ import type { Comparison } from '../../../electron/shared/api/comparison';
 import type { EngineDiff } from '../../../electron/shared/api/engine-diff';
 import type { EngineView } from '../../../electron/shared/api/tensorrt';
 import { engineDiffJson, engineReportJson, engineViewJson } from '../../../electron/shared/compare/engine-json';
-import { auditSummary, engineReportHtml, engineSection } from '../../../electron/shared/compare/engine-report';
+import {
+  auditSummary,
+  engineDiffSection,
+  engineReportHtml,
+  engineSection,
+} from '../../../electron/shared/compare/engine-report';
 import { comparisonHtml } from '../../../electron/shared/compare/report';
 import { DEFAULT_THRESHOLDS } from '../../../electron/shared/compare/thresholds';
 import { trtexecBuild, type TrtexecFiles } from '../../builders/trtexec';
@@ -59,6 +64,32 @@ describe('the engine section of the HTML report', () => {
     expect(html).toContain('Precision audit A');
     expect(html).toContain(auditSummary(views[1]!.audit));
     expect(views[1]!.audit.items.length).toBeGreaterThan(0);
+  });
+
+  it('an import without a profile beside one with: no bar and no 0 ms for it, "no profile" said; none: layers counted', () => {
+    const layersOnly = engineView(a, files(trtexecBuild(nodes, { precision: 'fp16' })).slice(0, 1));
+    expect(layersOnly.totalMs).toBeNull();
+    const mixed = engineDiff([
+      { files: ['fp32.json'], view: views[0]! },
+      { files: ['fp16-layers.json'], view: layersOnly },
+    ]);
+    const html = engineDiffSection(mixed, names);
+    // B's rows have no rect at all: every bar title names A.
+    const titles = [...html.matchAll(/<rect [^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
+    expect(titles.length).toBeGreaterThan(5);
+    expect(titles.filter((t) => t.startsWith('B'))).toEqual([]);
+    expect(html).not.toMatch(/B[^<]*: 0\.0000 ms/);
+    expect(html).toContain('no profile');
+    const none = engineDiffSection(
+      engineDiff([
+        { files: ['a.json'], view: engineView(a, files(trtexecBuild(nodes, { precision: 'fp32' })).slice(0, 1)) },
+        { files: ['b.json'], view: layersOnly },
+      ]),
+      names,
+    );
+    expect(none).toContain('Layers by type (no profile imported, so no times)');
+    expect(none).toContain('No times to chart by group');
+    expect(none).not.toMatch(/\d\.\d{4} ms/);
   });
 
   it('the comparison report carries the engine-diff section when given one, and not otherwise', () => {

@@ -368,6 +368,11 @@ describe('precision audit', () => {
     const item = view.audit.items.find((i) => i.name === pinned)!;
     expect(item).toMatchObject({ kind: 'fp32-built-lower', asked: 'FP32', built: 'TF32' });
     expect(item.reason).toContain('--noTF32');
+    // The summary counts them apart from what was not built as asked (kiln engine exits 0 on them).
+    const tf32 = view.audit.items.filter((i) => i.asked === 'FP32' && i.built === 'TF32').length;
+    expect(auditSummary(view.audit)).toBe(
+      `Kiln's recipe asked ${view.audit.asked}: ${view.audit.items.length - tf32} of ${view.audit.checked} node(s) not built as asked; ${tf32} kept FP32 ran in TF32 (TensorRT's default; --noTF32 keeps them FP32)`,
+    );
     const strict = engineView(v, files(trtexecBuild(vNodes, { precision: 'fp16', fp32Nodes: [pinned], tf32: false })));
     expect(strict.audit.items.find((i) => i.name === pinned)).toBeUndefined();
   });

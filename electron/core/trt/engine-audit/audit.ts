@@ -51,8 +51,8 @@ const REASON: Record<AuditKind, (built: string, layer: string) => string> = {
     `asked INT8 (the node reads DequantizeLinear), but ${l} ran in ${b}: TensorRT did not fuse the Q/DQ into it`,
   'fp32-built-lower': (b, l) =>
     b === 'TF32'
-      ? `pinned to FP32 by the recipe, but ${l} computes in TF32 (FP16's 10-bit mantissa): ${NO_TF32}`
-      : `pinned to FP32 by the recipe, but ${l} computes in ${b}`,
+      ? `kept in FP32 by the recipe (pinned, or left FP32 by its rewrite), but ${l} computes in TF32 (FP16's 10-bit mantissa): ${NO_TF32}`
+      : `kept in FP32 by the recipe (pinned, or left FP32 by its rewrite), but ${l} computes in ${b}`,
   'fp32-in-lower-engine': (b, l) => `${l} computes in ${b} in an engine that runs lower precisions elsewhere`,
   'tf32-in-fp32-engine': (_, l) =>
     `${l} computes in TF32 (FP32's range, FP16's 10-bit mantissa) in an FP32 build: ${NO_TF32}`,
