@@ -47,6 +47,29 @@ async function run(file: string, K: number, half: boolean): Promise<Float32Array
   }
 }
 
+/**
+ * Writes the edited model, proves ONNX Runtime loads it, and checks its outputs against the quantized
+ * original's: the same products summed in another order, so float32 rounding (float16's where the
+ * model is float16). Returns the written file.
+ */
+async function expectSameOutputs(
+  quantized: string,
+  step: { model: ModelProto; summary: string },
+  name: string,
+  c: { name: string; K: number; half?: boolean },
+): Promise<string> {
+  const f = path.join(tmp, name);
+  writeModelFile(step.model, f);
+  await proveLoadable(f, step.summary, name);
+  const [y0, y1] = [await run(quantized, c.K, !!c.half), await run(f, c.K, !!c.half)];
+  const scale = Math.max(...Array.from(y0, Math.abs));
+  let worst = 0;
+  for (let i = 0; i < y0.length; i++) worst = Math.max(worst, Math.abs(y0[i]! - y1[i]!));
+  console.log(`${c.name}: max |Δ| ${worst.toExponential(2)} of outputs up to ${scale.toFixed(3)}`);
+  expect(worst).toBeLessThanOrEqual((c.half ? 2e-3 : 1e-5) * scale);
+  return f;
+}
+
 const CASES = [
   { name: '4-bit symmetric, bias, K = 40 (a padded last block)', K: 40, N: 24, bias: true },
   { name: '4-bit with zero points, blocks of 32', K: 64, N: 8, blockSize: 32, zeroPoints: true },
@@ -72,16 +95,7 @@ describe('MatMulNBits dequantized to a float MatMul', () => {
     const expected = c.half ? halfArrayToFloat32(new Uint16Array(toHalfBytes(weights).buffer)) : weights;
     expect(values).toEqual(expected);
 
-    const f = path.join(tmp, `nbits-${c.K}-${c.N}-${c.bits ?? 4}.float.onnx`);
-    writeModelFile(step.model, f);
-    await proveLoadable(f, step.summary, path.basename(f));
-    const [y0, y1] = [await run(q, c.K, !!c.half), await run(f, c.K, !!c.half)];
-    const scale = Math.max(...Array.from(y0, Math.abs));
-    let worst = 0;
-    for (let i = 0; i < y0.length; i++) worst = Math.max(worst, Math.abs(y0[i]! - y1[i]!));
-    console.log(`${c.name}: max |Δ| ${worst.toExponential(2)} of outputs up to ${scale.toFixed(3)}`);
-    // The same products summed in another order: float32 rounding, or float16's where the model is.
-    expect(worst).toBeLessThanOrEqual((c.half ? 2e-3 : 1e-5) * scale);
+    await expectSameOutputs(q, step, `nbits-${c.K}-${c.N}-${c.bits ?? 4}.float.onnx`, c);
   });
 
   it('TensorRT 10 flags MatMulNBits with the way out, kiln fix plans the dequantize, and the float model passes', async () => {
@@ -158,15 +172,7 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     ]);
     // 4 bits a weight, as before: K × N / 2 bytes, not 4 × K × N.
     expect(w!.data.kind === 'bytes' && w!.data.bytes.length).toBe(Math.ceil((c.K * c.N) / 2));
-    const f = path.join(tmp, `int4-${c.K}.kept.onnx`);
-    writeModelFile(step.model, f);
-    await proveLoadable(f, step.summary, path.basename(f));
-    const [y0, y1] = [await run(q, c.K, !!c.half), await run(f, c.K, !!c.half)];
-    const scale = Math.max(...Array.from(y0, Math.abs));
-    let worst = 0;
-    for (let i = 0; i < y0.length; i++) worst = Math.max(worst, Math.abs(y0[i]! - y1[i]!));
-    console.log(`INT4 kept, ${c.name}: max |Δ| ${worst.toExponential(2)} of outputs up to ${scale.toFixed(3)}`);
-    expect(worst).toBeLessThanOrEqual((c.half ? 2e-3 : 1e-5) * scale);
+    const f = await expectSameOutputs(q, step, `int4-${c.K}.kept.onnx`, { ...c, name: `INT4 kept, ${c.name}` });
     // TensorRT 10 takes it: INT4 DequantizeLinear with no zero point.
     const r = checkModel(await analyzeModel(f), 10);
     expect(r.findings.filter((x) => x.status !== 'warning')).toEqual([]);
