@@ -115,7 +115,7 @@ describe('MatMulNBits dequantized to a float MatMul', () => {
     const { model: m } = matMulNBitsQuantized({ K: 32, N: 8 });
     m.graph!.node[0]!.attribute.find((x) => x.name === 'accuracy_level')!.i = 4;
     expect(dequantize(m, DEQ).notes.join('\n')).toMatch(
-      /has accuracy_level 4: ONNX Runtime ran it with its input quantized to 8 bits/,
+      /^1 MatMulNBits has accuracy_level 4: ONNX Runtime may run it with the input quantized to 8 bits too/m,
     );
     expect(dequantize(matMulNBitsQuantized({ K: 32, N: 8 }).model, DEQ).notes.join('\n')).not.toMatch(/accuracy_level/);
   });
@@ -159,7 +159,8 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     expect(step.summary).toBe(
       'dequantized: MatMulNBits (4-bit, kept INT4) 1; quantized nodes 1 → 0 (and 1 INT4 weight DequantizeLinear kept)',
     );
-    // Nothing went to float, so nothing claims the quantization error is gone.
+    // Nothing went to float, so nothing claims the quantization error is gone, and the edit is exact.
+    expect(step.exact).toBe(true);
     expect(step.notes).toEqual([
       '1 MatMulNBits kept in INT4: a blocked DequantizeLinear (signed INT4, one scale per block) reads the same weights the op did',
     ]);
@@ -207,7 +208,10 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     const { model: m } = matMulNBitsQuantized({ K: 32, N: 8, zeroPoints: true, opset: 21 });
     const step = dequantize(m, KEEP);
     expect(step.model.graph!.node.map((n) => n.opType)).toEqual(['MatMul']);
-    expect(step.notes.join('\n')).toMatch(/MatMulNBits ".*" went to float: its zero points are not 8/);
+    expect(step.notes.join('\n')).toMatch(
+      /1 MatMulNBits went to float, not INT4: their zero points are not 8 \(TensorRT’s INT4 takes none\) \(MatMulNBits "\/model/,
+    );
+    expect(step.exact).toBe(false);
   });
 
   it('kiln edit --opset 21 --dequantize --keep-int4: the opset raised, the weights kept in INT4; --keep-int4 alone is a usage error', () => {
@@ -227,6 +231,22 @@ describe('MatMulNBits kept in INT4 (--keep-int4): a blocked INT4 DequantizeLinea
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--keep-int4 goes with --dequantize/);
     expect(fs.existsSync(path.join(tmp, 'x.onnx'))).toBe(false);
+  });
+
+  it("on the zoo's vit-nbits (made by onnxruntime's own MatMulNBitsQuantizer): dequantized or kept INT4, the outputs stay, TensorRT 10's check passes", () => {
+    const zoo = path.resolve(__dirname, '../fixtures/zoo/vit-nbits.onnx');
+    for (const [args, summary] of [
+      [['--dequantize'], /MatMulNBits \(4-bit\) 6; quantized nodes 6 → 0/],
+      [['--opset', '21', '--dequantize', '--keep-int4'], /MatMulNBits \(4-bit, kept INT4\) 6/],
+    ] as const) {
+      const out = path.join(tmp, `zoo-nbits-${args.length}.onnx`);
+      const r = runKiln(['edit', zoo, ...args, '--trt', '10', '-o', out, '--json'], { timeout: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.stringify(JSON.parse(r.stdout));
+      expect(report).toMatch(summary);
+      // Beside the original on seeded inputs: the same logits (keep-int4 is an exact edit, refused if not).
+      expect(report).toMatch(/"cosine":1[,}]/);
+    }
   });
 
   it('below opset 21 it is refused, saying what to do — unless nothing would stay INT4', () => {

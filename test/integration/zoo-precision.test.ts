@@ -38,6 +38,8 @@ interface ZooModel {
 
 const ZOO: ZooModel[] = [
   { file: 'vit-tiny.onnx', shapes: { images: [1, 3, 64, 64] }, layerwise: true },
+  // Already quantized (onnxruntime's 4-bit MatMulNBits): the variants convert the ops around them.
+  { file: 'vit-nbits.onnx', shapes: { images: [1, 3, 64, 64] }, layerwise: true },
   {
     file: 'bert-tiny.onnx',
     shapes: { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },

@@ -84,6 +84,10 @@ class Rewriter {
   readonly converted = new Map<string, number>();
   /** What the edit says beside its summary (a MatMulNBits that could not stay INT4, and why). */
   readonly notes: string[] = [];
+  /** With keepInt4: the MatMulNBits that went to float instead, by why. */
+  readonly toFloat = new Map<string, string[]>();
+  /** MatMulNBits with accuracy_level 4, whose input ONNX Runtime may quantize to 8 bits. */
+  int8Inputs = 0;
   /** The blocked INT4 DequantizeLinear nodes made for kept weights: quantized on purpose, not left over. */
   readonly keptInt4 = new Set<NodeProto>();
   private readonly constants = new Map<string, TensorProto>();
@@ -323,11 +327,9 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
     fail(`B holds ${q.values.length} bytes, not N × blocks × blob = ${N * blocks * blob}`);
   if (s.values.length !== N * blocks) fail(`it has ${s.values.length} scales, not N × blocks = ${N * blocks}`);
   if (z && z.values.length !== N * zpBytes) fail(`it has ${z.values.length} zero-point bytes, not ${N * zpBytes}`);
-  // accuracy_level 4: ONNX Runtime's kernel quantizes A to 8 bits too; the float MatMul does not.
-  if ((int('accuracy_level') ?? 0) >= 4)
-    rw.notes.push(
-      `${label(n)} has accuracy_level ${int('accuracy_level')}: ONNX Runtime ran it with its input quantized to 8 bits, which the float MatMul does not do, so outputs move by that`,
-    );
+  // accuracy_level 4: ONNX Runtime's kernel may quantize A to 8 bits too (where the CPU has the
+  // instructions for it); the float MatMul does not. Said once for the model, in dequantize().
+  if ((int('accuracy_level') ?? 0) >= 4) rw.int8Inputs++;
   const mask = (1 << bits) - 1;
   const unpack = (bytes: Float64Array, start: number, index: number) => {
     const bit = index * bits;
@@ -378,10 +380,11 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
     rw.nodes.push(dq);
     rw.keptInt4.add(dq);
   } else {
-    if (rw.keepInt4)
-      rw.notes.push(
-        `${label(n)} went to float: ${bits !== 4 ? `its weights have ${bits} bits` : 'its zero points are not 8 (TensorRT’s INT4 takes none)'}`,
-      );
+    if (rw.keepInt4) {
+      const why =
+        bits !== 4 ? `their weights have ${bits} bits` : 'their zero points are not 8 (TensorRT’s INT4 takes none)';
+      rw.toFloat.set(why, [...(rw.toFloat.get(why) ?? []), label(n)]);
+    }
     rw.g.initializer.push(tensor(weights, floatType, [K, N], half ? toHalfBytes(w) : bytesOf(w)));
   }
   const y = n.output[0] ?? fail('it has no output');
@@ -553,6 +556,15 @@ export function dequantize(
         ]
       : []),
     ...rw.notes,
+    ...[...rw.toFloat].map(
+      ([why, nodes]) =>
+        `${plural(nodes.length, 'MatMulNBits', 'MatMulNBits')} went to float, not INT4: ${why} (${nodes.slice(0, 3).join(', ')}${nodes.length > 3 ? ', …' : ''})`,
+    ),
+    ...(rw.int8Inputs > 0
+      ? [
+          `${plural(rw.int8Inputs, 'MatMulNBits has', 'MatMulNBits have')} accuracy_level 4: ONNX Runtime may run ${rw.int8Inputs === 1 ? 'it' : 'them'} with the input quantized to 8 bits too (where the CPU has the instructions for it), which the float MatMul does not do: outputs can move by that`,
+        ]
+      : []),
   ];
   if (quantizedAfter > 0)
     notes.push(
@@ -566,7 +578,8 @@ export function dequantize(
       rw.converted.size === 0
         ? 'nothing to dequantize: the model has no quantized nodes Kiln rewrites'
         : `dequantized${floated ? ' to float' : ''}: ${what}; quantized nodes ${quantizedBefore} → ${quantizedAfter}${kept > 0 ? ` (and ${plural(kept, 'INT4 weight DequantizeLinear')} kept)` : ''}`,
-    exact: false,
+    // Only weights kept as they were (INT4), with no 8-bit input ONNX Runtime may have used: exact.
+    exact: !floated && kept > 0 && rw.int8Inputs === 0,
     notes,
   };
 }
