@@ -17,12 +17,17 @@ import type { DiffIR, DiffModel } from './diff-model';
 import { headerChanges, ioChanges } from './header';
 import { attributeText, sameAttribute } from './node-text';
 import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
+import { sharedWeightShare } from './shared-weights';
 import { tensorDelta } from './tensor-diff';
 
 export type { DiffModel } from './diff-model';
 
-/** Below both shares the two models are called unrelated (their nodes are not listed one by one). */
+/**
+ * Below both shares the two models are called unrelated (their nodes are not listed one by one),
+ * unless at least SAME_WEIGHTS of their weights are the same bytes (shared-weights.ts).
+ */
 export const UNRELATED_BELOW = { nameShare: 0.2, unchangedShare: 0.4 };
+export const SAME_WEIGHTS = 0.8;
 /** Readers listed per changed initializer (the view colours them). */
 const MAX_READERS = 64;
 
@@ -298,10 +303,15 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
   const larger = Math.max(1, a.n, b.n);
   const unchangedShare = unchanged / larger;
   const pairedShare = (p.byName + p.byStructure) / larger;
-  const related =
+  const byNodes =
     (a.n === 0 && b.n === 0) ||
     p.nameShare >= UNRELATED_BELOW.nameShare ||
     unchangedShare >= UNRELATED_BELOW.unchangedShare;
+  // Another export of one network (a new exporter, another opset) renames every node and folds its
+  // shape arithmetic otherwise: its weights are still the same bytes. Read only when nodes fall short.
+  const sharedWeights = byNodes ? null : sharedWeightShare(a, c.srcA, b, c.srcB);
+  const sameWeights = sharedWeights !== null && sharedWeights >= SAME_WEIGHTS;
+  const related = byNodes || sameWeights;
   const identical =
     header.length +
       inputs.length +
@@ -333,7 +343,9 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
       header.length && `${plural(header.length, 'model field')} changed (${header.map((h) => h.field).join(', ')})`,
     ].filter(Boolean);
     verdict = `${fa} → ${fb}: ${parts.join('; ')}.`;
-    if (renamed.length > 0 && renamed.length === unchanged && p.byName === 0)
+    if (sameWeights)
+      verdict += ` Few nodes match (${percent(p.nameShare)} of names, ${percent(unchangedShare)} of nodes unchanged), but ${percent(sharedWeights)} of the weights are the same bytes: another export of the same network (another exporter or opset).`;
+    else if (renamed.length > 0 && renamed.length === unchanged && p.byName === 0)
       verdict += ' Every node has a new name: the two pair up by structure.';
   }
   const notes: string[] = [];
@@ -348,7 +360,7 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
     identical,
     related,
     verdict,
-    match: { nameShare: p.nameShare, pairedShare, byName: p.byName, byStructure: p.byStructure },
+    match: { nameShare: p.nameShare, pairedShare, byName: p.byName, byStructure: p.byStructure, sharedWeights },
     header,
     inputs,
     outputs,

@@ -88,6 +88,11 @@ export const ModelDiffSchema = z.object({
     pairedShare: z.number(),
     byName: z.number().int(),
     byStructure: z.number().int(),
+    /**
+     * Share of weight elements with the same type, shape and bytes in both models (the smaller
+     * direction), asked only when names and pairs fall short of relating the two; null otherwise.
+     */
+    sharedWeights: z.number().nullable(),
   }),
   header: z.array(FieldChangeSchema),
   inputs: z.array(IoChangeSchema),

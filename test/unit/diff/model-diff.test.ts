@@ -193,6 +193,61 @@ describe('model diff: pairing by structure', () => {
   });
 });
 
+describe('model diff: another export of one network', () => {
+  /**
+   * What an exporter change does to a model (PyTorch's TorchScript exporter against its dynamo one):
+   * every node and weight renamed, and the shape arithmetic made otherwise — here, 3 nodes of it
+   * for every node of the network, which no pairing can match. The weights stay the same bytes.
+   */
+  function reexported(seed: number): ModelProto {
+    const m = transformer(3, { seed });
+    const g = m.graph!;
+    const renames = new Map<string, string>();
+    g.initializer.forEach((t, i) => {
+      renames.set(t.name, `onnx::W_${i}`);
+      t.name = `onnx::W_${i}`;
+    });
+    g.node.forEach((n, i) => {
+      n.name = `node_${i}`;
+      n.input = n.input.map((x) => renames.get(x) ?? x);
+    });
+    const first = g.input[0]!.name;
+    const extra = g.node.length * 3;
+    for (let i = 0; i < extra; i++)
+      g.node.push({
+        ...g.node[0]!,
+        opType: 'Shape',
+        name: `shape_${i}`,
+        input: [first],
+        output: [`shape_${i}_out`],
+        attribute: [],
+      });
+    return m;
+  }
+
+  it('names and nodes say unrelated, the weights say the same network: its changes are listed', () => {
+    const d = diffModels(load(transformer(3), 'legacy.onnx'), load(reexported(1), 'dynamo.onnx'));
+    expect(d.match.nameShare).toBe(0);
+    expect(d.match.sharedWeights).toBe(1);
+    expect(d.related).toBe(true);
+    expect(d.verdict).toMatch(/100% of the weights are the same bytes: another export of the same network/);
+    expect(d.nodes.added.length).toBeGreaterThan(0);
+  });
+
+  it('the same shapes with other weights stay unrelated', () => {
+    const d = diffModels(load(transformer(3), 'a.onnx'), load(reexported(2), 'b.onnx'));
+    expect(d.match.sharedWeights).toBe(0);
+    expect(d.related).toBe(false);
+    expect(d.verdict).toMatch(/have almost nothing in common/);
+  });
+
+  it('models that nodes already relate do not have their weights read for it', () => {
+    const d = diffModels(load(transformer(3), 'a.onnx'), load(transformer(3), 'b.onnx'));
+    expect(d.related).toBe(true);
+    expect(d.match.sharedWeights).toBeNull();
+  });
+});
+
 describe('model diff: bad input', () => {
   it('a model against itself: no changes, said plainly', () => {
     const m = load(small(), 'same.onnx');
