@@ -17,7 +17,7 @@ import type { DiffIR, DiffModel } from './diff-model';
 import { headerChanges, ioChanges } from './header';
 import { attributeText, sameAttribute } from './node-text';
 import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
-import { sharedWeightShare } from './shared-weights';
+import { sharedWeightShare, weightKeys, type WeightKey } from './shared-weights';
 import { tensorDelta } from './tensor-diff';
 
 export type { DiffModel } from './diff-model';
@@ -200,6 +200,44 @@ function readersOf(s: DiffSide, t: number): number[] {
   return out;
 }
 
+/**
+ * Weights removed in A and added in B that are the same bytes under another name (an exporter's
+ * renaming): one 'renamed' entry each instead of a removal and an addition. `keys`: both models'
+ * weight keys, read only when the weights were what related the two models.
+ */
+function pairRenamedByContent(
+  out: InitializerChange[],
+  keys: { a: readonly WeightKey[]; b: readonly WeightKey[] },
+  c: Ctx,
+): InitializerChange[] {
+  const added = new Map<string, InitializerChange[]>();
+  const keyB = new Map(keys.b.map((w) => [c.b.ir.tensorName[w.tensor] as string, w.key]));
+  const keyA = new Map(keys.a.map((w) => [c.a.ir.tensorName[w.tensor] as string, w.key]));
+  for (const x of out) {
+    const k = x.change === 'added' ? keyB.get(x.name) : undefined;
+    if (k) added.set(k, [...(added.get(k) ?? []), x]);
+  }
+  const gone = new Set<InitializerChange>();
+  const result: InitializerChange[] = [];
+  for (const x of out) {
+    if (x.change !== 'removed') continue;
+    const k = keyA.get(x.name);
+    const match = k ? added.get(k)?.shift() : undefined;
+    if (!match) continue;
+    gone.add(x).add(match);
+    result.push({
+      ...x,
+      change: 'renamed',
+      nameB: match.name,
+      b: match.b,
+      maxAbsDiff: 0,
+      cosine: 1,
+      readers: match.readers,
+    });
+  }
+  return [...out.filter((x) => !gone.has(x)), ...result];
+}
+
 function initializerChanges(c: Ctx): InitializerChange[] {
   const out: InitializerChange[] = [];
   const typeOf = (s: DiffSide, t: number) => {
@@ -295,7 +333,6 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
   for (let x = 0; x < a.n; x++) if (p.aToB[x] === -1) removed.push(ref(a, x));
   const added: NodeRef[] = [];
   for (let y = 0; y < b.n; y++) if (p.bToA[y] === -1) added.push(ref(b, y));
-  const initializers = initializerChanges(c);
   const header = headerChanges(A.opened.model, B.opened.model);
   const inputs = ioChanges(A.opened.model, B.opened.model, 'input');
   const outputs = ioChanges(A.opened.model, B.opened.model, 'output');
@@ -309,9 +346,12 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
     unchangedShare >= UNRELATED_BELOW.unchangedShare;
   // Another export of one network (a new exporter, another opset) renames every node and folds its
   // shape arithmetic otherwise: its weights are still the same bytes. Read only when nodes fall short.
-  const sharedWeights = byNodes ? null : sharedWeightShare(a, c.srcA, b, c.srcB);
+  const keys = byNodes ? null : { a: weightKeys(a, c.srcA), b: weightKeys(b, c.srcB) };
+  const sharedWeights = keys ? sharedWeightShare(keys.a, keys.b) : null;
   const sameWeights = sharedWeights !== null && sharedWeights >= SAME_WEIGHTS;
   const related = byNodes || sameWeights;
+  const initializers =
+    sameWeights && keys ? pairRenamedByContent(initializerChanges(c), keys, c) : initializerChanges(c);
   const identical =
     header.length +
       inputs.length +

@@ -4,6 +4,7 @@
  * one, another opset) renames every node and folds the shape arithmetic differently, so names and
  * node pairs say "unrelated" — while the weights are the very same bytes. Asked only when names and
  * pairs fall short (model-diff.ts): it reads every weight of both models once, hashing its bytes.
+ * The same keys then pair weights an exporter renamed (listed as renamed, not removed and added).
  */
 import { createHash } from 'node:crypto';
 import { readFileRange } from '../onnx/file-range';
@@ -26,9 +27,16 @@ function storedBytes(t: TensorProto, src: TensorSource): Uint8Array | null {
   return null;
 }
 
-/** Each weight worth comparing: its content key (type, shape, bytes) and its element count. */
-function weightKeys(s: DiffSide, src: TensorSource): { key: string; elements: number }[] {
-  const out: { key: string; elements: number }[] = [];
+/** One weight worth comparing: its tensor id, content key (type, shape, bytes) and element count. */
+export interface WeightKey {
+  tensor: number;
+  key: string;
+  elements: number;
+}
+
+/** Each weight worth comparing (16 elements or more, bytes readable) of a model's main graph. */
+export function weightKeys(s: DiffSide, src: TensorSource): WeightKey[] {
+  const out: WeightKey[] = [];
   for (const [, t] of initializerNames(s)) {
     const p = s.ir.initializers[s.ir.tensorInitializer[t] as number];
     if (!p) continue;
@@ -42,7 +50,7 @@ function weightKeys(s: DiffSide, src: TensorSource): { key: string; elements: nu
     }
     if (!bytes) continue;
     const key = `${p.dataType}:${p.dims.join('x')}:${createHash('sha1').update(bytes).digest('base64')}`;
-    out.push({ key, elements });
+    out.push({ tensor: t, key, elements });
   }
   return out;
 }
@@ -52,12 +60,10 @@ function weightKeys(s: DiffSide, src: TensorSource): { key: string; elements: nu
  * bytes in the other model, the smaller of the two directions; null when either model has no such
  * weights.
  */
-export function sharedWeightShare(a: DiffSide, srcA: TensorSource, b: DiffSide, srcB: TensorSource): number | null {
-  const wa = weightKeys(a, srcA);
-  const wb = weightKeys(b, srcB);
-  const total = (w: typeof wa) => w.reduce((s, x) => s + x.elements, 0);
+export function sharedWeightShare(wa: readonly WeightKey[], wb: readonly WeightKey[]): number | null {
+  const total = (w: readonly WeightKey[]) => w.reduce((s, x) => s + x.elements, 0);
   if (total(wa) === 0 || total(wb) === 0) return null;
-  const shareOf = (from: typeof wa, to: typeof wa) => {
+  const shareOf = (from: readonly WeightKey[], to: readonly WeightKey[]) => {
     const keys = new Set(to.map((x) => x.key));
     return from.reduce((s, x) => s + (keys.has(x.key) ? x.elements : 0), 0) / total(from);
   };

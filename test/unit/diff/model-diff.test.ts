@@ -232,6 +232,11 @@ describe('model diff: another export of one network', () => {
     expect(d.related).toBe(true);
     expect(d.verdict).toMatch(/100% of the weights are the same bytes: another export of the same network/);
     expect(d.nodes.added.length).toBeGreaterThan(0);
+    // The weights the exporter renamed pair by content: renamed, not removed and added.
+    const big = d.initializers.filter((i) => (i.a?.dims ?? i.b?.dims ?? []).reduce((x, y) => x * y, 1) >= 16);
+    expect(big.length).toBeGreaterThan(5);
+    for (const i of big) expect(i).toMatchObject({ change: 'renamed', maxAbsDiff: 0 });
+    expect(big.every((i) => i.nameB?.startsWith('onnx::W_'))).toBe(true);
   });
 
   it('the same shapes with other weights stay unrelated', () => {
