@@ -230,8 +230,9 @@ function pairRenamedByContent(
       change: 'renamed',
       nameB: match.name,
       b: match.b,
+      // As for any weight of the same bytes: nothing moved, nothing decoded.
       maxAbsDiff: 0,
-      cosine: 1,
+      cosine: null,
       readers: match.readers,
     });
   }
