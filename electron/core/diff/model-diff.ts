@@ -17,7 +17,7 @@ import type { DiffIR, DiffModel } from './diff-model';
 import { headerChanges, ioChanges } from './header';
 import { attributeText, sameAttribute } from './node-text';
 import { diffSide, initializerNames, pairNodes, type DiffSide, type Pairing } from './pairing';
-import { sharedWeightShare, weightKeys, type WeightKey } from './shared-weights';
+import { sharedWeights as weightsInCommon, type WeightKey } from './shared-weights';
 import { tensorDelta } from './tensor-diff';
 
 export type { DiffModel } from './diff-model';
@@ -347,8 +347,12 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
     unchangedShare >= UNRELATED_BELOW.unchangedShare;
   // Another export of one network (a new exporter, another opset) renames every node and folds its
   // shape arithmetic otherwise: its weights are still the same bytes. Read only when nodes fall short.
-  const keys = byNodes ? null : { a: weightKeys(a, c.srcA), b: weightKeys(b, c.srcB) };
-  const sharedWeights = keys ? sharedWeightShare(keys.a, keys.b) : null;
+  if (!byNodes) ctx?.progress({ fraction: null, stage: 'Comparing the weights' });
+  const { share: sharedWeights, keys } = byNodes
+    ? { share: null, keys: null }
+    : weightsInCommon(a, c.srcA, b, c.srcB, SAME_WEIGHTS, () => {
+        if (ctx) throwIfCancelled(ctx, 'The diff');
+      });
   const sameWeights = sharedWeights !== null && sharedWeights >= SAME_WEIGHTS;
   const related = byNodes || sameWeights;
   const initializers =
@@ -385,7 +389,7 @@ export function diffModels(A: DiffModel, B: DiffModel, ctx?: JobContext): ModelD
     ].filter(Boolean);
     verdict = `${fa} → ${fb}: ${parts.join('; ')}.`;
     if (sameWeights)
-      verdict += ` Few nodes match (${percent(p.nameShare)} of names, ${percent(unchangedShare)} of nodes unchanged), but ${percent(sharedWeights)} of the weights are the same bytes: another export of the same network (another exporter or opset).`;
+      verdict += ` Few nodes match (${percent(p.nameShare)} of names, ${percent(unchangedShare)} of nodes unchanged), but ${Math.floor(sharedWeights * 100)}% of the weights are the same bytes: another export of the same network (another exporter or opset).`;
     else if (renamed.length > 0 && renamed.length === unchanged && p.byName === 0)
       verdict += ' Every node has a new name: the two pair up by structure.';
   }

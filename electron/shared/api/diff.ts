@@ -90,7 +90,8 @@ export const ModelDiffSchema = z.object({
     byStructure: z.number().int(),
     /**
      * Share of weight elements with the same type, shape and bytes in both models (the smaller
-     * direction), asked only when names and pairs fall short of relating the two; null otherwise.
+     * direction), asked only when names and pairs fall short of relating the two; null when not
+     * asked, or when the weights' types and shapes alone could not reach the share that relates.
      */
     sharedWeights: z.number().nullable(),
   }),
