@@ -7,6 +7,7 @@
  */
 import type { GraphPayload } from '../../shared/api/graph-payload';
 import { dtypeName } from '../onnx/dtypes';
+import { opKey } from '../onnx/ir';
 
 export interface PayloadNode {
   name: string;
@@ -202,6 +203,7 @@ export interface GraphProtoLike {
     | {
         name?: string | null;
         opType?: string | null;
+        domain?: string | null;
         input?: string[] | null;
         output?: string[] | null;
         attribute?: { name?: string | null; g?: unknown; graphs?: unknown[] | null; t?: TensorLike | null }[] | null;
@@ -263,7 +265,8 @@ export function payloadGraphFromProto(g: GraphProtoLike): PayloadGraph {
   const initSet = new Set(initializers);
   const nodes: PayloadNode[] = (g.node ?? []).map((n, i) => ({
     name: n.name || `${n.opType ?? 'node'}_${i}`,
-    opType: n.opType ?? '?',
+    // As the IR names it (ir.ts opKey): an op of another domain with its domain, "com.microsoft:MatMulNBits".
+    opType: opKey(n.domain ?? '', n.opType ?? '?'),
     inputs: n.input ?? [],
     outputs: n.output ?? [],
     subgraphAttributes: (n.attribute ?? [])
