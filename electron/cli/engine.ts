@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../shared/api/client';
 import { engineReportJson } from '../shared/compare/engine-json';
-import { engineReportHtml } from '../shared/compare/engine-report';
+import { engineReportHtml, isTf32Default } from '../shared/compare/engine-report';
 import { writeFileAtomic } from '../platform/atomic-write';
 import { formatEngineDiff, formatEngineView } from './engine-format';
 import { UsageError } from './usage';
@@ -65,9 +65,7 @@ export async function engineCommand(args: string[], withClient: WithClient): Pro
   // A check that failed: files that are not this model's, or nodes not built as the recipe asked. An
   // FP32 pin run in TF32 is reported but does not fail: TensorRT's default, FP32's range kept.
   const failed = views.some(
-    (v) =>
-      !v.match.ok ||
-      (v.audit.basis === 'recipe' && v.audit.items.some((i) => !(i.asked === 'FP32' && i.built === 'TF32'))),
+    (v) => !v.match.ok || (v.audit.basis === 'recipe' && v.audit.items.some((i) => !isTf32Default(i))),
   );
   return failed ? 1 : 0;
 }

@@ -17,8 +17,9 @@
  *   transformer optimizer makes of quantize_dynamic's MatMulInteger): a float MatMul on the
  *   unquantized input with the weights dequantized per column, plus the bias.
  * - onnxruntime's com.microsoft MatMulNBits (4-bit LLM weights from onnxruntime-genai, Olive): a
- *   MatMul with the blocks unpacked and dequantized into A's float type — exact, and 8× the bytes
- *   of 4-bit weights in float32 (4× in float16).
+ *   MatMul with the blocks unpacked and dequantized into A's float type — the weights the op
+ *   computes with, at 8× the bytes of 4-bit ones in float32 (4× in float16); or, with keepInt4,
+ *   symmetric 4-bit weights kept as a blocked INT4 DequantizeLinear.
  * - QuantizeLinear → DequantizeLinear on an activation (the QDQ format): the pair removed, the
  *   float tensor read directly — through a Clip where the range starts at 0, since onnxruntime's
  *   quantizer drops a Relu or Clip(0, 6) whose range the Q/DQ pair already clips to (without it
@@ -333,15 +334,19 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
     const bit = index * bits;
     return ((bytes[start + (bit >> 3)] as number) >> (bit & 7)) & mask;
   };
-  const w = new Float32Array(K * N);
-  for (let col = 0; col < N; col++)
-    for (let blk = 0; blk < blocks; blk++) {
-      const scale = s.values[col * blocks + blk] as number;
-      const zero = z ? unpack(z.values, col * zpBytes, blk) : 1 << (bits - 1);
-      const start = (col * blocks + blk) * blob;
-      for (let j = 0, k = blk * blockSize; j < blockSize && k < K; j++, k++)
-        w[k * N + col] = (unpack(q.values, start, j) - zero) * scale;
-    }
+  /** W [K, N] = (q − zero point) × scale: made only where the weights go to float. */
+  const floatWeights = () => {
+    const w = new Float32Array(K * N);
+    for (let col = 0; col < N; col++)
+      for (let blk = 0; blk < blocks; blk++) {
+        const scale = s.values[col * blocks + blk] as number;
+        const zero = z ? unpack(z.values, col * zpBytes, blk) : 1 << (bits - 1);
+        const start = (col * blocks + blk) * blob;
+        for (let j = 0, k = blk * blockSize; j < blockSize && k < K; j++, k++)
+          w[k * N + col] = (unpack(q.values, start, j) - zero) * scale;
+      }
+    return w;
+  };
   const half = s.dataType === DataType.FLOAT16;
   const floatType = half ? DataType.FLOAT16 : DataType.FLOAT;
   const weights = rw.names.fresh(`${at(1)}_dequantized`);
@@ -382,6 +387,7 @@ function matMulNBits(rw: Rewriter, n: NodeProto): void {
       const why = bits !== 4 ? `${bits}-bit weights` : 'zero points other than 8 (TensorRT’s INT4 takes none)';
       rw.toFloat.set(why, [...(rw.toFloat.get(why) ?? []), label(n)]);
     }
+    const w = floatWeights();
     rw.g.initializer.push(tensor(weights, floatType, [K, N], half ? toHalfBytes(w) : bytesOf(w)));
   }
   const y = n.output[0] ?? fail('it has no output');

@@ -48,6 +48,8 @@ export async function makeVariant(
   const calibrationCachePath = `${out}.calib.cache`;
   const specialized = asksToSpecialize(recipe);
   const timed = isTimedRecipe(recipe);
+  /** A timed variant's id, once its outcome is known (set where its file is placed). */
+  let madeId = id;
   // Written under a temp name beside `out`, proven loadable, and only then renamed to `out`; the name
   // is kept beside the file once the variant is made: it follows the variant everywhere.
   const made = await writeProven(
@@ -80,13 +82,12 @@ export async function makeVariant(
     },
     [calibrationCachePath],
     // A timed recipe's file goes under the id of what it kept float: each outcome keeps its own file.
-    timed ? (v) => variantPath(variantId(a.summary.sha256, recipeJson, keptFloat(v))) : undefined,
+    timed ? (v) => variantPath((madeId = variantId(a.summary.sha256, recipeJson, keptFloat(v)))) : undefined,
   );
   if (!timed) {
     writeVariantName(id, name, given !== null);
     return made;
   }
-  const madeId = variantId(a.summary.sha256, recipeJson, keptFloat(made));
   const madeGiven = givenVariantName(madeId);
   // Its outcome in its name too, so two outcomes of one recipe read apart: how many nodes stayed float.
   const madeName = madeGiven ?? name.replace(/\.onnx$/, `.float${keptFloat(made).length}.onnx`);

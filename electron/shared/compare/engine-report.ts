@@ -92,11 +92,17 @@ function byGroupChart(d: EngineDiff, names: readonly string[]): string {
   return `<figure><figcaption>The groups that changed most (ms per inference)</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${rows}<text x="${L}" y="${H - 6}" font-size="11">${legend}</text></svg></figure>`;
 }
 
+/**
+ * An audit item that is TensorRT's default rather than a miss: FP32 asked (pinned, or left FP32 by the
+ * rewrite) and run in TF32. Listed, counted apart, and no failure of `kiln engine`.
+ */
+export const isTf32Default = (i: EngineAudit['items'][number]): boolean => i.asked === 'FP32' && i.built === 'TF32';
+
 /** The audit in one sentence: what was asked (or what the engine runs) and how many nodes differ. */
 export function auditSummary(a: EngineAudit): string {
   if (a.basis === 'recipe') {
     // FP32 asked and TF32 run is TensorRT's default, not a failure (kiln engine exits 0 on it): apart.
-    const tf32 = a.items.filter((i) => i.asked === 'FP32' && i.built === 'TF32').length;
+    const tf32 = a.items.filter(isTf32Default).length;
     return `Kiln's recipe asked ${a.asked ?? '?'}: ${a.items.length - tf32} of ${a.checked} node(s) not built as asked${
       tf32 ? `; ${tf32} kept FP32 ran in TF32 (TensorRT's default; --noTF32 keeps them FP32)` : ''
     }`;

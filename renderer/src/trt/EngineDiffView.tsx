@@ -13,6 +13,8 @@ import { ENGINE_COLOURS, TimeByGroupChart, TimeByTypeChart } from './EngineChart
 import { timeDiffOverlay } from './engine-overlays';
 
 const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(4));
+/** A time with its unit, or "–" where none was measured. */
+const msText = (v: number | null | undefined) => (v == null ? '–' : `${ms(v)} ms`);
 const signed = (v: number | null | undefined) => (v == null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(4)}`);
 const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);
 const ROWS = 300;
@@ -27,6 +29,9 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
   const groups = changedOnly
     ? diff.groups.filter((g) => g.changeMs > 0 || g.fusionDiffers || g.precisionDiffers)
     : diff.groups;
+
+  /** Whether import `e` and the first both have a profile: a time difference to paint. */
+  const timedWithFirst = (e: number) => diff.imports[e]?.totalMs != null && diff.imports[0]?.totalMs != null;
 
   const paint = (engine: number) => {
     if (!graphModel) return;
@@ -72,8 +77,8 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
                 {imp.tensorrt && <span className="muted"> TensorRT {imp.tensorrt}</span>}
               </td>
               <td className="kg-break">{imp.files.join(', ')}</td>
-              <td>{imp.totalMs === null ? '–' : `${ms(imp.totalMs)} ms`}</td>
-              <td>{imp.reformatMs === null ? '–' : `${ms(imp.reformatMs)} ms`}</td>
+              <td>{msText(imp.totalMs)}</td>
+              <td>{msText(imp.reformatMs)}</td>
               <td>{imp.kernels}</td>
               <td className={imp.match.ok ? undefined : 'engine-bad'}>{pct(imp.match.share)}</td>
               <td>{pct(imp.paired)}</td>
@@ -83,11 +88,11 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
                   <button
                     className="ghost"
                     onClick={() => paint(e)}
-                    disabled={imp.totalMs === null || diff.imports[0]!.totalMs === null}
+                    disabled={!timedWithFirst(e)}
                     title={
-                      imp.totalMs === null || diff.imports[0]!.totalMs === null
-                        ? `Needs a profile of both ${diff.imports[0]!.label} and ${imp.label}`
-                        : undefined
+                      timedWithFirst(e)
+                        ? undefined
+                        : `Needs a profile of both ${diff.imports[0]!.label} and ${imp.label}`
                     }
                     data-testid={`engine-paint-${imp.label}`}
                   >
@@ -136,7 +141,7 @@ export function EngineDiffView({ diff, views }: { diff: EngineDiff; views: Engin
               </td>
               {g.engines.map((x, e) => (
                 <td key={e} title={[...x.layers, ...x.tactics].join('\n')}>
-                  {x.ms === null ? '–' : `${ms(x.ms)} ms`}
+                  {msText(x.ms)}
                   <br />
                   <span className={g.precisionDiffers ? 'engine-changed' : 'muted'}>{x.precision ?? '–'}</span>
                   <span className="muted"> · {x.layers.length} layer(s)</span>
